@@ -1,0 +1,263 @@
+// Package bpmn holds the BPMN 2.0 process model that the engine executes: the
+// XML parser for documents written by Camunda Modeler for Camunda 8 (with the
+// zeebe: extension elements), and the validation that rejects what the engine
+// cannot run.
+package bpmn
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/orcabpm/orca/internal/feel"
+)
+
+// ElementType names an element kind exactly as Zeebe's BpmnElementType does,
+// since these names appear on the REST API (element instance `type`).
+type ElementType string
+
+const (
+	TypeProcess                ElementType = "PROCESS"
+	TypeStartEvent             ElementType = "START_EVENT"
+	TypeEndEvent               ElementType = "END_EVENT"
+	TypeIntermediateCatchEvent ElementType = "INTERMEDIATE_CATCH_EVENT"
+	TypeIntermediateThrowEvent ElementType = "INTERMEDIATE_THROW_EVENT"
+	TypeBoundaryEvent          ElementType = "BOUNDARY_EVENT"
+	TypeServiceTask            ElementType = "SERVICE_TASK"
+	TypeSendTask               ElementType = "SEND_TASK"
+	TypeScriptTask             ElementType = "SCRIPT_TASK"
+	TypeBusinessRuleTask       ElementType = "BUSINESS_RULE_TASK"
+	TypeReceiveTask            ElementType = "RECEIVE_TASK"
+	TypeUserTask               ElementType = "USER_TASK"
+	TypeManualTask             ElementType = "MANUAL_TASK"
+	TypeTask                   ElementType = "TASK"
+	TypeExclusiveGateway       ElementType = "EXCLUSIVE_GATEWAY"
+	TypeParallelGateway        ElementType = "PARALLEL_GATEWAY"
+	TypeInclusiveGateway       ElementType = "INCLUSIVE_GATEWAY"
+	TypeEventBasedGateway      ElementType = "EVENT_BASED_GATEWAY"
+	TypeSubProcess             ElementType = "SUB_PROCESS"
+	TypeEventSubProcess        ElementType = "EVENT_SUB_PROCESS"
+	TypeCallActivity           ElementType = "CALL_ACTIVITY"
+	TypeSequenceFlow           ElementType = "SEQUENCE_FLOW"
+)
+
+// EventType is the kind of event definition on an event element.
+type EventType string
+
+const (
+	EventNone       EventType = "NONE"
+	EventMessage    EventType = "MESSAGE"
+	EventTimer      EventType = "TIMER"
+	EventError      EventType = "ERROR"
+	EventTerminate  EventType = "TERMINATE"
+	EventSignal     EventType = "SIGNAL"
+	EventEscalation EventType = "ESCALATION"
+)
+
+// Expression is an attribute value that is either a static string or, when
+// written with a leading '=', a FEEL expression compiled at deployment.
+type Expression struct {
+	Raw  string // as written in the XML
+	FEEL *feel.Expression
+}
+
+// IsFEEL reports whether the value is an expression rather than a literal.
+func (e Expression) IsFEEL() bool { return e.FEEL != nil }
+
+// IsZero reports whether nothing was written.
+func (e Expression) IsZero() bool { return e.Raw == "" }
+
+func (e Expression) String() string { return e.Raw }
+
+// Mapping is one zeebe:input or zeebe:output of a zeebe:ioMapping.
+type Mapping struct {
+	Source Expression
+	Target string // a variable name or a path "a.b.c"
+}
+
+// TaskDefinition is zeebe:taskDefinition: it makes an element a job.
+type TaskDefinition struct {
+	Type    Expression
+	Retries Expression // default "3"
+}
+
+// Header is one zeebe:header of zeebe:taskHeaders, in document order.
+type Header struct{ Key, Value string }
+
+// Property is one zeebe:property of zeebe:properties.
+type Property struct{ Name, Value string }
+
+// UserTaskDefinition gathers the zeebe: elements of a Camunda user task.
+type UserTaskDefinition struct {
+	// Native reports a zeebe:userTask element: the engine manages the task.
+	// Without it, Zeebe creates a job of type io.camunda.zeebe:userTask.
+	Native            bool
+	Assignee          Expression
+	CandidateGroups   Expression
+	CandidateUsers    Expression
+	DueDate           Expression
+	FollowUpDate      Expression
+	Priority          Expression
+	FormKey           string
+	FormID            string
+	ExternalReference Expression
+}
+
+// MessageDefinition is a message event definition resolved against its
+// bpmn:message and zeebe:subscription.
+type MessageDefinition struct {
+	MessageID      string
+	Name           Expression
+	CorrelationKey Expression
+}
+
+// TimerKind says which of the three timer definitions is used.
+type TimerKind string
+
+const (
+	TimerDate     TimerKind = "DATE"
+	TimerDuration TimerKind = "DURATION"
+	TimerCycle    TimerKind = "CYCLE"
+)
+
+// TimerDefinition is a bpmn:timerEventDefinition.
+type TimerDefinition struct {
+	Kind TimerKind
+	Expr Expression
+}
+
+// ErrorDefinition is a bpmn:errorEventDefinition resolved to its bpmn:error.
+type ErrorDefinition struct {
+	ErrorID string
+	Code    Expression // empty: catch-all (on catch events)
+}
+
+// CalledElement is zeebe:calledElement.
+type CalledElement struct {
+	ProcessID                   Expression
+	BindingType                 string
+	PropagateAllChildVariables  bool
+	PropagateAllParentVariables bool
+}
+
+// Element is one flow node (or a process, as the root scope).
+type Element struct {
+	ID            string
+	Name          string
+	Type          ElementType
+	EventType     EventType
+	Line          int
+	Documentation string
+
+	Parent   *Element   // flow scope: the process or the enclosing sub-process
+	Children []*Element // flow nodes of a process or sub-process, in document order
+	Incoming []*SequenceFlow
+	Outgoing []*SequenceFlow
+	Default  *SequenceFlow // gateways and activities with a default flow
+
+	TaskDefinition *TaskDefinition
+	Headers        []Header
+	Inputs         []Mapping
+	Outputs        []Mapping
+	Properties     []Property
+	UserTask       *UserTaskDefinition
+	Message        *MessageDefinition
+	Timer          *TimerDefinition
+	Error          *ErrorDefinition
+	CalledElement  *CalledElement
+	Terminate      bool // terminate end event
+
+	// Sub-process scopes.
+	NoneStart *Element // the none start event of a process or sub-process
+
+	defaultID string
+}
+
+// IsScope reports whether the element contains other flow nodes.
+func (e *Element) IsScope() bool {
+	return e.Type == TypeProcess || e.Type == TypeSubProcess
+}
+
+// SequenceFlow connects two flow nodes of the same scope.
+type SequenceFlow struct {
+	ID        string
+	Name      string
+	Source    *Element
+	Target    *Element
+	Condition *Expression // nil: unconditional
+	Line      int
+}
+
+// Process is one executable bpmn:process.
+type Process struct {
+	*Element      // the root scope (Type PROCESS)
+	VersionTag    string
+	Executable    bool
+	elements      map[string]*Element
+	flows         map[string]*SequenceFlow
+	MessageStarts []*Element
+	TimerStarts   []*Element
+}
+
+// Element returns the flow node with the given id, anywhere in the process.
+func (p *Process) ElementByID(id string) *Element { return p.elements[id] }
+
+// Flow returns the sequence flow with the given id.
+func (p *Process) Flow(id string) *SequenceFlow { return p.flows[id] }
+
+// Elements returns every flow node of the process (sub-processes included).
+func (p *Process) Elements() map[string]*Element { return p.elements }
+
+// Definitions is a parsed and validated bpmn:definitions document.
+type Definitions struct {
+	ID        string
+	Processes []*Process
+}
+
+// Problem is one thing wrong with a document.
+type Problem struct {
+	ElementID string
+	Line      int
+	Message   string
+}
+
+func (p *Problem) Error() string {
+	var b strings.Builder
+	if p.ElementID != "" {
+		fmt.Fprintf(&b, "element '%s'", p.ElementID)
+	}
+	if p.Line > 0 {
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "(line %d)", p.Line)
+	}
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// ValidationError lists every problem found in a document; nothing of the
+// document may be deployed when it is returned.
+type ValidationError struct {
+	Resource string
+	Problems []*Problem
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	name := e.Resource
+	if name == "" {
+		name = "the BPMN document"
+	}
+	fmt.Fprintf(&b, "'%s' is not valid: %d problem", name, len(e.Problems))
+	if len(e.Problems) != 1 {
+		b.WriteString("s")
+	}
+	for _, p := range e.Problems {
+		b.WriteString("\n- ")
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}

@@ -1,0 +1,641 @@
+package bpmn
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Parse reads a BPMN document and returns its executable processes. When the
+// document is malformed or anything in it cannot be run, the error is a
+// *ValidationError listing every problem found; resource names the document
+// in messages.
+func Parse(resource string, data []byte) (*Definitions, error) {
+	root, err := parseTree(data)
+	if err != nil {
+		p, ok := err.(*Problem)
+		if !ok {
+			p = &Problem{Message: err.Error()}
+		}
+		return nil, &ValidationError{Resource: resource, Problems: []*Problem{p}}
+	}
+	b := &builder{
+		ids:      map[string]int{},
+		messages: map[string]*node{},
+		errors:   map[string]*node{},
+	}
+	defs := b.definitions(root)
+	if len(b.problems) > 0 {
+		slices.SortStableFunc(b.problems, func(a, c *Problem) int { return a.Line - c.Line })
+		return nil, &ValidationError{Resource: resource, Problems: b.problems}
+	}
+	return defs, nil
+}
+
+type builder struct {
+	problems []*Problem
+	ids      map[string]int // id -> line of first use
+	messages map[string]*node
+	errors   map[string]*node
+	proc     *Process
+}
+
+func (b *builder) problem(id string, line int, format string, args ...any) {
+	b.problems = append(b.problems, &Problem{ElementID: id, Line: line, Message: fmt.Sprintf(format, args...)})
+}
+
+func (b *builder) definitions(root *node) *Definitions {
+	if root.Space != NSBPMN || root.Local != "definitions" {
+		b.problem("", root.Line, "expected a bpmn:definitions root element in namespace %s, found '%s'", NSBPMN, root.Local)
+		return nil
+	}
+	defs := &Definitions{ID: root.attr("id")}
+	for _, c := range root.Children {
+		if c.Space != NSBPMN {
+			continue
+		}
+		switch c.Local {
+		case "message":
+			b.messages[c.attr("id")] = c
+		case "error":
+			b.errors[c.attr("id")] = c
+		}
+	}
+	executable := 0
+	for _, c := range root.Children {
+		if c.Space != NSBPMN {
+			continue // diagrams (bpmndi) and vendor extensions
+		}
+		switch c.Local {
+		case "process":
+			if c.attr("isExecutable") != "true" {
+				continue
+			}
+			executable++
+			if p := b.process(c); p != nil {
+				defs.Processes = append(defs.Processes, p)
+			}
+		case "message", "error", "collaboration", "category", "itemDefinition", "dataStore", "extension", "import", "interface", "resource", "documentation", "extensionElements":
+		case "signal", "escalation":
+			// Referenced by unsupported event definitions, which are reported there.
+		default:
+			b.problem(c.attr("id"), c.Line, "the root element 'bpmn:%s' is not supported", c.Local)
+		}
+	}
+	if executable == 0 && len(b.problems) == 0 {
+		b.problem("", root.Line, "must contain at least one executable process (isExecutable=\"true\")")
+	}
+	return defs
+}
+
+func (b *builder) claimID(n *node) string {
+	id := n.attr("id")
+	if id == "" {
+		b.problem("", n.Line, "bpmn:%s has no id", n.Local)
+		return ""
+	}
+	if first, dup := b.ids[id]; dup {
+		b.problem(id, n.Line, "the id is used more than once (first on line %d)", first)
+		return id
+	}
+	b.ids[id] = n.Line
+	return id
+}
+
+func (b *builder) process(n *node) *Process {
+	id := b.claimID(n)
+	p := &Process{
+		Element:    &Element{ID: id, Name: n.attr("name"), Type: TypeProcess, Line: n.Line},
+		elements:   map[string]*Element{},
+		flows:      map[string]*SequenceFlow{},
+		Executable: true,
+	}
+	if ext := n.child(NSBPMN, "extensionElements"); ext != nil {
+		if vt := ext.child(NSZeebe, "versionTag"); vt != nil {
+			p.VersionTag = vt.attr("value")
+		}
+		b.checkExtensions(p.Element, ext, "versionTag", "properties", "userTaskForm", "executionListeners")
+		p.Properties = b.properties(ext)
+		if el := ext.child(NSZeebe, "executionListeners"); el != nil {
+			b.problem(id, el.Line, "execution listeners are not supported yet")
+		}
+	}
+	b.proc = p
+	b.scope(p.Element, n)
+	if p.NoneStart == nil && len(p.MessageStarts) == 0 && len(p.TimerStarts) == 0 {
+		b.problem(id, n.Line, "must have at least one start event")
+	}
+	return p
+}
+
+// flowNodeTypes maps the BPMN element names the engine runs to their types.
+var flowNodeTypes = map[string]ElementType{
+	"startEvent":             TypeStartEvent,
+	"endEvent":               TypeEndEvent,
+	"intermediateCatchEvent": TypeIntermediateCatchEvent,
+	"serviceTask":            TypeServiceTask,
+	"sendTask":               TypeSendTask,
+	"scriptTask":             TypeScriptTask,
+	"businessRuleTask":       TypeBusinessRuleTask,
+	"receiveTask":            TypeReceiveTask,
+	"userTask":               TypeUserTask,
+	"manualTask":             TypeManualTask,
+	"task":                   TypeTask,
+	"exclusiveGateway":       TypeExclusiveGateway,
+	"parallelGateway":        TypeParallelGateway,
+	"inclusiveGateway":       TypeInclusiveGateway,
+	"subProcess":             TypeSubProcess,
+}
+
+// notYet are BPMN elements that Orca recognises but does not run yet. They are
+// rejected at deployment, never silently skipped.
+var notYet = map[string]string{
+	"boundaryEvent":          "boundary events",
+	"callActivity":           "call activities",
+	"eventBasedGateway":      "event-based gateways",
+	"intermediateThrowEvent": "intermediate throw events",
+	"adHocSubProcess":        "ad-hoc sub-processes",
+	"transaction":            "transactions",
+	"complexGateway":         "complex gateways",
+}
+
+// ignored are BPMN elements inside a scope that carry no execution semantics.
+var ignored = map[string]bool{
+	"documentation": true, "extensionElements": true, "laneSet": true, "textAnnotation": true,
+	"association": true, "dataObject": true, "dataObjectReference": true, "dataStoreReference": true,
+	"group": true, "property": true, "ioSpecification": true, "dataInputAssociation": true,
+	"dataOutputAssociation": true,
+}
+
+func (b *builder) scope(s *Element, n *node) {
+	var flows []*node
+	for _, c := range n.Children {
+		if c.Space != NSBPMN {
+			continue
+		}
+		if c.Local == "sequenceFlow" {
+			flows = append(flows, c)
+			continue
+		}
+		if ignored[c.Local] {
+			continue
+		}
+		if what, ok := notYet[c.Local]; ok {
+			b.claimID(c)
+			b.problem(c.attr("id"), c.Line, "%s (bpmn:%s) are not supported yet", what, c.Local)
+			continue
+		}
+		t, ok := flowNodeTypes[c.Local]
+		if !ok {
+			b.claimID(c)
+			b.problem(c.attr("id"), c.Line, "the element 'bpmn:%s' is not supported", c.Local)
+			continue
+		}
+		if e := b.flowNode(s, c, t); e != nil {
+			s.Children = append(s.Children, e)
+		}
+	}
+	for _, f := range flows {
+		b.sequenceFlow(s, f)
+	}
+	for _, e := range s.Children {
+		b.checkConnections(e)
+	}
+}
+
+func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
+	id := b.claimID(n)
+	e := &Element{ID: id, Name: n.attr("name"), Type: t, Line: n.Line, Parent: scope, EventType: EventNone, defaultID: n.attr("default")}
+	if doc := n.child(NSBPMN, "documentation"); doc != nil {
+		e.Documentation = doc.Text
+	}
+	if id != "" {
+		b.proc.elements[id] = e
+	}
+	if lc := n.child(NSBPMN, "multiInstanceLoopCharacteristics"); lc != nil {
+		b.problem(id, lc.Line, "multi-instance activities are not supported yet")
+	}
+	if lc := n.child(NSBPMN, "standardLoopCharacteristics"); lc != nil {
+		b.problem(id, lc.Line, "loop characteristics are not supported")
+	}
+	ext := n.child(NSBPMN, "extensionElements")
+	if ext == nil {
+		ext = &node{}
+	}
+	e.Properties = b.properties(ext)
+	b.eventDefinition(e, n, ext)
+
+	switch t {
+	case TypeServiceTask, TypeSendTask, TypeScriptTask, TypeBusinessRuleTask:
+		if s := ext.child(NSZeebe, "script"); s != nil && t == TypeScriptTask {
+			b.problem(id, s.Line, "FEEL script tasks (zeebe:script) are not supported yet")
+		} else if cd := ext.child(NSZeebe, "calledDecision"); cd != nil && t == TypeBusinessRuleTask {
+			b.problem(id, cd.Line, "DMN business rule tasks (zeebe:calledDecision) are not supported yet")
+		} else {
+			b.taskDefinition(e, ext, true)
+		}
+		b.checkExtensions(e, ext, "taskDefinition", "taskHeaders", "ioMapping", "properties", "script", "calledDecision")
+	case TypeUserTask:
+		b.userTask(e, ext)
+		b.checkExtensions(e, ext, "userTask", "assignmentDefinition", "taskSchedule", "priorityDefinition", "formDefinition", "taskHeaders", "ioMapping", "properties", "taskListeners")
+	case TypeReceiveTask:
+		e.EventType = EventMessage
+		e.Message = b.message(e, n.attr("messageRef"), ext, n.Line, true)
+		b.checkExtensions(e, ext, "ioMapping", "properties")
+	case TypeSubProcess:
+		if n.attr("triggeredByEvent") == "true" {
+			b.problem(id, n.Line, "event sub-processes are not supported yet")
+			return e
+		}
+		b.scope(e, n)
+		b.checkExtensions(e, ext, "ioMapping", "properties")
+		if e.NoneStart == nil {
+			b.problem(id, n.Line, "a sub-process must have exactly one none start event")
+		}
+	default:
+		b.checkExtensions(e, ext, "ioMapping", "properties", "subscription")
+	}
+	if io := ext.child(NSZeebe, "ioMapping"); io != nil {
+		for _, m := range io.children(NSZeebe, "input") {
+			e.Inputs = append(e.Inputs, b.mapping(e, m))
+		}
+		for _, m := range io.children(NSZeebe, "output") {
+			e.Outputs = append(e.Outputs, b.mapping(e, m))
+		}
+		switch {
+		case t == TypeStartEvent && len(e.Inputs) > 0:
+			b.problem(id, io.Line, "start events cannot have input mappings")
+		case (t == TypeEndEvent || t == TypeExclusiveGateway || t == TypeParallelGateway || t == TypeInclusiveGateway) && len(e.Outputs) > 0 && t != TypeEndEvent:
+			b.problem(id, io.Line, "gateways cannot have output mappings")
+		}
+	}
+	if h := ext.child(NSZeebe, "taskHeaders"); h != nil {
+		for _, hn := range h.children(NSZeebe, "header") {
+			e.Headers = append(e.Headers, Header{Key: hn.attr("key"), Value: hn.attr("value")})
+		}
+	}
+	b.checkEventPlacement(e, scope, n)
+	return e
+}
+
+func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
+	switch e.Type {
+	case TypeStartEvent:
+		switch e.EventType {
+		case EventNone:
+			if scope.NoneStart != nil {
+				b.problem(e.ID, n.Line, "a scope can have only one none start event (another is '%s')", scope.NoneStart.ID)
+			} else {
+				scope.NoneStart = e
+			}
+		case EventMessage, EventTimer:
+			if scope.Type != TypeProcess {
+				b.problem(e.ID, n.Line, "start events of sub-processes must be none start events")
+			} else if e.EventType == EventMessage {
+				b.proc.MessageStarts = append(b.proc.MessageStarts, e)
+			} else {
+				b.proc.TimerStarts = append(b.proc.TimerStarts, e)
+			}
+		default:
+			b.problem(e.ID, n.Line, "%s start events are not supported yet", strings.ToLower(string(e.EventType)))
+		}
+	case TypeEndEvent:
+		switch e.EventType {
+		case EventNone, EventTerminate, EventError:
+		default:
+			b.problem(e.ID, n.Line, "%s end events are not supported yet", strings.ToLower(string(e.EventType)))
+		}
+	case TypeIntermediateCatchEvent:
+		switch e.EventType {
+		case EventMessage, EventTimer:
+		case EventNone:
+			b.problem(e.ID, n.Line, "an intermediate catch event must have a message or timer event definition")
+		default:
+			b.problem(e.ID, n.Line, "%s intermediate catch events are not supported yet", strings.ToLower(string(e.EventType)))
+		}
+	}
+}
+
+var eventDefinitions = map[string]EventType{
+	"messageEventDefinition":     EventMessage,
+	"timerEventDefinition":       EventTimer,
+	"errorEventDefinition":       EventError,
+	"terminateEventDefinition":   EventTerminate,
+	"signalEventDefinition":      EventSignal,
+	"escalationEventDefinition":  EventEscalation,
+	"linkEventDefinition":        "LINK",
+	"conditionalEventDefinition": "CONDITIONAL",
+	"compensateEventDefinition":  "COMPENSATION",
+	"cancelEventDefinition":      "CANCEL",
+}
+
+func (b *builder) eventDefinition(e *Element, n *node, ext *node) {
+	var defs []*node
+	for _, c := range n.Children {
+		if _, ok := eventDefinitions[c.Local]; ok && c.Space == NSBPMN {
+			defs = append(defs, c)
+		}
+	}
+	if len(defs) == 0 {
+		return
+	}
+	if len(defs) > 1 {
+		b.problem(e.ID, n.Line, "an event can have at most one event definition, found %d", len(defs))
+	}
+	d := defs[0]
+	e.EventType = eventDefinitions[d.Local]
+	switch e.EventType {
+	case EventMessage:
+		e.Message = b.message(e, d.attr("messageRef"), ext, d.Line, e.Type != TypeStartEvent)
+	case EventTimer:
+		e.Timer = b.timer(e, d)
+	case EventTerminate:
+		e.Terminate = true
+	case EventError:
+		e.Error = b.errorRef(e, d)
+	}
+}
+
+func (b *builder) message(e *Element, ref string, ext *node, line int, needsKey bool) *MessageDefinition {
+	if ref == "" {
+		b.problem(e.ID, line, "must reference a message (messageRef)")
+		return nil
+	}
+	m, ok := b.messages[ref]
+	if !ok {
+		b.problem(e.ID, line, "references the message '%s', which does not exist", ref)
+		return nil
+	}
+	md := &MessageDefinition{MessageID: ref}
+	name := m.attr("name")
+	if name == "" {
+		b.problem(ref, m.Line, "a message must have a name")
+	}
+	md.Name = b.expr(e.ID, m.Line, "message name", name)
+	var key string
+	if mext := m.child(NSBPMN, "extensionElements"); mext != nil {
+		if s := mext.child(NSZeebe, "subscription"); s != nil {
+			key = s.attr("correlationKey")
+		}
+	}
+	if key == "" {
+		if s := ext.child(NSZeebe, "subscription"); s != nil {
+			key = s.attr("correlationKey")
+		}
+	}
+	if needsKey && key == "" {
+		b.problem(e.ID, line, "the message '%s' must have a correlation key (zeebe:subscription correlationKey)", ref)
+	}
+	md.CorrelationKey = b.expr(e.ID, line, "correlation key", key)
+	return md
+}
+
+func (b *builder) timer(e *Element, d *node) *TimerDefinition {
+	var found []*TimerDefinition
+	for _, k := range []struct {
+		local string
+		kind  TimerKind
+	}{{"timeDate", TimerDate}, {"timeDuration", TimerDuration}, {"timeCycle", TimerCycle}} {
+		if c := d.child(NSBPMN, k.local); c != nil {
+			if c.Text == "" {
+				b.problem(e.ID, c.Line, "the timer's %s is empty", k.local)
+			}
+			found = append(found, &TimerDefinition{Kind: k.kind, Expr: b.expr(e.ID, c.Line, k.local, c.Text)})
+		}
+	}
+	if len(found) != 1 {
+		b.problem(e.ID, d.Line, "a timer must have exactly one of timeDate, timeDuration or timeCycle")
+		return nil
+	}
+	t := found[0]
+	switch {
+	case e.Type == TypeStartEvent && t.Kind == TimerDuration:
+		// Zeebe allows durations on timer start events: they fire once, measured from deployment.
+	case e.Type == TypeIntermediateCatchEvent && t.Kind == TimerCycle:
+		b.problem(e.ID, d.Line, "an intermediate timer catch event cannot have a time cycle")
+	}
+	if !t.Expr.IsFEEL() && t.Expr.Raw != "" {
+		if err := checkStaticTimer(t.Kind, t.Expr.Raw); err != nil {
+			b.problem(e.ID, d.Line, "invalid %s '%s': %v", strings.ToLower(string(t.Kind)), t.Expr.Raw, err)
+		}
+	}
+	return t
+}
+
+func (b *builder) errorRef(e *Element, d *node) *ErrorDefinition {
+	ref := d.attr("errorRef")
+	if ref == "" {
+		if e.Type == TypeEndEvent {
+			b.problem(e.ID, d.Line, "an error end event must reference an error (errorRef)")
+		}
+		return &ErrorDefinition{}
+	}
+	en, ok := b.errors[ref]
+	if !ok {
+		b.problem(e.ID, d.Line, "references the error '%s', which does not exist", ref)
+		return nil
+	}
+	code := en.attr("errorCode")
+	if code == "" && e.Type == TypeEndEvent {
+		b.problem(ref, en.Line, "the error must have an error code (errorCode)")
+	}
+	return &ErrorDefinition{ErrorID: ref, Code: b.expr(e.ID, en.Line, "error code", code)}
+}
+
+func (b *builder) taskDefinition(e *Element, ext *node, required bool) {
+	td := ext.children(NSZeebe, "taskDefinition")
+	if len(td) != 1 {
+		if required || len(td) > 1 {
+			b.problem(e.ID, e.Line, "must have exactly one 'zeebe:taskDefinition' extension element")
+		}
+		return
+	}
+	typ := td[0].attr("type")
+	if typ == "" {
+		b.problem(e.ID, td[0].Line, "the job type (zeebe:taskDefinition type) must not be empty")
+	}
+	retries := td[0].attr("retries")
+	if retries == "" {
+		retries = "3"
+	}
+	e.TaskDefinition = &TaskDefinition{
+		Type:    b.expr(e.ID, td[0].Line, "job type", typ),
+		Retries: b.expr(e.ID, td[0].Line, "retries", retries),
+	}
+	if !e.TaskDefinition.Retries.IsFEEL() {
+		if _, err := parseInt(retries); err != nil {
+			b.problem(e.ID, td[0].Line, "retries must be a number or an expression, got '%s'", retries)
+		}
+	}
+}
+
+func (b *builder) userTask(e *Element, ext *node) {
+	ut := &UserTaskDefinition{}
+	e.UserTask = ut
+	if ext.child(NSZeebe, "userTask") != nil {
+		ut.Native = true
+	} else {
+		// A job-worker user task (deprecated in Camunda 8.9, still run by Zeebe).
+		e.TaskDefinition = &TaskDefinition{
+			Type:    Expression{Raw: "io.camunda.zeebe:userTask"},
+			Retries: Expression{Raw: "1"},
+		}
+	}
+	if a := ext.child(NSZeebe, "assignmentDefinition"); a != nil {
+		ut.Assignee = b.expr(e.ID, a.Line, "assignee", a.attr("assignee"))
+		ut.CandidateGroups = b.expr(e.ID, a.Line, "candidateGroups", a.attr("candidateGroups"))
+		ut.CandidateUsers = b.expr(e.ID, a.Line, "candidateUsers", a.attr("candidateUsers"))
+	}
+	if s := ext.child(NSZeebe, "taskSchedule"); s != nil {
+		ut.DueDate = b.expr(e.ID, s.Line, "dueDate", s.attr("dueDate"))
+		ut.FollowUpDate = b.expr(e.ID, s.Line, "followUpDate", s.attr("followUpDate"))
+	}
+	if p := ext.child(NSZeebe, "priorityDefinition"); p != nil {
+		ut.Priority = b.expr(e.ID, p.Line, "priority", p.attr("priority"))
+		if !ut.Priority.IsFEEL() && ut.Priority.Raw != "" {
+			if v, err := parseInt(ut.Priority.Raw); err != nil || v < 0 || v > 100 {
+				b.problem(e.ID, p.Line, "priority must be a number between 0 and 100, got '%s'", ut.Priority.Raw)
+			}
+		}
+	}
+	if f := ext.child(NSZeebe, "formDefinition"); f != nil {
+		ut.FormKey = f.attr("formKey")
+		ut.FormID = f.attr("formId")
+		ut.ExternalReference = b.expr(e.ID, f.Line, "externalReference", f.attr("externalReference"))
+	}
+	if tl := ext.child(NSZeebe, "taskListeners"); tl != nil {
+		b.problem(e.ID, tl.Line, "task listeners are not supported yet")
+	}
+}
+
+func (b *builder) mapping(e *Element, m *node) Mapping {
+	src := m.attr("source")
+	target := m.attr("target")
+	if target == "" {
+		b.problem(e.ID, m.Line, "a mapping must have a target")
+	} else if !validTarget(target) {
+		b.problem(e.ID, m.Line, "the mapping target '%s' is not a variable name or path", target)
+	}
+	if src == "" {
+		// Zeebe treats a missing source as null.
+		src = "=null"
+	}
+	return Mapping{Source: b.expr(e.ID, m.Line, "mapping source", src), Target: target}
+}
+
+func validTarget(t string) bool {
+	for _, part := range strings.Split(t, ".") {
+		if part == "" || strings.ContainsAny(part, " \t\n[]{}()\"'+-*/=<>!,") {
+			return false
+		}
+	}
+	return true
+}
+
+func (b *builder) properties(ext *node) []Property {
+	ps := ext.child(NSZeebe, "properties")
+	if ps == nil {
+		return nil
+	}
+	var out []Property
+	for _, p := range ps.children(NSZeebe, "property") {
+		out = append(out, Property{Name: p.attr("name"), Value: p.attr("value")})
+	}
+	return out
+}
+
+// checkExtensions reports zeebe: extension elements that change execution
+// but are not understood on this element.
+func (b *builder) checkExtensions(e *Element, ext *node, allowed ...string) {
+	for _, c := range ext.Children {
+		if c.Space != NSZeebe {
+			continue
+		}
+		if slices.Contains(allowed, c.Local) {
+			continue
+		}
+		switch c.Local {
+		case "properties", "linkedResources", "versionTag", "userTaskForm":
+			continue // descriptive only
+		case "executionListeners":
+			b.problem(e.ID, c.Line, "execution listeners are not supported yet")
+		case "loopCharacteristics":
+			// Reported with bpmn:multiInstanceLoopCharacteristics.
+		default:
+			b.problem(e.ID, c.Line, "the extension element 'zeebe:%s' is not supported on a %s", c.Local, strings.ToLower(strings.ReplaceAll(string(e.Type), "_", " ")))
+		}
+	}
+}
+
+func (b *builder) sequenceFlow(scope *Element, n *node) {
+	id := b.claimID(n)
+	f := &SequenceFlow{ID: id, Name: n.attr("name"), Line: n.Line}
+	src, tgt := n.attr("sourceRef"), n.attr("targetRef")
+	f.Source = b.proc.elements[src]
+	f.Target = b.proc.elements[tgt]
+	switch {
+	case src == "":
+		b.problem(id, n.Line, "the sequence flow has no sourceRef")
+	case f.Source == nil || f.Source.Parent != scope:
+		b.problem(id, n.Line, "the sequence flow's source '%s' is not a flow node of the same scope", src)
+	}
+	switch {
+	case tgt == "":
+		b.problem(id, n.Line, "the sequence flow has no targetRef")
+	case f.Target == nil || f.Target.Parent != scope:
+		b.problem(id, n.Line, "the sequence flow's target '%s' is not a flow node of the same scope", tgt)
+	}
+	if c := n.child(NSBPMN, "conditionExpression"); c != nil && c.Text != "" {
+		raw := c.Text
+		if !strings.HasPrefix(strings.TrimSpace(raw), "=") {
+			raw = "=" + raw
+		}
+		x := b.expr(id, c.Line, "condition", raw)
+		f.Condition = &x
+	}
+	if id != "" {
+		b.proc.flows[id] = f
+	}
+	if f.Source != nil && f.Target != nil {
+		f.Source.Outgoing = append(f.Source.Outgoing, f)
+		f.Target.Incoming = append(f.Target.Incoming, f)
+	}
+}
+
+func (b *builder) checkConnections(e *Element) {
+	if e.Type == TypeStartEvent && len(e.Incoming) > 0 {
+		b.problem(e.ID, e.Line, "a start event cannot have incoming sequence flows")
+	}
+	if e.Type == TypeEndEvent && len(e.Outgoing) > 0 {
+		b.problem(e.ID, e.Line, "an end event cannot have outgoing sequence flows")
+	}
+	if e.Type == TypeStartEvent && len(e.Outgoing) == 0 && e.Parent.Type == TypeProcess {
+		// Zeebe accepts this (the instance completes at once); nothing to report.
+	}
+	switch e.Type {
+	case TypeExclusiveGateway, TypeInclusiveGateway:
+		if def := e.defaultID; def != "" {
+			for _, f := range e.Outgoing {
+				if f.ID == def {
+					e.Default = f
+				}
+			}
+			if e.Default == nil {
+				b.problem(e.ID, e.Line, "the default flow '%s' is not an outgoing sequence flow of the gateway", def)
+			}
+		}
+		if len(e.Outgoing) > 1 || e.Type == TypeInclusiveGateway {
+			for _, f := range e.Outgoing {
+				if f != e.Default && f.Condition == nil && len(e.Outgoing) > 1 {
+					b.problem(f.ID, f.Line, "a sequence flow leaving the %s '%s' must have a condition or be its default flow", strings.ToLower(strings.ReplaceAll(string(e.Type), "_", " ")), e.ID)
+				}
+			}
+		}
+	case TypeParallelGateway:
+		for _, f := range e.Outgoing {
+			if f.Condition != nil {
+				b.problem(f.ID, f.Line, "a sequence flow leaving a parallel gateway cannot have a condition")
+			}
+		}
+	}
+}

@@ -1,0 +1,326 @@
+// Package engine executes BPMN processes with Zeebe's semantics.
+//
+// All state that running instances need lives in memory and is owned by one
+// writer goroutine, which applies commands one after another. Every change a
+// command makes is recorded in the store in the same transaction as the
+// other commands of its batch (group commit); a command is acknowledged only
+// once that transaction is committed. Queries read the store.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/orcabpm/orca/internal/store"
+)
+
+// DefaultTenant is Camunda's tenant id when multi-tenancy is off.
+const DefaultTenant = "<default>"
+
+// Options configure an engine.
+type Options struct {
+	// DataDir holds the SQLite file.
+	DataDir string
+	// Synchronous is "FULL" (default) or "NORMAL"; see store.Options.
+	Synchronous string
+	// MaxBatch caps the commands committed in one transaction (default 1024).
+	MaxBatch int
+	Logger   *slog.Logger
+}
+
+// Engine is an embedded orchestration engine on one data directory.
+type Engine struct {
+	log   *slog.Logger
+	store *store.Store
+	opts  Options
+
+	cmds    chan *command
+	quit    chan struct{}
+	stopped chan struct{}
+	failed  atomic.Pointer[error] // set when a commit failed: the engine stops taking commands
+
+	clockMu sync.Mutex
+	pinned  time.Time // zero: the real clock
+	wake    chan struct{}
+
+	jobWaiters jobNotifier
+	stats      Stats
+
+	st *state // owned by the writer goroutine
+}
+
+// Stats are counters of the writer, for benchmarks and diagnostics.
+type Stats struct {
+	Batches  atomic.Int64 // transactions committed
+	Commands atomic.Int64 // commands applied
+	MaxBatch atomic.Int64 // largest batch
+}
+
+// Open opens the data directory, restores the state of running instances
+// and starts the writer.
+func Open(ctx context.Context, opts Options) (*Engine, error) {
+	if opts.DataDir == "" {
+		return nil, errors.New("engine: no data directory")
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 1024
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := store.Open(ctx, opts.DataDir, store.Options{Synchronous: opts.Synchronous})
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		log:     opts.Logger,
+		store:   s,
+		opts:    opts,
+		cmds:    make(chan *command, 4*opts.MaxBatch),
+		quit:    make(chan struct{}),
+		stopped: make(chan struct{}),
+		wake:    make(chan struct{}, 1),
+	}
+	e.jobWaiters.init()
+	st, err := loadState(ctx, s, e.log)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("restore state from %s: %w", s.Path(), err)
+	}
+	e.st = st
+	go e.run()
+	return e, nil
+}
+
+// Store gives read access to the engine's data.
+func (e *Engine) Store() *store.Store { return e.store }
+
+// Close stops taking commands, finishes those queued, and closes the store.
+func (e *Engine) Close() error {
+	select {
+	case <-e.quit:
+	default:
+		close(e.quit)
+	}
+	<-e.stopped
+	return e.store.Close()
+}
+
+// Now is the engine's clock: the real time unless pinned.
+func (e *Engine) Now() time.Time {
+	e.clockMu.Lock()
+	defer e.clockMu.Unlock()
+	if !e.pinned.IsZero() {
+		return e.pinned
+	}
+	return time.Now().UTC().Truncate(time.Millisecond)
+}
+
+// PinClock freezes the engine's clock at t (Camunda's clock API). Timers,
+// job deadlines and time-to-live are measured against it; due ones fire.
+func (e *Engine) PinClock(t time.Time) {
+	e.clockMu.Lock()
+	e.pinned = t.UTC().Truncate(time.Millisecond)
+	e.clockMu.Unlock()
+	e.nudge()
+}
+
+// ResetClock returns to the real clock.
+func (e *Engine) ResetClock() {
+	e.clockMu.Lock()
+	e.pinned = time.Time{}
+	e.clockMu.Unlock()
+	e.nudge()
+}
+
+func (e *Engine) nudge() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// command is one unit of work for the writer.
+type command struct {
+	run  func(w *writer) (any, error)
+	res  any
+	err  error
+	done chan struct{}
+}
+
+// exec runs fn on the writer and waits until its effects are committed.
+func (e *Engine) exec(ctx context.Context, fn func(w *writer) (any, error)) (any, error) {
+	if p := e.failed.Load(); p != nil {
+		return nil, &Error{Code: CodeUnavailable, Message: "the engine stopped after a storage failure: " + (*p).Error()}
+	}
+	c := &command{run: fn, done: make(chan struct{})}
+	select {
+	case e.cmds <- c:
+	case <-e.quit:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case <-c.done:
+		return c.res, c.err
+	case <-ctx.Done():
+		// The command may still be applied; the caller gave up waiting.
+		return nil, ctx.Err()
+	}
+}
+
+func do[T any](ctx context.Context, e *Engine, fn func(w *writer) (T, error)) (T, error) {
+	r, err := e.exec(ctx, func(w *writer) (any, error) { return fn(w) })
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return r.(T), nil
+}
+
+// run is the writer loop.
+func (e *Engine) run() {
+	defer close(e.stopped)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	batch := make([]*command, 0, e.opts.MaxBatch)
+	for {
+		// Arm the timer for the earliest due item.
+		if due, ok := e.st.due.peek(); ok {
+			d := due.Sub(e.Now())
+			if d < 0 {
+				d = 0
+			}
+			timer.Reset(d)
+		} else {
+			timer.Reset(time.Hour)
+		}
+		batch = batch[:0]
+		fire := false
+		select {
+		case c := <-e.cmds:
+			batch = append(batch, c)
+		case <-timer.C:
+			fire = true
+		case <-e.wake:
+			fire = true
+		case <-e.quit:
+			// Drain what was queued before the quit, then stop.
+			for {
+				select {
+				case c := <-e.cmds:
+					batch = append(batch, c)
+					continue
+				default:
+				}
+				break
+			}
+			if len(batch) > 0 {
+				e.apply(batch, false)
+			}
+			for {
+				select {
+				case c := <-e.cmds:
+					c.err = ErrClosed
+					close(c.done)
+				default:
+					return
+				}
+			}
+		}
+	drain:
+		for len(batch) < e.opts.MaxBatch {
+			select {
+			case c := <-e.cmds:
+				batch = append(batch, c)
+			default:
+				break drain
+			}
+		}
+		e.apply(batch, fire)
+	}
+}
+
+// apply runs a batch and commits it. Due timers are fired first, so that a
+// command sees the state as of its time.
+func (e *Engine) apply(batch []*command, fire bool) {
+	w := &writer{e: e, st: e.st, now: e.Now()}
+	if fire || e.st.due.dueBy(w.now) {
+		w.fireDue()
+	}
+	for _, c := range batch {
+		c.res, c.err = e.safeRun(w, c)
+	}
+	ctx := context.Background()
+	err := e.flush(ctx, w)
+	if err != nil {
+		e.log.Error("commit failed; the engine stops taking commands", "err", err)
+		e.failed.Store(&err)
+		for _, c := range batch {
+			c.res, c.err = nil, &Error{Code: CodeUnavailable, Message: "storage failure: " + err.Error()}
+			close(c.done)
+		}
+		return
+	}
+	e.stats.Batches.Add(1)
+	e.stats.Commands.Add(int64(len(batch)))
+	if n := int64(len(batch)); n > e.stats.MaxBatch.Load() {
+		e.stats.MaxBatch.Store(n)
+	}
+	for _, c := range batch {
+		close(c.done)
+	}
+	for _, f := range w.after {
+		f()
+	}
+}
+
+func (e *Engine) safeRun(w *writer, c *command) (res any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("command panicked", "panic", r)
+			err = &Error{Code: CodeInternal, Message: fmt.Sprintf("internal error: %v", r)}
+		}
+	}()
+	res, err = c.run(w)
+	if err == nil {
+		w.drain()
+	}
+	return res, err
+}
+
+func (e *Engine) flush(ctx context.Context, w *writer) error {
+	st := e.st
+	if len(st.dirty) == 0 && st.nextKey == st.savedKey {
+		return nil
+	}
+	tx, err := e.store.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range st.dirty {
+		if err := tx.Put(ctx, r); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	if st.nextKey != st.savedKey {
+		if err := tx.SetMeta(ctx, "key", st.nextKey); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	clear(st.dirtySet)
+	st.dirty = st.dirty[:0]
+	st.savedKey = st.nextKey
+	return nil
+}

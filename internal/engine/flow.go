@@ -1,0 +1,545 @@
+package engine
+
+import (
+	"github.com/orcabpm/orca/internal/bpmn"
+	"github.com/orcabpm/orca/internal/feel"
+	"github.com/orcabpm/orca/internal/store"
+)
+
+// Element lifecycle, as Zeebe's element intents.
+const (
+	lcActivating  = "ACTIVATING"
+	lcActivated   = "ACTIVATED"
+	lcCompleting  = "COMPLETING"
+	lcCompleted   = "COMPLETED"
+	lcTerminating = "TERMINATING"
+	lcTerminated  = "TERMINATED"
+)
+
+// Incident error types, as Camunda names them.
+const (
+	incJobNoRetries   = "JOB_NO_RETRIES"
+	incIOMapping      = "IO_MAPPING_ERROR"
+	incCondition      = "CONDITION_ERROR"
+	incExtractValue   = "EXTRACT_VALUE_ERROR"
+	incUnhandledError = "UNHANDLED_ERROR_EVENT"
+)
+
+// activate creates an instance of el in scope and schedules its activation.
+func (w *writer) activate(scope *inst, el *bpmn.Element) *inst {
+	root := scope.root()
+	rec := &store.ElementInstance{
+		Key:                    w.st.newKey(),
+		ProcessInstanceKey:     root.key(),
+		RootProcessInstanceKey: root.rec.RootProcessInstanceKey,
+		ProcessDefinitionKey:   scope.def.rec.Key,
+		ProcessID:              scope.def.rec.ProcessID,
+		ElementID:              el.ID,
+		ElementName:            el.Name,
+		Type:                   string(el.Type),
+		State:                  store.StateActive,
+		StartDate:              w.now,
+		TenantID:               scope.rec.TenantID,
+		FlowScopeKey:           scope.key(),
+		Runtime:                store.ScopeRuntime{Lifecycle: lcActivating},
+	}
+	in := &inst{rec: rec, el: el, def: scope.def, parent: scope}
+	w.st.insts[rec.Key] = in
+	scope.addChild(in)
+	scope.rt().ActiveChildren++
+	w.touch(scope)
+	w.st.touch(rec)
+	w.enqueue(func() { w.onActivate(in) })
+	return in
+}
+
+func (in *inst) addChild(c *inst) {
+	if in.children == nil {
+		in.children = map[int64]*inst{}
+	}
+	in.children[c.key()] = c
+}
+
+func (w *writer) alive(in *inst) bool { return w.st.insts[in.key()] == in }
+
+// onActivate runs an element's activation: input mappings, then what the
+// element does when entered.
+func (w *writer) onActivate(in *inst) {
+	if !w.alive(in) || in.lifecycle() != lcActivating {
+		return
+	}
+	el := in.el
+	if len(el.Inputs) > 0 {
+		vars, err := w.applyMappings(el.Inputs, scopeView{st: w.st, scope: in.parent})
+		if err != nil {
+			w.raise(in, incIOMapping, err.Error(), 0)
+			return
+		}
+		w.setAllLocal(in, vars)
+	}
+	switch el.Type {
+	case bpmn.TypeServiceTask, bpmn.TypeSendTask, bpmn.TypeScriptTask, bpmn.TypeBusinessRuleTask:
+		if !w.createJob(in) {
+			return
+		}
+	case bpmn.TypeUserTask:
+		if el.UserTask != nil && el.UserTask.Native {
+			if !w.createUserTask(in) {
+				return
+			}
+		} else if !w.createJob(in) {
+			return
+		}
+	case bpmn.TypeReceiveTask:
+		if !w.openSubscription(in) {
+			return
+		}
+	case bpmn.TypeIntermediateCatchEvent:
+		switch el.EventType {
+		case bpmn.EventMessage:
+			if !w.openSubscription(in) {
+				return
+			}
+		case bpmn.EventTimer:
+			if !w.scheduleCatchTimer(in) {
+				return
+			}
+		}
+	case bpmn.TypeSubProcess:
+		in.rt().Lifecycle = lcActivated
+		w.touch(in)
+		w.activate(in, el.NoneStart)
+		return
+	case bpmn.TypeEndEvent:
+		switch el.EventType {
+		case bpmn.EventTerminate:
+			w.terminateScope(in)
+		case bpmn.EventError:
+			in.rt().Lifecycle = lcActivated
+			w.touch(in)
+			code, err := w.evalString(el.Error.Code, scopeView{st: w.st, scope: in}, true)
+			if err != nil {
+				w.raise(in, incExtractValue, err.Error(), 0)
+				return
+			}
+			w.throwError(in, code, "", 0)
+			return
+		}
+		in.rt().Lifecycle = lcActivated
+		w.complete(in)
+		return
+	default:
+		// Start events, manual and undefined tasks, gateways: nothing to wait for.
+		in.rt().Lifecycle = lcActivated
+		w.complete(in)
+		return
+	}
+	in.rt().Lifecycle = lcActivated
+	w.touch(in)
+}
+
+// complete starts leaving an element whose work is done.
+func (w *writer) complete(in *inst) {
+	in.rt().Lifecycle = lcCompleting
+	w.touch(in)
+	w.enqueue(func() { w.onComplete(in) })
+}
+
+// onComplete applies output mappings, picks the outgoing flows, and leaves.
+func (w *writer) onComplete(in *inst) {
+	if !w.alive(in) || in.lifecycle() != lcCompleting {
+		return
+	}
+	el := in.el
+	if len(el.Outputs) > 0 {
+		vars, err := w.applyMappings(el.Outputs, scopeView{st: w.st, scope: in})
+		if err != nil {
+			w.raise(in, incIOMapping, err.Error(), 0)
+			return
+		}
+		if in.parent != nil {
+			w.merge(in.parent, vars)
+		} else {
+			w.setAllLocal(in, vars)
+		}
+	}
+	flows := el.Outgoing
+	switch el.Type {
+	case bpmn.TypeExclusiveGateway:
+		f, err := w.pickExclusive(in)
+		if err != nil {
+			w.raise(in, incCondition, err.Error(), 0)
+			return
+		}
+		flows = f
+	case bpmn.TypeInclusiveGateway:
+		f, err := w.pickInclusive(in)
+		if err != nil {
+			w.raise(in, incCondition, err.Error(), 0)
+			return
+		}
+		flows = f
+	}
+	in.rec.State = store.StateCompleted
+	in.rec.EndDate = w.now
+	in.rt().Lifecycle = lcCompleted
+	w.touch(in)
+	if in.isProcess() {
+		w.processDone(in, store.StateCompleted)
+		w.release(in)
+		return
+	}
+	w.release(in)
+	scope := in.parent
+	for _, f := range flows {
+		w.takeFlow(scope, f)
+	}
+	w.childDone(scope)
+}
+
+// release forgets a finished element instance (its records stay in the store).
+func (w *writer) release(in *inst) {
+	delete(w.st.insts, in.key())
+	if in.parent != nil {
+		delete(in.parent.children, in.key())
+	}
+	w.dropScopeVars(in)
+	rt := in.rt()
+	rt.Joins = nil
+	rt.JobKey, rt.UserTaskKey, rt.SubscriptionKeys, rt.TimerKeys = 0, 0, nil, nil
+}
+
+// childDone is called when a child of scope completed or was terminated.
+func (w *writer) childDone(scope *inst) {
+	rt := scope.rt()
+	rt.ActiveChildren--
+	w.touch(scope)
+	switch {
+	case rt.Lifecycle == lcTerminating:
+		if rt.ActiveChildren == 0 {
+			w.finishTerminate(scope)
+		}
+	case rt.Terminate:
+		if rt.ActiveChildren == 0 {
+			w.complete(scope)
+		}
+	case rt.Lifecycle == lcActivated:
+		w.checkInclusiveJoins(scope)
+		if rt.ActiveChildren == 0 && pendingJoins(rt) == 0 {
+			w.complete(scope)
+		}
+	}
+}
+
+func pendingJoins(rt *store.ScopeRuntime) int {
+	n := 0
+	for _, flows := range rt.Joins {
+		for _, c := range flows {
+			n += c
+		}
+	}
+	return n
+}
+
+// takeFlow moves a token along f inside scope.
+func (w *writer) takeFlow(scope *inst, f *bpmn.SequenceFlow) {
+	t := f.Target
+	joining := len(t.Incoming) > 1 && (t.Type == bpmn.TypeParallelGateway || t.Type == bpmn.TypeInclusiveGateway)
+	if !joining {
+		w.activate(scope, t)
+		return
+	}
+	rt := scope.rt()
+	if rt.Joins == nil {
+		rt.Joins = map[string]map[string]int{}
+	}
+	j := rt.Joins[t.ID]
+	if j == nil {
+		j = map[string]int{}
+		rt.Joins[t.ID] = j
+	}
+	j[f.ID]++
+	w.touch(scope)
+	if t.Type == bpmn.TypeParallelGateway {
+		for _, in := range t.Incoming {
+			if j[in.ID] == 0 {
+				return
+			}
+		}
+		w.fireJoin(scope, t)
+	}
+	// Inclusive joins are checked once the scope's other tokens have moved.
+	w.enqueue(func() {
+		if w.alive(scope) && scope.lifecycle() == lcActivated {
+			w.checkInclusiveJoins(scope)
+		}
+	})
+}
+
+// fireJoin consumes one token per taken incoming flow and activates the gateway.
+func (w *writer) fireJoin(scope *inst, g *bpmn.Element) {
+	rt := scope.rt()
+	j := rt.Joins[g.ID]
+	for id, c := range j {
+		if c <= 1 {
+			delete(j, id)
+		} else {
+			j[id] = c - 1
+		}
+	}
+	if len(j) == 0 {
+		delete(rt.Joins, g.ID)
+	}
+	w.touch(scope)
+	w.activate(scope, g)
+}
+
+// checkInclusiveJoins fires every waiting inclusive join that no other token
+// of the scope can still reach.
+func (w *writer) checkInclusiveJoins(scope *inst) {
+	rt := scope.rt()
+	for gid, j := range rt.Joins {
+		g := scope.def.proc.ElementByID(gid)
+		if g == nil || g.Type != bpmn.TypeInclusiveGateway || len(j) == 0 {
+			continue
+		}
+		if w.inclusiveCanStillArrive(scope, g) {
+			continue
+		}
+		w.fireJoin(scope, g)
+	}
+}
+
+func (w *writer) inclusiveCanStillArrive(scope *inst, g *bpmn.Element) bool {
+	reach := scope.def.reaching(g)
+	for _, c := range scope.children {
+		if reach[c.el.ID] {
+			return true
+		}
+	}
+	for oid, j := range scope.rt().Joins {
+		if oid != g.ID && len(j) > 0 && reach[oid] {
+			return true
+		}
+	}
+	return false
+}
+
+// reaching returns the ids of elements from which g can be reached along
+// sequence flows (g excluded unless on a cycle). It is computed once per
+// gateway and definition.
+func (d *definition) reaching(g *bpmn.Element) map[string]bool {
+	if r, ok := d.reach[g.ID]; ok {
+		return r
+	}
+	r := map[string]bool{}
+	stack := []*bpmn.Element{g}
+	for len(stack) > 0 {
+		e := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, f := range e.Incoming {
+			if !r[f.Source.ID] {
+				r[f.Source.ID] = true
+				stack = append(stack, f.Source)
+			}
+		}
+	}
+	if d.reach == nil {
+		d.reach = map[string]map[string]bool{}
+	}
+	d.reach[g.ID] = r
+	return r
+}
+
+func (w *writer) condition(f *bpmn.SequenceFlow, view scopeView) (bool, error) {
+	v, err := w.eval(f.Condition.FEEL, view)
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(feel.Boolean)
+	if !ok {
+		return false, typeError(*f.Condition, "BOOLEAN", v)
+	}
+	return bool(b), nil
+}
+
+// pickExclusive takes the first outgoing flow whose condition holds, else
+// the default flow.
+func (w *writer) pickExclusive(in *inst) ([]*bpmn.SequenceFlow, error) {
+	el := in.el
+	if len(el.Outgoing) == 0 {
+		return nil, nil
+	}
+	if len(el.Outgoing) == 1 && el.Outgoing[0].Condition == nil {
+		return el.Outgoing, nil
+	}
+	view := scopeView{st: w.st, scope: in}
+	for _, f := range el.Outgoing {
+		if f == el.Default || f.Condition == nil {
+			continue
+		}
+		ok, err := w.condition(f, view)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return []*bpmn.SequenceFlow{f}, nil
+		}
+	}
+	if el.Default != nil {
+		return []*bpmn.SequenceFlow{el.Default}, nil
+	}
+	return nil, errorf(CodeInvalidState, "Expected at least one condition to evaluate to true, or to have a default flow")
+}
+
+// pickInclusive takes every outgoing flow whose condition holds, else the
+// default flow.
+func (w *writer) pickInclusive(in *inst) ([]*bpmn.SequenceFlow, error) {
+	el := in.el
+	view := scopeView{st: w.st, scope: in}
+	var out []*bpmn.SequenceFlow
+	for _, f := range el.Outgoing {
+		if f == el.Default {
+			continue
+		}
+		if f.Condition == nil {
+			out = append(out, f)
+			continue
+		}
+		ok, err := w.condition(f, view)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		if el.Default != nil {
+			return []*bpmn.SequenceFlow{el.Default}, nil
+		}
+		if len(el.Outgoing) > 0 {
+			return nil, errorf(CodeInvalidState, "Expected at least one condition to evaluate to true, or to have a default flow")
+		}
+	}
+	return out, nil
+}
+
+// terminate cancels an element instance and, first, everything inside it.
+func (w *writer) terminate(in *inst) {
+	switch in.lifecycle() {
+	case lcTerminating, lcTerminated, lcCompleted:
+		return
+	}
+	in.rt().Lifecycle = lcTerminating
+	w.touch(in)
+	w.cancelWaitStates(in)
+	if len(in.children) > 0 {
+		for _, c := range sortedChildren(in) {
+			w.terminate(c)
+		}
+		if in.rt().ActiveChildren > 0 {
+			return
+		}
+	}
+	w.finishTerminate(in)
+}
+
+func sortedChildren(in *inst) []*inst {
+	out := make([]*inst, 0, len(in.children))
+	for _, c := range in.children {
+		out = append(out, c)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].key() < out[j-1].key(); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+func (w *writer) finishTerminate(in *inst) {
+	if !w.alive(in) {
+		return
+	}
+	in.rec.State = store.StateTerminated
+	in.rec.EndDate = w.now
+	in.rt().Lifecycle = lcTerminated
+	in.rt().Joins = nil
+	w.touch(in)
+	if in.isProcess() {
+		w.processDone(in, store.StateTerminated)
+		w.release(in)
+		return
+	}
+	w.release(in)
+	w.childDone(in.parent)
+}
+
+// terminateScope handles a terminate end event: every other element of its
+// scope is terminated, and the scope completes once they are gone.
+func (w *writer) terminateScope(end *inst) {
+	scope := end.parent
+	rt := scope.rt()
+	rt.Terminate = true
+	rt.Joins = nil
+	w.touch(scope)
+	for _, c := range sortedChildren(scope) {
+		if c != end {
+			w.terminate(c)
+		}
+	}
+}
+
+// cancelWaitStates withdraws what an element instance waits on, and
+// resolves its incidents.
+func (w *writer) cancelWaitStates(in *inst) {
+	rt := in.rt()
+	if j := w.st.jobs[rt.JobKey]; j != nil {
+		j.State = store.JobCanceled
+		j.EndTime = w.now
+		j.LastUpdateTime = w.now
+		j.Activated = false
+		delete(w.st.jobs, j.Key)
+		w.st.touch(j)
+	}
+	if ut := w.st.userTasks[rt.UserTaskKey]; ut != nil {
+		ut.State = store.UserTaskCanceled
+		delete(w.st.userTasks, ut.Key)
+		w.st.touch(ut)
+	}
+	for _, k := range rt.SubscriptionKeys {
+		if sub := w.st.subs[k]; sub != nil {
+			sub.State = store.SubscriptionDeleted
+			sub.LastUpdatedDate = w.now
+			w.st.removeSub(sub)
+			w.st.touch(sub)
+		}
+	}
+	for _, k := range rt.TimerKeys {
+		if t := w.st.timers[k]; t != nil {
+			t.State = store.TimerCanceled
+			delete(w.st.timers, k)
+			w.st.touch(t)
+		}
+	}
+	if in.rec.HasIncident {
+		if inc := w.st.incidents[in.rec.IncidentKey]; inc != nil {
+			w.markResolved(inc)
+		}
+	}
+}
+
+// processDone finishes a process instance.
+func (w *writer) processDone(in *inst, state string) {
+	pi := in.pi
+	pi.State = state
+	pi.EndDate = w.now
+	w.st.touch(pi)
+	delete(w.st.piIncidents, pi.Key)
+	if pi.HasIncident {
+		pi.HasIncident = false
+	}
+	w.notifyAwaiters(in, state)
+	w.forgetMessageStart(in)
+}

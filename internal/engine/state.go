@@ -1,0 +1,466 @@
+package engine
+
+import (
+	"container/heap"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/orcabpm/orca/internal/bpmn"
+	"github.com/orcabpm/orca/internal/store"
+)
+
+// keyBase is the high part of every key: partition 1 in Zeebe's key format
+// (partitionId << 51 | counter).
+const keyBase = int64(1) << 51
+
+// definition is a deployed process version with its parsed model.
+type definition struct {
+	rec  *store.ProcessDefinition
+	proc *bpmn.Process
+	// reach caches, per joining inclusive gateway, the elements it can be
+	// reached from. Only the writer uses it.
+	reach map[string]map[string]bool
+}
+
+// inst is a live element instance (the process scope included).
+type inst struct {
+	rec    *store.ElementInstance
+	pi     *store.ProcessInstance // set on the process scope only
+	el     *bpmn.Element
+	def    *definition
+	parent *inst // flow scope; nil for the process scope
+	// children are the live element instances in this scope.
+	children map[int64]*inst
+	// msgStartKey is set on instances a message start event created with a
+	// correlation key (see state.msgStarted).
+	msgStartKey string
+}
+
+func (in *inst) key() int64              { return in.rec.Key }
+func (in *inst) rt() *store.ScopeRuntime { return &in.rec.Runtime }
+func (in *inst) lifecycle() string       { return in.rec.Runtime.Lifecycle }
+func (in *inst) root() *inst {
+	r := in
+	for r.parent != nil {
+		r = r.parent
+	}
+	return r
+}
+func (in *inst) isProcess() bool { return in.pi != nil }
+
+// variable is a live variable with its decoded value cached for FEEL.
+type variable struct {
+	rec     *store.Variable
+	decoded any
+	ok      bool
+}
+
+func (v *variable) value() any {
+	if !v.ok {
+		v.decoded = decodeJSON(v.rec.Value)
+		v.ok = true
+	}
+	return v.decoded
+}
+
+// state is everything running instances need, owned by the writer.
+type state struct {
+	nextKey  int64
+	savedKey int64
+
+	defs        map[int64]*definition
+	latest      map[string]*definition // "tenant\x00processId" -> latest version
+	insts       map[int64]*inst        // live element instances, process scopes included
+	vars        map[int64]map[string]*variable
+	jobs        map[int64]*store.Job
+	jobQueues   map[string]*jobQueue
+	userTasks   map[int64]*store.UserTask
+	incidents   map[int64]*store.Incident
+	piIncidents map[int64]int // process instance key -> active incidents
+	subs        map[int64]*store.MessageSubscription
+	subsByName  map[string]map[int64]*store.MessageSubscription
+	messages    map[int64]*store.Message
+	msgByName   map[string]map[int64]*store.Message
+	timers      map[int64]*store.Timer
+	// msgStarted maps a process and correlation key to the active instance
+	// a message start event created for it.
+	msgStarted map[string]int64
+	due        dueHeap
+
+	awaiters map[int64][]*awaiter // process instance key -> waiting creators
+
+	dirty    []store.Record
+	dirtySet map[store.Record]struct{}
+}
+
+func newState() *state {
+	return &state{
+		nextKey:     keyBase,
+		savedKey:    keyBase,
+		defs:        map[int64]*definition{},
+		latest:      map[string]*definition{},
+		insts:       map[int64]*inst{},
+		vars:        map[int64]map[string]*variable{},
+		jobs:        map[int64]*store.Job{},
+		jobQueues:   map[string]*jobQueue{},
+		userTasks:   map[int64]*store.UserTask{},
+		incidents:   map[int64]*store.Incident{},
+		piIncidents: map[int64]int{},
+		subs:        map[int64]*store.MessageSubscription{},
+		subsByName:  map[string]map[int64]*store.MessageSubscription{},
+		messages:    map[int64]*store.Message{},
+		msgByName:   map[string]map[int64]*store.Message{},
+		timers:      map[int64]*store.Timer{},
+		msgStarted:  map[string]int64{},
+		awaiters:    map[int64][]*awaiter{},
+		dirtySet:    map[store.Record]struct{}{},
+	}
+}
+
+// newKey hands out the next key.
+func (st *state) newKey() int64 {
+	st.nextKey++
+	return st.nextKey
+}
+
+// touch marks a record as changed by the current batch.
+func (st *state) touch(r store.Record) {
+	if _, ok := st.dirtySet[r]; ok {
+		return
+	}
+	st.dirtySet[r] = struct{}{}
+	st.dirty = append(st.dirty, r)
+}
+
+func latestKey(tenant, processID string) string { return tenant + "\x00" + processID }
+
+// loadState restores what running instances need from the store.
+func loadState(ctx context.Context, s *store.Store, log *slog.Logger) (*state, error) {
+	st := newState()
+	k, err := s.Meta(ctx, "key")
+	if err != nil {
+		return nil, err
+	}
+	if k > 0 {
+		st.nextKey, st.savedKey = k, k
+	}
+
+	resources, err := store.LoadAll(ctx, s, func() *store.Resource { return new(store.Resource) }, "")
+	if err != nil {
+		return nil, err
+	}
+	parsed := map[int64]*bpmn.Definitions{}
+	for _, r := range resources {
+		d, err := bpmn.Parse(r.Name, r.Content)
+		if err != nil {
+			return nil, fmt.Errorf("re-parse deployed resource %s (%d): %w", r.Name, r.Key, err)
+		}
+		parsed[r.Key] = d
+	}
+	defs, err := store.LoadAll(ctx, s, func() *store.ProcessDefinition { return new(store.ProcessDefinition) }, "1 ORDER BY version")
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range defs {
+		d := parsed[rec.ResourceKey]
+		if d == nil {
+			return nil, fmt.Errorf("process definition %d: resource %d is missing", rec.Key, rec.ResourceKey)
+		}
+		var proc *bpmn.Process
+		for _, p := range d.Processes {
+			if p.ID == rec.ProcessID {
+				proc = p
+			}
+		}
+		if proc == nil {
+			return nil, fmt.Errorf("process definition %d: process %s not in resource %d", rec.Key, rec.ProcessID, rec.ResourceKey)
+		}
+		def := &definition{rec: rec, proc: proc}
+		st.defs[rec.Key] = def
+		st.latest[latestKey(rec.TenantID, rec.ProcessID)] = def
+	}
+
+	pis, err := store.LoadAll(ctx, s, func() *store.ProcessInstance { return new(store.ProcessInstance) }, "state = 'ACTIVE'")
+	if err != nil {
+		return nil, err
+	}
+	piByKey := map[int64]*store.ProcessInstance{}
+	for _, pi := range pis {
+		piByKey[pi.Key] = pi
+	}
+	eis, err := store.LoadAll(ctx, s, func() *store.ElementInstance { return new(store.ElementInstance) }, "state = 'ACTIVE' ORDER BY key")
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range eis {
+		def := st.defs[rec.ProcessDefinitionKey]
+		if def == nil {
+			return nil, fmt.Errorf("element instance %d: unknown process definition %d", rec.Key, rec.ProcessDefinitionKey)
+		}
+		in := &inst{rec: rec, def: def}
+		if rec.Type == string(bpmn.TypeProcess) {
+			in.el = def.proc.Element
+			in.pi = piByKey[rec.Key]
+			if in.pi == nil {
+				return nil, fmt.Errorf("process instance %d: no process instance record", rec.Key)
+			}
+		} else {
+			in.el = def.proc.ElementByID(rec.ElementID)
+			if in.el == nil {
+				return nil, fmt.Errorf("element instance %d: element %s not in process %s", rec.Key, rec.ElementID, def.rec.ProcessID)
+			}
+		}
+		st.insts[rec.Key] = in
+	}
+	for _, in := range st.insts {
+		if in.pi == nil {
+			in.parent = st.insts[in.rec.FlowScopeKey]
+			if in.parent == nil {
+				return nil, fmt.Errorf("element instance %d: flow scope %d is not active", in.key(), in.rec.FlowScopeKey)
+			}
+			in.parent.addChild(in)
+		}
+	}
+
+	vars, err := store.LoadAll(ctx, s, func() *store.Variable { return new(store.Variable) },
+		"process_instance_key IN (SELECT key FROM process_instances WHERE state = 'ACTIVE')")
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vars {
+		if _, live := st.insts[v.ScopeKey]; live {
+			st.scopeVars(v.ScopeKey)[v.Name] = &variable{rec: v}
+		}
+	}
+
+	jobs, err := store.LoadAll(ctx, s, func() *store.Job { return new(store.Job) },
+		"state IN ('CREATED', 'FAILED', 'RETRIES_UPDATED', 'TIMED_OUT', 'ERROR_THROWN') AND end_time IS NULL ORDER BY key")
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		st.jobs[j.Key] = j
+		switch {
+		case j.Activated:
+			st.due.push(j.Deadline, dueJobDeadline, j.Key)
+		case !j.RetryAt.IsZero():
+			st.due.push(j.RetryAt, dueJobBackoff, j.Key)
+		default:
+			st.jobQueue(j.Type).push(j.Key)
+		}
+	}
+
+	uts, err := store.LoadAll(ctx, s, func() *store.UserTask { return new(store.UserTask) }, "state = 'CREATED'")
+	if err != nil {
+		return nil, err
+	}
+	for _, ut := range uts {
+		st.userTasks[ut.Key] = ut
+	}
+
+	incs, err := store.LoadAll(ctx, s, func() *store.Incident { return new(store.Incident) }, "state = 'ACTIVE'")
+	if err != nil {
+		return nil, err
+	}
+	for _, inc := range incs {
+		st.incidents[inc.Key] = inc
+		st.piIncidents[inc.ProcessInstanceKey]++
+	}
+
+	subs, err := store.LoadAll(ctx, s, func() *store.MessageSubscription { return new(store.MessageSubscription) }, "state = 'CREATED'")
+	if err != nil {
+		return nil, err
+	}
+	for _, sub := range subs {
+		st.addSub(sub)
+	}
+
+	msgs, err := store.LoadAll(ctx, s, func() *store.Message { return new(store.Message) }, "state = 'PUBLISHED'")
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range msgs {
+		st.addMessage(m)
+	}
+
+	timers, err := store.LoadAll(ctx, s, func() *store.Timer { return new(store.Timer) }, "state = 'CREATED'")
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range timers {
+		st.timers[t.Key] = t
+		st.due.push(t.DueDate, dueTimer, t.Key)
+	}
+	log.Debug("state restored", "definitions", len(st.defs), "elementInstances", len(st.insts),
+		"jobs", len(st.jobs), "userTasks", len(st.userTasks), "timers", len(st.timers))
+	return st, nil
+}
+
+func (st *state) scopeVars(scope int64) map[string]*variable {
+	m := st.vars[scope]
+	if m == nil {
+		m = map[string]*variable{}
+		st.vars[scope] = m
+	}
+	return m
+}
+
+func subKey(tenant, name string) string { return tenant + "\x00" + name }
+
+func (st *state) addSub(sub *store.MessageSubscription) {
+	st.subs[sub.Key] = sub
+	k := subKey(sub.TenantID, sub.MessageName)
+	m := st.subsByName[k]
+	if m == nil {
+		m = map[int64]*store.MessageSubscription{}
+		st.subsByName[k] = m
+	}
+	m[sub.Key] = sub
+}
+
+func (st *state) removeSub(sub *store.MessageSubscription) {
+	delete(st.subs, sub.Key)
+	k := subKey(sub.TenantID, sub.MessageName)
+	if m := st.subsByName[k]; m != nil {
+		delete(m, sub.Key)
+		if len(m) == 0 {
+			delete(st.subsByName, k)
+		}
+	}
+}
+
+func (st *state) addMessage(m *store.Message) {
+	st.messages[m.Key] = m
+	k := subKey(m.TenantID, m.Name)
+	mm := st.msgByName[k]
+	if mm == nil {
+		mm = map[int64]*store.Message{}
+		st.msgByName[k] = mm
+	}
+	mm[m.Key] = m
+	st.due.push(m.ExpireTime, dueMessageTTL, m.Key)
+}
+
+func (st *state) removeMessage(m *store.Message) {
+	delete(st.messages, m.Key)
+	k := subKey(m.TenantID, m.Name)
+	if mm := st.msgByName[k]; mm != nil {
+		delete(mm, m.Key)
+		if len(mm) == 0 {
+			delete(st.msgByName, k)
+		}
+	}
+}
+
+// jobQueue holds the keys of activatable jobs of one type in creation order.
+// Entries may be stale (the job was activated or finished since): the reader
+// checks each one.
+type jobQueue struct {
+	keys []int64
+	head int
+}
+
+func (q *jobQueue) push(k int64) { q.keys = append(q.keys, k) }
+
+func (q *jobQueue) pop() (int64, bool) {
+	if q.head >= len(q.keys) {
+		return 0, false
+	}
+	k := q.keys[q.head]
+	q.head++
+	if q.head > 1024 && q.head*2 > len(q.keys) {
+		q.keys = append(q.keys[:0], q.keys[q.head:]...)
+		q.head = 0
+	}
+	return k, true
+}
+
+func (q *jobQueue) unpop(keys []int64) {
+	// Put skipped-but-valid keys back at the front, keeping their order.
+	if len(keys) == 0 {
+		return
+	}
+	if q.head >= len(keys) {
+		q.head -= len(keys)
+		copy(q.keys[q.head:], keys)
+		return
+	}
+	q.keys = append(append([]int64(nil), keys...), q.keys[q.head:]...)
+	q.head = 0
+}
+
+func (st *state) jobQueue(typ string) *jobQueue {
+	q := st.jobQueues[typ]
+	if q == nil {
+		q = &jobQueue{}
+		st.jobQueues[typ] = q
+	}
+	return q
+}
+
+// dueKind says what a due entry stands for.
+type dueKind uint8
+
+const (
+	dueTimer dueKind = iota
+	dueJobDeadline
+	dueJobBackoff
+	dueMessageTTL
+)
+
+type dueItem struct {
+	at   time.Time
+	kind dueKind
+	key  int64
+}
+
+// dueHeap orders everything that happens at a time. Entries can be stale;
+// whoever pops one checks it against the state.
+type dueHeap []dueItem
+
+func (h dueHeap) Len() int           { return len(h) }
+func (h dueHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap) Push(x any)        { *h = append(*h, x.(dueItem)) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	it := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return it
+}
+
+func (h *dueHeap) push(at time.Time, kind dueKind, key int64) {
+	heap.Push(h, dueItem{at: at, kind: kind, key: key})
+}
+
+func (h *dueHeap) peek() (time.Time, bool) {
+	if len(*h) == 0 {
+		return time.Time{}, false
+	}
+	return (*h)[0].at, true
+}
+
+func (h *dueHeap) dueBy(now time.Time) bool {
+	return len(*h) > 0 && !(*h)[0].at.After(now)
+}
+
+func (h *dueHeap) popDue(now time.Time) (dueItem, bool) {
+	if !h.dueBy(now) {
+		return dueItem{}, false
+	}
+	return heap.Pop(h).(dueItem), true
+}
+
+func decodeJSON(s string) any {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil
+	}
+	return v
+}

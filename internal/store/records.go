@@ -1,0 +1,360 @@
+package store
+
+import "time"
+
+// Record is one row of a table. Columns returns the row's columns, in the
+// table's column order, as pointers that database/sql can both scan into and
+// write from (plain pointers, or the timeCol/jsonCol adapters).
+type Record interface {
+	Table() string
+	Columns() []any
+}
+
+// Resource is one deployed file.
+type Resource struct {
+	Key           int64
+	DeploymentKey int64
+	Name          string
+	Checksum      string
+	Content       []byte
+	TenantID      string
+	DeployTime    time.Time
+}
+
+func (*Resource) Table() string { return "resources" }
+func (r *Resource) Columns() []any {
+	return []any{&r.Key, &r.DeploymentKey, &r.Name, &r.Checksum, &r.Content, &r.TenantID, timeCol{&r.DeployTime}}
+}
+
+// ProcessDefinition is one version of one BPMN process.
+type ProcessDefinition struct {
+	Key           int64
+	ProcessID     string
+	Name          string
+	Version       int32
+	VersionTag    string
+	ResourceKey   int64
+	ResourceName  string
+	DeploymentKey int64
+	Checksum      string
+	TenantID      string
+	DeployTime    time.Time
+}
+
+func (*ProcessDefinition) Table() string { return "process_definitions" }
+func (r *ProcessDefinition) Columns() []any {
+	return []any{&r.Key, &r.ProcessID, &r.Name, &r.Version, &r.VersionTag, &r.ResourceKey, &r.ResourceName,
+		&r.DeploymentKey, &r.Checksum, &r.TenantID, timeCol{&r.DeployTime}}
+}
+
+// Process instance and element instance states, as the REST API names them.
+const (
+	StateActive     = "ACTIVE"
+	StateCompleted  = "COMPLETED"
+	StateTerminated = "TERMINATED"
+)
+
+// ProcessInstance is one run of a process definition.
+type ProcessInstance struct {
+	Key                      int64
+	ProcessDefinitionKey     int64
+	ProcessID                string
+	ProcessName              string
+	Version                  int32
+	VersionTag               string
+	State                    string
+	StartDate                time.Time
+	EndDate                  time.Time
+	HasIncident              bool
+	TenantID                 string
+	ParentProcessInstanceKey int64
+	ParentElementInstanceKey int64
+	RootProcessInstanceKey   int64
+	Tags                     []string
+	BusinessID               string
+}
+
+func (*ProcessInstance) Table() string { return "process_instances" }
+func (r *ProcessInstance) Columns() []any {
+	return []any{&r.Key, &r.ProcessDefinitionKey, &r.ProcessID, &r.ProcessName, &r.Version, &r.VersionTag,
+		&r.State, timeCol{&r.StartDate}, timeCol{&r.EndDate}, &r.HasIncident, &r.TenantID,
+		keyCol{&r.ParentProcessInstanceKey}, keyCol{&r.ParentElementInstanceKey}, &r.RootProcessInstanceKey,
+		jsonCol{&r.Tags}, &r.BusinessID}
+}
+
+// ScopeRuntime is what the engine keeps about an element instance while it
+// runs: its place in the element lifecycle and, for scopes, the tokens in it.
+type ScopeRuntime struct {
+	// Lifecycle is Zeebe's intent: ACTIVATING, ACTIVATED, COMPLETING,
+	// TERMINATING (and COMPLETED/TERMINATED once done).
+	Lifecycle string `json:"l,omitempty"`
+	// ActiveChildren counts the element instances alive in this scope.
+	ActiveChildren int `json:"c,omitempty"`
+	// Joins records, per joining gateway of this scope, how many times each
+	// incoming sequence flow was taken and not yet consumed by the join.
+	Joins map[string]map[string]int `json:"j,omitempty"`
+	// JobKey, UserTaskKey, SubscriptionKeys and TimerKeys are the wait
+	// states this element instance holds.
+	JobKey           int64   `json:"job,omitempty"`
+	UserTaskKey      int64   `json:"ut,omitempty"`
+	SubscriptionKeys []int64 `json:"subs,omitempty"`
+	TimerKeys        []int64 `json:"timers,omitempty"`
+	// Terminate marks a scope that completes after terminating its children
+	// (a terminate end event was reached).
+	Terminate bool `json:"term,omitempty"`
+}
+
+// ElementInstance is one activation of a flow node.
+type ElementInstance struct {
+	Key                    int64
+	ProcessInstanceKey     int64
+	RootProcessInstanceKey int64
+	ProcessDefinitionKey   int64
+	ProcessID              string
+	ElementID              string
+	ElementName            string
+	Type                   string
+	State                  string
+	StartDate              time.Time
+	EndDate                time.Time
+	HasIncident            bool
+	IncidentKey            int64
+	TenantID               string
+	FlowScopeKey           int64
+	Runtime                ScopeRuntime
+}
+
+func (*ElementInstance) Table() string { return "element_instances" }
+func (r *ElementInstance) Columns() []any {
+	return []any{&r.Key, &r.ProcessInstanceKey, &r.RootProcessInstanceKey, &r.ProcessDefinitionKey, &r.ProcessID,
+		&r.ElementID, &r.ElementName, &r.Type, &r.State, timeCol{&r.StartDate}, timeCol{&r.EndDate},
+		&r.HasIncident, keyCol{&r.IncidentKey}, &r.TenantID, &r.FlowScopeKey, jsonCol{&r.Runtime}}
+}
+
+// Variable is one variable of one scope; Value is its JSON text.
+type Variable struct {
+	Key                    int64
+	Name                   string
+	Value                  string
+	ScopeKey               int64
+	ProcessInstanceKey     int64
+	RootProcessInstanceKey int64
+	ProcessDefinitionKey   int64
+	ProcessID              string
+	TenantID               string
+}
+
+func (*Variable) Table() string { return "variables" }
+func (r *Variable) Columns() []any {
+	return []any{&r.Key, &r.Name, &r.Value, &r.ScopeKey, &r.ProcessInstanceKey, &r.RootProcessInstanceKey,
+		&r.ProcessDefinitionKey, &r.ProcessID, &r.TenantID}
+}
+
+// Job states as the REST API names them.
+const (
+	JobCreated        = "CREATED"
+	JobCompleted      = "COMPLETED"
+	JobFailed         = "FAILED"
+	JobRetriesUpdated = "RETRIES_UPDATED"
+	JobTimedOut       = "TIMED_OUT"
+	JobCanceled       = "CANCELED"
+	JobErrorThrown    = "ERROR_THROWN"
+)
+
+// Job is a unit of work for a job worker.
+type Job struct {
+	Key                      int64
+	Type                     string
+	Worker                   string
+	State                    string
+	Kind                     string
+	ListenerEventType        string
+	Retries                  int32
+	HasFailedWithRetriesLeft bool
+	ErrorCode                string
+	ErrorMessage             string
+	CustomHeaders            map[string]string
+	Deadline                 time.Time // set while activated
+	RetryAt                  time.Time // retry back-off: not activatable before
+	EndTime                  time.Time
+	CreationTime             time.Time
+	LastUpdateTime           time.Time
+	ElementID                string
+	ElementInstanceKey       int64
+	ProcessInstanceKey       int64
+	RootProcessInstanceKey   int64
+	ProcessDefinitionKey     int64
+	ProcessID                string
+	ProcessVersion           int32
+	TenantID                 string
+	Activated                bool
+}
+
+func (*Job) Table() string { return "jobs" }
+func (r *Job) Columns() []any {
+	return []any{&r.Key, &r.Type, &r.Worker, &r.State, &r.Kind, &r.ListenerEventType, &r.Retries,
+		&r.HasFailedWithRetriesLeft, &r.ErrorCode, &r.ErrorMessage, jsonCol{&r.CustomHeaders},
+		timeCol{&r.Deadline}, timeCol{&r.RetryAt}, timeCol{&r.EndTime}, timeCol{&r.CreationTime}, timeCol{&r.LastUpdateTime},
+		&r.ElementID, &r.ElementInstanceKey, &r.ProcessInstanceKey, &r.RootProcessInstanceKey,
+		&r.ProcessDefinitionKey, &r.ProcessID, &r.ProcessVersion, &r.TenantID, &r.Activated}
+}
+
+// User task states as the REST API names them.
+const (
+	UserTaskCreated   = "CREATED"
+	UserTaskCompleted = "COMPLETED"
+	UserTaskCanceled  = "CANCELED"
+)
+
+// UserTask is a task for a person.
+type UserTask struct {
+	Key                    int64
+	Name                   string
+	State                  string
+	Assignee               string
+	ElementID              string
+	ElementInstanceKey     int64
+	CandidateGroups        []string
+	CandidateUsers         []string
+	ProcessID              string
+	ProcessDefinitionKey   int64
+	ProcessVersion         int32
+	ProcessName            string
+	ProcessInstanceKey     int64
+	RootProcessInstanceKey int64
+	CreationDate           time.Time
+	CompletionDate         time.Time
+	DueDate                time.Time
+	FollowUpDate           time.Time
+	FormKey                int64
+	ExternalFormReference  string
+	CustomHeaders          map[string]string
+	Priority               int32
+	TenantID               string
+}
+
+func (*UserTask) Table() string { return "user_tasks" }
+func (r *UserTask) Columns() []any {
+	return []any{&r.Key, &r.Name, &r.State, &r.Assignee, &r.ElementID, &r.ElementInstanceKey,
+		jsonCol{&r.CandidateGroups}, jsonCol{&r.CandidateUsers}, &r.ProcessID, &r.ProcessDefinitionKey,
+		&r.ProcessVersion, &r.ProcessName, &r.ProcessInstanceKey, &r.RootProcessInstanceKey,
+		timeCol{&r.CreationDate}, timeCol{&r.CompletionDate}, timeCol{&r.DueDate}, timeCol{&r.FollowUpDate},
+		keyCol{&r.FormKey}, &r.ExternalFormReference, jsonCol{&r.CustomHeaders}, &r.Priority, &r.TenantID}
+}
+
+// Incident states.
+const (
+	IncidentActive   = "ACTIVE"
+	IncidentResolved = "RESOLVED"
+)
+
+// Incident is a problem that stops an element instance until resolved.
+type Incident struct {
+	Key                    int64
+	ProcessID              string
+	ProcessDefinitionKey   int64
+	ProcessInstanceKey     int64
+	RootProcessInstanceKey int64
+	ElementID              string
+	ElementInstanceKey     int64
+	ErrorType              string
+	ErrorMessage           string
+	CreationTime           time.Time
+	State                  string
+	JobKey                 int64
+	TenantID               string
+}
+
+func (*Incident) Table() string { return "incidents" }
+func (r *Incident) Columns() []any {
+	return []any{&r.Key, &r.ProcessID, &r.ProcessDefinitionKey, &r.ProcessInstanceKey, &r.RootProcessInstanceKey,
+		&r.ElementID, &r.ElementInstanceKey, &r.ErrorType, &r.ErrorMessage, timeCol{&r.CreationTime}, &r.State,
+		keyCol{&r.JobKey}, &r.TenantID}
+}
+
+// Message subscription states.
+const (
+	SubscriptionCreated    = "CREATED"
+	SubscriptionCorrelated = "CORRELATED"
+	SubscriptionDeleted    = "DELETED"
+)
+
+// MessageSubscription is an element instance waiting for a message, or (with
+// ElementInstanceKey 0) a message start event of a process definition.
+type MessageSubscription struct {
+	Key                    int64
+	ProcessID              string
+	ProcessDefinitionKey   int64
+	ProcessInstanceKey     int64
+	RootProcessInstanceKey int64
+	ElementID              string
+	ElementInstanceKey     int64
+	State                  string
+	LastUpdatedDate        time.Time
+	MessageName            string
+	CorrelationKey         string
+	TenantID               string
+}
+
+func (*MessageSubscription) Table() string { return "message_subscriptions" }
+func (r *MessageSubscription) Columns() []any {
+	return []any{&r.Key, &r.ProcessID, &r.ProcessDefinitionKey, keyCol{&r.ProcessInstanceKey}, keyCol{&r.RootProcessInstanceKey},
+		&r.ElementID, keyCol{&r.ElementInstanceKey}, &r.State, timeCol{&r.LastUpdatedDate}, &r.MessageName,
+		&r.CorrelationKey, &r.TenantID}
+}
+
+// Message states.
+const (
+	MessagePublished = "PUBLISHED"
+	MessageExpired   = "EXPIRED"
+)
+
+// Message is a published message; buffered while its time to live lasts.
+type Message struct {
+	Key            int64
+	Name           string
+	CorrelationKey string
+	MessageID      string
+	Variables      string // JSON object
+	PublishTime    time.Time
+	ExpireTime     time.Time
+	State          string
+	TenantID       string
+	// CorrelatedProcesses are the BPMN process ids it was correlated to: a
+	// message correlates at most once per process.
+	CorrelatedProcesses []string
+}
+
+func (*Message) Table() string { return "messages" }
+func (r *Message) Columns() []any {
+	return []any{&r.Key, &r.Name, &r.CorrelationKey, &r.MessageID, &r.Variables, timeCol{&r.PublishTime},
+		timeCol{&r.ExpireTime}, &r.State, &r.TenantID, jsonCol{&r.CorrelatedProcesses}}
+}
+
+// Timer states.
+const (
+	TimerCreated   = "CREATED"
+	TimerTriggered = "TRIGGERED"
+	TimerCanceled  = "CANCELED"
+)
+
+// Timer is a scheduled timer event: a catch event's (ElementInstanceKey set)
+// or a timer start event's (ElementInstanceKey 0).
+type Timer struct {
+	Key                  int64
+	ProcessDefinitionKey int64
+	ProcessInstanceKey   int64
+	ElementInstanceKey   int64
+	ElementID            string
+	DueDate              time.Time
+	Repetitions          int
+	Cycle                string
+	State                string
+	TenantID             string
+}
+
+func (*Timer) Table() string { return "timers" }
+func (r *Timer) Columns() []any {
+	return []any{&r.Key, &r.ProcessDefinitionKey, keyCol{&r.ProcessInstanceKey}, keyCol{&r.ElementInstanceKey},
+		&r.ElementID, timeCol{&r.DueDate}, &r.Repetitions, &r.Cycle, &r.State, &r.TenantID}
+}

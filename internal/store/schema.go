@@ -1,0 +1,115 @@
+package store
+
+// tables lists each table's columns in the order of its record's Columns.
+// The first column is the primary key.
+var tables = map[string][]string{
+	"resources": {"key", "deployment_key", "name", "checksum", "content", "tenant_id", "deploy_time"},
+	"process_definitions": {"key", "process_id", "name", "version", "version_tag", "resource_key", "resource_name",
+		"deployment_key", "checksum", "tenant_id", "deploy_time"},
+	"process_instances": {"key", "process_definition_key", "process_id", "process_name", "version", "version_tag",
+		"state", "start_date", "end_date", "has_incident", "tenant_id", "parent_process_instance_key",
+		"parent_element_instance_key", "root_process_instance_key", "tags", "business_id"},
+	"element_instances": {"key", "process_instance_key", "root_process_instance_key", "process_definition_key",
+		"process_id", "element_id", "element_name", "type", "state", "start_date", "end_date", "has_incident",
+		"incident_key", "tenant_id", "flow_scope_key", "runtime"},
+	"variables": {"key", "name", "value", "scope_key", "process_instance_key", "root_process_instance_key",
+		"process_definition_key", "process_id", "tenant_id"},
+	"jobs": {"key", "type", "worker", "state", "kind", "listener_event_type", "retries",
+		"has_failed_with_retries_left", "error_code", "error_message", "custom_headers", "deadline", "retry_at",
+		"end_time", "creation_time", "last_update_time", "element_id", "element_instance_key",
+		"process_instance_key", "root_process_instance_key", "process_definition_key", "process_id",
+		"process_version", "tenant_id", "activated"},
+	"user_tasks": {"key", "name", "state", "assignee", "element_id", "element_instance_key", "candidate_groups",
+		"candidate_users", "process_id", "process_definition_key", "process_version", "process_name",
+		"process_instance_key", "root_process_instance_key", "creation_date", "completion_date", "due_date",
+		"follow_up_date", "form_key", "external_form_reference", "custom_headers", "priority", "tenant_id"},
+	"incidents": {"key", "process_id", "process_definition_key", "process_instance_key", "root_process_instance_key",
+		"element_id", "element_instance_key", "error_type", "error_message", "creation_time", "state", "job_key",
+		"tenant_id"},
+	"message_subscriptions": {"key", "process_id", "process_definition_key", "process_instance_key",
+		"root_process_instance_key", "element_id", "element_instance_key", "state", "last_updated_date",
+		"message_name", "correlation_key", "tenant_id"},
+	"messages": {"key", "name", "correlation_key", "message_id", "variables", "publish_time", "expire_time", "state",
+		"tenant_id", "correlated_processes"},
+	"timers": {"key", "process_definition_key", "process_instance_key", "element_instance_key", "element_id",
+		"due_date", "repetitions", "cycle", "state", "tenant_id"},
+}
+
+// schema creates the tables. Times are Unix milliseconds (NULL when unset);
+// keys are integers; JSON columns are text.
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS resources (
+  key INTEGER PRIMARY KEY, deployment_key INTEGER NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL,
+  content BLOB NOT NULL, tenant_id TEXT NOT NULL, deploy_time INTEGER);
+CREATE TABLE IF NOT EXISTS process_definitions (
+  key INTEGER PRIMARY KEY, process_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+  version_tag TEXT NOT NULL, resource_key INTEGER NOT NULL, resource_name TEXT NOT NULL,
+  deployment_key INTEGER NOT NULL, checksum TEXT NOT NULL, tenant_id TEXT NOT NULL, deploy_time INTEGER);
+CREATE INDEX IF NOT EXISTS process_definitions_id ON process_definitions (process_id, version);
+CREATE TABLE IF NOT EXISTS process_instances (
+  key INTEGER PRIMARY KEY, process_definition_key INTEGER NOT NULL, process_id TEXT NOT NULL,
+  process_name TEXT NOT NULL, version INTEGER NOT NULL, version_tag TEXT NOT NULL, state TEXT NOT NULL,
+  start_date INTEGER, end_date INTEGER, has_incident INTEGER NOT NULL, tenant_id TEXT NOT NULL,
+  parent_process_instance_key INTEGER, parent_element_instance_key INTEGER,
+  root_process_instance_key INTEGER NOT NULL, tags TEXT, business_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS process_instances_state ON process_instances (state);
+CREATE INDEX IF NOT EXISTS process_instances_definition ON process_instances (process_definition_key);
+CREATE TABLE IF NOT EXISTS element_instances (
+  key INTEGER PRIMARY KEY, process_instance_key INTEGER NOT NULL, root_process_instance_key INTEGER NOT NULL,
+  process_definition_key INTEGER NOT NULL, process_id TEXT NOT NULL, element_id TEXT NOT NULL,
+  element_name TEXT NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL, start_date INTEGER, end_date INTEGER,
+  has_incident INTEGER NOT NULL, incident_key INTEGER, tenant_id TEXT NOT NULL, flow_scope_key INTEGER NOT NULL,
+  runtime TEXT);
+CREATE INDEX IF NOT EXISTS element_instances_pi ON element_instances (process_instance_key);
+CREATE INDEX IF NOT EXISTS element_instances_active ON element_instances (state) WHERE state = 'ACTIVE';
+CREATE TABLE IF NOT EXISTS variables (
+  key INTEGER PRIMARY KEY, name TEXT NOT NULL, value TEXT NOT NULL, scope_key INTEGER NOT NULL,
+  process_instance_key INTEGER NOT NULL, root_process_instance_key INTEGER NOT NULL,
+  process_definition_key INTEGER NOT NULL, process_id TEXT NOT NULL, tenant_id TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS variables_scope ON variables (scope_key, name);
+CREATE INDEX IF NOT EXISTS variables_pi ON variables (process_instance_key);
+CREATE INDEX IF NOT EXISTS variables_name ON variables (name);
+CREATE TABLE IF NOT EXISTS jobs (
+  key INTEGER PRIMARY KEY, type TEXT NOT NULL, worker TEXT NOT NULL, state TEXT NOT NULL, kind TEXT NOT NULL,
+  listener_event_type TEXT NOT NULL, retries INTEGER NOT NULL, has_failed_with_retries_left INTEGER NOT NULL,
+  error_code TEXT NOT NULL, error_message TEXT NOT NULL, custom_headers TEXT, deadline INTEGER, retry_at INTEGER,
+  end_time INTEGER, creation_time INTEGER, last_update_time INTEGER, element_id TEXT NOT NULL,
+  element_instance_key INTEGER NOT NULL, process_instance_key INTEGER NOT NULL,
+  root_process_instance_key INTEGER NOT NULL, process_definition_key INTEGER NOT NULL, process_id TEXT NOT NULL,
+  process_version INTEGER NOT NULL, tenant_id TEXT NOT NULL, activated INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS jobs_pi ON jobs (process_instance_key);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
+CREATE TABLE IF NOT EXISTS user_tasks (
+  key INTEGER PRIMARY KEY, name TEXT NOT NULL, state TEXT NOT NULL, assignee TEXT NOT NULL,
+  element_id TEXT NOT NULL, element_instance_key INTEGER NOT NULL, candidate_groups TEXT, candidate_users TEXT,
+  process_id TEXT NOT NULL, process_definition_key INTEGER NOT NULL, process_version INTEGER NOT NULL,
+  process_name TEXT NOT NULL, process_instance_key INTEGER NOT NULL, root_process_instance_key INTEGER NOT NULL,
+  creation_date INTEGER, completion_date INTEGER, due_date INTEGER, follow_up_date INTEGER, form_key INTEGER,
+  external_form_reference TEXT NOT NULL, custom_headers TEXT, priority INTEGER NOT NULL, tenant_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS user_tasks_pi ON user_tasks (process_instance_key);
+CREATE INDEX IF NOT EXISTS user_tasks_state ON user_tasks (state);
+CREATE TABLE IF NOT EXISTS incidents (
+  key INTEGER PRIMARY KEY, process_id TEXT NOT NULL, process_definition_key INTEGER NOT NULL,
+  process_instance_key INTEGER NOT NULL, root_process_instance_key INTEGER NOT NULL, element_id TEXT NOT NULL,
+  element_instance_key INTEGER NOT NULL, error_type TEXT NOT NULL, error_message TEXT NOT NULL,
+  creation_time INTEGER, state TEXT NOT NULL, job_key INTEGER, tenant_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS incidents_pi ON incidents (process_instance_key);
+CREATE INDEX IF NOT EXISTS incidents_state ON incidents (state);
+CREATE TABLE IF NOT EXISTS message_subscriptions (
+  key INTEGER PRIMARY KEY, process_id TEXT NOT NULL, process_definition_key INTEGER NOT NULL,
+  process_instance_key INTEGER, root_process_instance_key INTEGER, element_id TEXT NOT NULL,
+  element_instance_key INTEGER, state TEXT NOT NULL, last_updated_date INTEGER, message_name TEXT NOT NULL,
+  correlation_key TEXT NOT NULL, tenant_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS message_subscriptions_state ON message_subscriptions (state);
+CREATE TABLE IF NOT EXISTS messages (
+  key INTEGER PRIMARY KEY, name TEXT NOT NULL, correlation_key TEXT NOT NULL, message_id TEXT NOT NULL,
+  variables TEXT NOT NULL, publish_time INTEGER, expire_time INTEGER, state TEXT NOT NULL, tenant_id TEXT NOT NULL,
+  correlated_processes TEXT);
+CREATE INDEX IF NOT EXISTS messages_state ON messages (state);
+CREATE TABLE IF NOT EXISTS timers (
+  key INTEGER PRIMARY KEY, process_definition_key INTEGER NOT NULL, process_instance_key INTEGER,
+  element_instance_key INTEGER, element_id TEXT NOT NULL, due_date INTEGER, repetitions INTEGER NOT NULL,
+  cycle TEXT NOT NULL, state TEXT NOT NULL, tenant_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS timers_state ON timers (state);
+`

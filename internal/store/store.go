@@ -1,0 +1,291 @@
+// Package store keeps the engine's state in one SQLite file: the records the
+// engine writes (in group-committed transactions from a single writer) and
+// the queries the APIs read them with (from a pool of read connections).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+)
+
+// Options tune durability.
+type Options struct {
+	// Synchronous is SQLite's synchronous pragma: "FULL" (default: a
+	// committed transaction survives power loss) or "NORMAL" (survives a
+	// process crash; a power loss may lose the last commits).
+	Synchronous string
+	// ReadConns is the size of the read pool (default 4).
+	ReadConns int
+}
+
+// Store is one open data directory.
+type Store struct {
+	path  string
+	write *sql.DB
+	read  *sql.DB
+	stmts map[string]*sql.Stmt // upsert statement per table, on the write connection
+}
+
+// FileName is the database file inside the data directory.
+const FileName = "orca.db"
+
+// Open opens (creating if needed) the store in dir.
+func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	sync := strings.ToUpper(opts.Synchronous)
+	if sync == "" {
+		sync = "FULL"
+	}
+	if sync != "FULL" && sync != "NORMAL" && sync != "EXTRA" {
+		return nil, fmt.Errorf("synchronous must be FULL, NORMAL or EXTRA, not %q", opts.Synchronous)
+	}
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = 4
+	}
+	path := filepath.Join(dir, FileName)
+	dsn := func(extra string) string {
+		return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(0)" + extra
+	}
+	w, err := sql.Open("sqlite", dsn("&_pragma=synchronous("+sync+")&_txlock=immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if _, err := w.ExecContext(ctx, schema); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("create schema in %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s for reading: %w", path, err)
+	}
+	r.SetMaxOpenConns(opts.ReadConns)
+	r.SetMaxIdleConns(opts.ReadConns)
+	s := &Store{path: path, write: w, read: r, stmts: map[string]*sql.Stmt{}}
+	for table, cols := range tables {
+		st, err := w.PrepareContext(ctx, upsertSQL(table, cols))
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("prepare upsert for %s: %w", table, err)
+		}
+		s.stmts[table] = st
+	}
+	return s, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes both pools. The WAL is checkpointed by SQLite on the last close.
+func (s *Store) Close() error {
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	err1 := s.read.Close()
+	err2 := s.write.Close()
+	if err2 != nil {
+		return err2
+	}
+	return err1
+}
+
+func upsertSQL(table string, cols []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT(key) DO UPDATE SET ", table,
+		strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "))
+	for i, c := range cols[1:] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s = excluded.%s", c, c)
+	}
+	return b.String()
+}
+
+// Tx is one write transaction.
+type Tx struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+// Begin starts a write transaction. Only one can be open at a time: the
+// engine's single writer owns the write connection.
+func (s *Store) Begin(ctx context.Context) (*Tx, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	return &Tx{s: s, tx: tx}, nil
+}
+
+// Put inserts or replaces a record.
+func (t *Tx) Put(ctx context.Context, r Record) error {
+	st := t.tx.StmtContext(ctx, t.s.stmts[r.Table()])
+	if _, err := st.ExecContext(ctx, r.Columns()...); err != nil {
+		return fmt.Errorf("write %s: %w", r.Table(), err)
+	}
+	return nil
+}
+
+// SetMeta stores a named counter.
+func (t *Tx) SetMeta(ctx context.Context, name string, v int64) error {
+	_, err := t.tx.ExecContext(ctx, "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", name, v)
+	if err != nil {
+		return fmt.Errorf("write meta %s: %w", name, err)
+	}
+	return nil
+}
+
+// Commit makes the transaction durable.
+func (t *Tx) Commit() error {
+	if err := t.tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Rollback abandons the transaction.
+func (t *Tx) Rollback() error { return t.tx.Rollback() }
+
+// Meta reads a named counter (0 when unset).
+func (s *Store) Meta(ctx context.Context, name string) (int64, error) {
+	var v int64
+	err := s.write.QueryRowContext(ctx, "SELECT value FROM meta WHERE name = ?", name).Scan(&v)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read meta %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// LoadAll reads, on the write connection (used at start-up, before the
+// writer runs), every row of r's table matching where, appending new records
+// made by mk.
+func LoadAll[T Record](ctx context.Context, s *Store, mk func() T, where string, args ...any) ([]T, error) {
+	return selectRows(ctx, s.write, mk, where, args...)
+}
+
+func selectRows[T Record](ctx context.Context, db *sql.DB, mk func() T, where string, args ...any) ([]T, error) {
+	proto := mk()
+	q := "SELECT " + strings.Join(tables[proto.Table()], ", ") + " FROM " + proto.Table()
+	if where != "" {
+		q += " WHERE " + where
+	}
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", proto.Table(), err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		r := mk()
+		if err := rows.Scan(r.Columns()...); err != nil {
+			return nil, fmt.Errorf("scan %s: %w", proto.Table(), err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query %s: %w", proto.Table(), err)
+	}
+	return out, nil
+}
+
+// Get reads one record by key from the read pool; found is false when absent.
+func Get[T Record](ctx context.Context, s *Store, mk func() T, key int64) (rec T, found bool, err error) {
+	rs, err := selectRows(ctx, s.read, mk, "key = ?", key)
+	if err != nil || len(rs) == 0 {
+		return rec, false, err
+	}
+	return rs[0], true, nil
+}
+
+// Select reads records matching where from the read pool.
+func Select[T Record](ctx context.Context, s *Store, mk func() T, where string, args ...any) ([]T, error) {
+	return selectRows(ctx, s.read, mk, where, args...)
+}
+
+// timeCol stores a time.Time as Unix milliseconds, the zero time as NULL.
+type timeCol struct{ t *time.Time }
+
+func (c timeCol) Value() (driver.Value, error) {
+	if c.t.IsZero() {
+		return nil, nil
+	}
+	return c.t.UnixMilli(), nil
+}
+
+func (c timeCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.t = time.Time{}
+	case int64:
+		*c.t = time.UnixMilli(v).UTC()
+	default:
+		return fmt.Errorf("time column: unexpected %T", src)
+	}
+	return nil
+}
+
+// keyCol stores a key, with 0 (no key) as NULL.
+type keyCol struct{ k *int64 }
+
+func (c keyCol) Value() (driver.Value, error) {
+	if *c.k == 0 {
+		return nil, nil
+	}
+	return *c.k, nil
+}
+
+func (c keyCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.k = 0
+	case int64:
+		*c.k = v
+	default:
+		return fmt.Errorf("key column: unexpected %T", src)
+	}
+	return nil
+}
+
+// jsonCol stores any JSON-encodable value as text.
+type jsonCol struct{ v any }
+
+func (c jsonCol) Value() (driver.Value, error) {
+	b, err := json.Marshal(c.v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+func (c jsonCol) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		return nil
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("json column: unexpected %T", src)
+	}
+	return json.Unmarshal(b, c.v)
+}

@@ -32,6 +32,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newStartCmd())
+	root.AddCommand(newStartCmd(), newMCPProxyCmd())
 	return root
 }

@@ -19,7 +19,7 @@ func (b *builder) expr(id string, line int, field, raw string) Expression {
 		b.problem(id, line, "the %s expression is empty", field)
 		return x
 	}
-	c, err := feel.Compile(src)
+	c, err := feel.CompileWith(src, feel.Options{Now: b.opts.Now})
 	if err != nil {
 		b.problem(id, line, "the %s '%s' is not a valid FEEL expression: %v", field, raw, err)
 		return x

@@ -4,13 +4,26 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
+
+// Options tune parsing.
+type Options struct {
+	// Now is the clock of FEEL's now() and today() in the document's
+	// expressions; nil means the real time.
+	Now func() time.Time
+}
 
 // Parse reads a BPMN document and returns its executable processes. When the
 // document is malformed or anything in it cannot be run, the error is a
 // *ValidationError listing every problem found; resource names the document
 // in messages.
 func Parse(resource string, data []byte) (*Definitions, error) {
+	return ParseWith(resource, data, Options{})
+}
+
+// ParseWith is Parse with options.
+func ParseWith(resource string, data []byte, opts Options) (*Definitions, error) {
 	root, err := parseTree(data)
 	if err != nil {
 		p, ok := err.(*Problem)
@@ -23,6 +36,7 @@ func Parse(resource string, data []byte) (*Definitions, error) {
 		ids:      map[string]int{},
 		messages: map[string]*node{},
 		errors:   map[string]*node{},
+		opts:     opts,
 	}
 	defs := b.definitions(root)
 	if len(b.problems) > 0 {
@@ -38,6 +52,7 @@ type builder struct {
 	messages map[string]*node
 	errors   map[string]*node
 	proc     *Process
+	opts     Options
 }
 
 func (b *builder) problem(id string, line int, format string, args ...any) {

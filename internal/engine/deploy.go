@@ -61,7 +61,7 @@ func (e *Engine) Deploy(ctx context.Context, tenantID string, resources []Resour
 			problems = append(problems, fmt.Sprintf("'%s': only BPMN resources (.bpmn, .xml) can be deployed; %s files are not supported yet", r.Name, ext))
 			continue
 		}
-		defs, err := bpmn.Parse(r.Name, r.Content)
+		defs, err := bpmn.ParseWith(r.Name, r.Content, bpmn.Options{Now: e.Now})
 		if err != nil {
 			var ve *bpmn.ValidationError
 			if errors.As(err, &ve) {

@@ -46,7 +46,6 @@ type Engine struct {
 
 	clockMu sync.Mutex
 	pinned  time.Time // zero: the real clock
-	wake    chan struct{}
 
 	jobWaiters jobNotifier
 	stats      Stats
@@ -84,10 +83,9 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		cmds:    make(chan *command, 4*opts.MaxBatch),
 		quit:    make(chan struct{}),
 		stopped: make(chan struct{}),
-		wake:    make(chan struct{}, 1),
 	}
 	e.jobWaiters.init()
-	st, err := loadState(ctx, s, e.log)
+	st, err := loadState(ctx, s, e.log, e.Now)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("restore state from %s: %w", s.Path(), err)
@@ -122,27 +120,23 @@ func (e *Engine) Now() time.Time {
 }
 
 // PinClock freezes the engine's clock at t (Camunda's clock API). Timers,
-// job deadlines and time-to-live are measured against it; due ones fire.
-func (e *Engine) PinClock(t time.Time) {
+// job deadlines and time-to-live are measured against it; what is due by t
+// has fired when PinClock returns.
+func (e *Engine) PinClock(ctx context.Context, t time.Time) error {
 	e.clockMu.Lock()
 	e.pinned = t.UTC().Truncate(time.Millisecond)
 	e.clockMu.Unlock()
-	e.nudge()
+	_, err := e.exec(ctx, func(*writer) (any, error) { return nil, nil })
+	return err
 }
 
 // ResetClock returns to the real clock.
-func (e *Engine) ResetClock() {
+func (e *Engine) ResetClock(ctx context.Context) error {
 	e.clockMu.Lock()
 	e.pinned = time.Time{}
 	e.clockMu.Unlock()
-	e.nudge()
-}
-
-func (e *Engine) nudge() {
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
+	_, err := e.exec(ctx, func(*writer) (any, error) { return nil, nil })
+	return err
 }
 
 // command is one unit of work for the writer.
@@ -207,8 +201,6 @@ func (e *Engine) run() {
 		case c := <-e.cmds:
 			batch = append(batch, c)
 		case <-timer.C:
-			fire = true
-		case <-e.wake:
 			fire = true
 		case <-e.quit:
 			// Drain what was queued before the quit, then stop.

@@ -235,3 +235,11 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+// pin sets the engine's clock; what is due has fired when it returns.
+func (h *harness) pin(t time.Time) {
+	h.t.Helper()
+	if err := h.e.PinClock(h.ctx, t); err != nil {
+		h.t.Fatalf("pin clock: %v", err)
+	}
+}

@@ -139,7 +139,7 @@ func (st *state) touch(r store.Record) {
 func latestKey(tenant, processID string) string { return tenant + "\x00" + processID }
 
 // loadState restores what running instances need from the store.
-func loadState(ctx context.Context, s *store.Store, log *slog.Logger) (*state, error) {
+func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func() time.Time) (*state, error) {
 	st := newState()
 	k, err := s.Meta(ctx, "key")
 	if err != nil {
@@ -155,7 +155,7 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger) (*state, e
 	}
 	parsed := map[int64]*bpmn.Definitions{}
 	for _, r := range resources {
-		d, err := bpmn.Parse(r.Name, r.Content)
+		d, err := bpmn.ParseWith(r.Name, r.Content, bpmn.Options{Now: now})
 		if err != nil {
 			return nil, fmt.Errorf("re-parse deployed resource %s (%d): %w", r.Name, r.Key, err)
 		}

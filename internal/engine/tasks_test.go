@@ -109,7 +109,7 @@ func TestJobTimeoutAndBackoff(t *testing.T) {
 	h := newHarness(t)
 	h.deploy("order.bpmn")
 	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	h.e.PinClock(t0)
+	h.pin(t0)
 	h.start("order", nil)
 
 	js, err := h.e.ActivateJobs(h.ctx, ActivateJobsRequest{Type: "charge-card", Worker: "w1", Timeout: 30 * time.Second, MaxJobs: 1, RequestTimeout: -1})
@@ -127,11 +127,11 @@ func TestJobTimeoutAndBackoff(t *testing.T) {
 	if err := h.e.UpdateJob(h.ctx, js[0].Key, UpdateJobRequest{Timeout: &ext}); err != nil {
 		t.Fatal(err)
 	}
-	h.e.PinClock(t0.Add(time.Minute))
+	h.pin(t0.Add(time.Minute))
 	if n := len(h.jobs("charge-card", 1)); n != 0 {
 		t.Fatal("the job timed out despite the extended timeout")
 	}
-	h.e.PinClock(t0.Add(3 * time.Minute))
+	h.pin(t0.Add(3 * time.Minute))
 	j := h.job("charge-card")
 	if j.Key != js[0].Key {
 		t.Fatalf("a different job came back: %d", j.Key)
@@ -147,7 +147,7 @@ func TestJobTimeoutAndBackoff(t *testing.T) {
 	if n := len(h.jobs("charge-card", 1)); n != 0 {
 		t.Fatal("the job came back during its back-off")
 	}
-	h.e.PinClock(t0.Add(3*time.Minute + 10*time.Second))
+	h.pin(t0.Add(3*time.Minute + 10*time.Second))
 	if j2 := h.job("charge-card"); j2.Key != j.Key || j2.Retries != 2 {
 		t.Fatalf("after back-off: %+v", j2)
 	}

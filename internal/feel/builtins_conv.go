@@ -216,6 +216,9 @@ func conversionBuiltins() []sig {
 				if !ok1 || !ok2 || !ok3 {
 					return nil, fmt.Errorf("each entry must be a context with a string 'key' and a 'value'")
 				}
+				if _, dup := c.Get(string(ks)); dup {
+					return nil, fmt.Errorf("duplicate context key '%s'", ks)
+				}
 				c.set(string(ks), v)
 			}
 			return c, nil

@@ -786,12 +786,26 @@ func (c *compiler) compileContext(n *ctxLit) evalFn {
 	}
 	// entries see earlier entries: compile each with the full scope; slots of
 	// entries not yet evaluated hold null.
-	c.push(names, false)
 	fns := make([]evalFn, len(n.entries))
 	for i, en := range n.entries {
+		// entry i sees the entries before it; the slot layout is shared
+		visible := make([]string, len(names))
+		for j := 0; j < i; j++ {
+			visible[slotOf[j]] = names[slotOf[j]]
+		}
+		if _, isFunc := en.x.(*funcDef); isFunc {
+			// a function entry may call itself recursively
+			visible[slotOf[i]] = names[slotOf[i]]
+		}
+		for j := range visible {
+			if visible[j] == "" {
+				visible[j] = "\x00"
+			}
+		}
+		c.push(visible, false)
 		fns[i] = c.compile(en.x)
+		c.pop()
 	}
-	c.pop()
 	keys := make([]string, len(n.entries))
 	for i, en := range n.entries {
 		keys[i] = en.key

@@ -403,12 +403,9 @@ func addDur(a, b time.Duration) (time.Duration, bool) {
 	return s, true
 }
 
+// truncInt truncates n toward zero; out-of-range values yield 0.
 func truncInt(n *Number) int64 {
-	var t Number
-	if _, err := dec.RoundToIntegralValue(&t.d, &n.d); err != nil {
-		return 0
-	}
-	i, _ := t.Int64()
+	i, _ := truncNumber(n).Int64()
 	return i
 }
 

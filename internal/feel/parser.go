@@ -444,6 +444,10 @@ func (p *parser) parsePostfix() (node, error) {
 			name, end := p.parseNameTokens(true)
 			x = &pathExpr{base: base{pos, end}, x: x, name: name}
 		case "[":
+			if !p.startsExpr(p.peekAt(1)) {
+				// "[" closes a range like "[1..10[" here, it does not open a filter
+				return x, nil
+			}
 			p.next()
 			f, err := p.parseExpr()
 			if err != nil {
@@ -999,4 +1003,24 @@ func (p *parser) parseType() (*typeSpec, error) {
 		}
 	}
 	return ts, nil
+}
+
+// startsExpr reports whether t can begin an expression.
+func (p *parser) startsExpr(t token) bool {
+	switch t.kind {
+	case tEOF:
+		return false
+	case tPunct:
+		switch t.text {
+		case "(", "[", "{", "-", "+", "@", "<", "<=", ">", ">=", "=", "!=":
+			return true
+		}
+		return false
+	case tName:
+		switch t.text {
+		case "and", "or", "then", "else", "return", "satisfies", "in", "between", "instance", "of":
+			return t.quoted
+		}
+	}
+	return true
 }

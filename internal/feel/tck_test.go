@@ -22,7 +22,7 @@ import (
 
 // tckFloor is the minimum number of passing test cases; raise it as
 // conformance improves.
-const tckFloor = 0
+const tckFloor = 1930
 
 func tckDir(t *testing.T) string {
 	if d := os.Getenv("ORCA_DMN_TCK"); d != "" {
@@ -352,6 +352,14 @@ func tckEqual(exp, act Value) bool {
 		}
 		if en.cmp(an) == 0 {
 			return true
+		}
+		// expected values of irrational results are given with 8 or more
+		// fractional digits: compare at the expected precision
+		if en.d.Exponent <= -8 {
+			var q apd.Decimal
+			if _, err := dec.Quantize(&q, &an.d, en.d.Exponent); err == nil && q.Cmp(&en.d) == 0 {
+				return true
+			}
 		}
 		// tolerate differences in the last digits of irrational results
 		var diff, tol apd.Decimal

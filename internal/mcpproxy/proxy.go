@@ -62,7 +62,8 @@ type Proxy struct {
 	calls      map[string]*call // requests awaiting their answer, by key
 	initKey    string           // the client's initialize request in flight
 	initParams json.RawMessage
-	version    string // negotiated protocol version
+	version    string        // negotiated protocol version
+	emptied    chan struct{} // signalled when calls becomes empty
 }
 
 // call is a forwarded request awaiting its answer. The requests of one batch
@@ -97,6 +98,7 @@ func New(cfg Config) (*Proxy, error) {
 		log:      cfg.Logger,
 		doer:     &httpDoer{client: client, auth: newAuthenticator(&cfg, client)},
 		calls:    make(map[string]*call),
+		emptied:  make(chan struct{}, 1),
 	}, nil
 }
 
@@ -189,15 +191,32 @@ func (p *Proxy) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) erro
 	}
 }
 
-// drain waits a little for the answers to requests still in flight, then
-// abandons them.
+// drain waits a little for the answers to requests still in flight (which
+// over legacy SSE arrive after their POST), then abandons them.
 func (p *Proxy) drain(inflight *sync.WaitGroup) {
 	done := make(chan struct{})
 	go func() { inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(drainTimeout):
+	timeout := time.After(drainTimeout)
+	for waiting := true; waiting; {
+		p.mu.Lock()
+		idle := len(p.calls) == 0
+		p.mu.Unlock()
+		if idle {
+			select {
+			case <-done:
+				waiting = false
+				continue
+			case <-timeout:
+			}
+		} else {
+			select {
+			case <-p.emptied:
+				continue
+			case <-timeout:
+			}
+		}
 		p.log.Warn("abandoning requests still in flight")
+		waiting = false
 	}
 	p.mu.Lock()
 	for key, c := range p.calls {
@@ -304,6 +323,12 @@ func (p *Proxy) completeLocked(key string) (*call, bool) {
 		return nil, false
 	}
 	delete(p.calls, key)
+	if len(p.calls) == 0 {
+		select {
+		case p.emptied <- struct{}{}:
+		default:
+		}
+	}
 	c.group.remaining--
 	if c.group.remaining == 0 {
 		c.group.cancel()

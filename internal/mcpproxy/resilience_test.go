@@ -370,26 +370,41 @@ func TestServerInitiated(t *testing.T) {
 }
 
 // TestStdinEOF: when the client closes stdin right after writing, the
-// answers to its requests are still written, and Run returns nil.
+// answers to its requests are still written (over legacy SSE they arrive
+// after their POST), and Run returns nil.
 func TestStdinEOF(t *testing.T) {
-	st := &remoteState{}
-	rs := newRemoteServer(t, func() http.Handler {
-		return streamableHandler(st, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
-	})
-	r := startProxy(t, Config{BaseURL: rs.url("")})
-	rc := r.raw(t)
-	rc.send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":` + initParams + `}`)
-	rc.send(`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`)
-	if err := r.waitEnd(); err != nil {
-		t.Fatalf("Run: %v", err)
+	tests := []struct {
+		name    string
+		handler func(st *remoteState) http.Handler
+	}{
+		{"streamable", func(st *remoteState) http.Handler {
+			return streamableHandler(st, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
+		}},
+		{"legacy SSE", func(st *remoteState) http.Handler {
+			s := newMCPServer(st)
+			return mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return s }, nil)
+		}},
 	}
-	answered := map[string]bool{}
-	for line := range rc.lines {
-		if err := collectIDs(line, answered); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if !answered["1"] || !answered["2"] {
-		t.Errorf("answers %v, want 1 and 2", answered)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &remoteState{}
+			rs := newRemoteServer(t, func() http.Handler { return tt.handler(st) })
+			r := startProxy(t, Config{BaseURL: rs.url("")})
+			rc := r.raw(t)
+			rc.send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":` + initParams + `}`)
+			rc.send(`{"jsonrpc":"2.0","id":2,"method":"ping"}`)
+			if err := r.waitEnd(); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			answered := map[string]bool{}
+			for line := range rc.lines {
+				if err := collectIDs(line, answered); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !answered["1"] || !answered["2"] {
+				t.Errorf("answers %v, want 1 and 2", answered)
+			}
+		})
 	}
 }

@@ -1,0 +1,251 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/orcabpm/orca/internal/store"
+)
+
+func TestRestartResumesEveryWaitState(t *testing.T) {
+	h := newHarness(t)
+	h.deploy("order.bpmn", "gateways.bpmn", "usertask.bpmn", "messages.bpmn", "timers.bpmn")
+	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	h.pin(t0)
+	order := h.start("order", map[string]any{"order": map[string]any{"total": 4}})
+	activated := h.job("charge-card") // activated before the restart
+	routing := h.start("routing", map[string]any{"amount": 5000, "channels": []string{"mail"}})
+	h.complete(h.job("risk").Key, nil) // the parallel join holds one token
+	review := h.start("review", map[string]any{"reviewer": "kim", "urgent": false})
+	payment := h.start("payment", map[string]any{"orderId": "o-r"})
+	reminder := h.start("reminder", map[string]any{"delay": "PT10M"})
+	lastKey := reminder
+
+	h.restart()
+	h.pin(t0)
+
+	// The activated job is still held by its worker; it comes back after its timeout.
+	if n := len(h.jobs("charge-card", 5)); n != 0 {
+		t.Fatalf("%d charge-card jobs handed out while the first is held", n)
+	}
+	h.pin(t0.Add(2 * time.Minute))
+	if j := h.job("charge-card"); j.Key != activated.Key || string(j.Variables["cents"]) != "400" {
+		t.Fatalf("job after restart: %+v", j)
+	}
+	h.complete(activated.Key, map[string]any{"receipt": map[string]any{"id": "x"}})
+	h.wantState(order, store.StateCompleted)
+
+	h.complete(h.job("fraud").Key, nil)
+	h.complete(h.job("mail").Key, nil)
+	h.wantState(routing, store.StateCompleted)
+
+	ut := h.userTasks(review)[0]
+	if err := h.e.CompleteUserTask(h.ctx, ut.Key, map[string]any{"approved": false}); err != nil {
+		t.Fatal(err)
+	}
+	h.wantState(review, store.StateCompleted)
+
+	for _, name := range []string{"payment-received", "shipped"} {
+		if _, err := h.e.CorrelateMessage(h.ctx, PublishMessageRequest{Name: name, CorrelationKey: "o-r"}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	h.wantState(payment, store.StateCompleted)
+
+	h.pin(t0.Add(10 * time.Minute))
+	h.wantState(reminder, store.StateCompleted)
+
+	if k := h.start("order", nil); k <= lastKey {
+		t.Fatalf("key %d reused after restart (last before: %d)", k, lastKey)
+	}
+}
+
+// crashDirEnv carries the data directory to the child process of
+// TestCrashRecovery.
+const crashDirEnv = "ORCA_CRASH_CHILD_DIR"
+
+// TestCrashChild is the load that TestCrashRecovery kills. It prints a line
+// for every command the engine acknowledged, and runs until killed.
+func TestCrashChild(t *testing.T) {
+	dir := os.Getenv(crashDirEnv)
+	if dir == "" {
+		t.Skip("runs only as the child process of TestCrashRecovery")
+	}
+	ctx := context.Background()
+	e, err := Open(ctx, Options{DataDir: dir})
+	if err != nil {
+		fmt.Println("ERR", err)
+		os.Exit(2)
+	}
+	var out sync.Mutex
+	ack := func(format string, args ...any) {
+		out.Lock()
+		defer out.Unlock()
+		fmt.Fprintf(os.Stdout, format+"\n", args...) // unbuffered: one write per line
+	}
+	h := &harness{t: t, ctx: ctx, dir: dir, e: e}
+	h.deploy("order.bpmn", "timers.bpmn")
+	ack("DEPLOYED")
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(2)
+		go func(w int) { // creators
+			defer wg.Done()
+			for i := 0; ; i++ {
+				n := w*1_000_000 + i
+				res, err := e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "order", Variables: map[string]any{"n": n, "order": map[string]any{"total": 1}}})
+				if err != nil {
+					continue
+				}
+				ack("PI %d %d", res.ProcessInstanceKey, n)
+				if i%10 == 0 {
+					res, err := e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "reminder", Variables: map[string]any{"delay": "PT1H"}})
+					if err == nil {
+						ack("TIMER %d", res.ProcessInstanceKey)
+					}
+				}
+			}
+		}(w)
+		go func(w int) { // workers
+			defer wg.Done()
+			for {
+				jobs, err := e.ActivateJobs(ctx, ActivateJobsRequest{Type: "charge-card", Worker: "crash", Timeout: time.Minute, MaxJobs: 8, RequestTimeout: time.Second})
+				if err != nil {
+					continue
+				}
+				for _, j := range jobs {
+					id := fmt.Sprintf("r-%d", j.Key)
+					if err := e.CompleteJob(ctx, j.Key, map[string]any{"receipt": map[string]any{"id": id}}); err == nil {
+						ack("DONE %d %d", j.Key, j.ProcessInstanceKey)
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
+func TestCrashRecovery(t *testing.T) {
+	if os.Getenv(crashDirEnv) != "" {
+		t.Skip("inside the child")
+	}
+	if testing.Short() {
+		t.Skip("spawns a child process")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	instances := map[int64]int64{} // process instance -> n
+	done := map[int64]int64{}      // job -> process instance
+	var timers []int64
+	sc := bufio.NewScanner(stdout)
+	killed := false
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		switch f[0] {
+		case "PI":
+			instances[atoi(t, f[1])] = atoi(t, f[2])
+		case "DONE":
+			done[atoi(t, f[1])] = atoi(t, f[2])
+		case "TIMER":
+			timers = append(timers, atoi(t, f[1]))
+		case "ERR":
+			t.Fatalf("child: %s", sc.Text())
+		}
+		if !killed && len(done) >= 400 && len(timers) >= 5 {
+			// SIGKILL: no chance to flush or close anything.
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			killed = true
+		}
+	}
+	cmd.Wait()
+	if !killed {
+		t.Fatalf("the child ended before it was killed (%d instances, %d completions)", len(instances), len(done))
+	}
+	t.Logf("killed after %d acknowledged instances, %d acknowledged job completions, %d timer instances", len(instances), len(done), len(timers))
+
+	h := &harness{t: t, ctx: context.Background(), dir: dir}
+	h.open()
+	defer h.e.Close()
+	// Every acknowledged instance is there with its variables.
+	for key, n := range instances {
+		p := h.instance(key)
+		if p.ProcessID != "order" {
+			t.Fatalf("instance %d: %+v", key, p)
+		}
+		if got := h.vars(key)["n"]; got != strconv.FormatInt(n, 10) {
+			t.Fatalf("instance %d: n = %q, want %d", key, got, n)
+		}
+	}
+	// Every acknowledged completion took effect.
+	for job, piKey := range done {
+		if j := h.jobRecord(job); j.State != store.JobCompleted {
+			t.Fatalf("acknowledged job %d is %s", job, j.State)
+		}
+		h.wantState(piKey, store.StateCompleted)
+		if got := h.vars(piKey)["receiptId"]; got != strconv.Quote(fmt.Sprintf("r-%d", job)) {
+			t.Fatalf("instance %d: receiptId = %s", piKey, got)
+		}
+	}
+	// Timers still fire; held jobs time out; every instance can finish.
+	h.pin(time.Now().Add(2 * time.Hour))
+	for _, k := range timers {
+		h.wantState(k, store.StateCompleted)
+	}
+	active, err := store.Select(h.ctx, h.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, "state = 'ACTIVE'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(active) > 0 {
+		// The nightly timer start event of timers.bpmn fired too.
+		jobs := append(h.jobs("charge-card", 100), h.jobs("report", 100)...)
+		if len(jobs) == 0 {
+			for _, a := range active {
+				js, _ := store.Select(h.ctx, h.e.Store(), func() *store.Job { return new(store.Job) }, "process_instance_key = ?", a.Key)
+				for _, j := range js {
+					t.Logf("instance %d job %+v", a.Key, *j)
+				}
+				t.Logf("instance %d: %+v elements %v", a.Key, *a, h.elementStates(a.Key))
+			}
+			t.Fatalf("%d instances active but no job to work on", len(active))
+		}
+		for _, j := range jobs {
+			h.complete(j.Key, map[string]any{"receipt": map[string]any{"id": "after"}})
+		}
+		active, err = store.Select(h.ctx, h.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, "state = 'ACTIVE'")
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func atoi(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("bad number %q", s)
+	}
+	return n
+}

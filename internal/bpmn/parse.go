@@ -196,6 +196,9 @@ func (b *builder) scope(s *Element, n *node) {
 			continue
 		}
 		if what, ok := notYet[c.Local]; ok {
+			if c.Local == "callActivity" {
+				b.calledElement(c)
+			}
 			b.claimID(c)
 			b.problem(c.attr("id"), c.Line, "%s (bpmn:%s) are not supported yet", what, c.Local)
 			continue
@@ -577,7 +580,7 @@ func (b *builder) checkExtensions(e *Element, ext *node, allowed ...string) {
 		case "loopCharacteristics":
 			// Reported with bpmn:multiInstanceLoopCharacteristics.
 		default:
-			b.problem(e.ID, c.Line, "the extension element 'zeebe:%s' is not supported on a %s", c.Local, strings.ToLower(strings.ReplaceAll(string(e.Type), "_", " ")))
+			b.problem(e.ID, c.Line, "the extension element 'zeebe:%s' is not supported on a %s", c.Local, typeWords(e.Type))
 		}
 	}
 }
@@ -642,15 +645,41 @@ func (b *builder) checkConnections(e *Element) {
 		if len(e.Outgoing) > 1 || e.Type == TypeInclusiveGateway {
 			for _, f := range e.Outgoing {
 				if f != e.Default && f.Condition == nil && len(e.Outgoing) > 1 {
-					b.problem(f.ID, f.Line, "a sequence flow leaving the %s '%s' must have a condition or be its default flow", strings.ToLower(strings.ReplaceAll(string(e.Type), "_", " ")), e.ID)
+					b.problem(f.ID, f.Line, "a sequence flow leaving the %s '%s' must have a condition or be its default flow", typeWords(e.Type), e.ID)
 				}
 			}
 		}
-	case TypeParallelGateway:
+	default:
 		for _, f := range e.Outgoing {
 			if f.Condition != nil {
-				b.problem(f.ID, f.Line, "a sequence flow leaving a parallel gateway cannot have a condition")
+				b.problem(f.ID, f.Line, "conditions are only supported on sequence flows leaving exclusive and inclusive gateways, not a %s", typeWords(e.Type))
 			}
 		}
+	}
+}
+
+// typeWords names an element type in prose: "exclusive gateway".
+func typeWords(t ElementType) string {
+	return strings.ToLower(strings.ReplaceAll(string(t), "_", " "))
+}
+
+// calledElement reads zeebe:calledElement; it reports a missing process id
+// even though call activities are not run yet, so both problems show.
+func (b *builder) calledElement(n *node) *CalledElement {
+	id := n.attr("id")
+	ext := n.child(NSBPMN, "extensionElements")
+	var ce *node
+	if ext != nil {
+		ce = ext.child(NSZeebe, "calledElement")
+	}
+	if ce == nil || ce.attr("processId") == "" {
+		b.problem(id, n.Line, "a call activity must have a 'zeebe:calledElement' with a processId")
+		return nil
+	}
+	return &CalledElement{
+		ProcessID:                   b.expr(id, ce.Line, "called process id", ce.attr("processId")),
+		BindingType:                 ce.attr("bindingType"),
+		PropagateAllChildVariables:  ce.attr("propagateAllChildVariables") != "false",
+		PropagateAllParentVariables: ce.attr("propagateAllParentVariables") != "false",
 	}
 }

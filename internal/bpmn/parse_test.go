@@ -120,6 +120,15 @@ func TestParseRejects(t *testing.T) {
   <bpmn:startEvent id="s" />
   <bpmn:subProcess id="sp"><bpmn:endEvent id="e" /></bpmn:subProcess>
 </bpmn:process>`), []string{"element 'sp'", "none start event"}},
+		{"condition after a task", doc(`<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s" />
+  <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="t"><bpmn:conditionExpression>=x</bpmn:conditionExpression></bpmn:sequenceFlow>
+  <bpmn:task id="t" />
+</bpmn:process>`), []string{"element 'f0'", "only supported on sequence flows leaving exclusive and inclusive gateways"}},
+		{"call activity", doc(`<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s" />
+  <bpmn:callActivity id="c" />
+</bpmn:process>`), []string{"element 'c'", "call activities (bpmn:callActivity) are not supported yet", "zeebe:calledElement"}},
 		{"error end without code", doc(`<bpmn:error id="E" name="no code" />
 <bpmn:process id="p" isExecutable="true">
   <bpmn:startEvent id="s" />

@@ -95,7 +95,8 @@ func TestMessageStartEvent(t *testing.T) {
 	}
 	h.wantVars(pi.Key, map[string]string{"customer": `"ada"`})
 	h.wantElements(pi.Key, map[string][]string{"onNewOrder": {"COMPLETED"}, "register": {"ACTIVE"}})
-	// One active instance per correlation key.
+	// One active instance per correlation key, also after a restart.
+	h.restart()
 	res2, err := h.e.PublishMessage(h.ctx, PublishMessageRequest{Name: "new-order", CorrelationKey: "c-1"})
 	if err != nil || res2.ProcessInstanceKey != 0 {
 		t.Fatalf("second message with the same key: %+v %v", res2, err)

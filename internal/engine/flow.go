@@ -352,13 +352,13 @@ func (d *definition) reaching(g *bpmn.Element) map[string]bool {
 }
 
 func (w *writer) condition(f *bpmn.SequenceFlow, view scopeView) (bool, error) {
-	v, err := w.eval(f.Condition.FEEL, view)
+	v, warns, err := w.eval(f.Condition.FEEL, view)
 	if err != nil {
 		return false, err
 	}
 	b, ok := v.(feel.Boolean)
 	if !ok {
-		return false, typeError(*f.Condition, "BOOLEAN", v)
+		return false, typeError(*f.Condition, "BOOLEAN", v, warns)
 	}
 	return bool(b), nil
 }

@@ -54,7 +54,8 @@ func TestConditionErrorIncidentAndResolution(t *testing.T) {
 	// amount is missing: "amount > 1000" is null, not a boolean.
 	pi := h.start("routing", map[string]any{"channels": []string{}})
 	inc := h.activeIncident(pi)
-	if inc.ErrorType != "CONDITION_ERROR" || inc.ElementID != "decide" || !strings.Contains(inc.ErrorMessage, "amount > 1000") {
+	if inc.ErrorType != "CONDITION_ERROR" || inc.ElementID != "decide" || !strings.Contains(inc.ErrorMessage, "Expected result of the expression 'amount > 1000' to be 'BOOLEAN', but was 'NULL'.") ||
+		!strings.Contains(inc.ErrorMessage, "[NO_VARIABLE_FOUND]") {
 		t.Fatalf("incident: %+v", inc)
 	}
 	h.wantElements(pi, map[string][]string{"start": {"COMPLETED"}, "decide": {"ACTIVE"}})
@@ -196,4 +197,43 @@ func TestSubProcessMappingsTerminateAndError(t *testing.T) {
 	if h.instance(pi2).HasIncident {
 		t.Fatal("a terminated instance still shows an incident")
 	}
+}
+
+func TestIOMappingErrorIncident(t *testing.T) {
+	h := newHarness(t)
+	h.deploy("mapping-error.bpmn")
+	pi := h.start("checked", map[string]any{"limit": 10})
+	// The input mapping fails: the task never gets a job.
+	inc := h.activeIncident(pi)
+	if inc.ErrorType != "IO_MAPPING_ERROR" || inc.ElementID != "work" || !strings.Contains(inc.ErrorMessage, "limit needs a value") {
+		t.Fatalf("input incident: %+v", inc)
+	}
+	if n := len(h.jobs("work", 5)); n != 0 {
+		t.Fatal("a job was created despite the failed input mapping")
+	}
+	if err := h.e.SetVariables(h.ctx, pi, map[string]any{"value": 3}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.e.ResolveIncident(h.ctx, inc.Key); err != nil {
+		t.Fatal(err)
+	}
+	j := h.job("work")
+	if string(j.Variables["checked"]) != "3" {
+		t.Fatalf("input after resolution: %s", mustJSON(j.Variables))
+	}
+	// The output mapping fails: the task stays until fixed.
+	h.complete(j.Key, map[string]any{"result": 50})
+	inc = h.activeIncident(pi)
+	if inc.ErrorType != "IO_MAPPING_ERROR" || !strings.Contains(inc.ErrorMessage, "result over limit") {
+		t.Fatalf("output incident: %+v", inc)
+	}
+	h.wantElements(pi, map[string][]string{"start": {"COMPLETED"}, "work": {"ACTIVE"}})
+	if err := h.e.SetVariables(h.ctx, j.ElementInstanceKey, map[string]any{"result": 5}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.e.ResolveIncident(h.ctx, inc.Key); err != nil {
+		t.Fatal(err)
+	}
+	h.wantState(pi, store.StateCompleted)
+	h.wantVars(pi, map[string]string{"final": "5"})
 }

@@ -56,7 +56,7 @@ func (w *writer) correlationKey(raw string, x *feel.Expression, view scopeView) 
 	if x == nil {
 		return raw, nil
 	}
-	v, err := w.eval(x, view)
+	v, warns, err := w.eval(x, view)
 	if err != nil {
 		return "", err
 	}
@@ -66,7 +66,7 @@ func (w *writer) correlationKey(raw string, x *feel.Expression, view scopeView) 
 	case *feel.Number:
 		return t.String(), nil
 	}
-	return "", fmt.Errorf("Failed to extract the correlation key for '%s': The value must be either a string or a number, but was '%s'.", x.Source(), feel.TypeName(v))
+	return "", fmt.Errorf("Failed to extract the correlation key for '%s': The value must be either a string or a number, but was '%s'.%s", x.Source(), feel.TypeName(v), warningText(warns))
 }
 
 func (w *writer) correlateBuffered(sub *store.MessageSubscription) {
@@ -229,7 +229,8 @@ func (e *Engine) publish(ctx context.Context, req PublishMessageRequest, mustCor
 			in := w.createInstance(def, start, objectVars(msg.Variables), instanceOptions{})
 			if req.CorrelationKey != "" {
 				w.st.msgStarted[msgStartKey(def, req.CorrelationKey)] = in.key()
-				in.msgStartKey = msgStartKey(def, req.CorrelationKey)
+				in.rt().MessageStart = msgStartKey(def, req.CorrelationKey)
+				w.touch(in)
 			}
 			msg.CorrelatedProcesses = append(msg.CorrelatedProcesses, def.rec.ProcessID)
 			first(in.key())
@@ -273,8 +274,8 @@ func (w *writer) startSubscriptions(tenant, name string) []*store.MessageSubscri
 
 // forgetMessageStart frees the correlation key of a message-started instance.
 func (w *writer) forgetMessageStart(in *inst) {
-	if in.msgStartKey != "" && w.st.msgStarted[in.msgStartKey] == in.key() {
-		delete(w.st.msgStarted, in.msgStartKey)
+	if k := in.rt().MessageStart; k != "" && w.st.msgStarted[k] == in.key() {
+		delete(w.st.msgStarted, k)
 	}
 }
 

@@ -35,9 +35,6 @@ type inst struct {
 	parent *inst // flow scope; nil for the process scope
 	// children are the live element instances in this scope.
 	children map[int64]*inst
-	// msgStartKey is set on instances a message start event created with a
-	// correlation key (see state.msgStarted).
-	msgStartKey string
 }
 
 func (in *inst) key() int64              { return in.rec.Key }
@@ -207,6 +204,9 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 			in.pi = piByKey[rec.Key]
 			if in.pi == nil {
 				return nil, fmt.Errorf("process instance %d: no process instance record", rec.Key)
+			}
+			if k := rec.Runtime.MessageStart; k != "" {
+				st.msgStarted[k] = rec.Key
 			}
 		} else {
 			in.el = def.proc.ElementByID(rec.ElementID)

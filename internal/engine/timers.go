@@ -12,13 +12,13 @@ import (
 func (w *writer) timerValue(td *bpmn.TimerDefinition, view scopeView) (bpmn.Timer, error) {
 	raw := td.Expr.Raw
 	if td.Expr.IsFEEL() {
-		v, err := w.eval(td.Expr.FEEL, view)
+		v, warns, err := w.eval(td.Expr.FEEL, view)
 		if err != nil {
 			return bpmn.Timer{}, err
 		}
 		s, ok := feel.ToJSON(v).(string)
 		if !ok {
-			return bpmn.Timer{}, fmt.Errorf("Expected result of the expression '%s' to be a %s, but was '%s'.", td.Expr.FEEL.Source(), timerWant(td.Kind), feel.TypeName(v))
+			return bpmn.Timer{}, fmt.Errorf("Expected result of the expression '%s' to be a %s, but was '%s'.%s", td.Expr.FEEL.Source(), timerWant(td.Kind), feel.TypeName(v), warningText(warns))
 		}
 		raw = s
 	}

@@ -123,12 +123,13 @@ type evalError struct {
 
 func (e *evalError) Error() string { return e.msg }
 
-func (w *writer) eval(x *feel.Expression, view scopeView) (feel.Value, error) {
-	v, err := x.Evaluate(context.Background(), view)
+// eval evaluates an expression; the warnings say why parts became null.
+func (w *writer) eval(x *feel.Expression, view scopeView) (feel.Value, []feel.Warning, error) {
+	v, warns, err := x.EvaluateDetailed(context.Background(), view)
 	if err != nil {
-		return nil, fmt.Errorf("failed to evaluate expression '%s': %w", x.Source(), err)
+		return nil, warns, fmt.Errorf("failed to evaluate expression '%s': %w", x.Source(), err)
 	}
-	return v, nil
+	return v, warns, nil
 }
 
 // evalJSON evaluates an expression or returns the static text as a string.
@@ -136,15 +137,29 @@ func (w *writer) evalJSON(x bpmn.Expression, view scopeView) (any, error) {
 	if !x.IsFEEL() {
 		return x.Raw, nil
 	}
-	v, err := w.eval(x.FEEL, view)
+	v, _, err := w.eval(x.FEEL, view)
 	if err != nil {
 		return nil, err
 	}
 	return feel.ToJSON(v), nil
 }
 
-func typeError(x bpmn.Expression, want string, v feel.Value) error {
-	return fmt.Errorf("Expected result of the expression '%s' to be '%s', but was '%s'.", x.FEEL.Source(), want, feel.TypeName(v))
+// typeError is Zeebe's message for an expression of the wrong type, with the
+// evaluation's warnings, which usually tell why.
+func typeError(x bpmn.Expression, want string, v feel.Value, warns []feel.Warning) error {
+	return fmt.Errorf("Expected result of the expression '%s' to be '%s', but was '%s'.%s", x.FEEL.Source(), want, feel.TypeName(v), warningText(warns))
+}
+
+func warningText(warns []feel.Warning) string {
+	if len(warns) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(" The evaluation reported the following warnings:")
+	for _, w := range warns {
+		fmt.Fprintf(&b, "\n[%s] %s", w.Kind, w.Message)
+	}
+	return b.String()
 }
 
 // evalString evaluates to a string (numbers are accepted as their text, as
@@ -153,7 +168,7 @@ func (w *writer) evalString(x bpmn.Expression, view scopeView, allowNumber bool)
 	if !x.IsFEEL() {
 		return x.Raw, nil
 	}
-	v, err := w.eval(x.FEEL, view)
+	v, warns, err := w.eval(x.FEEL, view)
 	if err != nil {
 		return "", err
 	}
@@ -165,7 +180,7 @@ func (w *writer) evalString(x bpmn.Expression, view scopeView, allowNumber bool)
 			return t.String(), nil
 		}
 	}
-	return "", typeError(x, "STRING", v)
+	return "", typeError(x, "STRING", v, warns)
 }
 
 // evalInt evaluates to an integer.
@@ -177,7 +192,7 @@ func (w *writer) evalInt(x bpmn.Expression, view scopeView) (int64, error) {
 		}
 		return n, nil
 	}
-	v, err := w.eval(x.FEEL, view)
+	v, warns, err := w.eval(x.FEEL, view)
 	if err != nil {
 		return 0, err
 	}
@@ -186,7 +201,7 @@ func (w *writer) evalInt(x bpmn.Expression, view scopeView) (int64, error) {
 			return i, nil
 		}
 	}
-	return 0, typeError(x, "NUMBER", v)
+	return 0, typeError(x, "NUMBER", v, warns)
 }
 
 // evalStringList evaluates a list of strings; a static value is a
@@ -201,7 +216,7 @@ func (w *writer) evalStringList(x bpmn.Expression, view scopeView) ([]string, er
 		}
 		return out, nil
 	}
-	v, err := w.eval(x.FEEL, view)
+	v, warns, err := w.eval(x.FEEL, view)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +226,7 @@ func (w *writer) evalStringList(x bpmn.Expression, view scopeView) ([]string, er
 		for _, e := range t {
 			s, ok := e.(feel.String)
 			if !ok {
-				return nil, typeError(x, "ARRAY of STRING", v)
+				return nil, typeError(x, "ARRAY of STRING", v, warns)
 			}
 			out = append(out, string(s))
 		}
@@ -219,7 +234,7 @@ func (w *writer) evalStringList(x bpmn.Expression, view scopeView) ([]string, er
 	case feel.String:
 		return []string{string(t)}, nil
 	}
-	return nil, typeError(x, "ARRAY", v)
+	return nil, typeError(x, "ARRAY", v, warns)
 }
 
 // applyMappings evaluates mappings into a set of variables. For a target

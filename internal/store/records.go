@@ -102,6 +102,10 @@ type ScopeRuntime struct {
 	// Terminate marks a scope that completes after terminating its children
 	// (a terminate end event was reached).
 	Terminate bool `json:"term,omitempty"`
+	// MessageStart, on a process scope, is the key under which a message
+	// start event with a correlation key created the instance: no second
+	// instance starts for that key while this one is active.
+	MessageStart string `json:"ms,omitempty"`
 }
 
 // ElementInstance is one activation of a flow node.

@@ -51,6 +51,7 @@ const (
 	EventTerminate  EventType = "TERMINATE"
 	EventSignal     EventType = "SIGNAL"
 	EventEscalation EventType = "ESCALATION"
+	EventLink       EventType = "LINK"
 )
 
 // Expression is an attribute value that is either a static string or, when
@@ -165,11 +166,40 @@ type Element struct {
 	Error          *ErrorDefinition
 	CalledElement  *CalledElement
 	Terminate      bool // terminate end event
+	Script         *Script
+
+	// Boundary events: the activity they are attached to, and whether they
+	// interrupt it (cancelActivity, default true).
+	AttachedTo   *Element
+	Interrupting bool
+	// Boundaries are the boundary events attached to this activity.
+	Boundaries []*Element
+
+	// Link events: the name, and for a throw event its catch event.
+	LinkName   string
+	LinkTarget *Element
 
 	// Sub-process scopes.
 	NoneStart *Element // the none start event of a process or sub-process
 
-	defaultID string
+	defaultID  string
+	attachedID string
+}
+
+// IsActivity reports whether boundary events may be attached to the element.
+func (e *Element) IsActivity() bool {
+	switch e.Type {
+	case TypeServiceTask, TypeSendTask, TypeScriptTask, TypeBusinessRuleTask, TypeReceiveTask, TypeUserTask,
+		TypeManualTask, TypeTask, TypeSubProcess, TypeCallActivity:
+		return true
+	}
+	return false
+}
+
+// Script is zeebe:script: a FEEL expression whose result is stored in a variable.
+type Script struct {
+	Expression     Expression
+	ResultVariable string
 }
 
 // IsScope reports whether the element contains other flow nodes.

@@ -160,18 +160,18 @@ var flowNodeTypes = map[string]ElementType{
 	"parallelGateway":        TypeParallelGateway,
 	"inclusiveGateway":       TypeInclusiveGateway,
 	"subProcess":             TypeSubProcess,
+	"boundaryEvent":          TypeBoundaryEvent,
+	"eventBasedGateway":      TypeEventBasedGateway,
+	"intermediateThrowEvent": TypeIntermediateThrowEvent,
 }
 
 // notYet are BPMN elements that Orca recognises but does not run yet. They are
 // rejected at deployment, never silently skipped.
 var notYet = map[string]string{
-	"boundaryEvent":          "boundary events",
-	"callActivity":           "call activities",
-	"eventBasedGateway":      "event-based gateways",
-	"intermediateThrowEvent": "intermediate throw events",
-	"adHocSubProcess":        "ad-hoc sub-processes",
-	"transaction":            "transactions",
-	"complexGateway":         "complex gateways",
+	"callActivity":    "call activities",
+	"adHocSubProcess": "ad-hoc sub-processes",
+	"transaction":     "transactions",
+	"complexGateway":  "complex gateways",
 }
 
 // ignored are BPMN elements inside a scope that carry no execution semantics.
@@ -213,17 +213,65 @@ func (b *builder) scope(s *Element, n *node) {
 			s.Children = append(s.Children, e)
 		}
 	}
+	for _, e := range s.Children {
+		if e.Type == TypeBoundaryEvent {
+			b.attach(s, e)
+		}
+	}
 	for _, f := range flows {
 		b.sequenceFlow(s, f)
 	}
 	for _, e := range s.Children {
 		b.checkConnections(e)
 	}
+	b.checkLinks(s)
+}
+
+// attach binds a boundary event to its activity.
+func (b *builder) attach(scope *Element, e *Element) {
+	a := b.proc.elements[e.attachedID]
+	switch {
+	case e.attachedID == "":
+		b.problem(e.ID, e.Line, "a boundary event must be attached to an activity (attachedToRef)")
+	case a == nil || a.Parent != scope:
+		b.problem(e.ID, e.Line, "the boundary event is attached to '%s', which is not an activity of the same scope", e.attachedID)
+	case !a.IsActivity():
+		b.problem(e.ID, e.Line, "a boundary event can only be attached to an activity, not to the %s '%s'", typeWords(a.Type), a.ID)
+	default:
+		e.AttachedTo = a
+		a.Boundaries = append(a.Boundaries, e)
+	}
+}
+
+// checkLinks makes sure every link throw event has its catch event.
+func (b *builder) checkLinks(scope *Element) {
+	catches := map[string]*Element{}
+	for _, e := range scope.Children {
+		if e.Type == TypeIntermediateCatchEvent && e.EventType == EventLink {
+			if other, dup := catches[e.LinkName]; dup {
+				b.problem(e.ID, e.Line, "the link name '%s' is caught twice in the same scope (also by '%s')", e.LinkName, other.ID)
+			}
+			catches[e.LinkName] = e
+		}
+	}
+	for _, e := range scope.Children {
+		if e.Type == TypeIntermediateThrowEvent && e.EventType == EventLink {
+			if c := catches[e.LinkName]; c != nil {
+				e.LinkTarget = c
+			} else {
+				b.problem(e.ID, e.Line, "no intermediate link catch event named '%s' in the same scope", e.LinkName)
+			}
+		}
+	}
 }
 
 func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 	id := b.claimID(n)
 	e := &Element{ID: id, Name: n.attr("name"), Type: t, Line: n.Line, Parent: scope, EventType: EventNone, defaultID: n.attr("default")}
+	if t == TypeBoundaryEvent {
+		e.attachedID = n.attr("attachedToRef")
+		e.Interrupting = n.attr("cancelActivity") != "false"
+	}
 	if doc := n.child(NSBPMN, "documentation"); doc != nil {
 		e.Documentation = doc.Text
 	}
@@ -246,7 +294,7 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 	switch t {
 	case TypeServiceTask, TypeSendTask, TypeScriptTask, TypeBusinessRuleTask:
 		if s := ext.child(NSZeebe, "script"); s != nil && t == TypeScriptTask {
-			b.problem(id, s.Line, "FEEL script tasks (zeebe:script) are not supported yet")
+			b.script(e, s)
 		} else if cd := ext.child(NSZeebe, "calledDecision"); cd != nil && t == TypeBusinessRuleTask {
 			b.problem(id, cd.Line, "DMN business rule tasks (zeebe:calledDecision) are not supported yet")
 		} else {
@@ -270,6 +318,12 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 		if e.NoneStart == nil {
 			b.problem(id, n.Line, "a sub-process must have exactly one none start event")
 		}
+	case TypeIntermediateThrowEvent, TypeEndEvent:
+		if e.EventType == EventMessage {
+			// Zeebe runs message throw events as jobs.
+			b.taskDefinition(e, ext, true)
+		}
+		b.checkExtensions(e, ext, "ioMapping", "properties", "taskDefinition", "taskHeaders")
 	default:
 		b.checkExtensions(e, ext, "ioMapping", "properties", "subscription")
 	}
@@ -319,17 +373,42 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 		}
 	case TypeEndEvent:
 		switch e.EventType {
-		case EventNone, EventTerminate, EventError:
+		case EventNone, EventTerminate, EventError, EventMessage:
 		default:
 			b.problem(e.ID, n.Line, "%s end events are not supported yet", strings.ToLower(string(e.EventType)))
 		}
 	case TypeIntermediateCatchEvent:
 		switch e.EventType {
-		case EventMessage, EventTimer:
+		case EventMessage, EventTimer, EventLink:
 		case EventNone:
-			b.problem(e.ID, n.Line, "an intermediate catch event must have a message or timer event definition")
+			b.problem(e.ID, n.Line, "an intermediate catch event must have a message, timer or link event definition")
 		default:
 			b.problem(e.ID, n.Line, "%s intermediate catch events are not supported yet", strings.ToLower(string(e.EventType)))
+		}
+	case TypeIntermediateThrowEvent:
+		switch e.EventType {
+		case EventNone, EventLink, EventMessage:
+		default:
+			b.problem(e.ID, n.Line, "%s intermediate throw events are not supported yet", strings.ToLower(string(e.EventType)))
+		}
+	case TypeBoundaryEvent:
+		switch e.EventType {
+		case EventTimer:
+			if e.Timer != nil && e.Timer.Kind == TimerCycle && e.Interrupting {
+				b.problem(e.ID, n.Line, "an interrupting timer boundary event cannot have a time cycle")
+			}
+		case EventMessage:
+		case EventError:
+			if !e.Interrupting {
+				b.problem(e.ID, n.Line, "an error boundary event must be interrupting")
+			}
+		case EventNone:
+			b.problem(e.ID, n.Line, "a boundary event must have an event definition")
+		default:
+			b.problem(e.ID, n.Line, "%s boundary events are not supported yet", strings.ToLower(string(e.EventType)))
+		}
+		if len(e.Incoming) > 0 {
+			b.problem(e.ID, n.Line, "a boundary event cannot have incoming sequence flows")
 		}
 	}
 }
@@ -341,7 +420,7 @@ var eventDefinitions = map[string]EventType{
 	"terminateEventDefinition":   EventTerminate,
 	"signalEventDefinition":      EventSignal,
 	"escalationEventDefinition":  EventEscalation,
-	"linkEventDefinition":        "LINK",
+	"linkEventDefinition":        EventLink,
 	"conditionalEventDefinition": "CONDITIONAL",
 	"compensateEventDefinition":  "COMPENSATION",
 	"cancelEventDefinition":      "CANCEL",
@@ -364,13 +443,21 @@ func (b *builder) eventDefinition(e *Element, n *node, ext *node) {
 	e.EventType = eventDefinitions[d.Local]
 	switch e.EventType {
 	case EventMessage:
-		e.Message = b.message(e, d.attr("messageRef"), ext, d.Line, e.Type != TypeStartEvent)
+		if e.Type != TypeEndEvent && e.Type != TypeIntermediateThrowEvent {
+			// Throw events are jobs; only catching needs the message.
+			e.Message = b.message(e, d.attr("messageRef"), ext, d.Line, e.Type != TypeStartEvent)
+		}
 	case EventTimer:
 		e.Timer = b.timer(e, d)
 	case EventTerminate:
 		e.Terminate = true
 	case EventError:
 		e.Error = b.errorRef(e, d)
+	case EventLink:
+		e.LinkName = d.attr("name")
+		if e.LinkName == "" {
+			b.problem(e.ID, d.Line, "a link event must have a name")
+		}
 	}
 }
 
@@ -631,6 +718,21 @@ func (b *builder) checkConnections(e *Element) {
 		// Zeebe accepts this (the instance completes at once); nothing to report.
 	}
 	switch e.Type {
+	case TypeEventBasedGateway:
+		if len(e.Outgoing) < 2 {
+			b.problem(e.ID, e.Line, "an event-based gateway must have at least two outgoing sequence flows")
+		}
+		for _, f := range e.Outgoing {
+			t := f.Target
+			ok := t.Type == TypeReceiveTask && len(t.Boundaries) == 0 ||
+				t.Type == TypeIntermediateCatchEvent && (t.EventType == EventMessage || t.EventType == EventTimer)
+			if !ok {
+				b.problem(f.ID, f.Line, "a sequence flow leaving an event-based gateway must lead to a message or timer intermediate catch event, not the %s '%s'", typeWords(t.Type), t.ID)
+			}
+			if f.Condition != nil {
+				b.problem(f.ID, f.Line, "a sequence flow leaving an event-based gateway cannot have a condition")
+			}
+		}
 	case TypeExclusiveGateway, TypeInclusiveGateway:
 		if def := e.defaultID; def != "" {
 			for _, f := range e.Outgoing {
@@ -682,4 +784,19 @@ func (b *builder) calledElement(n *node) *CalledElement {
 		PropagateAllChildVariables:  ce.attr("propagateAllChildVariables") != "false",
 		PropagateAllParentVariables: ce.attr("propagateAllParentVariables") != "false",
 	}
+}
+
+// script reads zeebe:script: a FEEL expression the engine evaluates.
+func (b *builder) script(e *Element, n *node) {
+	expr, result := n.attr("expression"), n.attr("resultVariable")
+	if expr == "" {
+		b.problem(e.ID, n.Line, "zeebe:script must have an expression")
+	}
+	if result == "" {
+		b.problem(e.ID, n.Line, "zeebe:script must have a resultVariable")
+	}
+	if !strings.HasPrefix(strings.TrimSpace(expr), "=") {
+		expr = "=" + expr
+	}
+	e.Script = &Script{Expression: b.expr(e.ID, n.Line, "script", expr), ResultVariable: result}
 }

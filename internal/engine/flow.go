@@ -63,7 +63,9 @@ func (in *inst) addChild(c *inst) {
 func (w *writer) alive(in *inst) bool { return w.st.insts[in.key()] == in }
 
 // onActivate runs an element's activation: input mappings, then what the
-// element does when entered.
+// element does when entered. An element that must wait (for a job, a user
+// task, a message, a timer, its children) ends ACTIVATED; one that need not
+// goes on to complete.
 func (w *writer) onActivate(in *inst) {
 	if !w.alive(in) || in.lifecycle() != lcActivating {
 		return
@@ -77,8 +79,23 @@ func (w *writer) onActivate(in *inst) {
 		}
 		w.setAllLocal(in, vars)
 	}
+	if in.triggered {
+		// A catch event after an event-based gateway: its event already happened.
+		w.activated(in)
+		w.completeWithVariables(in, in.payload)
+		return
+	}
+	if el.IsActivity() && len(el.Boundaries) > 0 && el.Type != bpmn.TypeManualTask && el.Type != bpmn.TypeTask {
+		if !w.openBoundaries(in) {
+			return
+		}
+	}
 	switch el.Type {
 	case bpmn.TypeServiceTask, bpmn.TypeSendTask, bpmn.TypeScriptTask, bpmn.TypeBusinessRuleTask:
+		if el.Script != nil {
+			w.runScript(in)
+			return
+		}
 		if !w.createJob(in) {
 			return
 		}
@@ -91,49 +108,87 @@ func (w *writer) onActivate(in *inst) {
 			return
 		}
 	case bpmn.TypeReceiveTask:
-		if !w.openSubscription(in) {
+		if !w.openSubscription(in, el, el.Message) {
 			return
 		}
 	case bpmn.TypeIntermediateCatchEvent:
 		switch el.EventType {
 		case bpmn.EventMessage:
-			if !w.openSubscription(in) {
+			if !w.openSubscription(in, el, el.Message) {
 				return
 			}
 		case bpmn.EventTimer:
-			if !w.scheduleCatchTimer(in) {
+			if !w.scheduleTimer(in, el) {
 				return
 			}
+		default: // a link catch event passes on
+			w.activated(in)
+			w.complete(in)
+			return
+		}
+	case bpmn.TypeEventBasedGateway:
+		if !w.openEventGateway(in) {
+			return
 		}
 	case bpmn.TypeSubProcess:
-		in.rt().Lifecycle = lcActivated
-		w.touch(in)
+		w.activated(in)
 		w.activate(in, el.NoneStart)
 		return
+	case bpmn.TypeBoundaryEvent:
+		w.activated(in)
+		w.completeWithVariables(in, in.payload)
+		return
+	case bpmn.TypeIntermediateThrowEvent:
+		switch el.EventType {
+		case bpmn.EventMessage:
+			if !w.createJob(in) {
+				return
+			}
+		case bpmn.EventLink:
+			w.activated(in)
+			w.activate(in.parent, el.LinkTarget)
+			w.complete(in)
+			return
+		default:
+			w.activated(in)
+			w.complete(in)
+			return
+		}
 	case bpmn.TypeEndEvent:
 		switch el.EventType {
+		case bpmn.EventMessage:
+			if !w.createJob(in) {
+				return
+			}
 		case bpmn.EventTerminate:
+			w.activated(in)
 			w.terminateScope(in)
+			w.complete(in)
+			return
 		case bpmn.EventError:
-			in.rt().Lifecycle = lcActivated
-			w.touch(in)
+			w.activated(in)
 			code, err := w.evalString(el.Error.Code, scopeView{st: w.st, scope: in}, true)
 			if err != nil {
 				w.raise(in, incExtractValue, err.Error(), 0)
 				return
 			}
-			w.throwError(in, code, "", 0)
+			w.throwError(in, code, "", 0, nil)
+			return
+		default:
+			w.activated(in)
+			w.complete(in)
 			return
 		}
-		in.rt().Lifecycle = lcActivated
-		w.complete(in)
-		return
 	default:
 		// Start events, manual and undefined tasks, gateways: nothing to wait for.
-		in.rt().Lifecycle = lcActivated
+		w.activated(in)
 		w.complete(in)
 		return
 	}
+	w.activated(in)
+}
+
+func (w *writer) activated(in *inst) {
 	in.rt().Lifecycle = lcActivated
 	w.touch(in)
 }
@@ -179,7 +234,11 @@ func (w *writer) onComplete(in *inst) {
 			return
 		}
 		flows = f
+	case bpmn.TypeEventBasedGateway:
+		flows = nil
 	}
+	// Boundary events and anything else still waiting are withdrawn.
+	w.cancelWaitStates(in)
 	in.rec.State = store.StateCompleted
 	in.rec.EndDate = w.now
 	in.rt().Lifecycle = lcCompleted
@@ -193,6 +252,12 @@ func (w *writer) onComplete(in *inst) {
 	scope := in.parent
 	for _, f := range flows {
 		w.takeFlow(scope, f)
+	}
+	if in.chosen != nil {
+		// The event of an event-based gateway happened: its catch event
+		// completes at once with the event's variables.
+		t := w.activate(scope, in.chosen.Target)
+		t.triggered, t.payload = true, in.payload
 	}
 	w.childDone(scope)
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"sync"
 	"time"
 
@@ -403,22 +402,10 @@ func (e *Engine) ThrowError(ctx context.Context, key int64, code, message string
 		j.Deadline = time.Time{}
 		j.LastUpdateTime = w.now
 		w.st.touch(j)
-		_ = vars // error variables go to the catch event, once error catch events exist
-		w.throwError(in, code, message, j.Key)
+		w.throwError(in, code, message, j.Key, vars)
 		return struct{}{}, nil
 	})
 	return err
-}
-
-// throwError looks for a catch event for an error thrown at in. Orca does
-// not run error catch events yet, so every error is unhandled.
-func (w *writer) throwError(in *inst, code, message string, jobKey int64) {
-	msg := fmt.Sprintf("Expected to throw an error event with the code '%s'", code)
-	if message != "" {
-		msg += fmt.Sprintf(" with message '%s'", message)
-	}
-	msg += ", but it was not caught. No error events are available in the scope."
-	w.raise(in, incUnhandledError, msg, jobKey)
 }
 
 // UpdateJobRequest changes a job's retries and/or timeout.

@@ -7,14 +7,15 @@ import (
 	"slices"
 	"time"
 
+	"github.com/orcabpm/orca/internal/bpmn"
 	"github.com/orcabpm/orca/internal/feel"
 	"github.com/orcabpm/orca/internal/store"
 )
 
-// openSubscription makes an element instance wait for its message, and
-// correlates a buffered message at once when one matches.
-func (w *writer) openSubscription(in *inst) bool {
-	md := in.el.Message
+// openSubscription makes in wait for el's message (el is in's own element,
+// a boundary event of it, or a catch event after it, an event-based
+// gateway), and correlates a buffered message at once when one matches.
+func (w *writer) openSubscription(in *inst, el *bpmn.Element, md *bpmn.MessageDefinition) bool {
 	view := scopeView{st: w.st, scope: in}
 	name, err := w.evalString(md.Name, view, false)
 	if err != nil {
@@ -33,7 +34,7 @@ func (w *writer) openSubscription(in *inst) bool {
 		ProcessDefinitionKey:   in.def.rec.Key,
 		ProcessInstanceKey:     root.key(),
 		RootProcessInstanceKey: root.rec.RootProcessInstanceKey,
-		ElementID:              in.el.ID,
+		ElementID:              el.ID,
 		ElementInstanceKey:     in.key(),
 		State:                  store.SubscriptionCreated,
 		LastUpdatedDate:        w.now,
@@ -93,6 +94,10 @@ func (w *writer) correlateBuffered(sub *store.MessageSubscription) {
 // correlateSub delivers a message to a waiting element instance.
 func (w *writer) correlateSub(sub *store.MessageSubscription, variables string) {
 	in := w.st.insts[sub.ElementInstanceKey]
+	if in != nil && sub.ElementID != in.el.ID {
+		w.correlateEvent(in, sub, objectVars(variables))
+		return
+	}
 	sub.State = store.SubscriptionCorrelated
 	sub.LastUpdatedDate = w.now
 	w.st.removeSub(sub)

@@ -35,6 +35,14 @@ type inst struct {
 	parent *inst // flow scope; nil for the process scope
 	// children are the live element instances in this scope.
 	children map[int64]*inst
+
+	// Set while one command carries an event to an element (never across
+	// batches): the event's variables, whether the element's event already
+	// happened (a catch event after an event-based gateway), and the flow an
+	// event-based gateway leaves by.
+	payload   map[string]json.RawMessage
+	triggered bool
+	chosen    *bpmn.SequenceFlow
 }
 
 func (in *inst) key() int64              { return in.rec.Key }

@@ -35,19 +35,25 @@ func timerWant(k bpmn.TimerKind) string {
 	return "cycle"
 }
 
-// scheduleCatchTimer makes an intermediate timer catch event wait.
-func (w *writer) scheduleCatchTimer(in *inst) bool {
-	t, err := w.timerValue(in.el.Timer, scopeView{st: w.st, scope: in})
+// scheduleTimer makes in wait for el's timer (el is in's own element, a
+// boundary event of it, or a catch event after it, an event-based gateway).
+func (w *writer) scheduleTimer(in *inst, el *bpmn.Element) bool {
+	t, err := w.timerValue(el.Timer, scopeView{st: w.st, scope: in})
 	if err != nil {
 		w.raise(in, incExtractValue, err.Error(), 0)
 		return false
 	}
+	w.addInstanceTimer(in, el, t)
+	return true
+}
+
+func (w *writer) addInstanceTimer(in *inst, el *bpmn.Element, t bpmn.Timer) {
 	rec := &store.Timer{
 		Key:                  w.st.newKey(),
 		ProcessDefinitionKey: in.def.rec.Key,
 		ProcessInstanceKey:   in.root().key(),
 		ElementInstanceKey:   in.key(),
-		ElementID:            in.el.ID,
+		ElementID:            el.ID,
 		DueDate:              t.Due,
 		Repetitions:          t.Repetitions,
 		Cycle:                t.Cycle,
@@ -57,7 +63,6 @@ func (w *writer) scheduleCatchTimer(in *inst) bool {
 	w.addTimer(rec)
 	in.rt().TimerKeys = append(in.rt().TimerKeys, rec.Key)
 	w.touch(in)
-	return true
 }
 
 func (w *writer) addTimer(t *store.Timer) {
@@ -111,6 +116,10 @@ func (w *writer) triggerTimer(key int64) {
 	if t.ElementInstanceKey != 0 {
 		in := w.st.insts[t.ElementInstanceKey]
 		if in == nil || in.lifecycle() != lcActivated {
+			return
+		}
+		if t.ElementID != in.el.ID {
+			w.timerEvent(in, t)
 			return
 		}
 		in.rt().TimerKeys = nil

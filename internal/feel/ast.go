@@ -121,6 +121,7 @@ type (
 	funcDef struct {
 		base
 		params []string
+		types  []*typeSpec // nil entries for untyped parameters
 		body   node
 	}
 	instanceOf struct {

@@ -147,11 +147,6 @@ func function(a []Value, i int, p string) (*Function, error) {
 	return nil, argErr{p, "function", a[i]}
 }
 
-// listOrVarargs accepts either a single list argument or the packed varargs.
-func listArg(a []Value, p string) (List, error) {
-	return list(a, 0, p)
-}
-
 // truncNumber drops the fractional part (toward zero).
 func truncNumber(n *Number) *Number {
 	if n.IsInteger() {

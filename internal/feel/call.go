@@ -2,7 +2,6 @@ package feel
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -203,6 +202,16 @@ func (c *compiler) compileCall(n *callExpr) evalFn {
 	}
 	if ref, ok := n.fn.(*nameRef); ok {
 		name := ref.name
+		if name == "is defined" || name == "get or else" {
+			// a missing value is the expected case here, not a failure to report
+			inner := evalArgs
+			evalArgs = func(e *env) []Value {
+				mark := len(e.warnings)
+				args := inner(e)
+				e.warnings = e.warnings[:mark]
+				return args
+			}
+		}
 		r := c.resolve(name)
 		if !r.found && len(r.dynHops) == 0 {
 			if b, ok := builtinsByName[name]; ok {
@@ -419,4 +428,14 @@ func instanceOfType(v Value, t *typeSpec) bool {
 	return false
 }
 
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+// knownType reports whether name is a built-in FEEL type (as opposed to a
+// DMN item definition this package cannot resolve).
+func knownType(name string) bool {
+	switch name {
+	case "Any", "Null", "boolean", "number", "string", "date", "time", "date and time", "dateTime",
+		"days and time duration", "dayTimeDuration", "years and months duration", "yearMonthDuration",
+		"list", "context", "range", "function":
+		return true
+	}
+	return false
+}

@@ -206,6 +206,10 @@ func (c *compiler) compile(n node) evalFn {
 		op := n.op
 		return func(e *env) Value {
 			v := x(e)
+			if op != "!=" && !isRangeEndpoint(v) {
+				e.warn(InvalidType, "a range endpoint must be a number, string, date, time or duration, found %s", TypeName(v))
+				return Null{}
+			}
 			switch op {
 			case "<":
 				return &Range{High: v}
@@ -758,6 +762,12 @@ func (c *compiler) compileRange(n *rangeLit) evalFn {
 		if hi != nil {
 			r.High = hi(e)
 		}
+		for _, b := range []Value{r.Low, r.High} {
+			if b != nil && !isNull(b) && !isRangeEndpoint(b) {
+				e.warn(InvalidType, "a range endpoint must be a number, string, date, time or duration, found %s", TypeName(b))
+				return Null{}
+			}
+		}
 		if r.Low != nil && r.High != nil && !isNull(r.Low) && !isNull(r.High) {
 			if _, ok := compare(r.Low, r.High); !ok {
 				e.warn(InvalidType, "range bounds %s and %s are not comparable", TypeName(r.Low), TypeName(r.High))
@@ -1074,7 +1084,7 @@ func (c *compiler) compileFuncDef(n *funcDef) evalFn {
 	c.push(n.params, false)
 	body := c.compile(n.body)
 	c.pop()
-	params := n.params
+	params, types := n.params, n.types
 	return func(e *env) Value {
 		captured := e.frame
 		fn := &Function{Params: params}
@@ -1092,6 +1102,10 @@ func (c *compiler) compileFuncDef(n *funcDef) evalFn {
 					slots[i] = args[i]
 				} else {
 					slots[i] = Null{}
+				}
+				if i < len(types) && types[i] != nil && knownType(types[i].name) && !isNull(slots[i]) && !instanceOfType(slots[i], types[i]) {
+					e.warn(InvalidType, "parameter '%s' expects %s but got %s", params[i], types[i].name, TypeName(slots[i]))
+					return Null{}
 				}
 			}
 			saved := e.frame
@@ -1182,4 +1196,13 @@ func walk(n node, visit func(node) bool) {
 	case *instanceOf:
 		walk(n.x, visit)
 	}
+}
+
+// isRangeEndpoint reports whether v may bound a range.
+func isRangeEndpoint(v Value) bool {
+	switch v.(type) {
+	case *Number, String, Date, Time, DateTime, YearsMonthsDuration, DaysTimeDuration:
+		return true
+	}
+	return false
 }

@@ -188,8 +188,10 @@ func TestWarnings(t *testing.T) {
 			t.Errorf("%s: warnings %v, want %s containing %q", tc.src, w, tc.kind, tc.msg)
 		}
 	}
-	if _, w := eval(t, "amount > 1"); len(w) != 0 {
-		t.Errorf("unexpected warnings %v", w)
+	for _, src := range []string{"amount > 1", "is defined(nope.x)", `get or else(nope, 1)`} {
+		if _, w := eval(t, src); len(w) != 0 {
+			t.Errorf("%s: unexpected warnings %v", src, w)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strconv"
 	"time"
 )
 
@@ -22,6 +23,9 @@ func FromJSON(x any) Value {
 	case string:
 		return String(v)
 	case json.Number:
+		if i, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+			return IntNumber(i)
+		}
 		n, err := ParseNumber(string(v))
 		if err != nil {
 			return Null{}

@@ -162,8 +162,8 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
-// arithmetic implements + - * / ** for all supported operand types. ok is
-// false when the operation is not defined for the operands.
+// arithmetic implements + - * / ** for all supported operand types. A
+// non-empty message explains why the result is null.
 func arithmetic(op string, a, b Value) (Value, string) {
 	if isNull(a) || isNull(b) {
 		return Null{}, ""
@@ -232,7 +232,8 @@ func arithmetic(op string, a, b Value) (Value, string) {
 			}
 		case DateTime:
 			if op == "-" {
-				return subTimes(DateTime{T: x.T, Kind: Local}.T, localized(y, x.T).T)
+				// the date is midnight in the date-time's location
+				return subTimes(time.Date(x.T.Year(), x.T.Month(), x.T.Day(), 0, 0, 0, 0, y.T.Location()), y.T)
 			}
 		}
 	case DateTime:
@@ -382,10 +383,6 @@ func arithmetic(op string, a, b Value) (Value, string) {
 	}
 	return Null{}, "cannot apply '" + op + "' to " + TypeName(a) + " and " + TypeName(b)
 }
-
-// localized returns y unchanged; it exists to document that a date minus a
-// date-time compares wall clocks.
-func localized(y DateTime, _ time.Time) DateTime { return y }
 
 func subTimes(a, b time.Time) (Value, string) {
 	d := a.Sub(b)

@@ -31,24 +31,34 @@ type knownName struct {
 
 const maxParseDepth = 200
 
-func newParser(src string, toks []token, names []string) *parser {
-	p := &parser{src: src, toks: toks, known: map[string][]knownName{}}
+// builtinKnown holds the multi-token builtin function and property names,
+// keyed by their first token. It is built once and never modified.
+var builtinKnown = func() map[string][]knownName {
+	m := map[string][]knownName{}
 	for _, n := range builtinMultiNames {
-		p.declare(n)
+		addKnown(m, n)
 	}
 	for _, n := range propertyNames {
-		p.declare(n)
+		addKnown(m, n)
 	}
+	return m
+}()
+
+func newParser(src string, toks []token, names []string) *parser {
+	p := &parser{src: src, toks: toks}
 	for _, n := range names {
 		p.declare(n)
 	}
 	return p
 }
 
-// declare makes a name that spans several tokens resolvable.
-func (p *parser) declare(name string) {
+// addKnown records a name that spans several tokens.
+func addKnown(m map[string][]knownName, name string) {
+	if !strings.ContainsAny(name, " \t\n.-+*/'") {
+		return // a single token needs no help
+	}
 	ts, err := lex(name)
-	if err != nil || len(ts) < 3 { // single token names need no help (ts ends with EOF)
+	if err != nil || len(ts) < 3 { // ts ends with EOF
 		return
 	}
 	ts = ts[:len(ts)-1]
@@ -60,12 +70,23 @@ func (p *parser) declare(name string) {
 		}
 	}
 	first := texts[0]
-	for _, k := range p.known[first] {
+	for _, k := range m[first] {
 		if k.name == name {
 			return
 		}
 	}
-	p.known[first] = append(p.known[first], knownName{name: name, ntoks: len(ts), texts: texts})
+	m[first] = append(m[first], knownName{name: name, ntoks: len(ts), texts: texts})
+}
+
+// declare makes a name declared in the expression or by the caller resolvable.
+func (p *parser) declare(name string) {
+	if !strings.ContainsAny(name, " \t\n.-+*/'") {
+		return
+	}
+	if p.known == nil {
+		p.known = map[string][]knownName{}
+	}
+	addKnown(p.known, name)
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -532,7 +553,11 @@ func (p *parser) parseNameTokens(afterDot bool) (string, int) {
 		return first.text, first.end
 	}
 	best := 0
-	for _, k := range p.known[first.text] {
+	cands := builtinKnown[first.text]
+	if extra := p.known[first.text]; len(extra) > 0 {
+		cands = append(append([]knownName(nil), cands...), extra...)
+	}
+	for _, k := range cands {
 		if k.ntoks <= best || p.i+k.ntoks > len(p.toks) {
 			continue
 		}
@@ -881,6 +906,7 @@ func (p *parser) parseFuncDef() (node, error) {
 	start := p.next()
 	p.next() // (
 	var params []string
+	var types []*typeSpec
 	if !p.isPunct(")") {
 		for {
 			nt := p.peek()
@@ -888,12 +914,16 @@ func (p *parser) parseFuncDef() (node, error) {
 				return nil, p.errAt(nt.pos, "expected a parameter name but found %s", describe(nt))
 			}
 			name, _ := p.parseNameTokens(false)
+			var typ *typeSpec
 			if p.isPunct(":") {
 				p.next()
-				if _, err := p.parseType(); err != nil {
+				t, err := p.parseType()
+				if err != nil {
 					return nil, err
 				}
+				typ = t
 			}
+			types = append(types, typ)
 			for _, q := range params {
 				if q == name {
 					return nil, p.errAt(nt.pos, "duplicate parameter '%s'", name)
@@ -919,7 +949,7 @@ func (p *parser) parseFuncDef() (node, error) {
 		return nil, err
 	}
 	_, end := body.span()
-	return &funcDef{base: base{start.pos, end}, params: params, body: body}, nil
+	return &funcDef{base: base{start.pos, end}, params: params, types: types, body: body}, nil
 }
 
 // parseType parses a type for "instance of" and parameter declarations.

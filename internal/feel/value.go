@@ -254,8 +254,8 @@ func sortedKeys(m map[string]any) []string {
 	return ks
 }
 
-// String renders v the way FEEL's string() function does, except that
-// strings are quoted inside lists and contexts.
+// Format renders v the way FEEL's string() function does: strings inside
+// lists and contexts are quoted, top-level strings are not.
 func Format(v Value) string {
 	var b strings.Builder
 	format(&b, v, false)

@@ -1,0 +1,185 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/orcabpm/orca/internal/bpmn"
+	"github.com/orcabpm/orca/internal/feel"
+	"github.com/orcabpm/orca/internal/store"
+)
+
+// openBoundaries subscribes the timer and message boundary events of an
+// activity. Every definition is evaluated before anything is created, so a
+// failing one raises an incident and leaves nothing half open.
+func (w *writer) openBoundaries(in *inst) bool {
+	view := scopeView{st: w.st, scope: in}
+	timers := map[*bpmn.Element]bpmn.Timer{}
+	for _, b := range in.el.Boundaries {
+		if b.EventType != bpmn.EventTimer {
+			continue
+		}
+		t, err := w.timerValue(b.Timer, view)
+		if err != nil {
+			w.raise(in, incExtractValue, err.Error(), 0)
+			return false
+		}
+		timers[b] = t
+	}
+	for _, b := range in.el.Boundaries {
+		switch b.EventType {
+		case bpmn.EventTimer:
+			w.addInstanceTimer(in, b, timers[b])
+		case bpmn.EventMessage:
+			if !w.openSubscription(in, b, b.Message) {
+				w.cancelWaitStates(in)
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// openEventGateway subscribes every event an event-based gateway waits for.
+func (w *writer) openEventGateway(in *inst) bool {
+	for _, f := range in.el.Outgoing {
+		t := f.Target
+		var ok bool
+		switch {
+		case t.EventType == bpmn.EventTimer:
+			ok = w.scheduleTimer(in, t)
+		default:
+			ok = w.openSubscription(in, t, t.Message)
+		}
+		if !ok {
+			w.cancelWaitStates(in)
+			return false
+		}
+	}
+	return true
+}
+
+// correlateEvent delivers a message to a boundary event of in or to a catch
+// event after in (an event-based gateway).
+func (w *writer) correlateEvent(in *inst, sub *store.MessageSubscription, vars map[string]json.RawMessage) {
+	target := in.def.proc.ElementByID(sub.ElementID)
+	if target == nil || in.lifecycle() != lcActivated {
+		return
+	}
+	if target.Type == bpmn.TypeBoundaryEvent && !target.Interrupting {
+		// The subscription stays open: the event can happen again.
+		sub.LastUpdatedDate = w.now
+		w.st.touch(sub)
+		w.triggerBoundary(in, target, vars)
+		return
+	}
+	sub.State = store.SubscriptionCorrelated
+	sub.LastUpdatedDate = w.now
+	w.st.removeSub(sub)
+	w.st.touch(sub)
+	w.eventHappened(in, target, vars)
+}
+
+// timerEvent fires a timer of a boundary event of in, or of a catch event
+// after in (an event-based gateway).
+func (w *writer) timerEvent(in *inst, t *store.Timer) {
+	target := in.def.proc.ElementByID(t.ElementID)
+	if target == nil {
+		return
+	}
+	if target.Type == bpmn.TypeBoundaryEvent && !target.Interrupting {
+		if next, ok := (bpmn.Timer{Due: t.DueDate, Repetitions: t.Repetitions, Cycle: t.Cycle}).Next(); ok {
+			w.addInstanceTimer(in, target, next)
+		}
+		w.triggerBoundary(in, target, nil)
+		return
+	}
+	w.eventHappened(in, target, nil)
+}
+
+func (w *writer) eventHappened(in *inst, target *bpmn.Element, vars map[string]json.RawMessage) {
+	if in.el.Type == bpmn.TypeEventBasedGateway {
+		w.cancelWaitStates(in)
+		for _, f := range in.el.Outgoing {
+			if f.Target == target {
+				in.chosen = f
+			}
+		}
+		in.payload = vars
+		w.complete(in)
+		return
+	}
+	w.triggerBoundary(in, target, vars)
+}
+
+// triggerBoundary activates a boundary event of attached; an interrupting
+// one terminates the activity first.
+func (w *writer) triggerBoundary(attached *inst, b *bpmn.Element, vars map[string]json.RawMessage) {
+	bi := w.activate(attached.parent, b)
+	bi.payload = vars
+	if b.Interrupting {
+		w.terminate(attached)
+	}
+}
+
+// throwError looks for the catch event of an error thrown at in: a boundary
+// event of in or of an enclosing scope, the innermost first, an exact error
+// code before a catch-all. Uncaught, it raises UNHANDLED_ERROR_EVENT.
+func (w *writer) throwError(in *inst, code, message string, jobKey int64, vars map[string]json.RawMessage) {
+	for cur := in; cur != nil && cur.parent != nil; cur = cur.parent {
+		b := matchError(cur.el.Boundaries, code)
+		if b == nil {
+			continue
+		}
+		if j := w.st.jobs[jobKey]; j != nil {
+			// The job ended with the error: it must not be canceled below.
+			j.EndTime = w.now
+			w.st.touch(j)
+			delete(w.st.jobs, jobKey)
+			in.rt().JobKey = 0
+		}
+		w.triggerBoundary(cur, b, vars)
+		return
+	}
+	msg := fmt.Sprintf("Expected to throw an error event with the code '%s'", code)
+	if message != "" {
+		msg += fmt.Sprintf(" with message '%s'", message)
+	}
+	msg += ", but it was not caught. No error events are available in the scope."
+	w.raise(in, incUnhandledError, msg, jobKey)
+}
+
+func matchError(boundaries []*bpmn.Element, code string) *bpmn.Element {
+	var catchAll *bpmn.Element
+	for _, b := range boundaries {
+		if b.EventType != bpmn.EventError {
+			continue
+		}
+		switch {
+		case b.Error == nil || b.Error.Code.Raw == "":
+			if catchAll == nil {
+				catchAll = b
+			}
+		case b.Error.Code.Raw == code:
+			return b
+		}
+	}
+	return catchAll
+}
+
+// runScript evaluates a FEEL script task and completes it with the result.
+func (w *writer) runScript(in *inst) {
+	sc := in.el.Script
+	v, _, err := w.eval(sc.Expression.FEEL, scopeView{st: w.st, scope: in})
+	if err != nil {
+		w.raise(in, incExtractValue, err.Error(), 0)
+		return
+	}
+	b, err := json.Marshal(feel.ToJSON(v))
+	if err != nil {
+		w.raise(in, incExtractValue, fmt.Sprintf("the result of the script '%s' cannot be stored: %v", sc.Expression.Raw, err), 0)
+		return
+	}
+	w.activated(in)
+	w.completeWithVariables(in, map[string]json.RawMessage{sc.ResultVariable: b})
+}

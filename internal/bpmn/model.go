@@ -37,6 +37,7 @@ const (
 	TypeSubProcess             ElementType = "SUB_PROCESS"
 	TypeEventSubProcess        ElementType = "EVENT_SUB_PROCESS"
 	TypeCallActivity           ElementType = "CALL_ACTIVITY"
+	TypeMultiInstanceBody      ElementType = "MULTI_INSTANCE_BODY"
 	TypeSequenceFlow           ElementType = "SEQUENCE_FLOW"
 )
 
@@ -175,6 +176,9 @@ type Element struct {
 	// Boundaries are the boundary events attached to this activity.
 	Boundaries []*Element
 
+	// MultiInstance makes the activity run once per item of a collection.
+	MultiInstance *MultiInstance
+
 	// Link events: the name, and for a throw event its catch event.
 	LinkName   string
 	LinkTarget *Element
@@ -194,6 +198,17 @@ func (e *Element) IsActivity() bool {
 		return true
 	}
 	return false
+}
+
+// MultiInstance is bpmn:multiInstanceLoopCharacteristics with
+// zeebe:loopCharacteristics.
+type MultiInstance struct {
+	Sequential          bool
+	InputCollection     Expression
+	InputElement        string
+	OutputCollection    string
+	OutputElement       *Expression
+	CompletionCondition *Expression
 }
 
 // Script is zeebe:script: a FEEL expression whose result is stored in a variable.

@@ -163,12 +163,12 @@ var flowNodeTypes = map[string]ElementType{
 	"boundaryEvent":          TypeBoundaryEvent,
 	"eventBasedGateway":      TypeEventBasedGateway,
 	"intermediateThrowEvent": TypeIntermediateThrowEvent,
+	"callActivity":           TypeCallActivity,
 }
 
 // notYet are BPMN elements that Orca recognises but does not run yet. They are
 // rejected at deployment, never silently skipped.
 var notYet = map[string]string{
-	"callActivity":    "call activities",
 	"adHocSubProcess": "ad-hoc sub-processes",
 	"transaction":     "transactions",
 	"complexGateway":  "complex gateways",
@@ -179,7 +179,9 @@ var ignored = map[string]bool{
 	"documentation": true, "extensionElements": true, "laneSet": true, "textAnnotation": true,
 	"association": true, "dataObject": true, "dataObjectReference": true, "dataStoreReference": true,
 	"group": true, "property": true, "ioSpecification": true, "dataInputAssociation": true,
-	"dataOutputAssociation": true,
+	"dataOutputAssociation": true, "incoming": true, "outgoing": true,
+	// Read by the element that holds them.
+	"multiInstanceLoopCharacteristics": true, "standardLoopCharacteristics": true, "completionCondition": true,
 }
 
 func (b *builder) scope(s *Element, n *node) {
@@ -196,9 +198,6 @@ func (b *builder) scope(s *Element, n *node) {
 			continue
 		}
 		if what, ok := notYet[c.Local]; ok {
-			if c.Local == "callActivity" {
-				b.calledElement(c)
-			}
 			b.claimID(c)
 			b.problem(c.attr("id"), c.Line, "%s (bpmn:%s) are not supported yet", what, c.Local)
 			continue
@@ -279,7 +278,7 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 		b.proc.elements[id] = e
 	}
 	if lc := n.child(NSBPMN, "multiInstanceLoopCharacteristics"); lc != nil {
-		b.problem(id, lc.Line, "multi-instance activities are not supported yet")
+		b.multiInstance(e, lc)
 	}
 	if lc := n.child(NSBPMN, "standardLoopCharacteristics"); lc != nil {
 		b.problem(id, lc.Line, "loop characteristics are not supported")
@@ -304,6 +303,9 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 	case TypeUserTask:
 		b.userTask(e, ext)
 		b.checkExtensions(e, ext, "userTask", "assignmentDefinition", "taskSchedule", "priorityDefinition", "formDefinition", "taskHeaders", "ioMapping", "properties", "taskListeners")
+	case TypeCallActivity:
+		e.CalledElement = b.calledElement(n)
+		b.checkExtensions(e, ext, "calledElement", "ioMapping", "properties")
 	case TypeReceiveTask:
 		e.EventType = EventMessage
 		e.Message = b.message(e, n.attr("messageRef"), ext, n.Line, true)
@@ -664,8 +666,6 @@ func (b *builder) checkExtensions(e *Element, ext *node, allowed ...string) {
 			continue // descriptive only
 		case "executionListeners":
 			b.problem(e.ID, c.Line, "execution listeners are not supported yet")
-		case "loopCharacteristics":
-			// Reported with bpmn:multiInstanceLoopCharacteristics.
 		default:
 			b.problem(e.ID, c.Line, "the extension element 'zeebe:%s' is not supported on a %s", c.Local, typeWords(e.Type))
 		}
@@ -799,4 +799,48 @@ func (b *builder) script(e *Element, n *node) {
 		expr = "=" + expr
 	}
 	e.Script = &Script{Expression: b.expr(e.ID, n.Line, "script", expr), ResultVariable: result}
+}
+
+// multiInstance reads bpmn:multiInstanceLoopCharacteristics with its
+// zeebe:loopCharacteristics.
+func (b *builder) multiInstance(e *Element, lc *node) {
+	if !e.IsActivity() {
+		b.problem(e.ID, lc.Line, "multi-instance is only supported on activities")
+		return
+	}
+	mi := &MultiInstance{Sequential: lc.attr("isSequential") == "true"}
+	var zl *node
+	if ext := lc.child(NSBPMN, "extensionElements"); ext != nil {
+		zl = ext.child(NSZeebe, "loopCharacteristics")
+	}
+	if zl == nil || zl.attr("inputCollection") == "" {
+		b.problem(e.ID, lc.Line, "a multi-instance activity must have a 'zeebe:loopCharacteristics' with an inputCollection")
+		return
+	}
+	in := zl.attr("inputCollection")
+	if !strings.HasPrefix(strings.TrimSpace(in), "=") {
+		in = "=" + in
+	}
+	mi.InputCollection = b.expr(e.ID, zl.Line, "input collection", in)
+	mi.InputElement = zl.attr("inputElement")
+	mi.OutputCollection = zl.attr("outputCollection")
+	if out := zl.attr("outputElement"); out != "" {
+		if !strings.HasPrefix(strings.TrimSpace(out), "=") {
+			out = "=" + out
+		}
+		x := b.expr(e.ID, zl.Line, "output element", out)
+		mi.OutputElement = &x
+	}
+	if mi.OutputCollection != "" && mi.OutputElement == nil {
+		b.problem(e.ID, zl.Line, "a multi-instance activity with an outputCollection must have an outputElement")
+	}
+	if cc := lc.child(NSBPMN, "completionCondition"); cc != nil && cc.Text != "" {
+		raw := cc.Text
+		if !strings.HasPrefix(strings.TrimSpace(raw), "=") {
+			raw = "=" + raw
+		}
+		x := b.expr(e.ID, cc.Line, "completion condition", raw)
+		mi.CompletionCondition = &x
+	}
+	e.MultiInstance = mi
 }

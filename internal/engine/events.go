@@ -126,7 +126,10 @@ func (w *writer) triggerBoundary(attached *inst, b *bpmn.Element, vars map[strin
 // event of in or of an enclosing scope, the innermost first, an exact error
 // code before a catch-all. Uncaught, it raises UNHANDLED_ERROR_EVENT.
 func (w *writer) throwError(in *inst, code, message string, jobKey int64, vars map[string]json.RawMessage) {
-	for cur := in; cur != nil && cur.parent != nil; cur = cur.parent {
+	for cur := in; cur != nil; cur = w.up(cur) {
+		if cur.pi != nil || isInner(cur) {
+			continue // boundary events belong to activities and multi-instance bodies
+		}
 		b := matchError(cur.el.Boundaries, code)
 		if b == nil {
 			continue

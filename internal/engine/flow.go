@@ -26,7 +26,16 @@ const (
 )
 
 // activate creates an instance of el in scope and schedules its activation.
+// A multi-instance activity is entered through its body, which creates the
+// inner instances.
 func (w *writer) activate(scope *inst, el *bpmn.Element) *inst {
+	if el.MultiInstance != nil {
+		return w.newInst(scope, el, bpmn.TypeMultiInstanceBody)
+	}
+	return w.newInst(scope, el, el.Type)
+}
+
+func (w *writer) newInst(scope *inst, el *bpmn.Element, typ bpmn.ElementType) *inst {
 	root := scope.root()
 	rec := &store.ElementInstance{
 		Key:                    w.st.newKey(),
@@ -36,7 +45,7 @@ func (w *writer) activate(scope *inst, el *bpmn.Element) *inst {
 		ProcessID:              scope.def.rec.ProcessID,
 		ElementID:              el.ID,
 		ElementName:            el.Name,
-		Type:                   string(el.Type),
+		Type:                   string(typ),
 		State:                  store.StateActive,
 		StartDate:              w.now,
 		TenantID:               scope.rec.TenantID,
@@ -71,8 +80,13 @@ func (w *writer) onActivate(in *inst) {
 		return
 	}
 	el := in.el
+	if in.isBody() {
+		w.activateBody(in)
+		return
+	}
 	if len(el.Inputs) > 0 {
-		vars, err := w.applyMappings(el.Inputs, scopeView{st: w.st, scope: in.parent})
+		// The element's own locals (a multi-instance item) are visible.
+		vars, err := w.applyMappings(el.Inputs, scopeView{st: w.st, scope: in})
 		if err != nil {
 			w.raise(in, incIOMapping, err.Error(), 0)
 			return
@@ -85,7 +99,7 @@ func (w *writer) onActivate(in *inst) {
 		w.completeWithVariables(in, in.payload)
 		return
 	}
-	if el.IsActivity() && len(el.Boundaries) > 0 && el.Type != bpmn.TypeManualTask && el.Type != bpmn.TypeTask {
+	if el.IsActivity() && len(el.Boundaries) > 0 && el.Type != bpmn.TypeManualTask && el.Type != bpmn.TypeTask && !isInner(in) {
 		if !w.openBoundaries(in) {
 			return
 		}
@@ -134,6 +148,10 @@ func (w *writer) onActivate(in *inst) {
 		w.activated(in)
 		w.activate(in, el.NoneStart)
 		return
+	case bpmn.TypeCallActivity:
+		if !w.callProcess(in) {
+			return
+		}
 	case bpmn.TypeBoundaryEvent:
 		w.activated(in)
 		w.completeWithVariables(in, in.payload)
@@ -206,8 +224,14 @@ func (w *writer) onComplete(in *inst) {
 		return
 	}
 	el := in.el
-	if len(el.Outputs) > 0 {
-		vars, err := w.applyMappings(el.Outputs, scopeView{st: w.st, scope: in})
+	outputs := el.Outputs
+	if in.isBody() {
+		// The inner instances applied the output mappings.
+		outputs = nil
+		w.propagateOutputCollection(in)
+	}
+	if len(outputs) > 0 {
+		vars, err := w.applyMappings(outputs, scopeView{st: w.st, scope: in})
 		if err != nil {
 			w.raise(in, incIOMapping, err.Error(), 0)
 			return
@@ -219,7 +243,16 @@ func (w *writer) onComplete(in *inst) {
 		}
 	}
 	flows := el.Outgoing
-	switch el.Type {
+	inner := in.parent != nil && in.parent.isBody()
+	if inner {
+		// The body leaves by the activity's flows, once.
+		flows = nil
+		if err := w.collectOutput(in); err != nil {
+			w.raise(in, incExtractValue, err.Error(), 0)
+			return
+		}
+	}
+	switch in.elementType() {
 	case bpmn.TypeExclusiveGateway:
 		f, err := w.pickExclusive(in)
 		if err != nil {
@@ -279,6 +312,10 @@ func (w *writer) childDone(scope *inst) {
 	rt := scope.rt()
 	rt.ActiveChildren--
 	w.touch(scope)
+	if scope.isBody() && rt.Lifecycle == lcActivated && !rt.Terminate {
+		w.innerDone(scope)
+		return
+	}
 	switch {
 	case rt.Lifecycle == lcTerminating:
 		if rt.ActiveChildren == 0 {
@@ -560,6 +597,10 @@ func (w *writer) terminateScope(end *inst) {
 // resolves its incidents.
 func (w *writer) cancelWaitStates(in *inst) {
 	rt := in.rt()
+	if child := w.st.insts[rt.CalledInstance]; child != nil {
+		rt.CalledInstance = 0
+		w.terminate(child)
+	}
 	if j := w.st.jobs[rt.JobKey]; j != nil {
 		j.State = store.JobCanceled
 		j.EndTime = w.now
@@ -607,4 +648,7 @@ func (w *writer) processDone(in *inst, state string) {
 	}
 	w.notifyAwaiters(in, state)
 	w.forgetMessageStart(in)
+	if state == store.StateCompleted && pi.ParentElementInstanceKey != 0 {
+		w.calledDone(in)
+	}
 }

@@ -12,6 +12,8 @@ import (
 type instanceOptions struct {
 	tags       []string
 	businessID string
+	// Set for instances a call activity starts.
+	parentInstance, parentElement, rootInstance int64
 }
 
 // createInstance starts a process instance at start (the none start event
@@ -32,10 +34,15 @@ func (w *writer) createInstance(def *definition, start *bpmn.Element, vars map[s
 		Tags:                   opts.tags,
 		BusinessID:             opts.businessID,
 	}
+	if opts.rootInstance != 0 {
+		pi.RootProcessInstanceKey = opts.rootInstance
+		pi.ParentProcessInstanceKey = opts.parentInstance
+		pi.ParentElementInstanceKey = opts.parentElement
+	}
 	rec := &store.ElementInstance{
 		Key:                    key,
 		ProcessInstanceKey:     key,
-		RootProcessInstanceKey: key,
+		RootProcessInstanceKey: pi.RootProcessInstanceKey,
 		ProcessDefinitionKey:   def.rec.Key,
 		ProcessID:              def.rec.ProcessID,
 		ElementID:              def.rec.ProcessID,
@@ -223,6 +230,9 @@ func (e *Engine) CancelProcessInstance(ctx context.Context, key int64) error {
 		in := w.st.insts[key]
 		if in == nil || in.pi == nil {
 			return struct{}{}, errorf(CodeNotFound, "Expected to cancel a process instance with key '%d', but no such process was found", key)
+		}
+		if in.pi.ParentProcessInstanceKey != 0 {
+			return struct{}{}, errorf(CodeInvalidState, "Expected to cancel a process instance with key '%d', but it is created by a parent process instance. Cancel the root process instance '%d' instead.", key, in.pi.RootProcessInstanceKey)
 		}
 		w.terminate(in)
 		return struct{}{}, nil

@@ -56,6 +56,10 @@ func (in *inst) root() *inst {
 	return r
 }
 func (in *inst) isProcess() bool { return in.pi != nil }
+func (in *inst) isBody() bool    { return in.rec.Type == string(bpmn.TypeMultiInstanceBody) }
+
+// elementType is what this instance is: a multi-instance body, or its element.
+func (in *inst) elementType() bpmn.ElementType { return bpmn.ElementType(in.rec.Type) }
 
 // variable is a live variable with its decoded value cached for FEEL.
 type variable struct {

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Record is one row of a table. Columns returns the row's columns, in the
 // table's column order, as pointers that database/sql can both scan into and
@@ -106,6 +109,18 @@ type ScopeRuntime struct {
 	// start event with a correlation key created the instance: no second
 	// instance starts for that key while this one is active.
 	MessageStart string `json:"ms,omitempty"`
+	// CalledInstance is the process instance a call activity started.
+	CalledInstance int64 `json:"called,omitempty"`
+	// MultiInstance is the state of a multi-instance body.
+	MultiInstance *MultiInstanceRuntime `json:"mi,omitempty"`
+}
+
+// MultiInstanceRuntime is what a multi-instance body keeps: the evaluated
+// input collection and its progress.
+type MultiInstanceRuntime struct {
+	Items     []json.RawMessage `json:"items"`
+	Started   int               `json:"started"`
+	Completed int               `json:"completed"`
 }
 
 // ElementInstance is one activation of a flow node.

@@ -1,0 +1,185 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/orcabpm/orca/internal/feel"
+	"github.com/orcabpm/orca/internal/store"
+)
+
+// Multi-instance bodies keep Zeebe's counters as local variables.
+const (
+	varLoopCounter        = "loopCounter"
+	varNumberOfInstances  = "numberOfInstances"
+	varNumberOfActive     = "numberOfActiveInstances"
+	varNumberOfCompleted  = "numberOfCompletedInstances"
+	varNumberOfTerminated = "numberOfTerminatedInstances"
+)
+
+// activateBody evaluates the input collection and starts the inner
+// instances: all at once, or the first of a sequence.
+func (w *writer) activateBody(body *inst) {
+	mi := body.el.MultiInstance
+	view := scopeView{st: w.st, scope: body}
+	v, warns, err := w.eval(mi.InputCollection.FEEL, view)
+	if err != nil {
+		w.raise(body, incExtractValue, err.Error(), 0)
+		return
+	}
+	list, ok := v.(feel.List)
+	if !ok {
+		w.raise(body, incExtractValue, typeError(mi.InputCollection, "ARRAY", v, warns).Error(), 0)
+		return
+	}
+	items := make([]json.RawMessage, len(list))
+	for i, x := range list {
+		b, err := json.Marshal(feel.ToJSON(x))
+		if err != nil {
+			w.raise(body, incExtractValue, fmt.Sprintf("item %d of the input collection cannot be stored: %v", i+1, err), 0)
+			return
+		}
+		items[i] = b
+	}
+	if len(body.el.Boundaries) > 0 && !w.openBoundaries(body) {
+		return
+	}
+	body.rt().MultiInstance = &store.MultiInstanceRuntime{Items: items}
+	if mi.OutputCollection != "" {
+		nulls := make([]any, len(items))
+		b, _ := json.Marshal(nulls)
+		w.setLocal(body, mi.OutputCollection, b)
+	}
+	w.setLocal(body, varNumberOfInstances, intJSON(len(items)))
+	w.setLocal(body, varNumberOfCompleted, intJSON(0))
+	w.setLocal(body, varNumberOfTerminated, intJSON(0))
+	w.activated(body)
+	if len(items) == 0 {
+		w.setLocal(body, varNumberOfActive, intJSON(0))
+		w.complete(body)
+		return
+	}
+	if mi.Sequential {
+		w.startInner(body)
+	} else {
+		for range items {
+			w.startInner(body)
+		}
+	}
+	w.setLocal(body, varNumberOfActive, intJSON(body.rt().ActiveChildren))
+}
+
+func intJSON(n int) json.RawMessage { return json.RawMessage(fmt.Sprint(n)) }
+
+// startInner starts the next inner instance with its item and loop counter.
+func (w *writer) startInner(body *inst) {
+	mrt := body.rt().MultiInstance
+	i := mrt.Started
+	mrt.Started++
+	w.touch(body)
+	c := w.newInst(body, body.el, body.el.Type)
+	if name := body.el.MultiInstance.InputElement; name != "" {
+		w.setLocal(c, name, mrt.Items[i])
+	}
+	w.setLocal(c, varLoopCounter, intJSON(i+1))
+}
+
+// collectOutput puts an inner instance's outputElement into the body's
+// output collection, at the inner instance's place.
+func (w *writer) collectOutput(in *inst) error {
+	body := in.parent
+	mi := body.el.MultiInstance
+	if mi.OutputCollection == "" || mi.OutputElement == nil {
+		return nil
+	}
+	v, err := w.evalJSON(*mi.OutputElement, scopeView{st: w.st, scope: in})
+	if err != nil {
+		return err
+	}
+	counter, _ := w.st.vars[in.key()][varLoopCounter]
+	var idx int
+	if counter != nil {
+		fmt.Sscan(counter.rec.Value, &idx)
+	}
+	cur, ok := w.st.vars[body.key()][mi.OutputCollection]
+	var list []any
+	if ok {
+		if l, isList := cur.value().([]any); isList {
+			list = append([]any(nil), l...)
+		}
+	}
+	for len(list) < idx {
+		list = append(list, nil)
+	}
+	if idx >= 1 {
+		list[idx-1] = v
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return fmt.Errorf("the output collection '%s' cannot be stored: %w", mi.OutputCollection, err)
+	}
+	w.setLocal(body, mi.OutputCollection, b)
+	return nil
+}
+
+// innerDone runs when an inner instance of an active body completed: the
+// counters move, the completion condition is checked, the next item of a
+// sequence starts, and the body completes after the last one.
+func (w *writer) innerDone(body *inst) {
+	mi := body.el.MultiInstance
+	mrt := body.rt().MultiInstance
+	mrt.Completed++
+	w.touch(body)
+	w.setLocal(body, varNumberOfCompleted, intJSON(mrt.Completed))
+	if mi.CompletionCondition != nil && w.completionConditionHolds(body) {
+		terminated := body.rt().ActiveChildren
+		w.setLocal(body, varNumberOfTerminated, intJSON(terminated))
+		w.setLocal(body, varNumberOfActive, intJSON(0))
+		if terminated == 0 {
+			w.complete(body)
+			return
+		}
+		body.rt().Terminate = true
+		for _, c := range sortedChildren(body) {
+			w.terminate(c)
+		}
+		return
+	}
+	if mi.Sequential && mrt.Started < len(mrt.Items) {
+		w.startInner(body)
+	}
+	w.setLocal(body, varNumberOfActive, intJSON(body.rt().ActiveChildren))
+	if body.rt().ActiveChildren == 0 {
+		w.complete(body)
+	}
+}
+
+// completionConditionHolds evaluates the completion condition in the body's
+// scope. Anything but true lets the instances go on (a non-boolean result is
+// logged, not raised: the body has no step an incident could retry).
+func (w *writer) completionConditionHolds(body *inst) bool {
+	x := *body.el.MultiInstance.CompletionCondition
+	v, warns, err := w.eval(x.FEEL, scopeView{st: w.st, scope: body})
+	if err != nil {
+		w.e.log.Warn("completion condition failed", "element", body.el.ID, "err", err)
+		return false
+	}
+	b, ok := v.(feel.Boolean)
+	if !ok {
+		w.e.log.Warn("completion condition is not a boolean", "element", body.el.ID, "err", typeError(x, "BOOLEAN", v, warns))
+		return false
+	}
+	return bool(b)
+}
+
+// propagateOutputCollection hands the body's output collection to the
+// enclosing scope when the body completes.
+func (w *writer) propagateOutputCollection(body *inst) {
+	name := body.el.MultiInstance.OutputCollection
+	if name == "" {
+		return
+	}
+	if v, ok := w.st.vars[body.key()][name]; ok {
+		w.merge(body.parent, map[string]json.RawMessage{name: json.RawMessage(v.rec.Value)})
+	}
+}

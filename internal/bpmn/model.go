@@ -176,6 +176,14 @@ type Element struct {
 	// Boundaries are the boundary events attached to this activity.
 	Boundaries []*Element
 
+	Signal     *SignalDefinition
+	Escalation *EscalationDefinition
+
+	// EventSubProcesses are the event sub-processes of a scope; EventStart
+	// is the start event of an event sub-process (Interrupting tells its kind).
+	EventSubProcesses []*Element
+	EventStart        *Element
+
 	// MultiInstance makes the activity run once per item of a collection.
 	MultiInstance *MultiInstance
 
@@ -198,6 +206,17 @@ func (e *Element) IsActivity() bool {
 		return true
 	}
 	return false
+}
+
+// SignalDefinition is a signal event definition resolved to its bpmn:signal.
+type SignalDefinition struct {
+	Name Expression
+}
+
+// EscalationDefinition is an escalation event definition; an empty code on
+// a catch event catches every escalation.
+type EscalationDefinition struct {
+	Code string
 }
 
 // MultiInstance is bpmn:multiInstanceLoopCharacteristics with
@@ -241,6 +260,7 @@ type Process struct {
 	flows         map[string]*SequenceFlow
 	MessageStarts []*Element
 	TimerStarts   []*Element
+	SignalStarts  []*Element
 }
 
 // Element returns the flow node with the given id, anywhere in the process.

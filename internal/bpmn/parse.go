@@ -33,10 +33,12 @@ func ParseWith(resource string, data []byte, opts Options) (*Definitions, error)
 		return nil, &ValidationError{Resource: resource, Problems: []*Problem{p}}
 	}
 	b := &builder{
-		ids:      map[string]int{},
-		messages: map[string]*node{},
-		errors:   map[string]*node{},
-		opts:     opts,
+		ids:         map[string]int{},
+		messages:    map[string]*node{},
+		errors:      map[string]*node{},
+		opts:        opts,
+		signals:     map[string]*node{},
+		escalations: map[string]*node{},
 	}
 	defs := b.definitions(root)
 	if len(b.problems) > 0 {
@@ -47,12 +49,14 @@ func ParseWith(resource string, data []byte, opts Options) (*Definitions, error)
 }
 
 type builder struct {
-	problems []*Problem
-	ids      map[string]int // id -> line of first use
-	messages map[string]*node
-	errors   map[string]*node
-	proc     *Process
-	opts     Options
+	problems    []*Problem
+	ids         map[string]int // id -> line of first use
+	messages    map[string]*node
+	errors      map[string]*node
+	proc        *Process
+	opts        Options
+	signals     map[string]*node
+	escalations map[string]*node
 }
 
 func (b *builder) problem(id string, line int, format string, args ...any) {
@@ -74,6 +78,10 @@ func (b *builder) definitions(root *node) *Definitions {
 			b.messages[c.attr("id")] = c
 		case "error":
 			b.errors[c.attr("id")] = c
+		case "signal":
+			b.signals[c.attr("id")] = c
+		case "escalation":
+			b.escalations[c.attr("id")] = c
 		}
 	}
 	executable := 0
@@ -90,9 +98,7 @@ func (b *builder) definitions(root *node) *Definitions {
 			if p := b.process(c); p != nil {
 				defs.Processes = append(defs.Processes, p)
 			}
-		case "message", "error", "collaboration", "category", "itemDefinition", "dataStore", "extension", "import", "interface", "resource", "documentation", "extensionElements":
-		case "signal", "escalation":
-			// Referenced by unsupported event definitions, which are reported there.
+		case "message", "error", "signal", "escalation", "collaboration", "category", "itemDefinition", "dataStore", "extension", "import", "interface", "resource", "documentation", "extensionElements":
 		default:
 			b.problem(c.attr("id"), c.Line, "the root element 'bpmn:%s' is not supported", c.Local)
 		}
@@ -137,7 +143,7 @@ func (b *builder) process(n *node) *Process {
 	}
 	b.proc = p
 	b.scope(p.Element, n)
-	if p.NoneStart == nil && len(p.MessageStarts) == 0 && len(p.TimerStarts) == 0 {
+	if p.NoneStart == nil && len(p.MessageStarts) == 0 && len(p.TimerStarts) == 0 && len(p.SignalStarts) == 0 {
 		b.problem(id, n.Line, "must have at least one start event")
 	}
 	return p
@@ -312,7 +318,14 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 		b.checkExtensions(e, ext, "ioMapping", "properties")
 	case TypeSubProcess:
 		if n.attr("triggeredByEvent") == "true" {
-			b.problem(id, n.Line, "event sub-processes are not supported yet")
+			e.Type = TypeEventSubProcess
+			b.scope(e, n)
+			b.checkExtensions(e, ext, "ioMapping", "properties")
+			if e.EventStart == nil {
+				b.problem(id, n.Line, "an event sub-process must have exactly one start event with an event definition")
+			} else {
+				scope.EventSubProcesses = append(scope.EventSubProcesses, e)
+			}
 			return e
 		}
 		b.scope(e, n)
@@ -355,6 +368,22 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 	switch e.Type {
 	case TypeStartEvent:
+		if scope.Type == TypeEventSubProcess {
+			e.Interrupting = n.attr("isInterrupting") != "false"
+			switch {
+			case scope.EventStart != nil:
+				b.problem(e.ID, n.Line, "an event sub-process can have only one start event (another is '%s')", scope.EventStart.ID)
+			case e.EventType == EventNone:
+				b.problem(e.ID, n.Line, "the start event of an event sub-process needs a timer, message, error, signal or escalation event definition")
+			case e.EventType == EventError && !e.Interrupting:
+				b.problem(e.ID, n.Line, "an error start event must be interrupting")
+			case e.EventType == EventTimer || e.EventType == EventMessage || e.EventType == EventError || e.EventType == EventSignal || e.EventType == EventEscalation:
+				scope.EventStart = e
+			default:
+				b.problem(e.ID, n.Line, "%s start events of event sub-processes are not supported", strings.ToLower(string(e.EventType)))
+			}
+			return
+		}
 		switch e.EventType {
 		case EventNone:
 			if scope.NoneStart != nil {
@@ -362,12 +391,15 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 			} else {
 				scope.NoneStart = e
 			}
-		case EventMessage, EventTimer:
-			if scope.Type != TypeProcess {
+		case EventMessage, EventTimer, EventSignal:
+			switch {
+			case scope.Type != TypeProcess:
 				b.problem(e.ID, n.Line, "start events of sub-processes must be none start events")
-			} else if e.EventType == EventMessage {
+			case e.EventType == EventMessage:
 				b.proc.MessageStarts = append(b.proc.MessageStarts, e)
-			} else {
+			case e.EventType == EventSignal:
+				b.proc.SignalStarts = append(b.proc.SignalStarts, e)
+			default:
 				b.proc.TimerStarts = append(b.proc.TimerStarts, e)
 			}
 		default:
@@ -375,21 +407,21 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 		}
 	case TypeEndEvent:
 		switch e.EventType {
-		case EventNone, EventTerminate, EventError, EventMessage:
+		case EventNone, EventTerminate, EventError, EventMessage, EventSignal, EventEscalation:
 		default:
 			b.problem(e.ID, n.Line, "%s end events are not supported yet", strings.ToLower(string(e.EventType)))
 		}
 	case TypeIntermediateCatchEvent:
 		switch e.EventType {
-		case EventMessage, EventTimer, EventLink:
+		case EventMessage, EventTimer, EventLink, EventSignal:
 		case EventNone:
-			b.problem(e.ID, n.Line, "an intermediate catch event must have a message, timer or link event definition")
+			b.problem(e.ID, n.Line, "an intermediate catch event must have a message, timer, signal or link event definition")
 		default:
 			b.problem(e.ID, n.Line, "%s intermediate catch events are not supported yet", strings.ToLower(string(e.EventType)))
 		}
 	case TypeIntermediateThrowEvent:
 		switch e.EventType {
-		case EventNone, EventLink, EventMessage:
+		case EventNone, EventLink, EventMessage, EventSignal, EventEscalation:
 		default:
 			b.problem(e.ID, n.Line, "%s intermediate throw events are not supported yet", strings.ToLower(string(e.EventType)))
 		}
@@ -399,7 +431,11 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 			if e.Timer != nil && e.Timer.Kind == TimerCycle && e.Interrupting {
 				b.problem(e.ID, n.Line, "an interrupting timer boundary event cannot have a time cycle")
 			}
-		case EventMessage:
+		case EventMessage, EventSignal:
+		case EventEscalation:
+			if a := b.proc.elements[e.attachedID]; a != nil && a.Type != TypeSubProcess && a.Type != TypeCallActivity {
+				b.problem(e.ID, n.Line, "an escalation boundary event can only be attached to a sub-process or a call activity")
+			}
 		case EventError:
 			if !e.Interrupting {
 				b.problem(e.ID, n.Line, "an error boundary event must be interrupting")
@@ -455,6 +491,10 @@ func (b *builder) eventDefinition(e *Element, n *node, ext *node) {
 		e.Terminate = true
 	case EventError:
 		e.Error = b.errorRef(e, d)
+	case EventSignal:
+		e.Signal = b.signalRef(e, d)
+	case EventEscalation:
+		e.Escalation = b.escalationRef(e, d)
 	case EventLink:
 		e.LinkName = d.attr("name")
 		if e.LinkName == "" {
@@ -708,6 +748,9 @@ func (b *builder) sequenceFlow(scope *Element, n *node) {
 }
 
 func (b *builder) checkConnections(e *Element) {
+	if e.Type == TypeEventSubProcess && len(e.Incoming)+len(e.Outgoing) > 0 {
+		b.problem(e.ID, e.Line, "an event sub-process cannot have incoming or outgoing sequence flows")
+	}
 	if e.Type == TypeStartEvent && len(e.Incoming) > 0 {
 		b.problem(e.ID, e.Line, "a start event cannot have incoming sequence flows")
 	}
@@ -843,4 +886,38 @@ func (b *builder) multiInstance(e *Element, lc *node) {
 		mi.CompletionCondition = &x
 	}
 	e.MultiInstance = mi
+}
+
+func (b *builder) signalRef(e *Element, d *node) *SignalDefinition {
+	ref := d.attr("signalRef")
+	sn, ok := b.signals[ref]
+	if ref == "" || !ok {
+		b.problem(e.ID, d.Line, "must reference a signal (signalRef '%s' does not exist)", ref)
+		return nil
+	}
+	name := sn.attr("name")
+	if name == "" {
+		b.problem(ref, sn.Line, "a signal must have a name")
+	}
+	return &SignalDefinition{Name: b.expr(e.ID, sn.Line, "signal name", name)}
+}
+
+func (b *builder) escalationRef(e *Element, d *node) *EscalationDefinition {
+	ref := d.attr("escalationRef")
+	if ref == "" {
+		if e.Type == TypeEndEvent || e.Type == TypeIntermediateThrowEvent {
+			b.problem(e.ID, d.Line, "an escalation throw event must reference an escalation (escalationRef)")
+		}
+		return &EscalationDefinition{} // catch-all
+	}
+	en, ok := b.escalations[ref]
+	if !ok {
+		b.problem(e.ID, d.Line, "references the escalation '%s', which does not exist", ref)
+		return nil
+	}
+	code := en.attr("escalationCode")
+	if code == "" && (e.Type == TypeEndEvent || e.Type == TypeIntermediateThrowEvent) {
+		b.problem(ref, en.Line, "the escalation must have an escalation code (escalationCode)")
+	}
+	return &EscalationDefinition{Code: code}
 }

@@ -17,7 +17,9 @@ func TestMultiInstanceAndCallActivity(t *testing.T) {
 	if len(picks) != 3 {
 		t.Fatalf("parallel multi-instance made %d jobs", len(picks))
 	}
-	sort.Slice(picks, func(i, j int) bool { return string(picks[i].Variables["loopCounter"]) < string(picks[j].Variables["loopCounter"]) })
+	sort.Slice(picks, func(i, j int) bool {
+		return string(picks[i].Variables["loopCounter"]) < string(picks[j].Variables["loopCounter"])
+	})
 	for i, j := range picks {
 		want := []string{`"a"`, `"b"`, `"c"`}[i]
 		if string(j.Variables["sku"]) != want || string(j.Variables["loopCounter"]) != []string{"1", "2", "3"}[i] {

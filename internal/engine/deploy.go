@@ -113,9 +113,11 @@ func (e *Engine) Deploy(ctx context.Context, tenantID string, resources []Resour
 				if latest != nil {
 					w.cancelStartTimers(latest)
 					w.closeStartSubscriptions(latest)
+					w.closeStartSignals(latest)
 				}
 				w.scheduleStartTimers(def)
 				w.openStartSubscriptions(def)
+				w.openStartSignals(def)
 				res.Processes = append(res.Processes, deployed(rec))
 			}
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/orcabpm/orca/internal/bpmn"
 	"github.com/orcabpm/orca/internal/feel"
@@ -35,6 +36,11 @@ func (w *writer) openBoundaries(in *inst) bool {
 				w.cancelWaitStates(in)
 				return false
 			}
+		case bpmn.EventSignal:
+			if !w.openSignalSubscription(in, b) {
+				w.cancelWaitStates(in)
+				return false
+			}
 		}
 	}
 	return true
@@ -59,57 +65,49 @@ func (w *writer) openEventGateway(in *inst) bool {
 	return true
 }
 
-// correlateEvent delivers a message to a boundary event of in or to a catch
-// event after in (an event-based gateway).
+// correlateEvent delivers a message to what in waits for besides its own
+// element (see scopeEvent).
 func (w *writer) correlateEvent(in *inst, sub *store.MessageSubscription, vars map[string]json.RawMessage) {
 	target := in.def.proc.ElementByID(sub.ElementID)
 	if target == nil || in.lifecycle() != lcActivated {
 		return
 	}
-	if target.Type == bpmn.TypeBoundaryEvent && !target.Interrupting {
-		// The subscription stays open: the event can happen again.
-		sub.LastUpdatedDate = w.now
-		w.st.touch(sub)
-		w.triggerBoundary(in, target, vars)
-		return
-	}
-	sub.State = store.SubscriptionCorrelated
 	sub.LastUpdatedDate = w.now
-	w.st.removeSub(sub)
 	w.st.touch(sub)
-	w.eventHappened(in, target, vars)
+	if !canRecur(in, target) {
+		sub.State = store.SubscriptionCorrelated
+		w.st.removeSub(sub)
+		rt := in.rt()
+		rt.SubscriptionKeys = slices.DeleteFunc(rt.SubscriptionKeys, func(k int64) bool { return k == sub.Key })
+		w.touch(in)
+	}
+	w.scopeEvent(in, target, vars)
 }
 
-// timerEvent fires a timer of a boundary event of in, or of a catch event
-// after in (an event-based gateway).
+// canRecur reports whether an event can happen again after it happened:
+// non-interrupting boundary events and event sub-processes.
+func canRecur(in *inst, target *bpmn.Element) bool {
+	if in.el.Type == bpmn.TypeEventBasedGateway {
+		return false
+	}
+	return (target.Type == bpmn.TypeBoundaryEvent || isEventSubProcessStart(target)) && !target.Interrupting
+}
+
+// timerEvent fires a timer of what in waits for besides its own element.
 func (w *writer) timerEvent(in *inst, t *store.Timer) {
 	target := in.def.proc.ElementByID(t.ElementID)
 	if target == nil {
 		return
 	}
-	if target.Type == bpmn.TypeBoundaryEvent && !target.Interrupting {
+	rt := in.rt()
+	rt.TimerKeys = slices.DeleteFunc(rt.TimerKeys, func(k int64) bool { return k == t.Key })
+	w.touch(in)
+	if canRecur(in, target) {
 		if next, ok := (bpmn.Timer{Due: t.DueDate, Repetitions: t.Repetitions, Cycle: t.Cycle}).Next(); ok {
 			w.addInstanceTimer(in, target, next)
 		}
-		w.triggerBoundary(in, target, nil)
-		return
 	}
-	w.eventHappened(in, target, nil)
-}
-
-func (w *writer) eventHappened(in *inst, target *bpmn.Element, vars map[string]json.RawMessage) {
-	if in.el.Type == bpmn.TypeEventBasedGateway {
-		w.cancelWaitStates(in)
-		for _, f := range in.el.Outgoing {
-			if f.Target == target {
-				in.chosen = f
-			}
-		}
-		in.payload = vars
-		w.complete(in)
-		return
-	}
-	w.triggerBoundary(in, target, vars)
+	w.scopeEvent(in, target, nil)
 }
 
 // triggerBoundary activates a boundary event of attached; an interrupting
@@ -126,14 +124,7 @@ func (w *writer) triggerBoundary(attached *inst, b *bpmn.Element, vars map[strin
 // event of in or of an enclosing scope, the innermost first, an exact error
 // code before a catch-all. Uncaught, it raises UNHANDLED_ERROR_EVENT.
 func (w *writer) throwError(in *inst, code, message string, jobKey int64, vars map[string]json.RawMessage) {
-	for cur := in; cur != nil; cur = w.up(cur) {
-		if cur.pi != nil || isInner(cur) {
-			continue // boundary events belong to activities and multi-instance bodies
-		}
-		b := matchError(cur.el.Boundaries, code)
-		if b == nil {
-			continue
-		}
+	endJob := func() {
 		if j := w.st.jobs[jobKey]; j != nil {
 			// The job ended with the error: it must not be canceled below.
 			j.EndTime = w.now
@@ -141,8 +132,23 @@ func (w *writer) throwError(in *inst, code, message string, jobKey int64, vars m
 			delete(w.st.jobs, jobKey)
 			in.rt().JobKey = 0
 		}
-		w.triggerBoundary(cur, b, vars)
-		return
+	}
+	for cur := in; cur != nil; cur = w.up(cur) {
+		// A scope's event sub-processes catch before the boundary events
+		// of the activity the scope is.
+		if esp := matchEventSubProcess(cur.el.EventSubProcesses, bpmn.EventError, code); esp != nil && cur != in {
+			endJob()
+			w.triggerEventSubProcess(cur, esp, vars)
+			return
+		}
+		if cur.pi != nil || isInner(cur) {
+			continue // boundary events belong to activities and multi-instance bodies
+		}
+		if b := matchError(cur.el.Boundaries, code); b != nil {
+			endJob()
+			w.triggerBoundary(cur, b, vars)
+			return
+		}
 	}
 	msg := fmt.Sprintf("Expected to throw an error event with the code '%s'", code)
 	if message != "" {

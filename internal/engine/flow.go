@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"encoding/json"
+
 	"github.com/orcabpm/orca/internal/bpmn"
 	"github.com/orcabpm/orca/internal/feel"
 	"github.com/orcabpm/orca/internal/store"
@@ -135,6 +137,10 @@ func (w *writer) onActivate(in *inst) {
 			if !w.scheduleTimer(in, el) {
 				return
 			}
+		case bpmn.EventSignal:
+			if !w.openSignalSubscription(in, el) {
+				return
+			}
 		default: // a link catch event passes on
 			w.activated(in)
 			w.complete(in)
@@ -146,7 +152,11 @@ func (w *writer) onActivate(in *inst) {
 		}
 	case bpmn.TypeSubProcess:
 		w.activated(in)
+		w.openScopeEvents(in)
 		w.activate(in, el.NoneStart)
+		return
+	case bpmn.TypeEventSubProcess:
+		w.startEventSubProcess(in)
 		return
 	case bpmn.TypeCallActivity:
 		if !w.callProcess(in) {
@@ -167,6 +177,10 @@ func (w *writer) onActivate(in *inst) {
 			w.activate(in.parent, el.LinkTarget)
 			w.complete(in)
 			return
+		case bpmn.EventSignal, bpmn.EventEscalation:
+			w.activated(in)
+			w.throwEvent(in)
+			return
 		default:
 			w.activated(in)
 			w.complete(in)
@@ -182,6 +196,10 @@ func (w *writer) onActivate(in *inst) {
 			w.activated(in)
 			w.terminateScope(in)
 			w.complete(in)
+			return
+		case bpmn.EventSignal, bpmn.EventEscalation:
+			w.activated(in)
+			w.throwEvent(in)
 			return
 		case bpmn.EventError:
 			w.activated(in)
@@ -597,6 +615,14 @@ func (w *writer) terminateScope(end *inst) {
 // resolves its incidents.
 func (w *writer) cancelWaitStates(in *inst) {
 	rt := in.rt()
+	for _, k := range rt.SignalKeys {
+		if sub := w.st.signalSubs[k]; sub != nil {
+			sub.State = store.SignalSubscriptionDeleted
+			w.st.removeSignalSub(sub)
+			w.st.touch(sub)
+		}
+	}
+	rt.SignalKeys = nil
 	if child := w.st.insts[rt.CalledInstance]; child != nil {
 		rt.CalledInstance = 0
 		w.terminate(child)
@@ -650,5 +676,28 @@ func (w *writer) processDone(in *inst, state string) {
 	w.forgetMessageStart(in)
 	if state == store.StateCompleted && pi.ParentElementInstanceKey != 0 {
 		w.calledDone(in)
+	}
+}
+
+// throwEvent throws a signal or an escalation and goes on, unless an
+// interrupting catch event ended the thrower.
+func (w *writer) throwEvent(in *inst) {
+	locals := map[string]json.RawMessage{}
+	for name, v := range w.st.vars[in.key()] {
+		locals[name] = json.RawMessage(v.rec.Value)
+	}
+	switch in.el.EventType {
+	case bpmn.EventSignal:
+		name, err := w.evalString(in.el.Signal.Name, scopeView{st: w.st, scope: in}, false)
+		if err != nil {
+			w.raise(in, incExtractValue, err.Error(), 0)
+			return
+		}
+		w.broadcast(in.rec.TenantID, name, locals)
+	case bpmn.EventEscalation:
+		w.throwEscalation(in, in.el.Escalation.Code, locals)
+	}
+	if w.alive(in) && in.lifecycle() == lcActivated {
+		w.complete(in)
 	}
 }

@@ -57,6 +57,7 @@ func (w *writer) createInstance(def *definition, start *bpmn.Element, vars map[s
 	w.st.insts[key] = in
 	w.touch(in)
 	w.setAllLocal(in, vars)
+	w.openScopeEvents(in)
 	if start == nil {
 		start = def.proc.NoneStart
 	}

@@ -95,6 +95,8 @@ type state struct {
 	messages    map[int64]*store.Message
 	msgByName   map[string]map[int64]*store.Message
 	timers      map[int64]*store.Timer
+	signalSubs  map[int64]*store.SignalSubscription
+	signals     map[string]map[int64]*store.SignalSubscription // "tenant\x00name" -> subscriptions
 	// msgStarted maps a process and correlation key to the active instance
 	// a message start event created for it.
 	msgStarted map[string]int64
@@ -124,6 +126,8 @@ func newState() *state {
 		messages:    map[int64]*store.Message{},
 		msgByName:   map[string]map[int64]*store.Message{},
 		timers:      map[int64]*store.Timer{},
+		signalSubs:  map[int64]*store.SignalSubscription{},
+		signals:     map[string]map[int64]*store.SignalSubscription{},
 		msgStarted:  map[string]int64{},
 		awaiters:    map[int64][]*awaiter{},
 		dirtySet:    map[store.Record]struct{}{},
@@ -297,6 +301,14 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 	}
 	for _, m := range msgs {
 		st.addMessage(m)
+	}
+
+	sigs, err := store.LoadAll(ctx, s, func() *store.SignalSubscription { return new(store.SignalSubscription) }, "state = 'CREATED'")
+	if err != nil {
+		return nil, err
+	}
+	for _, sub := range sigs {
+		st.addSignalSub(sub)
 	}
 
 	timers, err := store.LoadAll(ctx, s, func() *store.Timer { return new(store.Timer) }, "state = 'CREATED'")
@@ -475,4 +487,26 @@ func decodeJSON(s string) any {
 		return nil
 	}
 	return v
+}
+
+func (st *state) addSignalSub(sub *store.SignalSubscription) {
+	st.signalSubs[sub.Key] = sub
+	k := subKey(sub.TenantID, sub.SignalName)
+	m := st.signals[k]
+	if m == nil {
+		m = map[int64]*store.SignalSubscription{}
+		st.signals[k] = m
+	}
+	m[sub.Key] = sub
+}
+
+func (st *state) removeSignalSub(sub *store.SignalSubscription) {
+	delete(st.signalSubs, sub.Key)
+	k := subKey(sub.TenantID, sub.SignalName)
+	if m := st.signals[k]; m != nil {
+		delete(m, sub.Key)
+		if len(m) == 0 {
+			delete(st.signals, k)
+		}
+	}
 }

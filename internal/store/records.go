@@ -102,6 +102,7 @@ type ScopeRuntime struct {
 	UserTaskKey      int64   `json:"ut,omitempty"`
 	SubscriptionKeys []int64 `json:"subs,omitempty"`
 	TimerKeys        []int64 `json:"timers,omitempty"`
+	SignalKeys       []int64 `json:"signals,omitempty"`
 	// Terminate marks a scope that completes after terminating its children
 	// (a terminate end event was reached).
 	Terminate bool `json:"term,omitempty"`
@@ -376,4 +377,31 @@ func (*Timer) Table() string { return "timers" }
 func (r *Timer) Columns() []any {
 	return []any{&r.Key, &r.ProcessDefinitionKey, keyCol{&r.ProcessInstanceKey}, keyCol{&r.ElementInstanceKey},
 		&r.ElementID, timeCol{&r.DueDate}, &r.Repetitions, &r.Cycle, &r.State, &r.TenantID}
+}
+
+// Signal subscription states.
+const (
+	SignalSubscriptionCreated   = "CREATED"
+	SignalSubscriptionTriggered = "TRIGGERED"
+	SignalSubscriptionDeleted   = "DELETED"
+)
+
+// SignalSubscription is an element instance waiting for a signal, or (with
+// ElementInstanceKey 0) a signal start event of a process definition.
+type SignalSubscription struct {
+	Key                  int64
+	ProcessID            string
+	ProcessDefinitionKey int64
+	ProcessInstanceKey   int64
+	ElementInstanceKey   int64
+	ElementID            string
+	SignalName           string
+	State                string
+	TenantID             string
+}
+
+func (*SignalSubscription) Table() string { return "signal_subscriptions" }
+func (r *SignalSubscription) Columns() []any {
+	return []any{&r.Key, &r.ProcessID, &r.ProcessDefinitionKey, keyCol{&r.ProcessInstanceKey}, keyCol{&r.ElementInstanceKey},
+		&r.ElementID, &r.SignalName, &r.State, &r.TenantID}
 }

@@ -31,6 +31,8 @@ var tables = map[string][]string{
 		"message_name", "correlation_key", "tenant_id"},
 	"messages": {"key", "name", "correlation_key", "message_id", "variables", "publish_time", "expire_time", "state",
 		"tenant_id", "correlated_processes"},
+	"signal_subscriptions": {"key", "process_id", "process_definition_key", "process_instance_key",
+		"element_instance_key", "element_id", "signal_name", "state", "tenant_id"},
 	"timers": {"key", "process_definition_key", "process_instance_key", "element_instance_key", "element_id",
 		"due_date", "repetitions", "cycle", "state", "tenant_id"},
 }
@@ -112,4 +114,9 @@ CREATE TABLE IF NOT EXISTS timers (
   element_instance_key INTEGER, element_id TEXT NOT NULL, due_date INTEGER, repetitions INTEGER NOT NULL,
   cycle TEXT NOT NULL, state TEXT NOT NULL, tenant_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS timers_state ON timers (state);
+CREATE TABLE IF NOT EXISTS signal_subscriptions (
+  key INTEGER PRIMARY KEY, process_id TEXT NOT NULL, process_definition_key INTEGER NOT NULL,
+  process_instance_key INTEGER, element_instance_key INTEGER, element_id TEXT NOT NULL, signal_name TEXT NOT NULL,
+  state TEXT NOT NULL, tenant_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS signal_subscriptions_state ON signal_subscriptions (state);
 `

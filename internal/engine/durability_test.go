@@ -93,7 +93,7 @@ func TestCrashChild(t *testing.T) {
 		fmt.Fprintf(os.Stdout, format+"\n", args...) // unbuffered: one write per line
 	}
 	h := &harness{t: t, ctx: ctx, dir: dir, e: e}
-	h.deploy("order.bpmn", "timers.bpmn")
+	h.deploy("order.bpmn", "timers.bpmn", "boundaries.bpmn", "eventsub.bpmn")
 	ack("DEPLOYED")
 	var wg sync.WaitGroup
 	for w := 0; w < 4; w++ {
@@ -111,6 +111,15 @@ func TestCrashChild(t *testing.T) {
 					res, err := e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "reminder", Variables: map[string]any{"delay": "PT1H"}})
 					if err == nil {
 						ack("TIMER %d", res.ProcessInstanceKey)
+					}
+					// A boundary timer (PT1H) and an event sub-process timer (R2/PT1H) pending.
+					res, err = e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "fulfil", Variables: map[string]any{"orderId": fmt.Sprint(n), "total": 1}})
+					if err == nil {
+						ack("BOUNDARY %d", res.ProcessInstanceKey)
+					}
+					res, err = e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "subscription", Variables: map[string]any{"orderId": fmt.Sprint(n)}})
+					if err == nil {
+						ack("ESP %d", res.ProcessInstanceKey)
 					}
 				}
 			}
@@ -154,7 +163,7 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	instances := map[int64]int64{} // process instance -> n
 	done := map[int64]int64{}      // job -> process instance
-	var timers []int64
+	var timers, boundaries, esps []int64
 	sc := bufio.NewScanner(stdout)
 	killed := false
 	for sc.Scan() {
@@ -169,10 +178,14 @@ func TestCrashRecovery(t *testing.T) {
 			done[atoi(t, f[1])] = atoi(t, f[2])
 		case "TIMER":
 			timers = append(timers, atoi(t, f[1]))
+		case "BOUNDARY":
+			boundaries = append(boundaries, atoi(t, f[1]))
+		case "ESP":
+			esps = append(esps, atoi(t, f[1]))
 		case "ERR":
 			t.Fatalf("child: %s", sc.Text())
 		}
-		if !killed && len(done) >= 400 && len(timers) >= 5 {
+		if !killed && len(done) >= 400 && len(timers) >= 5 && len(esps) >= 5 {
 			// SIGKILL: no chance to flush or close anything.
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
@@ -184,7 +197,8 @@ func TestCrashRecovery(t *testing.T) {
 	if !killed {
 		t.Fatalf("the child ended before it was killed (%d instances, %d completions)", len(instances), len(done))
 	}
-	t.Logf("killed after %d acknowledged instances, %d acknowledged job completions, %d timer instances", len(instances), len(done), len(timers))
+	t.Logf("killed after %d acknowledged instances, %d acknowledged job completions, %d timer, %d boundary-timer and %d event-sub-process-timer instances",
+		len(instances), len(done), len(timers), len(boundaries), len(esps))
 
 	h := &harness{t: t, ctx: context.Background(), dir: dir}
 	h.open()
@@ -209,12 +223,33 @@ func TestCrashRecovery(t *testing.T) {
 			t.Fatalf("instance %d: receiptId = %s", piKey, got)
 		}
 	}
+	// Boundary and event sub-process timers fire once, not twice, however
+	// often the clock moves.
+	later := time.Now().Add(90 * time.Minute)
+	h.pin(later)
+	h.pin(later.Add(time.Second))
+	for _, k := range boundaries {
+		if uts := h.userTasks(k); len(uts) != 1 || uts[0].ElementID != "remind" {
+			t.Fatalf("instance %d: %d reminder tasks after the boundary timer, want 1", k, len(uts))
+		}
+	}
+	nudges := map[int64]int{}
+	for _, j := range h.jobs("nudge", 10_000) {
+		nudges[j.ProcessInstanceKey]++
+	}
+	for _, k := range esps {
+		if nudges[k] != 1 {
+			t.Fatalf("instance %d: %d event sub-process nudges after the first tick, want 1", k, nudges[k])
+		}
+	}
+
 	// Timers still fire; held jobs time out; every instance can finish.
 	h.pin(time.Now().Add(2 * time.Hour))
 	for _, k := range timers {
 		h.wantState(k, store.StateCompleted)
 	}
-	active, err := store.Select(h.ctx, h.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, "state = 'ACTIVE'")
+	const orders = "state = 'ACTIVE' AND process_id IN ('order', 'nightly', 'reminder')"
+	active, err := store.Select(h.ctx, h.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, orders)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +269,7 @@ func TestCrashRecovery(t *testing.T) {
 		for _, j := range jobs {
 			h.complete(j.Key, map[string]any{"receipt": map[string]any{"id": "after"}})
 		}
-		active, err = store.Select(h.ctx, h.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, "state = 'ACTIVE'")
+		active, err = store.Select(h.ctx, h.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, orders)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -184,6 +184,9 @@ type Element struct {
 	EventSubProcesses []*Element
 	EventStart        *Element
 
+	// AdHoc is set on ad-hoc sub-processes.
+	AdHoc *AdHoc
+
 	// MultiInstance makes the activity run once per item of a collection.
 	MultiInstance *MultiInstance
 
@@ -202,7 +205,7 @@ type Element struct {
 func (e *Element) IsActivity() bool {
 	switch e.Type {
 	case TypeServiceTask, TypeSendTask, TypeScriptTask, TypeBusinessRuleTask, TypeReceiveTask, TypeUserTask,
-		TypeManualTask, TypeTask, TypeSubProcess, TypeCallActivity:
+		TypeManualTask, TypeTask, TypeSubProcess, TypeCallActivity, TypeAdHocSubProcess:
 		return true
 	}
 	return false
@@ -238,7 +241,11 @@ type Script struct {
 
 // IsScope reports whether the element contains other flow nodes.
 func (e *Element) IsScope() bool {
-	return e.Type == TypeProcess || e.Type == TypeSubProcess
+	switch e.Type {
+	case TypeProcess, TypeSubProcess, TypeEventSubProcess, TypeAdHocSubProcess:
+		return true
+	}
+	return false
 }
 
 // SequenceFlow connects two flow nodes of the same scope.

@@ -170,14 +170,14 @@ var flowNodeTypes = map[string]ElementType{
 	"eventBasedGateway":      TypeEventBasedGateway,
 	"intermediateThrowEvent": TypeIntermediateThrowEvent,
 	"callActivity":           TypeCallActivity,
+	"adHocSubProcess":        TypeAdHocSubProcess,
 }
 
 // notYet are BPMN elements that Orca recognises but does not run yet. They are
 // rejected at deployment, never silently skipped.
 var notYet = map[string]string{
-	"adHocSubProcess": "ad-hoc sub-processes",
-	"transaction":     "transactions",
-	"complexGateway":  "complex gateways",
+	"transaction":    "transactions",
+	"complexGateway": "complex gateways",
 }
 
 // ignored are BPMN elements inside a scope that carry no execution semantics.
@@ -309,6 +309,10 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 	case TypeUserTask:
 		b.userTask(e, ext)
 		b.checkExtensions(e, ext, "userTask", "assignmentDefinition", "taskSchedule", "priorityDefinition", "formDefinition", "taskHeaders", "ioMapping", "properties", "taskListeners")
+	case TypeAdHocSubProcess:
+		b.scope(e, n)
+		b.checkExtensions(e, ext, "adHoc", "taskDefinition", "taskHeaders", "ioMapping", "properties")
+		defer b.adHoc(e, n, ext) // after the ioMappings of the children are read
 	case TypeCallActivity:
 		e.CalledElement = b.calledElement(n)
 		b.checkExtensions(e, ext, "calledElement", "ioMapping", "properties")

@@ -129,6 +129,25 @@ func TestParseRejects(t *testing.T) {
   <bpmn:startEvent id="s" />
   <bpmn:callActivity id="c" />
 </bpmn:process>`), []string{"element 'c'", "zeebe:calledElement"}},
+		{"ad-hoc with start event", doc(`<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s" />
+  <bpmn:adHocSubProcess id="ah"><bpmn:startEvent id="inner" /><bpmn:task id="t" /></bpmn:adHocSubProcess>
+</bpmn:process>`), []string{"element 'inner'", "cannot contain start or end events"}},
+		{"empty ad-hoc", doc(`<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s" />
+  <bpmn:adHocSubProcess id="ah" />
+</bpmn:process>`), []string{"element 'ah'", "at least one activity"}},
+		{"fromAi value not a reference", doc(`<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s" />
+  <bpmn:adHocSubProcess id="ah"><bpmn:task id="t"><bpmn:extensionElements><zeebe:ioMapping>
+    <zeebe:input source="=fromAi(&#34;x&#34;)" target="a" /></zeebe:ioMapping></bpmn:extensionElements></bpmn:task></bpmn:adHocSubProcess>
+</bpmn:process>`), []string{"element 't'", "invalid fromAi call", "variable reference"}},
+		{"fromAi description not a literal", doc(`<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s" />
+  <bpmn:adHocSubProcess id="ah"><bpmn:task id="t"><bpmn:extensionElements><zeebe:ioMapping>
+    <zeebe:input source="=fromAi(toolCall.a, desc)" target="a" />
+    <zeebe:input source="=fromAi(toolCall.b, &#34;b&#34;, &#34;string&#34;, [1])" target="b" /></zeebe:ioMapping></bpmn:extensionElements></bpmn:task></bpmn:adHocSubProcess>
+</bpmn:process>`), []string{"description must be a string literal", "schema must be a context literal"}},
 		{"error end without code", doc(`<bpmn:error id="E" name="no code" />
 <bpmn:process id="p" isExecutable="true">
   <bpmn:startEvent id="s" />

@@ -93,9 +93,50 @@ func TestCrashChild(t *testing.T) {
 		fmt.Fprintf(os.Stdout, format+"\n", args...) // unbuffered: one write per line
 	}
 	h := &harness{t: t, ctx: ctx, dir: dir, e: e}
-	h.deploy("order.bpmn", "timers.bpmn", "boundaries.bpmn", "eventsub.bpmn")
+	h.deploy("order.bpmn", "timers.bpmn", "boundaries.bpmn", "eventsub.bpmn", "adhoc.bpmn")
 	ack("DEPLOYED")
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // ad-hoc turns: each instance left with an active inner instance and a live job
+		defer wg.Done()
+		pick := func(typ string, pi int64) (ActivatedJob, bool) {
+			for tries := 0; tries < 50; tries++ {
+				jobs, err := e.ActivateJobs(ctx, ActivateJobsRequest{Type: typ, Worker: "crash", Timeout: time.Minute, MaxJobs: 100, RequestTimeout: time.Second})
+				if err != nil {
+					return ActivatedJob{}, false
+				}
+				for _, j := range jobs {
+					if j.ProcessInstanceKey == pi {
+						return j, true
+					}
+				}
+			}
+			return ActivatedJob{}, false
+		}
+		for {
+			res, err := e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "agent"})
+			if err != nil {
+				continue
+			}
+			pi := res.ProcessInstanceKey
+			j, ok := pick("agent", pi)
+			if !ok {
+				continue
+			}
+			turn := &JobResult{AdHoc: &AdHocResult{ActivateElements: []AdHocActivation{
+				{ElementID: "search", Variables: map[string]any{"toolCall": map[string]any{"id": "1", "q": "x"}, "toolCallResult": ""}},
+				{ElementID: "review", Variables: map[string]any{"toolCall": map[string]any{"id": "2"}, "toolCallResult": ""}},
+			}}}
+			if e.CompleteJobWithResult(ctx, j.Key, nil, turn) != nil {
+				continue
+			}
+			s, ok := pick("search", pi)
+			if !ok || e.CompleteJob(ctx, s.Key, map[string]any{"searchResult": "r"}) != nil {
+				continue
+			}
+			ack("AGENT %d", pi)
+		}
+	}()
 	for w := 0; w < 4; w++ {
 		wg.Add(2)
 		go func(w int) { // creators
@@ -163,7 +204,7 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	instances := map[int64]int64{} // process instance -> n
 	done := map[int64]int64{}      // job -> process instance
-	var timers, boundaries, esps []int64
+	var timers, boundaries, esps, agents []int64
 	sc := bufio.NewScanner(stdout)
 	killed := false
 	for sc.Scan() {
@@ -182,10 +223,12 @@ func TestCrashRecovery(t *testing.T) {
 			boundaries = append(boundaries, atoi(t, f[1]))
 		case "ESP":
 			esps = append(esps, atoi(t, f[1]))
+		case "AGENT":
+			agents = append(agents, atoi(t, f[1]))
 		case "ERR":
 			t.Fatalf("child: %s", sc.Text())
 		}
-		if !killed && len(done) >= 400 && len(timers) >= 5 && len(esps) >= 5 {
+		if !killed && len(done) >= 400 && len(timers) >= 5 && len(esps) >= 5 && len(agents) >= 5 {
 			// SIGKILL: no chance to flush or close anything.
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
@@ -197,8 +240,8 @@ func TestCrashRecovery(t *testing.T) {
 	if !killed {
 		t.Fatalf("the child ended before it was killed (%d instances, %d completions)", len(instances), len(done))
 	}
-	t.Logf("killed after %d acknowledged instances, %d acknowledged job completions, %d timer, %d boundary-timer and %d event-sub-process-timer instances",
-		len(instances), len(done), len(timers), len(boundaries), len(esps))
+	t.Logf("killed after %d acknowledged instances, %d acknowledged job completions, %d timer, %d boundary-timer, %d event-sub-process-timer and %d ad-hoc instances",
+		len(instances), len(done), len(timers), len(boundaries), len(esps), len(agents))
 
 	h := &harness{t: t, ctx: context.Background(), dir: dir}
 	h.open()
@@ -245,6 +288,27 @@ func TestCrashRecovery(t *testing.T) {
 
 	// Timers still fire; held jobs time out; every instance can finish.
 	h.pin(time.Now().Add(2 * time.Hour))
+
+	// Each acknowledged ad-hoc turn left a live agent job: its next turn
+	// completes the sub-process.
+	agentJobs := map[int64]ActivatedJob{}
+	for _, j := range h.jobs("agent", 10_000) {
+		agentJobs[j.ProcessInstanceKey] = j
+	}
+	for _, pi := range agents {
+		j, ok := agentJobs[pi]
+		if !ok {
+			t.Fatalf("ad-hoc instance %d has no activatable agent job after the restart", pi)
+		}
+		if string(j.Variables["toolCallResults"]) != `[{"content":"r","id":"1"}]` {
+			t.Fatalf("ad-hoc instance %d: toolCallResults %s", pi, j.Variables["toolCallResults"])
+		}
+		final := &JobResult{AdHoc: &AdHocResult{CompletionConditionFulfilled: true, CancelRemainingInstances: true}}
+		if err := h.e.CompleteJobWithResult(h.ctx, j.Key, nil, final); err != nil {
+			t.Fatalf("ad-hoc instance %d: %v", pi, err)
+		}
+		h.wantState(pi, store.StateCompleted)
+	}
 	for _, k := range timers {
 		h.wantState(k, store.StateCompleted)
 	}

@@ -86,6 +86,14 @@ func (w *writer) onActivate(in *inst) {
 		w.activateBody(in)
 		return
 	}
+	rt := in.rt()
+	if len(rt.SubscriptionKeys)+len(rt.TimerKeys)+len(rt.SignalKeys) > 0 {
+		// A retry after an incident: what the failed attempt opened goes first.
+		w.cancelWaitStates(in)
+	}
+	if el.Type == bpmn.TypeAdHocSubProcess {
+		w.initAdHoc(in)
+	}
 	if len(el.Inputs) > 0 {
 		// The element's own locals (a multi-instance item) are visible.
 		vars, err := w.applyMappings(el.Inputs, scopeView{st: w.st, scope: in})
@@ -157,6 +165,12 @@ func (w *writer) onActivate(in *inst) {
 		return
 	case bpmn.TypeEventSubProcess:
 		w.startEventSubProcess(in)
+		return
+	case bpmn.TypeAdHocSubProcess:
+		w.activateAdHocSubProcess(in)
+		return
+	case bpmn.TypeAdHocInnerInstance:
+		w.startInnerInstance(in)
 		return
 	case bpmn.TypeCallActivity:
 		if !w.callProcess(in) {
@@ -243,6 +257,9 @@ func (w *writer) onComplete(in *inst) {
 	}
 	el := in.el
 	outputs := el.Outputs
+	if el.Type == bpmn.TypeAdHocSubProcess && !in.isBody() {
+		w.propagateAdHocOutput(in)
+	}
 	if in.isBody() {
 		// The inner instances applied the output mappings.
 		outputs = nil
@@ -261,6 +278,12 @@ func (w *writer) onComplete(in *inst) {
 		}
 	}
 	flows := el.Outgoing
+	if in.elementType() == bpmn.TypeAdHocInnerInstance {
+		if err := w.collectAdHocOutput(in); err != nil {
+			w.raise(in, incExtractValue, err.Error(), 0)
+			return
+		}
+	}
 	inner := in.parent != nil && in.parent.isBody()
 	if inner {
 		// The body leaves by the activity's flows, once.
@@ -301,6 +324,10 @@ func (w *writer) onComplete(in *inst) {
 	}
 	w.release(in)
 	scope := in.parent
+	if in.elementType() == bpmn.TypeAdHocInnerInstance && scope.lifecycle() == lcActivated && !scope.rt().Terminate {
+		w.adHocInnerCompleted(scope)
+		return
+	}
 	for _, f := range flows {
 		w.takeFlow(scope, f)
 	}
@@ -332,6 +359,13 @@ func (w *writer) childDone(scope *inst) {
 	w.touch(scope)
 	if scope.isBody() && rt.Lifecycle == lcActivated && !rt.Terminate {
 		w.innerDone(scope)
+		return
+	}
+	if scope.el.Type == bpmn.TypeAdHocSubProcess && rt.Lifecycle == lcActivated && !rt.Terminate {
+		// An inner instance was terminated: a fulfilled sub-process may be done.
+		if rt.AdHocFulfilled && rt.ActiveChildren == 0 {
+			w.complete(scope)
+		}
 		return
 	}
 	switch {

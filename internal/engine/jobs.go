@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orcabpm/orca/internal/bpmn"
 	"github.com/orcabpm/orca/internal/store"
 )
 
@@ -45,11 +46,15 @@ func (w *writer) createJob(in *inst) bool {
 		}
 	}
 	root := in.root()
+	kind := JobKindBPMNElement
+	if in.el.Type == bpmn.TypeAdHocSubProcess {
+		kind = JobKindAdHocSubProcess
+	}
 	j := &store.Job{
 		Key:                    w.st.newKey(),
 		Type:                   typ,
 		State:                  store.JobCreated,
-		Kind:                   JobKindBPMNElement,
+		Kind:                   kind,
 		ListenerEventType:      listenerNone,
 		Retries:                int32(retries),
 		CustomHeaders:          headers,
@@ -270,9 +275,19 @@ func (w *writer) liveJob(key int64, verb string) (*store.Job, *inst, error) {
 // CompleteJob completes a job: its variables are merged into the process
 // (or set locally when the task has output mappings), and the task is left.
 func (e *Engine) CompleteJob(ctx context.Context, key int64, variables map[string]any) error {
+	return e.CompleteJobWithResult(ctx, key, variables, nil)
+}
+
+// CompleteJobWithResult completes a job with a result. An ad-hoc
+// sub-process job's result says which activities to activate and whether
+// the sub-process is done; its variables go to the sub-process's scope.
+func (e *Engine) CompleteJobWithResult(ctx context.Context, key int64, variables map[string]any, result *JobResult) error {
 	vars, err := encodeVariables(variables)
 	if err != nil {
 		return err
+	}
+	if result != nil && result.AdHoc != nil && result.AdHoc.CompletionConditionFulfilled && len(result.AdHoc.ActivateElements) > 0 {
+		return errorf(CodeInvalidArgument, "Expected to complete job with key '%d' with activated elements or a fulfilled completion condition, but both were given", key)
 	}
 	_, err = do(ctx, e, func(w *writer) (struct{}, error) {
 		j, in, err := w.liveJob(key, "complete")
@@ -282,6 +297,14 @@ func (e *Engine) CompleteJob(ctx context.Context, key int64, variables map[strin
 		if j.State == store.JobErrorThrown || (j.State == store.JobFailed && j.Retries <= 0) || in.rec.HasIncident {
 			return struct{}{}, errorf(CodeInvalidState, "Expected to complete job with key '%d', but it is in state '%s'", key, jobStateName(j))
 		}
+		var acts []adHocActivation
+		if isAdHocJob(j) && result != nil && result.AdHoc != nil {
+			if acts, err = checkAdHocActivations(in, result.AdHoc.ActivateElements, "complete"); err != nil {
+				return struct{}{}, err
+			}
+		} else if result != nil && result.AdHoc != nil {
+			return struct{}{}, errorf(CodeInvalidArgument, "Expected to complete job with key '%d' with an ad-hoc sub-process result, but the job does not belong to an ad-hoc sub-process", key)
+		}
 		j.State = store.JobCompleted
 		j.EndTime = w.now
 		j.LastUpdateTime = w.now
@@ -289,6 +312,14 @@ func (e *Engine) CompleteJob(ctx context.Context, key int64, variables map[strin
 		delete(w.st.jobs, key)
 		w.st.touch(j)
 		in.rt().JobKey = 0
+		if isAdHocJob(j) {
+			var r *AdHocResult
+			if result != nil {
+				r = result.AdHoc
+			}
+			w.completeAdHocJob(in, acts, r, vars)
+			return struct{}{}, nil
+		}
 		w.completeWithVariables(in, vars)
 		return struct{}{}, nil
 	})
@@ -371,7 +402,11 @@ func (e *Engine) FailJob(ctx context.Context, key int64, req FailJobRequest) err
 		if msg == "" {
 			msg = "No more retries left."
 		}
-		w.raise(in, incJobNoRetries, msg, j.Key)
+		incType := incJobNoRetries
+		if isAdHocJob(j) {
+			incType = incAdHocNoRetries
+		}
+		w.raise(in, incType, msg, j.Key)
 		return struct{}{}, nil
 	})
 	return err

@@ -43,6 +43,8 @@ type inst struct {
 	payload   map[string]json.RawMessage
 	triggered bool
 	chosen    *bpmn.SequenceFlow
+	// adHocElement is the activity an ad-hoc inner instance runs.
+	adHocElement *bpmn.Element
 }
 
 func (in *inst) key() int64              { return in.rec.Key }

@@ -112,6 +112,10 @@ type ScopeRuntime struct {
 	MessageStart string `json:"ms,omitempty"`
 	// CalledInstance is the process instance a call activity started.
 	CalledInstance int64 `json:"called,omitempty"`
+	// AdHocFulfilled marks an ad-hoc sub-process whose completion condition
+	// was met (or declared met by its job): it completes when its inner
+	// instances are done, and gets no new job.
+	AdHocFulfilled bool `json:"adhocDone,omitempty"`
 	// MultiInstance is the state of a multi-instance body.
 	MultiInstance *MultiInstanceRuntime `json:"mi,omitempty"`
 }

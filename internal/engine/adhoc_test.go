@@ -60,12 +60,12 @@ func TestAdHocActivationAPI(t *testing.T) {
 	h.deploy("adhoc.bpmn")
 	pi := h.start("adhoc-bpmn", map[string]any{"initial": []string{"approve"}, "a": 1, "b": 1})
 	ut := h.userTasks(pi)[0]
-	var ahsp int64
-	for k, in := range h.e.st.insts {
-		if in.el.ID == "tools" {
-			ahsp = k
-		}
+	eis, err := store.Select(h.ctx, h.e.Store(), func() *store.ElementInstance { return new(store.ElementInstance) },
+		"process_instance_key = ? AND element_id = 'tools' AND type = 'AD_HOC_SUB_PROCESS'", pi)
+	if err != nil || len(eis) != 1 {
+		t.Fatalf("ad-hoc sub-process instance: %v %v", eis, err)
 	}
+	ahsp := eis[0].Key
 	wantCode(t, h.e.ActivateAdHocActivities(h.ctx, ahsp, []AdHocActivation{{ElementID: "nope"}}, false), CodeNotFound)
 	wantCode(t, h.e.ActivateAdHocActivities(h.ctx, ahsp, []AdHocActivation{{ElementID: "lookup"}, {ElementID: "lookup"}}, false), CodeInvalidArgument)
 	wantCode(t, h.e.ActivateAdHocActivities(h.ctx, pi, []AdHocActivation{{ElementID: "lookup"}}, false), CodeNotFound)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -243,11 +244,22 @@ func (e *Engine) run() {
 // command sees the state as of its time.
 func (e *Engine) apply(batch []*command, fire bool) {
 	w := &writer{e: e, st: e.st, now: e.Now()}
+	var panicked any
 	if fire || e.st.due.dueBy(w.now) {
-		w.fireDue()
+		func() {
+			defer func() { panicked = recover() }()
+			w.fireDue()
+		}()
 	}
 	for _, c := range batch {
-		c.res, c.err = e.safeRun(w, c)
+		if panicked != nil {
+			break
+		}
+		c.res, c.err, panicked = e.safeRun(w, c)
+	}
+	if panicked != nil {
+		e.rollback(batch, panicked)
+		return
 	}
 	ctx := context.Background()
 	err := e.flush(ctx, w)
@@ -273,18 +285,40 @@ func (e *Engine) apply(batch []*command, fire bool) {
 	}
 }
 
-func (e *Engine) safeRun(w *writer, c *command) (res any, err error) {
+// safeRun runs one command and its follow-up steps, turning a panic (a bug)
+// into a value the batch is rolled back with.
+func (e *Engine) safeRun(w *writer, c *command) (res any, err error, panicked any) {
 	defer func() {
 		if r := recover(); r != nil {
-			e.log.Error("command panicked", "panic", r)
-			err = &Error{Code: CodeInternal, Message: fmt.Sprintf("internal error: %v", r)}
+			panicked = r
 		}
 	}()
 	res, err = c.run(w)
 	if err == nil {
 		w.drain()
 	}
-	return res, err
+	return res, err, nil
+}
+
+// rollback abandons a batch in which a command panicked: the in-memory
+// state, which the command may have left half changed, is thrown away and
+// read again from the last commit, and every command of the batch fails
+// having changed nothing.
+func (e *Engine) rollback(batch []*command, panicked any) {
+	e.log.Error("internal error: the batch is rolled back and the state reloaded", "panic", panicked, "commands", len(batch), "stack", string(debug.Stack()))
+	msg := fmt.Sprintf("internal error, nothing was changed: %v", panicked)
+	st, err := loadState(context.Background(), e.store, e.log, e.Now)
+	if err != nil {
+		err = fmt.Errorf("reload after an internal error: %w", err)
+		e.failed.Store(&err)
+		msg += "; " + err.Error()
+	} else {
+		e.st = st
+	}
+	for _, c := range batch {
+		c.res, c.err = nil, &Error{Code: CodeInternal, Message: msg}
+		close(c.done)
+	}
 }
 
 func (e *Engine) flush(ctx context.Context, w *writer) error {

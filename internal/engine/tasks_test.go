@@ -277,3 +277,29 @@ func TestAwaitCompletion(t *testing.T) {
 	wantCode(t, err, CodeDeadlineExceeded)
 	h.wantState(res.ProcessInstanceKey, store.StateActive)
 }
+
+func TestInternalErrorRollsBackTheBatch(t *testing.T) {
+	h := newHarness(t)
+	h.deploy("order.bpmn")
+	before := h.start("order", nil)
+	// A command that changes the state and then hits a bug.
+	_, err := h.e.exec(h.ctx, func(w *writer) (any, error) {
+		def := w.st.latest[latestKey(DefaultTenant, "order")]
+		w.createInstance(def, nil, nil, instanceOptions{})
+		w.drain()
+		var m map[string]int
+		m["boom"]++ // nil map: panics
+		return nil, nil
+	})
+	wantCode(t, err, CodeInternal)
+	// Nothing of it is visible, in memory or in the store, and the engine goes on.
+	pis, err := store.Select(h.ctx, h.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, "1")
+	if err != nil || len(pis) != 1 || pis[0].Key != before {
+		t.Fatalf("instances after the rolled back batch: %+v %v", pis, err)
+	}
+	if n := len(h.jobs("charge-card", 10)); n != 1 {
+		t.Fatalf("%d jobs, want only the first instance's", n)
+	}
+	after := h.start("order", nil)
+	h.wantState(after, store.StateActive)
+}

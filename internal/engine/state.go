@@ -93,12 +93,12 @@ type state struct {
 	incidents   map[int64]*store.Incident
 	piIncidents map[int64]int // process instance key -> active incidents
 	subs        map[int64]*store.MessageSubscription
-	subsByName  map[string]map[int64]*store.MessageSubscription
+	subsByName  byName[*store.MessageSubscription]
 	messages    map[int64]*store.Message
-	msgByName   map[string]map[int64]*store.Message
+	msgByName   byName[*store.Message]
 	timers      map[int64]*store.Timer
 	signalSubs  map[int64]*store.SignalSubscription
-	signals     map[string]map[int64]*store.SignalSubscription // "tenant\x00name" -> subscriptions
+	signals     byName[*store.SignalSubscription]
 	// msgStarted maps a process and correlation key to the active instance
 	// a message start event created for it.
 	msgStarted map[string]int64
@@ -124,12 +124,12 @@ func newState() *state {
 		incidents:   map[int64]*store.Incident{},
 		piIncidents: map[int64]int{},
 		subs:        map[int64]*store.MessageSubscription{},
-		subsByName:  map[string]map[int64]*store.MessageSubscription{},
+		subsByName:  byName[*store.MessageSubscription]{},
 		messages:    map[int64]*store.Message{},
-		msgByName:   map[string]map[int64]*store.Message{},
+		msgByName:   byName[*store.Message]{},
 		timers:      map[int64]*store.Timer{},
 		signalSubs:  map[int64]*store.SignalSubscription{},
-		signals:     map[string]map[int64]*store.SignalSubscription{},
+		signals:     byName[*store.SignalSubscription]{},
 		msgStarted:  map[string]int64{},
 		awaiters:    map[int64][]*awaiter{},
 		dirtySet:    map[store.Record]struct{}{},
@@ -339,47 +339,23 @@ func subKey(tenant, name string) string { return tenant + "\x00" + name }
 
 func (st *state) addSub(sub *store.MessageSubscription) {
 	st.subs[sub.Key] = sub
-	k := subKey(sub.TenantID, sub.MessageName)
-	m := st.subsByName[k]
-	if m == nil {
-		m = map[int64]*store.MessageSubscription{}
-		st.subsByName[k] = m
-	}
-	m[sub.Key] = sub
+	st.subsByName.add(subKey(sub.TenantID, sub.MessageName), sub.Key, sub)
 }
 
 func (st *state) removeSub(sub *store.MessageSubscription) {
 	delete(st.subs, sub.Key)
-	k := subKey(sub.TenantID, sub.MessageName)
-	if m := st.subsByName[k]; m != nil {
-		delete(m, sub.Key)
-		if len(m) == 0 {
-			delete(st.subsByName, k)
-		}
-	}
+	st.subsByName.remove(subKey(sub.TenantID, sub.MessageName), sub.Key)
 }
 
 func (st *state) addMessage(m *store.Message) {
 	st.messages[m.Key] = m
-	k := subKey(m.TenantID, m.Name)
-	mm := st.msgByName[k]
-	if mm == nil {
-		mm = map[int64]*store.Message{}
-		st.msgByName[k] = mm
-	}
-	mm[m.Key] = m
+	st.msgByName.add(subKey(m.TenantID, m.Name), m.Key, m)
 	st.due.push(m.ExpireTime, dueMessageTTL, m.Key)
 }
 
 func (st *state) removeMessage(m *store.Message) {
 	delete(st.messages, m.Key)
-	k := subKey(m.TenantID, m.Name)
-	if mm := st.msgByName[k]; mm != nil {
-		delete(mm, m.Key)
-		if len(mm) == 0 {
-			delete(st.msgByName, k)
-		}
-	}
+	st.msgByName.remove(subKey(m.TenantID, m.Name), m.Key)
 }
 
 // jobQueue holds the keys of activatable jobs of one type in creation order.
@@ -493,22 +469,31 @@ func decodeJSON(s string) any {
 
 func (st *state) addSignalSub(sub *store.SignalSubscription) {
 	st.signalSubs[sub.Key] = sub
-	k := subKey(sub.TenantID, sub.SignalName)
-	m := st.signals[k]
-	if m == nil {
-		m = map[int64]*store.SignalSubscription{}
-		st.signals[k] = m
-	}
-	m[sub.Key] = sub
+	st.signals.add(subKey(sub.TenantID, sub.SignalName), sub.Key, sub)
 }
 
 func (st *state) removeSignalSub(sub *store.SignalSubscription) {
 	delete(st.signalSubs, sub.Key)
-	k := subKey(sub.TenantID, sub.SignalName)
-	if m := st.signals[k]; m != nil {
-		delete(m, sub.Key)
-		if len(m) == 0 {
-			delete(st.signals, k)
+	st.signals.remove(subKey(sub.TenantID, sub.SignalName), sub.Key)
+}
+
+// byName indexes records by "tenant\x00name" (see subKey), then by key.
+type byName[T any] map[string]map[int64]T
+
+func (m byName[T]) add(name string, key int64, v T) {
+	inner := m[name]
+	if inner == nil {
+		inner = map[int64]T{}
+		m[name] = inner
+	}
+	inner[key] = v
+}
+
+func (m byName[T]) remove(name string, key int64) {
+	if inner := m[name]; inner != nil {
+		delete(inner, key)
+		if len(inner) == 0 {
+			delete(m, name)
 		}
 	}
 }

@@ -137,12 +137,7 @@ func (w *writer) adHocInnerCompleted(ahsp *inst) {
 func (w *writer) replaceAdHocJob(ahsp *inst) {
 	rt := ahsp.rt()
 	if j := w.st.jobs[rt.JobKey]; j != nil {
-		j.State = store.JobCanceled
-		j.EndTime = w.now
-		j.LastUpdateTime = w.now
-		j.Activated = false
-		delete(w.st.jobs, j.Key)
-		w.st.touch(j)
+		w.endJob(j, store.JobCanceled)
 	}
 	rt.JobKey = 0
 	w.touch(ahsp)

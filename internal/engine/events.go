@@ -127,9 +127,7 @@ func (w *writer) throwError(in *inst, code, message string, jobKey int64, vars m
 	endJob := func() {
 		if j := w.st.jobs[jobKey]; j != nil {
 			// The job ended with the error: it must not be canceled below.
-			j.EndTime = w.now
-			w.st.touch(j)
-			delete(w.st.jobs, jobKey)
+			w.endJob(j, "")
 			in.rt().JobKey = 0
 		}
 	}

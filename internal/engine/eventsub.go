@@ -90,15 +90,7 @@ func (w *writer) triggerEventSubProcess(scope *inst, esp *bpmn.Element, vars map
 		return
 	}
 	w.closeScopeEvents(scope)
-	rt := scope.rt()
-	rt.Terminate = true
-	rt.Joins = nil
-	w.touch(scope)
-	for _, c := range sortedChildren(scope) {
-		if c != ei {
-			w.terminate(c)
-		}
-	}
+	w.interruptScope(scope, ei)
 }
 
 // startEventSubProcess is the activation of an event sub-process instance:

@@ -632,17 +632,33 @@ func (w *writer) finishTerminate(in *inst) {
 
 // terminateScope handles a terminate end event: every other element of its
 // scope is terminated, and the scope completes once they are gone.
-func (w *writer) terminateScope(end *inst) {
-	scope := end.parent
+func (w *writer) terminateScope(end *inst) { w.interruptScope(end.parent, end) }
+
+// interruptScope terminates everything in scope but keep, and makes the
+// scope complete once keep is done.
+func (w *writer) interruptScope(scope, keep *inst) {
 	rt := scope.rt()
 	rt.Terminate = true
 	rt.Joins = nil
 	w.touch(scope)
 	for _, c := range sortedChildren(scope) {
-		if c != end {
+		if c != keep {
 			w.terminate(c)
 		}
 	}
+}
+
+// endJob finishes a job in state (empty: keep the state it has); no worker
+// can act on it any more.
+func (w *writer) endJob(j *store.Job, state string) {
+	if state != "" {
+		j.State = state
+	}
+	j.EndTime = w.now
+	j.LastUpdateTime = w.now
+	j.Activated = false
+	delete(w.st.jobs, j.Key)
+	w.st.touch(j)
 }
 
 // cancelWaitStates withdraws what an element instance waits on, and
@@ -662,12 +678,7 @@ func (w *writer) cancelWaitStates(in *inst) {
 		w.terminate(child)
 	}
 	if j := w.st.jobs[rt.JobKey]; j != nil {
-		j.State = store.JobCanceled
-		j.EndTime = w.now
-		j.LastUpdateTime = w.now
-		j.Activated = false
-		delete(w.st.jobs, j.Key)
-		w.st.touch(j)
+		w.endJob(j, store.JobCanceled)
 	}
 	if ut := w.st.userTasks[rt.UserTaskKey]; ut != nil {
 		ut.State = store.UserTaskCanceled

@@ -305,12 +305,7 @@ func (e *Engine) CompleteJobWithResult(ctx context.Context, key int64, variables
 		} else if result != nil && result.AdHoc != nil {
 			return struct{}{}, errorf(CodeInvalidArgument, "Expected to complete job with key '%d' with an ad-hoc sub-process result, but the job does not belong to an ad-hoc sub-process", key)
 		}
-		j.State = store.JobCompleted
-		j.EndTime = w.now
-		j.LastUpdateTime = w.now
-		j.Activated = false
-		delete(w.st.jobs, key)
-		w.st.touch(j)
+		w.endJob(j, store.JobCompleted)
 		in.rt().JobKey = 0
 		if isAdHocJob(j) {
 			var r *AdHocResult

@@ -1,53 +1,237 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/orcabpm/orca/internal/auth"
+	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/config"
 	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/rest"
 )
 
+// startFlags are the settings of orca start.
+type startFlags struct {
+	addr            string
+	dataDir         string
+	synchronous     string
+	logLevel        string
+	configPath      string
+	shutdownTimeout time.Duration
+	maxBody         int64
+
+	authMethod    string
+	basicUsers    []string
+	issuerURI     string
+	audiences     []string
+	usernameClaim string
+	clientIDClaim string
+	clockSkew     time.Duration
+}
+
 func newStartCmd() *cobra.Command {
-	var (
-		dataDir     string
-		synchronous string
-		logLevel    string
-	)
+	var sf startFlags
 	cmd := &cobra.Command{
 		Use:   "start",
-		Short: "Run the embedded orchestration engine",
-		Long: `Run the embedded orchestration engine on a data directory.
+		Short: "Run the embedded orchestration cluster and serve the REST API v2",
+		Long: `Run the embedded orchestration engine on a data directory and serve Camunda 8.9's
+Orchestration Cluster REST API v2 at http://ADDR/v2 (default http://localhost:8080/v2), so that
+Camunda clients (c8ctl, the JS SDK, ...) work against it.
 
 All state is kept in one SQLite file in the data directory (default ./orca-data).
-Stop with Ctrl-C (SIGINT) or SIGTERM: queued commands finish and the store closes cleanly.`,
+
+Authentication (Camunda's camunda.security.authentication.method) applies to everything under
+/v2: none (the default, for local use), basic (users from configuration; passwords are kept as
+bcrypt hashes) or oidc (JWT bearer tokens of an OpenID provider). Settings come from flags, else
+the environment (CAMUNDA_SECURITY_AUTHENTICATION_METHOD, CAMUNDA_SECURITY_AUTHENTICATION_OIDC_ISSUERURI,
+CAMUNDA_SECURITY_AUTHENTICATION_OIDC_AUDIENCES, CAMUNDA_SECURITY_INITIALIZATION_USERS_0_USERNAME
+and _PASSWORD, ...), else application.yaml:
+
+  camunda:
+    security:
+      authentication:
+        method: oidc
+        oidc:
+          issuer-uri: https://idp.example.com/realms/camunda
+          audiences: [orca-api]
+          username-claim: preferred_username
+          client-id-claim: azp
+      initialization:
+        users:
+          - username: demo
+            password: demo
+
+Stop with Ctrl-C (SIGINT) or SIGTERM: requests in flight finish (long-polling job activations
+answer at once), queued commands are committed, and the store closes cleanly.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := newLogger(logLevel)
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			eng, err := engine.Open(ctx, engine.Options{DataDir: dataDir, Synchronous: synchronous, Logger: log})
-			if err != nil {
-				return err
-			}
-			log.Info("engine started", "dataDir", dataDir, "db", eng.Store().Path())
-			<-ctx.Done()
-			log.Info("shutting down")
-			if err := eng.Close(); err != nil {
-				return fmt.Errorf("close engine: %w", err)
-			}
-			return nil
+			return runStart(cmd.Context(), cmd.Flags(), sf)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&dataDir, "data-dir", envOr("ORCA_DATA_DIR", "./orca-data"), "data directory (env ORCA_DATA_DIR)")
-	f.StringVar(&synchronous, "synchronous", envOr("ORCA_SYNCHRONOUS", "FULL"), "SQLite synchronous mode: FULL (durable on power loss) or NORMAL (env ORCA_SYNCHRONOUS)")
-	f.StringVar(&logLevel, "log-level", envOr("ORCA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env ORCA_LOG_LEVEL)")
+	f.StringVar(&sf.addr, "addr", envOr("ORCA_ADDR", "localhost:8080"), "address to serve the REST API on, host:port (env ORCA_ADDR)")
+	f.StringVar(&sf.dataDir, "data-dir", envOr("ORCA_DATA_DIR", "./orca-data"), "data directory (env ORCA_DATA_DIR)")
+	f.StringVar(&sf.synchronous, "synchronous", envOr("ORCA_SYNCHRONOUS", "FULL"), "SQLite synchronous mode: FULL (durable on power loss) or NORMAL (env ORCA_SYNCHRONOUS)")
+	f.StringVar(&sf.logLevel, "log-level", envOr("ORCA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env ORCA_LOG_LEVEL)")
+	f.StringVar(&sf.configPath, "config", envOr("ORCA_CONFIG", "application.yaml"), "configuration file in Camunda's terms; read if present (env ORCA_CONFIG)")
+	f.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
+	f.Int64Var(&sf.maxBody, "max-request-size", rest.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
+	f.StringVar(&sf.authMethod, "auth-method", "", "authentication: none, basic or oidc (camunda.security.authentication.method; default none)")
+	f.StringArrayVar(&sf.basicUsers, "basic-user", nil, "a Basic user as name:password or name:bcrypt-hash; repeatable (camunda.security.initialization.users)")
+	f.StringVar(&sf.issuerURI, "oidc-issuer-uri", "", "OIDC issuer URI (camunda.security.authentication.oidc.issuer-uri)")
+	f.StringSliceVar(&sf.audiences, "oidc-audience", nil, "accepted token audiences; repeatable or comma-separated (camunda.security.authentication.oidc.audiences)")
+	f.StringVar(&sf.usernameClaim, "oidc-username-claim", "", `claim naming the principal (camunda.security.authentication.oidc.username-claim; default "sub")`)
+	f.StringVar(&sf.clientIDClaim, "oidc-client-id-claim", "", "claim naming a client when the username claim is absent (camunda.security.authentication.oidc.client-id-claim)")
+	f.DurationVar(&sf.clockSkew, "oidc-clock-skew", 0, "tolerated clock skew on token expiry (camunda.security.authentication.oidc.clock-skew; default 60s)")
 	return cmd
+}
+
+// authConfig merges flags (when set), the environment and the file.
+func authConfig(flags *pflag.FlagSet, sf startFlags, props *config.Properties, log *slog.Logger) (auth.Config, error) {
+	str := func(flag, key, val string) string {
+		if flags.Changed(flag) {
+			return val
+		}
+		v, _ := props.String(key)
+		return v
+	}
+	const sec = "camunda.security.authentication."
+	cfg := auth.Config{
+		Method: str("auth-method", sec+"method", sf.authMethod),
+		Logger: log,
+		OIDC: auth.OIDCConfig{
+			IssuerURI:     str("oidc-issuer-uri", sec+"oidc.issuer-uri", sf.issuerURI),
+			UsernameClaim: str("oidc-username-claim", sec+"oidc.username-claim", sf.usernameClaim),
+			ClientIDClaim: str("oidc-client-id-claim", sec+"oidc.client-id-claim", sf.clientIDClaim),
+			Audiences:     props.List(sec + "oidc.audiences"),
+		},
+	}
+	if flags.Changed("oidc-audience") {
+		cfg.OIDC.Audiences = sf.audiences
+	}
+	if flags.Changed("oidc-clock-skew") {
+		cfg.OIDC.ClockSkew = sf.clockSkew
+	} else if v, ok := props.String(sec + "oidc.clock-skew"); ok {
+		d, err := parseDuration(v)
+		if err != nil {
+			return cfg, fmt.Errorf("%soidc.clock-skew: %w", sec, err)
+		}
+		cfg.OIDC.ClockSkew = d
+	}
+	if flags.Changed("basic-user") {
+		for _, u := range sf.basicUsers {
+			name, pass, ok := strings.Cut(u, ":")
+			if !ok {
+				return cfg, fmt.Errorf("--basic-user %q: expected name:password", name)
+			}
+			cfg.Users = append(cfg.Users, auth.User{Username: name, Password: pass})
+		}
+	} else {
+		for _, u := range props.Objects("camunda.security.initialization.users", "username", "password") {
+			cfg.Users = append(cfg.Users, auth.User{Username: u["username"], Password: u["password"]})
+		}
+	}
+	return cfg, nil
+}
+
+// parseDuration reads a Go duration or, as Spring does, plain seconds.
+func parseDuration(s string) (time.Duration, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	return time.ParseDuration(s)
+}
+
+func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
+	log, err := newLogger(sf.logLevel)
+	if err != nil {
+		return err
+	}
+	props, err := config.Load(sf.configPath, flags.Changed("config") || os.Getenv("ORCA_CONFIG") != "", nil)
+	if err != nil {
+		return err
+	}
+	acfg, err := authConfig(flags, sf, props, log)
+	if err != nil {
+		return err
+	}
+	authn, err := auth.New(ctx, acfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", sf.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", sf.addr, err)
+	}
+	defer ln.Close()
+
+	eng, err := engine.Open(ctx, engine.Options{DataDir: sf.dataDir, Synchronous: sf.synchronous, Logger: log})
+	if err != nil {
+		return err
+	}
+	host, port := listenHostPort(sf.addr, ln.Addr())
+	api := cluster.NewEmbedded(eng, cluster.EmbeddedOptions{Host: host, Port: int32(port)})
+	restSrv := rest.New(api, rest.Options{MaxBodyBytes: sf.maxBody, Logger: log})
+	mux := http.NewServeMux()
+	mux.Handle("/v2/", authn.Wrap(restSrv))
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	url := fmt.Sprintf("http://%s/v2", net.JoinHostPort(host, strconv.Itoa(port)))
+	log.Info("orca started", "rest", url, "auth", authn.Method(), "dataDir", sf.dataDir, "db", eng.Store().Path())
+	fmt.Fprintf(os.Stderr, "Orca %s: Orchestration Cluster REST API v2 at %s (authentication: %s)\n", version, url, authn.Method())
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: finishing requests in flight")
+	case err = <-served:
+		log.Error("server stopped", "err", err)
+	}
+	restSrv.Drain()
+	sctx, cancel := context.WithTimeout(context.Background(), sf.shutdownTimeout)
+	defer cancel()
+	if serr := srv.Shutdown(sctx); serr != nil {
+		log.Warn("requests still in flight at the shutdown timeout", "err", serr)
+		srv.Close()
+	}
+	if cerr := eng.Close(); cerr != nil {
+		return fmt.Errorf("close engine: %w", cerr)
+	}
+	log.Info("stopped")
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// listenHostPort is the host clients use and the port actually bound.
+func listenHostPort(addr string, bound net.Addr) (string, int) {
+	host, _, _ := net.SplitHostPort(addr)
+	port := 0
+	if ta, ok := bound.(*net.TCPAddr); ok {
+		port = ta.Port
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+	}
+	return host, port
 }
 
 func envOr(name, def string) string {

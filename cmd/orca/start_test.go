@@ -1,0 +1,53 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/orcabpm/orca/internal/config"
+)
+
+// Flags win over the environment, which wins over application.yaml.
+func TestAuthConfigPrecedence(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "application.yaml")
+	os.WriteFile(path, []byte(`
+camunda.security.authentication:
+  method: basic
+  oidc:
+    issuer-uri: https://file.example
+    audiences: [from-file]
+    clock-skew: 90
+camunda.security.initialization.users:
+  - {username: demo, password: demo}
+`), 0o600)
+	env := map[string]string{"CAMUNDA_SECURITY_AUTHENTICATION_OIDC_ISSUERURI": "https://env.example"}
+	props, err := config.Load(path, true, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cmd := newStartCmd()
+	if err := cmd.Flags().Parse([]string{"--auth-method", "oidc", "--oidc-audience", "a1,a2"}); err != nil {
+		t.Fatal(err)
+	}
+	var sf startFlags
+	sf.authMethod, sf.audiences = "oidc", []string{"a1", "a2"}
+	cfg, err := authConfig(cmd.Flags(), sf, props, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Method != "oidc" || cfg.OIDC.IssuerURI != "https://env.example" || !slices.Equal(cfg.OIDC.Audiences, []string{"a1", "a2"}) ||
+		cfg.OIDC.ClockSkew.Seconds() != 90 || len(cfg.Users) != 1 || cfg.Users[0].Username != "demo" {
+		t.Errorf("config %+v", cfg)
+	}
+
+	cmd = newStartCmd()
+	cmd.Flags().Parse([]string{"--basic-user", "ops:pw"})
+	sf = startFlags{basicUsers: []string{"ops:pw"}}
+	cfg, _ = authConfig(cmd.Flags(), sf, props, nil)
+	if cfg.Method != "basic" || len(cfg.Users) != 1 || cfg.Users[0].Username != "ops" || !slices.Equal(cfg.OIDC.Audiences, []string{"from-file"}) {
+		t.Errorf("config %+v", cfg)
+	}
+}

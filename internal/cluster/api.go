@@ -1,0 +1,66 @@
+package cluster
+
+import "context"
+
+// API is an orchestration cluster: the operations of Camunda's REST API v2
+// that Orca serves. Errors are *Error values whose Code says what went
+// wrong; searches and gets read state that may lag commands slightly
+// (eventual consistency), commands are acknowledged once durable.
+type API interface {
+	// Cluster
+	Topology(ctx context.Context) (*Topology, error)
+	PinClock(ctx context.Context, req *ClockPinRequest) error
+	ResetClock(ctx context.Context) error
+
+	// Deployments and process definitions
+	CreateDeployment(ctx context.Context, req *DeploymentRequest) (*DeploymentResult, error)
+	SearchProcessDefinitions(ctx context.Context, q *ProcessDefinitionSearchQuery) (*SearchResult[ProcessDefinition], error)
+	GetProcessDefinition(ctx context.Context, key Key) (*ProcessDefinition, error)
+	GetProcessDefinitionXML(ctx context.Context, key Key) ([]byte, error)
+
+	// Process instances
+	CreateProcessInstance(ctx context.Context, req *ProcessInstanceCreationInstruction) (*CreateProcessInstanceResult, error)
+	SearchProcessInstances(ctx context.Context, q *ProcessInstanceSearchQuery) (*SearchResult[ProcessInstance], error)
+	GetProcessInstance(ctx context.Context, key Key) (*ProcessInstance, error)
+	CancelProcessInstance(ctx context.Context, key Key, req *CancelProcessInstanceRequest) error
+	SearchProcessInstanceIncidents(ctx context.Context, key Key, q *IncidentSearchQuery) (*SearchResult[Incident], error)
+
+	// Element instances
+	SearchElementInstances(ctx context.Context, q *ElementInstanceSearchQuery) (*SearchResult[ElementInstance], error)
+	GetElementInstance(ctx context.Context, key Key) (*ElementInstance, error)
+	SetVariables(ctx context.Context, key Key, req *SetVariableRequest) error
+
+	// User tasks
+	SearchUserTasks(ctx context.Context, q *UserTaskSearchQuery) (*SearchResult[UserTask], error)
+	GetUserTask(ctx context.Context, key Key) (*UserTask, error)
+	UpdateUserTask(ctx context.Context, key Key, req *UserTaskUpdateRequest) error
+	AssignUserTask(ctx context.Context, key Key, req *UserTaskAssignmentRequest) error
+	UnassignUserTask(ctx context.Context, key Key) error
+	CompleteUserTask(ctx context.Context, key Key, req *UserTaskCompletionRequest) error
+	SearchUserTaskVariables(ctx context.Context, key Key, q *UserTaskVariableSearchQuery, truncateValues bool) (*SearchResult[VariableSearchResult], error)
+
+	// Jobs
+	ActivateJobs(ctx context.Context, req *JobActivationRequest) (*JobActivationResult, error)
+	SearchJobs(ctx context.Context, q *JobSearchQuery) (*SearchResult[Job], error)
+	UpdateJob(ctx context.Context, key Key, req *JobUpdateRequest) error
+	CompleteJob(ctx context.Context, key Key, req *JobCompletionRequest) error
+	FailJob(ctx context.Context, key Key, req *JobFailRequest) error
+	ThrowJobError(ctx context.Context, key Key, req *JobErrorRequest) error
+
+	// Messages
+	PublishMessage(ctx context.Context, req *MessagePublicationRequest) (*MessagePublicationResult, error)
+	CorrelateMessage(ctx context.Context, req *MessageCorrelationRequest) (*MessageCorrelationResult, error)
+	SearchMessageSubscriptions(ctx context.Context, q *MessageSubscriptionSearchQuery) (*SearchResult[MessageSubscription], error)
+
+	// Incidents
+	SearchIncidents(ctx context.Context, q *IncidentSearchQuery) (*SearchResult[Incident], error)
+	GetIncident(ctx context.Context, key Key) (*Incident, error)
+	ResolveIncident(ctx context.Context, key Key, req *IncidentResolutionRequest) error
+
+	// Variables
+	SearchVariables(ctx context.Context, q *VariableSearchQuery, truncateValues bool) (*SearchResult[VariableSearchResult], error)
+	GetVariable(ctx context.Context, key Key) (*Variable, error)
+}
+
+// Version is the Camunda version whose API Orca serves.
+const Version = "8.9.0"

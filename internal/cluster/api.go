@@ -57,6 +57,12 @@ type API interface {
 	GetIncident(ctx context.Context, key Key) (*Incident, error)
 	ResolveIncident(ctx context.Context, key Key, req *IncidentResolutionRequest) error
 
+	// Signals
+	BroadcastSignal(ctx context.Context, req *SignalBroadcastRequest) (*SignalBroadcastResult, error)
+
+	// Ad-hoc sub-processes
+	ActivateAdHocActivities(ctx context.Context, key Key, req *AdHocActivityActivationRequest) error
+
 	// Variables
 	SearchVariables(ctx context.Context, q *VariableSearchQuery, truncateValues bool) (*SearchResult[VariableSearchResult], error)
 	GetVariable(ctx context.Context, key Key) (*Variable, error)

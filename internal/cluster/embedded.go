@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -540,13 +541,77 @@ func (m *Embedded) UpdateJob(ctx context.Context, key Key, req *JobUpdateRequest
 
 func (m *Embedded) CompleteJob(ctx context.Context, key Key, req *JobCompletionRequest) error {
 	var vars map[string]any
+	var result *engine.JobResult
 	if req != nil {
 		vars = req.Variables
 		if r := strings.TrimSpace(string(req.Result)); r != "" && r != "null" {
-			return Errorf(CodeInvalidArgument, "Job results (user task corrections, ad-hoc sub-process activations) are not supported yet.")
+			var err error
+			if result, err = jobResult(req.Result); err != nil {
+				return err
+			}
 		}
 	}
-	return fromEngine(m.eng.CompleteJob(ctx, int64(key), vars))
+	return fromEngine(m.eng.CompleteJobWithResult(ctx, int64(key), vars, result))
+}
+
+// jobResult reads a job completion's result: ad-hoc sub-process results
+// are run; user task results need task listeners, which Orca lacks.
+func jobResult(raw json.RawMessage) (*engine.JobResult, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	var r JobResult
+	if err := dec.Decode(&r); err != nil {
+		return nil, Errorf(CodeInvalidArgument, "The job result is not valid: %v.", err)
+	}
+	switch r.Type {
+	case "adHocSubProcess":
+		if r.Denied != nil || r.DeniedReason != nil || len(r.Corrections) > 0 {
+			return nil, Errorf(CodeInvalidArgument, "An ad-hoc sub-process job result cannot have 'denied', 'deniedReason' or 'corrections'.")
+		}
+		ah := &engine.AdHocResult{
+			CompletionConditionFulfilled: r.IsCompletionConditionFulfilled,
+			CancelRemainingInstances:     r.IsCancelRemainingInstances,
+		}
+		for _, a := range r.ActivateElements {
+			if a.ElementID == "" {
+				return nil, Errorf(CodeInvalidArgument, "Every element to activate needs an elementId.")
+			}
+			ah.ActivateElements = append(ah.ActivateElements, engine.AdHocActivation{ElementID: a.ElementID, Variables: a.Variables})
+		}
+		return &engine.JobResult{AdHoc: ah}, nil
+	case "userTask":
+		return nil, Errorf(CodeInvalidArgument, "User task job results (denials and corrections) come from task listeners, which Orca does not run yet.")
+	case "":
+		return nil, Errorf(CodeInvalidArgument, "The job result needs a 'type': 'adHocSubProcess' or 'userTask'.")
+	}
+	return nil, Errorf(CodeInvalidArgument, "Unknown job result type '%s'; expected 'adHocSubProcess' or 'userTask'.", r.Type)
+}
+
+// Signals
+
+func (m *Embedded) BroadcastSignal(ctx context.Context, req *SignalBroadcastRequest) (*SignalBroadcastResult, error) {
+	if req.SignalName == "" {
+		return nil, Errorf(CodeInvalidArgument, "No signalName provided.")
+	}
+	res, err := m.eng.BroadcastSignal(ctx, engine.SignalRequest{Name: req.SignalName, Variables: req.Variables, TenantID: req.TenantID})
+	if err != nil {
+		return nil, fromEngine(err)
+	}
+	return &SignalBroadcastResult{TenantID: res.TenantID, SignalKey: Key(res.SignalKey)}, nil
+}
+
+// Ad-hoc sub-processes
+
+func (m *Embedded) ActivateAdHocActivities(ctx context.Context, key Key, req *AdHocActivityActivationRequest) error {
+	var acts []engine.AdHocActivation
+	for _, a := range req.Elements {
+		if a.ElementID == "" {
+			return Errorf(CodeInvalidArgument, "Every element to activate needs an elementId.")
+		}
+		acts = append(acts, engine.AdHocActivation{ElementID: a.ElementID, Variables: a.Variables})
+	}
+	return fromEngine(m.eng.ActivateAdHocActivities(ctx, int64(key), acts, req.CancelRemainingInstances))
 }
 
 func (m *Embedded) FailJob(ctx context.Context, key Key, req *JobFailRequest) error {

@@ -497,6 +497,46 @@ type MessageCorrelationRequest struct {
 	TenantID       string         `json:"tenantId,omitempty"`
 }
 
+// SignalBroadcastRequest broadcasts a signal.
+type SignalBroadcastRequest struct {
+	SignalName string         `json:"signalName"`
+	Variables  map[string]any `json:"variables,omitempty"`
+	TenantID   string         `json:"tenantId,omitempty"`
+}
+
+// SignalBroadcastResult describes a broadcast signal.
+type SignalBroadcastResult struct {
+	TenantID  string `json:"tenantId"`
+	SignalKey Key    `json:"signalKey"`
+}
+
+// AdHocActivityActivationRequest activates activities of an ad-hoc sub-process.
+type AdHocActivityActivationRequest struct {
+	Elements                 []AdHocActivityActivation `json:"elements"`
+	CancelRemainingInstances bool                      `json:"cancelRemainingInstances,omitempty"`
+}
+
+// AdHocActivityActivation is one activity to activate, with the variables
+// of its inner instance.
+type AdHocActivityActivation struct {
+	ElementID string         `json:"elementId"`
+	Variables map[string]any `json:"variables,omitempty"`
+}
+
+// JobResult is the result of a job completion (Camunda's JobResult, with
+// the discriminator "type").
+type JobResult struct {
+	Type string `json:"type"`
+	// adHocSubProcess
+	ActivateElements               []AdHocActivityActivation `json:"activateElements,omitempty"`
+	IsCompletionConditionFulfilled bool                      `json:"isCompletionConditionFulfilled,omitempty"`
+	IsCancelRemainingInstances     bool                      `json:"isCancelRemainingInstances,omitempty"`
+	// userTask
+	Denied       *bool           `json:"denied,omitempty"`
+	DeniedReason *string         `json:"deniedReason,omitempty"`
+	Corrections  json.RawMessage `json:"corrections,omitempty"`
+}
+
 // MessageCorrelationResult describes a correlated message.
 type MessageCorrelationResult struct {
 	TenantID           string `json:"tenantId"`

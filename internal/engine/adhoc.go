@@ -239,7 +239,13 @@ func checkAdHocActivations(ahsp *inst, acts []AdHocActivation, verb string) ([]a
 		out = append(out, adHocActivation{el: el, vars: vars})
 	}
 	if len(unknown) > 0 {
-		return nil, errorf(CodeNotFound, "Expected to activate ad-hoc elements for ad-hoc sub-process with key '%d', but the given elements [%s] do not exist.", ahsp.key(), strings.Join(unknown, ", "))
+		// Zeebe rejects a job result naming unknown elements as NOT_FOUND,
+		// and the activation API's request as invalid.
+		code := CodeNotFound
+		if verb == "activate" {
+			code = CodeInvalidArgument
+		}
+		return nil, errorf(code, "Expected to activate ad-hoc elements for ad-hoc sub-process with key '%d', but the given elements [%s] do not exist.", ahsp.key(), strings.Join(unknown, ", "))
 	}
 	return out, nil
 }

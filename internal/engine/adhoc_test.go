@@ -66,7 +66,7 @@ func TestAdHocActivationAPI(t *testing.T) {
 		t.Fatalf("ad-hoc sub-process instance: %v %v", eis, err)
 	}
 	ahsp := eis[0].Key
-	wantCode(t, h.e.ActivateAdHocActivities(h.ctx, ahsp, []AdHocActivation{{ElementID: "nope"}}, false), CodeNotFound)
+	wantCode(t, h.e.ActivateAdHocActivities(h.ctx, ahsp, []AdHocActivation{{ElementID: "nope"}}, false), CodeInvalidArgument)
 	wantCode(t, h.e.ActivateAdHocActivities(h.ctx, ahsp, []AdHocActivation{{ElementID: "lookup"}, {ElementID: "lookup"}}, false), CodeInvalidArgument)
 	wantCode(t, h.e.ActivateAdHocActivities(h.ctx, pi, []AdHocActivation{{ElementID: "lookup"}}, false), CodeNotFound)
 	if err := h.e.ActivateAdHocActivities(h.ctx, ahsp, []AdHocActivation{{ElementID: "lookup", Variables: map[string]any{"hint": "x"}}}, true); err != nil {

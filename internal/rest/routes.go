@@ -115,6 +115,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v2/messages/publication", result(s, a.PublishMessage))
 	m.HandleFunc("POST /v2/messages/correlation", result(s, a.CorrelateMessage))
 	m.HandleFunc("POST /v2/message-subscriptions/search", query(s, a.SearchMessageSubscriptions))
+	m.HandleFunc("POST /v2/signals/broadcast", result(s, a.BroadcastSignal))
+	m.HandleFunc("POST /v2/element-instances/ad-hoc-activities/{adHocSubProcessInstanceKey}/activation",
+		keyed(s, "adHocSubProcessInstanceKey", false, a.ActivateAdHocActivities))
 
 	// Incidents
 	m.HandleFunc("POST /v2/incidents/search", query(s, a.SearchIncidents))

@@ -75,7 +75,7 @@ func userTask(r *store.UserTask) UserTask {
 		CustomHeaders: nonNilMap(r.CustomHeaders), Priority: r.Priority, UserTaskKey: Key(r.Key),
 		ElementInstanceKey: Key(r.ElementInstanceKey), ProcessName: optString(r.ProcessName),
 		ProcessDefinitionKey: Key(r.ProcessDefinitionKey), ProcessInstanceKey: Key(r.ProcessInstanceKey),
-		RootProcessInstanceKey: keyRef(r.RootProcessInstanceKey), FormKey: keyRef(r.FormKey), Tags: []string{}}
+		RootProcessInstanceKey: keyRef(r.RootProcessInstanceKey), FormKey: keyRef(r.FormKey), Tags: nonNil(r.Tags)}
 }
 
 func job(r *store.Job) Job {

@@ -355,45 +355,7 @@ func (m *Embedded) SetVariables(ctx context.Context, key Key, req *SetVariableRe
 // User tasks
 
 func (m *Embedded) SearchUserTasks(ctx context.Context, q *UserTaskSearchQuery) (*SearchResult[UserTask], error) {
-	res, err := search(ctx, m.store, userTaskSpec, q, func() *store.UserTask { return new(store.UserTask) }, userTask)
-	if err != nil {
-		return nil, err
-	}
-	keys := make([]int64, len(res.Items))
-	for i, t := range res.Items {
-		keys[i] = int64(t.ProcessInstanceKey)
-	}
-	tags, err := m.instanceTags(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	for i := range res.Items {
-		res.Items[i].Tags = nonNil(tags[int64(res.Items[i].ProcessInstanceKey)])
-	}
-	return res, nil
-}
-
-// instanceTags reads the tags of process instances.
-func (m *Embedded) instanceTags(ctx context.Context, keys []int64) (map[int64][]string, error) {
-	out := map[int64][]string{}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
-	args := make([]any, len(keys))
-	for i, k := range keys {
-		args[i] = k
-	}
-	pis, err := store.Select(ctx, m.store, func() *store.ProcessInstance { return new(store.ProcessInstance) },
-		"key IN ("+strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")+")", args...)
-	if err != nil {
-		return nil, err
-	}
-	for _, pi := range pis {
-		out[pi.Key] = pi.Tags
-	}
-	return out, nil
+	return search(ctx, m.store, userTaskSpec, q, func() *store.UserTask { return new(store.UserTask) }, userTask)
 }
 
 func (m *Embedded) GetUserTask(ctx context.Context, key Key) (*UserTask, error) {
@@ -402,11 +364,6 @@ func (m *Embedded) GetUserTask(ctx context.Context, key Key) (*UserTask, error) 
 		return nil, err
 	}
 	ut := userTask(r)
-	tags, err := m.instanceTags(ctx, []int64{r.ProcessInstanceKey})
-	if err != nil {
-		return nil, err
-	}
-	ut.Tags = nonNil(tags[r.ProcessInstanceKey])
 	return &ut, nil
 }
 
@@ -497,14 +454,6 @@ func (m *Embedded) ActivateJobs(ctx context.Context, req *JobActivationRequest) 
 		}
 		return nil, fromEngine(err)
 	}
-	keys := make([]int64, len(jobs))
-	for i, j := range jobs {
-		keys[i] = j.ProcessInstanceKey
-	}
-	tags, err := m.instanceTags(context.WithoutCancel(ctx), keys)
-	if err != nil {
-		return nil, err
-	}
 	for _, j := range jobs {
 		vars := j.Variables
 		if vars == nil {
@@ -516,7 +465,7 @@ func (m *Embedded) ActivateJobs(ctx context.Context, req *JobActivationRequest) 
 			Deadline: j.Deadline.UnixMilli(), Variables: vars, TenantID: j.TenantID, JobKey: Key(j.Key),
 			ProcessInstanceKey: Key(j.ProcessInstanceKey), ProcessDefinitionKey: Key(j.ProcessDefinitionKey),
 			ElementInstanceKey: Key(j.ElementInstanceKey), Kind: j.Kind, ListenerEventType: j.ListenerEventType,
-			Tags: nonNil(tags[j.ProcessInstanceKey]), RootProcessInstanceKey: keyRef(j.RootProcessInstanceKey),
+			Tags: nonNil(j.Tags), RootProcessInstanceKey: keyRef(j.RootProcessInstanceKey),
 		})
 	}
 	return out, nil

@@ -190,7 +190,7 @@ var userTaskSpec = &searchSpec{
 		"processDefinitionKey":     exprFilter("user_tasks.process_definition_key"),
 		"processInstanceKey":       exprFilter("user_tasks.process_instance_key"),
 		"elementInstanceKey":       exprFilter("user_tasks.element_instance_key"),
-		"tags":                     tagFilter("(SELECT pi.tags FROM process_instances pi WHERE pi.key = user_tasks.process_instance_key)"),
+		"tags":                     tagFilter("user_tasks.tags"),
 	},
 	sort: map[string]string{"creationDate": "creation_date", "completionDate": "completion_date",
 		"followUpDate": "follow_up_date", "dueDate": "due_date", "priority": "priority", "name": "name"},

@@ -135,6 +135,7 @@ type ActivatedJob struct {
 	TenantID               string
 	Kind                   string
 	ListenerEventType      string
+	Tags                   []string // the process instance's
 }
 
 // ActivateJobs hands out up to MaxJobs jobs of a type, waiting for some to
@@ -222,6 +223,7 @@ func (w *writer) activateJobs(req ActivateJobsRequest) []ActivatedJob {
 			TenantID:               j.TenantID,
 			Kind:                   j.Kind,
 			ListenerEventType:      j.ListenerEventType,
+			Tags:                   in.root().pi.Tags,
 		})
 	}
 	q.unpop(skipped)

@@ -121,6 +121,7 @@ func (w *writer) createUserTask(in *inst) bool {
 		CustomHeaders:          headers,
 		Priority:               f.priority,
 		TenantID:               in.rec.TenantID,
+		Tags:                   root.pi.Tags,
 	}
 	w.st.userTasks[ut.Key] = ut
 	w.st.touch(ut)

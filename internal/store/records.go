@@ -255,6 +255,7 @@ type UserTask struct {
 	CustomHeaders          map[string]string
 	Priority               int32
 	TenantID               string
+	Tags                   []string // the process instance's
 }
 
 func (*UserTask) Table() string { return "user_tasks" }
@@ -263,7 +264,7 @@ func (r *UserTask) Columns() []any {
 		jsonCol{&r.CandidateGroups}, jsonCol{&r.CandidateUsers}, &r.ProcessID, &r.ProcessDefinitionKey,
 		&r.ProcessVersion, &r.ProcessName, &r.ProcessInstanceKey, &r.RootProcessInstanceKey,
 		timeCol{&r.CreationDate}, timeCol{&r.CompletionDate}, timeCol{&r.DueDate}, timeCol{&r.FollowUpDate},
-		keyCol{&r.FormKey}, &r.ExternalFormReference, jsonCol{&r.CustomHeaders}, &r.Priority, &r.TenantID}
+		keyCol{&r.FormKey}, &r.ExternalFormReference, jsonCol{&r.CustomHeaders}, &r.Priority, &r.TenantID, jsonCol{&r.Tags}}
 }
 
 // Incident states.

@@ -22,7 +22,7 @@ var tables = map[string][]string{
 	"user_tasks": {"key", "name", "state", "assignee", "element_id", "element_instance_key", "candidate_groups",
 		"candidate_users", "process_id", "process_definition_key", "process_version", "process_name",
 		"process_instance_key", "root_process_instance_key", "creation_date", "completion_date", "due_date",
-		"follow_up_date", "form_key", "external_form_reference", "custom_headers", "priority", "tenant_id"},
+		"follow_up_date", "form_key", "external_form_reference", "custom_headers", "priority", "tenant_id", "tags"},
 	"incidents": {"key", "process_id", "process_definition_key", "process_instance_key", "root_process_instance_key",
 		"element_id", "element_instance_key", "error_type", "error_message", "creation_time", "state", "job_key",
 		"tenant_id"},
@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS process_instances (
   root_process_instance_key INTEGER NOT NULL, tags TEXT, business_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS process_instances_state ON process_instances (state);
 CREATE INDEX IF NOT EXISTS process_instances_definition ON process_instances (process_definition_key);
+CREATE INDEX IF NOT EXISTS process_instances_start ON process_instances (start_date);
 CREATE TABLE IF NOT EXISTS element_instances (
   key INTEGER PRIMARY KEY, process_instance_key INTEGER NOT NULL, root_process_instance_key INTEGER NOT NULL,
   process_definition_key INTEGER NOT NULL, process_id TEXT NOT NULL, element_id TEXT NOT NULL,
@@ -71,7 +72,7 @@ CREATE TABLE IF NOT EXISTS variables (
   process_definition_key INTEGER NOT NULL, process_id TEXT NOT NULL, tenant_id TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS variables_scope ON variables (scope_key, name);
 CREATE INDEX IF NOT EXISTS variables_pi ON variables (process_instance_key);
-CREATE INDEX IF NOT EXISTS variables_name ON variables (name);
+CREATE INDEX IF NOT EXISTS variables_name_value ON variables (name, value);
 CREATE TABLE IF NOT EXISTS jobs (
   key INTEGER PRIMARY KEY, type TEXT NOT NULL, worker TEXT NOT NULL, state TEXT NOT NULL, kind TEXT NOT NULL,
   listener_event_type TEXT NOT NULL, retries INTEGER NOT NULL, has_failed_with_retries_left INTEGER NOT NULL,
@@ -88,7 +89,7 @@ CREATE TABLE IF NOT EXISTS user_tasks (
   process_id TEXT NOT NULL, process_definition_key INTEGER NOT NULL, process_version INTEGER NOT NULL,
   process_name TEXT NOT NULL, process_instance_key INTEGER NOT NULL, root_process_instance_key INTEGER NOT NULL,
   creation_date INTEGER, completion_date INTEGER, due_date INTEGER, follow_up_date INTEGER, form_key INTEGER,
-  external_form_reference TEXT NOT NULL, custom_headers TEXT, priority INTEGER NOT NULL, tenant_id TEXT NOT NULL);
+  external_form_reference TEXT NOT NULL, custom_headers TEXT, priority INTEGER NOT NULL, tenant_id TEXT NOT NULL, tags TEXT);
 CREATE INDEX IF NOT EXISTS user_tasks_pi ON user_tasks (process_instance_key);
 CREATE INDEX IF NOT EXISTS user_tasks_state ON user_tasks (state);
 CREATE TABLE IF NOT EXISTS incidents (

@@ -68,7 +68,8 @@ func (e *Engine) Deploy(ctx context.Context, tenantID string, resources []Resour
 				problems = append(problems, ve.Error())
 				continue
 			}
-			return DeployResult{}, fmt.Errorf("parse %s: %w", r.Name, err)
+			problems = append(problems, fmt.Sprintf("'%s': %v", r.Name, err))
+			continue
 		}
 		for _, p := range defs.Processes {
 			if other, dup := seen[p.ID]; dup {

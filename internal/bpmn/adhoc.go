@@ -2,6 +2,7 @@ package bpmn
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/orcabpm/orca/internal/feel"
@@ -183,4 +184,57 @@ func fromAiParameter(call feel.Call) (FromAiParameter, string) {
 		return p, "the value argument is missing"
 	}
 	return p, ""
+}
+
+// ToolInputSchema builds the JSON schema of a tool's input from its fromAi
+// parameters, as Camunda's AI agent does: each parameter toolCall.<name>
+// is a property whose schema is its schema literal with its type (default
+// "string") and description laid over; it is required unless
+// options.required is false.
+func ToolInputSchema(params []FromAiParameter) (map[string]any, error) {
+	props := map[string]any{}
+	required := []string{}
+	for _, p := range params {
+		name, ok := strings.CutPrefix(p.Name, "toolCall.")
+		if !ok || name == "" || strings.Contains(name, ".") {
+			return nil, fmt.Errorf("the fromAi parameter '%s' must be a direct child of toolCall, such as toolCall.%s", p.Name, lastSegment(p.Name))
+		}
+		if name == "_meta" {
+			return nil, fmt.Errorf("the fromAi parameter '%s' uses the reserved name _meta", p.Name)
+		}
+		if _, dup := props[name]; dup {
+			return nil, fmt.Errorf("the fromAi parameter '%s' is defined more than once", p.Name)
+		}
+		prop := map[string]any{}
+		for k, v := range p.Schema {
+			prop[k] = v
+		}
+		prop["type"] = "string"
+		if p.Type != "" {
+			prop["type"] = p.Type
+		}
+		if p.Description != "" {
+			prop["description"] = p.Description
+		}
+		props[name] = prop
+		req := true
+		if r, set := p.Options["required"]; set {
+			b, isBool := r.(bool)
+			if !isBool {
+				return nil, fmt.Errorf("the fromAi parameter '%s' has options.required %v, which is not a boolean", p.Name, r)
+			}
+			req = b
+		}
+		if req {
+			required = append(required, name)
+		}
+	}
+	return map[string]any{"type": "object", "properties": props, "required": required}, nil
+}
+
+func lastSegment(path string) string {
+	if i := strings.LastIndex(path, "."); i >= 0 {
+		return path[i+1:]
+	}
+	return path
 }

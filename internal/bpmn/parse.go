@@ -825,6 +825,11 @@ func (b *builder) calledElement(n *node) *CalledElement {
 		b.problem(id, n.Line, "a call activity must have a 'zeebe:calledElement' with a processId")
 		return nil
 	}
+	switch bt := ce.attr("bindingType"); bt {
+	case "", "latest", "deployment":
+	default:
+		b.problem(id, ce.Line, "the call activity's bindingType '%s' is not supported yet (only latest and deployment)", bt)
+	}
 	return &CalledElement{
 		ProcessID:                   b.expr(id, ce.Line, "called process id", ce.attr("processId")),
 		BindingType:                 ce.attr("bindingType"),

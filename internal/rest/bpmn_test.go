@@ -247,3 +247,77 @@ func TestUnsupportedElementIsRejected(t *testing.T) {
 		t.Fatalf("something was deployed: %v", defs)
 	}
 }
+
+func TestCallActivitiesAndMultiInstanceOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	e.deployEngineModels("callmi.bpmn")
+
+	// Parallel multi-instance with an output collection, a call activity,
+	// a sequential multi-instance sub-process stopped by its completion condition.
+	pi := e.start("order-lines", map[string]any{"lines": []map[string]any{{"sku": "a"}, {"sku": "b"}}})
+	for _, j := range e.jobsOf("pick") {
+		n := j["variables"].(map[string]any)["loopCounter"]
+		e.completeJob(j, map[string]any{"pickedQty": n})
+	}
+	if got := e.variable(pi, "picked"); got != "[1,2]" {
+		t.Fatalf("picked: %s", got)
+	}
+	e.completeJob(e.jobsOf("charge")[0], map[string]any{"txn": "t-1"})
+	if s := e.instanceState(pi); s != "COMPLETED" {
+		t.Fatalf("state %s, elements %s", s, e.elements(pi))
+	}
+	if got := e.variable(pi, "lastTens"); got != "20" {
+		t.Fatalf("the sequential multi-instance ran past its completion condition: lastTens %s", got)
+	}
+
+	// Only input mappings reach the child; output mappings bring results back.
+	g := e.start("guarded-pay", map[string]any{"amount": 7, "secret": "s"})
+	charge := e.jobsOf("charge")[0]
+	if vars := charge["variables"].(map[string]any); len(vars) != 1 || fmt.Sprint(vars["amount"]) != "7" {
+		t.Fatalf("child variables: %v", vars)
+	}
+	e.problem(e.do("POST", "/v2/process-instances/"+charge["processInstanceKey"].(string)+"/cancellation", map[string]any{}), 409, "INVALID_STATE", "parent")
+	e.completeJob(charge, map[string]any{"txn": "t-2"})
+	if got := e.variable(g, "paymentRef"); got != `"t-2"` {
+		t.Fatalf("paymentRef: %s", got)
+	}
+
+	// A missing called process is an incident that a deployment and a resolution fix.
+	m := e.start("missing-callee", map[string]any{"callee": "not-yet"})
+	incs, _ := e.search("/v2/incidents/search", map[string]any{"filter": map[string]any{"processInstanceKey": m}})
+	if len(incs) != 1 || incs[0]["errorType"] != "CALLED_ELEMENT_ERROR" || !strings.Contains(incs[0]["errorMessage"].(string), "'not-yet'") {
+		t.Fatalf("incidents: %v", incs)
+	}
+	e.ok(204, "PUT", "/v2/element-instances/"+m+"/variables", map[string]any{"variables": map[string]any{"callee": "payment-sub"}})
+	e.ok(204, "POST", "/v2/incidents/"+incs[0]["incidentKey"].(string)+"/resolution", map[string]any{})
+	e.completeJob(e.jobsOf("charge")[0], nil)
+	if s := e.instanceState(m); s != "COMPLETED" {
+		t.Fatalf("after resolution: %s", s)
+	}
+}
+
+func TestErrorEventSubProcessOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	e.deployEngineModels("eventsub.bpmn", "boundaries.bpmn")
+	pi := e.start("subscription", map[string]any{"orderId": "x"})
+	e.ok(204, "POST", "/v2/jobs/"+e.jobsOf("work")[0]["jobKey"].(string)+"/error", map[string]any{"errorCode": "FATAL", "variables": map[string]any{"cause": "disk"}})
+	if s := e.instanceState(pi); s != "COMPLETED" {
+		t.Fatalf("state: %s", s)
+	}
+	if got := e.elements(pi); !strings.Contains(got, "onError:EVENT_SUB_PROCESS:COMPLETED") || !strings.Contains(got, "work:SERVICE_TASK:TERMINATED") {
+		t.Fatalf("elements: %s", got)
+	}
+	if got := e.variable(pi, "cause"); got != `"disk"` {
+		t.Fatalf("error variables: %s", got)
+	}
+	// An interrupting message boundary over HTTP, with its variables.
+	f := e.start("fulfil", map[string]any{"orderId": "m-1", "total": 1})
+	e.jobsOf("work")
+	e.ok(200, "POST", "/v2/messages/publication", map[string]any{"name": "cancel-order", "correlationKey": "m-1", "variables": map[string]any{"why": "late"}})
+	if got := e.elements(f); !strings.Contains(got, "onCancel:BOUNDARY_EVENT:COMPLETED") || !strings.Contains(got, "work:SERVICE_TASK:TERMINATED") {
+		t.Fatalf("elements: %s", got)
+	}
+	if got := e.variable(f, "why"); got != `"late"` {
+		t.Fatalf("message variables: %s", got)
+	}
+}

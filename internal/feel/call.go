@@ -165,7 +165,7 @@ func callValue(e *env, fv Value, name string, args []Value, names []string) Valu
 			ordered[k] = args[j]
 		}
 		args = ordered
-	} else if len(args) != len(f.Params) {
+	} else if len(args) != len(f.Params) && !(f.lenient && len(args) < len(f.Params)) {
 		e.warn(NoFunctionFound, "function '%s' expects %d arguments but got %d", name, len(f.Params), len(args))
 		return Null{}
 	}
@@ -177,7 +177,7 @@ func apply(e *env, f *Function, args ...Value) Value {
 	if f.builtin != nil {
 		return callValue(e, f, f.Name, args, nil)
 	}
-	if len(args) != len(f.Params) {
+	if len(args) != len(f.Params) && !(f.lenient && len(args) < len(f.Params)) {
 		e.warn(NoFunctionFound, "function expects %d arguments but got %d", len(f.Params), len(args))
 		return Null{}
 	}

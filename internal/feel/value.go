@@ -97,6 +97,9 @@ type Function struct {
 	// variadic: the last parameter collects all remaining arguments
 	Variadic bool
 	call     func(e *env, args []Value) Value
+	// lenient functions (made by NewFunction) take fewer arguments than
+	// parameters; the missing ones are null
+	lenient bool
 	// for builtins, the overloads, used when named args select a signature
 	builtin *builtin
 }

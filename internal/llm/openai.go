@@ -512,5 +512,5 @@ func loggerOrDefault(l *slog.Logger) *slog.Logger {
 	if l != nil {
 		return l
 	}
-	return slog.Default()
+	return slog.New(slog.DiscardHandler)
 }

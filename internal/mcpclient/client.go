@@ -38,7 +38,7 @@ const (
 // Options are settings shared by the clients of a Pool.
 type Options struct {
 	// Logger receives connection events and the stderr lines of stdio
-	// servers (at debug level). Nil means slog.Default().
+	// servers (at debug level). Nil discards the logs.
 	Logger *slog.Logger
 	// TerminateTimeout is how long closing a stdio server waits for it to
 	// exit after its stdin closes, before signalling it. Zero means 2s.
@@ -90,7 +90,7 @@ func NewClient(cfg Config, opts Options) (*Client, error) {
 	}
 	log := opts.Logger
 	if log == nil {
-		log = slog.Default()
+		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{
 		cfg:     cfg,

@@ -90,7 +90,11 @@ type ConnectorFunc func(ctx context.Context, job *Job, input map[string]any) (an
 // which variables the response becomes; errorExpression can turn a response
 // or an error into a BPMN error (bpmnError(code, message, variables)) or a
 // failure (jobError(message, variables, retries, retryBackoff)).
-func Connector(fn ConnectorFunc, secrets Secrets) Handler {
+func Connector(fn ConnectorFunc, secrets Secrets, opts ...ConnectorOption) Handler {
+	var o connectorOptions
+	for _, f := range opts {
+		f(&o)
+	}
 	return HandlerFunc(func(ctx context.Context, job *Job) (*Completion, error) {
 		vars, err := job.Variables()
 		if err != nil {
@@ -118,7 +122,11 @@ func Connector(fn ConnectorFunc, secrets Secrets) Handler {
 			return nil, callErr
 		}
 		out := map[string]any{}
-		if rv := job.CustomHeaders["resultVariable"]; rv != "" {
+		rv, set := job.CustomHeaders["resultVariable"]
+		if !set {
+			rv = o.resultVariable
+		}
+		if rv != "" {
 			out[rv] = response
 		}
 		if expr := job.CustomHeaders["resultExpression"]; strings.TrimSpace(expr) != "" {
@@ -136,6 +144,17 @@ func Connector(fn ConnectorFunc, secrets Secrets) Handler {
 		}
 		return &Completion{Variables: out}, nil
 	})
+}
+
+// ConnectorOption tunes Connector.
+type ConnectorOption func(*connectorOptions)
+
+type connectorOptions struct{ resultVariable string }
+
+// DefaultResultVariable names the result variable of jobs whose element
+// sets no resultVariable header.
+func DefaultResultVariable(name string) ConnectorOption {
+	return func(o *connectorOptions) { o.resultVariable = name }
 }
 
 func jsonShaped(v any) (any, error) {
@@ -182,8 +201,12 @@ func evalErrorExpression(ctx context.Context, expr string, vars map[string]any, 
 	if callErr != nil {
 		e := map[string]any{"message": callErr.Error(), "code": nil}
 		var be *BPMNError
-		if errors.As(callErr, &be) {
+		var coded interface{ ErrorCode() string }
+		switch {
+		case errors.As(callErr, &be):
 			e["code"] = be.Code
+		case errors.As(callErr, &coded):
+			e["code"] = coded.ErrorCode()
 		}
 		scope["error"] = e
 	}

@@ -1,0 +1,254 @@
+package agent_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/orcabpm/orca/internal/agent"
+	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/llm"
+	"github.com/orcabpm/orca/internal/llm/llmtest"
+	"github.com/orcabpm/orca/internal/mcpclient"
+	"github.com/orcabpm/orca/internal/store"
+	"github.com/orcabpm/orca/internal/worker"
+)
+
+// rig is an engine with the agent, the MCP remote client worker and a
+// weather worker running against it, a stub LLM and a real MCP server.
+type rig struct {
+	t      *testing.T
+	ctx    context.Context
+	eng    *engine.Engine
+	llm    *llmtest.Server
+	mcpURL string
+	stop   func()
+}
+
+func newRig(t *testing.T, turns ...llmtest.Turn) *rig {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	eng, err := engine.Open(ctx, engine.Options{DataDir: t.TempDir(), Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("testdata/agent.bpmn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Deploy(ctx, "", []engine.Resource{{Name: "agent.bpmn", Content: b}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A real MCP server with one tool, over Streamable HTTP on loopback.
+	srv := mcp.NewServer(&mcp.Implementation{Name: "clock", Version: "1"}, nil)
+	mcp.AddTool(srv, &mcp.Tool{Name: "now", Description: "The current time"}, func(ctx context.Context, req *mcp.CallToolRequest, in struct {
+		Zone string `json:"zone" jsonschema:"a time zone"`
+	}) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "12:00 in " + in.Zone}}}, nil, nil
+	})
+	hs := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}))
+
+	api := cluster.NewEmbedded(eng, cluster.EmbeddedOptions{})
+	pool := mcpclient.NewPool(mcpclient.Options{})
+	secrets := worker.MapSecrets{"LLM_KEY": "sk-test-123"}
+	workers := []worker.Config{
+		{Type: agent.JobTypeSubProcess, Handler: agent.New(agent.Options{Secrets: secrets}), FetchVariables: agent.FetchVariables},
+		{Type: mcpclient.JobTypeRemoteClient, Handler: worker.Connector(mcpclient.RemoteConnector(pool), secrets, worker.DefaultResultVariable("toolCallResult"))},
+		{Type: "weather", Handler: worker.HandlerFunc(func(ctx context.Context, job *worker.Job) (*worker.Completion, error) {
+			vars, _ := job.Variables()
+			return &worker.Completion{Variables: map[string]any{"weather": "sunny in " + vars["city"].(string)}}, nil
+		})},
+	}
+	done := make(chan struct{})
+	for _, w := range workers {
+		w.PollTimeout = 200 * time.Millisecond
+		go func(w worker.Config) {
+			worker.Run(ctx, api, w)
+			done <- struct{}{}
+		}(w)
+	}
+	r := &rig{t: t, ctx: context.Background(), eng: eng, llm: llmtest.NewOpenAI(t, turns...), mcpURL: hs.URL}
+	r.stop = func() {
+		cancel()
+		for range workers {
+			<-done
+		}
+		pool.Close()
+		hs.Close()
+		eng.Close()
+	}
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *rig) start(vars map[string]any) int64 {
+	r.t.Helper()
+	base := map[string]any{"llmUrl": r.llm.URL + "/v1", "mcpUrl": r.mcpURL, "question": "What is the weather in Paris, and the time?",
+		"maxCalls": 5, "format": "text", "retries": 3}
+	for k, v := range vars {
+		base[k] = v
+	}
+	res, err := r.eng.CreateProcessInstance(r.ctx, engine.CreateInstanceRequest{ProcessID: "weather-agent", Variables: base})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return res.ProcessInstanceKey
+}
+
+func (r *rig) waitFor(what string, cond func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (r *rig) state(pi int64) string {
+	p, _, _ := store.Get(r.ctx, r.eng.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, pi)
+	if p == nil {
+		return ""
+	}
+	return p.State
+}
+
+func (r *rig) variable(pi int64, name string) any {
+	vs, _ := store.Select(r.ctx, r.eng.Store(), func() *store.Variable { return new(store.Variable) }, "scope_key = ? AND name = ?", pi, name)
+	if len(vs) == 0 {
+		return nil
+	}
+	var v any
+	json.Unmarshal([]byte(vs[0].Value), &v)
+	return v
+}
+
+func (r *rig) incidents(pi int64) []*store.Incident {
+	is, _ := store.Select(r.ctx, r.eng.Store(), func() *store.Incident { return new(store.Incident) }, "process_instance_key = ? AND state = 'ACTIVE'", pi)
+	return is
+}
+
+func toolCall(id, name, args string) llm.ToolCall {
+	return llm.ToolCall{ID: id, Name: name, Arguments: json.RawMessage(args)}
+}
+
+func TestAgentDiscoversMCPToolsCallsToolsAndAnswers(t *testing.T) {
+	r := newRig(t,
+		llmtest.Turn{ToolCalls: []llm.ToolCall{toolCall("call_1", "GetWeather", `{"city":"Paris"}`), toolCall("call_2", "MCP_Clock___now", `{"zone":"CET"}`)},
+			Usage: llm.Usage{InputTokens: 100, OutputTokens: 20}},
+		llmtest.Turn{Text: "It is sunny in Paris and 12:00.", Usage: llm.Usage{InputTokens: 150, OutputTokens: 10}},
+	)
+	pi := r.start(nil)
+	r.waitFor("the agent's answer", func() bool { return r.state(pi) == store.StateCompleted })
+
+	reqs := r.llm.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("the LLM was called %d times, want 2", len(reqs))
+	}
+	if auth := reqs[0].Header.Get("Authorization"); auth != "Bearer sk-test-123" {
+		t.Fatalf("the secret did not reach the LLM: %q", auth)
+	}
+	first := reqs[0].JSON()
+	tools, _ := json.Marshal(first["tools"])
+	for _, want := range []string{`"name":"GetWeather"`, `"description":"Returns the weather in a city."`, `"city":{"description":"The city","type":"string"}`,
+		`"name":"MCP_Clock___now"`, `"description":"The current time"`, `"zone"`} {
+		if !strings.Contains(string(tools), want) {
+			t.Fatalf("first request's tools lack %s:\n%s", want, tools)
+		}
+	}
+	msgs, _ := json.Marshal(first["messages"])
+	if !strings.Contains(string(msgs), "You are a weather assistant.") || !strings.Contains(string(msgs), "What is the weather in Paris") {
+		t.Fatalf("first request's messages: %s", msgs)
+	}
+	second, _ := json.Marshal(reqs[1].JSON()["messages"])
+	for _, want := range []string{`{"content":"sunny in Paris","role":"tool","tool_call_id":"call_1"}`, `{"content":"12:00 in CET","role":"tool","tool_call_id":"call_2"}`} {
+		if !strings.Contains(string(second), want) {
+			t.Fatalf("second request lacks %s:\n%s", want, second)
+		}
+	}
+	agentVar, _ := r.variable(pi, "agent").(map[string]any)
+	if agentVar["responseText"] != "It is sunny in Paris and 12:00." {
+		t.Fatalf("agent: %v", r.variable(pi, "agent"))
+	}
+	// The conversation lives in the agent's context, in Camunda's shape.
+	ctxVars, _ := store.Select(r.ctx, r.eng.Store(), func() *store.Variable { return new(store.Variable) }, "process_instance_key = ? AND name = 'agentContext'", pi)
+	var found bool
+	for _, v := range ctxVars {
+		var ac agent.Context
+		if json.Unmarshal([]byte(v.Value), &ac) == nil && ac.State == agent.StateReady {
+			found = true
+			if ac.Metrics.ModelCalls != 2 || ac.Metrics.TokenUsage.InputTokenCount != 250 || len(ac.Conversation.Messages) != 5 {
+				t.Fatalf("agent context: %+v", ac)
+			}
+			if strings.Contains(v.Value, "sk-test-123") {
+				t.Fatal("the API key was stored in the agent context")
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no READY agentContext was stored")
+	}
+}
+
+func TestAgentInventedToolAndModelCallLimit(t *testing.T) {
+	r := newRig(t,
+		llmtest.Turn{ToolCalls: []llm.ToolCall{toolCall("c1", "Teleport", `{}`)}},
+		llmtest.Turn{ToolCalls: []llm.ToolCall{toolCall("c2", "Teleport", `{}`)}},
+	)
+	pi := r.start(map[string]any{"maxCalls": 2, "retries": 1})
+	r.waitFor("an incident", func() bool { return len(r.incidents(pi)) == 1 })
+	inc := r.incidents(pi)[0]
+	if inc.ErrorType != "AD_HOC_SUB_PROCESS_NO_RETRIES" || !strings.Contains(inc.ErrorMessage, "MAXIMUM_NUMBER_OF_MODEL_CALLS_REACHED") {
+		t.Fatalf("incident: %+v", inc)
+	}
+	reqs := r.llm.Requests()
+	if len(reqs) < 2 {
+		t.Fatalf("%d LLM calls", len(reqs))
+	}
+	second, _ := json.Marshal(reqs[1].JSON()["messages"])
+	if !strings.Contains(string(second), "Tool 'Teleport' does not exist") {
+		t.Fatalf("the model was not told its tool does not exist: %s", second)
+	}
+}
+
+func TestAgentRetriesOverloadedModelThenIncident(t *testing.T) {
+	r := newRig(t,
+		llmtest.Turn{Status: 429, ErrorType: "rate_limit_exceeded", ErrorMessage: "slow down", Header: map[string]string{"Retry-After": "0"}},
+		llmtest.Turn{Status: 500, ErrorType: "server_error", ErrorMessage: "oops"},
+	)
+	pi := r.start(map[string]any{"retries": 2})
+	r.waitFor("an incident", func() bool { return len(r.incidents(pi)) == 1 })
+	inc := r.incidents(pi)[0]
+	if !strings.Contains(inc.ErrorMessage, "FAILED_MODEL_CALL") || strings.Contains(inc.ErrorMessage, "sk-test-123") {
+		t.Fatalf("incident: %+v", inc)
+	}
+	if n := len(r.llm.Requests()); n != 2 {
+		t.Fatalf("%d model calls, want 2 (one per retry)", n)
+	}
+}
+
+func TestAgentJSONResponse(t *testing.T) {
+	r := newRig(t,
+		llmtest.Turn{Text: "```json\n{\"answer\": 42}\n```"},
+	)
+	pi := r.start(map[string]any{"format": "json"})
+	r.waitFor("the answer", func() bool { return r.state(pi) == store.StateCompleted })
+	agentVar, _ := r.variable(pi, "agent").(map[string]any)
+	if got, _ := json.Marshal(agentVar["responseJson"]); string(got) != `{"answer":42}` {
+		t.Fatalf("agent: %v", agentVar)
+	}
+	// No tools were called: discovery still ran first (one MCP gateway).
+	if n := len(r.llm.Requests()); n != 1 {
+		t.Fatalf("%d model calls", n)
+	}
+}

@@ -32,6 +32,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newStartCmd(), newMCPProxyCmd())
+	root.AddCommand(newStartCmd(), newMCPProxyCmd(), newWorkerCmd())
 	return root
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/orcabpm/orca/internal/llm"
 	"github.com/orcabpm/orca/internal/llm/llmtest"
 	"github.com/orcabpm/orca/internal/mcpclient"
+	"github.com/orcabpm/orca/internal/rest"
 	"github.com/orcabpm/orca/internal/store"
 	"github.com/orcabpm/orca/internal/worker"
 )
@@ -34,6 +35,12 @@ type rig struct {
 }
 
 func newRig(t *testing.T, turns ...llmtest.Turn) *rig {
+	return newRigWith(t, false, turns...)
+}
+
+// newRigWith runs the workers in process (over cluster.API) or, with
+// remote, over the REST API v2 on loopback, as `orca worker` does.
+func newRigWith(t *testing.T, remote bool, turns ...llmtest.Turn) *rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	eng, err := engine.Open(ctx, engine.Options{DataDir: t.TempDir(), Synchronous: "NORMAL"})
@@ -57,7 +64,17 @@ func newRig(t *testing.T, turns ...llmtest.Turn) *rig {
 	})
 	hs := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}))
 
-	api := cluster.NewEmbedded(eng, cluster.EmbeddedOptions{})
+	embedded := cluster.NewEmbedded(eng, cluster.EmbeddedOptions{})
+	var api worker.JobClient = embedded
+	if remote {
+		rs := httptest.NewServer(rest.New(embedded, rest.Options{}))
+		t.Cleanup(rs.Close)
+		rc, err := cluster.NewRemote(cluster.RemoteOptions{BaseURL: rs.URL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		api = rc
+	}
 	pool := mcpclient.NewPool(mcpclient.Options{})
 	secrets := worker.MapSecrets{"LLM_KEY": "sk-test-123"}
 	workers := []worker.Config{
@@ -143,7 +160,17 @@ func toolCall(id, name, args string) llm.ToolCall {
 }
 
 func TestAgentDiscoversMCPToolsCallsToolsAndAnswers(t *testing.T) {
-	r := newRig(t,
+	for _, remote := range []bool{false, true} {
+		name := "in process"
+		if remote {
+			name = "over REST"
+		}
+		t.Run(name, func(t *testing.T) { testAgentRoundTrip(t, remote) })
+	}
+}
+
+func testAgentRoundTrip(t *testing.T, remote bool) {
+	r := newRigWith(t, remote,
 		llmtest.Turn{ToolCalls: []llm.ToolCall{toolCall("call_1", "GetWeather", `{"city":"Paris"}`), toolCall("call_2", "MCP_Clock___now", `{"zone":"CET"}`)},
 			Usage: llm.Usage{InputTokens: 100, OutputTokens: 20}},
 		llmtest.Turn{Text: "It is sunny in Paris and 12:00.", Usage: llm.Usage{InputTokens: 150, OutputTokens: 10}},

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/worker"
+)
+
+func newWorkerCmd() *cobra.Command {
+	var (
+		url, clientID, clientSecret, oauthURL, audience, username, password string
+		kinds, logLevel, secretsPrefix                                      string
+		concurrency                                                         int
+	)
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run Orca's built-in job workers (AI agent, MCP clients) against a cluster's REST API v2",
+		Long: `Run Orca's built-in job workers against any Camunda 8 REST API v2: an Orca started
+elsewhere, or a Camunda 8 cluster. The workers are the AI Agent Sub-process worker
+(io.camunda.agenticai:aiagent-job-worker:1) and the MCP Client workers
+(io.camunda.agenticai:mcpremoteclient:1, io.camunda.agenticai:mcpclient:1).
+
+{{secrets.NAME}} references in the workers' inputs are read from the environment
+variable <secrets-prefix>NAME. Stop with Ctrl-C: jobs in hand are finished first.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := newLogger(logLevel)
+			if err != nil {
+				return err
+			}
+			if clientID != "" && oauthURL == "" {
+				return fmt.Errorf("--oauth-url (CAMUNDA_OAUTH_URL) is needed with --client-id")
+			}
+			remote, err := cluster.NewRemote(cluster.RemoteOptions{BaseURL: url, ClientID: clientID, ClientSecret: clientSecret,
+				TokenURL: oauthURL, Audience: audience, Username: username, Password: password})
+			if err != nil {
+				return err
+			}
+			cfgs, closeAll, err := builtinWorkers(strings.Split(kinds, ","), worker.EnvSecrets{Prefix: secretsPrefix}, concurrency, log)
+			if err != nil {
+				return err
+			}
+			defer closeAll()
+			log.Info("workers started", "cluster", url, "workers", kinds)
+			runWorkers(cmd.Context(), remote, cfgs)
+			log.Info("workers stopped")
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&url, "cluster-url", envOr("CAMUNDA_REST_ADDRESS", envOr("CAMUNDA_BASE_URL", "http://localhost:8080")), "the cluster's REST API address (env CAMUNDA_REST_ADDRESS or CAMUNDA_BASE_URL)")
+	f.StringVar(&clientID, "client-id", envOr("CAMUNDA_CLIENT_ID", ""), "OAuth 2.0 client id (env CAMUNDA_CLIENT_ID)")
+	f.StringVar(&clientSecret, "client-secret", envOr("CAMUNDA_CLIENT_SECRET", ""), "OAuth 2.0 client secret (env CAMUNDA_CLIENT_SECRET; prefer the variable)")
+	f.StringVar(&oauthURL, "oauth-url", envOr("CAMUNDA_OAUTH_URL", ""), "OAuth 2.0 token endpoint (env CAMUNDA_OAUTH_URL)")
+	f.StringVar(&audience, "token-audience", envOr("CAMUNDA_TOKEN_AUDIENCE", ""), "token audience (env CAMUNDA_TOKEN_AUDIENCE)")
+	f.StringVar(&username, "username", envOr("CAMUNDA_USERNAME", ""), "Basic authentication user (env CAMUNDA_USERNAME)")
+	f.StringVar(&password, "password", envOr("CAMUNDA_PASSWORD", ""), "Basic authentication password (env CAMUNDA_PASSWORD)")
+	f.StringVar(&kinds, "workers", strings.Join(workerKinds, ","), "which workers to run: agent, mcp")
+	f.IntVar(&concurrency, "concurrency", 8, "jobs each worker handles at once")
+	f.StringVar(&secretsPrefix, "secrets-prefix", envOr("ORCA_SECRETS_PREFIX", ""), "prefix of the environment variables that hold {{secrets.NAME}} (env ORCA_SECRETS_PREFIX)")
+	f.StringVar(&logLevel, "log-level", envOr("ORCA_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	return cmd
+}

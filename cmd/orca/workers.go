@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/orcabpm/orca/internal/agent"
+	"github.com/orcabpm/orca/internal/mcpclient"
+	"github.com/orcabpm/orca/internal/worker"
+)
+
+// workerKinds are the built-in workers `orca start` and `orca worker` run.
+var workerKinds = []string{"agent", "mcp"}
+
+// builtinWorkers configures the selected built-in workers.
+func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log *slog.Logger) ([]worker.Config, func() error, error) {
+	pool := mcpclient.NewPool(mcpclient.Options{Logger: log})
+	var out []worker.Config
+	for _, k := range kinds {
+		switch strings.TrimSpace(k) {
+		case "agent":
+			h := agent.New(agent.Options{Secrets: secrets, Logger: log})
+			for _, typ := range []string{agent.JobTypeSubProcess, agent.JobTypeSubProcessV2} {
+				out = append(out, worker.Config{Type: typ, Handler: h, FetchVariables: agent.FetchVariables, Concurrency: concurrency, Logger: log, Name: "orca-agent"})
+			}
+		case "mcp":
+			opt := worker.DefaultResultVariable(mcpclient.DefaultResultVariable)
+			out = append(out,
+				worker.Config{Type: mcpclient.JobTypeRemoteClient, Handler: worker.Connector(mcpclient.RemoteConnector(pool), secrets, opt), Concurrency: concurrency, Logger: log, Name: "orca-mcp"},
+				worker.Config{Type: mcpclient.JobTypeClient, Handler: worker.Connector(mcpclient.RuntimeConnector(pool, nil), secrets, opt), Concurrency: concurrency, Logger: log, Name: "orca-mcp"},
+			)
+		case "":
+		default:
+			return nil, nil, fmt.Errorf("unknown worker %q (known: %s)", k, strings.Join(workerKinds, ", "))
+		}
+	}
+	return out, pool.Close, nil
+}
+
+// runWorkers runs workers until ctx ends.
+func runWorkers(ctx context.Context, c worker.JobClient, cfgs []worker.Config) {
+	var wg sync.WaitGroup
+	for _, cfg := range cfgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := worker.Run(ctx, c, cfg); err != nil {
+				cfg.Logger.Error("worker stopped", "type", cfg.Type, "err", err)
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -279,3 +279,64 @@ func TestAgentJSONResponse(t *testing.T) {
 		t.Fatalf("%d model calls", n)
 	}
 }
+
+func TestAgentMCPServerDown(t *testing.T) {
+	r := newRig(t)
+	pi := r.start(map[string]any{"mcpUrl": "http://127.0.0.1:1/mcp"})
+	r.waitFor("an incident", func() bool { return len(r.incidents(pi)) == 1 })
+	inc := r.incidents(pi)[0]
+	if inc.ElementID != "Clock" || inc.ErrorType != "JOB_NO_RETRIES" || !strings.Contains(inc.ErrorMessage, "127.0.0.1:1") {
+		t.Fatalf("incident: %+v", inc)
+	}
+	t.Logf("incident message: %s", inc.ErrorMessage)
+	if n := len(r.llm.Requests()); n != 0 {
+		t.Fatalf("the LLM was called %d times before the tools were known", n)
+	}
+}
+
+func TestAgentEventInterruptsToolCalls(t *testing.T) {
+	r := newRig(t,
+		llmtest.Turn{ToolCalls: []llm.ToolCall{toolCall("ask_1", "AskHuman", `{"question":"Refund?"}`)}},
+		llmtest.Turn{Text: "Understood, no refund."},
+	)
+	b, err := os.ReadFile("testdata/events.bpmn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.eng.Deploy(r.ctx, "", []engine.Resource{{Name: "events.bpmn", Content: b}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.eng.CreateProcessInstance(r.ctx, engine.CreateInstanceRequest{ProcessID: "interruptible-agent",
+		Variables: map[string]any{"llmUrl": r.llm.URL + "/v1", "ticket": "7"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pi := res.ProcessInstanceKey
+	userTasks := func() []*store.UserTask {
+		ts, _ := store.Select(r.ctx, r.eng.Store(), func() *store.UserTask { return new(store.UserTask) }, "process_instance_key = ?", pi)
+		return ts
+	}
+	r.waitFor("the human task", func() bool { return len(userTasks()) == 1 })
+	// While the human is asked, the user sends an update: an event.
+	if _, err := r.eng.CorrelateMessage(r.ctx, engine.PublishMessageRequest{Name: "user-update", CorrelationKey: "7", Variables: map[string]any{"note": "no refund needed"}}); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("the answer", func() bool { return r.state(pi) == store.StateCompleted })
+	reqs := r.llm.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d model calls", len(reqs))
+	}
+	second, _ := json.Marshal(reqs[1].JSON()["messages"])
+	for _, want := range []string{`"content":"Tool execution was canceled.","role":"tool","tool_call_id":"ask_1"`, `The user says: no refund needed`} {
+		if !strings.Contains(string(second), want) {
+			t.Fatalf("second request lacks %s:\n%s", want, second)
+		}
+	}
+	if ts := userTasks(); ts[0].State != store.UserTaskCanceled {
+		t.Fatalf("the interrupted tool's user task is %s", ts[0].State)
+	}
+	agentVar, _ := r.variable(pi, "agent").(map[string]any)
+	if agentVar["responseText"] != "Understood, no refund." {
+		t.Fatalf("agent: %v", agentVar)
+	}
+}

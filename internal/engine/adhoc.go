@@ -318,3 +318,14 @@ func (w *writer) propagateAdHocOutput(ahsp *inst) {
 		w.merge(ahsp.parent, map[string]json.RawMessage{name: json.RawMessage(v.rec.Value)})
 	}
 }
+
+// adHocTurn reports an element whose completion is a turn of its ad-hoc
+// sub-process: an inner instance, or an event sub-process inside it. Its
+// output element is collected and, in job-worker mode, a new job follows.
+func adHocTurn(in *inst) bool {
+	if in.parent == nil || in.parent.el.Type != bpmn.TypeAdHocSubProcess || in.parent.isBody() {
+		return false
+	}
+	t := in.elementType()
+	return t == bpmn.TypeAdHocInnerInstance || t == bpmn.TypeEventSubProcess
+}

@@ -278,7 +278,7 @@ func (w *writer) onComplete(in *inst) {
 		}
 	}
 	flows := el.Outgoing
-	if in.elementType() == bpmn.TypeAdHocInnerInstance {
+	if adHocTurn(in) {
 		if err := w.collectAdHocOutput(in); err != nil {
 			w.raise(in, incExtractValue, err.Error(), 0)
 			return
@@ -324,7 +324,7 @@ func (w *writer) onComplete(in *inst) {
 	}
 	w.release(in)
 	scope := in.parent
-	if in.elementType() == bpmn.TypeAdHocInnerInstance && scope.lifecycle() == lcActivated && !scope.rt().Terminate {
+	if adHocTurn(in) && scope.lifecycle() == lcActivated && !scope.rt().Terminate {
 		w.adHocInnerCompleted(scope)
 		return
 	}

@@ -7,13 +7,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/config"
+	"github.com/orcabpm/orca/internal/mcpclient"
 	"github.com/orcabpm/orca/internal/worker"
 )
 
 func newWorkerCmd() *cobra.Command {
 	var (
 		url, clientID, clientSecret, oauthURL, audience, username, password string
-		kinds, logLevel, secretsPrefix                                      string
+		kinds, logLevel, secretsPrefix, configPath                          string
 		concurrency                                                         int
 	)
 	cmd := &cobra.Command{
@@ -40,7 +42,15 @@ variable <secrets-prefix>NAME. Stop with Ctrl-C: jobs in hand are finished first
 			if err != nil {
 				return err
 			}
-			cfgs, closeAll, err := builtinWorkers(strings.Split(kinds, ","), worker.EnvSecrets{Prefix: secretsPrefix}, concurrency, log)
+			props, err := config.Load(configPath, cmd.Flags().Changed("config"), nil)
+			if err != nil {
+				return err
+			}
+			clients, err := mcpclient.RuntimeClients(props.Raw(mcpClientsKey))
+			if err != nil {
+				return err
+			}
+			cfgs, closeAll, err := builtinWorkers(strings.Split(kinds, ","), worker.EnvSecrets{Prefix: secretsPrefix}, concurrency, log, clients)
 			if err != nil {
 				return err
 			}
@@ -62,6 +72,7 @@ variable <secrets-prefix>NAME. Stop with Ctrl-C: jobs in hand are finished first
 	f.StringVar(&kinds, "workers", strings.Join(workerKinds, ","), "which workers to run: agent, mcp")
 	f.IntVar(&concurrency, "concurrency", 8, "jobs each worker handles at once")
 	f.StringVar(&secretsPrefix, "secrets-prefix", envOr("ORCA_SECRETS_PREFIX", ""), "prefix of the environment variables that hold {{secrets.NAME}} (env ORCA_SECRETS_PREFIX)")
+	f.StringVar(&configPath, "config", envOr("ORCA_CONFIG", "application.yaml"), "configuration file (read if present; env ORCA_CONFIG): MCP clients under "+mcpClientsKey)
 	f.StringVar(&logLevel, "log-level", envOr("ORCA_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	return cmd
 }

@@ -12,11 +12,15 @@ import (
 	"github.com/orcabpm/orca/internal/worker"
 )
 
+// mcpClientsKey is where the MCP Client connector's clients are configured,
+// as in Camunda's connector runtime.
+const mcpClientsKey = "camunda.connector.agenticai.mcp.client.clients"
+
 // workerKinds are the built-in workers `orca start` and `orca worker` run.
 var workerKinds = []string{"agent", "mcp"}
 
 // builtinWorkers configures the selected built-in workers.
-func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log *slog.Logger) ([]worker.Config, func() error, error) {
+func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log *slog.Logger, mcpClients map[string]mcpclient.Config) ([]worker.Config, func() error, error) {
 	pool := mcpclient.NewPool(mcpclient.Options{Logger: log})
 	var out []worker.Config
 	for _, k := range kinds {
@@ -30,7 +34,7 @@ func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log
 			opt := worker.DefaultResultVariable(mcpclient.DefaultResultVariable)
 			out = append(out,
 				worker.Config{Type: mcpclient.JobTypeRemoteClient, Handler: worker.Connector(mcpclient.RemoteConnector(pool), secrets, opt), Concurrency: concurrency, Logger: log, Name: "orca-mcp"},
-				worker.Config{Type: mcpclient.JobTypeClient, Handler: worker.Connector(mcpclient.RuntimeConnector(pool, nil), secrets, opt), Concurrency: concurrency, Logger: log, Name: "orca-mcp"},
+				worker.Config{Type: mcpclient.JobTypeClient, Handler: worker.Connector(mcpclient.RuntimeConnector(pool, mcpClients), secrets, opt), Concurrency: concurrency, Logger: log, Name: "orca-mcp"},
 			)
 		case "":
 		default:

@@ -21,6 +21,7 @@ import (
 // environment, the environment winning.
 type Properties struct {
 	file map[string]any // canonical dotted key → scalar or []any
+	raw  any            // the YAML document as written (for Raw)
 	env  func(string) (string, bool)
 }
 
@@ -46,6 +47,7 @@ func Load(path string, required bool, env func(string) (string, bool)) (*Propert
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
 	flatten("", doc, p.file)
+	p.raw = doc
 	return p, nil
 }
 
@@ -200,4 +202,30 @@ func (p *Properties) Objects(key string, fields ...string) []map[string]string {
 		out = append(out, byIndex[i])
 	}
 	return out
+}
+
+// Raw returns the part of the file under key as written (maps keep their
+// keys' spelling, which matters for environment variables and headers);
+// the path is matched with relaxed names. Nil when absent.
+func (p *Properties) Raw(key string) any {
+	cur := p.raw
+	for _, part := range strings.Split(key, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		var next any
+		found := false
+		for k, v := range m {
+			if canonical(k) == canonical(part) {
+				next, found = v, true
+				break
+			}
+		}
+		if !found {
+			return nil
+		}
+		cur = next
+	}
+	return cur
 }

@@ -84,3 +84,39 @@ func TestProperties(t *testing.T) {
 		t.Error("bad YAML accepted")
 	}
 }
+
+func TestRaw(t *testing.T) {
+	path := t.TempDir() + "/application.yaml"
+	yaml := `camunda:
+  connector:
+    agenticai:
+      mcp:
+        client:
+          clients:
+            everything:
+              type: stdio
+              stdio:
+                command: node
+                args: [server.js, stdio]
+                env:
+                  API_KEY: secret
+`
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := config.Load(path, true, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients, ok := p.Raw("camunda.connector.agenticai.mcp.client.clients").(map[string]any)
+	if !ok || clients["everything"] == nil {
+		t.Fatalf("clients: %v", p.Raw("camunda.connector.agenticai.mcp.client.clients"))
+	}
+	env := p.Raw("camunda.connector.agenticai.mcp.client.clients.everything.stdio.env").(map[string]any)
+	if env["API_KEY"] != "secret" {
+		t.Fatalf("env keeps its spelling: %v", env)
+	}
+	if p.Raw("camunda.nothing.here") != nil {
+		t.Fatal("an absent key is not nil")
+	}
+}

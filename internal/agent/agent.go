@@ -147,6 +147,10 @@ type turn struct {
 	ac          *Context
 	job         *worker.Job
 	interrupted bool
+	// task is the AI Agent Task flavour: the job completes with the agent's
+	// response in resultVariable instead of an ad-hoc sub-process result.
+	task           bool
+	resultVariable string
 }
 
 func (t *turn) run(ctx context.Context, vars map[string]any, results []toolResult) (*worker.Completion, error) {
@@ -168,14 +172,17 @@ func (t *turn) run(ctx context.Context, vars map[string]any, results []toolResul
 			return nil, err
 		}
 		if !done {
-			return noOp(), nil
+			return t.noOp()
 		}
 		results = rest
 		ac.State = StateReady
 	}
 	ready, err := t.compose(results)
-	if err != nil || !ready {
-		return noOp(), err
+	if err != nil {
+		return nil, err
+	}
+	if !ready {
+		return t.noOp()
 	}
 	return t.converse(ctx)
 }
@@ -517,8 +524,12 @@ func (t *turn) finalAnswer(msg Message) (*worker.Completion, error) {
 	if resp.IncludeAssistantMessage {
 		agent["responseMessage"] = msg
 	}
-	if resp.IncludeAgentContext {
+	if resp.IncludeAgentContext || t.task {
 		agent["context"] = t.ac
+	}
+	if t.task {
+		agent["toolCalls"] = []any{}
+		return &worker.Completion{Variables: map[string]any{t.resultVariable: agent}}, nil
 	}
 	return &worker.Completion{
 		Variables: map[string]any{"agentContext": t.ac, "agent": agent},
@@ -545,6 +556,15 @@ func parseJSONText(text string) (any, error) {
 
 // toolTurn completes the job activating tools.
 func (t *turn) toolTurn(acts []cluster.AdHocActivityActivation) *worker.Completion {
+	if t.task {
+		// The process runs the calls (a multi-instance ad-hoc sub-process over
+		// agent.toolCalls) and calls the agent again with their results.
+		calls := make([]any, 0, len(acts))
+		for _, a := range acts {
+			calls = append(calls, a.Variables["toolCall"])
+		}
+		return &worker.Completion{Variables: map[string]any{t.resultVariable: map[string]any{"context": t.ac, "toolCalls": calls}}}
+	}
 	return &worker.Completion{
 		Variables: map[string]any{"agentContext": t.ac, "toolCallResults": []any{}},
 		Result:    &cluster.JobResult{Type: "adHocSubProcess", ActivateElements: acts, IsCancelRemainingInstances: t.interrupted},
@@ -552,9 +572,13 @@ func (t *turn) toolTurn(acts []cluster.AdHocActivityActivation) *worker.Completi
 }
 
 // noOp completes the job without changing anything: the next job (after
-// the next tool result) carries on.
-func noOp() *worker.Completion {
-	return &worker.Completion{Result: &cluster.JobResult{Type: "adHocSubProcess"}}
+// the next tool result) carries on. The task flavour gets every result at
+// once, so a missing one is an error there.
+func (t *turn) noOp() (*worker.Completion, error) {
+	if t.task {
+		return nil, newError(ErrInvalidRequest, "results are missing for some of the tool calls (data.tools.toolCallResults)")
+	}
+	return &worker.Completion{Result: &cluster.JobResult{Type: "adHocSubProcess"}}, nil
 }
 
 // modelError classifies a failed model call: retryable ones fail the job

@@ -77,8 +77,10 @@ func newRigWith(t *testing.T, remote bool, turns ...llmtest.Turn) *rig {
 	}
 	pool := mcpclient.NewPool(mcpclient.Options{})
 	secrets := worker.MapSecrets{"LLM_KEY": "sk-test-123"}
+	defs, _ := api.(agent.Definitions)
 	workers := []worker.Config{
 		{Type: agent.JobTypeSubProcess, Handler: agent.New(agent.Options{Secrets: secrets}), FetchVariables: agent.FetchVariables},
+		{Type: agent.JobTypeTask, Handler: agent.NewTask(agent.Options{Secrets: secrets}, defs)},
 		{Type: mcpclient.JobTypeRemoteClient, Handler: worker.Connector(mcpclient.RemoteConnector(pool), secrets, worker.DefaultResultVariable("toolCallResult"))},
 		{Type: "weather", Handler: worker.HandlerFunc(func(ctx context.Context, job *worker.Job) (*worker.Completion, error) {
 			vars, _ := job.Variables()
@@ -338,5 +340,48 @@ func TestAgentEventInterruptsToolCalls(t *testing.T) {
 	agentVar, _ := r.variable(pi, "agent").(map[string]any)
 	if agentVar["responseText"] != "Understood, no refund." {
 		t.Fatalf("agent: %v", agentVar)
+	}
+}
+
+func TestTaskAgentLoopsThroughMultiInstanceTools(t *testing.T) {
+	for _, remote := range []bool{false, true} {
+		t.Run(map[bool]string{false: "in process", true: "over REST"}[remote], func(t *testing.T) {
+			r := newRigWith(t, remote,
+				llmtest.Turn{ToolCalls: []llm.ToolCall{toolCall("a", "GetWeather", `{"city":"Oslo"}`), toolCall("b", "GetWeather", `{"city":"Rome"}`)}},
+				llmtest.Turn{Text: "Cold in Oslo, warm in Rome."},
+			)
+			b, err := os.ReadFile("testdata/task-agent.bpmn")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.eng.Deploy(r.ctx, "", []engine.Resource{{Name: "task-agent.bpmn", Content: b}}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := r.eng.CreateProcessInstance(r.ctx, engine.CreateInstanceRequest{ProcessID: "task-agent",
+				Variables: map[string]any{"llmUrl": r.llm.URL + "/v1", "question": "Weather in Oslo and Rome?"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pi := res.ProcessInstanceKey
+			r.waitFor("the answer", func() bool { return r.state(pi) == store.StateCompleted })
+			agentVar, _ := r.variable(pi, "agent").(map[string]any)
+			if agentVar["responseText"] != "Cold in Oslo, warm in Rome." {
+				t.Fatalf("agent: %v", agentVar)
+			}
+			reqs := r.llm.Requests()
+			if len(reqs) != 2 {
+				t.Fatalf("%d model calls", len(reqs))
+			}
+			tools, _ := json.Marshal(reqs[0].JSON()["tools"])
+			if !strings.Contains(string(tools), `"name":"GetWeather"`) {
+				t.Fatalf("tools read from the BPMN: %s", tools)
+			}
+			second, _ := json.Marshal(reqs[1].JSON()["messages"])
+			for _, want := range []string{`"content":"sunny in Oslo","role":"tool","tool_call_id":"a"`, `"content":"sunny in Rome","role":"tool","tool_call_id":"b"`} {
+				if !strings.Contains(string(second), want) {
+					t.Fatalf("second request lacks %s:\n%s", want, second)
+				}
+			}
+		})
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/config"
 	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/mcpgw"
 	"github.com/orcabpm/orca/internal/rest"
 )
 
@@ -39,16 +40,30 @@ type startFlags struct {
 	usernameClaim string
 	clientIDClaim string
 	clockSkew     time.Duration
+
+	mcp            bool
+	mcpFixtures    bool
+	mcpResourceURL string
+
+	workers       string
+	secretsPrefix string
 }
 
 func newStartCmd() *cobra.Command {
 	var sf startFlags
 	cmd := &cobra.Command{
 		Use:   "start",
-		Short: "Run the embedded orchestration cluster and serve the REST API v2",
+		Short: "Run the embedded orchestration cluster and serve the REST API v2 and the MCP gateway",
 		Long: `Run the embedded orchestration engine on a data directory and serve Camunda 8.9's
 Orchestration Cluster REST API v2 at http://ADDR/v2 (default http://localhost:8080/v2), so that
 Camunda clients (c8ctl, the JS SDK, ...) work against it.
+
+The MCP gateway (Camunda 8.9's MCP tools and Orca's own, resources and prompts) is served at
+http://ADDR/mcp and http://ADDR/mcp/cluster (Streamable HTTP, stateless, JSON responses) and at
+http://ADDR/mcp/sse (the legacy HTTP+SSE transport), behind the same authentication as /v2. It is
+on by default; --mcp=false, CAMUNDA_MCP_ENABLED=false or camunda.mcp.enabled: false turn it off.
+With OIDC, the gateway serves OAuth 2.0 protected resource metadata (RFC 9728) at
+/.well-known/oauth-protected-resource[/mcp/cluster] and points 401 answers at it.
 
 All state is kept in one SQLite file in the data directory (default ./orca-data).
 
@@ -86,6 +101,8 @@ answer at once), queued commands are committed, and the store closes cleanly.`,
 	f.StringVar(&sf.synchronous, "synchronous", envOr("ORCA_SYNCHRONOUS", "FULL"), "SQLite synchronous mode: FULL (durable on power loss) or NORMAL (env ORCA_SYNCHRONOUS)")
 	f.StringVar(&sf.logLevel, "log-level", envOr("ORCA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env ORCA_LOG_LEVEL)")
 	f.StringVar(&sf.configPath, "config", envOr("ORCA_CONFIG", "application.yaml"), "configuration file in Camunda's terms; read if present (env ORCA_CONFIG)")
+	f.StringVar(&sf.workers, "workers", envOr("ORCA_WORKERS", "agent,mcp"), "built-in job workers to run in process: agent, mcp, or none (env ORCA_WORKERS)")
+	f.StringVar(&sf.secretsPrefix, "secrets-prefix", envOr("ORCA_SECRETS_PREFIX", ""), "prefix of the environment variables that hold the workers' {{secrets.NAME}} (env ORCA_SECRETS_PREFIX)")
 	f.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
 	f.Int64Var(&sf.maxBody, "max-request-size", rest.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	f.StringVar(&sf.authMethod, "auth-method", "", "authentication: none, basic or oidc (camunda.security.authentication.method; default none)")
@@ -95,6 +112,9 @@ answer at once), queued commands are committed, and the store closes cleanly.`,
 	f.StringVar(&sf.usernameClaim, "oidc-username-claim", "", `claim naming the principal (camunda.security.authentication.oidc.username-claim; default "sub")`)
 	f.StringVar(&sf.clientIDClaim, "oidc-client-id-claim", "", "claim naming a client when the username claim is absent (camunda.security.authentication.oidc.client-id-claim)")
 	f.DurationVar(&sf.clockSkew, "oidc-clock-skew", 0, "tolerated clock skew on token expiry (camunda.security.authentication.oidc.clock-skew; default 60s)")
+	f.BoolVar(&sf.mcp, "mcp", true, "serve the MCP gateway at /mcp, /mcp/cluster and /mcp/sse (camunda.mcp.enabled, env CAMUNDA_MCP_ENABLED; default true)")
+	f.BoolVar(&sf.mcpFixtures, "mcp-conformance-fixtures", false, "also register the tools, resources and prompts the MCP conformance suite expects (for testing)")
+	f.StringVar(&sf.mcpResourceURL, "mcp-public-url", "", "the base URL clients reach Orca at, for OAuth protected resource metadata (default: from each request)")
 	return cmd
 }
 
@@ -146,6 +166,32 @@ func authConfig(flags *pflag.FlagSet, sf startFlags, props *config.Properties, l
 	return cfg, nil
 }
 
+// mcpEnabled merges --mcp (when set), the environment and the file.
+func mcpEnabled(flags *pflag.FlagSet, sf startFlags, props *config.Properties) (bool, error) {
+	if flags.Changed("mcp") {
+		return sf.mcp, nil
+	}
+	v, ok := props.String("camunda.mcp.enabled")
+	if !ok {
+		return true, nil
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return false, fmt.Errorf("camunda.mcp.enabled: %q is not a boolean", v)
+	}
+	return b, nil
+}
+
+// newGateway makes the MCP gateway; with OIDC it is an OAuth 2.0 protected
+// resource of the configured issuer.
+func newGateway(api cluster.API, sf startFlags, acfg auth.Config, log *slog.Logger) (*mcpgw.Gateway, error) {
+	opts := mcpgw.Options{Version: version, ConformanceFixtures: sf.mcpFixtures, MaxBodyBytes: sf.maxBody, Logger: log}
+	if strings.EqualFold(strings.TrimSpace(acfg.Method), auth.MethodOIDC) {
+		opts.OAuth = &mcpgw.OAuthResource{AuthorizationServers: []string{acfg.OIDC.IssuerURI}, PublicURL: sf.mcpResourceURL}
+	}
+	return mcpgw.New(api, opts)
+}
+
 // parseDuration reads a Go duration or, as Spring does, plain seconds.
 func parseDuration(s string) (time.Duration, error) {
 	if n, err := strconv.Atoi(s); err == nil {
@@ -164,6 +210,10 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		return err
 	}
 	acfg, err := authConfig(flags, sf, props, log)
+	if err != nil {
+		return err
+	}
+	withMCP, err := mcpEnabled(flags, sf, props)
 	if err != nil {
 		return err
 	}
@@ -186,6 +236,14 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	restSrv := rest.New(api, rest.Options{MaxBodyBytes: sf.maxBody, Logger: log})
 	mux := http.NewServeMux()
 	mux.Handle("/v2/", authn.Wrap(restSrv))
+	if withMCP {
+		gw, err := newGateway(api, sf, acfg, log)
+		if err != nil {
+			_ = eng.Close()
+			return fmt.Errorf("mcp gateway: %w", err)
+		}
+		gw.Register(mux, authn.Wrap)
+	}
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -197,6 +255,18 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	url := fmt.Sprintf("http://%s/v2", net.JoinHostPort(host, strconv.Itoa(port)))
 	log.Info("orca started", "rest", url, "auth", authn.Method(), "dataDir", sf.dataDir, "db", eng.Store().Path())
 	fmt.Fprintf(os.Stderr, "Orca %s: Orchestration Cluster REST API v2 at %s (authentication: %s)\n", version, url, authn.Method())
+	if withMCP {
+		mcpURL := fmt.Sprintf("http://%s%s", net.JoinHostPort(host, strconv.Itoa(port)), mcpgw.PathMCP)
+		log.Info("mcp gateway started", "mcp", mcpURL, "fixtures", sf.mcpFixtures)
+		fmt.Fprintf(os.Stderr, "Orca %s: MCP gateway at %s (also %s, legacy SSE at %s)\n", version, mcpURL, mcpgw.PathCluster, mcpgw.PathSSE)
+	}
+
+	workersDone, err := startWorkers(ctx, api, sf, props, log)
+	if err != nil {
+		srv.Close()
+		_ = eng.Close()
+		return err
+	}
 
 	select {
 	case <-ctx.Done():
@@ -204,6 +274,7 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	case err = <-served:
 		log.Error("server stopped", "err", err)
 	}
+	workersDone()
 	restSrv.Drain()
 	sctx, cancel := context.WithTimeout(context.Background(), sf.shutdownTimeout)
 	defer cancel()

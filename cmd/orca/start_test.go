@@ -51,3 +51,50 @@ camunda.security.initialization.users:
 		t.Errorf("config %+v", cfg)
 	}
 }
+
+// The MCP gateway is on by default; --mcp beats CAMUNDA_MCP_ENABLED, which
+// beats camunda.mcp.enabled in application.yaml.
+func TestMCPEnabled(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "application.yaml")
+	os.WriteFile(path, []byte("camunda:\n  mcp:\n    enabled: false\n"), 0o600)
+	for _, tc := range []struct {
+		name string
+		file bool
+		env  map[string]string
+		args []string
+		want bool
+	}{
+		{"default", false, nil, nil, true},
+		{"file", true, nil, nil, false},
+		{"env over file", true, map[string]string{"CAMUNDA_MCP_ENABLED": "true"}, nil, true},
+		{"flag over env", true, map[string]string{"CAMUNDA_MCP_ENABLED": "true"}, []string{"--mcp=false"}, false},
+		{"flag on", true, nil, []string{"--mcp"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := ""
+			if tc.file {
+				p = path
+			}
+			props, err := config.Load(p, false, func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := newStartCmd()
+			if err := cmd.Flags().Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			sf := startFlags{mcp: true}
+			if len(tc.args) > 0 {
+				sf.mcp, _ = cmd.Flags().GetBool("mcp")
+			}
+			got, err := mcpEnabled(cmd.Flags(), sf, props)
+			if err != nil || got != tc.want {
+				t.Errorf("mcpEnabled = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+	props, _ := config.Load("", false, func(k string) (string, bool) { return "maybe", k == "CAMUNDA_MCP_ENABLED" })
+	if _, err := mcpEnabled(newStartCmd().Flags(), startFlags{}, props); err == nil {
+		t.Error("a non-boolean camunda.mcp.enabled should be an error")
+	}
+}

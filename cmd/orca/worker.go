@@ -50,7 +50,7 @@ variable <secrets-prefix>NAME. Stop with Ctrl-C: jobs in hand are finished first
 			if err != nil {
 				return err
 			}
-			cfgs, closeAll, err := builtinWorkers(strings.Split(kinds, ","), worker.EnvSecrets{Prefix: secretsPrefix}, concurrency, log, clients)
+			cfgs, closeAll, err := builtinWorkers(strings.Split(kinds, ","), worker.EnvSecrets{Prefix: secretsPrefix}, concurrency, log, clients, remote)
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/orcabpm/orca/internal/agent"
+	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/config"
 	"github.com/orcabpm/orca/internal/mcpclient"
 	"github.com/orcabpm/orca/internal/worker"
 )
@@ -20,7 +22,7 @@ const mcpClientsKey = "camunda.connector.agenticai.mcp.client.clients"
 var workerKinds = []string{"agent", "mcp"}
 
 // builtinWorkers configures the selected built-in workers.
-func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log *slog.Logger, mcpClients map[string]mcpclient.Config) ([]worker.Config, func() error, error) {
+func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log *slog.Logger, mcpClients map[string]mcpclient.Config, defs agent.Definitions) ([]worker.Config, func() error, error) {
 	pool := mcpclient.NewPool(mcpclient.Options{Logger: log})
 	var out []worker.Config
 	for _, k := range kinds {
@@ -29,6 +31,12 @@ func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log
 			h := agent.New(agent.Options{Secrets: secrets, Logger: log})
 			for _, typ := range []string{agent.JobTypeSubProcess, agent.JobTypeSubProcessV2} {
 				out = append(out, worker.Config{Type: typ, Handler: h, FetchVariables: agent.FetchVariables, Concurrency: concurrency, Logger: log, Name: "orca-agent"})
+			}
+			if defs != nil {
+				th := agent.NewTask(agent.Options{Secrets: secrets, Logger: log}, defs)
+				for _, typ := range []string{agent.JobTypeTask, agent.JobTypeTaskV2} {
+					out = append(out, worker.Config{Type: typ, Handler: th, Concurrency: concurrency, Logger: log, Name: "orca-agent"})
+				}
 			}
 		case "mcp":
 			opt := worker.DefaultResultVariable(mcpclient.DefaultResultVariable)
@@ -57,4 +65,32 @@ func runWorkers(ctx context.Context, c worker.JobClient, cfgs []worker.Config) {
 		}()
 	}
 	wg.Wait()
+}
+
+// startWorkers runs the built-in workers in process beside the engine
+// (sf.workers: "none" for none). The returned function stops them and waits.
+func startWorkers(ctx context.Context, api *cluster.Embedded, sf startFlags, props *config.Properties, log *slog.Logger) (func(), error) {
+	if strings.TrimSpace(sf.workers) == "" || sf.workers == "none" {
+		return func() {}, nil
+	}
+	clients, err := mcpclient.RuntimeClients(props.Raw(mcpClientsKey))
+	if err != nil {
+		return nil, err
+	}
+	cfgs, closeAll, err := builtinWorkers(strings.Split(sf.workers, ","), worker.EnvSecrets{Prefix: sf.secretsPrefix}, 8, log, clients, api)
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		runWorkers(wctx, api, cfgs)
+		close(done)
+	}()
+	log.Info("workers started", "workers", sf.workers)
+	return func() {
+		cancel()
+		<-done
+		closeAll()
+	}, nil
 }

@@ -1,0 +1,173 @@
+package mcpgw
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/orcabpm/orca/internal/cluster"
+)
+
+// ServerName is the name Camunda's gateway gives itself in initialize;
+// Orca keeps it, so that clients that recognise it keep working.
+const ServerName = "Camunda 8 Orchestration API MCP Server"
+
+// Options configure a Gateway.
+type Options struct {
+	// Version is Orca's version, shown in serverInfo.title. serverInfo.version
+	// is the Camunda version whose API Orca serves (cluster.Version), as
+	// Camunda's gateway reports its own version.
+	Version string
+	// ConformanceFixtures registers the tools, resources and prompts the MCP
+	// conformance suite calls (test_*, test://...) next to the real ones.
+	ConformanceFixtures bool
+	// OAuth, when set, makes the gateway an OAuth 2.0 protected resource:
+	// it serves RFC 9728 metadata and points 401 answers at it.
+	OAuth *OAuthResource
+	// MaxBodyBytes caps request bodies (default 4 MiB).
+	MaxBodyBytes int64
+	Logger       *slog.Logger
+}
+
+// OAuthResource describes the gateway as an OAuth 2.0 protected resource.
+type OAuthResource struct {
+	// AuthorizationServers are the issuers whose tokens are accepted.
+	AuthorizationServers []string
+	// Scopes the gateway knows of (scopes_supported); may be empty.
+	Scopes []string
+	// PublicURL is the gateway's base URL as clients reach it
+	// (https://orca.example.com); empty: taken from each request.
+	PublicURL string
+}
+
+// Gateway serves a cluster over MCP.
+type Gateway struct {
+	api    cluster.API
+	opts   Options
+	log    *slog.Logger
+	server *mcp.Server
+	// streaming names the tools whose calls send notifications while they
+	// run; those calls are answered with an SSE stream instead of JSON.
+	streaming map[string]bool
+	tools     map[string]bool // the names of all tools
+}
+
+// toolHandler serves one tool with checked arguments.
+type toolHandler func(ctx context.Context, args map[string]any) *mcp.CallToolResult
+
+// typed decodes checked arguments into A for fn.
+func typed[A any](fn func(context.Context, *A) *mcp.CallToolResult) toolHandler {
+	return func(ctx context.Context, args map[string]any) *mcp.CallToolResult {
+		var a A
+		if err := decodeArgs(args, &a); err != nil {
+			return invalidResult([]string{"arguments: " + err.Error()})
+		}
+		return fn(ctx, &a)
+	}
+}
+
+// New makes a gateway for api.
+func New(api cluster.API, opts Options) (*Gateway, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 4 << 20
+	}
+	g := &Gateway{api: api, opts: opts, log: slog.New(quiet{opts.Logger.Handler()}), streaming: map[string]bool{}, tools: map[string]bool{}}
+	caps := &mcp.ServerCapabilities{
+		Tools:     &mcp.ToolCapabilities{},
+		Resources: &mcp.ResourceCapabilities{},
+		Prompts:   &mcp.PromptCapabilities{},
+	}
+	sopts := &mcp.ServerOptions{
+		Instructions: instructions,
+		Logger:       g.log,
+		Capabilities: caps,
+	}
+	if opts.ConformanceFixtures {
+		fixtureOptions(sopts)
+	}
+	g.server = mcp.NewServer(&mcp.Implementation{Name: ServerName, Title: "Orca " + opts.Version, Version: cluster.Version}, sopts)
+	if err := g.addTools("camunda_tools.json", g.camundaTools()); err != nil {
+		return nil, err
+	}
+	if err := g.addTools("orca_tools.json", g.orcaTools()); err != nil {
+		return nil, err
+	}
+	g.addResources()
+	g.addPrompts()
+	if opts.ConformanceFixtures {
+		g.addFixtures()
+	}
+	g.server.AddReceivingMiddleware(g.unknownTool, g.listDefinitionResources)
+	return g, nil
+}
+
+// Server is the MCP server, for transports of the caller's choosing.
+func (g *Gateway) Server() *mcp.Server { return g.server }
+
+func (g *Gateway) addTools(file string, handlers map[string]toolHandler) error {
+	tools, err := loadTools(file)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, t := range tools {
+		h, ok := handlers[t.Name]
+		if !ok {
+			return fmt.Errorf("%s: no handler for tool %s", file, t.Name)
+		}
+		seen[t.Name] = true
+		schema := t.InputSchema.(map[string]any)
+		g.addTool(t, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			args, errs := checkArgs(schema, req.Params.Arguments)
+			if len(errs) > 0 {
+				return invalidResult(errs), nil
+			}
+			return h(ctx, args), nil
+		})
+	}
+	for _, name := range slices.Sorted(maps.Keys(handlers)) {
+		if !seen[name] {
+			return fmt.Errorf("%s: handler %s has no tool definition", file, name)
+		}
+	}
+	return nil
+}
+
+// unknownTool answers a call of an unknown tool as Camunda's gateway does:
+// JSON-RPC error -32602, "Unknown tool: <name>".
+func (g *Gateway) unknownTool(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		if ctr, ok := req.(*mcp.CallToolRequest); ok && method == "tools/call" {
+			if !g.hasTool(ctr.Params.Name) {
+				return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "Unknown tool: " + ctr.Params.Name}
+			}
+		}
+		return next(ctx, method, req)
+	}
+}
+
+func (g *Gateway) hasTool(name string) bool { return g.tools[name] }
+
+// addTool registers a tool and remembers its name.
+func (g *Gateway) addTool(t *mcp.Tool, h mcp.ToolHandler) {
+	g.tools[t.Name] = true
+	g.server.AddTool(t, h)
+}
+
+// quiet passes on only warnings and errors: the SDK logs every stateless
+// request's session at info level.
+type quiet struct{ slog.Handler }
+
+func (q quiet) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && q.Handler.Enabled(ctx, l)
+}
+func (q quiet) WithAttrs(as []slog.Attr) slog.Handler { return quiet{q.Handler.WithAttrs(as)} }
+func (q quiet) WithGroup(n string) slog.Handler       { return quiet{q.Handler.WithGroup(n)} }

@@ -1,0 +1,156 @@
+package mcpgw
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+)
+
+// Endpoints of the gateway.
+const (
+	PathMCP        = "/mcp"         // Streamable HTTP (Orca's and the early 8.9 path)
+	PathCluster    = "/mcp/cluster" // Streamable HTTP (Camunda 8.9's path, c8ctl mcp-proxy's default)
+	PathSSE        = "/mcp/sse"     // legacy HTTP+SSE (protocol 2024-11-05)
+	PathPRM        = "/.well-known/oauth-protected-resource"
+	resourceName   = "Orca MCP gateway"
+	bearerMetadata = "resource_metadata"
+)
+
+// Register mounts the MCP endpoints on mux. authn wraps them with the
+// authentication /v2 uses. The protected resource metadata (when OAuth is
+// configured) is public.
+func (g *Gateway) Register(mux *http.ServeMux, authn func(http.Handler) http.Handler) {
+	if authn == nil {
+		authn = func(h http.Handler) http.Handler { return h }
+	}
+	get := func(*http.Request) *mcp.Server { return g.server }
+	jsonH := mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{
+		Stateless: true, JSONResponse: true, Logger: g.log, MaxRequestBodyBytes: g.opts.MaxBodyBytes})
+	streamH := mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{
+		Stateless: true, Logger: g.log, MaxRequestBodyBytes: g.opts.MaxBodyBytes})
+	streamable := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && g.streams(r) {
+			streamH.ServeHTTP(w, r)
+			return
+		}
+		jsonH.ServeHTTP(w, r)
+	})
+	sse := mcp.NewSSEHandler(get, &mcp.SSEOptions{MaxRequestBodyBytes: g.opts.MaxBodyBytes})
+	for path, h := range map[string]http.Handler{PathMCP: streamable, PathCluster: streamable, PathSSE: sse} {
+		mux.Handle(path, g.challenge(authn(h)))
+	}
+	if g.opts.OAuth != nil {
+		mux.HandleFunc(PathPRM, g.serveMetadata)
+		for _, p := range []string{PathMCP, PathCluster, PathSSE} {
+			mux.HandleFunc(PathPRM+p, g.serveMetadata)
+		}
+	}
+}
+
+// streams tells whether a POST is a call of a tool that sends notifications
+// while it runs: those are answered with an SSE stream, every other request
+// with a single JSON response. The body is read and put back.
+func (g *Gateway) streams(r *http.Request) bool {
+	if len(g.streaming) == 0 {
+		return false
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, g.opts.MaxBodyBytes+1))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), r.Body), r.Body}
+	if err != nil {
+		return false
+	}
+	var msg struct {
+		Method string `json:"method"`
+		Params struct {
+			Name string `json:"name"`
+		} `json:"params"`
+	}
+	return json.Unmarshal(b, &msg) == nil && msg.Method == "tools/call" && g.streaming[msg.Params.Name]
+}
+
+// baseURL is the gateway's base URL as the client reached it.
+func (g *Gateway) baseURL(r *http.Request) string {
+	if g.opts.OAuth != nil && g.opts.OAuth.PublicURL != "" {
+		return strings.TrimSuffix(g.opts.OAuth.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// serveMetadata serves RFC 9728 protected resource metadata: at the root
+// for the gateway (/mcp), and per endpoint (/.well-known/oauth-protected-resource/mcp/cluster).
+func (g *Gateway) serveMetadata(w http.ResponseWriter, r *http.Request) {
+	resource := strings.TrimPrefix(r.URL.Path, PathPRM)
+	if resource == "" {
+		resource = PathMCP
+	}
+	auth.ProtectedResourceMetadataHandler(&oauthex.ProtectedResourceMetadata{
+		Resource:               g.baseURL(r) + resource,
+		AuthorizationServers:   g.opts.OAuth.AuthorizationServers,
+		ScopesSupported:        g.opts.OAuth.Scopes,
+		BearerMethodsSupported: []string{"header"},
+		ResourceName:           resourceName,
+	}).ServeHTTP(w, r)
+}
+
+// challenge points a Bearer 401 at the protected resource metadata
+// (WWW-Authenticate: Bearer ..., resource_metadata="..."), so that MCP
+// clients can discover the authorization server.
+func (g *Gateway) challenge(next http.Handler) http.Handler {
+	if g.opts.OAuth == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&challengeWriter{ResponseWriter: w, metadata: g.baseURL(r) + PathPRM + r.URL.Path}, r)
+	})
+}
+
+type challengeWriter struct {
+	http.ResponseWriter
+	metadata string
+	wrote    bool
+}
+
+func (c *challengeWriter) WriteHeader(code int) {
+	if !c.wrote && code == http.StatusUnauthorized {
+		h := c.Header()
+		if v := h.Get("WWW-Authenticate"); strings.HasPrefix(v, "Bearer") && !strings.Contains(v, bearerMetadata+"=") {
+			h.Set("WWW-Authenticate", v+", "+bearerMetadata+`="`+c.metadata+`"`)
+		}
+	}
+	c.wrote = true
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *challengeWriter) Write(b []byte) (int, error) {
+	if !c.wrote {
+		c.WriteHeader(http.StatusOK)
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+func (c *challengeWriter) Flush() {
+	if f, ok := c.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (c *challengeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(c.ResponseWriter).Hijack()
+}
+
+func (c *challengeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }

@@ -181,4 +181,10 @@ echo "orca stopped cleanly"
 
 echo "== e2e: MCP client connector against @modelcontextprotocol/server-everything (stdio)"
 ORCA_E2E=1 go test -count=1 -run '^TestServerEverything$' ./internal/mcpclient/ || fail "MCP client against server-everything"
+
+echo "== e2e: AI agent with MCP tools (server-everything over stdio, Orca's gateway over HTTP), stub LLMs in OpenAI and Anthropic formats"
+ORCA_E2E=1 go test -count=1 -run '^TestAgentEndToEnd$' ./internal/agent/ || fail "AI agent end to end"
+
+echo "== e2e: the distributed case: orca start, the agent in one orca worker, the MCP clients in another"
+ORCA_E2E=1 go test -count=1 -run '^TestDistributedAgent$' ./cmd/orca/ || fail "distributed agent"
 echo "== e2e: passed"

@@ -39,10 +39,12 @@ func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log
 				}
 			}
 		case "mcp":
-			opt := worker.DefaultResultVariable(mcpclient.DefaultResultVariable)
+			// Camunda's MCP client connectors read one input variable, data.
+			opts := []worker.ConnectorOption{worker.DefaultResultVariable(mcpclient.DefaultResultVariable), worker.InputVariables("data")}
+			fetch := []string{"data"}
 			out = append(out,
-				worker.Config{Type: mcpclient.JobTypeRemoteClient, Handler: worker.Connector(mcpclient.RemoteConnector(pool), secrets, opt), Concurrency: concurrency, Logger: log, Name: "orca-mcp"},
-				worker.Config{Type: mcpclient.JobTypeClient, Handler: worker.Connector(mcpclient.RuntimeConnector(pool, mcpClients), secrets, opt), Concurrency: concurrency, Logger: log, Name: "orca-mcp"},
+				worker.Config{Type: mcpclient.JobTypeRemoteClient, Handler: worker.Connector(mcpclient.RemoteConnector(pool), secrets, opts...), FetchVariables: fetch, Concurrency: concurrency, Logger: log, Name: "orca-mcp"},
+				worker.Config{Type: mcpclient.JobTypeClient, Handler: worker.Connector(mcpclient.RuntimeConnector(pool, mcpClients), secrets, opts...), FetchVariables: fetch, Concurrency: concurrency, Logger: log, Name: "orca-mcp"},
 			)
 		case "":
 		default:

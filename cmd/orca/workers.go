@@ -28,12 +28,12 @@ func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log
 	for _, k := range kinds {
 		switch strings.TrimSpace(k) {
 		case "agent":
-			h := agent.New(agent.Options{Secrets: secrets, Logger: log})
+			h := worker.WithErrorExpression(agent.New(agent.Options{Secrets: secrets, Logger: log}))
 			for _, typ := range []string{agent.JobTypeSubProcess, agent.JobTypeSubProcessV2} {
 				out = append(out, worker.Config{Type: typ, Handler: h, FetchVariables: agent.FetchVariables, Concurrency: concurrency, Logger: log, Name: "orca-agent"})
 			}
 			if defs != nil {
-				th := agent.NewTask(agent.Options{Secrets: secrets, Logger: log}, defs)
+				th := worker.WithErrorExpression(agent.NewTask(agent.Options{Secrets: secrets, Logger: log}, defs))
 				for _, typ := range []string{agent.JobTypeTask, agent.JobTypeTaskV2} {
 					out = append(out, worker.Config{Type: typ, Handler: th, Concurrency: concurrency, Logger: log, Name: "orca-agent"})
 				}

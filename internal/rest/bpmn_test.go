@@ -321,3 +321,38 @@ func TestErrorEventSubProcessOverHTTP(t *testing.T) {
 		t.Fatalf("message variables: %s", got)
 	}
 }
+
+func TestEscalationAndSignalBoundariesOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	e.deployEngineModels("boundary-events.bpmn")
+
+	// A non-interrupting escalation boundary: the sub-process goes on.
+	goesOn := e.start("escalations", map[string]any{"abort": false})
+	e.completeJob(e.jobsOf("esc-work")[0], nil)
+	if s := e.instanceState(goesOn); s != "COMPLETED" {
+		t.Fatalf("state: %s (%s)", s, e.elements(goesOn))
+	}
+	if got := e.elements(goesOn); !strings.Contains(got, "onLate:BOUNDARY_EVENT:COMPLETED") || !strings.Contains(got, "work:SUB_PROCESS:COMPLETED") ||
+		!strings.Contains(got, "end:END_EVENT:COMPLETED") {
+		t.Fatalf("elements: %s", got)
+	}
+
+	// An escalation end event caught by an interrupting boundary.
+	aborted := e.start("escalations", map[string]any{"abort": true})
+	if got := e.elements(aborted); !strings.Contains(got, "onAbort:BOUNDARY_EVENT:COMPLETED") || !strings.Contains(got, "work:SUB_PROCESS:TERMINATED") ||
+		!strings.Contains(got, "abortedEnd:END_EVENT:COMPLETED") {
+		t.Fatalf("elements: %s", got)
+	}
+
+	// A signal boundary interrupts the sub-process while its task waits.
+	halted := e.start("escalations", map[string]any{"abort": false})
+	job := e.jobsOf("esc-work")[0]
+	e.ok(200, "POST", "/v2/signals/broadcast", map[string]any{"signalName": "halt"})
+	if got := e.elements(halted); !strings.Contains(got, "onHalt:BOUNDARY_EVENT:COMPLETED") || !strings.Contains(got, "task:SERVICE_TASK:TERMINATED") {
+		t.Fatalf("elements: %s", got)
+	}
+	if s := e.instanceState(halted); s != "COMPLETED" {
+		t.Fatalf("state: %s", s)
+	}
+	e.problem(e.do("POST", "/v2/jobs/"+job["jobKey"].(string)+"/completion", map[string]any{}), 404, "NOT_FOUND", "")
+}

@@ -356,3 +356,40 @@ func TestEscalationAndSignalBoundariesOverHTTP(t *testing.T) {
 	}
 	e.problem(e.do("POST", "/v2/jobs/"+job["jobKey"].(string)+"/completion", map[string]any{}), 404, "NOT_FOUND", "")
 }
+
+func TestGatewaysAndTerminateOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	e.deployEngineModels("gateways.bpmn", "subprocess.bpmn")
+
+	// Exclusive (a condition), parallel fork and join, inclusive fork and join.
+	pi := e.start("routing", map[string]any{"amount": 5000, "channels": []string{"mail", "sms"}})
+	e.completeJob(e.jobsOf("risk")[0], nil)
+	e.completeJob(e.jobsOf("fraud")[0], nil)
+	e.completeJob(e.jobsOf("sms")[0], nil)
+	if s := e.instanceState(pi); s != "ACTIVE" {
+		t.Fatalf("the inclusive join did not wait for mail: %s", s)
+	}
+	e.completeJob(e.jobsOf("mail")[0], nil)
+	if s := e.instanceState(pi); s != "COMPLETED" {
+		t.Fatalf("state: %s", s)
+	}
+	for _, want := range []string{"join:PARALLEL_GATEWAY:COMPLETED", "notify:INCLUSIVE_GATEWAY:COMPLETED", "notified:INCLUSIVE_GATEWAY:COMPLETED"} {
+		if got := e.elements(pi); !strings.Contains(got, want) {
+			t.Fatalf("missing %s in %s", want, got)
+		}
+	}
+
+	// A terminate end event ends the parallel user task and completes the instance.
+	sp := e.start("shipping", map[string]any{"items": []string{"a"}, "warehouse": "w9"})
+	e.completeJob(e.jobsOf("pack-w9")[0], map[string]any{"packed": []string{"a"}})
+	if s := e.instanceState(sp); s != "COMPLETED" {
+		t.Fatalf("state: %s", s)
+	}
+	if got := e.elements(sp); !strings.Contains(got, "label:USER_TASK:TERMINATED") || !strings.Contains(got, "stop:END_EVENT:COMPLETED") {
+		t.Fatalf("elements: %s", got)
+	}
+	tasks, _ := e.search("/v2/user-tasks/search", map[string]any{"filter": map[string]any{"processInstanceKey": sp}})
+	if len(tasks) != 1 || tasks[0]["state"] != "CANCELED" {
+		t.Fatalf("user tasks: %v", tasks)
+	}
+}

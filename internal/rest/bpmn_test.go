@@ -355,6 +355,17 @@ func TestEscalationAndSignalBoundariesOverHTTP(t *testing.T) {
 		t.Fatalf("state: %s", s)
 	}
 	e.problem(e.do("POST", "/v2/jobs/"+job["jobKey"].(string)+"/completion", map[string]any{}), 404, "NOT_FOUND", "")
+
+	// An intermediate message throw event is a job, as in Zeebe.
+	an := e.start("announce", nil)
+	jobs := e.jobsOf("announce")
+	if len(jobs) != 1 || jobs[0]["elementId"] != "tell" {
+		t.Fatalf("throw event jobs: %v", jobs)
+	}
+	e.completeJob(jobs[0], map[string]any{"told": true})
+	if got := e.elements(an); !strings.Contains(got, "tell:INTERMEDIATE_THROW_EVENT:COMPLETED") || e.instanceState(an) != "COMPLETED" {
+		t.Fatalf("elements: %s", got)
+	}
 }
 
 func TestGatewaysAndTerminateOverHTTP(t *testing.T) {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/orcabpm/orca/internal/bpmn"
 	"github.com/orcabpm/orca/internal/feel"
@@ -604,11 +605,7 @@ func sortedChildren(in *inst) []*inst {
 	for _, c := range in.children {
 		out = append(out, c)
 	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].key() < out[j-1].key(); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortFunc(out, func(a, b *inst) int { return compareKeys(a.key(), b.key()) })
 	return out
 }
 

@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/orcabpm/orca/internal/bpmn"
@@ -312,23 +314,13 @@ func encodeVariables(vars map[string]any) (map[string]json.RawMessage, error) {
 }
 
 func compactJSON(b []byte) ([]byte, error) {
-	var buf strings.Builder
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
 		return nil, err
 	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	buf.Write(out)
-	return []byte(buf.String()), nil
+	return buf.Bytes(), nil
 }
 
 func parseIntStrict(s string) (int64, error) {
-	var n int64
-	_, err := fmt.Sscan(strings.TrimSpace(s), &n)
-	return n, err
+	return strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 }

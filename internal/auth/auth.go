@@ -166,10 +166,26 @@ func (a *Authenticator) unauthorized(w http.ResponseWriter, r *http.Request, err
 		if bad {
 			v += fmt.Sprintf(`, error="invalid_token", error_description=%q`, reason)
 		}
+		if p, ok := r.Context().Value(bearerParamsKey{}).([]string); ok {
+			for i := 0; i+1 < len(p); i += 2 {
+				v += fmt.Sprintf(`, %s=%q`, p[i], p[i+1])
+			}
+		}
 		w.Header().Set("WWW-Authenticate", v)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(http.StatusUnauthorized)
 	_ = json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "UNAUTHORIZED", "status": http.StatusUnauthorized,
 		"detail": reason, "instance": r.URL.Path})
+}
+
+type bearerParamsKey struct{}
+
+// WithBearerParam adds a parameter to the Bearer challenge of a 401 answer
+// to r, such as RFC 9728's resource_metadata that points MCP clients at
+// the protected resource metadata.
+func WithBearerParam(r *http.Request, name, value string) *http.Request {
+	p, _ := r.Context().Value(bearerParamsKey{}).([]string)
+	p = append(append([]string(nil), p...), name, value)
+	return r.WithContext(context.WithValue(r.Context(), bearerParamsKey{}, p))
 }

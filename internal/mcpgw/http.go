@@ -1,17 +1,17 @@
 package mcpgw
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
+
+	orcaauth "github.com/orcabpm/orca/internal/auth"
 )
 
 // Endpoints of the gateway.
@@ -115,42 +115,6 @@ func (g *Gateway) challenge(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(&challengeWriter{ResponseWriter: w, metadata: g.baseURL(r) + PathPRM + r.URL.Path}, r)
+		next.ServeHTTP(w, orcaauth.WithBearerParam(r, bearerMetadata, g.baseURL(r)+PathPRM+r.URL.Path))
 	})
 }
-
-type challengeWriter struct {
-	http.ResponseWriter
-	metadata string
-	wrote    bool
-}
-
-func (c *challengeWriter) WriteHeader(code int) {
-	if !c.wrote && code == http.StatusUnauthorized {
-		h := c.Header()
-		if v := h.Get("WWW-Authenticate"); strings.HasPrefix(v, "Bearer") && !strings.Contains(v, bearerMetadata+"=") {
-			h.Set("WWW-Authenticate", v+", "+bearerMetadata+`="`+c.metadata+`"`)
-		}
-	}
-	c.wrote = true
-	c.ResponseWriter.WriteHeader(code)
-}
-
-func (c *challengeWriter) Write(b []byte) (int, error) {
-	if !c.wrote {
-		c.WriteHeader(http.StatusOK)
-	}
-	return c.ResponseWriter.Write(b)
-}
-
-func (c *challengeWriter) Flush() {
-	if f, ok := c.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (c *challengeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return http.NewResponseController(c.ResponseWriter).Hijack()
-}
-
-func (c *challengeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }

@@ -38,6 +38,9 @@ type API interface {
 	UnassignUserTask(ctx context.Context, key Key) error
 	CompleteUserTask(ctx context.Context, key Key, req *UserTaskCompletionRequest) error
 	SearchUserTaskVariables(ctx context.Context, key Key, q *UserTaskVariableSearchQuery, truncateValues bool) (*SearchResult[VariableSearchResult], error)
+	// ScopeKeys lists the variable scopes an element instance sees: itself,
+	// then each enclosing flow scope, up to its process instance.
+	ScopeKeys(ctx context.Context, elementInstanceKey Key) ([]Key, error)
 
 	// Jobs
 	ActivateJobs(ctx context.Context, req *JobActivationRequest) (*JobActivationResult, error)

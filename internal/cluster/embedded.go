@@ -674,3 +674,27 @@ func runQuery[R store.Record, T any](ctx context.Context, s *store.Store, sq sto
 	}
 	return resultPage(page, conv), nil
 }
+
+// ScopeKeys walks the flow scopes of an element instance up to its process
+// instance (whose scope row has the process instance's key).
+func (m *Embedded) ScopeKeys(ctx context.Context, key Key) ([]Key, error) {
+	var out []Key
+	for k := int64(key); k != 0 && len(out) < 1000; {
+		ei, ok, err := store.Get(ctx, m.store, func() *store.ElementInstance { return new(store.ElementInstance) }, k)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			if len(out) == 0 {
+				return nil, Errorf(CodeNotFound, "Element instance with key '%d' not found", key)
+			}
+			break
+		}
+		out = append(out, Key(ei.Key))
+		if ei.Key == ei.ProcessInstanceKey {
+			break
+		}
+		k = ei.FlowScopeKey
+	}
+	return out, nil
+}

@@ -411,16 +411,24 @@ type userTaskVariableSearchArgs struct {
 }
 
 // searchUserTaskVariables returns the variables a user task sees: its own
-// (local) ones and those of its process instance, deduplicated by name
-// with the innermost scope winning, paged by offset.
+// (local) ones and those of every enclosing scope up to its process
+// instance, deduplicated by name with the innermost scope winning, paged
+// by offset.
 func (g *Gateway) searchUserTaskVariables(ctx context.Context, a *userTaskVariableSearchArgs) *mcp.CallToolResult {
 	task, err := g.api.GetUserTask(ctx, a.UserTaskKey)
 	if err != nil {
 		return errorResult(err)
 	}
+	scopes, err := g.api.ScopeKeys(ctx, task.ElementInstanceKey)
+	if err != nil {
+		return errorResult(err)
+	}
+	rank := make(map[cluster.Key]int, len(scopes)) // 0 is the innermost scope
+	for i, k := range scopes {
+		rank[k] = i
+	}
 	limit := int32(cluster.MaxPageLimit)
-	filter := &cluster.VariableFilter{ScopeKey: &cluster.KeyFilter{Filter: cluster.Filter[cluster.Key]{
-		In: []cluster.Key{task.ElementInstanceKey, task.ProcessInstanceKey}}}}
+	filter := &cluster.VariableFilter{ScopeKey: &cluster.KeyFilter{Filter: cluster.Filter[cluster.Key]{In: scopes}}}
 	if a.Filter != nil {
 		filter.Name = strEq(a.Filter.Name)
 	}
@@ -431,7 +439,7 @@ func (g *Gateway) searchUserTaskVariables(ctx context.Context, a *userTaskVariab
 	}
 	byName := map[string]cluster.VariableSearchResult{}
 	for _, v := range all.Items {
-		if old, ok := byName[v.Name]; !ok || old.ScopeKey != task.ElementInstanceKey {
+		if old, ok := byName[v.Name]; !ok || rank[v.ScopeKey] < rank[old.ScopeKey] {
 			byName[v.Name] = v
 		}
 	}

@@ -2,6 +2,7 @@ package feel
 
 import (
 	"context"
+	"errors"
 	"testing"
 )
 
@@ -31,5 +32,37 @@ func TestNewFunction(t *testing.T) {
 		if got, _ := v.(String); string(got) != want {
 			t.Errorf("%s = %v, want %q", src, v, want)
 		}
+	}
+}
+
+func TestNewFunctionContextAndInvoke(t *testing.T) {
+	boom := errors.New("boom")
+	f := NewFunctionContext("f", []string{"a", "b"}, func(ctx context.Context, args []Value) (Value, error) {
+		if s, ok := args[0].(String); ok && s == "fail" {
+			return nil, boom
+		}
+		return List{args[0], args[1]}, nil
+	})
+	x, err := Compile(`f("fail", 1)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Evaluate(context.Background(), MapVariables{"f": f}); !errors.Is(err, boom) {
+		t.Fatalf("error from a context function = %v, want it to abort with %v", err, boom)
+	}
+	v, _, err := Invoke(context.Background(), f, []Value{IntNumber(2), String("x")}, []string{"b", "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Format(v); got != `["x", 2]` {
+		t.Errorf("named Invoke = %s", got)
+	}
+	sum := builtinsByName["sum"].value()
+	v, _, err = Invoke(context.Background(), sum, []Value{IntNumber(2), IntNumber(3)}, nil)
+	if err != nil || Format(v) != "5" {
+		t.Errorf("Invoke(sum, 2, 3) = %v, %v", v, err)
+	}
+	if _, _, err := Invoke(context.Background(), f, []Value{String("fail")}, nil); !errors.Is(err, boom) {
+		t.Errorf("Invoke error = %v", err)
 	}
 }

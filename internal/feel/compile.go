@@ -1086,7 +1086,7 @@ func (c *compiler) compileFuncDef(n *funcDef) evalFn {
 	c.pop()
 	params, types := n.params, n.types
 	return func(e *env) Value {
-		captured := e.frame
+		captured, capturedVars := e.frame, e.vars
 		fn := &Function{Params: params}
 		fn.call = func(e *env, args []Value) Value {
 			if !e.step() {
@@ -1108,12 +1108,15 @@ func (c *compiler) compileFuncDef(n *funcDef) evalFn {
 					return Null{}
 				}
 			}
-			saved := e.frame
+			// the body sees the variables of the evaluation that made the
+			// function (a closure), not those of the caller
+			saved, savedVars := e.frame, e.vars
 			e.frame = &frame{parent: captured, slots: slots}
+			e.vars = capturedVars
 			e.depth++
 			v := body(e)
 			e.depth--
-			e.frame = saved
+			e.frame, e.vars = saved, savedVars
 			return v
 		}
 		return fn

@@ -66,3 +66,27 @@ func TestNewFunctionContextAndInvoke(t *testing.T) {
 		t.Errorf("Invoke error = %v", err)
 	}
 }
+
+// A function value closes over the variables of the evaluation that made it:
+// called later from another evaluation, it still sees them.
+func TestFunctionClosesOverVariables(t *testing.T) {
+	mk, err := Compile(`function(b) a * b`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := mk.Evaluate(context.Background(), MapVariables{"a": 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call, err := Compile(`f(2)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := call.Evaluate(context.Background(), MapVariables{"f": f, "a": 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Format(v) != "20" {
+		t.Errorf("closure called from another evaluation = %s, want 20", Format(v))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/orcabpm/orca/internal/feel"
 )
@@ -154,7 +155,7 @@ func (s *state) decision(d *Decision) (feel.Value, error) {
 		}
 	}
 	var vars feel.Variables = s.vars
-	if !d.noScope {
+	if !d.noScope || s.m.dotted {
 		vars = &drgScope{s: s, d: d, parent: s.vars}
 	}
 	rec := DecisionResult{DecisionID: d.ID, DecisionName: d.Name, DecisionType: d.Type}
@@ -193,7 +194,7 @@ type drgScope struct {
 
 func (sc *drgScope) Lookup(name string) (any, bool) {
 	for _, r := range sc.d.reqDec {
-		if r.Name == name {
+		if r.resultName == name || r.Name == name {
 			if v, ok := sc.s.done[r]; ok {
 				return v, true
 			}
@@ -213,7 +214,19 @@ func (sc *drgScope) Lookup(name string) (any, bool) {
 			return coerce(sc.s.ctx, feel.FromJSON(raw), in.typ), true
 		}
 	}
-	return sc.parent.Lookup(name)
+	if v, ok := sc.parent.Lookup(name); ok {
+		return v, true
+	}
+	// a name the model spells with a path ("Person.Gender", a parameter
+	// name) that FEEL read as one name: resolve it as a path
+	if i := strings.LastIndexByte(name, '.'); i > 0 && sc.s.m.dotted {
+		if base, ok := sc.Lookup(name[:i]); ok {
+			if cx, ok := feel.FromJSON(base).(*feel.Context); ok {
+				return cx.Get(name[i+1:])
+			}
+		}
+	}
+	return nil, false
 }
 
 // bkmFunc is the function value of a business knowledge model in this
@@ -270,10 +283,18 @@ func (s *state) serviceFunc(svc *decisionService) *feel.Function {
 			return nil, fmt.Errorf("%w: decision services nested deeper than %d", feel.ErrLimitExceeded, maxCallDepth)
 		}
 		for i, in := range svc.inputData {
-			vars.add(in.Name, coerce(s.ctx, args[i], in.typ))
+			v, ok := conformArg(s.ctx, args[i], in.typ)
+			if !ok {
+				return feel.Null{}, nil
+			}
+			vars.add(in.Name, v)
 		}
 		for i, d := range svc.inputDecisions {
-			sub.done[d] = coerce(s.ctx, args[len(svc.inputData)+i], d.typ)
+			v, ok := conformArg(s.ctx, args[len(svc.inputData)+i], d.typ)
+			if !ok {
+				return feel.Null{}, nil
+			}
+			sub.done[d] = v
 		}
 		return sub.service(svc)
 	})
@@ -316,9 +337,25 @@ func (m *Model) EvaluateService(ctx context.Context, service string, vars feel.V
 		}
 	}
 	for _, d := range svc.inputDecisions {
+		// an input decision not supplied is null: the service does not
+		// evaluate it
+		var v feel.Value = feel.Null{}
 		if raw, ok := vars.Lookup(d.Name); ok {
-			s.done[d] = coerce(ctx, feel.FromJSON(raw), d.typ)
+			v = coerce(ctx, feel.FromJSON(raw), d.typ)
 		}
+		s.done[d] = v
 	}
 	return s.service(svc)
+}
+
+// conformArg converts an argument to a parameter type; ok is false when it
+// does not conform (the invocation is then null).
+func conformArg(ctx context.Context, v feel.Value, t *typeInfo) (feel.Value, bool) {
+	c := coerce(ctx, v, t)
+	if _, isNull := c.(feel.Null); isNull {
+		if _, wasNull := v.(feel.Null); !wasNull && v != nil {
+			return nil, false
+		}
+	}
+	return c, true
 }

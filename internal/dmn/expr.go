@@ -26,6 +26,16 @@ func (sc *scope) Lookup(name string) (any, bool) {
 			return sc.vals[i], true
 		}
 	}
+	// parameters named with a path ("Person.Gender") make up a context
+	var entries []feel.Entry
+	for i, n := range sc.names {
+		if len(n) > len(name) && n[len(name)] == '.' && n[:len(name)] == name {
+			entries = append(entries, feel.Entry{Key: n[len(name)+1:], Value: sc.vals[i]})
+		}
+	}
+	if entries != nil {
+		return feel.NewContext(entries...), true
+	}
 	if sc.parent == nil {
 		return nil, false
 	}
@@ -65,6 +75,28 @@ func (c *compiler) expression(e *elem, owner string) expr {
 	if id := e.attr("id"); id != "" {
 		owner = id
 	}
+	x := c.boxed(e, owner)
+	if t := c.typeRef(e.attr("typeRef"), e); t != nil {
+		return &typed{x: x, typ: t}
+	}
+	return x
+}
+
+// typed coerces the value of a boxed expression to its typeRef.
+type typed struct {
+	x   expr
+	typ *typeInfo
+}
+
+func (t *typed) eval(s *state, vars feel.Variables) (feel.Value, error) {
+	v, err := t.x.eval(s, vars)
+	if err != nil {
+		return nil, err
+	}
+	return coerce(s.ctx, v, t.typ), nil
+}
+
+func (c *compiler) boxed(e *elem, owner string) expr {
 	switch e.Local {
 	case "literalExpression":
 		if !c.checkLanguage(e, owner) {
@@ -303,9 +335,12 @@ func (f *funcDef) value(s *state, vars feel.Variables) *feel.Function {
 			if i < len(args) {
 				a = args[i]
 			}
-			if t := f.paramTypes[i]; t != nil {
-				if !conforms(s.ctx, a, t) {
-					a = coerce(s.ctx, a, t)
+			if t := f.paramTypes[i]; t != nil && !conforms(s.ctx, a, t) {
+				// singleton lists convert; other arguments that do not
+				// conform make the invocation null
+				a = coerce(s.ctx, a, t)
+				if _, isNull := a.(feel.Null); isNull {
+					return feel.Null{}, nil
 				}
 			}
 			sc.vals[i] = a
@@ -329,7 +364,13 @@ func (x *conditional) eval(s *state, vars feel.Variables) (feel.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c == feel.Boolean(true) {
+	b, ok := c.(feel.Boolean)
+	if !ok {
+		if _, isNull := c.(feel.Null); !isNull {
+			return feel.Null{}, nil // a condition that is not a boolean
+		}
+	}
+	if b {
 		return x.then.eval(s, vars)
 	}
 	return x.els.eval(s, vars)
@@ -362,8 +403,12 @@ func (x *filterExpr) eval(s *state, vars feel.Variables) (feel.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		if m == feel.Boolean(true) {
+		switch m {
+		case feel.Boolean(true):
 			out = append(out, it)
+		case feel.Boolean(false), feel.Null{}:
+		default:
+			return feel.Null{}, nil // a match that is not a boolean
 		}
 	}
 	return out, nil
@@ -424,6 +469,9 @@ func (x *quantified) eval(s *state, vars feel.Variables) (feel.Value, error) {
 			return nil, err
 		}
 		b, isBool := v.(feel.Boolean)
+		if _, isNull := v.(feel.Null); !isBool && !isNull {
+			return feel.Null{}, nil // a condition that is not a boolean
+		}
 		switch {
 		case !isBool:
 			sawNull = true

@@ -99,13 +99,16 @@ type Decision struct {
 	RequiredInputs    []string
 	RequiredKnowledge []string
 
-	line     int
-	typ      *typeInfo
-	logic    expr
-	reqDec   []*Decision
-	reqInput []*inputData
-	reqBKM   []*bkm
-	noScope  bool // no requirements: evaluates against the caller's variables alone
+	// resultName is the name dependent decisions see the result under: the
+	// variable's name, else the decision's id (as Camunda's dmn-scala does)
+	resultName string
+	line       int
+	typ        *typeInfo
+	logic      expr
+	reqDec     []*Decision
+	reqInput   []*inputData
+	reqBKM     []*bkm
+	noScope    bool // no requirements: evaluates against the caller's variables alone
 }
 
 // InputData is an input of a decision requirements graph.
@@ -160,6 +163,7 @@ type Model struct {
 	bkmByName map[string]*bkm
 	services  map[string]*decisionService // by id and by name
 	opts      Options
+	dotted    bool // some name contains a '.'
 }
 
 // Decisions returns the model's decisions in document order.

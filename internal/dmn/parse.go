@@ -143,6 +143,9 @@ func (c *compiler) model(root *elem) *Model {
 		c.problem(root, "expression language %q is not supported (only FEEL)", el)
 	}
 	collectNames(root, map[string]bool{}, &c.names)
+	for _, n := range c.names {
+		m.dotted = m.dotted || strings.Contains(n, ".")
+	}
 	sort.Slice(c.names, func(i, j int) bool { return len(c.names[i]) > len(c.names[j]) })
 
 	// ids must be unique
@@ -328,6 +331,10 @@ func (c *compiler) model(root *elem) *Model {
 			}
 		}
 		d.typ = c.variableType(k)
+		d.resultName = d.ID
+		if v := c.child(k, "variable"); v != nil && v.attr("name") != "" {
+			d.resultName = v.attr("name")
+		}
 		d.noScope = len(d.reqDec) == 0 && len(d.reqBKM) == 0 && len(d.reqInput) == 0
 		logic := c.logicOf(k)
 		if logic == nil {

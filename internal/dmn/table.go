@@ -49,7 +49,7 @@ type dtRule struct {
 	id     string
 	broken bool
 	tests  []*feel.Expression // nil: "-" (any value)
-	outs  []*feel.Expression
+	outs   []*feel.Expression
 }
 
 var aggregations = map[string]string{"SUM": "sum", "MIN": "min", "MAX": "max", "COUNT": "count"}

@@ -22,8 +22,8 @@ import (
 // tckFloors are the minimum passing test cases per level; raise them as
 // conformance improves.
 var tckFloors = map[string]int{
-	"compliance-level-2": 0,
-	"compliance-level-3": 0,
+	"compliance-level-2": 116,
+	"compliance-level-3": 3152,
 }
 
 func tckRoot(t *testing.T) string {
@@ -150,7 +150,10 @@ func xsdValue(v *tnode) (feel.Value, error) {
 	return feel.String(v.Text), nil
 }
 
-var tolerance = apd.New(1, -25)
+var (
+	smallTolerance  = apd.New(1, -25)
+	doubleTolerance = apd.New(1, -12)
+)
 
 func tckEqual(exp, act feel.Value) bool {
 	switch e := exp.(type) {
@@ -169,6 +172,14 @@ func tckEqual(exp, act feel.Value) bool {
 			if _, err := c.Quantize(&q, ad, ed.Exponent); err == nil && q.Cmp(ed) == 0 {
 				return true
 			}
+		}
+		// expected values with 12 or more significant digits were computed
+		// in binary floating point by the TCK's authors (Orca computes with
+		// 34 decimal digits, and Python's decimal module agrees with it
+		// on e.g. 0008-LX-arithmetic): compare them to 1e-12 relative
+		tolerance := smallTolerance
+		if ed.NumDigits() >= 12 {
+			tolerance = doubleTolerance
 		}
 		var diff, tol apd.Decimal
 		_, _ = c.Sub(&diff, ed, ad)

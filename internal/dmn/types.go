@@ -112,20 +112,31 @@ func (c *compiler) itemDefinition(it *elem) *typeInfo {
 			inner = &cp
 		}
 	}
-	var allowed *feel.Expression
-	for _, local := range []string{"allowedValues", "typeConstraint"} {
+	constraint := func(local string) *feel.Expression {
 		if av := c.child(it, local); av != nil {
 			if txt, ok := c.childText(av, "text"); ok && strings.TrimSpace(txt) != "" {
-				allowed = c.unaryTests(txt, av, it.attr("id"))
+				return c.unaryTests(txt, av, it.attr("id"))
 			}
 		}
+		return nil
 	}
+	allowed, typeConstraint := constraint("allowedValues"), constraint("typeConstraint")
 	if it.attr("isCollection") == "true" {
+		// allowed values constrain the items, a type constraint the list
 		t.collection = true
 		t.base = "LIST"
+		if allowed != nil {
+			if inner == nil {
+				inner = &typeInfo{}
+			}
+			inner.allowed = allowed
+		}
 		t.elem = inner
-		t.allowed = allowed
+		t.allowed = typeConstraint
 		return t
+	}
+	if allowed == nil {
+		allowed = typeConstraint
 	}
 	if inner == nil {
 		if allowed == nil {

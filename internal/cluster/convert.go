@@ -90,12 +90,20 @@ func job(r *store.Job) Job {
 }
 
 func messageSubscription(r *store.MessageSubscription) MessageSubscription {
-	return MessageSubscription{MessageSubscriptionKey: Key(r.Key), ProcessDefinitionID: r.ProcessID,
+	s := MessageSubscription{MessageSubscriptionKey: Key(r.Key), ProcessDefinitionID: r.ProcessID,
 		ProcessDefinitionKey: keyRef(r.ProcessDefinitionKey), ProcessInstanceKey: keyRef(r.ProcessInstanceKey),
 		RootProcessInstanceKey: keyRef(r.RootProcessInstanceKey), ElementID: r.ElementID,
 		ElementInstanceKey: keyRef(r.ElementInstanceKey), MessageSubscriptionState: r.State,
 		LastUpdatedDate: r.LastUpdatedDate.UTC(), MessageName: r.MessageName, CorrelationKey: optString(r.CorrelationKey),
-		TenantID: r.TenantID}
+		TenantID: r.TenantID, MessageSubscriptionType: r.Type(), ProcessDefinitionName: optString(r.ProcessDefinitionName),
+		ToolName: optString(r.ToolName), ToolProperties: r.ToolProperties, InboundConnectorType: optString(r.InboundConnectorType)}
+	if s.ToolProperties == nil {
+		s.ToolProperties = map[string]string{}
+	}
+	if r.ProcessDefinitionVersion > 0 {
+		s.ProcessDefinitionVersion = &r.ProcessDefinitionVersion
+	}
+	return s
 }
 
 func incident(r *store.Incident) Incident {

@@ -16,6 +16,7 @@ var (
 		"DECISION_EVALUATION_ERROR", "EXECUTION_LISTENER_NO_RETRIES", "EXTRACT_VALUE_ERROR", "FORM_NOT_FOUND", "IO_MAPPING_ERROR",
 		"JOB_NO_RETRIES", "MESSAGE_SIZE_EXCEEDED", "RESOURCE_NOT_FOUND", "TASK_LISTENER_NO_RETRIES", "UNHANDLED_ERROR_EVENT", "UNKNOWN", "UNSPECIFIED"}
 	subscriptionStates = []string{"CORRELATED", "CREATED", "DELETED", "MIGRATED"}
+	subscriptionTypes  = []string{SubscriptionStartEvent, SubscriptionProcessEvent}
 	elementTypes       = []string{"UNSPECIFIED", "PROCESS", "SUB_PROCESS", "EVENT_SUB_PROCESS", "AD_HOC_SUB_PROCESS",
 		"AD_HOC_SUB_PROCESS_INNER_INSTANCE", "START_EVENT", "INTERMEDIATE_CATCH_EVENT", "INTERMEDIATE_THROW_EVENT", "BOUNDARY_EVENT",
 		"END_EVENT", "SERVICE_TASK", "RECEIVE_TASK", "USER_TASK", "MANUAL_TASK", "TASK", "EXCLUSIVE_GATEWAY", "INCLUSIVE_GATEWAY",
@@ -259,11 +260,18 @@ var messageSubscriptionSpec = &searchSpec{
 		"messageName":              exprFilter("message_subscriptions.message_name"),
 		"correlationKey":           exprFilter("NULLIF(message_subscriptions.correlation_key, '')"),
 		"tenantId":                 exprFilter("message_subscriptions.tenant_id"),
+		"messageSubscriptionType":  exprFilter("message_subscriptions.type", subscriptionTypes...),
+		"processDefinitionName":    exprFilter("NULLIF(message_subscriptions.process_definition_name, '')"),
+		"processDefinitionVersion": exprFilter("NULLIF(message_subscriptions.process_definition_version, 0)"),
+		"toolName":                 exprFilter("message_subscriptions.tool_name"),
+		"inboundConnectorType":     exprFilter("message_subscriptions.inbound_connector_type"),
 	},
 	sort: map[string]string{"messageSubscriptionKey": "key", "processDefinitionId": "process_id",
 		"processInstanceKey": "process_instance_key", "elementId": "element_id", "elementInstanceKey": "element_instance_key",
 		"messageSubscriptionState": "state", "lastUpdatedDate": "last_updated_date", "messageName": "message_name",
-		"correlationKey": "correlation_key", "tenantId": "tenant_id"},
+		"correlationKey": "correlation_key", "tenantId": "tenant_id", "messageSubscriptionType": "type",
+		"processDefinitionName": "process_definition_name", "processDefinitionVersion": "process_definition_version",
+		"toolName": "tool_name", "inboundConnectorType": "inbound_connector_type"},
 }
 
 var incidentSpec = &searchSpec{

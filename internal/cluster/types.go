@@ -559,7 +559,24 @@ type MessageSubscription struct {
 	MessageName              string    `json:"messageName"`
 	CorrelationKey           *string   `json:"correlationKey"`
 	TenantID                 string    `json:"tenantId"`
+	// Camunda 8.10's fields. MessageSubscriptionType is START_EVENT (a
+	// message start event of a process definition) or PROCESS_EVENT (an
+	// element instance waiting); ToolProperties are the element's
+	// io.camunda.tool:* properties (empty when none), ToolName its
+	// io.camunda.tool:name, InboundConnectorType its inbound.type.
+	MessageSubscriptionType  string            `json:"messageSubscriptionType"`
+	ProcessDefinitionName    *string           `json:"processDefinitionName"`
+	ProcessDefinitionVersion *int32            `json:"processDefinitionVersion"`
+	ToolName                 *string           `json:"toolName"`
+	ToolProperties           map[string]string `json:"toolProperties"`
+	InboundConnectorType     *string           `json:"inboundConnectorType"`
 }
+
+// Message subscription types.
+const (
+	SubscriptionStartEvent   = "START_EVENT"
+	SubscriptionProcessEvent = "PROCESS_EVENT"
+)
 
 // MessageSubscriptionFilter selects message subscriptions.
 type MessageSubscriptionFilter struct {
@@ -574,6 +591,12 @@ type MessageSubscriptionFilter struct {
 	MessageName              *StringFilter `json:"messageName,omitempty"`
 	CorrelationKey           *StringFilter `json:"correlationKey,omitempty"`
 	TenantID                 *StringFilter `json:"tenantId,omitempty"`
+	// Camunda 8.10's filters.
+	MessageSubscriptionType  *EnumFilter   `json:"messageSubscriptionType,omitempty"`
+	ProcessDefinitionName    *StringFilter `json:"processDefinitionName,omitempty"`
+	ProcessDefinitionVersion *IntFilter    `json:"processDefinitionVersion,omitempty"`
+	ToolName                 *StringFilter `json:"toolName,omitempty"`
+	InboundConnectorType     *StringFilter `json:"inboundConnectorType,omitempty"`
 }
 
 // Incidents

@@ -149,7 +149,13 @@ func (w *writer) openStartSubscriptions(def *definition) {
 			LastUpdatedDate:      w.now,
 			MessageName:          name,
 			TenantID:             def.rec.TenantID,
+			// Camunda 8.10's fields: the definition and the tool it offers.
+			ProcessDefinitionName:    def.rec.Name,
+			ProcessDefinitionVersion: def.rec.Version,
+			ToolProperties:           el.ToolProperties(),
 		}
+		sub.ToolName, _ = el.Property(bpmn.ToolNameProperty)
+		sub.InboundConnectorType, _ = el.Property(bpmn.InboundTypeProperty)
 		w.st.addSub(sub)
 		w.st.touch(sub)
 	}

@@ -41,6 +41,9 @@ func (w *writer) openSubscription(in *inst, el *bpmn.Element, md *bpmn.MessageDe
 		MessageName:            name,
 		CorrelationKey:         key,
 		TenantID:               in.rec.TenantID,
+		// Camunda 8.10 returns and sorts by them.
+		ProcessDefinitionName:    in.def.rec.Name,
+		ProcessDefinitionVersion: in.def.rec.Version,
 	}
 	w.st.addSub(sub)
 	w.st.touch(sub)

@@ -319,13 +319,39 @@ type MessageSubscription struct {
 	MessageName            string
 	CorrelationKey         string
 	TenantID               string
+	// The process definition's name and version (Camunda 8.10 returns and
+	// sorts by them).
+	ProcessDefinitionName    string
+	ProcessDefinitionVersion int32
+	// ToolName is the element's io.camunda.tool:name property ("" when
+	// absent), ToolProperties all its io.camunda.tool:* properties (nil
+	// when none), InboundConnectorType its inbound.type property.
+	ToolName             string
+	ToolProperties       map[string]string
+	InboundConnectorType string
+}
+
+// Message subscription types: a message start event of a process
+// definition, or an element instance waiting for a message.
+const (
+	SubscriptionStartEvent   = "START_EVENT"
+	SubscriptionProcessEvent = "PROCESS_EVENT"
+)
+
+// Type is the subscription's type, which its element instance key decides.
+func (r *MessageSubscription) Type() string {
+	if r.ElementInstanceKey == 0 {
+		return SubscriptionStartEvent
+	}
+	return SubscriptionProcessEvent
 }
 
 func (*MessageSubscription) Table() string { return "message_subscriptions" }
 func (r *MessageSubscription) Columns() []any {
 	return []any{&r.Key, &r.ProcessID, &r.ProcessDefinitionKey, keyCol{&r.ProcessInstanceKey}, keyCol{&r.RootProcessInstanceKey},
 		&r.ElementID, keyCol{&r.ElementInstanceKey}, &r.State, timeCol{&r.LastUpdatedDate}, &r.MessageName,
-		&r.CorrelationKey, &r.TenantID}
+		&r.CorrelationKey, &r.TenantID, &r.ProcessDefinitionName, &r.ProcessDefinitionVersion, subTypeCol{r},
+		nullString{&r.ToolName}, jsonCol{&r.ToolProperties}, nullString{&r.InboundConnectorType}}
 }
 
 // Message states.

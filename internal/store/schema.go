@@ -28,7 +28,8 @@ var tables = map[string][]string{
 		"tenant_id"},
 	"message_subscriptions": {"key", "process_id", "process_definition_key", "process_instance_key",
 		"root_process_instance_key", "element_id", "element_instance_key", "state", "last_updated_date",
-		"message_name", "correlation_key", "tenant_id"},
+		"message_name", "correlation_key", "tenant_id", "process_definition_name", "process_definition_version", "type",
+		"tool_name", "tool_properties", "inbound_connector_type"},
 	"messages": {"key", "name", "correlation_key", "message_id", "variables", "publish_time", "expire_time", "state",
 		"tenant_id", "correlated_processes"},
 	"signal_subscriptions": {"key", "process_id", "process_definition_key", "process_instance_key",
@@ -103,7 +104,9 @@ CREATE TABLE IF NOT EXISTS message_subscriptions (
   key INTEGER PRIMARY KEY, process_id TEXT NOT NULL, process_definition_key INTEGER NOT NULL,
   process_instance_key INTEGER, root_process_instance_key INTEGER, element_id TEXT NOT NULL,
   element_instance_key INTEGER, state TEXT NOT NULL, last_updated_date INTEGER, message_name TEXT NOT NULL,
-  correlation_key TEXT NOT NULL, tenant_id TEXT NOT NULL);
+  correlation_key TEXT NOT NULL, tenant_id TEXT NOT NULL, process_definition_name TEXT NOT NULL DEFAULT '',
+  process_definition_version INTEGER NOT NULL DEFAULT 0, type TEXT NOT NULL DEFAULT 'PROCESS_EVENT', tool_name TEXT,
+  tool_properties TEXT, inbound_connector_type TEXT);
 CREATE INDEX IF NOT EXISTS message_subscriptions_state ON message_subscriptions (state);
 CREATE TABLE IF NOT EXISTS messages (
   key INTEGER PRIMARY KEY, name TEXT NOT NULL, correlation_key TEXT NOT NULL, message_id TEXT NOT NULL,

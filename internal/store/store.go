@@ -68,6 +68,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("create schema in %s: %w", path, err)
 	}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("upgrade schema in %s: %w", path, err)
+	}
 	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
 	if err != nil {
 		w.Close()
@@ -289,3 +293,35 @@ func (c jsonCol) Scan(src any) error {
 	}
 	return json.Unmarshal(b, c.v)
 }
+
+// nullString stores a string, with "" as NULL.
+type nullString struct{ s *string }
+
+func (c nullString) Value() (driver.Value, error) {
+	if *c.s == "" {
+		return nil, nil
+	}
+	return *c.s, nil
+}
+
+func (c nullString) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.s = ""
+	case string:
+		*c.s = v
+	case []byte:
+		*c.s = string(v)
+	default:
+		return fmt.Errorf("string column: unexpected %T", src)
+	}
+	return nil
+}
+
+// subTypeCol stores a message subscription's type, which its element
+// instance key decides, so that searches filter and sort by it; reading
+// it back changes nothing.
+type subTypeCol struct{ r *MessageSubscription }
+
+func (c subTypeCol) Value() (driver.Value, error) { return c.r.Type(), nil }
+func (c subTypeCol) Scan(any) error               { return nil }

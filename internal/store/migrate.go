@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// addedColumn is a column added to a table after its first release: a
+// data file made before gets it (ALTER TABLE) when opened, and fill sets
+// it on the rows already there.
+type addedColumn struct {
+	table, column, decl string
+	fill                string // an UPDATE statement, or ""
+}
+
+// addedColumns lists the columns added since the tables were first
+// created, in the order they were added.
+var addedColumns = []addedColumn{
+	// Camunda 8.10's message subscription fields.
+	{"message_subscriptions", "process_definition_name", "TEXT NOT NULL DEFAULT ''",
+		"UPDATE message_subscriptions SET process_definition_name = COALESCE((SELECT p.name FROM process_definitions p " +
+			"WHERE p.key = message_subscriptions.process_definition_key), '')"},
+	{"message_subscriptions", "process_definition_version", "INTEGER NOT NULL DEFAULT 0",
+		"UPDATE message_subscriptions SET process_definition_version = COALESCE((SELECT p.version FROM process_definitions p " +
+			"WHERE p.key = message_subscriptions.process_definition_key), 0)"},
+	{"message_subscriptions", "type", "TEXT NOT NULL DEFAULT 'PROCESS_EVENT'",
+		"UPDATE message_subscriptions SET type = 'START_EVENT' WHERE element_instance_key IS NULL"},
+	{"message_subscriptions", "tool_name", "TEXT", ""},
+	{"message_subscriptions", "tool_properties", "TEXT", ""},
+	{"message_subscriptions", "inbound_connector_type", "TEXT", ""},
+}
+
+// migrate adds the columns a data file made by an earlier version lacks.
+func migrate(ctx context.Context, db *sql.DB) error {
+	have := map[string]map[string]bool{}
+	for _, c := range addedColumns {
+		cols, ok := have[c.table]
+		if !ok {
+			var err error
+			if cols, err = columnsOf(ctx, db, c.table); err != nil {
+				return err
+			}
+			have[c.table] = cols
+		}
+		if cols[c.column] {
+			continue
+		}
+		if _, err := db.ExecContext(ctx, "ALTER TABLE "+c.table+" ADD COLUMN "+c.column+" "+c.decl); err != nil {
+			return fmt.Errorf("add %s.%s: %w", c.table, c.column, err)
+		}
+		if c.fill != "" {
+			if _, err := db.ExecContext(ctx, c.fill); err != nil {
+				return fmt.Errorf("fill %s.%s: %w", c.table, c.column, err)
+			}
+		}
+		cols[c.column] = true
+	}
+	return nil
+}
+
+func columnsOf(ctx context.Context, db *sql.DB, table string) (map[string]bool, error) {
+	rows, err := db.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
+	if err != nil {
+		return nil, fmt.Errorf("columns of %s: %w", table, err)
+	}
+	defer rows.Close()
+	cols := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("columns of %s: %w", table, err)
+		}
+		cols[name] = true
+	}
+	return cols, rows.Err()
+}

@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+)
+
+// A data file written before Camunda 8.10's message subscription fields
+// opens, gets the new columns, and its rows get the values they imply.
+func TestMigrateMessageSubscriptions(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE process_definitions (
+  key INTEGER PRIMARY KEY, process_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+  version_tag TEXT NOT NULL, resource_key INTEGER NOT NULL, resource_name TEXT NOT NULL,
+  deployment_key INTEGER NOT NULL, checksum TEXT NOT NULL, tenant_id TEXT NOT NULL, deploy_time INTEGER)`,
+		`CREATE TABLE message_subscriptions (
+  key INTEGER PRIMARY KEY, process_id TEXT NOT NULL, process_definition_key INTEGER NOT NULL,
+  process_instance_key INTEGER, root_process_instance_key INTEGER, element_id TEXT NOT NULL,
+  element_instance_key INTEGER, state TEXT NOT NULL, last_updated_date INTEGER, message_name TEXT NOT NULL,
+  correlation_key TEXT NOT NULL, tenant_id TEXT NOT NULL)`,
+		`INSERT INTO process_definitions VALUES (10, 'p', 'Process P', 3, '', 1, 'p.bpmn', 2, 'c', '<default>', 0)`,
+		`INSERT INTO message_subscriptions VALUES (11, 'p', 10, NULL, NULL, 'start', NULL, 'CREATED', 0, 'go', '', '<default>')`,
+		`INSERT INTO message_subscriptions VALUES (12, 'p', 10, 20, 20, 'wait', 21, 'CREATED', 0, 'more', 'k', '<default>')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	for range 2 { // the second open finds nothing to do
+		s, err := Open(ctx, dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs, err := LoadAll(ctx, s, func() *MessageSubscription { return new(MessageSubscription) }, "1=1 ORDER BY key")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(subs) != 2 {
+			t.Fatalf("%d subscriptions", len(subs))
+		}
+		start, wait := subs[0], subs[1]
+		if start.Type() != SubscriptionStartEvent || start.ProcessDefinitionName != "Process P" || start.ProcessDefinitionVersion != 3 ||
+			start.ToolName != "" || start.ToolProperties != nil {
+			t.Errorf("start event subscription: %+v", start)
+		}
+		if wait.Type() != SubscriptionProcessEvent || wait.ProcessDefinitionVersion != 3 {
+			t.Errorf("waiting subscription: %+v", wait)
+		}
+		page, err := Search(ctx, s, func() *MessageSubscription { return new(MessageSubscription) },
+			Query{Where: []Cond{Raw("type = ?", SubscriptionStartEvent)}})
+		if err != nil || len(page.Items) != 1 || page.Items[0].Key != 11 {
+			t.Errorf("search by type: %v %+v", err, page)
+		}
+		s.Close()
+	}
+}

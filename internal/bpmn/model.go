@@ -92,16 +92,15 @@ type Property struct{ Name, Value string }
 type UserTaskDefinition struct {
 	// Native reports a zeebe:userTask element: the engine manages the task.
 	// Without it, Zeebe creates a job of type io.camunda.zeebe:userTask.
-	Native            bool
-	Assignee          Expression
-	CandidateGroups   Expression
-	CandidateUsers    Expression
-	DueDate           Expression
-	FollowUpDate      Expression
-	Priority          Expression
-	FormKey           string
-	FormID            string
-	ExternalReference Expression
+	Native          bool
+	Assignee        Expression
+	CandidateGroups Expression
+	CandidateUsers  Expression
+	DueDate         Expression
+	FollowUpDate    Expression
+	Priority        Expression
+	// The zeebe:formDefinition, if any.
+	FormLink
 }
 
 // MessageDefinition is a message event definition resolved against its
@@ -268,6 +267,10 @@ type Process struct {
 	MessageStarts []*Element
 	TimerStarts   []*Element
 	SignalStarts  []*Element
+	// StartForm is the zeebe:formDefinition of the none start event.
+	StartForm *FormLink
+	// UserTaskForms are the embedded forms (zeebe:userTaskForm) by id.
+	UserTaskForms map[string]string
 }
 
 // Element returns the flow node with the given id, anywhere in the process.

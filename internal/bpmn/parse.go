@@ -137,6 +137,7 @@ func (b *builder) process(n *node) *Process {
 		}
 		b.checkExtensions(p.Element, ext, "versionTag", "properties", "userTaskForm", "executionListeners")
 		p.Properties = b.properties(ext)
+		p.UserTaskForms = userTaskForms(ext)
 		if el := ext.child(NSZeebe, "executionListeners"); el != nil {
 			b.problem(id, el.Line, "execution listeners are not supported yet")
 		}
@@ -343,6 +344,16 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 			b.taskDefinition(e, ext, true)
 		}
 		b.checkExtensions(e, ext, "ioMapping", "properties", "taskDefinition", "taskHeaders")
+	case TypeStartEvent:
+		b.checkExtensions(e, ext, "ioMapping", "properties", "subscription", "formDefinition")
+		if f := ext.child(NSZeebe, "formDefinition"); f != nil {
+			if scope.Type != TypeProcess || e.EventType != EventNone {
+				b.problem(id, f.Line, "a form (zeebe:formDefinition) can only be linked to the none start event of a process")
+			} else {
+				l := b.formLink(e, f)
+				b.proc.StartForm = &l
+			}
+		}
 	default:
 		b.checkExtensions(e, ext, "ioMapping", "properties", "subscription")
 	}
@@ -650,9 +661,7 @@ func (b *builder) userTask(e *Element, ext *node) {
 		}
 	}
 	if f := ext.child(NSZeebe, "formDefinition"); f != nil {
-		ut.FormKey = f.attr("formKey")
-		ut.FormID = f.attr("formId")
-		ut.ExternalReference = b.expr(e.ID, f.Line, "externalReference", f.attr("externalReference"))
+		ut.FormLink = b.formLink(e, f)
 	}
 	if tl := ext.child(NSZeebe, "taskListeners"); tl != nil {
 		b.problem(e.ID, tl.Line, "task listeners are not supported yet")

@@ -18,6 +18,11 @@ type API interface {
 	GetProcessDefinition(ctx context.Context, key Key) (*ProcessDefinition, error)
 	GetProcessDefinitionXML(ctx context.Context, key Key) ([]byte, error)
 
+	// Forms (a nil form and no error: the task or process has none)
+	GetForm(ctx context.Context, key Key) (*Form, error)
+	GetUserTaskForm(ctx context.Context, userTaskKey Key) (*Form, error)
+	GetStartProcessForm(ctx context.Context, processDefinitionKey Key) (*Form, error)
+
 	// Process instances
 	CreateProcessInstance(ctx context.Context, req *ProcessInstanceCreationInstruction) (*CreateProcessInstanceResult, error)
 	SearchProcessInstances(ctx context.Context, q *ProcessInstanceSearchQuery) (*SearchResult[ProcessInstance], error)

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/orcabpm/orca/internal/engine"
@@ -21,6 +22,8 @@ type Embedded struct {
 	eng   *engine.Engine
 	store *store.Store
 	opts  EmbeddedOptions
+	// models caches parsed process models by definition key (forms.go).
+	models sync.Map
 }
 
 // EmbeddedOptions describe the node for the topology.
@@ -103,11 +106,21 @@ func (m *Embedded) CreateDeployment(ctx context.Context, req *DeploymentRequest)
 			ProcessDefinitionID: p.ProcessID, ProcessDefinitionVersion: p.Version, ResourceName: p.ResourceName,
 			TenantID: p.TenantID, ProcessDefinitionKey: Key(p.ProcessDefinitionKey)}})
 	}
+	for _, f := range res.Forms {
+		out.Deployments = append(out.Deployments, DeploymentMetadata{Form: &DeploymentForm{FormID: f.FormID,
+			Version: f.Version, ResourceName: f.ResourceName, TenantID: f.TenantID, FormKey: Key(f.FormKey)}})
+	}
 	return out, nil
 }
 
 func (m *Embedded) SearchProcessDefinitions(ctx context.Context, q *ProcessDefinitionSearchQuery) (*SearchResult[ProcessDefinition], error) {
-	return search(ctx, m.store, processDefinitionSpec, q, func() *store.ProcessDefinition { return new(store.ProcessDefinition) }, processDefinition)
+	res, err := search(ctx, m.store, processDefinitionSpec, q, func() *store.ProcessDefinition { return new(store.ProcessDefinition) }, processDefinition)
+	if err == nil {
+		for i := range res.Items {
+			res.Items[i].HasStartForm = m.hasStartForm(ctx, res.Items[i].ProcessDefinitionKey)
+		}
+	}
+	return res, err
 }
 
 func (m *Embedded) GetProcessDefinition(ctx context.Context, key Key) (*ProcessDefinition, error) {
@@ -116,6 +129,7 @@ func (m *Embedded) GetProcessDefinition(ctx context.Context, key Key) (*ProcessD
 		return nil, err
 	}
 	pd := processDefinition(r)
+	pd.HasStartForm = m.hasStartForm(ctx, key)
 	return &pd, nil
 }
 

@@ -66,7 +66,7 @@ type DeploymentMetadata struct {
 	ProcessDefinition    *DeploymentProcess `json:"processDefinition"`
 	DecisionDefinition   *json.RawMessage   `json:"decisionDefinition"`
 	DecisionRequirements *json.RawMessage   `json:"decisionRequirements"`
-	Form                 *json.RawMessage   `json:"form"`
+	Form                 *DeploymentForm    `json:"form"`
 	Resource             *json.RawMessage   `json:"resource"`
 }
 

@@ -33,6 +33,7 @@ type DeployResult struct {
 	DeploymentKey int64
 	TenantID      string
 	Processes     []DeployedProcess
+	Forms         []DeployedForm
 }
 
 type parsedResource struct {
@@ -53,12 +54,27 @@ func (e *Engine) Deploy(ctx context.Context, tenantID string, resources []Resour
 		return DeployResult{}, errorf(CodeInvalidArgument, "Expected to deploy at least one resource, but none given")
 	}
 	var parsed []parsedResource
+	var forms []parsedForm
 	var problems []string
 	seen := map[string]string{}
+	seenForms := map[string]string{}
 	for _, r := range resources {
 		ext := strings.ToLower(path.Ext(r.Name))
+		if ext == ".form" {
+			pf, err := parseForm(r)
+			if err != nil {
+				problems = append(problems, err.Error())
+				continue
+			}
+			if other, dup := seenForms[pf.id]; dup {
+				problems = append(problems, fmt.Sprintf("Expected the form ids to be unique within a deployment but found a duplicated id '%s' in the resources '%s' and '%s'.", pf.id, other, r.Name))
+			}
+			seenForms[pf.id] = r.Name
+			forms = append(forms, pf)
+			continue
+		}
 		if ext != ".bpmn" && ext != ".xml" {
-			problems = append(problems, fmt.Sprintf("'%s': only BPMN resources (.bpmn, .xml) can be deployed; %s files are not supported yet", r.Name, ext))
+			problems = append(problems, fmt.Sprintf("'%s': only BPMN (.bpmn, .xml) and form (.form) resources can be deployed; %s files are not supported yet", r.Name, ext))
 			continue
 		}
 		defs, err := bpmn.ParseWith(r.Name, r.Content, bpmn.Options{Now: e.Now})
@@ -121,6 +137,9 @@ func (e *Engine) Deploy(ctx context.Context, tenantID string, resources []Resour
 				w.openStartSignals(def)
 				res.Processes = append(res.Processes, deployed(rec))
 			}
+		}
+		for _, pf := range forms {
+			res.Forms = append(res.Forms, w.deployForm(res.DeploymentKey, tenantID, pf))
 		}
 		return res, nil
 	})

@@ -99,6 +99,7 @@ type state struct {
 	timers      map[int64]*store.Timer
 	signalSubs  map[int64]*store.SignalSubscription
 	signals     byName[*store.SignalSubscription]
+	forms       formIndex // deployed forms (see forms.go)
 	// msgStarted maps a process and correlation key to the active instance
 	// a message start event created for it.
 	msgStarted map[string]int64
@@ -199,6 +200,9 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 		st.latest[latestKey(rec.TenantID, rec.ProcessID)] = def
 	}
 
+	if err := st.loadForms(ctx, s); err != nil {
+		return nil, err
+	}
 	pis, err := store.LoadAll(ctx, s, func() *store.ProcessInstance { return new(store.ProcessInstance) }, "state = 'ACTIVE'")
 	if err != nil {
 		return nil, err

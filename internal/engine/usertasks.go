@@ -94,6 +94,15 @@ func (w *writer) createUserTask(in *inst) bool {
 		w.raise(in, incExtractValue, err.Error(), 0)
 		return false
 	}
+	var formKey int64
+	if ut := in.el.UserTask; !ut.FormID.IsZero() {
+		key, incType, msg := w.linkedForm(in, ut.FormLink)
+		if incType != "" {
+			w.raise(in, incType, msg, 0)
+			return false
+		}
+		formKey = key
+	}
 	headers := map[string]string{}
 	for _, h := range in.el.Headers {
 		headers[h.Key] = h.Value
@@ -118,6 +127,7 @@ func (w *writer) createUserTask(in *inst) bool {
 		DueDate:                f.dueDate,
 		FollowUpDate:           f.followUpDate,
 		ExternalFormReference:  f.externalRef,
+		FormKey:                formKey,
 		CustomHeaders:          headers,
 		Priority:               f.priority,
 		TenantID:               in.rec.TenantID,

@@ -135,6 +135,8 @@ func (s *Server) routes() {
 		s.reply(w, r, res, err)
 	})
 	m.HandleFunc("GET /v2/variables/{variableKey}", get(s, "variableKey", a.GetVariable))
+
+	s.formRoutes()
 }
 
 // query serves a search: optional body, 200 with the page.

@@ -34,6 +34,8 @@ var tables = map[string][]string{
 		"tenant_id", "correlated_processes"},
 	"signal_subscriptions": {"key", "process_id", "process_definition_key", "process_instance_key",
 		"element_instance_key", "element_id", "signal_name", "state", "tenant_id"},
+	"forms": {"key", "form_id", "version", "version_tag", "resource_name", "deployment_key", "deployment_keys",
+		"checksum", "schema", "tenant_id", "deploy_time"},
 	"timers": {"key", "process_definition_key", "process_instance_key", "element_instance_key", "element_id",
 		"due_date", "repetitions", "cycle", "state", "tenant_id"},
 }
@@ -113,6 +115,11 @@ CREATE TABLE IF NOT EXISTS messages (
   variables TEXT NOT NULL, publish_time INTEGER, expire_time INTEGER, state TEXT NOT NULL, tenant_id TEXT NOT NULL,
   correlated_processes TEXT);
 CREATE INDEX IF NOT EXISTS messages_state ON messages (state);
+CREATE TABLE IF NOT EXISTS forms (
+  key INTEGER PRIMARY KEY, form_id TEXT NOT NULL, version INTEGER NOT NULL, version_tag TEXT NOT NULL,
+  resource_name TEXT NOT NULL, deployment_key INTEGER NOT NULL, deployment_keys TEXT, checksum TEXT NOT NULL,
+  schema TEXT NOT NULL, tenant_id TEXT NOT NULL, deploy_time INTEGER);
+CREATE INDEX IF NOT EXISTS forms_id ON forms (form_id, version);
 CREATE TABLE IF NOT EXISTS timers (
   key INTEGER PRIMARY KEY, process_definition_key INTEGER NOT NULL, process_instance_key INTEGER,
   element_instance_key INTEGER, element_id TEXT NOT NULL, due_date INTEGER, repetitions INTEGER NOT NULL,

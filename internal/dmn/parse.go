@@ -48,6 +48,7 @@ type compiler struct {
 	types    map[string]*typeInfo
 	resolved map[string]bool
 	ids      map[string]*elem
+	dotted   bool // some name has a '.': FEEL may read a path as one name
 }
 
 func (c *compiler) problem(e *elem, format string, args ...any) {
@@ -146,6 +147,7 @@ func (c *compiler) model(root *elem) *Model {
 	for _, n := range c.names {
 		m.dotted = m.dotted || strings.Contains(n, ".")
 	}
+	c.dotted = m.dotted
 	sort.Slice(c.names, func(i, j int) bool { return len(c.names[i]) > len(c.names[j]) })
 
 	// ids must be unique

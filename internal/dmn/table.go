@@ -33,6 +33,7 @@ type decisionTable struct {
 type dtInput struct {
 	id, name string
 	x        *feel.Expression
+	fast     *fastPath // the expression is a variable or path
 	values   *feel.Expression
 	typ      *typeInfo
 }
@@ -49,7 +50,9 @@ type dtRule struct {
 	id     string
 	broken bool
 	tests  []*feel.Expression // nil: "-" (any value)
+	fast   []*fastTest        // literal comparisons decided without FEEL
 	outs   []*feel.Expression
+	consts []feel.Value // literal outputs, nil where FEEL evaluates
 }
 
 var aggregations = map[string]string{"SUM": "sum", "MIN": "min", "MAX": "max", "COUNT": "count"}
@@ -97,6 +100,9 @@ func (c *compiler) decisionTable(e *elem, owner string) expr {
 			c.problemIn(ie, owner, "input %d has an empty input expression", i+1)
 		} else {
 			d.x = c.feelExpr(txt, ie, owner)
+			if !c.dotted {
+				d.fast = compileFastPath(txt)
+			}
 		}
 		d.typ = c.typeRef(ie.attr("typeRef"), ie)
 		if iv := c.child(in, "inputValues"); iv != nil {
@@ -159,8 +165,10 @@ func (c *compiler) decisionTable(e *elem, owner string) expr {
 			txt, _ := c.childText(ie, "text")
 			if s := strings.TrimSpace(txt); s == "" || s == "-" {
 				rule.tests = append(rule.tests, nil)
+				rule.fast = append(rule.fast, nil)
 				continue
 			}
+			rule.fast = append(rule.fast, compileFastTest(txt))
 			x := c.unaryTests(txt, ie, owner)
 			if x == nil {
 				rule.broken = true // lenient mode: a test that does not compile never matches
@@ -172,9 +180,12 @@ func (c *compiler) decisionTable(e *elem, owner string) expr {
 			txt, _ := c.childText(oe, "text")
 			if strings.TrimSpace(txt) == "" {
 				rule.outs = append(rule.outs, nil)
+				rule.consts = append(rule.consts, nil)
 				continue
 			}
 			rule.outs = append(rule.outs, c.feelExpr(txt, oe, owner))
+			k, _ := constant(txt)
+			rule.consts = append(rule.consts, k)
 		}
 		t.rules = append(t.rules, rule)
 	}
@@ -194,6 +205,12 @@ func (t *decisionTable) evaluate(s *state, vars feel.Variables, rec *DecisionRes
 	for i := range t.inputs {
 		d := &t.inputs[i]
 		var v feel.Value = feel.Null{}
+		if d.fast != nil {
+			if x, ok := d.fast.eval(vars); ok {
+				v = x
+				goto evaluated
+			}
+		}
 		if d.x != nil {
 			x, err := d.x.Evaluate(ctx, vars)
 			if err != nil {
@@ -201,6 +218,7 @@ func (t *decisionTable) evaluate(s *state, vars feel.Variables, rec *DecisionRes
 			}
 			v = x
 		}
+	evaluated:
 		if d.values != nil {
 			ok, _, err := d.values.EvaluateTest(ctx, v, vars)
 			if err != nil {
@@ -227,6 +245,12 @@ rules:
 			if test == nil || i >= len(in) {
 				continue
 			}
+			if f := r.fast[i]; f != nil {
+				if !f.match(in[i]) {
+					continue rules
+				}
+				continue
+			}
 			ok, _, err := test.EvaluateTest(ctx, in[i], vars)
 			if err != nil {
 				return nil, fmt.Errorf("rule %d ('%s'): %w", ri+1, r.id, err)
@@ -250,7 +274,9 @@ rules:
 		row := make([]feel.Value, len(t.outputs))
 		for j := range t.outputs {
 			var v feel.Value = feel.Null{}
-			if j < len(r.outs) && r.outs[j] != nil {
+			if j < len(r.consts) && r.consts[j] != nil {
+				v = r.consts[j]
+			} else if j < len(r.outs) && r.outs[j] != nil {
 				x, err := r.outs[j].Evaluate(ctx, vars)
 				if err != nil {
 					return nil, fmt.Errorf("rule %d ('%s') output '%s': %w", ri+1, r.id, t.outputs[j].name, err)

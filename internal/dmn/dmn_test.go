@@ -426,3 +426,32 @@ func TestConcurrentEvaluate(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestEvaluatedJSON(t *testing.T) {
+	src, err := os.ReadFile("testdata/dinner.dmn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mustParse(t, src)
+	r, err := m.Evaluate(context.Background(), "dish", map[string]any{"month": 10, "guestCount": 2.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := r.Decisions[1].Evaluated()
+	if len(e.EvaluatedInputs) != 2 || e.EvaluatedInputs[0].InputValue != `"Fall"` || e.EvaluatedInputs[1].InputValue != "2.5" {
+		t.Errorf("evaluated inputs = %+v", e.EvaluatedInputs)
+	}
+	if len(e.MatchedRules) != 1 || e.MatchedRules[0].EvaluatedOutputs[0].OutputValue != `"Stew"` || e.Output != `"Stew"` {
+		t.Errorf("evaluated = %+v", e)
+	}
+	if lit := r.Decisions[0].Evaluated(); lit.DecisionType != "LITERAL_EXPRESSION" || lit.EvaluatedInputs == nil || lit.MatchedRules == nil {
+		t.Errorf("literal decision = %+v (lists must be empty, not null)", lit)
+	}
+	if got := JSON(feel.String("<a&b>")); got != `"<a&b>"` {
+		t.Errorf("JSON escapes HTML: %s", got)
+	}
+	cx := feel.NewContext(feel.Entry{Key: "n", Value: feel.IntNumber(1)}, feel.Entry{Key: "l", Value: feel.List{feel.Null{}}})
+	if got := JSON(cx); got != `{"l":[null],"n":1}` {
+		t.Errorf("JSON(context) = %s", got)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/orcabpm/orca/internal/engine"
 	"github.com/orcabpm/orca/internal/mcpgw"
 	"github.com/orcabpm/orca/internal/rest"
+	"github.com/orcabpm/orca/internal/store"
 )
 
 // startFlags are the settings of orca start.
@@ -229,13 +230,24 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	if err != nil {
 		return err
 	}
+	// Own the data directory before anything else: a second orca start on
+	// it stops here, naming the owner.
+	lock, err := store.LockDir(sf.dataDir)
+	if err != nil {
+		var le *store.LockedError
+		if errors.As(err, &le) {
+			return fmt.Errorf("%w; stop that process or start with another --data-dir", err)
+		}
+		return err
+	}
+	defer lock.Release() // a no-op once the engine has closed the store
 	ln, err := net.Listen("tcp", sf.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sf.addr, err)
 	}
 	defer ln.Close()
 
-	eng, err := engine.Open(ctx, engine.Options{DataDir: sf.dataDir, Synchronous: sf.synchronous, Logger: log})
+	eng, err := engine.Open(ctx, engine.Options{DataDir: sf.dataDir, Synchronous: sf.synchronous, Logger: log, Lock: lock})
 	if err != nil {
 		return err
 	}

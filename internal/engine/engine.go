@@ -32,6 +32,9 @@ type Options struct {
 	// MaxBatch caps the commands committed in one transaction (default 1024).
 	MaxBatch int
 	Logger   *slog.Logger
+	// Lock is the data directory's lock when the caller took it already
+	// (store.LockDir); the engine then owns it. Nil: Open takes it.
+	Lock *store.DirLock
 }
 
 // Engine is an embedded orchestration engine on one data directory.
@@ -73,7 +76,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s, err := store.Open(ctx, opts.DataDir, store.Options{Synchronous: opts.Synchronous})
+	s, err := store.Open(ctx, opts.DataDir, store.Options{Synchronous: opts.Synchronous, Lock: opts.Lock})
 	if err != nil {
 		return nil, err
 	}

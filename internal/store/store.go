@@ -9,7 +9,6 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -25,6 +24,10 @@ type Options struct {
 	Synchronous string
 	// ReadConns is the size of the read pool (default 4).
 	ReadConns int
+	// Lock is the data directory's lock when the caller took it already
+	// (LockDir); the store then owns it and releases it on Close. Nil: Open
+	// takes it.
+	Lock *DirLock
 }
 
 // Store is one open data directory.
@@ -33,16 +36,27 @@ type Store struct {
 	write *sql.DB
 	read  *sql.DB
 	stmts map[string]*sql.Stmt // upsert statement per table, on the write connection
+	lock  *DirLock
 }
 
 // FileName is the database file inside the data directory.
 const FileName = "orca.db"
 
-// Open opens (creating if needed) the store in dir.
-func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
+// Open opens (creating if needed) the store in dir, which it owns until
+// Close: a second Open of the same directory, in this process or another,
+// fails with a *LockedError while the first is open.
+func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
+	lock := opts.Lock
+	if lock == nil {
+		if lock, err = LockDir(dir); err != nil {
+			return nil, err
+		}
 	}
+	defer func() {
+		if err != nil {
+			lock.Release()
+		}
+	}()
 	sync := strings.ToUpper(opts.Synchronous)
 	if sync == "" {
 		sync = "FULL"
@@ -79,11 +93,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	s := &Store{path: path, write: w, read: r, stmts: map[string]*sql.Stmt{}}
+	s = &Store{path: path, write: w, read: r, stmts: map[string]*sql.Stmt{}, lock: lock}
 	for table, cols := range tables {
 		st, err := w.PrepareContext(ctx, upsertSQL(table, cols))
 		if err != nil {
-			s.Close()
+			s.closeDB()
 			return nil, fmt.Errorf("prepare upsert for %s: %w", table, err)
 		}
 		s.stmts[table] = st
@@ -94,8 +108,15 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-// Close closes both pools. The WAL is checkpointed by SQLite on the last close.
+// Close closes both pools and gives the data directory up. The WAL is
+// checkpointed by SQLite on the last close.
 func (s *Store) Close() error {
+	err := s.closeDB()
+	s.lock.Release()
+	return err
+}
+
+func (s *Store) closeDB() error {
 	for _, st := range s.stmts {
 		st.Close()
 	}

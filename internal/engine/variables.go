@@ -11,6 +11,7 @@ import (
 
 	"github.com/orcabpm/orca/internal/bpmn"
 	"github.com/orcabpm/orca/internal/feel"
+	"github.com/orcabpm/orca/internal/limits"
 	"github.com/orcabpm/orca/internal/store"
 )
 
@@ -268,6 +269,9 @@ func (w *writer) applyMappings(ms []bpmn.Mapping, view scopeView) (map[string]js
 		}
 		res[k] = b
 	}
+	if err := limits.Variables(res); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -309,6 +313,9 @@ func encodeVariables(vars map[string]any) (map[string]json.RawMessage, error) {
 			return nil, errorf(CodeInvalidArgument, "the value of variable '%s' cannot be stored: %v", k, err)
 		}
 		out[k] = b
+	}
+	if err := limits.Variables(out); err != nil {
+		return nil, errorf(CodeInvalidArgument, "%v", err)
 	}
 	return out, nil
 }

@@ -197,6 +197,9 @@ func conversionBuiltins() []sig {
 			if isNull(a[0]) {
 				return Null{}, nil
 			}
+			if err := e.deepRoom(a[0]); err != nil {
+				return nil, err
+			}
 			return String(Format(a[0])), nil
 		}},
 		{"context", ps("entries"), func(e *env, a []Value) (Value, error) {

@@ -185,10 +185,16 @@ func listBuiltins() []sig {
 				return nil, err
 			}
 			items := a[1].(List)
+			if err := e.room(int64(len(l)+len(items)) * slotBytes); err != nil {
+				return nil, err
+			}
 			r := make(List, 0, len(l)+len(items))
 			return append(append(r, l...), items...), nil
 		}},
 		sig{"concatenate", ps("lists..."), func(e *env, a []Value) (Value, error) {
+			if err := e.room(listsSize(a[0].(List))); err != nil {
+				return nil, err
+			}
 			r := List{}
 			for _, it := range a[0].(List) {
 				l, ok := it.(List)
@@ -247,6 +253,9 @@ func listBuiltins() []sig {
 			return r, nil
 		}},
 		sig{"union", ps("lists..."), func(e *env, a []Value) (Value, error) {
+			if err := e.room(listsSize(a[0].(List))); err != nil {
+				return nil, err
+			}
 			var all List
 			for _, it := range a[0].(List) {
 				l, ok := it.(List)
@@ -285,6 +294,9 @@ func listBuiltins() []sig {
 			return r, nil
 		}),
 		l1("flatten", func(e *env, l List) (Value, error) {
+			if err := e.deepRoom(l); err != nil {
+				return nil, err
+			}
 			r := List{}
 			var rec func(List, int) error
 			rec = func(x List, depth int) error {
@@ -521,4 +533,16 @@ func sublist(a []Value, withLen bool) (Value, error) {
 		}
 	}
 	return append(List{}, l[start:end]...), nil
+}
+
+// listsSize is the size of the list concatenating lists (non-lists count
+// as one item; the builtin rejects them).
+func listsSize(lists List) int64 {
+	var n int64
+	for _, it := range lists {
+		if l, ok := it.(List); ok {
+			n += int64(len(l)) * slotBytes
+		}
+	}
+	return n
 }

@@ -112,7 +112,7 @@ func stringBuiltins() []sig {
 			b[8] = b[8]&0x3f | 0x80
 			return String(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])), nil
 		}},
-		{"string join", ps("list"), func(e *env, a []Value) (Value, error) { return stringJoin(a, "", "", "") }},
+		{"string join", ps("list"), func(e *env, a []Value) (Value, error) { return stringJoin(e, a, "", "", "") }},
 		{"string join", ps("list", "delimiter"), func(e *env, a []Value) (Value, error) {
 			d := ""
 			if !isNull(a[1]) {
@@ -122,7 +122,7 @@ func stringBuiltins() []sig {
 				}
 				d = s
 			}
-			return stringJoin(a, d, "", "")
+			return stringJoin(e, a, d, "", "")
 		}},
 		{"string join", ps("list", "delimiter", "prefix", "suffix"), func(e *env, a []Value) (Value, error) {
 			var parts [3]string
@@ -135,7 +135,7 @@ func stringBuiltins() []sig {
 					parts[i-1] = s
 				}
 			}
-			return stringJoin(a, parts[0], parts[1], parts[2])
+			return stringJoin(e, a, parts[0], parts[1], parts[2])
 		}},
 	}
 }
@@ -181,9 +181,18 @@ func substring(a []Value, withLen bool) (Value, error) {
 	return String(runes[start-1 : end]), nil
 }
 
-func stringJoin(a []Value, delim, prefix, suffix string) (Value, error) {
+func stringJoin(e *env, a []Value, delim, prefix, suffix string) (Value, error) {
 	l, err := list(a, 0, "list")
 	if err != nil {
+		return nil, err
+	}
+	n := int64(len(prefix)+len(suffix)) + int64(len(l))*int64(len(delim))
+	for _, it := range l {
+		if s, ok := it.(String); ok {
+			n += int64(len(s))
+		}
+	}
+	if err := e.room(n); err != nil {
 		return nil, err
 	}
 	parts := make([]string, 0, len(l))

@@ -108,7 +108,7 @@ func invokeBuiltin(e *env, name string, o *overload, args []Value) Value {
 	if v == nil {
 		return Null{}
 	}
-	return v
+	return e.charge(v)
 }
 
 // callValue invokes a function value with positional or named arguments.

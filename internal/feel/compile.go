@@ -16,6 +16,7 @@ type env struct {
 	frame    *frame
 	warnings []Warning
 	steps    int
+	built    int64 // bytes of strings, lists and contexts built (see charge)
 	depth    int
 	limits   Limits
 	err      error
@@ -254,7 +255,7 @@ func (c *compiler) compile(n node) evalFn {
 			for i, it := range items {
 				l[i] = it(e)
 			}
-			return l
+			return e.charge(l)
 		}
 	case *ctxLit:
 		return c.compileContext(n)
@@ -559,11 +560,19 @@ func (c *compiler) compileBinary(n *binary) evalFn {
 	}
 	return func(e *env) Value {
 		a, b := l(e), r(e)
+		if sa, ok := a.(String); ok {
+			if sb, ok := b.(String); ok && op == "+" {
+				if err := e.room(int64(len(sa)) + int64(len(sb))); err != nil {
+					e.fail(err.(fatalError).err)
+					return Null{}
+				}
+			}
+		}
 		v, msg := arithmetic(op, a, b)
 		if msg != "" {
 			e.warn(InvalidType, "%s", msg)
 		}
-		return v
+		return e.charge(v)
 	}
 }
 
@@ -841,7 +850,7 @@ func (c *compiler) compileContext(n *ctxLit) evalFn {
 			ctx.set(keys[i], v)
 		}
 		e.frame = saved
-		return ctx
+		return e.charge(ctx)
 	}
 }
 
@@ -1014,7 +1023,7 @@ func (c *compiler) compileFor(n *forExpr) evalFn {
 		if !ok || e.err != nil {
 			return Null{}
 		}
-		return results
+		return e.charge(results)
 	}
 }
 

@@ -59,7 +59,7 @@ type Warning struct {
 func (w Warning) String() string { return string(w.Kind) + ": " + w.Message }
 
 // ErrLimitExceeded is wrapped by errors returned when an evaluation exceeds
-// its step or recursion budget.
+// its step, recursion or memory budget.
 var ErrLimitExceeded = errors.New("feel: execution limit exceeded")
 
 // AssertionError is returned when assert(...) fails.
@@ -73,6 +73,12 @@ func (e *AssertionError) Error() string { return "assertion failed: " + e.Messag
 type Limits struct {
 	MaxSteps int // iterations, filter items and function calls; 0 = default (1,000,000)
 	MaxDepth int // nested function calls; 0 = default (256)
+	// MaxValueBytes bounds one string, list or context the evaluation builds
+	// or returns, measured roughly as its JSON text; 0 = default (16 MiB).
+	MaxValueBytes int
+	// MaxTotalBytes bounds all strings, lists and contexts one evaluation
+	// builds together; 0 = default (256 MiB).
+	MaxTotalBytes int64
 }
 
 // Options configure compilation.
@@ -150,6 +156,12 @@ func newExpression(src string, root node, fn evalFn, opts Options) *Expression {
 	if lim.MaxDepth <= 0 {
 		lim.MaxDepth = 256
 	}
+	if lim.MaxValueBytes <= 0 {
+		lim.MaxValueBytes = DefaultMaxValueBytes
+	}
+	if lim.MaxTotalBytes <= 0 {
+		lim.MaxTotalBytes = DefaultMaxTotalBytes
+	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -204,6 +216,11 @@ func (x *Expression) eval(ctx context.Context, vars Variables, input Value, hasI
 		return nil, nil, fmt.Errorf("feel: evaluation cancelled: %w", err)
 	}
 	v = x.fn(e)
+	if e.err == nil {
+		if n := deepSize(v, e.limits.MaxValueBytes); n > e.limits.MaxValueBytes {
+			e.fail(memoryError("a result", int64(n), int64(e.limits.MaxValueBytes)))
+		}
+	}
 	if e.err != nil {
 		return nil, e.warnings, e.err
 	}

@@ -145,6 +145,9 @@ func statusError(provider string, status int, header http.Header, vendorType, ve
 
 // transportError builds the Error of a call that got no HTTP answer.
 func transportError(ctx context.Context, provider string, err error, red redactor) *Error {
+	if e, ok := tooLarge(provider, err); ok {
+		return e
+	}
 	e := &Error{Provider: provider}
 	var urlErr *url.Error
 	var netErr net.Error

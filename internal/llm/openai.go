@@ -502,10 +502,10 @@ func vendorMessage(raw string) string {
 }
 
 func httpClientOrDefault(c *http.Client) *http.Client {
-	if c != nil {
-		return c
+	if c == nil {
+		c = &http.Client{}
 	}
-	return &http.Client{}
+	return cappedClient(c, MaxAnswerBytes)
 }
 
 func loggerOrDefault(l *slog.Logger) *slog.Logger {

@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -55,6 +56,9 @@ type Client struct {
 	mcp     *mcp.Client
 	http    *http.Client  // http and sse; built once so an OAuth token outlives reconnects
 	connect chan struct{} // a one-slot lock held while (re)connecting
+	// tooLarge counts answers cut off at MaxMessageBytes; a call that fails
+	// while it grows failed because of its answer's size.
+	tooLarge *atomic.Int64
 
 	mu     sync.Mutex
 	sess   *session
@@ -93,10 +97,11 @@ func NewClient(cfg Config, opts Options) (*Client, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{
-		cfg:     cfg,
-		log:     log.With("mcpServer", cfg.target()),
-		term:    opts.TerminateTimeout,
-		connect: make(chan struct{}, 1),
+		cfg:      cfg,
+		log:      log.With("mcpServer", cfg.target()),
+		term:     opts.TerminateTimeout,
+		connect:  make(chan struct{}, 1),
+		tooLarge: new(atomic.Int64),
 	}
 	if c.term <= 0 {
 		c.term = 2 * time.Second
@@ -107,7 +112,7 @@ func NewClient(cfg Config, opts Options) (*Client, error) {
 		Capabilities: &mcp.ClientCapabilities{},
 	})
 	if cfg.Transport != TransportStdio {
-		c.http = newHTTPClient(cfg.HTTP)
+		c.http = newHTTPClient(cfg.HTTP, c.tooLarge)
 	}
 	return c, nil
 }
@@ -311,9 +316,14 @@ func (c *Client) do(ctx context.Context, method string, readOnly bool, op func(c
 			return err
 		}
 		callCtx, cancel := context.WithTimeout(ctx, c.cfg.callTimeout())
+		cut := c.tooLarge.Load()
 		err = op(callCtx, s.cs)
 		expired := callCtx.Err() != nil
 		cancel()
+		if err != nil && c.tooLarge.Load() != cut {
+			c.drop(s)
+			return fmt.Errorf("%s: %s: %w: more than %d bytes (the limit MaxMessageBytes)", c.cfg.target(), method, ErrTooLarge, MaxMessageBytes)
+		}
 		if err == nil || expired || !connectionFailure(err, s) {
 			return err
 		}
@@ -386,7 +396,7 @@ func (w *tailWriter) tail() string {
 // newHTTPClient builds the HTTP client of the http and sse transports:
 // configured headers, then basic, bearer or OAuth credentials. It has no
 // overall timeout (an SSE stream lives long); calls are bounded by contexts.
-func newHTTPClient(cfg HTTPConfig) *http.Client {
+func newHTTPClient(cfg HTTPConfig, tooLarge *atomic.Int64) *http.Client {
 	var rt http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
 	if cfg.Auth.Type == AuthOAuthClientCredentials {
 		o := cfg.Auth.OAuth
@@ -408,6 +418,7 @@ func newHTTPClient(cfg HTTPConfig) *http.Client {
 		tokenCtx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Timeout: 30 * time.Second})
 		rt = &oauth2.Transport{Source: cc.TokenSource(tokenCtx), Base: rt}
 	}
+	rt = &capTransport{base: rt, max: MaxMessageBytes, tooLarge: tooLarge}
 	return &http.Client{Transport: &headerTransport{base: rt, headers: cfg.Headers, auth: cfg.Auth}}
 }
 

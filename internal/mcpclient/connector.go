@@ -2,6 +2,7 @@ package mcpclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,7 +56,12 @@ func execute(ctx context.Context, pool *Pool, cfg Config, data map[string]any) (
 	if err != nil {
 		return nil, err
 	}
-	return c.Execute(ctx, op, filters, meta)
+	res, err := c.Execute(ctx, op, filters, meta)
+	if errors.Is(err, ErrTooLarge) {
+		// The same call would bring the same answer: no retries, an incident.
+		return nil, &worker.JobError{Message: err.Error(), Retries: new(int32)}
+	}
+	return res, err
 }
 
 // operation reads data.connectorMode: the agent's tool call

@@ -160,7 +160,7 @@ func (c *Client) CallTool(ctx context.Context, name string, args map[string]any,
 	switch {
 	case err == nil:
 		return callToolResult(name, res), nil
-	case ctx.Err() != nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrClosed):
+	case ctx.Err() != nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrClosed) || errors.Is(err, ErrTooLarge):
 		return nil, fmt.Errorf("calling tool %q: %w", name, err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return errorResult(name, fmt.Sprintf("Error executing tool '%s': no result within %s", name, c.cfg.callTimeout())), nil
@@ -241,7 +241,7 @@ func (c *Client) ReadResource(ctx context.Context, uri string, f Filter, meta ma
 		return err
 	})
 	if err != nil {
-		if ctx.Err() != nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrClosed) {
+		if ctx.Err() != nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrClosed) || errors.Is(err, ErrTooLarge) {
 			return nil, fmt.Errorf("reading resource %q: %w", uri, err)
 		}
 		return nil, codeError(CodeReadResourceError, err, "Error reading resource '%s': %v", uri, err)
@@ -295,7 +295,7 @@ func (c *Client) GetPrompt(ctx context.Context, name string, args map[string]str
 		return err
 	})
 	if err != nil {
-		if ctx.Err() != nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrClosed) {
+		if ctx.Err() != nil || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrClosed) || errors.Is(err, ErrTooLarge) {
 			return nil, fmt.Errorf("getting prompt %q: %w", name, err)
 		}
 		return nil, codeError(CodeGetPromptError, err, "Error getting prompt '%s': %v", name, err)

@@ -75,7 +75,8 @@ CREATE TABLE IF NOT EXISTS variables (
   process_definition_key INTEGER NOT NULL, process_id TEXT NOT NULL, tenant_id TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS variables_scope ON variables (scope_key, name);
 CREATE INDEX IF NOT EXISTS variables_pi ON variables (process_instance_key);
-CREATE INDEX IF NOT EXISTS variables_name_value ON variables (name, value);
+DROP INDEX IF EXISTS variables_name_value;
+CREATE INDEX IF NOT EXISTS variables_name_prefix ON variables (name, substr(value, 1, 64));
 CREATE TABLE IF NOT EXISTS jobs (
   key INTEGER PRIMARY KEY, type TEXT NOT NULL, worker TEXT NOT NULL, state TEXT NOT NULL, kind TEXT NOT NULL,
   listener_event_type TEXT NOT NULL, retries INTEGER NOT NULL, has_failed_with_retries_left INTEGER NOT NULL,

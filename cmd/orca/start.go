@@ -45,6 +45,7 @@ type startFlags struct {
 
 	mcp            bool
 	mcpFixtures    bool
+	mcpProcesses   bool
 	mcpResourceURL string
 
 	workers       string
@@ -64,6 +65,10 @@ The MCP gateway (Camunda 8.9's MCP tools and Orca's own, resources and prompts) 
 http://ADDR/mcp and http://ADDR/mcp/cluster (Streamable HTTP, stateless, JSON responses) and at
 http://ADDR/mcp/sse (the legacy HTTP+SSE transport), behind the same authentication as /v2. It is
 on by default; --mcp=false, CAMUNDA_MCP_ENABLED=false or camunda.mcp.enabled: false turn it off.
+Camunda 8.10's Processes MCP server at http://ADDR/mcp/processes offers every deployed process
+whose message start event is marked as an MCP tool (Camunda's "MCP start event" template) as a
+tool that starts it; --mcp-processes=false, CAMUNDA_MCP_PROCESSES_ENABLED=false or
+camunda.mcp.processes.enabled: false turn it off alone.
 With OIDC, the gateway serves OAuth 2.0 protected resource metadata (RFC 9728) at
 /.well-known/oauth-protected-resource[/mcp/cluster] and points 401 answers at it.
 
@@ -115,6 +120,7 @@ answer at once), queued commands are committed, and the store closes cleanly.`,
 	f.StringVar(&sf.clientIDClaim, "oidc-client-id-claim", "", "claim naming a client when the username claim is absent (camunda.security.authentication.oidc.client-id-claim)")
 	f.DurationVar(&sf.clockSkew, "oidc-clock-skew", 0, "tolerated clock skew on token expiry (camunda.security.authentication.oidc.clock-skew; default 60s)")
 	f.BoolVar(&sf.mcp, "mcp", true, "serve the MCP gateway at /mcp, /mcp/cluster and /mcp/sse (camunda.mcp.enabled, env CAMUNDA_MCP_ENABLED; default true)")
+	f.BoolVar(&sf.mcpProcesses, "mcp-processes", true, "serve deployed processes as MCP tools at /mcp/processes (camunda.mcp.processes.enabled, env CAMUNDA_MCP_PROCESSES_ENABLED; default true when the gateway is on)")
 	f.BoolVar(&sf.mcpFixtures, "mcp-conformance-fixtures", false, "also register the tools, resources and prompts the MCP conformance suite expects (for testing)")
 	f.StringVar(&sf.mcpResourceURL, "mcp-public-url", "", "the base URL clients reach Orca at, for OAuth protected resource metadata (default: from each request)")
 	return cmd
@@ -170,16 +176,27 @@ func authConfig(flags *pflag.FlagSet, sf startFlags, props *config.Properties, l
 
 // mcpEnabled merges --mcp (when set), the environment and the file.
 func mcpEnabled(flags *pflag.FlagSet, sf startFlags, props *config.Properties) (bool, error) {
-	if flags.Changed("mcp") {
-		return sf.mcp, nil
+	return boolSetting(flags, "mcp", sf.mcp, props, "camunda.mcp.enabled")
+}
+
+// mcpProcessesEnabled merges --mcp-processes (when set), the environment
+// (CAMUNDA_MCP_PROCESSES_ENABLED) and the file (camunda.mcp.processes.enabled).
+func mcpProcessesEnabled(flags *pflag.FlagSet, sf startFlags, props *config.Properties) (bool, error) {
+	return boolSetting(flags, "mcp-processes", sf.mcpProcesses, props, "camunda.mcp.processes.enabled")
+}
+
+// boolSetting is the flag when set, else the property (default true).
+func boolSetting(flags *pflag.FlagSet, flag string, flagValue bool, props *config.Properties, key string) (bool, error) {
+	if flags.Changed(flag) {
+		return flagValue, nil
 	}
-	v, ok := props.String("camunda.mcp.enabled")
+	v, ok := props.String(key)
 	if !ok {
 		return true, nil
 	}
 	b, err := strconv.ParseBool(strings.TrimSpace(v))
 	if err != nil {
-		return false, fmt.Errorf("camunda.mcp.enabled: %q is not a boolean", v)
+		return false, fmt.Errorf("%s: %q is not a boolean", key, v)
 	}
 	return b, nil
 }
@@ -187,7 +204,8 @@ func mcpEnabled(flags *pflag.FlagSet, sf startFlags, props *config.Properties) (
 // newGateway makes the MCP gateway; with OIDC it is an OAuth 2.0 protected
 // resource of the configured issuer.
 func newGateway(api cluster.API, sf startFlags, acfg auth.Config, log *slog.Logger) (*mcpgw.Gateway, error) {
-	opts := mcpgw.Options{Version: version, ConformanceFixtures: sf.mcpFixtures, MaxBodyBytes: sf.maxBody, Logger: log}
+	opts := mcpgw.Options{Version: version, ConformanceFixtures: sf.mcpFixtures, MaxBodyBytes: sf.maxBody, Logger: log,
+		Processes: sf.mcpProcesses}
 	if strings.EqualFold(strings.TrimSpace(acfg.Method), auth.MethodOIDC) {
 		opts.OAuth = &mcpgw.OAuthResource{AuthorizationServers: []string{acfg.OIDC.IssuerURI}, PublicURL: sf.mcpResourceURL}
 	}
@@ -224,6 +242,9 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	}
 	withMCP, err := mcpEnabled(flags, sf, props)
 	if err != nil {
+		return err
+	}
+	if sf.mcpProcesses, err = mcpProcessesEnabled(flags, sf, props); err != nil {
 		return err
 	}
 	authn, err := auth.New(ctx, acfg)

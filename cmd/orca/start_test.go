@@ -98,3 +98,38 @@ func TestMCPEnabled(t *testing.T) {
 		t.Error("a non-boolean camunda.mcp.enabled should be an error")
 	}
 }
+
+// /mcp/processes has its own switch (camunda#50296): on by default, off
+// with --mcp-processes=false, CAMUNDA_MCP_PROCESSES_ENABLED=false or
+// camunda.mcp.processes.enabled: false; the flag beats the environment.
+func TestMCPProcessesEnabled(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want bool
+	}{
+		{"default", nil, nil, true},
+		{"env", map[string]string{"CAMUNDA_MCP_PROCESSES_ENABLED": "false"}, nil, false},
+		{"the gateway's switch is another", map[string]string{"CAMUNDA_MCP_ENABLED": "false"}, nil, true},
+		{"flag over env", map[string]string{"CAMUNDA_MCP_PROCESSES_ENABLED": "false"}, []string{"--mcp-processes"}, true},
+		{"flag off", nil, []string{"--mcp-processes=false"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			props, err := config.Load("", false, func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := newStartCmd()
+			if err := cmd.Flags().Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			sf := startFlags{}
+			sf.mcpProcesses, _ = cmd.Flags().GetBool("mcp-processes")
+			got, err := mcpProcessesEnabled(cmd.Flags(), sf, props)
+			if err != nil || got != tc.want {
+				t.Errorf("mcpProcessesEnabled = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}

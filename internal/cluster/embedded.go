@@ -611,6 +611,7 @@ func (m *Embedded) PublishMessage(ctx context.Context, req *MessagePublicationRe
 func (m *Embedded) CorrelateMessage(ctx context.Context, req *MessageCorrelationRequest) (*MessageCorrelationResult, error) {
 	res, err := m.eng.CorrelateMessage(ctx, engine.PublishMessageRequest{
 		Name: req.Name, CorrelationKey: req.CorrelationKey, Variables: req.Variables, TenantID: req.TenantID,
+		BusinessID: req.BusinessID,
 	})
 	if err != nil {
 		return nil, fromEngine(err)

@@ -495,6 +495,8 @@ type MessageCorrelationRequest struct {
 	CorrelationKey string         `json:"correlationKey,omitempty"`
 	Variables      map[string]any `json:"variables,omitempty"`
 	TenantID       string         `json:"tenantId,omitempty"`
+	// BusinessID is given to an instance a message start event creates (8.10).
+	BusinessID string `json:"businessId,omitempty"`
 }
 
 // SignalBroadcastRequest broadcasts a signal.

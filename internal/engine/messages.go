@@ -140,6 +140,9 @@ type PublishMessageRequest struct {
 	MessageID      string
 	Variables      map[string]any
 	TenantID       string
+	// BusinessID is given to the instances message start events create
+	// when the message is published (not to those a buffered one starts).
+	BusinessID string
 }
 
 // MessageResult answers a publication or correlation.
@@ -234,7 +237,7 @@ func (e *Engine) publish(ctx context.Context, req PublishMessageRequest, mustCor
 				continue // one active instance per correlation key
 			}
 			start := def.proc.ElementByID(s.ElementID)
-			in := w.createInstance(def, start, objectVars(msg.Variables), instanceOptions{})
+			in := w.createInstance(def, start, objectVars(msg.Variables), instanceOptions{businessID: req.BusinessID})
 			if req.CorrelationKey != "" {
 				w.st.msgStarted[msgStartKey(def, req.CorrelationKey)] = in.key()
 				in.rt().MessageStart = msgStartKey(def, req.CorrelationKey)

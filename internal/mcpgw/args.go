@@ -87,6 +87,9 @@ func checkObject(schema map[string]any, obj map[string]any, path string, errs *[
 	for _, name := range sortedKeys(obj) {
 		ps, ok := props[name].(map[string]any)
 		if !ok {
+			if open, _ := schema["additionalProperties"].(bool); open {
+				continue // a process tool's variables
+			}
 			*errs = append(*errs, fmt.Sprintf("%s: unknown argument; expected one of [%s].", join(path, name), strings.Join(sortedKeys(props), ", ")))
 			continue
 		}

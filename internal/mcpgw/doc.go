@@ -10,4 +10,8 @@
 // notifications) at /mcp and /mcp/cluster, and the legacy HTTP+SSE
 // transport at /mcp/sse; all behind the same authentication as /v2, with
 // RFC 9728 protected resource metadata when OIDC is on.
+//
+// With Options.Processes it also serves Camunda 8.10's Processes MCP
+// server at /mcp/processes: deployed processes whose message start event
+// is marked as a tool, next to three of Camunda's tools (processes.go).
 package mcpgw

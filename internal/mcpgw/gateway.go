@@ -29,6 +29,9 @@ type Options struct {
 	// OAuth, when set, makes the gateway an OAuth 2.0 protected resource:
 	// it serves RFC 9728 metadata and points 401 answers at it.
 	OAuth *OAuthResource
+	// Processes serves Camunda 8.10's Processes MCP server at
+	// /mcp/processes: deployed processes as tools.
+	Processes bool
 	// MaxBodyBytes caps request bodies (default 4 MiB).
 	MaxBodyBytes int64
 	Logger       *slog.Logger
@@ -55,6 +58,7 @@ type Gateway struct {
 	// run; those calls are answered with an SSE stream instead of JSON.
 	streaming map[string]bool
 	tools     map[string]bool // the names of all tools
+	procs     *processes      // /mcp/processes; nil when off
 }
 
 // toolHandler serves one tool with checked arguments.
@@ -94,7 +98,8 @@ func New(api cluster.API, opts Options) (*Gateway, error) {
 		fixtureOptions(sopts)
 	}
 	g.server = mcp.NewServer(&mcp.Implementation{Name: ServerName, Title: "Orca " + opts.Version, Version: cluster.Version}, sopts)
-	if err := g.addTools("camunda_tools.json", g.camundaTools()); err != nil {
+	err := g.addTools("camunda_tools.json", g.camundaTools())
+	if err != nil {
 		return nil, err
 	}
 	if err := g.addTools("orca_tools.json", g.orcaTools()); err != nil {
@@ -106,6 +111,11 @@ func New(api cluster.API, opts Options) (*Gateway, error) {
 		g.addFixtures()
 	}
 	g.server.AddReceivingMiddleware(g.unknownTool, g.listDefinitionResources)
+	if opts.Processes {
+		if g.procs, err = g.newProcesses(); err != nil {
+			return nil, err
+		}
+	}
 	return g, nil
 }
 

@@ -33,6 +33,8 @@ type envOptions struct {
 	oauth    *mcpgw.OAuthResource
 	fixtures bool
 	noClient bool
+	// processes serves /mcp/processes (and gw keeps the gateway).
+	processes bool
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -43,7 +45,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatalf("open engine: %v", err)
 	}
 	api := cluster.NewEmbedded(eng, cluster.EmbeddedOptions{})
-	gw, err := mcpgw.New(api, mcpgw.Options{Version: "test", ConformanceFixtures: o.fixtures, OAuth: o.oauth})
+	gw, err := mcpgw.New(api, mcpgw.Options{Version: "test", ConformanceFixtures: o.fixtures, OAuth: o.oauth, Processes: o.processes})
 	if err != nil {
 		t.Fatalf("gateway: %v", err)
 	}

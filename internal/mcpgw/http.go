@@ -16,9 +16,10 @@ import (
 
 // Endpoints of the gateway.
 const (
-	PathMCP        = "/mcp"         // Streamable HTTP (Orca's and the early 8.9 path)
-	PathCluster    = "/mcp/cluster" // Streamable HTTP (Camunda 8.9's path, c8ctl mcp-proxy's default)
-	PathSSE        = "/mcp/sse"     // legacy HTTP+SSE (protocol 2024-11-05)
+	PathMCP        = "/mcp"           // Streamable HTTP (Orca's and the early 8.9 path)
+	PathCluster    = "/mcp/cluster"   // Streamable HTTP (Camunda 8.9's path, c8ctl mcp-proxy's default)
+	PathSSE        = "/mcp/sse"       // legacy HTTP+SSE (protocol 2024-11-05)
+	PathProcesses  = "/mcp/processes" // Streamable HTTP: processes as tools (Camunda 8.10)
 	PathPRM        = "/.well-known/oauth-protected-resource"
 	resourceName   = "Orca MCP gateway"
 	bearerMetadata = "resource_metadata"
@@ -44,12 +45,19 @@ func (g *Gateway) Register(mux *http.ServeMux, authn func(http.Handler) http.Han
 		jsonH.ServeHTTP(w, r)
 	})
 	sse := mcp.NewSSEHandler(get, &mcp.SSEOptions{MaxRequestBodyBytes: g.opts.MaxBodyBytes})
-	for path, h := range map[string]http.Handler{PathMCP: streamable, PathCluster: streamable, PathSSE: sse} {
+	handlers := map[string]http.Handler{PathMCP: streamable, PathCluster: streamable, PathSSE: sse}
+	if g.procs != nil {
+		// Calls answer with JSON; subscriptions/listen streams (the SDK
+		// answers it with SSE whatever JSONResponse says).
+		handlers[PathProcesses] = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.procs.server },
+			&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: g.log, MaxRequestBodyBytes: g.opts.MaxBodyBytes})
+	}
+	for path, h := range handlers {
 		mux.Handle(path, g.challenge(authn(h)))
 	}
 	if g.opts.OAuth != nil {
 		mux.HandleFunc(PathPRM, g.serveMetadata)
-		for _, p := range []string{PathMCP, PathCluster, PathSSE} {
+		for p := range handlers {
 			mux.HandleFunc(PathPRM+p, g.serveMetadata)
 		}
 	}

@@ -1,0 +1,360 @@
+package mcpgw_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/orcabpm/orca/internal/auth"
+	"github.com/orcabpm/orca/internal/mcpgw"
+)
+
+// toolBPMN is a process started by a message start event; props are the
+// start event's zeebe:properties (name → value, in order), none for a
+// plain message start event. The process waits in a receive task.
+func toolBPMN(id, message string, props ...string) []byte {
+	ext := ""
+	if len(props) > 0 {
+		var b strings.Builder
+		for i := 0; i+1 < len(props); i += 2 {
+			fmt.Fprintf(&b, `<zeebe:property name="%s" value="%s" />`, props[i], props[i+1])
+		}
+		ext = `<bpmn:extensionElements><zeebe:properties>` + b.String() + `</zeebe:properties></bpmn:extensionElements>`
+	}
+	return fmt.Appendf(nil, `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d">
+  <bpmn:process id="%[1]s" name="%[1]s" isExecutable="true">
+    <bpmn:startEvent id="start" zeebe:modelerTemplate="io.camunda.mcp.start-message">%[3]s<bpmn:messageEventDefinition messageRef="m" /></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+    <bpmn:receiveTask id="wait" messageRef="w" />
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+  <bpmn:message id="m" name="%[2]s" />
+  <bpmn:message id="w" name="%[2]s-done"><bpmn:extensionElements><zeebe:subscription correlationKey="=orderId" /></bpmn:extensionElements></bpmn:message>
+</bpmn:definitions>`, id, message, ext)
+}
+
+// restDeploy deploys a BPMN file with POST /v2/deployments.
+func (e *env) restDeploy(name string, xml []byte) {
+	e.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("resources", name)
+	fw.Write(xml)
+	mw.Close()
+	res, err := http.Post(e.url+"/v2/deployments", mw.FormDataContentType(), &buf)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if b, _ := io.ReadAll(res.Body); res.StatusCode != 200 {
+		e.t.Fatalf("deploy %s: %d %s", name, res.StatusCode, b)
+	}
+}
+
+// restPost posts JSON to the REST API and decodes the answer.
+func (e *env) restPost(path string, body any) map[string]any {
+	e.t.Helper()
+	b, _ := json.Marshal(body)
+	res, err := http.Post(e.url+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&m); err != nil || res.StatusCode != 200 {
+		e.t.Fatalf("POST %s: %d %v %v", path, res.StatusCode, err, m)
+	}
+	return m
+}
+
+// openToolKeys are the keys of the open start event subscriptions with a
+// tool name, as the REST API's search (Camunda 8.10) returns them.
+func (e *env) openToolKeys() map[string]string {
+	e.t.Helper()
+	res := e.restPost("/v2/message-subscriptions/search", map[string]any{"filter": map[string]any{
+		"messageSubscriptionType": "START_EVENT", "messageSubscriptionState": map[string]any{"$neq": "DELETED"},
+		"toolName": map[string]any{"$exists": true}}})
+	keys := map[string]string{}
+	for _, it := range items(res) {
+		keys[it["toolName"].(string)] = it["messageSubscriptionKey"].(string)
+	}
+	return keys
+}
+
+func listTools(t *testing.T, cs *mcp.ClientSession) map[string]*mcp.Tool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := cs.ListTools(ctx, nil)
+	if err != nil {
+		t.Fatalf("tools/list: %v", err)
+	}
+	out := map[string]*mcp.Tool{}
+	for _, tl := range res.Tools {
+		out[tl.Name] = tl
+	}
+	return out
+}
+
+func names(tools map[string]*mcp.Tool) []string {
+	var out []string
+	for n := range tools {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// callErr calls a tool that must fail with a JSON-RPC error.
+func callErr(t *testing.T, cs *mcp.ClientSession, name string) *jsonrpc.Error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: map[string]any{}})
+	var je *jsonrpc.Error
+	if !errors.As(err, &je) {
+		t.Fatalf("%s: want a JSON-RPC error, got %v %+v", name, err, res)
+	}
+	return je
+}
+
+func processesEnv(t *testing.T) (*env, *mcp.ClientSession) {
+	e := newEnv(t, envOptions{processes: true})
+	return e, e.connect(t, &mcp.StreamableClientTransport{Endpoint: e.url + mcpgw.PathProcesses})
+}
+
+// Camunda 8.10's Processes MCP server, over real HTTP with the go-sdk client.
+func TestProcessesServer(t *testing.T) {
+	e, cs := processesEnv(t)
+	defer cs.Close()
+	if got := cs.InitializeResult().ServerInfo.Name; got != mcpgw.ProcessesServerName {
+		t.Errorf("server name %q", got)
+	}
+
+	// Static tools only, before anything is deployed.
+	static := []string{"getProcessInstance", "searchIncidents", "searchVariables"}
+	if got := names(listTools(t, cs)); !slices.Equal(got, static) {
+		t.Fatalf("tools before deploying: %v", got)
+	}
+
+	// Two annotated processes and one plain message start event.
+	e.restDeploy("order.bpmn", toolBPMN("order", "order-start",
+		"io.camunda.tool:name", "place_order",
+		"io.camunda.tool:purpose", "Places an order.",
+		"io.camunda.tool:inputs", "orderId: the order's id.",
+		"io.camunda.tool:when_to_use", "When the cart is complete.",
+		"io.camunda.tool:when_not_to_use", "For cancellations.",
+		"io.camunda.tool:results", "The order number."))
+	e.restDeploy("refund.bpmn", toolBPMN("refund", "refund-start",
+		"io.camunda.tool:name", "refund", "io.camunda.tool:purpose", "Refunds an order."))
+	e.restDeploy("plain.bpmn", toolBPMN("plain", "plain-start"))
+
+	keys := e.openToolKeys()
+	if len(keys) != 2 {
+		t.Fatalf("open tool subscriptions: %v", keys)
+	}
+	orderTool, refundTool := "place_order_"+keys["place_order"], "refund_"+keys["refund"]
+	tools := listTools(t, cs)
+	if want := append([]string{orderTool, refundTool}, static...); !sameSet(names(tools), want) {
+		t.Fatalf("tools: %v, want %v", names(tools), want)
+	}
+	order := tools[orderTool]
+	if order.Title != "place_order" {
+		t.Errorf("title %q", order.Title)
+	}
+	wantDesc := "Places an order.\n\n## Inputs\norderId: the order's id.\n\n## When to use\nWhen the cart is complete.\n\n" +
+		"## When not to use\nFor cancellations.\n\n## Results\nThe order number."
+	if order.Description != wantDesc {
+		t.Errorf("description %q, want %q", order.Description, wantDesc)
+	}
+	if d := tools[refundTool].Description; d != "Refunds an order." {
+		t.Errorf("a tool with only a purpose: %q", d)
+	}
+	in, _ := json.Marshal(order.InputSchema)
+	if want := `{"properties":{"businessId":{"description":"Optional business id that enforces uniqueness of the started process instance. ` +
+		`While another instance of this process started with the same business id is active, starting another one is rejected. ` +
+		`All other arguments are passed as process variables.","type":"string"}},"type":"object"}`; string(in) != want {
+		t.Errorf("input schema %s", in)
+	}
+	out, _ := json.Marshal(order.OutputSchema)
+	if want := `{"properties":{"processInstanceKey":{"description":"The key of the started process instance. Use this to investigate ` +
+		`the state of the started instance.","format":"int64","type":"integer"}},"required":["processInstanceKey"],"type":"object"}`; string(out) != want {
+		t.Errorf("output schema %s", out)
+	}
+
+	// A call starts an instance; the arguments but businessId are its variables.
+	ctx := context.Background()
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: orderTool, Arguments: map[string]any{
+		"orderId": "o-1", "amount": 42, "items": []any{"a", "b"}, "businessId": "B-7"}})
+	if err != nil || res.IsError {
+		t.Fatalf("call: %v %s", err, text(res))
+	}
+	var started struct {
+		ProcessInstanceKey json.Number `json:"processInstanceKey"`
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	if err := json.Unmarshal(b, &started); err != nil || started.ProcessInstanceKey == "" || strings.Contains(string(b), `"processInstanceKey":"`) {
+		t.Fatalf("structured content %s: want the key as a number", b)
+	}
+	if text(res) != string(b) {
+		t.Errorf("text %q differs from the structured content %s", text(res), b)
+	}
+	pi := started.ProcessInstanceKey.String()
+
+	// getProcessInstance and searchVariables on the same endpoint.
+	e.cs = cs
+	inst := e.ok("getProcessInstance", map[string]any{"processInstanceKey": pi})
+	if inst["state"] != "ACTIVE" || inst["processDefinitionId"] != "order" || inst["businessId"] != "B-7" {
+		t.Errorf("getProcessInstance: %v", inst)
+	}
+	vars := e.ok("searchVariables", map[string]any{"filter": map[string]any{"processInstanceKey": pi}, "sort": []any{map[string]any{"field": "name"}}})
+	var got []string
+	for _, v := range items(vars) {
+		got = append(got, fmt.Sprintf("%v=%v", v["name"], v["value"]))
+	}
+	if want := []string{"amount=42", `items=["a","b"]`, `orderId="o-1"`}; !slices.Equal(got, want) {
+		t.Errorf("variables %v, want %v", got, want)
+	}
+	if incs := e.ok("searchIncidents", map[string]any{"filter": map[string]any{"processInstanceKey": pi}}); len(items(incs)) != 0 {
+		t.Errorf("incidents: %v", incs)
+	}
+	// A second call starts a second instance (a fresh correlation key each time).
+	second := e.ok(orderTool, map[string]any{"orderId": "o-2"})
+	if numKey(second["processInstanceKey"]) == pi {
+		t.Errorf("the second call answered the first instance")
+	}
+	// A businessId that is no string starts nothing.
+	e.invalid(orderTool, map[string]any{"businessId": 5}, "businessId: must be a string.")
+
+	// Unknown tools.
+	for _, name := range []string{"nothing", "place_order_12345", "place_order_x"} {
+		je := callErr(t, cs, name)
+		if je.Code != jsonrpc.CodeInvalidParams || je.Message != "Unknown tool: invalid_tool_name" || string(je.Data) != `"Tool not found: `+name+`"` {
+			t.Errorf("%s: %d %q %s", name, je.Code, je.Message, je.Data)
+		}
+	}
+
+	// A new version with the tool supersedes the old one: a new key, and
+	// the old name answers that it was removed.
+	e.restDeploy("order.bpmn", toolBPMN("order", "order-start", "io.camunda.tool:name", "place_order", "io.camunda.tool:purpose", "Places an order, v2."))
+	keys2 := e.openToolKeys()
+	orderTool2 := "place_order_" + keys2["place_order"]
+	if orderTool2 == orderTool {
+		t.Fatalf("the new version kept the key %s", orderTool)
+	}
+	tools = listTools(t, cs)
+	if want := append([]string{orderTool2, refundTool}, static...); !sameSet(names(tools), want) {
+		t.Fatalf("after redeploying: %v, want %v", names(tools), want)
+	}
+	if d := tools[orderTool2].Description; d != "Places an order, v2." {
+		t.Errorf("the latest version's description: %q", d)
+	}
+	stale := callErr(t, cs, orderTool)
+	if stale.Code != jsonrpc.CodeInvalidParams || string(stale.Data) != `"Tool `+orderTool+` has been removed. Please refresh the tool list."` {
+		t.Errorf("stale tool: %d %q %s", stale.Code, stale.Message, stale.Data)
+	}
+	v2 := e.ok(orderTool2, map[string]any{"orderId": "o-3"})
+	if inst := e.ok("getProcessInstance", map[string]any{"processInstanceKey": numKey(v2["processInstanceKey"])}); inst["processDefinitionVersion"] != 2.0 {
+		t.Errorf("the new tool started %v", inst)
+	}
+
+	// A version without the annotation removes the tool.
+	e.restDeploy("refund.bpmn", toolBPMN("refund", "refund-start"))
+	if got := names(listTools(t, cs)); !sameSet(got, append([]string{orderTool2}, static...)) {
+		t.Errorf("after removing the annotation: %v", got)
+	}
+	if je := callErr(t, cs, refundTool); !strings.Contains(string(je.Data), "has been removed. Please refresh the tool list.") {
+		t.Errorf("removed tool: %s", je.Data)
+	}
+	// The Camunda tools are not on /mcp/processes.
+	if je := callErr(t, cs, "createProcessInstance"); string(je.Data) != `"Tool not found: createProcessInstance"` {
+		t.Errorf("createProcessInstance on /mcp/processes: %s", je.Data)
+	}
+}
+
+// A call of a name a client cached before the process was redeployed must
+// not start the new version, even when the server has not listed since.
+func TestProcessesStaleCallBeforeList(t *testing.T) {
+	e, cs := processesEnv(t)
+	defer cs.Close()
+	e.restDeploy("a.bpmn", toolBPMN("a", "a-start", "io.camunda.tool:name", "a"))
+	tool := "a_" + e.openToolKeys()["a"]
+	listTools(t, cs)
+	e.restDeploy("a.bpmn", toolBPMN("a", "a-start", "io.camunda.tool:name", "a", "io.camunda.tool:purpose", "v2"))
+	if je := callErr(t, cs, tool); !strings.Contains(string(je.Data), "has been removed") {
+		t.Fatalf("stale call: %s", je.Data)
+	}
+	res := e.restPost("/v2/process-instances/search", map[string]any{})
+	if n := len(items(res)); n != 0 {
+		t.Errorf("a stale call started %d instances", n)
+	}
+}
+
+// /mcp/processes has the authentication of /v2 and /mcp/cluster; without
+// the switch it is not served.
+func TestProcessesAuthAndSwitch(t *testing.T) {
+	a, err := auth.New(context.Background(), auth.Config{Method: auth.MethodBasic, Users: []auth.User{{Username: "demo", Password: "demo"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, envOptions{auth: a, noClient: true, processes: true})
+	post := func(user string) *http.Response {
+		req, _ := http.NewRequest("POST", e.url+mcpgw.PathProcesses, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+		if user != "" {
+			req.SetBasicAuth(user, "demo")
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	if res := post(""); res.StatusCode != 401 {
+		t.Errorf("without credentials: %d", res.StatusCode)
+	}
+	if res := post("demo"); res.StatusCode != 200 {
+		t.Errorf("with credentials: %d", res.StatusCode)
+	}
+
+	off := newEnv(t, envOptions{noClient: true})
+	res, err := http.Post(off.url+mcpgw.PathProcesses, "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 404 {
+		t.Errorf("switched off: %d", res.StatusCode)
+	}
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// numKey prints a key that JSON decoded as a number.
+func numKey(v any) string {
+	f, _ := v.(float64)
+	return strconv.FormatFloat(f, 'f', 0, 64)
+}

@@ -169,6 +169,7 @@ echo "orca mcp-proxy: $(json 'd.result.tools.length' <"$work/proxy-tools.json") 
 ins "${proxy_env[@]}" --method tools/call --tool-name getTopology -- "$e2e/c8ctl/node_modules/.bin/c8ctl" mcp-proxy >"$work/c8ctl-proxy.json"
 [ "$(json "d.result.structuredContent.gatewayVersion" <"$work/c8ctl-proxy.json")" != undefined ] || fail "c8ctl mcp-proxy: getTopology: $(cat "$work/c8ctl-proxy.json")"
 echo "c8ctl mcp-proxy: getTopology through OAuth client credentials"
+bash "$e2e/mcp/processes.sh" "$work" "$work/orca" "$obase" "$iss" || fail "process tools through orca mcp-proxy and c8ctl mcp-proxy"
 
 echo "== e2e: graceful shutdown"
 kill -TERM "$orca_pid"

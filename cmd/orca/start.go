@@ -50,6 +50,8 @@ type startFlags struct {
 
 	workers       string
 	secretsPrefix string
+
+	console consoleFlags
 }
 
 func newStartCmd() *cobra.Command {
@@ -123,6 +125,7 @@ answer at once), queued commands are committed, and the store closes cleanly.`,
 	f.BoolVar(&sf.mcpProcesses, "mcp-processes", true, "serve deployed processes as MCP tools at /mcp/processes (camunda.mcp.processes.enabled, env CAMUNDA_MCP_PROCESSES_ENABLED; default true when the gateway is on)")
 	f.BoolVar(&sf.mcpFixtures, "mcp-conformance-fixtures", false, "also register the tools, resources and prompts the MCP conformance suite expects (for testing)")
 	f.StringVar(&sf.mcpResourceURL, "mcp-public-url", "", "the base URL clients reach Orca at, for OAuth protected resource metadata (default: from each request)")
+	addConsoleFlags(f, &sf.console)
 	return cmd
 }
 
@@ -285,6 +288,14 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		}
 		gw.Register(mux, authn.Wrap)
 	}
+	consolePath, err := consoleBase(flags, sf.console, props)
+	if err != nil {
+		_ = eng.Close()
+		return err
+	}
+	if consolePath != "" {
+		mountConsole(mux, consolePath, authn)
+	}
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -300,6 +311,11 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		mcpURL := fmt.Sprintf("http://%s%s", net.JoinHostPort(host, strconv.Itoa(port)), mcpgw.PathMCP)
 		log.Info("mcp gateway started", "mcp", mcpURL, "fixtures", sf.mcpFixtures)
 		fmt.Fprintf(os.Stderr, "Orca %s: MCP gateway at %s (also %s, legacy SSE at %s)\n", version, mcpURL, mcpgw.PathCluster, mcpgw.PathSSE)
+	}
+	if consolePath != "" {
+		consoleURL := fmt.Sprintf("http://%s%s", net.JoinHostPort(host, strconv.Itoa(port)), consolePath)
+		log.Info("console started", "console", consoleURL)
+		fmt.Fprintf(os.Stderr, "Orca %s: web console at %s\n", version, consoleURL)
 	}
 
 	workersDone, err := startWorkers(ctx, api, sf, props, log)

@@ -1,0 +1,178 @@
+// Shared helpers: the REST API v2 client, DOM building, the BPMN diagram
+// (bpmn-js) and Camunda Forms (form-js), both loaded on first use.
+
+const authKey = 'orca.auth';
+const userKey = 'orca.user';
+export const session = {
+  get auth() { return sessionStorage.getItem(authKey); },
+  get user() { return sessionStorage.getItem(userKey) || localStorage.getItem(userKey) || 'demo'; },
+  login(header, user) { sessionStorage.setItem(authKey, header); sessionStorage.setItem(userKey, user); },
+  logout() { sessionStorage.removeItem(authKey); sessionStorage.removeItem(userKey); },
+};
+
+export class APIError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+// api calls /v2 as any client does; a JSON body is sent as JSON, FormData
+// as multipart. It answers the decoded JSON (null for 204).
+export async function api(method, path, body, { text = false } = {}) {
+  const headers = { Accept: text ? '*/*' : 'application/json' };
+  if (session.auth) headers.Authorization = session.auth;
+  let payload;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
+  const res = await fetch('/v2' + path, { method, headers, body: payload });
+  if (res.status === 401 && document.body.dataset.auth !== 'none') {
+    session.logout();
+    location.hash = '#/login';
+    throw new APIError(401, 'Please log in.');
+  }
+  if (res.status === 204) return null;
+  const out = await res.text();
+  if (!res.ok) {
+    let p = null;
+    try { p = JSON.parse(out); } catch { /* not JSON */ }
+    throw new APIError(res.status, (p && (p.detail || p.title)) || out || res.statusText);
+  }
+  if (text) return out;
+  return out ? JSON.parse(out) : null;
+}
+export const search = (what, body = {}) => api('POST', `/${what}/search`, body);
+
+// h builds an element: attributes (on* are listeners, class, dataset via
+// data-*), then children (strings become text, never HTML).
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'value') el.value = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  append(el, children);
+  return el;
+}
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+}
+export function replace(el, ...children) { el.replaceChildren(); append(el, children); return el; }
+
+export function say(message, error = false) {
+  const s = document.getElementById('status');
+  s.className = error ? 'status error' : 'status';
+  s.textContent = message;
+  clearTimeout(say.t);
+  say.t = setTimeout(() => { s.textContent = ''; }, error ? 10000 : 4000);
+}
+
+// act runs an action of a button, showing failures.
+export async function act(button, fn) {
+  if (button) button.disabled = true;
+  try { return await fn(); } catch (e) { say(e.message, true); return undefined; } finally { if (button) button.disabled = false; }
+}
+
+export const state = (s) => h('span', { class: `state ${s}` }, s);
+export const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+export const short = (s, n = 120) => (s && s.length > n ? s.slice(0, n) + '…' : s);
+
+export function table(headers, rows, caption) {
+  return h('table', {}, caption ? h('caption', { class: 'sr-only' }, caption) : null,
+    h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: headers.length, class: 'muted' }, 'None.'))));
+}
+
+const loaded = {};
+function script(src) {
+  loaded[src] ??= new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = src;
+    s.onload = resolve;
+    s.onerror = () => { delete loaded[src]; reject(new Error(`cannot load ${src}`)); };
+    document.head.append(s);
+  });
+  return loaded[src];
+}
+
+// Diagram draws a BPMN model with overlays: active tokens, incidents and the
+// completed path. It keeps a list of the same facts for screen readers.
+export class Diagram {
+  constructor(container, summary) { this.container = container; this.summary = summary; }
+  async show(xml) {
+    await script('assets/vendor/bpmn-navigated-viewer.production.min.js');
+    this.viewer = new window.BpmnJS({ container: this.container });
+    await this.viewer.importXML(xml);
+    this.viewer.get('canvas').zoom('fit-viewport', 'auto');
+    this.container.setAttribute('data-ready', 'true');
+  }
+  // mark sets the overlays: active {id: n}, incidents {id: n}, completed [ids].
+  mark({ active = {}, incidents = {}, completed = [] }) {
+    if (!this.viewer) return;
+    const overlays = this.viewer.get('overlays');
+    const canvas = this.viewer.get('canvas');
+    const registry = this.viewer.get('elementRegistry');
+    overlays.remove({ type: 'orca' });
+    for (const m of ['orca-active', 'orca-incident', 'orca-completed']) {
+      for (const el of registry.getAll()) canvas.removeMarker(el.id, m);
+    }
+    const lines = [];
+    for (const id of completed) if (registry.get(id)) canvas.addMarker(id, 'orca-completed');
+    for (const [id, n] of Object.entries(active)) {
+      if (!registry.get(id)) continue;
+      canvas.addMarker(id, 'orca-active');
+      overlays.add(id, 'orca', { position: { bottom: 8, left: -8 }, html: h('span', { class: 'token', 'data-element': id, title: `${n} active` }, String(n)) });
+      lines.push(h('li', { 'data-active': id }, `${name(registry, id)}: ${n} active`));
+    }
+    for (const [id, n] of Object.entries(incidents)) {
+      if (!registry.get(id)) continue;
+      canvas.addMarker(id, 'orca-incident');
+      overlays.add(id, 'orca', { position: { top: -10, right: 10 }, html: h('span', { class: 'token incident-badge', 'data-incident': id, title: `${n} incidents` }, `${n} !`) });
+      lines.push(h('li', { 'data-incident': id }, `${name(registry, id)}: ${n} incident${n > 1 ? 's' : ''}`));
+    }
+    if (this.summary) replace(this.summary, lines.length ? h('ul', {}, lines) : h('p', { class: 'muted' }, 'No active tokens.'));
+  }
+}
+function name(registry, id) { const el = registry.get(id); return (el && el.businessObject && el.businessObject.name) || id; }
+
+// renderForm shows a Camunda Form (form-js) with initial data; the result's
+// submit() validates and answers {data, errors}.
+export async function renderForm(container, schema, data = {}) {
+  await script('assets/vendor/form-viewer.umd.js');
+  const form = new window.FormViewer.Form({ container });
+  await form.importSchema(typeof schema === 'string' ? JSON.parse(schema) : schema, data);
+  container.setAttribute('data-ready', 'true');
+  return form;
+}
+
+// countBy counts items by a field.
+export function countBy(items, field) {
+  const out = {};
+  for (const it of items) out[it[field]] = (out[it[field]] || 0) + 1;
+  return out;
+}
+
+// variablesOf turns a variable search into an object of decoded values.
+export function variablesOf(items) {
+  const out = {};
+  for (const v of items) {
+    try { out[v.name] = JSON.parse(v.value); } catch { out[v.name] = v.value; }
+  }
+  return out;
+}
+
+// all pages through a search (up to max items).
+export async function all(what, body, max = 5000) {
+  const items = [];
+  let after;
+  while (items.length < max) {
+    const res = await search(what, { ...body, page: { limit: Math.min(1000, max - items.length), ...(after ? { after } : {}) } });
+    items.push(...res.items);
+    if (!res.items.length || !res.page.endCursor || items.length >= res.page.totalItems) break;
+    after = res.page.endCursor;
+  }
+  return items;
+}

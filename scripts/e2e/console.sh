@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Browser tests of the web console: `orca start` with Basic authentication,
+# driven in Debian's headless Chromium by playwright-core (npm) through
+# scripts/e2e/console/console.mjs. Screenshots of each page are kept in
+# ${E2E_ARTEFACTS:-.e2e-artefacts}/console. Installs chromium with apt-get
+# when it is missing. Skipped with ORCA_SKIP_E2E=1 or without node and npm.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+dir=$root/scripts/e2e/console
+[ "${ORCA_SKIP_E2E:-}" = "1" ] && { echo "console e2e: SKIPPED: ORCA_SKIP_E2E=1"; exit 0; }
+command -v node >/dev/null && command -v npm >/dev/null || { echo "console e2e: SKIPPED: node and npm are needed"; exit 0; }
+fail() { echo "console e2e: FAILED: $*"; [ -f "${work:-}/orca.log" ] && tail -30 "$work/orca.log"; exit 1; }
+
+if ! command -v chromium >/dev/null; then
+  echo "== console e2e: installing chromium (Debian)"
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  timeout 600 $sudo apt-get update -qq >/dev/null || fail "apt-get update"
+  DEBIAN_FRONTEND=noninteractive timeout 900 $sudo apt-get install -y -qq chromium >/dev/null || fail "apt-get install chromium"
+fi
+chromium=$(command -v chromium)
+echo "== console e2e: $($chromium --version 2>/dev/null | head -1)"
+( cd "$dir" && timeout 300 npm ci --no-audit --no-fund --loglevel=error ) >/dev/null || fail "npm ci in scripts/e2e/console"
+
+work=$(mktemp -d)
+orca_pid=""
+cleanup() {
+  if [ -n "$orca_pid" ] && kill -0 "$orca_pid" 2>/dev/null; then kill "$orca_pid"; wait "$orca_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+go build -o "$work/orca" ./cmd/orca
+port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+"$work/orca" start --addr "127.0.0.1:$port" --data-dir "$work/data" --synchronous NORMAL --workers none \
+  --auth-method basic --basic-user demo:demo-secret >"$work/orca.out" 2>"$work/orca.log" &
+orca_pid=$!
+base="http://127.0.0.1:$port"
+for _ in $(seq 1 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/v2/status")" = 401 ] && break
+  kill -0 "$orca_pid" 2>/dev/null || fail "orca did not start"
+  sleep 0.1
+done
+grep -q "web console at $base/" "$work/orca.log" || fail "orca does not say where the console is"
+
+artefacts=${E2E_ARTEFACTS:-$root/.e2e-artefacts}/console
+rm -rf "$artefacts"
+ORCA_URL="$base" ORCA_USER=demo ORCA_PASSWORD=demo-secret CHROMIUM="$chromium" \
+  timeout 300 node "$dir/console.mjs" "$root/scripts/e2e/forms" "$artefacts" || fail "console in Chromium (screenshots in $artefacts)"

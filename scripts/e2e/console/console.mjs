@@ -1,0 +1,167 @@
+// Drives Orca's web console in headless Chromium (Debian's chromium, through
+// playwright-core) as a person would: log in, deploy a model and its start
+// form by file choice, start it from its start form, see the incident of
+// the user task's missing form, deploy that form by drag and drop and retry,
+// see the token on the diagram, edit a variable, complete the task through
+// its form (validation first), and cancel another instance. Screenshots of
+// each page go to the artefacts directory. Exits non-zero on the first
+// failure.
+//
+// Usage: ORCA_URL=http://127.0.0.1:8080 ORCA_USER=demo ORCA_PASSWORD=demo \
+//        node console.mjs FORMS_DIR ARTEFACTS_DIR
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const base = process.env.ORCA_URL;
+const [formsDir, out] = process.argv.slice(2);
+if (!base || !formsDir || !out) {
+  console.error('usage: ORCA_URL=... node console.mjs FORMS_DIR ARTEFACTS_DIR');
+  process.exit(2);
+}
+fs.mkdirSync(out, { recursive: true });
+const timeout = 20000;
+let shots = 0;
+let steps = 0;
+const step = (what) => { steps++; console.log(`console e2e: ${what}`); };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const errors = [];
+try {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  page.setDefaultTimeout(timeout);
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console error: ${m.text()}`); });
+  const shot = async (name) => { await page.screenshot({ path: path.join(out, `${String(++shots).padStart(2, '0')}-${name}.png`), fullPage: true }); };
+  const text = async (sel) => (await page.locator(sel).first().textContent()) ?? '';
+  const check = (cond, what) => { if (!cond) throw new Error(`check failed: ${what}`); };
+
+  // 1. Log in (a wrong password first).
+  await page.goto(base + '/');
+  await page.waitForURL(/#\/login$/);
+  await page.getByLabel('User name').fill(process.env.ORCA_USER);
+  await page.getByLabel('Password').fill('wrong');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'wrong' }).waitFor();
+  await shot('login-refused');
+  await page.getByLabel('Password').fill(process.env.ORCA_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Processes' }).waitFor();
+  // The refused login is a 401 that Chromium logs; nothing else may fail.
+  errors.splice(0, errors.length, ...errors.filter((e) => !e.includes('status of 401')));
+  step('logged in (a wrong password refused first)');
+
+  // 2. Deploy the model and its start form (not the task's form yet).
+  await page.locator('#deploy-files').setInputFiles([path.join(formsDir, 'e2e-forms.bpmn'), path.join(formsDir, 'e2e-start.form')]);
+  await page.getByRole('link', { name: 'E2E forms' }).waitFor();
+  check((await text('#status')).includes('form e2e-start v1'), 'deployment message names the form');
+  await shot('processes');
+  step('deployed a model and its start form');
+
+  // 3. Start it from its start form; the required field is checked first.
+  await page.getByRole('link', { name: 'E2E forms' }).click();
+  await page.locator('#diagram[data-ready]').waitFor();
+  await page.locator('#start-form[data-ready]').waitFor();
+  await page.locator('#start').click();
+  await page.locator('#start-form .fjs-form-field-error').first().waitFor();
+  await page.locator('#start-form').getByLabel('Customer').fill('Ada Lovelace');
+  await page.locator('#start-form').getByLabel('Amount').fill('1200');
+  await shot('start-form');
+  await page.locator('#start').click();
+  await page.waitForURL(/#\/instances\/\d+$/);
+  const first = page.url().split('/').pop();
+  step(`started instance ${first} from the start form (empty required field refused first)`);
+
+  // 4. The task's form is not deployed: an incident on the task, on the diagram too.
+  await page.locator('#incidents td.incident', { hasText: "Expected to find a form with id 'e2e-review'" }).waitFor();
+  await page.locator('#diagram .token.incident-badge[data-incident="review"]').waitFor();
+  await shot('instance-incident');
+  step('saw the FORM_NOT_FOUND incident on the diagram and in the list');
+
+  // 5. Deploy the missing form by drag and drop, then retry.
+  await page.getByRole('link', { name: 'Processes', exact: true }).click();
+  await page.locator('#drop').waitFor();
+  const form = fs.readFileSync(path.join(formsDir, 'e2e-review.form'), 'utf8');
+  const dt = await page.evaluateHandle((content) => {
+    const d = new DataTransfer();
+    d.items.add(new File([content], 'e2e-review.form', { type: 'application/json' }));
+    return d;
+  }, form);
+  await page.locator('#drop').dispatchEvent('dragover', { dataTransfer: dt });
+  await page.locator('#drop').dispatchEvent('drop', { dataTransfer: dt });
+  await page.locator('#status', { hasText: 'form e2e-review v1' }).waitFor();
+  step('deployed the task form by drag and drop');
+  await page.goto(`${base}/#/instances/${first}`);
+  await page.locator('[data-retry]').click();
+  await page.locator('#diagram .token[data-element="review"]').waitFor();
+  await page.locator('#incidents', { hasText: 'Incidents (0)' }).waitFor();
+  check((await text('#tokens')).includes('Review the order: 1 active'), 'the token is listed for screen readers');
+  await shot('instance-token');
+  step('retried the incident; the token waits on the user task in the diagram');
+
+  // 6. Edit a variable.
+  await page.locator('[data-edit="amount"]').click();
+  await page.getByLabel('Value of amount (JSON)').fill('1250');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#variables pre', { hasText: /^1250$/ }).waitFor();
+  step('edited a variable');
+
+  // 7. Complete the task through its form.
+  await page.getByRole('link', { name: 'Tasks', exact: true }).click();
+  await page.locator('#tasklist a', { hasText: 'Review the order' }).first().click();
+  await page.locator('#task-form[data-ready]').waitFor();
+  await page.locator('#claim').click();
+  await page.locator('#assignee', { hasText: process.env.ORCA_USER }).waitFor();
+  await page.locator('#task-form[data-ready]').waitFor();
+  await page.locator('#complete').click();
+  await page.locator('#status', { hasText: 'Please correct the form' }).waitFor();
+  await page.locator('#task-form').getByLabel('Approve the order').check();
+  await page.locator('#task-form').getByLabel('Comment').fill('Checked by the console test');
+  await shot('task-form');
+  await page.locator('#complete').click();
+  await page.locator('#status', { hasText: 'completed' }).waitFor();
+  await page.goto(`${base}/#/instances/${first}`);
+  await page.locator('#instance-state .state', { hasText: 'COMPLETED' }).waitFor();
+  check((await text('#variables')).includes('Checked by the console test'), 'the form data became variables');
+  await page.locator('#diagram .token').first().waitFor({ state: 'detached' });
+  await shot('instance-completed');
+  step('completed the task through its form (an empty required field refused first); the instance completed');
+
+  // 8. Start another instance and cancel it.
+  await page.goto(`${base}/#/processes`);
+  await page.getByRole('link', { name: 'E2E forms' }).click();
+  await page.locator('#start-form[data-ready]').waitFor();
+  await page.locator('#start-form').getByLabel('Customer').fill('Grace Hopper');
+  await page.locator('#start').click();
+  await page.waitForURL(/#\/instances\/\d+$/);
+  const second = page.url().split('/').pop();
+  check(second !== first, 'a new instance');
+  await page.locator('#diagram .token[data-element="review"]').waitFor();
+  page.once('dialog', (d) => d.accept());
+  await page.locator('#cancel').click();
+  await page.locator('#instance-state .state', { hasText: 'TERMINATED' }).waitFor();
+  await shot('instance-cancelled');
+  step(`cancelled instance ${second}`);
+
+  // 9. The instance list filters by state.
+  await page.getByRole('link', { name: 'Instances', exact: true }).click();
+  await page.locator('#f-state').selectOption('TERMINATED');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.locator('#instances', { hasText: '1 instances' }).waitFor();
+  check((await text('#instances')).includes(second), 'the cancelled instance is listed');
+  await shot('instances');
+  step('filtered the instance list');
+
+  if (errors.length) throw new Error(`the page reported errors:\n${errors.join('\n')}`);
+  console.log(`console e2e: ${steps} steps passed; ${shots} screenshots in ${out}`);
+} catch (e) {
+  console.error('console e2e failed:', e?.stack ?? e);
+  if (errors.length) console.error(errors.join('\n'));
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();

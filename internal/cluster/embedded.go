@@ -67,11 +67,17 @@ func notFound(what string, key Key) error {
 
 // Cluster
 
+// Topology is one broker with one partition, unhealthy while the storage
+// fails (commits are being retried, or the engine gave up on them).
 func (m *Embedded) Topology(context.Context) (*Topology, error) {
 	id := "orca"
+	health := "healthy"
+	if !m.eng.Storage().Healthy {
+		health = "unhealthy"
+	}
 	return &Topology{
 		Brokers: []BrokerInfo{{NodeID: 0, Host: m.opts.Host, Port: m.opts.Port, Version: Version,
-			Partitions: []Partition{{PartitionID: 1, Role: "leader", Health: "healthy"}}}},
+			Partitions: []Partition{{PartitionID: 1, Role: "leader", Health: health}}}},
 		ClusterID: &id, ClusterSize: 1, PartitionsCount: 1, ReplicationFactor: 1,
 		GatewayVersion: Version, LastCompletedChangeID: "-1",
 	}, nil

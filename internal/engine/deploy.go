@@ -99,7 +99,7 @@ func (e *Engine) Deploy(ctx context.Context, tenantID string, resources []Resour
 	if len(problems) > 0 {
 		return DeployResult{}, errorf(CodeInvalidArgument, "Expected to deploy new resources, but encountered the following errors:\n%s", strings.Join(problems, "\n"))
 	}
-	return do(ctx, e, func(w *writer) (DeployResult, error) {
+	res, err := do(ctx, e, func(w *writer) (DeployResult, error) {
 		res := DeployResult{DeploymentKey: w.st.newKey(), TenantID: tenantID}
 		for _, pr := range parsed {
 			var resRec *store.Resource
@@ -143,6 +143,14 @@ func (e *Engine) Deploy(ctx context.Context, tenantID string, resources []Resour
 		}
 		return res, nil
 	})
+	if err == nil {
+		evs := make([]Event, 0, len(res.Processes))
+		for _, p := range res.Processes {
+			evs = append(evs, Event{Kind: EventDeployed, Key: p.ProcessDefinitionKey, ProcessID: p.ProcessID, Version: p.Version, Message: p.ResourceName})
+		}
+		e.emitCommitted(evs...)
+	}
+	return res, err
 }
 
 func deployed(r *store.ProcessDefinition) DeployedProcess {

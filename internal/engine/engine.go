@@ -35,6 +35,10 @@ type Options struct {
 	// Lock is the data directory's lock when the caller took it already
 	// (store.LockDir); the engine then owns it. Nil: Open takes it.
 	Lock *store.DirLock
+	// Observer, if set, hears commits, events and storage failures.
+	Observer Observer
+	// Store holds options of the store (Synchronous and Lock above win).
+	Store store.Options
 }
 
 // Engine is an embedded orchestration engine on one data directory.
@@ -46,7 +50,8 @@ type Engine struct {
 	cmds    chan *command
 	quit    chan struct{}
 	stopped chan struct{}
-	failed  atomic.Pointer[error] // set when a commit failed: the engine stops taking commands
+	failed  atomic.Pointer[error]          // set when the engine gave up on the storage: it takes no more commands
+	trouble atomic.Pointer[storageTrouble] // set while a failed commit is being retried
 
 	clockMu sync.Mutex
 	pinned  time.Time // zero: the real clock
@@ -76,7 +81,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s, err := store.Open(ctx, opts.DataDir, store.Options{Synchronous: opts.Synchronous, Lock: opts.Lock})
+	s, err := store.Open(ctx, opts.DataDir, storeOptions(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -153,8 +158,8 @@ type command struct {
 
 // exec runs fn on the writer and waits until its effects are committed.
 func (e *Engine) exec(ctx context.Context, fn func(w *writer) (any, error)) (any, error) {
-	if p := e.failed.Load(); p != nil {
-		return nil, &Error{Code: CodeUnavailable, Message: "the engine stopped after a storage failure: " + (*p).Error()}
+	if err := e.troubled(); err != nil {
+		return nil, err
 	}
 	c := &command{run: fn, done: make(chan struct{})}
 	select {
@@ -264,21 +269,12 @@ func (e *Engine) apply(batch []*command, fire bool) {
 		e.rollback(batch, panicked)
 		return
 	}
-	ctx := context.Background()
-	err := e.flush(ctx, w)
-	if err != nil {
-		e.log.Error("commit failed; the engine stops taking commands", "err", err)
-		e.failed.Store(&err)
+	if err := e.commit(w, len(batch)); err != nil {
 		for _, c := range batch {
 			c.res, c.err = nil, &Error{Code: CodeUnavailable, Message: "storage failure: " + err.Error()}
 			close(c.done)
 		}
 		return
-	}
-	e.stats.Batches.Add(1)
-	e.stats.Commands.Add(int64(len(batch)))
-	if n := int64(len(batch)); n > e.stats.MaxBatch.Load() {
-		e.stats.MaxBatch.Store(n)
 	}
 	for _, c := range batch {
 		close(c.done)

@@ -27,6 +27,8 @@ func (w *writer) raise(in *inst, errType, msg string, jobKey int64) *store.Incid
 	}
 	w.st.incidents[inc.Key] = inc
 	w.st.touch(inc)
+	w.emit(Event{Kind: EventIncidentCreated, Key: inc.Key, ProcessInstanceKey: inc.ProcessInstanceKey,
+		ProcessID: inc.ProcessID, ElementID: inc.ElementID, Type: errType, Message: msg})
 	in.rec.HasIncident = true
 	in.rec.IncidentKey = inc.Key
 	w.touch(in)
@@ -43,6 +45,8 @@ func (w *writer) markResolved(inc *store.Incident) {
 	inc.State = store.IncidentResolved
 	delete(w.st.incidents, inc.Key)
 	w.st.touch(inc)
+	w.emit(Event{Kind: EventIncidentResolved, Key: inc.Key, ProcessInstanceKey: inc.ProcessInstanceKey,
+		ProcessID: inc.ProcessID, ElementID: inc.ElementID, Type: inc.ErrorType})
 	if in := w.st.insts[inc.ElementInstanceKey]; in != nil && in.rec.IncidentKey == inc.Key {
 		in.rec.HasIncident = false
 		in.rec.IncidentKey = 0

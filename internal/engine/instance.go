@@ -238,6 +238,9 @@ func (e *Engine) CancelProcessInstance(ctx context.Context, key int64) error {
 		w.terminate(in)
 		return struct{}{}, nil
 	})
+	if err == nil {
+		e.emitCommitted(Event{Kind: EventInstanceCanceled, Key: key, ProcessInstanceKey: key})
+	}
 	return err
 }
 

@@ -204,6 +204,7 @@ func (w *writer) activateJobs(req ActivateJobsRequest) []ActivatedJob {
 		j.LastUpdateTime = w.now
 		w.st.touch(j)
 		w.st.due.push(j.Deadline, dueJobDeadline, j.Key)
+		w.emit(Event{Kind: EventJobActivated, Key: j.Key, Type: j.Type})
 		in := w.st.insts[j.ElementInstanceKey]
 		out = append(out, ActivatedJob{
 			Key:                    j.Key,
@@ -248,6 +249,7 @@ func (w *writer) timeOutJob(key int64) {
 	j.State = store.JobTimedOut
 	j.LastUpdateTime = w.now
 	w.st.touch(j)
+	w.emit(Event{Kind: EventJobTimedOut, Key: j.Key, Type: j.Type, ProcessInstanceKey: j.ProcessInstanceKey})
 	w.makeActivatable(j)
 }
 
@@ -308,6 +310,7 @@ func (e *Engine) CompleteJobWithResult(ctx context.Context, key int64, variables
 			return struct{}{}, errorf(CodeInvalidArgument, "Expected to complete job with key '%d' with an ad-hoc sub-process result, but the job does not belong to an ad-hoc sub-process", key)
 		}
 		w.endJob(j, store.JobCompleted)
+		w.emit(Event{Kind: EventJobCompleted, Key: j.Key, Type: j.Type, ProcessInstanceKey: j.ProcessInstanceKey})
 		in.rt().JobKey = 0
 		if isAdHocJob(j) {
 			var r *AdHocResult
@@ -385,6 +388,8 @@ func (e *Engine) FailJob(ctx context.Context, key int64, req FailJobRequest) err
 		j.Deadline = time.Time{}
 		j.LastUpdateTime = w.now
 		w.st.touch(j)
+		w.emit(Event{Kind: EventJobFailed, Key: j.Key, Type: j.Type, ProcessInstanceKey: j.ProcessInstanceKey,
+			ElementID: j.ElementID, Retries: int(j.Retries), Message: j.ErrorMessage})
 		if j.Retries > 0 {
 			j.HasFailedWithRetriesLeft = true
 			if req.RetryBackOff > 0 {
@@ -434,6 +439,7 @@ func (e *Engine) ThrowError(ctx context.Context, key int64, code, message string
 		j.Deadline = time.Time{}
 		j.LastUpdateTime = w.now
 		w.st.touch(j)
+		w.emit(Event{Kind: EventJobErrorThrown, Key: j.Key, Type: j.Type, ProcessInstanceKey: j.ProcessInstanceKey, Message: code})
 		w.throwError(in, code, message, j.Key, vars)
 		return struct{}{}, nil
 	})

@@ -6,11 +6,12 @@ import (
 
 // writer is the context of one batch on the writer goroutine.
 type writer struct {
-	e     *Engine
-	st    *state
-	now   time.Time
-	queue []func()
-	after []func() // run once the batch is committed
+	e      *Engine
+	st     *state
+	now    time.Time
+	queue  []func()
+	after  []func() // run once the batch is committed
+	events []Event  // reported once the batch is committed
 }
 
 // enqueue schedules a follow-up step of the current command. Steps run in

@@ -21,11 +21,19 @@ func (s *Server) routes() {
 		s.reply(w, r, t, err)
 	})
 	m.HandleFunc("GET /v2/status", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := a.Topology(r.Context()); err != nil {
-			WriteProblem(w, r, http.StatusServiceUnavailable, string(cluster.CodeUnavailable), "The cluster is down.")
-			return
+		// 204 when a partition has a healthy leader, as Camunda answers.
+		t, err := a.Topology(r.Context())
+		if err == nil {
+			for _, b := range t.Brokers {
+				for _, p := range b.Partitions {
+					if p.Role == "leader" && p.Health == "healthy" {
+						w.WriteHeader(http.StatusNoContent)
+						return
+					}
+				}
+			}
 		}
-		w.WriteHeader(http.StatusNoContent)
+		WriteProblem(w, r, http.StatusServiceUnavailable, string(cluster.CodeUnavailable), "The cluster is down.")
 	})
 	m.HandleFunc("PUT /v2/clock", body(s, false, a.PinClock))
 	m.HandleFunc("POST /v2/clock/reset", func(w http.ResponseWriter, r *http.Request) {

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+	"modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
 )
 
 // Options tune durability.
@@ -24,6 +24,10 @@ type Options struct {
 	Synchronous string
 	// ReadConns is the size of the read pool (default 4).
 	ReadConns int
+	// WrapWriter, if set, wraps the connector of the write connection: the
+	// seam through which tests inject storage failures (a full disk, a
+	// database locked by another process).
+	WrapWriter func(driver.Connector) driver.Connector
 	// Lock is the data directory's lock when the caller took it already
 	// (LockDir); the store then owns it and releases it on Close. Nil: Open
 	// takes it.
@@ -71,10 +75,14 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 	dsn := func(extra string) string {
 		return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(0)" + extra
 	}
-	w, err := sql.Open("sqlite", dsn("&_pragma=synchronous("+sync+")&_txlock=immediate"))
+	wc, err := sqlite.NewConnector(dsn("&_pragma=synchronous(" + sync + ")&_txlock=immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	if opts.WrapWriter != nil {
+		wc = opts.WrapWriter(wc)
+	}
+	w := sql.OpenDB(wc)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -185,6 +193,13 @@ func (t *Tx) Commit() error {
 
 // Rollback abandons the transaction.
 func (t *Tx) Rollback() error { return t.tx.Rollback() }
+
+// AbortWrite rolls back whatever a failed commit may have left open on the
+// write connection (SQLite keeps a transaction whose COMMIT failed busy), so
+// that the next Begin starts clean.
+func (s *Store) AbortWrite(ctx context.Context) {
+	_, _ = s.write.ExecContext(ctx, "ROLLBACK")
+}
 
 // Meta reads a named counter (0 when unset).
 func (s *Store) Meta(ctx context.Context, name string) (int64, error) {

@@ -24,6 +24,8 @@ type Embedded struct {
 	opts  EmbeddedOptions
 	// models caches parsed process models by definition key (forms.go).
 	models sync.Map
+	// deployed are told after each deployment (watch.go).
+	deployed deployWatchers
 }
 
 // EmbeddedOptions describe the node for the topology.
@@ -116,6 +118,7 @@ func (m *Embedded) CreateDeployment(ctx context.Context, req *DeploymentRequest)
 		out.Deployments = append(out.Deployments, DeploymentMetadata{Form: &DeploymentForm{FormID: f.FormID,
 			Version: f.Version, ResourceName: f.ResourceName, TenantID: f.TenantID, FormKey: Key(f.FormKey)}})
 	}
+	m.deployed.notify()
 	return out, nil
 }
 

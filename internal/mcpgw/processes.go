@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -102,7 +104,10 @@ type processes struct {
 	server *mcp.Server
 	static map[string]bool
 
-	mu    sync.Mutex        // serialises syncs
+	syncMu  sync.Mutex  // serialises syncs, from reading the subscriptions to registering the tools
+	pending atomic.Bool // a sync after a deployment waits for syncMu
+
+	mu    sync.Mutex        // guards tools
 	tools map[string]string // the process tools registered, name → fingerprint
 }
 
@@ -128,7 +133,27 @@ func (g *Gateway) newProcesses() (*processes, error) {
 		p.server.AddTool(defs[i], checked(defs[i], handlers[name]))
 	}
 	p.server.AddReceivingMiddleware(p.middleware)
+	if w, ok := g.api.(cluster.DeploymentWatcher); ok {
+		w.OnDeployment(p.kick)
+	}
 	return p, nil
+}
+
+// kick brings the process tools up to date after a deployment, so that
+// sessions listening for notifications/tools/list_changed hear of it.
+// Deployments in quick succession share a sync.
+func (p *processes) kick() {
+	if !p.pending.CompareAndSwap(false, true) {
+		return // the waiting sync reads the subscriptions after this deployment
+	}
+	p.syncMu.Lock()
+	defer p.syncMu.Unlock()
+	p.pending.Store(false) // a deployment from now on needs another sync
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := p.syncLocked(ctx); err != nil {
+		p.g.log.Warn("process tools not updated after a deployment", "err", err)
+	}
 }
 
 // checked serves a tool whose arguments are checked against its input schema.
@@ -259,6 +284,12 @@ func (p *processes) openTools(ctx context.Context) ([]cluster.MessageSubscriptio
 // removes the others; the MCP server tells the sessions that listen for
 // it (notifications/tools/list_changed) when that changes the list.
 func (p *processes) sync(ctx context.Context) error {
+	p.syncMu.Lock()
+	defer p.syncMu.Unlock()
+	return p.syncLocked(ctx)
+}
+
+func (p *processes) syncLocked(ctx context.Context) error {
 	subs, err := p.openTools(ctx)
 	if err != nil {
 		return err

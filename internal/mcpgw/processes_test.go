@@ -358,3 +358,62 @@ func numKey(v any) string {
 	f, _ := v.(float64)
 	return strconv.FormatFloat(f, 'f', 0, 64)
 }
+
+// A client that listens (2026-07-28 subscriptions/listen) hears
+// notifications/tools/list_changed when a deployment adds a process tool
+// and when one removes it.
+func TestProcessesListChanged(t *testing.T) {
+	e := newEnv(t, envOptions{processes: true, noClient: true})
+	changed := make(chan struct{}, 16)
+	client := mcp.NewClient(&mcp.Implementation{Name: "orca-test", Version: "1"}, &mcp.ClientOptions{
+		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) { changed <- struct{}{} },
+	})
+	// The listen stream is open once the server acknowledges it.
+	acked := make(chan struct{}, 1)
+	client.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			if method == "notifications/subscriptions/acknowledged" {
+				acked <- struct{}{}
+			}
+			return next(ctx, method, req)
+		}
+	})
+	cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: e.url + mcpgw.PathProcesses}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	select {
+	case <-acked:
+	case <-time.After(20 * time.Second):
+		t.Fatal("subscriptions/listen was not acknowledged")
+	}
+	if v := cs.InitializeResult().ProtocolVersion; v != "2026-07-28" {
+		t.Fatalf("protocol %s: the test needs subscriptions/listen", v)
+	}
+	if caps := cs.InitializeResult().Capabilities; caps.Tools == nil || !caps.Tools.ListChanged {
+		t.Fatalf("capabilities %+v: tools.listChanged should be true", caps)
+	}
+	waitChange := func(what string) {
+		t.Helper()
+		select {
+		case <-changed:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no notifications/tools/list_changed after %s", what)
+		}
+	}
+	e.restDeploy("a.bpmn", toolBPMN("a", "a-start", "io.camunda.tool:name", "tool_a"))
+	waitChange("deploying a process tool")
+	tool := "tool_a_" + e.openToolKeys()["tool_a"]
+	if _, ok := listTools(t, cs)[tool]; !ok {
+		t.Fatalf("the announced tool %s is not listed", tool)
+	}
+	for len(changed) > 0 {
+		<-changed
+	}
+	e.restDeploy("a.bpmn", toolBPMN("a", "a-start"))
+	waitChange("removing the tool")
+	if _, ok := listTools(t, cs)[tool]; ok {
+		t.Fatalf("the removed tool %s is still listed", tool)
+	}
+}

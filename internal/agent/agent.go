@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,8 +40,11 @@ const (
 type Options struct {
 	// Secrets resolve {{secrets.NAME}} in the provider settings.
 	Secrets worker.Secrets
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// HTTPClient makes the model calls (default: a client without its own
+	// timeout; the provider's timeout bounds each call).
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	Now        func() time.Time
 }
 
 // Agent handles AI Agent Sub-process jobs.
@@ -69,11 +73,6 @@ func (a *Agent) Handle(ctx context.Context, job *worker.Job) (*worker.Completion
 	if err != nil {
 		return nil, newError(ErrInvalidRequest, "%v", err)
 	}
-	prov, err := worker.ResolveSecrets(vars["provider"], a.opts.Secrets)
-	if err != nil {
-		return nil, newError(ErrInvalidRequest, "provider: %v", err)
-	}
-	vars["provider"] = prov
 	req, err := parseRequest(vars)
 	if err != nil {
 		return nil, err
@@ -98,7 +97,7 @@ func (a *Agent) loadContext(raw any, job *worker.Job) (*Context, error) {
 			err = json.Unmarshal(b, ac)
 		}
 		if err != nil {
-			return nil, newError(ErrInvalidRequest, "agentContext has a wrong shape: %v", err)
+			return nil, newError(ErrInvalidRequest, "%s", shapeError("agentContext", err))
 		}
 	}
 	if ac.State == "" {
@@ -126,7 +125,7 @@ func decodeResults(raw any) ([]toolResult, error) {
 	}
 	var out []toolResult
 	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, newError(ErrInvalidRequest, "toolCallResults has a wrong shape: %v", err)
+		return nil, newError(ErrInvalidRequest, "%s", shapeError("toolCallResults", err))
 	}
 	return out, nil
 }
@@ -344,7 +343,7 @@ func stringify(content any) string {
 
 // converse calls the LLM until it answers or asks for known tools.
 func (t *turn) converse(ctx context.Context) (*worker.Completion, error) {
-	model, err := newChatModel(t.req.Provider)
+	model, err := newChatModel(ctx, t.req.Provider, modelEnv{secrets: t.a.opts.Secrets, http: t.a.opts.HTTPClient})
 	if err != nil {
 		return nil, err
 	}

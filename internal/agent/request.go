@@ -4,10 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
-
-	"github.com/orcabpm/orca/internal/iso8601"
-	"github.com/orcabpm/orca/internal/llm"
 )
 
 // Request is what the AI Agent template's input mappings write: the
@@ -67,10 +63,10 @@ func parseRequest(vars map[string]any) (*Request, error) {
 	if d, ok := vars["data"]; ok && d != nil {
 		b, err := json.Marshal(d)
 		if err != nil {
-			return nil, newError(ErrInvalidRequest, "the variable 'data' cannot be read: %v", err)
+			return nil, newError(ErrInvalidRequest, "%s", shapeError("data", err))
 		}
 		if err := json.Unmarshal(b, &r.Data); err != nil {
-			return nil, newError(ErrInvalidRequest, "the variable 'data' has a wrong shape: %v", err)
+			return nil, newError(ErrInvalidRequest, "%s", shapeError("data", err))
 		}
 	}
 	d := &r.Data
@@ -110,80 +106,6 @@ func parseRequest(vars map[string]any) (*Request, error) {
 		d.Response.Format.SchemaName = "Response"
 	}
 	return r, nil
-}
-
-// chatModel is a configured LLM.
-type chatModel struct {
-	client  llm.Client
-	model   string
-	params  llm.Params
-	timeout time.Duration
-}
-
-// DefaultModelTimeout bounds a model call when the provider sets none.
-const DefaultModelTimeout = 3 * time.Minute
-
-// newChatModel builds the LLM client the provider variable describes:
-// {type, <type>: {endpoint, authentication, model: {model, parameters}, timeouts}}.
-func newChatModel(p map[string]any) (*chatModel, error) {
-	typ, _ := p["type"].(string)
-	cfg, _ := p[typ].(map[string]any)
-	if typ == "" || cfg == nil {
-		return nil, newError(ErrInvalidRequest, "provider.type must name a provider whose settings are in provider.<type>")
-	}
-	str := func(path ...string) string { s, _ := lookup(cfg, path...).(string); return s }
-	m := &chatModel{timeout: DefaultModelTimeout}
-	if t := str("timeouts", "timeout"); t != "" {
-		d, err := iso8601.ParseDuration(t)
-		if err != nil {
-			return nil, newError(ErrInvalidRequest, "provider.%s.timeouts.timeout: %v", typ, err)
-		}
-		now := time.Now()
-		m.timeout = d.AddTo(now).Sub(now)
-	}
-	params, _ := lookup(cfg, "model", "parameters").(map[string]any)
-	m.params = llm.Params{
-		MaxTokens:   firstInt(params, "maxTokens", "maxCompletionTokens", "maxOutputTokens"),
-		Temperature: floatParam(params, "temperature"),
-		TopP:        floatParam(params, "topP"),
-		TopK:        firstInt(params, "topK"),
-	}
-	apiKey := str("authentication", "apiKey")
-	var err error
-	switch typ {
-	case "openai":
-		m.model = str("model", "model")
-		if m.model == "" {
-			m.model = "gpt-4o"
-		}
-		m.client, err = llm.NewOpenAI(llm.OpenAIConfig{APIKey: apiKey, Organization: str("authentication", "organizationId"),
-			Project: str("authentication", "projectId"), BaseURL: str("endpoint"), Timeout: m.timeout})
-	case "openaiCompatible":
-		m.model = str("model", "model")
-		headers := stringMap(lookup(cfg, "headers"))
-		query := stringMap(lookup(cfg, "queryParameters"))
-		custom, _ := lookup(cfg, "model", "parameters", "customParameters").(map[string]any)
-		if str("endpoint") == "" {
-			return nil, newError(ErrInvalidRequest, "provider.openaiCompatible.endpoint must not be empty")
-		}
-		m.client, err = llm.NewOpenAI(llm.OpenAIConfig{APIKey: apiKey, BaseURL: str("endpoint"), Headers: headers,
-			QueryParams: query, ExtraBody: custom, Timeout: m.timeout})
-	case "azureOpenAi":
-		m.model = str("model", "deploymentName")
-		m.client, err = llm.NewAzureOpenAI(llm.AzureOpenAIConfig{Endpoint: str("endpoint"), APIKey: apiKey, Timeout: m.timeout})
-	case "anthropic":
-		m.model = str("model", "model")
-		m.client, err = llm.NewAnthropic(llm.AnthropicConfig{APIKey: apiKey, BaseURL: str("endpoint"), Timeout: m.timeout})
-	default:
-		return nil, newError(ErrInvalidRequest, "the provider '%s' is not supported; use openai, openaiCompatible, azureOpenAi or anthropic", typ)
-	}
-	if err != nil {
-		return nil, newError(ErrInvalidRequest, "provider %s: %v", typ, err)
-	}
-	if m.model == "" {
-		return nil, newError(ErrInvalidRequest, "provider.%s.model must name a model", typ)
-	}
-	return m, nil
 }
 
 func lookup(m map[string]any, path ...string) any {

@@ -46,11 +46,6 @@ func (ta *TaskAgent) Handle(ctx context.Context, job *worker.Job) (*worker.Compl
 	if err != nil {
 		return nil, newError(ErrInvalidRequest, "%v", err)
 	}
-	prov, err := worker.ResolveSecrets(vars["provider"], a.opts.Secrets)
-	if err != nil {
-		return nil, newError(ErrInvalidRequest, "provider: %v", err)
-	}
-	vars["provider"] = prov
 	req, err := parseRequest(vars)
 	if err != nil {
 		return nil, err

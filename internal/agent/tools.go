@@ -31,12 +31,12 @@ type element struct {
 func resolveTools(raw any) ([]ToolDefinition, []string, error) {
 	b, err := json.Marshal(raw)
 	if err != nil {
-		return nil, nil, newError(ErrToolDefinitionInvalid, "adHocSubProcessElements cannot be read: %v", err)
+		return nil, nil, newError(ErrToolDefinitionInvalid, "%s", shapeError("adHocSubProcessElements", err))
 	}
 	var elements []element
 	if raw != nil {
 		if err := json.Unmarshal(b, &elements); err != nil {
-			return nil, nil, newError(ErrToolDefinitionInvalid, "adHocSubProcessElements has a wrong shape: %v", err)
+			return nil, nil, newError(ErrToolDefinitionInvalid, "%s", shapeError("adHocSubProcessElements", err))
 		}
 	}
 	var tools []ToolDefinition

@@ -306,13 +306,15 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 		} else {
 			b.taskDefinition(e, ext, true)
 		}
-		b.checkExtensions(e, ext, "taskDefinition", "taskHeaders", "ioMapping", "properties", "script", "calledDecision")
+		// zeebe:agentDefinition (Camunda 8.10) marks an AI agent; the agent
+		// worker needs nothing from it.
+		b.checkExtensions(e, ext, "taskDefinition", "taskHeaders", "ioMapping", "properties", "script", "calledDecision", "agentDefinition")
 	case TypeUserTask:
 		b.userTask(e, ext)
 		b.checkExtensions(e, ext, "userTask", "assignmentDefinition", "taskSchedule", "priorityDefinition", "formDefinition", "taskHeaders", "ioMapping", "properties", "taskListeners")
 	case TypeAdHocSubProcess:
 		b.scope(e, n)
-		b.checkExtensions(e, ext, "adHoc", "taskDefinition", "taskHeaders", "ioMapping", "properties")
+		b.checkExtensions(e, ext, "adHoc", "taskDefinition", "taskHeaders", "ioMapping", "properties", "agentDefinition")
 		defer b.adHoc(e, n, ext) // after the ioMappings of the children are read
 	case TypeCallActivity:
 		e.CalledElement = b.calledElement(n)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/anthropics/anthropic-sdk-go"
+	"github.com/anthropics/anthropic-sdk-go/foundry"
 	"github.com/anthropics/anthropic-sdk-go/option"
 )
 
@@ -30,6 +31,18 @@ type AnthropicConfig struct {
 	BaseURL string
 	// APIKey is sent as the x-api-key header.
 	APIKey string
+	// Token, when set, gives a bearer token per request instead of APIKey
+	// (OAuth 2.0 client credentials; Microsoft Entra ID on Foundry).
+	Token TokenFunc
+	// NoAuth allows a custom endpoint that needs no credentials.
+	NoAuth bool
+	// Foundry is Claude on Microsoft Foundry: BaseURL is the resource
+	// endpoint (https://{resource}.services.ai.azure.com) and the API is
+	// served under its /anthropic path.
+	Foundry bool
+	// AWS is Claude on Amazon Bedrock Mantle (the Messages API at
+	// https://bedrock-mantle.{region}.api.aws/anthropic, or BaseURL).
+	AWS *AnthropicAWS
 	// Headers are added to every request (values count as secrets).
 	Headers map[string]string
 	// DefaultMaxTokens replaces DefaultAnthropicMaxTokens.
@@ -39,6 +52,17 @@ type AnthropicConfig struct {
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 }
+
+// AnthropicAWS reaches Claude through Amazon Bedrock Mantle, with a Bedrock
+// API key (sent as x-api-key) or AWS credentials (Signature Version 4).
+type AnthropicAWS struct {
+	Region      string
+	APIKey      string
+	Credentials *AWSCredentials
+}
+
+// MantleService is the AWS service name Bedrock Mantle requests are signed for.
+const MantleService = "bedrock-mantle"
 
 // Anthropic is the adapter for the Messages wire format (POST {base}/v1/messages).
 type Anthropic struct {
@@ -51,44 +75,99 @@ type Anthropic struct {
 
 var _ Client = (*Anthropic)(nil)
 
-// NewAnthropic returns an adapter for the Anthropic Messages API.
+// NewAnthropic returns an adapter for the Anthropic Messages API: Anthropic's
+// own, a compatible endpoint, Microsoft Foundry or Amazon Bedrock Mantle.
 func NewAnthropic(cfg AnthropicConfig) (*Anthropic, error) {
-	if cfg.APIKey == "" {
-		return nil, errors.New("anthropic: API key is required")
-	}
 	base := strings.TrimRight(cfg.BaseURL, "/")
-	if base == "" {
-		base = DefaultAnthropicBaseURL
-	}
-	if _, err := url.Parse(base); err != nil {
-		return nil, fmt.Errorf("anthropic: base URL: %w", err)
-	}
 	opts := []option.RequestOption{
-		option.WithBaseURL(base + "/"),
 		option.WithHTTPClient(httpClientOrDefault(cfg.HTTPClient)),
 		option.WithMaxRetries(0),
-		option.WithAPIKey(cfg.APIKey),
 		// Without an explicit request timeout the SDK refuses non-streaming
 		// calls whose max_tokens might take over 10 minutes; the caller's
 		// context (and Timeout) bound the call instead.
 		option.WithRequestTimeout(requestTimeout(cfg.Timeout)),
 	}
 	red := newRedactor(cfg.APIKey)
-	for k, v := range cfg.Headers {
-		opts = append(opts, option.WithHeader(k, v))
-		red = red.with(v)
+	var svc anthropic.MessageService
+	switch {
+	case cfg.Foundry:
+		if base == "" {
+			return nil, errors.New("anthropic: the Microsoft Foundry endpoint is required")
+		}
+		if cfg.APIKey == "" && cfg.Token == nil {
+			return nil, errors.New("anthropic: an API key or Entra ID credentials are required for Microsoft Foundry")
+		}
+		fc := foundry.ClientConfig{BaseURL: base + "/anthropic/"}
+		if cfg.Token != nil {
+			fc.AzureADTokenProvider = cfg.Token
+		} else {
+			fc.APIKey = cfg.APIKey
+		}
+		client, err := foundry.NewClient(fc, append(opts, headerOptions(cfg.Headers, &red)...)...)
+		if err != nil {
+			return nil, fmt.Errorf("anthropic: %w", err)
+		}
+		svc = client.Messages
+	case cfg.AWS != nil:
+		if cfg.AWS.Region == "" {
+			return nil, errors.New("anthropic: the AWS region is required for Bedrock Mantle")
+		}
+		if base == "" {
+			base = "https://bedrock-mantle." + cfg.AWS.Region + ".api.aws/anthropic"
+		}
+		opts = append(opts, option.WithBaseURL(base+"/"))
+		opts = append(opts, headerOptions(cfg.Headers, &red)...)
+		switch c := cfg.AWS.Credentials; {
+		case cfg.AWS.APIKey != "":
+			opts = append(opts, option.WithAPIKey(cfg.AWS.APIKey))
+			red = red.with(cfg.AWS.APIKey)
+		case c != nil && c.AccessKeyID != "" && c.SecretAccessKey != "":
+			// Signed last, so the signature covers every header.
+			opts = append(opts, option.WithMiddleware(sigV4(*c, MantleService, cfg.AWS.Region)))
+			red = red.with(c.SecretAccessKey, c.SessionToken)
+		default:
+			return nil, errors.New("anthropic: an access key and secret key, or an API key, are required for Bedrock Mantle")
+		}
+		svc = anthropic.NewMessageService(opts...)
+	default:
+		if base == "" {
+			base = DefaultAnthropicBaseURL
+		}
+		if _, err := url.Parse(base); err != nil {
+			return nil, fmt.Errorf("anthropic: base URL: %w", err)
+		}
+		opts = append(opts, option.WithBaseURL(base+"/"))
+		switch {
+		case cfg.Token != nil:
+			opts = append(opts, option.WithMiddleware(withBearer(cfg.Token)))
+		case cfg.APIKey != "":
+			opts = append(opts, option.WithAPIKey(cfg.APIKey))
+		case !cfg.NoAuth:
+			return nil, errors.New("anthropic: API key is required")
+		}
+		opts = append(opts, headerOptions(cfg.Headers, &red)...)
+		svc = anthropic.NewMessageService(opts...)
 	}
 	maxTokens := cfg.DefaultMaxTokens
 	if maxTokens <= 0 {
 		maxTokens = DefaultAnthropicMaxTokens
 	}
 	return &Anthropic{
-		svc:       anthropic.NewMessageService(opts...),
+		svc:       svc,
 		maxTokens: maxTokens,
 		timeout:   cfg.Timeout,
 		red:       red,
 		log:       loggerOrDefault(cfg.Logger).With("llm", ProviderAnthropic),
 	}, nil
+}
+
+func headerOptions(h map[string]string, red *redactor) []option.RequestOption {
+	var opts []option.RequestOption
+	for k, v := range h {
+		opts = append(opts, option.WithHeader(k, v))
+		*red = red.with(v)
+	}
+	return opts
 }
 
 // Chat implements Client.

@@ -117,6 +117,10 @@ type Params struct {
 	// TopK is sent by Anthropic only; OpenAI has no such parameter (put it in
 	// OpenAIConfig.ExtraBody for compatible servers that take one).
 	TopK *int64 `json:"topK,omitempty"`
+	// Effort is the reasoning effort ("low", "medium", "high", ...) of
+	// models that reason; the Responses API sends it as reasoning.effort,
+	// Chat Completions as reasoning_effort.
+	Effort string `json:"effort,omitempty"`
 }
 
 // ResponseFormatType selects the shape of the model's answer.

@@ -15,7 +15,19 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/azure"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/responses"
 	"github.com/openai/openai-go/v3/shared"
+)
+
+// API is an OpenAI wire format.
+type API string
+
+// The OpenAI wire formats.
+const (
+	// APIChatCompletions is POST {base}/chat/completions, the default.
+	APIChatCompletions API = "completions"
+	// APIResponses is POST {base}/responses.
+	APIResponses API = "responses"
 )
 
 // DefaultOpenAIBaseURL is the OpenAI API root.
@@ -31,6 +43,9 @@ const (
 	ProviderOpenAICompatible = "openai-compatible"
 	ProviderAzureOpenAI      = "azure-openai"
 	ProviderAnthropic        = "anthropic"
+	ProviderBedrock          = "bedrock"
+	ProviderGemini           = "google-gemini"
+	ProviderVertexAI         = "google-vertex-ai"
 )
 
 // OpenAIConfig configures the OpenAI adapter, for OpenAI itself and for
@@ -40,9 +55,14 @@ type OpenAIConfig struct {
 	// "http://localhost:11434/v1". Empty means DefaultOpenAIBaseURL; any other
 	// value makes the provider "openai-compatible".
 	BaseURL string
+	// API selects Chat Completions (default) or the Responses API.
+	API API
 	// APIKey is sent as "Authorization: Bearer"; empty sends none (some
 	// compatible servers need no key).
-	APIKey       string
+	APIKey string
+	// Token, when set, gives the bearer token of each request instead of
+	// APIKey (OAuth 2.0 client credentials).
+	Token        TokenFunc
 	Organization string
 	Project      string
 	// Headers are added to every request (values count as secrets).
@@ -72,7 +92,16 @@ type AzureOpenAIConfig struct {
 	// APIVersion defaults to DefaultAzureAPIVersion.
 	APIVersion string
 	// APIKey is sent as the "Api-Key" header.
-	APIKey     string
+	APIKey string
+	// Token, when set, replaces APIKey: a Microsoft Entra ID token sent as
+	// "Authorization: Bearer".
+	Token TokenFunc
+	// V1 uses Azure's v1 API ({endpoint}/openai/v1/..., the model in the
+	// body, no api-version), which Microsoft Foundry serves; otherwise the
+	// deployment path with an api-version.
+	V1 bool
+	// API selects Chat Completions (default) or the Responses API.
+	API        API
 	Headers    map[string]string
 	Timeout    time.Duration
 	HTTPClient *http.Client
@@ -83,7 +112,9 @@ type AzureOpenAIConfig struct {
 // (POST {base}/chat/completions).
 type OpenAI struct {
 	provider  string
+	api       API
 	svc       openai.ChatCompletionService
+	responses responses.ResponseService
 	legacyMax bool
 	timeout   time.Duration
 	red       redactor
@@ -110,7 +141,10 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 		option.WithMaxRetries(0),
 	}
 	red := newRedactor(cfg.APIKey)
-	if cfg.APIKey != "" {
+	switch {
+	case cfg.Token != nil:
+		opts = append(opts, option.WithMiddleware(withBearer(cfg.Token)))
+	case cfg.APIKey != "":
 		opts = append(opts, option.WithAPIKey(cfg.APIKey))
 	}
 	if cfg.Organization != "" {
@@ -130,9 +164,14 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 	for k, v := range cfg.ExtraBody {
 		opts = append(opts, option.WithJSONSet(k, v))
 	}
+	if err := checkAPI(cfg.API); err != nil {
+		return nil, fmt.Errorf("%s: %w", provider, err)
+	}
 	return &OpenAI{
 		provider:  provider,
+		api:       cfg.API,
 		svc:       openai.NewChatCompletionService(opts...),
+		responses: responses.NewResponseService(opts...),
 		legacyMax: cfg.LegacyMaxTokens,
 		timeout:   cfg.Timeout,
 		red:       red,
@@ -146,8 +185,11 @@ func NewAzureOpenAI(cfg AzureOpenAIConfig) (*OpenAI, error) {
 	if cfg.Endpoint == "" {
 		return nil, errors.New("azure-openai: endpoint is required")
 	}
-	if cfg.APIKey == "" {
-		return nil, errors.New("azure-openai: API key is required")
+	if cfg.APIKey == "" && cfg.Token == nil {
+		return nil, errors.New("azure-openai: an API key or Entra ID credentials are required")
+	}
+	if err := checkAPI(cfg.API); err != nil {
+		return nil, fmt.Errorf("azure-openai: %w", err)
 	}
 	u, err := url.Parse(cfg.Endpoint)
 	if err != nil {
@@ -160,12 +202,24 @@ func NewAzureOpenAI(cfg AzureOpenAIConfig) (*OpenAI, error) {
 	opts := []option.RequestOption{
 		option.WithHTTPClient(httpClientOrDefault(cfg.HTTPClient)),
 		option.WithMaxRetries(0),
-		azure.WithEndpoint(cfg.Endpoint, version),
-		azure.WithAPIKey(cfg.APIKey),
 	}
-	if u.Scheme == "http" {
-		// The SDK still refuses plain http to anything but loopback.
-		opts = append(opts, azure.WithUnsafeAllowHTTP())
+	if cfg.V1 {
+		opts = append(opts, option.WithBaseURL(strings.TrimRight(cfg.Endpoint, "/")+"/openai/v1/"))
+		if cfg.Token == nil {
+			opts = append(opts, option.WithHeader("Api-Key", cfg.APIKey))
+		}
+	} else {
+		opts = append(opts, azure.WithEndpoint(cfg.Endpoint, version))
+		if cfg.Token == nil {
+			opts = append(opts, azure.WithAPIKey(cfg.APIKey))
+		}
+		if u.Scheme == "http" {
+			// The SDK still refuses plain http to anything but loopback.
+			opts = append(opts, azure.WithUnsafeAllowHTTP())
+		}
+	}
+	if cfg.Token != nil {
+		opts = append(opts, option.WithMiddleware(withBearer(cfg.Token)))
 	}
 	red := newRedactor(cfg.APIKey)
 	for k, v := range cfg.Headers {
@@ -173,11 +227,13 @@ func NewAzureOpenAI(cfg AzureOpenAIConfig) (*OpenAI, error) {
 		red = red.with(v)
 	}
 	return &OpenAI{
-		provider: ProviderAzureOpenAI,
-		svc:      openai.NewChatCompletionService(opts...),
-		timeout:  cfg.Timeout,
-		red:      red,
-		log:      loggerOrDefault(cfg.Logger).With("llm", ProviderAzureOpenAI),
+		provider:  ProviderAzureOpenAI,
+		api:       cfg.API,
+		svc:       openai.NewChatCompletionService(opts...),
+		responses: responses.NewResponseService(opts...),
+		timeout:   cfg.Timeout,
+		red:       red,
+		log:       loggerOrDefault(cfg.Logger).With("llm", ProviderAzureOpenAI),
 	}, nil
 }
 
@@ -191,6 +247,9 @@ func (c *OpenAI) Chat(ctx context.Context, req *Request) (*Response, error) {
 	names, err := newToolNames(req)
 	if err != nil {
 		return nil, c.unsupported(err)
+	}
+	if c.api == APIResponses {
+		return c.chatResponses(ctx, req, names)
 	}
 	params, err := c.params(req, names)
 	if err != nil {
@@ -211,6 +270,14 @@ func (c *OpenAI) Chat(ctx context.Context, req *Request) (*Response, error) {
 		"toolCalls", len(resp.Message.ToolCalls), "inputTokens", resp.Usage.InputTokens,
 		"outputTokens", resp.Usage.OutputTokens, "took", time.Since(start))
 	return resp, nil
+}
+
+func checkAPI(api API) error {
+	switch api {
+	case "", APIChatCompletions, APIResponses:
+		return nil
+	}
+	return fmt.Errorf("unknown API %q (use %q or %q)", api, APIChatCompletions, APIResponses)
 }
 
 func (c *OpenAI) unsupported(err error) *Error {

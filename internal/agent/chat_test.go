@@ -1,0 +1,371 @@
+package agent_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"html"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orcabpm/orca/internal/agent"
+	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/llm"
+	"github.com/orcabpm/orca/internal/llm/llmtest"
+	"github.com/orcabpm/orca/internal/rest"
+	"github.com/orcabpm/orca/internal/store"
+	"github.com/orcabpm/orca/internal/worker"
+)
+
+// chatProvider is one model provider of the 8.10 (".v2") AI Agent
+// templates: the stub that speaks its wire format and the template's
+// provider fields (input mapping targets and their values) pointing at it.
+type chatProvider struct {
+	name   string
+	format string // openai, responses, anthropic, bedrock, gemini
+	fields func(stub *llmtest.Server, extra map[string]string) map[string]string
+}
+
+func chatProviders() []chatProvider {
+	return []chatProvider{
+		{"openai custom responses", "responses", func(s *llmtest.Server, _ map[string]string) map[string]string {
+			return map[string]string{"provider.type": "openai", "provider.openai.api.type": "responses",
+				"provider.openai.backend.type": "custom", "provider.openai.backend.custom.endpoint": s.URL + "/v1",
+				"provider.openai.backend.custom.authentication.type":   "apiKey",
+				"provider.openai.backend.custom.authentication.apiKey": "{{secrets.LLM_KEY}}", "provider.openai.model.model": "gpt-5"}
+		}},
+		{"openai custom completions", "openai", func(s *llmtest.Server, _ map[string]string) map[string]string {
+			return map[string]string{"provider.type": "openai", "provider.openai.api.type": "completions",
+				"provider.openai.backend.type": "custom", "provider.openai.backend.custom.endpoint": s.URL + "/v1",
+				"provider.openai.backend.custom.authentication.type": "none", "provider.openai.model.model": "qwen3",
+				"provider.openai.model.parameters.maxCompletionTokens": "=512"}
+		}},
+		{"openai foundry responses", "responses", func(s *llmtest.Server, _ map[string]string) map[string]string {
+			return map[string]string{"provider.type": "openai", "provider.openai.api.type": "responses",
+				"provider.openai.backend.type": "foundry", "provider.openai.backend.foundry.endpoint": s.URL,
+				"provider.openai.backend.foundry.authentication.type":   "apiKey",
+				"provider.openai.backend.foundry.authentication.apiKey": "{{secrets.LLM_KEY}}", "provider.openai.model.model": "my-gpt-deployment"}
+		}},
+		{"anthropic custom", "anthropic", func(s *llmtest.Server, _ map[string]string) map[string]string {
+			return map[string]string{"provider.type": "anthropic", "provider.anthropic.backend.type": "custom",
+				"provider.anthropic.backend.custom.endpoint": s.URL, "provider.anthropic.backend.custom.authentication.type": "apiKey",
+				"provider.anthropic.backend.custom.authentication.apiKey": "{{secrets.LLM_KEY}}",
+				"provider.anthropic.model.model":                          "claude-sonnet-5", "provider.anthropic.model.parameters.maxTokens": "=1024"}
+		}},
+		{"anthropic foundry", "anthropic", func(s *llmtest.Server, _ map[string]string) map[string]string {
+			return map[string]string{"provider.type": "anthropic", "provider.anthropic.backend.type": "foundry",
+				"provider.anthropic.backend.foundry.endpoint": s.URL, "provider.anthropic.backend.foundry.authentication.type": "apiKey",
+				"provider.anthropic.backend.foundry.authentication.apiKey": "{{secrets.LLM_KEY}}", "provider.anthropic.model.model": "claude-deployment"}
+		}},
+		{"anthropic bedrock mantle", "anthropic", func(s *llmtest.Server, _ map[string]string) map[string]string {
+			return map[string]string{"provider.type": "anthropic", "provider.anthropic.backend.type": "aws-bedrock-mantle",
+				"provider.anthropic.backend.awsBedrockMantle.region":                   "eu-west-1",
+				"provider.anthropic.backend.awsBedrockMantle.endpoint":                 s.URL + "/anthropic",
+				"provider.anthropic.backend.awsBedrockMantle.authentication.type":      "credentials",
+				"provider.anthropic.backend.awsBedrockMantle.authentication.accessKey": "AKIDMANTLE",
+				"provider.anthropic.backend.awsBedrockMantle.authentication.secretKey": "{{secrets.LLM_KEY}}",
+				"provider.anthropic.model.model":                                       "anthropic.claude-sonnet-5"}
+		}},
+		{"bedrock converse credentials", "bedrock", func(s *llmtest.Server, _ map[string]string) map[string]string {
+			return map[string]string{"provider.type": "bedrock", "provider.bedrock.region": "eu-central-1", "provider.bedrock.endpoint": s.URL,
+				"provider.bedrock.authentication.type": "credentials", "provider.bedrock.authentication.accessKey": "AKIDBEDROCK",
+				"provider.bedrock.authentication.secretKey": "{{secrets.LLM_KEY}}", "provider.bedrock.model.model": "amazon.nova-pro-v1:0"}
+		}},
+		{"bedrock converse api key", "bedrock", func(s *llmtest.Server, _ map[string]string) map[string]string {
+			return map[string]string{"provider.type": "bedrock", "provider.bedrock.region": "eu-central-1", "provider.bedrock.endpoint": s.URL,
+				"provider.bedrock.authentication.type": "apiKey", "provider.bedrock.authentication.apiKey": "{{secrets.LLM_KEY}}",
+				"provider.bedrock.model.model": "amazon.nova-pro-v1:0"}
+		}},
+		{"google gemini api", "gemini", func(s *llmtest.Server, _ map[string]string) map[string]string {
+			return map[string]string{"provider.type": "google-gemini", "provider.googleGemini.backend.type": "google-gemini-api",
+				"provider.googleGemini.backend.googleGeminiApi.endpoint": s.URL,
+				"provider.googleGemini.backend.googleGeminiApi.apiKey":   "{{secrets.LLM_KEY}}", "provider.googleGemini.model.model": "gemini-3.8-flash"}
+		}},
+		{"google vertex ai", "gemini", func(s *llmtest.Server, extra map[string]string) map[string]string {
+			return map[string]string{"provider.type": "google-gemini", "provider.googleGemini.backend.type": "google-vertex-ai",
+				"provider.googleGemini.backend.googleVertexAi.projectId": "orca-test", "provider.googleGemini.backend.googleVertexAi.region": "europe-west4",
+				"provider.googleGemini.backend.googleVertexAi.endpoint":               s.URL,
+				"provider.googleGemini.backend.googleVertexAi.authentication.type":    "serviceAccountCredentials",
+				"provider.googleGemini.backend.googleVertexAi.authentication.jsonKey": "=serviceAccountKey",
+				"provider.googleGemini.model.model":                                   "gemini-3.8-flash"}
+		}},
+	}
+}
+
+func newStub(t *testing.T, format string, turns ...llmtest.Turn) *llmtest.Server {
+	switch format {
+	case "responses":
+		return llmtest.NewResponses(t, turns...)
+	case "anthropic":
+		return llmtest.NewAnthropic(t, turns...)
+	case "bedrock":
+		return llmtest.NewBedrock(t, turns...)
+	case "gemini":
+		return llmtest.NewGemini(t, turns...)
+	}
+	return llmtest.NewOpenAI(t, turns...)
+}
+
+// chatModel renders the "AI agent chat with tools" process: an ad-hoc
+// sub-process written as Camunda Modeler writes it with the 8.10 AI Agent
+// Sub-process template, whose tools are a FEEL script, a REST connector, a
+// user task, and an event sub-process that brings news from the user.
+func chatModel(t *testing.T, provider map[string]string, extraTools string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/chat-with-tools-v2.bpmn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, 0, len(provider))
+	for k := range provider {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var in strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&in, "          <zeebe:input source=\"%s\" target=\"%s\" />\n", html.EscapeString(provider[k]), k)
+	}
+	s := strings.Replace(string(b), "<!-- PROVIDER -->", in.String(), 1)
+	s = strings.Replace(s, "<!-- EXTRA TOOLS -->", extraTools, 1)
+	return []byte(s)
+}
+
+// received reads what a stub got, whatever its wire format: the system
+// prompt and each tool's input schema.
+func received(t *testing.T, format string, body map[string]any) (system string, tools map[string]any) {
+	t.Helper()
+	tools = map[string]any{}
+	get := func(v any, path ...any) any {
+		for _, p := range path {
+			switch p := p.(type) {
+			case string:
+				m, _ := v.(map[string]any)
+				v = m[p]
+			case int:
+				l, _ := v.([]any)
+				if p >= len(l) {
+					return nil
+				}
+				v = l[p]
+			}
+		}
+		return v
+	}
+	list := func(v any) []any { l, _ := v.([]any); return l }
+	str := func(v any) string { s, _ := v.(string); return s }
+	switch format {
+	case "openai":
+		system = str(get(body, "messages", 0, "content"))
+		for _, tl := range list(body["tools"]) {
+			tools[str(get(tl, "function", "name"))] = get(tl, "function", "parameters")
+		}
+	case "responses":
+		system = str(body["instructions"])
+		for _, tl := range list(body["tools"]) {
+			tools[str(get(tl, "name"))] = get(tl, "parameters")
+		}
+	case "anthropic":
+		system = str(get(body, "system", 0, "text"))
+		for _, tl := range list(body["tools"]) {
+			tools[str(get(tl, "name"))] = get(tl, "input_schema")
+		}
+	case "bedrock":
+		system = str(get(body, "system", 0, "text"))
+		for _, tl := range list(get(body, "toolConfig", "tools")) {
+			tools[str(get(tl, "toolSpec", "name"))] = get(tl, "toolSpec", "inputSchema", "json")
+		}
+	case "gemini":
+		system = str(get(body, "systemInstruction", "parts", 0, "text"))
+		for _, tl := range list(get(body, "tools", 0, "functionDeclarations")) {
+			tools[str(get(tl, "name"))] = get(tl, "parametersJsonSchema")
+		}
+	}
+	return system, tools
+}
+
+func jsonValue(t *testing.T, s string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// chatRig is the engine behind the REST API v2 on loopback, with the agent
+// worker (and the REST connector) polling it as remote clients.
+type chatRig struct {
+	*rig
+	api *cluster.Remote
+}
+
+func newChatRig(t *testing.T, opts agent.Options, extra ...worker.Config) *chatRig {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	eng, err := engine.Open(ctx, engine.Options{DataDir: t.TempDir(), Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := httptest.NewServer(rest.New(cluster.NewEmbedded(eng, cluster.EmbeddedOptions{}), rest.Options{}))
+	api, err := cluster.NewRemote(cluster.RemoteOptions{BaseURL: rs.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	workers := append([]worker.Config{{Type: agent.JobTypeSubProcessV2, Handler: worker.WithErrorExpression(agent.New(opts)), FetchVariables: agent.FetchVariables}}, extra...)
+	done := make(chan struct{})
+	for _, w := range workers {
+		w.PollTimeout = 200 * time.Millisecond
+		go func(w worker.Config) {
+			worker.Run(ctx, api, w)
+			done <- struct{}{}
+		}(w)
+	}
+	t.Cleanup(func() {
+		cancel()
+		for range workers {
+			<-done
+		}
+		rs.Close()
+		eng.Close()
+	})
+	return &chatRig{rig: &rig{t: t, ctx: context.Background(), eng: eng}, api: api}
+}
+
+func (r *chatRig) userTask(pi int64, elementID string) *store.UserTask {
+	var ut *store.UserTask
+	r.waitFor("the user task "+elementID, func() bool {
+		ts, _ := store.Select(r.ctx, r.eng.Store(), func() *store.UserTask { return new(store.UserTask) },
+			"process_instance_key = ? AND state = 'CREATED' AND element_id = ?", pi, elementID)
+		if len(ts) == 1 {
+			ut = ts[0]
+		}
+		return ut != nil
+	})
+	return ut
+}
+
+// TestChatWithToolsV2 is Camunda 8.10's "AI agent chat with tools" pattern
+// with every provider of the 8.10 templates: the model calls a FEEL script
+// tool and a user task tool, an event arrives while the person works, and
+// the model answers once all results are in. Each stub checks what it got:
+// the system prompt, the tools with their schemas, the tool results and the
+// event.
+func TestChatWithToolsV2(t *testing.T) {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	for _, p := range chatProviders() {
+		t.Run(p.name, func(t *testing.T) {
+			stub := newStub(t, p.format,
+				llmtest.Turn{ToolCalls: []llm.ToolCall{
+					toolCall("call_1", "SuperfluxProduct", `{"a":3,"b":4}`),
+					toolCall("call_2", "AskHumanToSendEmail", `{"emailSubject":"Your order"}`),
+				}, Usage: llm.Usage{InputTokens: 100, OutputTokens: 20}},
+				llmtest.Turn{Text: "The superflux product is 21 and the email went out.", Usage: llm.Usage{InputTokens: 150, OutputTokens: 12}},
+			)
+			google := llmtest.NewTokenServer(t, "ya29.chat")
+			saKey, _ := json.Marshal(map[string]any{"type": "service_account", "project_id": "orca-test", "private_key_id": "k1",
+				"private_key": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), "client_email": "orca@orca-test.iam.gserviceaccount.com",
+				"client_id": "1", "token_uri": google.URL + "/token"})
+			r := newChatRig(t, agent.Options{Secrets: worker.MapSecrets{"LLM_KEY": "secret-llm-key"}, HTTPClient: stub.HTTPClient})
+			model := chatModel(t, p.fields(stub, nil), "")
+			if _, err := r.eng.Deploy(r.ctx, "", []engine.Resource{{Name: "chat.bpmn", Content: model}}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := r.eng.CreateProcessInstance(r.ctx, engine.CreateInstanceRequest{ProcessID: "chat-with-tools", Variables: map[string]any{
+				"inputText": "What is the superflux product of 3 and 4? Then email the customer.", "chatId": "chat-1",
+				"serviceAccountKey": string(saKey)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pi := res.ProcessInstanceKey
+			ut := r.userTask(pi, "AskHumanToSendEmail")
+			// News from the user while the person is at work: it waits for
+			// the tool results (WAIT_FOR_TOOL_CALL_RESULTS).
+			if _, err := r.eng.PublishMessage(r.ctx, engine.PublishMessageRequest{Name: "user-message", CorrelationKey: "chat-1",
+				Variables: map[string]any{"note": "please hurry"}}); err != nil {
+				t.Fatal(err)
+			}
+			r.waitFor("the event's result", func() bool {
+				vs, _ := store.Select(r.ctx, r.eng.Store(), func() *store.Variable { return new(store.Variable) },
+					"process_instance_key = ? AND name = 'toolCallResults'", pi)
+				return len(vs) == 1 && strings.Contains(vs[0].Value, "please hurry")
+			})
+			if len(stub.Requests()) != 1 {
+				t.Fatalf("the model was called before all tool results were in (%d calls)", len(stub.Requests()))
+			}
+			if err := r.eng.CompleteUserTask(r.ctx, ut.Key, map[string]any{"sent": true}); err != nil {
+				t.Fatal(err)
+			}
+			r.waitFor("the agent's answer", func() bool { return r.state(pi) == store.StateCompleted || len(r.incidents(pi)) > 0 })
+			if inc := r.incidents(pi); len(inc) > 0 {
+				t.Fatalf("incident: %s", inc[0].ErrorMessage)
+			}
+
+			reqs := stub.Requests()
+			if len(reqs) != 2 {
+				t.Fatalf("%d model calls, want 2", len(reqs))
+			}
+			system, tools := received(t, p.format, reqs[0].JSON())
+			if !strings.HasPrefix(system, "You are a friendly chat agent of ACME.") {
+				t.Errorf("system prompt = %q", system)
+			}
+			wantTools := map[string]any{
+				"SuperfluxProduct":    jsonValue(t, `{"type":"object","properties":{"a":{"type":"number","description":"The first number"},"b":{"type":"number","description":"The second number"}},"required":["a","b"]}`),
+				"AskHumanToSendEmail": jsonValue(t, `{"type":"object","properties":{"emailSubject":{"type":"string","description":"The subject of the email"}},"required":["emailSubject"]}`),
+			}
+			for name, want := range wantTools {
+				if !reflect.DeepEqual(tools[name], want) {
+					got, _ := json.Marshal(tools[name])
+					t.Errorf("tool %s: schema %s", name, got)
+				}
+			}
+			if len(tools) != len(wantTools) {
+				t.Errorf("tools = %v", tools)
+			}
+			second := string(reqs[1].Body)
+			for _, want := range []string{"21", "emailSent", "please hurry", "superflux product of 3 and 4"} {
+				if !strings.Contains(second, want) {
+					t.Errorf("the second call lacks %q:\n%s", want, second)
+				}
+			}
+			auth := reqs[0].Header.Get("Authorization") + reqs[0].Header.Get("X-Api-Key") + reqs[0].Header.Get("Api-Key") + reqs[0].Header.Get("X-Goog-Api-Key")
+			switch {
+			case strings.Contains(p.name, "credentials") || strings.Contains(p.name, "mantle"):
+				if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKID") {
+					t.Errorf("not signed: %q", auth)
+				}
+			case strings.Contains(p.name, "vertex"):
+				if auth != "Bearer ya29.chat" {
+					t.Errorf("Authorization = %q", auth)
+				}
+			case strings.Contains(p.name, "completions"):
+				if auth != "" {
+					t.Errorf("credentials went to an endpoint that needs none: %q", auth)
+				}
+			default:
+				if !strings.Contains(auth, "secret-llm-key") {
+					t.Errorf("the key from the secret did not reach the model: %q", auth)
+				}
+			}
+			agentVar, _ := r.variable(pi, "agent").(map[string]any)
+			if agentVar["responseText"] != "The superflux product is 21 and the email went out." {
+				t.Fatalf("agent = %v", agentVar)
+			}
+			ctxVar, _ := agentVar["context"].(map[string]any)
+			metrics, _ := json.Marshal(ctxVar["metrics"])
+			if !strings.Contains(string(metrics), `"modelCalls":2`) || !strings.Contains(string(metrics), `"inputTokenCount":250`) {
+				t.Errorf("metrics = %s", metrics)
+			}
+		})
+	}
+}

@@ -319,6 +319,9 @@ func (c *Bedrock) response(out *bedrockruntime.ConverseOutput, names *toolNames)
 }
 
 func (c *Bedrock) error(ctx context.Context, err error) *Error {
+	if e, ok := tooLarge(ProviderBedrock, err); ok {
+		return e
+	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) && re.HTTPStatusCode() != 0 {
 		var typ, msg string

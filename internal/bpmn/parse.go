@@ -144,6 +144,7 @@ func (b *builder) process(n *node) *Process {
 	}
 	b.proc = p
 	b.scope(p.Element, n)
+	b.checkStraightThroughLoops(p)
 	if p.NoneStart == nil && len(p.MessageStarts) == 0 && len(p.TimerStarts) == 0 && len(p.SignalStarts) == 0 {
 		b.problem(id, n.Line, "must have at least one start event")
 	}

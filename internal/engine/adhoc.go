@@ -72,15 +72,15 @@ func (w *writer) activateAdHocSubProcess(in *inst) {
 // instance of its own, which holds the activation's variables.
 func (w *writer) activateAdHoc(ahsp *inst, el *bpmn.Element, vars map[string]json.RawMessage) {
 	inner := w.newInst(ahsp, ahsp.el.AdHoc.Inner, bpmn.TypeAdHocInnerInstance)
-	inner.adHocElement = el
+	inner.rt().AdHocElement = el.ID
 	w.setAllLocal(inner, vars)
 }
 
 // startInnerInstance is the activation of an inner instance.
 func (w *writer) startInnerInstance(in *inst) {
 	w.activated(in)
-	if in.adHocElement != nil {
-		w.activate(in, in.adHocElement)
+	if el := in.def.proc.ElementByID(in.rt().AdHocElement); el != nil {
+		w.activate(in, el)
 	}
 }
 

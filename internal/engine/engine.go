@@ -31,7 +31,18 @@ type Options struct {
 	Synchronous string
 	// MaxBatch caps the commands committed in one transaction (default 1024).
 	MaxBatch int
-	Logger   *slog.Logger
+	// StepsPerBatch caps the follow-up steps one command runs in its batch,
+	// and the steps carried over from earlier batches that a batch runs
+	// (default 1000). What is left runs in later batches, interleaved with
+	// other commands, so that an instance that never waits cannot hold up
+	// the engine.
+	StepsPerBatch int
+	// StepBudget caps the steps a process instance (with the instances it
+	// called) runs without reaching a wait state, counted over carried-over
+	// steps; past it the instance gets an incident naming the elements it
+	// loops through (default 100,000).
+	StepBudget int
+	Logger     *slog.Logger
 	// Lock is the data directory's lock when the caller took it already
 	// (store.LockDir); the engine then owns it. Nil: Open takes it.
 	Lock *store.DirLock
@@ -67,7 +78,16 @@ type Stats struct {
 	Batches  atomic.Int64 // transactions committed
 	Commands atomic.Int64 // commands applied
 	MaxBatch atomic.Int64 // largest batch
+	// CarriedSteps counts follow-up steps run in a later batch than the
+	// command that caused them.
+	CarriedSteps atomic.Int64
 }
+
+// Defaults of Options.
+const (
+	DefaultStepsPerBatch = 1000
+	DefaultStepBudget    = 100_000
+)
 
 // Open opens the data directory, restores the state of running instances
 // and starts the writer.
@@ -77,6 +97,12 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 1024
+	}
+	if opts.StepsPerBatch <= 0 {
+		opts.StepsPerBatch = DefaultStepsPerBatch
+	}
+	if opts.StepBudget <= 0 {
+		opts.StepBudget = DefaultStepBudget
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -206,34 +232,26 @@ func (e *Engine) run() {
 		}
 		batch = batch[:0]
 		fire := false
+		if e.st.carry.len() > 0 {
+			// Carried-over steps wait for nobody: take what is queued and go.
+			select {
+			case c := <-e.cmds:
+				batch = append(batch, c)
+			case <-e.quit:
+				e.stop(batch)
+				return
+			default:
+			}
+			goto drain
+		}
 		select {
 		case c := <-e.cmds:
 			batch = append(batch, c)
 		case <-timer.C:
 			fire = true
 		case <-e.quit:
-			// Drain what was queued before the quit, then stop.
-			for {
-				select {
-				case c := <-e.cmds:
-					batch = append(batch, c)
-					continue
-				default:
-				}
-				break
-			}
-			if len(batch) > 0 {
-				e.apply(batch, false)
-			}
-			for {
-				select {
-				case c := <-e.cmds:
-					c.err = ErrClosed
-					close(c.done)
-				default:
-					return
-				}
-			}
+			e.stop(batch)
+			return
 		}
 	drain:
 		for len(batch) < e.opts.MaxBatch {
@@ -245,6 +263,32 @@ func (e *Engine) run() {
 			}
 		}
 		e.apply(batch, fire)
+	}
+}
+
+// stop applies what was queued before the quit; steps still carried over
+// stay owed by the stored state and run after the next Open.
+func (e *Engine) stop(batch []*command) {
+	for {
+		select {
+		case c := <-e.cmds:
+			batch = append(batch, c)
+			continue
+		default:
+		}
+		break
+	}
+	if len(batch) > 0 {
+		e.apply(batch, false)
+	}
+	for {
+		select {
+		case c := <-e.cmds:
+			c.err = ErrClosed
+			close(c.done)
+		default:
+			return
+		}
 	}
 }
 
@@ -264,6 +308,12 @@ func (e *Engine) apply(batch []*command, fire bool) {
 			break
 		}
 		c.res, c.err, panicked = e.safeRun(w, c)
+	}
+	if panicked == nil {
+		func() {
+			defer func() { panicked = recover() }()
+			w.runCarried()
+		}()
 	}
 	if panicked != nil {
 		e.rollback(batch, panicked)

@@ -114,7 +114,7 @@ func (w *writer) timerEvent(in *inst, t *store.Timer) {
 // one terminates the activity first.
 func (w *writer) triggerBoundary(attached *inst, b *bpmn.Element, vars map[string]json.RawMessage) {
 	bi := w.activate(attached.parent, b)
-	bi.payload = vars
+	bi.rt().Trigger = &store.EventTrigger{Variables: vars}
 	if b.Interrupting {
 		w.terminate(attached)
 	}

@@ -85,7 +85,7 @@ func (w *writer) closeScopeEvents(scope *inst) {
 // completes when the event sub-process does.
 func (w *writer) triggerEventSubProcess(scope *inst, esp *bpmn.Element, vars map[string]json.RawMessage) {
 	ei := w.activate(scope, esp)
-	ei.payload = vars
+	ei.rt().Trigger = &store.EventTrigger{Variables: vars}
 	if !esp.EventStart.Interrupting {
 		return
 	}
@@ -97,8 +97,13 @@ func (w *writer) triggerEventSubProcess(scope *inst, esp *bpmn.Element, vars map
 // its start event happened already.
 func (w *writer) startEventSubProcess(in *inst) {
 	w.activated(in)
+	tr := in.rt().Trigger
+	if tr == nil {
+		tr = &store.EventTrigger{}
+	}
+	in.rt().Trigger = nil
 	s := w.activate(in, in.el.EventStart)
-	s.triggered, s.payload = true, in.payload
+	s.rt().Trigger = tr
 }
 
 // scopeEvent delivers a message, timer or signal to whatever in waits for
@@ -112,12 +117,13 @@ func (w *writer) scopeEvent(in *inst, target *bpmn.Element, vars map[string]json
 		return !target.Interrupting
 	case in.el.Type == bpmn.TypeEventBasedGateway:
 		w.cancelWaitStates(in)
+		tr := &store.EventTrigger{Variables: vars}
 		for _, f := range in.el.Outgoing {
 			if f.Target == target {
-				in.chosen = f
+				tr.Flow = f.ID
 			}
 		}
-		in.payload = vars
+		in.rt().Trigger = tr
 		w.complete(in)
 		return false
 	default:

@@ -26,6 +26,8 @@ const (
 	incCondition      = "CONDITION_ERROR"
 	incExtractValue   = "EXTRACT_VALUE_ERROR"
 	incUnhandledError = "UNHANDLED_ERROR_EVENT"
+	// incUnknown is raised when an instance exceeds its step budget.
+	incUnknown = "UNKNOWN"
 )
 
 // activate creates an instance of el in scope and schedules its activation.
@@ -61,7 +63,7 @@ func (w *writer) newInst(scope *inst, el *bpmn.Element, typ bpmn.ElementType) *i
 	scope.rt().ActiveChildren++
 	w.touch(scope)
 	w.st.touch(rec)
-	w.enqueue(func() { w.onActivate(in) })
+	w.enqueue(stepActivate, rec.Key)
 	return in
 }
 
@@ -92,6 +94,16 @@ func (w *writer) onActivate(in *inst) {
 		// A retry after an incident: what the failed attempt opened goes first.
 		w.cancelWaitStates(in)
 	}
+	if tr := rt.Trigger; tr != nil && el.Type != bpmn.TypeEventSubProcess {
+		// The element's event happened already (a catch event after an
+		// event-based gateway, a boundary event, an event sub-process's
+		// start): it completes with the event's variables, as Zeebe's event
+		// trigger behaviour; its input mappings do not run.
+		rt.Trigger = nil
+		w.activated(in)
+		w.completeWithVariables(in, tr.Variables)
+		return
+	}
 	if el.Type == bpmn.TypeAdHocSubProcess {
 		w.initAdHoc(in)
 	}
@@ -103,12 +115,6 @@ func (w *writer) onActivate(in *inst) {
 			return
 		}
 		w.setAllLocal(in, vars)
-	}
-	if in.triggered {
-		// A catch event after an event-based gateway: its event already happened.
-		w.activated(in)
-		w.completeWithVariables(in, in.payload)
-		return
 	}
 	if el.IsActivity() && len(el.Boundaries) > 0 && el.Type != bpmn.TypeManualTask && el.Type != bpmn.TypeTask && !isInner(in) {
 		if !w.openBoundaries(in) {
@@ -178,8 +184,9 @@ func (w *writer) onActivate(in *inst) {
 			return
 		}
 	case bpmn.TypeBoundaryEvent:
+		// Activated by its trigger (above); without one it has nothing to wait for.
 		w.activated(in)
-		w.completeWithVariables(in, in.payload)
+		w.complete(in)
 		return
 	case bpmn.TypeIntermediateThrowEvent:
 		switch el.EventType {
@@ -248,7 +255,7 @@ func (w *writer) activated(in *inst) {
 func (w *writer) complete(in *inst) {
 	in.rt().Lifecycle = lcCompleting
 	w.touch(in)
-	w.enqueue(func() { w.onComplete(in) })
+	w.enqueue(stepComplete, in.key())
 }
 
 // onComplete applies output mappings, picks the outgoing flows, and leaves.
@@ -279,6 +286,7 @@ func (w *writer) onComplete(in *inst) {
 		}
 	}
 	flows := el.Outgoing
+	tr := in.rt().Trigger
 	if adHocTurn(in) {
 		if err := w.collectAdHocOutput(in); err != nil {
 			w.raise(in, incExtractValue, err.Error(), 0)
@@ -332,11 +340,14 @@ func (w *writer) onComplete(in *inst) {
 	for _, f := range flows {
 		w.takeFlow(scope, f)
 	}
-	if in.chosen != nil {
+	if tr != nil && tr.Flow != "" {
 		// The event of an event-based gateway happened: its catch event
 		// completes at once with the event's variables.
-		t := w.activate(scope, in.chosen.Target)
-		t.triggered, t.payload = true, in.payload
+		in.rt().Trigger = nil
+		if f := in.def.proc.Flow(tr.Flow); f != nil {
+			t := w.activate(scope, f.Target)
+			t.rt().Trigger = &store.EventTrigger{Variables: tr.Variables}
+		}
 	}
 	w.childDone(scope)
 }
@@ -424,11 +435,7 @@ func (w *writer) takeFlow(scope *inst, f *bpmn.SequenceFlow) {
 		w.fireJoin(scope, t)
 	}
 	// Inclusive joins are checked once the scope's other tokens have moved.
-	w.enqueue(func() {
-		if w.alive(scope) && scope.lifecycle() == lcActivated {
-			w.checkInclusiveJoins(scope)
-		}
-	})
+	w.enqueue(stepJoins, scope.key())
 }
 
 // fireJoin consumes one token per taken incoming flow and activates the gateway.
@@ -671,8 +678,10 @@ func (w *writer) cancelWaitStates(in *inst) {
 	}
 	rt.SignalKeys = nil
 	if child := w.st.insts[rt.CalledInstance]; child != nil {
+		// A step of its own: a chain of call activities as deep as it grew
+		// is terminated one level per step, in bounded slices.
 		rt.CalledInstance = 0
-		w.terminate(child)
+		w.enqueue(stepTerminate, child.key())
 	}
 	if j := w.st.jobs[rt.JobKey]; j != nil {
 		w.endJob(j, store.JobCanceled)

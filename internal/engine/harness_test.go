@@ -17,11 +17,19 @@ type harness struct {
 	ctx context.Context
 	dir string
 	e   *Engine
+	// opts are the options the engine opens with (DataDir is set by open).
+	opts Options
 }
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	h := &harness{t: t, ctx: context.Background(), dir: t.TempDir()}
+	return newHarnessWith(t, Options{})
+}
+
+// newHarnessWith opens the engine with opts.
+func newHarnessWith(t testing.TB, opts Options) *harness {
+	t.Helper()
+	h := &harness{t: t, ctx: context.Background(), dir: t.TempDir(), opts: opts}
 	h.open()
 	t.Cleanup(func() {
 		if h.e != nil {
@@ -33,7 +41,9 @@ func newHarness(t testing.TB) *harness {
 
 func (h *harness) open() {
 	h.t.Helper()
-	e, err := Open(h.ctx, Options{DataDir: h.dir})
+	o := h.opts
+	o.DataDir = h.dir
+	e, err := Open(h.ctx, o)
 	if err != nil {
 		h.t.Fatalf("open engine: %v", err)
 	}

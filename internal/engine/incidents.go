@@ -97,15 +97,14 @@ func (e *Engine) ResolveIncident(ctx context.Context, key int64) error {
 		}
 		switch in.lifecycle() {
 		case lcActivating:
-			w.enqueue(func() { w.onActivate(in) })
+			w.enqueue(stepActivate, in.key())
 		case lcCompleting:
-			w.enqueue(func() { w.onComplete(in) })
+			w.enqueue(stepComplete, in.key())
 		case lcActivated:
 			// An error end event: throw again.
-			w.enqueue(func() {
-				in.rt().Lifecycle = lcActivating
-				w.onActivate(in)
-			})
+			in.rt().Lifecycle = lcActivating
+			w.touch(in)
+			w.enqueue(stepActivate, in.key())
 		}
 		return struct{}{}, nil
 	})

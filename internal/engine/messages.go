@@ -50,7 +50,7 @@ func (w *writer) openSubscription(in *inst, el *bpmn.Element, md *bpmn.MessageDe
 	in.rt().SubscriptionKeys = append(in.rt().SubscriptionKeys, sub.Key)
 	w.touch(in)
 	// A buffered message is correlated after the element is activated.
-	w.enqueue(func() { w.correlateBuffered(sub) })
+	w.enqueue(stepCorrelate, sub.Key)
 	return true
 }
 

@@ -35,16 +35,6 @@ type inst struct {
 	parent *inst // flow scope; nil for the process scope
 	// children are the live element instances in this scope.
 	children map[int64]*inst
-
-	// Set while one command carries an event to an element (never across
-	// batches): the event's variables, whether the element's event already
-	// happened (a catch event after an event-based gateway), and the flow an
-	// event-based gateway leaves by.
-	payload   map[string]json.RawMessage
-	triggered bool
-	chosen    *bpmn.SequenceFlow
-	// adHocElement is the activity an ad-hoc inner instance runs.
-	adHocElement *bpmn.Element
 }
 
 func (in *inst) key() int64              { return in.rec.Key }
@@ -106,6 +96,9 @@ type state struct {
 	due        dueHeap
 
 	awaiters map[int64][]*awaiter // process instance key -> waiting creators
+
+	// carry holds the follow-up steps left over at the last commit.
+	carry carryQueue
 
 	dirty    []store.Record
 	dirtySet map[store.Record]struct{}
@@ -325,7 +318,10 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 		st.timers[t.Key] = t
 		st.due.push(t.DueDate, dueTimer, t.Key)
 	}
-	log.Debug("state restored", "definitions", len(st.defs), "elementInstances", len(st.insts),
+	for _, s := range st.pendingSteps() {
+		st.carryStep(s)
+	}
+	log.Debug("state restored", "carriedSteps", st.carry.len(), "definitions", len(st.defs), "elementInstances", len(st.insts),
 		"jobs", len(st.jobs), "userTasks", len(st.userTasks), "timers", len(st.timers))
 	return st, nil
 }

@@ -118,6 +118,20 @@ type ScopeRuntime struct {
 	AdHocFulfilled bool `json:"adhocDone,omitempty"`
 	// MultiInstance is the state of a multi-instance body.
 	MultiInstance *MultiInstanceRuntime `json:"mi,omitempty"`
+	// Trigger is an event that happened for this element instance and is
+	// not applied yet: stored with the instance in the transaction that
+	// records the event, so that a restart or a rolled-back batch loses
+	// nothing.
+	Trigger *EventTrigger `json:"trig,omitempty"`
+	// AdHocElement is the activity an ad-hoc inner instance runs.
+	AdHocElement string `json:"run,omitempty"`
+}
+
+// EventTrigger is an event that happened: the variables it carries and, on
+// an event-based gateway, the sequence flow to the catch event it chose.
+type EventTrigger struct {
+	Flow      string                     `json:"flow,omitempty"`
+	Variables map[string]json.RawMessage `json:"vars,omitempty"`
 }
 
 // MultiInstanceRuntime is what a multi-instance body keeps: the evaluated

@@ -334,7 +334,7 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 			} else {
 				scope.EventSubProcesses = append(scope.EventSubProcesses, e)
 			}
-			return e
+			break // its input and output mappings are read below, as Zeebe applies them
 		}
 		b.scope(e, n)
 		b.checkExtensions(e, ext, "ioMapping", "properties")
@@ -451,8 +451,8 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 			}
 		case EventMessage, EventSignal:
 		case EventEscalation:
-			if a := b.proc.elements[e.attachedID]; a != nil && a.Type != TypeSubProcess && a.Type != TypeCallActivity {
-				b.problem(e.ID, n.Line, "an escalation boundary event can only be attached to a sub-process or a call activity")
+			if a := b.proc.elements[e.attachedID]; a != nil && a.Type != TypeSubProcess && a.Type != TypeCallActivity && a.Type != TypeAdHocSubProcess {
+				b.problem(e.ID, n.Line, "an escalation boundary event can only be attached to a sub-process, an ad-hoc sub-process or a call activity")
 			}
 		case EventError:
 			if !e.Interrupting {
@@ -627,11 +627,8 @@ func (b *builder) taskDefinition(e *Element, ext *node, required bool) {
 		Type:    b.expr(e.ID, td[0].Line, "job type", typ),
 		Retries: b.expr(e.ID, td[0].Line, "retries", retries),
 	}
-	if !e.TaskDefinition.Retries.IsFEEL() {
-		if _, err := parseInt(retries); err != nil {
-			b.problem(e.ID, td[0].Line, "retries must be a number or an expression, got '%s'", retries)
-		}
-	}
+	// Like Zeebe, a retries value that is not a number deploys: evaluating
+	// it when the job is created raises an incident instead.
 }
 
 func (b *builder) userTask(e *Element, ext *node) {

@@ -73,11 +73,8 @@ func (w *writer) createJob(in *inst) bool {
 	w.st.touch(j)
 	in.rt().JobKey = j.Key
 	w.touch(in)
-	if j.Retries <= 0 {
-		j.State = store.JobFailed
-		w.raise(in, incJobNoRetries, "No more retries left.", j.Key)
-		return true
-	}
+	// A job created without retries (retries="0") is activatable all the
+	// same, as in Zeebe: the incident comes when a worker fails it.
 	w.makeActivatable(j)
 	return true
 }
@@ -93,7 +90,7 @@ func (w *writer) makeActivatable(j *store.Job) {
 }
 
 func (w *writer) activatable(j *store.Job) bool {
-	if j.Activated || j.Retries <= 0 || !j.RetryAt.IsZero() || j.EndTime.After(time.Time{}) {
+	if j.Activated || (j.State == store.JobFailed && j.Retries <= 0) || !j.RetryAt.IsZero() || j.EndTime.After(time.Time{}) {
 		return false
 	}
 	if j.State == store.JobErrorThrown {
@@ -330,7 +327,7 @@ func jobStateName(j *store.Job) string {
 	switch {
 	case j.State == store.JobErrorThrown:
 		return "ERROR_THROWN"
-	case j.Retries <= 0:
+	case j.State == store.JobFailed && j.Retries <= 0:
 		return "FAILED"
 	case j.Activated:
 		return "ACTIVATED"

@@ -232,7 +232,7 @@ func (e *Engine) run() {
 		}
 		batch = batch[:0]
 		fire := false
-		if e.st.carry.len() > 0 {
+		if e.st.carry.len() > 0 && e.failed.Load() == nil {
 			// Carried-over steps wait for nobody: take what is queued and go.
 			select {
 			case c := <-e.cmds:

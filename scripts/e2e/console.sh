@@ -24,14 +24,20 @@ echo "== console e2e: $($chromium --version 2>/dev/null | head -1)"
 
 work=$(mktemp -d)
 orca_pid=""
+llm_pid=""
 cleanup() {
+  if [ -n "$llm_pid" ]; then kill "$llm_pid" 2>/dev/null || true; fi
   if [ -n "$orca_pid" ] && kill -0 "$orca_pid" 2>/dev/null; then kill "$orca_pid"; wait "$orca_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 go build -o "$work/orca" ./cmd/orca
+node "$dir/stub-llm.mjs" >"$work/llm.url" 2>"$work/llm.log" &
+llm_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/llm.url" ] && break; sleep 0.1; done
+[ -s "$work/llm.url" ] || fail "the stub LLM did not start"
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-"$work/orca" start --addr "127.0.0.1:$port" --data-dir "$work/data" --synchronous NORMAL --workers none \
+ORCA_E2E_LLM_ENDPOINT=$(head -1 "$work/llm.url") "$work/orca" start --addr "127.0.0.1:$port" --data-dir "$work/data" --synchronous NORMAL --workers agent \
   --auth-method basic --basic-user demo:demo-secret >"$work/orca.out" 2>"$work/orca.log" &
 orca_pid=$!
 base="http://127.0.0.1:$port"
@@ -44,5 +50,5 @@ grep -q "web console at $base/" "$work/orca.log" || fail "orca does not say wher
 
 artefacts=${E2E_ARTEFACTS:-$root/.e2e-artefacts}/console
 rm -rf "$artefacts"
-ORCA_URL="$base" ORCA_USER=demo ORCA_PASSWORD=demo-secret CHROMIUM="$chromium" \
+ORCA_URL="$base" ORCA_E2E_AGENT=1 ORCA_USER=demo ORCA_PASSWORD=demo-secret CHROMIUM="$chromium" \
   timeout 300 node "$dir/console.mjs" "$root/scripts/e2e/forms" "$artefacts" || fail "console in Chromium (screenshots in $artefacts)"

@@ -156,6 +156,43 @@ try {
   await shot('instances');
   step('filtered the instance list');
 
+  // 10. Camunda's "AI agent chat with tools" pattern with a stub LLM:
+  // deploy the model and both forms, ask from the start form, watch the
+  // agent's turns and its tool call, answer the feedback form.
+  if (process.env.ORCA_E2E_AGENT === '1') {
+    const agentDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'agent');
+    await page.goto(`${base}/#/processes`);
+    await page.locator('#deploy-files').setInputFiles(['ai-chat.bpmn', 'ai-chat-initial-request.form', 'ai-chat-user-feedback.form'].map((f) => path.join(agentDir, f)));
+    await page.getByRole('link', { name: 'AI chat with tools' }).click();
+    await page.locator('#start-form[data-ready]').waitFor();
+    await page.locator('#start-form').getByLabel('How can I help you today?').fill('What time is it?');
+    await page.locator('#start').click();
+    await page.waitForURL(/#\/instances\/\d+$/);
+    const chat = page.url().split('/').pop();
+    step(`asked the agent from the start form (instance ${chat})`);
+    await page.locator('#diagram .token[data-element="User_Feedback"]').waitFor();
+    await shot('agent-instance');
+    await page.getByRole('link', { name: 'Agents', exact: true }).click();
+    await page.locator(`#agents a[href="#/agents/${chat}"]`).click();
+    await page.locator('#conversation .tool-call[data-tool="GetDateAndTime"]').waitFor();
+    await page.locator('#conversation .tool-result[data-tool="GetDateAndTime"]').waitFor();
+    await page.locator('#conversation li[data-role="assistant"]', { hasText: 'Anything else?' }).waitFor();
+    check((await text('#model-calls')) === '2 of 10', `model calls: ${await text('#model-calls')}`);
+    await shot('agent-conversation');
+    step('saw the conversation turn by turn: the tool call, its result, the answer; 2 of 10 model calls');
+    await page.getByRole('link', { name: 'Tasks', exact: true }).click();
+    await page.locator('#tasklist a', { hasText: 'User feedback' }).first().click();
+    await page.locator('#task-form[data-ready]').waitFor();
+    check((await page.locator('#task-form').getByLabel('The agent answered').inputValue()).includes('Anything else?'), 'the feedback form shows the answer');
+    await page.locator('#task-form').getByLabel('I am satisfied with the answer').check();
+    await shot('agent-feedback');
+    await page.locator('#complete').click();
+    await page.locator('#status', { hasText: 'completed' }).waitFor();
+    await page.goto(`${base}/#/instances/${chat}`);
+    await page.locator('#instance-state .state', { hasText: 'COMPLETED' }).waitFor();
+    step('answered the feedback form; the chat instance completed');
+  }
+
   if (errors.length) throw new Error(`the page reported errors:\n${errors.join('\n')}`);
   console.log(`console e2e: ${steps} steps passed; ${shots} screenshots in ${out}`);
 } catch (e) {

@@ -124,6 +124,10 @@ func checkValue(schema map[string]any, name string, v any, path string, top bool
 		if _, ok := v.(bool); !ok {
 			fail("must be a boolean.")
 		}
+	case "number":
+		if _, ok := v.(json.Number); !ok {
+			fail("must be a number.")
+		}
 	case "integer":
 		if isKeyName(name) {
 			if k, ok := keyValue(v); !ok || k <= 0 {

@@ -333,11 +333,15 @@ type processTool struct {
 
 func newProcessTool(s cluster.MessageSubscription) *processTool {
 	name := *s.ToolName
+	input := processToolInput()
+	if fields, ok := parseInputs(s.ToolProperties[propInputs]); ok {
+		input = typedInput(fields)
+	}
 	return &processTool{sub: s, tool: &mcp.Tool{
 		Name:         fmt.Sprintf("%s_%d", name, s.MessageSubscriptionKey),
 		Title:        name,
 		Description:  toolDescription(s.ToolProperties),
-		InputSchema:  processToolInput(),
+		InputSchema:  input,
 		OutputSchema: processToolOutput(),
 	}}
 }

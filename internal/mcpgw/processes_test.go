@@ -417,3 +417,45 @@ func TestProcessesListChanged(t *testing.T) {
 		t.Fatalf("the removed tool %s is still listed", tool)
 	}
 }
+
+// Typed inputs: io.camunda.tool:inputs in the typed form becomes the input
+// schema; a call that violates it is a tool error and starts nothing.
+func TestProcessesTypedInputs(t *testing.T) {
+	e, cs := processesEnv(t)
+	defer cs.Close()
+	e.cs = cs
+	e.restDeploy("pay.bpmn", toolBPMN("pay", "pay-start", "io.camunda.tool:name", "pay",
+		"io.camunda.tool:purpose", "Pays an order.",
+		"io.camunda.tool:inputs", "orderId: required string, the order's id. amount: required number, the amount in EUR. express: optional boolean, ship at once."))
+	tool := "pay_" + e.openToolKeys()["pay"]
+	tl := listTools(t, cs)[tool]
+	in, _ := json.Marshal(tl.InputSchema)
+	var schema struct {
+		Properties map[string]struct{ Type, Description string }
+		Required   []string
+	}
+	json.Unmarshal(in, &schema)
+	if schema.Properties["amount"].Type != "number" || schema.Properties["orderId"].Description != "the order's id" ||
+		schema.Properties["express"].Type != "boolean" || schema.Properties["businessId"].Type != "string" ||
+		!slices.Equal(schema.Required, []string{"orderId", "amount"}) {
+		t.Fatalf("input schema %s", in)
+	}
+	if !strings.Contains(tl.Description, "## Inputs\norderId: required string") {
+		t.Errorf("the description keeps Camunda's layout: %q", tl.Description)
+	}
+	e.invalid(tool, map[string]any{"orderId": "o-1"}, "amount: must not be null.")
+	e.invalid(tool, map[string]any{"orderId": 7, "amount": "ten"}, "amount: must be a number.; orderId: must be a string.")
+	e.invalid(tool, map[string]any{"orderId": "o-1", "amount": 10, "express": "yes"}, "express: must be a boolean.")
+	if n := len(items(e.restPost("/v2/process-instances/search", map[string]any{}))); n != 0 {
+		t.Fatalf("rejected calls started %d instances", n)
+	}
+	started := e.ok(tool, map[string]any{"orderId": "o-1", "amount": 10.5, "note": "extra arguments are variables too"})
+	vars := e.ok("searchVariables", map[string]any{"filter": map[string]any{"processInstanceKey": numKey(started["processInstanceKey"])}, "sort": []any{map[string]any{"field": "name"}}})
+	var got []string
+	for _, v := range items(vars) {
+		got = append(got, fmt.Sprintf("%v=%v", v["name"], v["value"]))
+	}
+	if want := []string{"amount=10.5", `note="extra arguments are variables too"`, `orderId="o-1"`}; !slices.Equal(got, want) {
+		t.Errorf("variables %v, want %v", got, want)
+	}
+}

@@ -187,6 +187,12 @@ func (p *processes) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 				return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "Error on finding tool", Data: jsonString(err.Error())}
 			}
 			if !p.has(ctr.Params.Name) {
+				if name, version, ok := pinnedName(ctr.Params.Name); ok {
+					return p.callPinned(ctx, ctr, name, version)
+				}
+				if err := p.ambiguous(ctx, ctr.Params.Name); err != nil {
+					return nil, err
+				}
 				return nil, p.unknown(ctx, ctr.Params.Name)
 			}
 		}
@@ -302,6 +308,7 @@ func (p *processes) syncLocked(ctx context.Context) error {
 		t := newProcessTool(s)
 		want[t.tool.Name] = t
 	}
+	p.addAliases(subs, want)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var gone []string
@@ -318,7 +325,11 @@ func (p *processes) syncLocked(ctx context.Context) error {
 		t := want[name]
 		if fp := t.fingerprint(); p.tools[name] != fp {
 			p.tools[name] = fp
-			p.server.AddTool(t.tool, p.handler(t))
+			h := p.handler(t)
+			if t.alias {
+				h = p.aliasHandler(*t.sub.ToolName)
+			}
+			p.server.AddTool(t.tool, h)
 		}
 	}
 	return nil
@@ -327,8 +338,9 @@ func (p *processes) syncLocked(ctx context.Context) error {
 // processTool is a tool that starts a process: one open start event
 // subscription with a tool name.
 type processTool struct {
-	sub  cluster.MessageSubscription
-	tool *mcp.Tool
+	sub   cluster.MessageSubscription
+	tool  *mcp.Tool
+	alias bool // the stable name of the tool (aliases.go)
 }
 
 func newProcessTool(s cluster.MessageSubscription) *processTool {
@@ -368,15 +380,10 @@ func toolDescription(props map[string]string) string {
 	return strings.Join(parts, "\n\n")
 }
 
-// handler starts the process of t: it correlates the start message with a
-// fresh correlation key, so that every call starts an instance.
+// handler starts the process of t, unless its subscription closed since
+// the tool was listed: a stale name must not start the new version.
 func (p *processes) handler(t *processTool) mcp.ToolHandler {
-	// Every argument but businessId is a variable.
-	schema := maps.Clone(t.tool.InputSchema.(map[string]any))
-	schema["additionalProperties"] = true
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		// The subscription may have closed since the tool was listed: a
-		// stale name must not start the process's new version.
 		sub, err := p.subscription(ctx, t.sub.MessageSubscriptionKey)
 		if err != nil {
 			return errorResult(err), nil
@@ -387,21 +394,31 @@ func (p *processes) handler(t *processTool) mcp.ToolHandler {
 			}
 			return nil, p.unknown(ctx, req.Params.Name)
 		}
-		args, errs := checkArgs(schema, req.Params.Arguments)
-		if len(errs) > 0 {
-			return invalidResult(errs), nil
-		}
-		businessID, _ := args[businessIDArgument].(string)
-		delete(args, businessIDArgument)
-		res, err := p.g.api.CorrelateMessage(ctx, &cluster.MessageCorrelationRequest{
-			Name: sub.MessageName, CorrelationKey: newUUID(), Variables: args, TenantID: sub.TenantID,
-			BusinessID: strings.TrimSpace(businessID),
-		})
-		if err != nil {
-			return errorResult(err), nil
-		}
-		return jsonResult(map[string]int64{"processInstanceKey": int64(res.ProcessInstanceKey)}), nil
+		return p.start(ctx, *sub, req.Params.Arguments), nil
 	}
+}
+
+// start starts the process of an open start event subscription: it
+// correlates the start message with a fresh correlation key, so that
+// every call starts an instance. Every argument but businessId is a
+// variable.
+func (p *processes) start(ctx context.Context, sub cluster.MessageSubscription, raw json.RawMessage) *mcp.CallToolResult {
+	schema := maps.Clone(newProcessTool(sub).tool.InputSchema.(map[string]any))
+	schema["additionalProperties"] = true
+	args, errs := checkArgs(schema, raw)
+	if len(errs) > 0 {
+		return invalidResult(errs)
+	}
+	businessID, _ := args[businessIDArgument].(string)
+	delete(args, businessIDArgument)
+	res, err := p.g.api.CorrelateMessage(ctx, &cluster.MessageCorrelationRequest{
+		Name: sub.MessageName, CorrelationKey: newUUID(), Variables: args, TenantID: sub.TenantID,
+		BusinessID: strings.TrimSpace(businessID),
+	})
+	if err != nil {
+		return errorResult(err)
+	}
+	return jsonResult(map[string]int64{"processInstanceKey": int64(res.ProcessInstanceKey)})
 }
 
 // newUUID is a random (version 4) UUID.

@@ -146,7 +146,8 @@ func TestProcessesServer(t *testing.T) {
 		t.Errorf("server name %q", got)
 	}
 
-	// Static tools only, before anything is deployed.
+	// Static tools only, before anything is deployed. (Each process tool
+	// also has its stable name, TestProcessesStableNames.)
 	static := []string{"getProcessInstance", "searchIncidents", "searchVariables"}
 	if got := names(listTools(t, cs)); !slices.Equal(got, static) {
 		t.Fatalf("tools before deploying: %v", got)
@@ -170,7 +171,7 @@ func TestProcessesServer(t *testing.T) {
 	}
 	orderTool, refundTool := "place_order_"+keys["place_order"], "refund_"+keys["refund"]
 	tools := listTools(t, cs)
-	if want := append([]string{orderTool, refundTool}, static...); !sameSet(names(tools), want) {
+	if want := append([]string{orderTool, refundTool, "place_order", "refund"}, static...); !sameSet(names(tools), want) {
 		t.Fatalf("tools: %v, want %v", names(tools), want)
 	}
 	order := tools[orderTool]
@@ -258,7 +259,7 @@ func TestProcessesServer(t *testing.T) {
 		t.Fatalf("the new version kept the key %s", orderTool)
 	}
 	tools = listTools(t, cs)
-	if want := append([]string{orderTool2, refundTool}, static...); !sameSet(names(tools), want) {
+	if want := append([]string{orderTool2, refundTool, "place_order", "refund"}, static...); !sameSet(names(tools), want) {
 		t.Fatalf("after redeploying: %v, want %v", names(tools), want)
 	}
 	if d := tools[orderTool2].Description; d != "Places an order, v2." {
@@ -275,7 +276,7 @@ func TestProcessesServer(t *testing.T) {
 
 	// A version without the annotation removes the tool.
 	e.restDeploy("refund.bpmn", toolBPMN("refund", "refund-start"))
-	if got := names(listTools(t, cs)); !sameSet(got, append([]string{orderTool2}, static...)) {
+	if got := names(listTools(t, cs)); !sameSet(got, append([]string{orderTool2, "place_order"}, static...)) {
 		t.Errorf("after removing the annotation: %v", got)
 	}
 	if je := callErr(t, cs, refundTool); !strings.Contains(string(je.Data), "has been removed. Please refresh the tool list.") {
@@ -457,5 +458,65 @@ func TestProcessesTypedInputs(t *testing.T) {
 	}
 	if want := []string{"amount=10.5", `note="extra arguments are variables too"`, `orderId="o-1"`}; !slices.Equal(got, want) {
 		t.Errorf("variables %v, want %v", got, want)
+	}
+}
+
+// Stable names: {name} always starts the latest version, {name}_v{version}
+// only that version; two processes with one tool name get no stable name.
+func TestProcessesStableNames(t *testing.T) {
+	e, cs := processesEnv(t)
+	defer cs.Close()
+	e.cs = cs
+	e.restDeploy("ship.bpmn", toolBPMN("ship", "ship-start", "io.camunda.tool:name", "ship", "io.camunda.tool:purpose", "Ships v1."))
+	tools := listTools(t, cs)
+	alias := tools["ship"]
+	if alias == nil || alias.Title != "ship" || alias.Description != "Ships v1.\n\n"+
+		"This name stays the same when the process is redeployed: it always starts the latest version." {
+		t.Fatalf("stable name: %+v", alias)
+	}
+	if _, listed := tools["ship_v1"]; listed {
+		t.Errorf("the pinned name is listed")
+	}
+	version := func(res map[string]any) any {
+		t.Helper()
+		return e.ok("getProcessInstance", map[string]any{"processInstanceKey": numKey(res["processInstanceKey"])})["processDefinitionVersion"]
+	}
+	if v := version(e.ok("ship", map[string]any{"orderId": "a"})); v != 1.0 {
+		t.Errorf("ship started version %v", v)
+	}
+	if v := version(e.ok("ship_v1", map[string]any{"orderId": "b"})); v != 1.0 {
+		t.Errorf("ship_v1 started version %v", v)
+	}
+
+	// Version 2: the stable name follows, the pinned one refuses.
+	e.restDeploy("ship.bpmn", toolBPMN("ship", "ship-start", "io.camunda.tool:name", "ship", "io.camunda.tool:purpose", "Ships v2."))
+	if d := listTools(t, cs)["ship"].Description; !strings.HasPrefix(d, "Ships v2.") {
+		t.Errorf("the stable name's description after redeploying: %q", d)
+	}
+	if v := version(e.ok("ship", map[string]any{"orderId": "c"})); v != 2.0 {
+		t.Errorf("ship started version %v after redeploying", v)
+	}
+	je := callErr(t, cs, "ship_v1")
+	if je.Code != jsonrpc.CodeInvalidParams || !strings.Contains(string(je.Data), "pinned to version 1 of process ship, which version 2 replaced") {
+		t.Errorf("ship_v1 after redeploying: %d %s", je.Code, je.Data)
+	}
+	if v := version(e.ok("ship_v2", map[string]any{"orderId": "d"})); v != 2.0 {
+		t.Errorf("ship_v2 started version %v", v)
+	}
+	if je := callErr(t, cs, "ship_v9"); string(je.Data) != `"Tool not found: ship_v9"` {
+		t.Errorf("a version never deployed: %s", je.Data)
+	}
+
+	// A second process with the same tool name: no stable name for either.
+	e.restDeploy("ship2.bpmn", toolBPMN("ship2", "ship2-start", "io.camunda.tool:name", "ship"))
+	tools = listTools(t, cs)
+	if _, ok := tools["ship"]; ok {
+		t.Errorf("an ambiguous stable name is listed: %v", names(tools))
+	}
+	if je := callErr(t, cs, "ship"); !strings.Contains(string(je.Data), "Please refresh the tool list") {
+		t.Errorf("the ambiguous stable name: %s", je.Data)
+	}
+	if n := len(tools); n != 5 { // two Camunda names and three static tools
+		t.Errorf("tools: %v", names(tools))
 	}
 }

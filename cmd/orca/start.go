@@ -34,6 +34,8 @@ type startFlags struct {
 	configPath      string
 	shutdownTimeout time.Duration
 	maxBody         int64
+	allowedHosts    []string
+	allowedOrigins  []string
 
 	authMethod    string
 	basicUsers    []string
@@ -114,6 +116,8 @@ answer at once), queued commands are committed, and the store closes cleanly.`,
 	f.StringVar(&sf.secretsPrefix, "secrets-prefix", envOr("ORCA_SECRETS_PREFIX", ""), "prefix of the environment variables that hold the workers' {{secrets.NAME}} (env ORCA_SECRETS_PREFIX)")
 	f.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
 	f.Int64Var(&sf.maxBody, "max-request-size", rest.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
+	f.StringSliceVar(&sf.allowedHosts, "allowed-hosts", nil, "host names /v2 answers besides loopback ones when serving on loopback (only these otherwise); repeatable or comma-separated")
+	f.StringSliceVar(&sf.allowedOrigins, "allowed-origins", nil, "origins (https://app.example) whose cross-origin requests /v2 accepts; repeatable or comma-separated")
 	f.StringVar(&sf.authMethod, "auth-method", "", "authentication: none, basic or oidc (camunda.security.authentication.method; default none)")
 	f.StringArrayVar(&sf.basicUsers, "basic-user", nil, "a Basic user as name:password or name:bcrypt-hash; repeatable (camunda.security.initialization.users)")
 	f.StringVar(&sf.issuerURI, "oidc-issuer-uri", "", "OIDC issuer URI (camunda.security.authentication.oidc.issuer-uri)")
@@ -277,7 +281,7 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	}
 	host, port := listenHostPort(sf.addr, ln.Addr())
 	api := cluster.NewEmbedded(eng, cluster.EmbeddedOptions{Host: host, Port: int32(port)})
-	restSrv := rest.New(api, rest.Options{MaxBodyBytes: sf.maxBody, Logger: log})
+	restSrv := rest.New(api, rest.Options{MaxBodyBytes: sf.maxBody, Logger: log, AllowedHosts: sf.allowedHosts, AllowedOrigins: sf.allowedOrigins})
 	mux := http.NewServeMux()
 	mux.Handle("/v2/", authn.Wrap(restSrv))
 	if withMCP {

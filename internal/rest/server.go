@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"time"
 
 	"github.com/orcabpm/orca/internal/cluster"
 )
@@ -17,6 +18,16 @@ type Options struct {
 	// maximum message size).
 	MaxBodyBytes int64
 	Logger       *slog.Logger
+	// AllowedHosts are host names (without ports) accepted besides the
+	// loopback names when the server listens on loopback; when set, a server
+	// on another address accepts only these.
+	AllowedHosts []string
+	// AllowedOrigins are origins ("https://app.example.com") whose
+	// cross-origin requests are accepted.
+	AllowedOrigins []string
+	// BodyReadTimeout bounds how long a request body may take to arrive
+	// (default DefaultBodyReadTimeout).
+	BodyReadTimeout time.Duration
 }
 
 // DefaultMaxBodyBytes is the default request body limit.
@@ -28,6 +39,7 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	mux  *http.ServeMux
+	grd  *guard
 
 	drain  context.Context // done when the server stops: long polls answer at once
 	cancel context.CancelFunc
@@ -41,7 +53,11 @@ func New(api cluster.API, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{api: api, opts: opts, log: opts.Logger, mux: http.NewServeMux()}
+	grd, errs := newGuard(opts)
+	for _, err := range errs {
+		opts.Logger.Error("ignoring an allowed origin", "err", err)
+	}
+	s := &Server{api: api, opts: opts, log: opts.Logger, mux: http.NewServeMux(), grd: grd}
 	s.drain, s.cancel = context.WithCancel(context.Background())
 	s.routes()
 	return s
@@ -63,6 +79,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			WriteProblem(w, r, http.StatusInternalServerError, string(cluster.CodeInternal), "Unexpected error occurred during the request processing.")
 		}
 	}()
+	if !s.grd.check(w, r) {
+		return
+	}
 	h, pattern := s.mux.Handler(r)
 	if pattern == "" {
 		// No route: let the mux decide between 404 and 405 (with Allow),

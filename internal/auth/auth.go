@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -55,6 +57,9 @@ type OIDCConfig struct {
 	ClockSkew time.Duration
 	// HTTPClient fetches discovery and keys (default http.DefaultClient).
 	HTTPClient *http.Client
+	// KeyRefetchInterval is how often, at most, the key set is fetched again
+	// for a token signed with an unknown key (default one minute).
+	KeyRefetchInterval time.Duration
 }
 
 // Principal is who made a request.
@@ -150,6 +155,15 @@ func (a *Authenticator) authenticate(r *http.Request) (Principal, error) {
 }
 
 func (a *Authenticator) unauthorized(w http.ResponseWriter, r *http.Request, err error) {
+	var tm *errTooManyFailures
+	if errors.As(err, &tm) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(tm.retryAfter.Seconds()))))
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_ = json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "TOO_MANY_REQUESTS", "status": http.StatusTooManyRequests,
+			"detail": tm.Error(), "instance": r.URL.Path})
+		return
+	}
 	var ue *errUnauthorized
 	reason := "Authentication failed."
 	bad := false

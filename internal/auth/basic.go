@@ -17,6 +17,12 @@ import (
 // SHA-256 digest, in memory, bounded) to keep repeated requests cheap.
 type basicAuth struct {
 	hashes map[string][]byte // username → bcrypt hash
+	// dummy is compared against for unknown users: a hash of the highest
+	// cost among the users', so that an unknown user takes as long as a
+	// wrong password and the time does not tell which users exist.
+	dummy []byte
+	// failures limits failed attempts per client address.
+	failures *failureLimiter
 
 	mu       sync.Mutex
 	verified map[[32]byte]string // digest of user and password → username
@@ -32,7 +38,7 @@ func newBasic(users []User) (*basicAuth, error) {
 	if len(users) == 0 {
 		return nil, errors.New("basic authentication needs at least one user (camunda.security.initialization.users)")
 	}
-	b := &basicAuth{hashes: map[string][]byte{}, verified: map[[32]byte]string{}}
+	b := &basicAuth{hashes: map[string][]byte{}, verified: map[[32]byte]string{}, failures: newFailureLimiter()}
 	for _, u := range users {
 		if u.Username == "" || u.Password == "" {
 			return nil, fmt.Errorf("basic authentication: user %q needs a username and a password", u.Username)
@@ -53,12 +59,19 @@ func newBasic(users []User) (*basicAuth, error) {
 		}
 		b.hashes[u.Username] = h
 	}
+	cost := bcrypt.DefaultCost
+	for _, h := range b.hashes {
+		if c, err := bcrypt.Cost(h); err == nil && c > cost {
+			cost = c
+		}
+	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte("orca-no-such-user"), cost)
+	if err != nil {
+		return nil, fmt.Errorf("basic authentication: %w", err)
+	}
+	b.dummy = dummy
 	return b, nil
 }
-
-// dummyHash is compared against for unknown users, so that they take as
-// long as known ones.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("orca-no-such-user"), bcrypt.MinCost)
 
 func (b *basicAuth) authenticate(r *http.Request) (Principal, error) {
 	user, pass, ok := r.BasicAuth()
@@ -72,12 +85,19 @@ func (b *basicAuth) authenticate(r *http.Request) (Principal, error) {
 	if hit && subtle.ConstantTimeCompare([]byte(known), []byte(user)) == 1 {
 		return Principal{Name: user, Method: MethodBasic}, nil
 	}
+	// Credentials not verified before cost a bcrypt comparison: a client
+	// that keeps failing is refused before it, so it cannot take the CPU
+	// that everyone else's requests need.
+	client := clientAddr(r)
+	if wait := b.failures.blocked(client); wait > 0 {
+		return Principal{}, &errTooManyFailures{retryAfter: wait}
+	}
 	hash, exists := b.hashes[user]
 	if !exists {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(pass))
-		return Principal{}, &errUnauthorized{reason: "Invalid username or password."}
+		hash = b.dummy
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(pass)) != nil {
+	if bcrypt.CompareHashAndPassword(hash, []byte(pass)) != nil || !exists {
+		b.failures.failed(client)
 		return Principal{}, &errUnauthorized{reason: "Invalid username or password."}
 	}
 	b.mu.Lock()

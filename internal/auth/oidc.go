@@ -41,6 +41,9 @@ func newOIDC(ctx context.Context, cfg OIDCConfig, log *slog.Logger) (*oidcAuth, 
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient
 	}
+	if cfg.KeyRefetchInterval <= 0 {
+		cfg.KeyRefetchInterval = DefaultKeyRefetchInterval
+	}
 	o := &oidcAuth{cfg: cfg, log: log, now: time.Now}
 	if _, err := o.get(ctx); err != nil {
 		log.Warn("OIDC issuer discovery failed; retrying on requests", "issuer", cfg.IssuerURI, "err", err)
@@ -71,7 +74,7 @@ func (o *oidcAuth) get(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 		JWKS string `json:"jwks_uri"`
 	}
 	_ = p.Claims(&claims)
-	keys := oidc.NewRemoteKeySet(pctx, claims.JWKS)
+	keys := &keySet{url: claims.JWKS, client: o.cfg.HTTPClient, interval: o.cfg.KeyRefetchInterval, now: o.now}
 	o.verifier = oidc.NewVerifier(o.cfg.IssuerURI, keys, &oidc.Config{
 		SkipClientIDCheck: true, // audiences are checked below, against a list
 		SkipExpiryCheck:   true, // checked below, with the configured skew

@@ -44,7 +44,7 @@ func (g *Gateway) Register(mux *http.ServeMux, authn func(http.Handler) http.Han
 		}
 		jsonH.ServeHTTP(w, r)
 	})
-	sse := mcp.NewSSEHandler(get, &mcp.SSEOptions{MaxRequestBodyBytes: g.opts.MaxBodyBytes})
+	sse := (&sseOwners{}).wrap(mcp.NewSSEHandler(get, &mcp.SSEOptions{MaxRequestBodyBytes: g.opts.MaxBodyBytes}))
 	handlers := map[string]http.Handler{PathMCP: streamable, PathCluster: streamable, PathSSE: sse}
 	if g.procs != nil {
 		// Calls answer with JSON; subscriptions/listen streams (the SDK

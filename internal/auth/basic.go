@@ -59,7 +59,7 @@ func newBasic(users []User) (*basicAuth, error) {
 		}
 		b.hashes[u.Username] = h
 	}
-	cost := bcrypt.DefaultCost
+	cost := bcrypt.MinCost
 	for _, h := range b.hashes {
 		if c, err := bcrypt.Cost(h); err == nil && c > cost {
 			cost = c

@@ -337,6 +337,16 @@ const bkmModel = `<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODE
       <literalExpression><text>forever(n + 1)</text></literalExpression>
     </encapsulatedLogic>
   </businessKnowledgeModel>
+  <businessKnowledgeModel id="twice" name="twice">
+    <encapsulatedLogic>
+      <formalParameter name="n"/>
+      <literalExpression><text>if n &gt; 60 then 1 else twice(n + 1) + twice(n + 1)</text></literalExpression>
+    </encapsulatedLogic>
+  </businessKnowledgeModel>
+  <decision id="exp" name="Exp">
+    <knowledgeRequirement><requiredKnowledge href="#twice"/></knowledgeRequirement>
+    <literalExpression><text>twice(0)</text></literalExpression>
+  </decision>
   <decision id="f" name="F">
     <knowledgeRequirement><requiredKnowledge href="#fact"/></knowledgeRequirement>
     <invocation>
@@ -383,6 +393,16 @@ func TestBoxedExpressionsAndKnowledge(t *testing.T) {
 	_, err = m.Evaluate(context.Background(), "inf", nil)
 	if !errors.Is(err, feel.ErrLimitExceeded) {
 		t.Errorf("endless recursion: %v", err)
+	}
+	// 2^60 calls are cut off by the call budget
+	_, err = m.Evaluate(context.Background(), "exp", nil)
+	if !errors.Is(err, feel.ErrLimitExceeded) || !strings.Contains(err.Error(), "function calls") {
+		t.Errorf("exponential recursion: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err = m.Evaluate(ctx, "exp", nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled recursion: %v", err)
 	}
 }
 

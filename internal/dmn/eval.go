@@ -87,6 +87,7 @@ type state struct {
 	bkmFns  map[*bkm]*feel.Function
 	results []DecisionResult
 	record  bool
+	calls   *int // function calls so far, shared with decision services' sub-evaluations
 }
 
 // Evaluate evaluates the decision with the given id and its required
@@ -121,7 +122,7 @@ func (m *Model) evaluate(ctx context.Context, d *Decision, vars feel.Variables) 
 	if vars == nil {
 		vars = feel.MapVariables(nil)
 	}
-	s := &state{ctx: ctx, m: m, vars: vars, record: true}
+	s := &state{ctx: ctx, m: m, vars: vars, record: true, calls: new(int)}
 	v, err := s.decision(d)
 	if err != nil {
 		var ee *EvaluationError
@@ -277,11 +278,11 @@ func (sc *bkmScope) Lookup(name string) (any, bool) {
 // decision's value, or a context of the output decisions by name.
 func (s *state) serviceFunc(svc *decisionService) *feel.Function {
 	return feel.NewFunctionContext(svc.name, svc.params, func(ctx context.Context, args []feel.Value) (feel.Value, error) {
-		vars := &scope{}
-		sub := &state{ctx: s.ctx, m: s.m, vars: vars, depth: s.depth + 1, done: map[*Decision]feel.Value{}}
-		if sub.depth > maxCallDepth {
-			return nil, fmt.Errorf("%w: decision services nested deeper than %d", feel.ErrLimitExceeded, maxCallDepth)
+		if err := s.call(); err != nil {
+			return nil, err
 		}
+		vars := &scope{}
+		sub := &state{ctx: s.ctx, m: s.m, vars: vars, depth: s.depth + 1, done: map[*Decision]feel.Value{}, calls: s.calls}
 		for i, in := range svc.inputData {
 			v, ok := conformArg(s.ctx, args[i], in.typ)
 			if !ok {
@@ -330,7 +331,7 @@ func (m *Model) EvaluateService(ctx context.Context, service string, vars feel.V
 		ctx = context.Background()
 	}
 	sc := &scope{}
-	s := &state{ctx: ctx, m: m, vars: sc, done: map[*Decision]feel.Value{}}
+	s := &state{ctx: ctx, m: m, vars: sc, done: map[*Decision]feel.Value{}, calls: new(int)}
 	for _, in := range svc.inputData {
 		if raw, ok := vars.Lookup(in.Name); ok {
 			sc.add(in.Name, coerce(ctx, feel.FromJSON(raw), in.typ))

@@ -324,8 +324,8 @@ func (f *funcDef) eval(s *state, vars feel.Variables) (feel.Value, error) {
 // value makes the function value, closing over vars.
 func (f *funcDef) value(s *state, vars feel.Variables) *feel.Function {
 	return feel.NewFunctionContext(f.name, f.paramNames, func(_ context.Context, args []feel.Value) (feel.Value, error) {
-		if s.depth >= maxCallDepth {
-			return nil, fmt.Errorf("%w: function calls nested deeper than %d", feel.ErrLimitExceeded, maxCallDepth)
+		if err := s.call(); err != nil {
+			return nil, err
 		}
 		s.depth++
 		defer func() { s.depth-- }()
@@ -353,9 +353,29 @@ func (f *funcDef) value(s *state, vars feel.Variables) *feel.Function {
 	})
 }
 
-// maxCallDepth bounds nested calls of business knowledge models and boxed
-// functions (recursion).
-const maxCallDepth = 200
+// Calls of business knowledge models, boxed functions and decision
+// services are bounded in depth (recursion) and in number per evaluation
+// (each call's FEEL has its own step budget, so a model that calls itself
+// twice per level would otherwise run for ages).
+const (
+	maxCallDepth = 200
+	maxCalls     = 100_000
+)
+
+// call accounts for one function call of the evaluation.
+func (s *state) call() error {
+	if s.depth >= maxCallDepth {
+		return fmt.Errorf("%w: function calls nested deeper than %d", feel.ErrLimitExceeded, maxCallDepth)
+	}
+	*s.calls++
+	if *s.calls > maxCalls {
+		return fmt.Errorf("%w: more than %d function calls", feel.ErrLimitExceeded, maxCalls)
+	}
+	if err := s.ctx.Err(); err != nil {
+		return fmt.Errorf("evaluation cancelled: %w", err)
+	}
+	return nil
+}
 
 type conditional struct{ cond, then, els expr }
 

@@ -61,6 +61,7 @@ func temporalBuiltins() []sig {
 func miscBuiltins() []sig {
 	fromAi := func(e *env, a []Value) (Value, error) { return a[0], nil }
 	return []sig{
+		{"range", ps("from"), rangeFromString},
 		{"not", ps("negand"), func(e *env, a []Value) (Value, error) {
 			if b, ok := a[0].(Boolean); ok {
 				return !b, nil

@@ -90,3 +90,35 @@ func TestFunctionClosesOverVariables(t *testing.T) {
 		t.Errorf("closure called from another evaluation = %s, want 20", Format(v))
 	}
 }
+
+func TestRangeFunction(t *testing.T) {
+	for src, want := range map[string]string{
+		`range("[1..3]")`:         "[1..3]",
+		`range(" ( 18 .. 21 [ ")`: "(18..21)",
+		`range(from: "]1..2]")`:   "(1..2]",
+		`range("[\"a\"..\"c\"]")`: `["a".."c"]`,
+		`range("[@\"2020-01-01\"..date(\"2020-12-31\")]") = [date("2020-01-01")..date("2020-12-31")]`: "true",
+		`range("[@\"P1D\"..@\"P2D\"]") = [duration("P1D")..duration("P2D")]`:                          "true",
+		`2 in range("[1..3]")`:                     "true",
+		`range("[3..1]")`:                          "null",
+		`range("[1..\"b\"]")`:                      "null",
+		`range("[..2]")`:                           "null",
+		`range(">= 10")`:                           "null",
+		`range("[x..2]")`:                          "null",
+		`range("[date(x)..date(\"2020-01-01\")]")`: "null",
+		`range("")`:                                "null",
+		`range(5)`:                                 "null",
+	} {
+		x, err := Compile(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		v, err := x.Evaluate(context.Background(), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if got := Format(v); got != want {
+			t.Errorf("%s = %s, want %s", src, got, want)
+		}
+	}
+}

@@ -16,8 +16,9 @@ type Options struct {
 	// Now overrides the clock for now() and today(); nil means time.Now.
 	Now func() time.Time
 	// Lenient compiles FEEL syntax errors to expressions that evaluate to
-	// null instead of rejecting the model, as conformance suites (the DMN
-	// TCK) expect. Deployments leave it false.
+	// null instead of rejecting the model, and accepts decisions without
+	// an id (DMN allows them, Camunda does not), as conformance suites (the
+	// DMN TCK) expect. Deployments leave it false.
 	Lenient bool
 }
 
@@ -191,8 +192,8 @@ func (c *compiler) model(root *elem) *Model {
 		switch k.Local {
 		case "decision":
 			d := &Decision{ID: k.attr("id"), Name: k.attr("name"), VersionTag: k.attr("versionTag"), line: k.Line}
-			if d.ID == "" {
-				c.problem(k, "decision '%s' has no id", d.Name)
+			if d.ID == "" && !c.opts.Lenient {
+				c.problem(k, "decision '%s' has no id (Camunda identifies decisions by id)", d.Name)
 			}
 			if d.Name == "" {
 				c.problem(k, "decision has no name")

@@ -64,7 +64,8 @@ func Invoke(ctx context.Context, f *Function, args []Value, names []string) (Val
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	e := &env{ctx: ctx, vars: noVariables{}, limits: Limits{MaxSteps: 1_000_000, MaxDepth: 256}, now: time.Now}
+	e := &env{ctx: ctx, vars: noVariables{}, now: time.Now,
+		limits: Limits{MaxSteps: 1_000_000, MaxDepth: 256, MaxValueBytes: DefaultMaxValueBytes, MaxTotalBytes: DefaultMaxTotalBytes}}
 	v := callValue(e, f, f.Name, args, names)
 	if e.err != nil {
 		return nil, e.warnings, e.err

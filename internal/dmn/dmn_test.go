@@ -154,17 +154,22 @@ func TestHitPolicies(t *testing.T) {
 		{"output order", "OUTPUT ORDER", "", []string{`a:"high","mid","low"`}, []string{`< 5=>"low"`, `-=>"high"`, `< 9=>"mid"`}, 3, `["high", "mid", "low"]`, "r1 r2 r3"},
 		{"rule order", "RULE ORDER", "", []string{"a"}, []string{`< 5=>"low"`, `-=>"any"`, `> 9=>"big"`}, 3, `["low", "any"]`, "r1 r2"},
 		{"collect", "COLLECT", "", []string{"a"}, []string{`< 5=>1`, `-=>2`, `< 9=>3`}, 3, `[1, 2, 3]`, "r1 r2 r3"},
-		{"collect none is empty", "COLLECT", "", []string{"a"}, []string{`< 0=>1`}, 3, `[]`, ""},
+		{"collect none is null (as Camunda)", "COLLECT", "", []string{"a"}, []string{`< 0=>1`}, 3, `null`, ""},
+		{"rule order none is null", "RULE ORDER", "", []string{"a"}, []string{`< 0=>1`}, 3, `null`, ""},
+		{"collect sum of a non-number fails", "COLLECT", "SUM", []string{"a"}, []string{`-=>1`, `-=>"x"`}, 3, "error: not a number", ""},
+		{"collect max of null fails", "COLLECT", "MAX", []string{"a"}, []string{`-=>1`, `-=>null`}, 3, "error: not a number", ""},
 		{"collect sum", "COLLECT", "SUM", []string{"a"}, []string{`< 5=>1.5`, `-=>2`, `> 9=>3`}, 3, "3.5", "r1 r2"},
 		{"collect min", "COLLECT", "MIN", []string{"a"}, []string{`< 5=>7`, `-=>2`, `< 9=>3`}, 3, "2", "r1 r2 r3"},
 		{"collect max", "COLLECT", "MAX", []string{"a"}, []string{`< 5=>7`, `-=>2`, `< 9=>3`}, 3, "7", "r1 r2 r3"},
 		{"collect count", "COLLECT", "COUNT", []string{"a"}, []string{`< 5=>7`, `-=>2`, `> 9=>3`}, 3, "2", "r1 r2"},
-		{"collect count none", "COLLECT", "COUNT", []string{"a"}, []string{`< 0=>7`}, 3, "0", ""},
+		{"collect count none is null", "COLLECT", "COUNT", []string{"a"}, []string{`< 0=>7`}, 3, "null", ""},
+		{"collect count counts nulls", "COLLECT", "COUNT", []string{"a"}, []string{`-=>null`, `-=>1`}, 3, "2", "r1 r2"},
 		{"collect sum none is null", "COLLECT", "SUM", []string{"a"}, []string{`< 0=>7`}, 3, "null", ""},
 		{"default output", "UNIQUE", "", []string{`a="none"`}, []string{`< 0=>"neg"`}, 3, "none", ""},
 		{"several outputs make a context", "FIRST", "", []string{"a", "b"}, []string{`< 5=>"low"|x * 2`}, 3, `{a:"low", b:6}`, "r1"},
-		{"several outputs with defaults", "FIRST", "", []string{`a="d"`, "b"}, []string{`< 0=>"neg"|1`}, 3, `{a:"d", b:null}`, ""},
-		{"output values enforced", "UNIQUE", "", []string{`a:"yes","no"`}, []string{`-=>"maybe"`}, 3, "error: not one of the output values", ""},
+		{"one default of several outputs is the value (as Camunda)", "FIRST", "", []string{`a="d"`, "b"}, []string{`< 0=>"neg"|1`}, 3, `d`, ""},
+		{"several defaults make a context", "COLLECT", "", []string{`a="d"`, "b", `c=1`}, []string{`< 0=>"neg"|1|2`}, 3, `{a:"d", c:1}`, ""},
+		{"output values only order outputs (as Camunda)", "UNIQUE", "", []string{`a:"yes","no"`}, []string{`-=>"maybe"`}, 3, "maybe", "r1"},
 		{"unary test forms", "RULE ORDER", "", []string{"a"}, []string{`[1..5]=>"range"`, `1, 3=>"list"`, `not(3)=>"not"`, `? > 2=>"q"`, `null=>"null"`}, 3, `["range", "list", "q"]`, "r1 r2 r4"},
 		{"null input", "FIRST", "", []string{"a"}, []string{`null=>"null"`, `-=>"any"`}, nil, "null", "r1"},
 		{"strings", "FIRST", "", []string{"a"}, []string{`"b"=>1`, `"a","c"=>2`}, "c", "2", "r2"},
@@ -209,9 +214,11 @@ func TestInputValues(t *testing.T) {
 	if r, err := m.Evaluate(context.Background(), "d", map[string]any{"color": "green"}); err != nil || feel.Format(r.Value) != "go" {
 		t.Fatalf("green: %v %v", r, err)
 	}
-	_, err := m.Evaluate(context.Background(), "d", map[string]any{"color": "blue"})
-	if err == nil || !strings.Contains(err.Error(), "not one of the input values") {
-		t.Fatalf("blue: %v", err)
+	// as in Camunda (dmn-scala), input values are a modelling aid: a value
+	// outside them matches no rule instead of failing the evaluation
+	r, err := m.Evaluate(context.Background(), "d", map[string]any{"color": "blue"})
+	if err != nil || feel.Format(r.Value) != "null" || len(r.Decisions[0].MatchedRules) != 0 {
+		t.Fatalf("blue: %v %v", r, err)
 	}
 }
 

@@ -34,16 +34,17 @@ type dtInput struct {
 	id, name string
 	x        *feel.Expression
 	fast     *fastPath // the expression is a variable or path
-	values   *feel.Expression
 	typ      *typeInfo
 }
 
 type dtOutput struct {
 	id, name string
 	typ      *typeInfo
-	values   *feel.Expression
-	order    feel.List // output values in priority order
-	def      *feel.Expression
+	// order holds the output values: as in Camunda (dmn-scala) they order
+	// PRIORITY and OUTPUT ORDER results and do not constrain outputs;
+	// input values are not checked either
+	order feel.List
+	def   *feel.Expression
 }
 
 type dtRule struct {
@@ -105,11 +106,6 @@ func (c *compiler) decisionTable(e *elem, owner string) expr {
 			}
 		}
 		d.typ = c.typeRef(ie.attr("typeRef"), ie)
-		if iv := c.child(in, "inputValues"); iv != nil {
-			if txt, ok := c.childText(iv, "text"); ok && strings.TrimSpace(txt) != "" {
-				d.values = c.unaryTests(txt, iv, owner)
-			}
-		}
 		t.inputs = append(t.inputs, d)
 	}
 	outs := c.all(e, "output")
@@ -123,7 +119,6 @@ func (c *compiler) decisionTable(e *elem, owner string) expr {
 		}
 		if ov := c.child(out, "outputValues"); ov != nil {
 			if txt, ok := c.childText(ov, "text"); ok && strings.TrimSpace(txt) != "" {
-				d.values = c.unaryTests(txt, ov, owner)
 				if x, err := feel.Compile("[" + txt + "]"); err == nil {
 					if v, err := x.Evaluate(context.Background(), nil); err == nil {
 						d.order, _ = v.(feel.List)
@@ -219,15 +214,6 @@ func (t *decisionTable) evaluate(s *state, vars feel.Variables, rec *DecisionRes
 			v = x
 		}
 	evaluated:
-		if d.values != nil {
-			ok, _, err := d.values.EvaluateTest(ctx, v, vars)
-			if err != nil {
-				return nil, fmt.Errorf("input '%s': %w", d.name, err)
-			}
-			if ok != feel.Boolean(true) {
-				return nil, fmt.Errorf("input '%s' is %s, which is not one of the input values", d.name, feel.Format(v))
-			}
-		}
 		in = append(in, v)
 		if rec != nil {
 			rec.EvaluatedInputs = append(rec.EvaluatedInputs, EvaluatedInput{InputID: d.id, InputName: d.name, Value: v})
@@ -285,15 +271,6 @@ rules:
 			}
 			o := &t.outputs[j]
 			v = coerce(ctx, v, o.typ)
-			if o.values != nil {
-				ok, _, err := o.values.EvaluateTest(ctx, v, vars)
-				if err != nil {
-					return nil, err
-				}
-				if ok != feel.Boolean(true) {
-					return nil, fmt.Errorf("rule %d ('%s'): output '%s' is %s, which is not one of the output values", ri+1, r.id, o.name, feel.Format(v))
-				}
-			}
 			row[j] = v
 		}
 		outs[k] = row
@@ -333,14 +310,16 @@ rules:
 	}
 	// COLLECT and RULE ORDER
 	if t.agg != "" {
-		xs := make(feel.List, 0, len(outs))
-		for _, row := range outs {
-			if _, isNull := row[0].(feel.Null); t.agg == "COUNT" || !isNull {
-				xs = append(xs, row[0])
-			}
-		}
 		if t.agg == "COUNT" {
-			return feel.IntNumber(int64(len(xs))), nil
+			return feel.IntNumber(int64(len(outs))), nil
+		}
+		// SUM, MIN and MAX take numbers only (a null fails, as in dmn-scala)
+		xs := make(feel.List, 0, len(outs))
+		for k, row := range outs {
+			if _, isNum := row[0].(*feel.Number); !isNum {
+				return nil, fmt.Errorf("aggregation %s: rule %d ('%s') output is %s, not a number", t.agg, matched[k]+1, t.rules[matched[k]].id, feel.Format(row[0]))
+			}
+			xs = append(xs, row[0])
 		}
 		v, err := t.aggFn.Evaluate(ctx, feel.MapVariables{"xs": xs})
 		if err != nil {
@@ -368,34 +347,29 @@ func (t *decisionTable) shape(row []feel.Value) feel.Value {
 	return feel.NewContext(entries...)
 }
 
-// defaults is the result when no rule matches.
+// defaults is the result when no rule matches, for every hit policy (as
+// in Camunda's dmn-scala): null, or the default output entries. Like
+// dmn-scala, only outputs with a default make up the result: one such
+// output gives its value alone, several a context of them.
 func (t *decisionTable) defaults(s *state, vars feel.Variables) (feel.Value, error) {
-	has := false
-	row := make([]feel.Value, len(t.outputs))
-	for j, o := range t.outputs {
-		row[j] = feel.Null{}
-		if o.def != nil {
-			v, err := o.def.Evaluate(s.ctx, vars)
-			if err != nil {
-				return nil, err
-			}
-			row[j] = coerce(s.ctx, v, o.typ)
-			has = true
+	var entries []feel.Entry
+	for _, o := range t.outputs {
+		if o.def == nil {
+			continue
 		}
+		v, err := o.def.Evaluate(s.ctx, vars)
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, feel.Entry{Key: o.name, Value: coerce(s.ctx, v, o.typ)})
 	}
-	if !has {
-		if t.agg == "COUNT" {
-			return feel.IntNumber(0), nil
-		}
-		switch t.hit {
-		case HitCollect, HitRuleOrder, HitOutputOrder:
-			if t.agg == "" {
-				return feel.List{}, nil
-			}
-		}
+	switch len(entries) {
+	case 0:
 		return feel.Null{}, nil
+	case 1:
+		return entries[0].Value, nil
 	}
-	return t.shape(row), nil
+	return feel.NewContext(entries...), nil
 }
 
 // byPriority orders the matched rows by the position of their outputs in

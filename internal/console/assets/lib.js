@@ -124,13 +124,13 @@ export class Diagram {
     for (const [id, n] of Object.entries(active)) {
       if (!registry.get(id)) continue;
       canvas.addMarker(id, 'orca-active');
-      overlays.add(id, 'orca', { position: { bottom: 8, left: -8 }, html: h('span', { class: 'token', 'data-element': id, title: `${n} active` }, String(n)) });
+      overlays.add(id, 'orca', { position: { bottom: 8, left: -8 }, scale: { min: 1 }, html: h('span', { class: 'token', 'data-element': id, title: `${n} active` }, String(n)) });
       lines.push(h('li', { 'data-active': id }, `${name(registry, id)}: ${n} active`));
     }
     for (const [id, n] of Object.entries(incidents)) {
       if (!registry.get(id)) continue;
       canvas.addMarker(id, 'orca-incident');
-      overlays.add(id, 'orca', { position: { top: -10, right: 10 }, html: h('span', { class: 'token incident-badge', 'data-incident': id, title: `${n} incidents` }, `${n} !`) });
+      overlays.add(id, 'orca', { position: { top: -10, right: 10 }, scale: { min: 1 }, html: h('span', { class: 'token incident-badge', 'data-incident': id, title: `${n} incidents` }, `${n} !`) });
       lines.push(h('li', { 'data-incident': id }, `${name(registry, id)}: ${n} incident${n > 1 ? 's' : ''}`));
     }
     if (this.summary) replace(this.summary, lines.length ? h('ul', {}, lines) : h('p', { class: 'muted' }, 'No active tokens.'));

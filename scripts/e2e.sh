@@ -104,6 +104,9 @@ unset CAMUNDA_BASE_URL
 ORCA_URL="$base" node "$e2e/sdk/run.mjs" "$e2e" || fail "JS SDK program"
 
 echo "== e2e: MCP Inspector CLI over Streamable HTTP and SSE"
+# HOME moves for the Inspector's state; Go keeps its caches (without this every later go test
+# downloads every module and compiles everything again).
+export GOCACHE="$(go env GOCACHE)" GOMODCACHE="$(go env GOMODCACHE)" GOPATH="$(go env GOPATH)"
 export PATH="$(dirname "$node22"):$PATH" HOME="$work/home" MCP_STORAGE_DIR="$work/home/mcp"
 mkdir -p "$MCP_STORAGE_DIR"
 insp=$e2e/mcp/node_modules/.bin/mcp-inspector

@@ -69,7 +69,7 @@ variable <secrets-prefix>NAME. Stop with Ctrl-C: jobs in hand are finished first
 	f.StringVar(&audience, "token-audience", envOr("CAMUNDA_TOKEN_AUDIENCE", ""), "token audience (env CAMUNDA_TOKEN_AUDIENCE)")
 	f.StringVar(&username, "username", envOr("CAMUNDA_USERNAME", ""), "Basic authentication user (env CAMUNDA_USERNAME)")
 	f.StringVar(&password, "password", envOr("CAMUNDA_PASSWORD", ""), "Basic authentication password (env CAMUNDA_PASSWORD)")
-	f.StringVar(&kinds, "workers", strings.Join(workerKinds, ","), "which workers to run: agent, mcp")
+	f.StringVar(&kinds, "workers", strings.Join(workerKinds, ","), "which workers to run: agent, mcp, http (the REST connector; ORCA_HTTP_ALLOWED_HOSTS limits its hosts)")
 	f.IntVar(&concurrency, "concurrency", 8, "jobs each worker handles at once")
 	f.StringVar(&secretsPrefix, "secrets-prefix", envOr("ORCA_SECRETS_PREFIX", ""), "prefix of the environment variables that hold {{secrets.NAME}} (env ORCA_SECRETS_PREFIX)")
 	f.StringVar(&configPath, "config", envOr("ORCA_CONFIG", "application.yaml"), "configuration file (read if present; env ORCA_CONFIG): MCP clients under "+mcpClientsKey)

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 
 	"github.com/orcabpm/orca/internal/agent"
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/config"
+	"github.com/orcabpm/orca/internal/httpconnector"
 	"github.com/orcabpm/orca/internal/mcpclient"
 	"github.com/orcabpm/orca/internal/worker"
 )
@@ -18,8 +20,13 @@ import (
 // as in Camunda's connector runtime.
 const mcpClientsKey = "camunda.connector.agenticai.mcp.client.clients"
 
-// workerKinds are the built-in workers `orca start` and `orca worker` run.
-var workerKinds = []string{"agent", "mcp"}
+// workerKinds are the built-in workers `orca start` and `orca worker` run:
+// the AI agent, the MCP clients and the REST connector (http).
+var workerKinds = []string{"agent", "mcp", "http"}
+
+// allowedHostsEnv lists the hosts the REST connector may call (comma
+// separated; empty: any host but link-local addresses).
+const allowedHostsEnv = "ORCA_HTTP_ALLOWED_HOSTS"
 
 // builtinWorkers configures the selected built-in workers.
 func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log *slog.Logger, mcpClients map[string]mcpclient.Config, defs agent.Definitions) ([]worker.Config, func() error, error) {
@@ -46,6 +53,15 @@ func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log
 				worker.Config{Type: mcpclient.JobTypeRemoteClient, Handler: worker.Connector(mcpclient.RemoteConnector(pool), secrets, opts...), FetchVariables: fetch, Concurrency: concurrency, Logger: log, Name: "orca-mcp"},
 				worker.Config{Type: mcpclient.JobTypeClient, Handler: worker.Connector(mcpclient.RuntimeConnector(pool, mcpClients), secrets, opts...), FetchVariables: fetch, Concurrency: concurrency, Logger: log, Name: "orca-mcp"},
 			)
+		case "http":
+			var hosts []string
+			for _, h := range strings.Split(os.Getenv(allowedHostsEnv), ",") {
+				if h = strings.TrimSpace(h); h != "" {
+					hosts = append(hosts, h)
+				}
+			}
+			c := httpconnector.New(httpconnector.Options{AllowedHosts: hosts, Logger: log})
+			out = append(out, worker.Config{Type: httpconnector.JobType, Handler: c.Handler(secrets), Concurrency: concurrency, Logger: log, Name: "orca-http"})
 		case "":
 		default:
 			return nil, nil, fmt.Errorf("unknown worker %q (known: %s)", k, strings.Join(workerKinds, ", "))

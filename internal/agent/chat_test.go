@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"html"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"reflect"
@@ -20,6 +21,7 @@ import (
 	"github.com/orcabpm/orca/internal/agent"
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/httpconnector"
 	"github.com/orcabpm/orca/internal/llm"
 	"github.com/orcabpm/orca/internal/llm/llmtest"
 	"github.com/orcabpm/orca/internal/rest"
@@ -256,7 +258,8 @@ func (r *chatRig) userTask(pi int64, elementID string) *store.UserTask {
 
 // TestChatWithToolsV2 is Camunda 8.10's "AI agent chat with tools" pattern
 // with every provider of the 8.10 templates: the model calls a FEEL script
-// tool and a user task tool, an event arrives while the person works, and
+// tool, a REST connector tool (a real HTTP call with a bearer token from a
+// secret) and a user task tool, an event arrives while the person works, and
 // the model answers once all results are in. Each stub checks what it got:
 // the system prompt, the tools with their schemas, the tool results and the
 // event.
@@ -269,6 +272,7 @@ func TestChatWithToolsV2(t *testing.T) {
 				llmtest.Turn{ToolCalls: []llm.ToolCall{
 					toolCall("call_1", "SuperfluxProduct", `{"a":3,"b":4}`),
 					toolCall("call_2", "AskHumanToSendEmail", `{"emailSubject":"Your order"}`),
+					toolCall("call_3", "LoadUserByID", `{"userId":7}`),
 				}, Usage: llm.Usage{InputTokens: 100, OutputTokens: 20}},
 				llmtest.Turn{Text: "The superflux product is 21 and the email went out.", Usage: llm.Usage{InputTokens: 150, OutputTokens: 12}},
 			)
@@ -276,14 +280,25 @@ func TestChatWithToolsV2(t *testing.T) {
 			saKey, _ := json.Marshal(map[string]any{"type": "service_account", "project_id": "orca-test", "private_key_id": "k1",
 				"private_key": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), "client_email": "orca@orca-test.iam.gserviceaccount.com",
 				"client_id": "1", "token_uri": google.URL + "/token"})
-			r := newChatRig(t, agent.Options{Secrets: worker.MapSecrets{"LLM_KEY": "secret-llm-key"}, HTTPClient: stub.HTTPClient})
+			users := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/users/7" || r.Header.Get("Authorization") != "Bearer users-token" {
+					http.Error(w, "wrong request", http.StatusBadRequest)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.Write([]byte(`{"id":7,"name":"Ada Lovelace","email":"ada@example.com"}`))
+			}))
+			defer users.Close()
+			secrets := worker.MapSecrets{"LLM_KEY": "secret-llm-key", "USERS_API_TOKEN": "users-token"}
+			restTool := worker.Config{Type: httpconnector.JobType, Handler: httpconnector.New(httpconnector.Options{}).Handler(secrets)}
+			r := newChatRig(t, agent.Options{Secrets: secrets, HTTPClient: stub.HTTPClient}, restTool)
 			model := chatModel(t, p.fields(stub, nil), "")
 			if _, err := r.eng.Deploy(r.ctx, "", []engine.Resource{{Name: "chat.bpmn", Content: model}}); err != nil {
 				t.Fatal(err)
 			}
 			res, err := r.eng.CreateProcessInstance(r.ctx, engine.CreateInstanceRequest{ProcessID: "chat-with-tools", Variables: map[string]any{
 				"inputText": "What is the superflux product of 3 and 4? Then email the customer.", "chatId": "chat-1",
-				"serviceAccountKey": string(saKey)}})
+				"serviceAccountKey": string(saKey), "usersApi": users.URL}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -322,6 +337,7 @@ func TestChatWithToolsV2(t *testing.T) {
 			wantTools := map[string]any{
 				"SuperfluxProduct":    jsonValue(t, `{"type":"object","properties":{"a":{"type":"number","description":"The first number"},"b":{"type":"number","description":"The second number"}},"required":["a","b"]}`),
 				"AskHumanToSendEmail": jsonValue(t, `{"type":"object","properties":{"emailSubject":{"type":"string","description":"The subject of the email"}},"required":["emailSubject"]}`),
+				"LoadUserByID":        jsonValue(t, `{"type":"object","properties":{"userId":{"type":"number","description":"The ID of the user"}},"required":["userId"]}`),
 			}
 			for name, want := range wantTools {
 				if !reflect.DeepEqual(tools[name], want) {
@@ -333,7 +349,7 @@ func TestChatWithToolsV2(t *testing.T) {
 				t.Errorf("tools = %v", tools)
 			}
 			second := string(reqs[1].Body)
-			for _, want := range []string{"21", "emailSent", "please hurry", "superflux product of 3 and 4"} {
+			for _, want := range []string{"21", "emailSent", "please hurry", "superflux product of 3 and 4", "Ada Lovelace", "ada@example.com"} {
 				if !strings.Contains(second, want) {
 					t.Errorf("the second call lacks %q:\n%s", want, second)
 				}

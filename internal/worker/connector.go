@@ -233,6 +233,21 @@ func evalErrorExpression(ctx context.Context, expr string, vars map[string]any, 
 		case errors.As(callErr, &coded):
 			e["code"] = coded.ErrorCode()
 		}
+		// A connector error may say more, as Camunda's do: its own message
+		// (the REST connector's reason phrase) and variables (the response).
+		var msg interface{ ErrorMessage() string }
+		if errors.As(callErr, &msg) {
+			e["message"] = msg.ErrorMessage()
+		}
+		var ev interface{ ErrorVariables() map[string]any }
+		if errors.As(callErr, &ev) {
+			if vars, err := jsonShaped(ev.ErrorVariables()); err == nil {
+				e["variables"] = vars
+				if m, ok := vars.(map[string]any); ok && m["response"] != nil {
+					e["response"] = m["response"]
+				}
+			}
+		}
 		scope["error"] = e
 	}
 	for k, f := range errorFunctions() {

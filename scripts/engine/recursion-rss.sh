@@ -44,10 +44,9 @@ cat >"$work/recurse.bpmn" <<'BPMN'
 BPMN
 curl -fsS -o /dev/null -F "resources=@$work/recurse.bpmn" "$base/v2/deployments"
 echo "RSS before: $(rss)"
-t0=$(date +%s.%N)
-root=$(curl -fsS -H 'Content-Type: application/json' -d '{"processDefinitionId":"recurse"}' "$base/v2/process-instances" | python3 -c 'import json,sys; print(json.load(sys.stdin)["processInstanceKey"])')
-t1=$(date +%s.%N)
-echo "created root $root in $(python3 -c "print(round(($t1-$t0)*1000,1))") ms"
+out=$(curl -fsS -w '\n%{time_total}' -H 'Content-Type: application/json' -d '{"processDefinitionId":"recurse"}' "$base/v2/process-instances")
+root=$(echo "$out" | head -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["processInstanceKey"])')
+echo "created root $root: answered in $(echo "$out" | tail -1)s"
 other=$(curl -fsS -H 'Content-Type: application/json' -d '{"processDefinitionId":"other"}' "$base/v2/process-instances" | python3 -c 'import json,sys; print(json.load(sys.stdin)["processInstanceKey"])')
 job=$(curl -fsS -H 'Content-Type: application/json' -d '{"type":"rss-work","timeout":60000,"maxJobsToActivate":1}' "$base/v2/jobs/activation" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["jobKey"])')
 curl -fsS -o /dev/null -H 'Content-Type: application/json' -d '{}' "$base/v2/jobs/$job/completion"

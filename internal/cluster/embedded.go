@@ -455,8 +455,38 @@ func (m *Embedded) SearchUserTaskVariables(ctx context.Context, key Key, q *User
 	if err != nil {
 		return nil, err
 	}
-	sq.Where = append(sq.Where, store.Raw("variables.scope_key = ?", ut.ElementInstanceKey))
+	// The task sees its own variables and those of every enclosing scope up
+	// to its process instance; of variables with one name, the innermost.
+	scopes, err := m.ScopeKeys(ctx, Key(ut.ElementInstanceKey))
+	if err != nil {
+		return nil, err
+	}
+	sq.Where = append(sq.Where, innermostVariables(scopes))
 	return runQuery(ctx, m.store, sq, func() *store.Variable { return new(store.Variable) }, variableResult(truncate))
+}
+
+// innermostVariables selects the variables of the scopes (innermost first)
+// that no inner scope of them shadows by name.
+func innermostVariables(scopes []Key) store.Cond {
+	var in, rank strings.Builder
+	var inArgs, rankArgs []any
+	rank.WriteString("CASE %s")
+	for i, k := range scopes {
+		if i > 0 {
+			in.WriteString(", ")
+		}
+		in.WriteString("?")
+		inArgs = append(inArgs, int64(k))
+		fmt.Fprintf(&rank, " WHEN ? THEN %d", i)
+		rankArgs = append(rankArgs, int64(k))
+	}
+	rank.WriteString(" END")
+	outer := fmt.Sprintf(rank.String(), "variables.scope_key")
+	inner := fmt.Sprintf(rank.String(), "v2.scope_key")
+	sql := "variables.scope_key IN (" + in.String() + ") AND NOT EXISTS (SELECT 1 FROM variables v2 WHERE v2.name = variables.name AND v2.scope_key IN (" +
+		in.String() + ") AND " + inner + " < " + outer + ")"
+	args := append(append(append(append([]any{}, inArgs...), inArgs...), rankArgs...), rankArgs...)
+	return store.Raw(sql, args...)
 }
 
 // Jobs

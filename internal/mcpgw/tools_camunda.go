@@ -1,7 +1,6 @@
 package mcpgw
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -415,94 +414,23 @@ type userTaskVariableSearchArgs struct {
 // instance, deduplicated by name with the innermost scope winning, paged
 // by offset.
 func (g *Gateway) searchUserTaskVariables(ctx context.Context, a *userTaskVariableSearchArgs) *mcp.CallToolResult {
-	task, err := g.api.GetUserTask(ctx, a.UserTaskKey)
-	if err != nil {
-		return errorResult(err)
+	// One path with the REST API: cluster.API walks the task's scopes.
+	q := &cluster.UserTaskVariableSearchQuery{Sort: sortRequests(a.Sort)}
+	if len(q.Sort) == 0 {
+		q.Sort = []cluster.SortRequest{{Field: "name"}}
 	}
-	scopes, err := g.api.ScopeKeys(ctx, task.ElementInstanceKey)
-	if err != nil {
-		return errorResult(err)
-	}
-	rank := make(map[cluster.Key]int, len(scopes)) // 0 is the innermost scope
-	for i, k := range scopes {
-		rank[k] = i
-	}
-	limit := int32(cluster.MaxPageLimit)
-	filter := &cluster.VariableFilter{ScopeKey: &cluster.KeyFilter{Filter: cluster.Filter[cluster.Key]{In: scopes}}}
 	if a.Filter != nil {
-		filter.Name = strEq(a.Filter.Name)
+		q.Filter = &cluster.UserTaskVariableFilter{Name: strEq(a.Filter.Name)}
+	}
+	if a.Page != nil {
+		q.Page = &cluster.PageRequest{From: a.Page.From, Limit: a.Page.Limit}
 	}
 	truncate := a.TruncateValues == nil || *a.TruncateValues
-	all, err := g.api.SearchVariables(ctx, &cluster.VariableSearchQuery{Filter: filter, Page: &cluster.PageRequest{Limit: &limit}}, truncate)
+	res, err := g.api.SearchUserTaskVariables(ctx, a.UserTaskKey, q, truncate)
 	if err != nil {
 		return errorResult(err)
 	}
-	byName := map[string]cluster.VariableSearchResult{}
-	for _, v := range all.Items {
-		if old, ok := byName[v.Name]; !ok || rank[v.ScopeKey] < rank[old.ScopeKey] {
-			byName[v.Name] = v
-		}
-	}
-	items := make([]cluster.VariableSearchResult, 0, len(byName))
-	for _, v := range byName {
-		items = append(items, v)
-	}
-	if err := sortVariables(items, a.Sort); err != nil {
-		return invalidArgument(err.Error())
-	}
-	from, size := 0, cluster.DefaultPageLimit
-	if a.Page != nil && a.Page.From != nil {
-		from = int(max(*a.Page.From, 0))
-	}
-	if a.Page != nil && a.Page.Limit != nil {
-		size = int(min(max(*a.Page.Limit, 1), cluster.MaxPageLimit))
-	}
-	total := len(items)
-	items = items[min(from, total):min(from+size, total)]
-	return jsonResult(&cluster.SearchResult[cluster.VariableSearchResult]{Items: items, Page: cluster.PageResponse{TotalItems: int64(total)}})
-}
-
-// sortVariables orders variables by the sort fields (default: name).
-func sortVariables(items []cluster.VariableSearchResult, sorts []searchSort) error {
-	if len(sorts) == 0 {
-		sorts = []searchSort{{Field: "name"}}
-	}
-	cmps := make([]func(a, b cluster.VariableSearchResult) int, 0, len(sorts))
-	for _, s := range sorts {
-		var c func(a, b cluster.VariableSearchResult) int
-		switch s.Field {
-		case "value":
-			c = func(a, b cluster.VariableSearchResult) int { return cmp.Compare(a.Value, b.Value) }
-		case "name":
-			c = func(a, b cluster.VariableSearchResult) int { return cmp.Compare(a.Name, b.Name) }
-		case "tenantId":
-			c = func(a, b cluster.VariableSearchResult) int { return cmp.Compare(a.TenantID, b.TenantID) }
-		case "variableKey":
-			c = func(a, b cluster.VariableSearchResult) int { return cmp.Compare(a.VariableKey, b.VariableKey) }
-		case "scopeKey":
-			c = func(a, b cluster.VariableSearchResult) int { return cmp.Compare(a.ScopeKey, b.ScopeKey) }
-		case "processInstanceKey":
-			c = func(a, b cluster.VariableSearchResult) int {
-				return cmp.Compare(a.ProcessInstanceKey, b.ProcessInstanceKey)
-			}
-		default:
-			return fmt.Errorf("Cannot sort by '%s'.", s.Field)
-		}
-		if strings.EqualFold(s.Order, "DESC") {
-			asc := c
-			c = func(a, b cluster.VariableSearchResult) int { return asc(b, a) }
-		}
-		cmps = append(cmps, c)
-	}
-	slices.SortStableFunc(items, func(a, b cluster.VariableSearchResult) int {
-		for _, c := range cmps {
-			if r := c(a, b); r != 0 {
-				return r
-			}
-		}
-		return cmp.Compare(a.VariableKey, b.VariableKey)
-	})
-	return nil
+	return jsonResult(res)
 }
 
 // Variables

@@ -84,6 +84,28 @@ func TestUserTasks(t *testing.T) {
 	if len(vars) != 1 || vars[0]["value"] != `"yes"` || vars[0]["isTruncated"] != false {
 		t.Errorf("task variables %v", vars)
 	}
+	// The task sees every enclosing scope, as Camunda's REST API and the MCP
+	// tool do: the process instance's amount too, the innermost value of a
+	// name winning.
+	byName := func() map[string]string {
+		all, _ := e.search(path+"/variables/search", map[string]any{"sort": []any{map[string]any{"field": "name"}}})
+		out := map[string]string{}
+		for _, v := range all {
+			name := v["name"].(string)
+			if _, dup := out[name]; dup {
+				t.Errorf("variable %s listed twice: %v", name, all)
+			}
+			out[name] = v["value"].(string)
+		}
+		return out
+	}
+	if got := byName(); got["amount"] != "12" || got["draft"] != `"yes"` {
+		t.Errorf("task variables through its scopes %v", got)
+	}
+	e.ok(http.StatusNoContent, "PUT", "/v2/element-instances/"+eik+"/variables", map[string]any{"variables": map[string]any{"amount": 99}, "local": true})
+	if got := byName(); got["amount"] != "99" {
+		t.Errorf("the task's local amount does not shadow the process's: %v", got)
+	}
 
 	e.ok(http.StatusNoContent, "POST", path+"/completion", map[string]any{"variables": map[string]any{"approved": true}})
 	got = e.ok(200, "GET", path, nil).obj(t)

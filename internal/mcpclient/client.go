@@ -231,20 +231,25 @@ func (c *Client) dial(ctx context.Context) (*session, error) {
 	timer := time.NewTimer(c.cfg.connectTimeout())
 	defer timer.Stop()
 	var r result
+	abandoned := true
 	select {
 	case r = <-done:
+		abandoned = false
 	case <-timer.C:
-		cancel()
-		if r = <-done; r.cs != nil {
-			_ = r.cs.Close()
-		}
 		r = result{err: fmt.Errorf("no answer within %s", c.cfg.connectTimeout())}
 	case <-ctx.Done():
-		cancel()
-		if r = <-done; r.cs != nil {
-			_ = r.cs.Close()
-		}
 		r = result{err: ctx.Err()}
+	}
+	if abandoned {
+		// Give up at once, without waiting for the attempt to wind down (a
+		// stdio server may take its terminate timeout to stop): what it
+		// yields is closed in the background.
+		cancel()
+		go func() {
+			if late := <-done; late.cs != nil {
+				_ = late.cs.Close()
+			}
+		}()
 	}
 	if r.err != nil {
 		cancel()

@@ -161,7 +161,9 @@ func remoteConfig(data map[string]any) (Config, error) {
 			return cfg, fmt.Errorf("data.transport.%s.timeout: %w", typ, err)
 		}
 		now := time.Now()
+		// The element's timeout bounds connecting as well as each call.
 		cfg.CallTimeout = d.AddTo(now).Sub(now)
+		cfg.ConnectTimeout = cfg.CallTimeout
 	}
 	a, _ := t["authentication"].(map[string]any)
 	str := func(k string) string { s, _ := a[k].(string); return s }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -58,5 +60,30 @@ func TestRuntimeConnectorWithConfiguredStdioClient(t *testing.T) {
 	}
 	if _, err := mcpclient.RuntimeClients(map[string]any{"bad": map[string]any{"type": "carrier-pigeon"}}); err == nil {
 		t.Fatal("an unknown transport was accepted")
+	}
+}
+
+// The MCP Remote Client connector's timeout bounds connecting: against a
+// server that accepts and never answers, a job with timeout PT0.5S gives up
+// after that, not after the default connect timeout.
+func TestRemoteConnectorTimeoutBoundsConnecting(t *testing.T) {
+	stop := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(stop) }) // runs first: Close waits for the handlers
+	pool := mcpclient.NewPool(mcpclient.Options{})
+	defer pool.Close()
+	run := mcpclient.RemoteConnector(pool)
+	_, err := run(context.Background(), &worker.Job{}, map[string]any{"data": map[string]any{
+		"transport":     map[string]any{"type": "http", "http": map[string]any{"url": hang.URL + "/mcp", "timeout": "PT0.5S"}},
+		"connectorMode": map[string]any{"type": "aiAgentTool", "toolOperation": map[string]any{"method": "tools/list"}},
+	}})
+	if !errors.Is(err, mcpclient.ErrUnavailable) || !strings.Contains(err.Error(), "no answer within 500ms") {
+		t.Fatalf("err = %v, want the connection given up after the element's 500ms timeout", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -114,4 +115,19 @@ func TestConsoleLoginChecksCredentialsWithoutChallenge(t *testing.T) {
 	if _, body := get(t, srv.URL+"/", nil); !strings.Contains(string(body), `data-auth="basic"`) {
 		t.Error("the shell does not tell the page to log in")
 	}
+}
+
+// The console is one handler, mounted where its Base says.
+func ExampleNew() {
+	mux := http.NewServeMux()
+	mux.Handle("/console/", console.New(console.Options{Base: "/console/"}))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/console/")
+	if err != nil {
+		panic(err)
+	}
+	res.Body.Close()
+	fmt.Println(res.StatusCode, res.Header.Get("Content-Type"))
+	// Output: 200 text/html; charset=utf-8
 }

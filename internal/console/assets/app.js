@@ -205,6 +205,8 @@ async function instancesPage(params) {
     incident: h('input', { type: 'checkbox', id: 'f-incident' }),
     varName: h('input', { id: 'f-var-name', placeholder: 'variable', size: 10 }),
     varValue: h('input', { id: 'f-var-value', placeholder: 'value (JSON)', size: 10 }),
+    from: h('input', { id: 'f-from', type: 'datetime-local' }),
+    to: h('input', { id: 'f-to', type: 'datetime-local' }),
   };
   f.state.value = params.get('state') || '';
   const results = h('div', { id: 'instances' });
@@ -218,6 +220,11 @@ async function instancesPage(params) {
     if (f.id.value.trim()) filter.processDefinitionId = f.id.value.trim();
     if (params.get('processDefinitionKey')) filter.processDefinitionKey = params.get('processDefinitionKey');
     if (f.incident.checked) filter.hasIncident = true;
+    if (f.from.value || f.to.value) {
+      filter.startDate = {};
+      if (f.from.value) filter.startDate.$gte = new Date(f.from.value).toISOString();
+      if (f.to.value) filter.startDate.$lte = new Date(f.to.value).toISOString();
+    }
     if (f.varName.value.trim()) filter.variables = [{ name: f.varName.value.trim(), value: f.varValue.value.trim() || 'null' }];
     const res = await search('process-instances', { filter, sort: [{ field: 'startDate', order: 'DESC' }], page: { limit: 50, ...(cursors[page] ? { after: cursors[page] } : {}) } });
     cursors[page + 1] = res.page.endCursor;
@@ -229,6 +236,7 @@ async function instancesPage(params) {
   replace(main, title('Instances'),
     h('form', { class: 'filters', onsubmit: apply, role: 'search' },
       h('label', {}, 'State', f.state), h('label', {}, 'Process', f.id), h('label', {}, f.incident, 'with incidents'),
+      h('label', {}, 'Started from', f.from), h('label', {}, 'to', f.to),
       h('label', {}, 'Variable', f.varName), h('label', {}, '=', f.varValue), h('button', { type: 'submit' }, 'Filter')),
     results, h('div', { class: 'filters' }, prev, next));
   await load();

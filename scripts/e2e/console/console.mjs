@@ -153,6 +153,13 @@ try {
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.locator('#instances', { hasText: '1 instances' }).waitFor();
   check((await text('#instances')).includes(second), 'the cancelled instance is listed');
+  await page.locator('#f-state').selectOption('');
+  await page.locator('#f-from').fill('2000-01-01T00:00');
+  await page.locator('#f-to').fill('2000-12-31T23:59');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.locator('#instances', { hasText: '0 instances' }).waitFor();
+  await page.locator('#f-from').fill('');
+  await page.locator('#f-to').fill('');
   await shot('instances');
   step('filtered the instance list');
 

@@ -150,6 +150,8 @@ type turn struct {
 	// response in resultVariable instead of an ad-hoc sub-process result.
 	task           bool
 	resultVariable string
+	// limitStop is the limit a soft stop answered.
+	limitStop string
 }
 
 func (t *turn) run(ctx context.Context, vars map[string]any, results []toolResult) (*worker.Completion, error) {
@@ -347,11 +349,24 @@ func (t *turn) converse(ctx context.Context) (*worker.Completion, error) {
 	if err != nil {
 		return nil, err
 	}
+	lim := t.req.Data.Limits
+	var stopped *Error // the limit a soft stop answers
 	for {
-		if t.ac.Metrics.ModelCalls >= t.req.Data.Limits.MaxModelCalls {
-			return nil, newError(ErrMaxModelCallsReached, "Maximum number of model calls reached (modelCalls: %d, limit: %d)", t.ac.Metrics.ModelCalls, t.req.Data.Limits.MaxModelCalls)
+		if stopped == nil {
+			if reached := t.limitReached(lim.SoftStop); reached != nil {
+				if !lim.SoftStop {
+					return nil, reached
+				}
+				stopped = reached
+				t.ac.Conversation.Messages = append(t.ac.Conversation.Messages, Message{Role: RoleUser, Metadata: stamp(t.a.opts.Now()),
+					Content: textBlocks(reached.Message + ". No more tools can be called: answer now with the information you have.")})
+			}
 		}
-		resp, err := model.client.Chat(ctx, t.request(model))
+		req := t.request(model)
+		if stopped != nil {
+			req.Tools = nil
+		}
+		resp, err := model.client.Chat(ctx, req)
 		if err != nil {
 			return nil, modelError(err)
 		}
@@ -367,22 +382,43 @@ func (t *turn) converse(ctx context.Context) (*worker.Completion, error) {
 		}
 		msg.Metadata["framework"] = map[string]any{"finishReason": string(resp.FinishReason),
 			"tokenUsage": map[string]any{"inputTokenCount": resp.Usage.InputTokens, "outputTokenCount": resp.Usage.OutputTokens}}
-		for _, c := range resp.ToolCalls() {
-			args := map[string]any{}
-			if len(c.Arguments) > 0 {
-				dec := json.NewDecoder(strings.NewReader(string(c.Arguments)))
-				dec.UseNumber()
-				if err := dec.Decode(&args); err != nil {
-					args = map[string]any{}
+		if stopped == nil {
+			for _, c := range resp.ToolCalls() {
+				args := map[string]any{}
+				if len(c.Arguments) > 0 {
+					dec := json.NewDecoder(strings.NewReader(string(c.Arguments)))
+					dec.UseNumber()
+					if err := dec.Decode(&args); err != nil {
+						args = map[string]any{}
+					}
 				}
+				msg.ToolCalls = append(msg.ToolCalls, ToolCall{ID: c.ID, Name: c.Name, Arguments: args})
 			}
-			msg.ToolCalls = append(msg.ToolCalls, ToolCall{ID: c.ID, Name: c.Name, Arguments: args})
 		}
 		t.ac.Conversation.Messages = append(t.ac.Conversation.Messages, msg)
 		if len(msg.ToolCalls) == 0 {
+			if stopped != nil {
+				t.limitStop = stopped.Code
+			}
 			return t.finalAnswer(msg)
 		}
 		acts, invented := t.activations(msg.ToolCalls)
+		if lim.MaxToolCalls > 0 && t.ac.Metrics.ToolCalls+len(acts) > lim.MaxToolCalls {
+			reached := newError(ErrMaxToolCallsReached, "Maximum number of tool calls reached (toolCalls: %d, requested: %d, limit: %d)",
+				t.ac.Metrics.ToolCalls, len(acts), lim.MaxToolCalls)
+			if !lim.SoftStop {
+				return nil, reached
+			}
+			// Refuse the calls and let the model answer once more.
+			var out []ToolResult
+			for _, c := range msg.ToolCalls {
+				out = append(out, ToolResult{ID: c.ID, Name: c.Name, Content: fmt.Sprintf("Not executed: the limit of %d tool calls is reached.", lim.MaxToolCalls)})
+			}
+			t.ac.Conversation.Messages = append(t.ac.Conversation.Messages, Message{Role: RoleToolCallResult, Results: out, Metadata: stamp(t.a.opts.Now())},
+				Message{Role: RoleUser, Metadata: stamp(t.a.opts.Now()), Content: textBlocks(reached.Message + ". No more tools can be called: answer now with the information you have.")})
+			stopped = reached
+			continue
+		}
 		if len(acts) == 0 {
 			// Only tools that do not exist: tell the model and ask again.
 			var out []ToolResult
@@ -399,8 +435,35 @@ func (t *turn) converse(ctx context.Context) (*worker.Completion, error) {
 			}
 			t.ac.Properties[pendingProperty] = stash
 		}
+		t.ac.Metrics.ToolCalls += len(acts)
 		return t.toolTurn(acts), nil
 	}
+}
+
+// limitReached is the limit the next model call would pass, nil if none:
+// model calls, then tokens, and for a soft stop tool calls too (a hard
+// tool-call limit fails only when the model asks for more). All count over
+// the whole conversation, so a chat that re-enters with agent.context keeps
+// counting.
+func (t *turn) limitReached(soft bool) *Error {
+	lim, m := t.req.Data.Limits, t.ac.Metrics
+	if m.ModelCalls >= lim.MaxModelCalls {
+		return newError(ErrMaxModelCallsReached, "Maximum number of model calls reached (modelCalls: %d, limit: %d)", m.ModelCalls, lim.MaxModelCalls)
+	}
+	if used := m.TokenUsage.InputTokenCount + m.TokenUsage.OutputTokenCount; lim.MaxTokens > 0 && used >= lim.MaxTokens {
+		return newError(ErrMaxTokensReached, "Maximum number of tokens reached (tokens: %d, limit: %d)", used, lim.MaxTokens)
+	}
+	if soft && lim.MaxToolCalls > 0 && m.ToolCalls >= lim.MaxToolCalls && t.pendingResults() {
+		return newError(ErrMaxToolCallsReached, "Maximum number of tool calls reached (toolCalls: %d, limit: %d)", m.ToolCalls, lim.MaxToolCalls)
+	}
+	return nil
+}
+
+// pendingResults reports whether the conversation ends with tool results,
+// i.e. the model is about to decide on more tools.
+func (t *turn) pendingResults() bool {
+	msgs := t.ac.Conversation.Messages
+	return len(msgs) > 0 && msgs[len(msgs)-1].Role == RoleToolCallResult
 }
 
 // activations maps the LLM's tool calls to ad-hoc activities; calls of
@@ -522,6 +585,9 @@ func (t *turn) finalAnswer(msg Message) (*worker.Completion, error) {
 	}
 	if resp.IncludeAssistantMessage {
 		agent["responseMessage"] = msg
+	}
+	if t.limitStop != "" {
+		agent["limitReached"] = t.limitStop
 	}
 	if resp.IncludeAgentContext || t.task {
 		agent["context"] = t.ac

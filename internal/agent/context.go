@@ -36,6 +36,8 @@ type Metadata struct {
 type Metrics struct {
 	ModelCalls int        `json:"modelCalls"`
 	TokenUsage TokenUsage `json:"tokenUsage"`
+	// ToolCalls counts the tools the agent activated.
+	ToolCalls int `json:"toolCalls"`
 }
 
 // TokenUsage counts tokens over all model calls.

@@ -12,6 +12,8 @@ import (
 const (
 	ErrInvalidRequest                = "INVALID_REQUEST"
 	ErrMaxModelCallsReached          = "MAXIMUM_NUMBER_OF_MODEL_CALLS_REACHED"
+	ErrMaxTokensReached              = "MAXIMUM_NUMBER_OF_TOKENS_REACHED"
+	ErrMaxToolCallsReached           = "MAXIMUM_NUMBER_OF_TOOL_CALLS_REACHED"
 	ErrContentFiltered               = "MODEL_RESPONSE_CONTENT_FILTERED"
 	ErrFailedModelCall               = "FAILED_MODEL_CALL"
 	ErrFailedToParseResponse         = "FAILED_TO_PARSE_RESPONSE_CONTENT"

@@ -29,6 +29,14 @@ type Data struct {
 	} `json:"memory"`
 	Limits struct {
 		MaxModelCalls int `json:"maxModelCalls"`
+		// MaxTokens bounds the input plus output tokens over the whole
+		// conversation; MaxToolCalls the tool calls (0: no limit). Beyond
+		// Camunda 8.10, as camunda/connectors#7208 asks.
+		MaxTokens    int64 `json:"maxTokens"`
+		MaxToolCalls int   `json:"maxToolCalls"`
+		// SoftStop lets the model answer once more, without tools, when a
+		// limit is reached, instead of failing the job.
+		SoftStop bool `json:"softStop"`
 	} `json:"limits"`
 	Events struct {
 		Behavior string `json:"behavior"`
@@ -87,6 +95,9 @@ func parseRequest(vars map[string]any) (*Request, error) {
 	}
 	if d.Limits.MaxModelCalls < 1 {
 		return nil, newError(ErrInvalidRequest, "data.limits.maxModelCalls must be at least 1")
+	}
+	if d.Limits.MaxTokens < 0 || d.Limits.MaxToolCalls < 0 {
+		return nil, newError(ErrInvalidRequest, "data.limits.maxTokens and data.limits.maxToolCalls must not be negative (0 means no limit)")
 	}
 	switch d.Events.Behavior {
 	case "":

@@ -1,6 +1,7 @@
 package mcpgw
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,7 +26,7 @@ type problem struct {
 // jsonResult is a REST v2 response as a tool result: the JSON as
 // structuredContent and, for clients that read only content, as text.
 func jsonResult(v any) *mcp.CallToolResult {
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil {
 		return errorResult(err)
 	}
@@ -88,4 +89,16 @@ func reply[T any](v T, err error) *mcp.CallToolResult {
 		return errorResult(err)
 	}
 	return jsonResult(v)
+}
+
+// marshal is json.Marshal without HTML escaping: '<', '>' and '&' are
+// written as they are, as Camunda writes them, and a model reads them so.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -108,3 +108,18 @@ func TestBodyReadTimeout(t *testing.T) {
 		t.Errorf("long poll: %d %s", r.status, r.body)
 	}
 }
+
+// TestPlainJSON: answers and problems write '<', '>' and '&' as they are,
+// as Camunda does.
+func TestPlainJSON(t *testing.T) {
+	e := newEnv(t)
+	e.deploy("service.bpmn")
+	r := e.ok(http.StatusOK, "POST", "/v2/process-definitions/search", map[string]any{})
+	if !strings.Contains(string(r.body), `"tenantId":"<default>"`) || strings.Contains(string(r.body), `\u003c`) {
+		t.Errorf("answer escapes HTML characters: %s", r.body)
+	}
+	r = e.do("POST", "/v2/incidents/search", `{"filter":{"errorType":"<b>&"}}`)
+	if r.status != 400 || !strings.Contains(string(r.body), `<b>&`) {
+		t.Errorf("problem escapes HTML characters: %d %s", r.status, r.body)
+	}
+}

@@ -2,7 +2,6 @@ package rest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -116,7 +115,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, v any, err error)
 		s.writeError(w, r, err)
 		return
 	}
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("encode response: %w", err))
 		return

@@ -194,6 +194,9 @@ func (m *Embedded) CreateProcessInstance(ctx context.Context, req *ProcessInstan
 	if req.ProcessDefinitionKey != nil {
 		er.ProcessDefinitionKey = int64(*req.ProcessDefinitionKey)
 	}
+	if v := req.ProcessDefinitionVersion; v != nil && *v < -1 {
+		return nil, Errorf(CodeInvalidArgument, "The value for processDefinitionVersion is '%d' but must be a version (1 or more), or -1 for the latest.", *v)
+	}
 	if req.ProcessDefinitionVersion != nil && *req.ProcessDefinitionVersion > 0 {
 		er.Version = *req.ProcessDefinitionVersion
 	}

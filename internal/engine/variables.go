@@ -293,6 +293,9 @@ func putPath(base any, path []string, v any) any {
 
 // encodeVariables turns API variables into JSON texts.
 func encodeVariables(vars map[string]any) (map[string]json.RawMessage, error) {
+	if err := limits.VariableCount(len(vars)); err != nil {
+		return nil, errorf(CodeInvalidArgument, "%v", err)
+	}
 	out := make(map[string]json.RawMessage, len(vars))
 	for k, v := range vars {
 		if k == "" {

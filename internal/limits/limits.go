@@ -8,6 +8,7 @@ package limits
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // The caps. Each is named in the errors that enforce it.
@@ -21,15 +22,17 @@ const (
 	MaxVariablesPerCommand = 10_000
 	// MaxVariableNameBytes bounds a variable's name.
 	MaxVariableNameBytes = 4096
-	// MaxFilterTerms bounds the conditions of one search filter, counting
-	// every field, operator and $or branch.
-	MaxFilterTerms = 1000
+	// MaxFilterTerms bounds the values one search filter compares against,
+	// counting every field, operator, $in value and $or branch.
+	MaxFilterTerms = 5000
 	// MaxInValues bounds the values of one $in or $notIn list.
 	MaxInValues = 1000
 	// MaxOrBranches bounds the branches of one $or.
 	MaxOrBranches = 100
 	// MaxPageSize bounds the items one search page returns.
 	MaxPageSize = 10_000
+	// MaxSearchTime bounds the time one search may take.
+	MaxSearchTime = 10 * time.Second
 )
 
 // Error is a value or request beyond a cap. Name is the cap's name as the
@@ -45,11 +48,20 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s is %d, more than the limit %s = %d", e.About, e.Got, e.Name, e.Max)
 }
 
+// VariableCount checks how many variables one command sets, before they
+// are encoded.
+func VariableCount(n int) error {
+	if n > MaxVariablesPerCommand {
+		return &Error{Name: "maxVariablesPerCommand", Max: MaxVariablesPerCommand, Got: int64(n), About: "the number of variables"}
+	}
+	return nil
+}
+
 // Variables checks the variables one command sets against the variable
 // caps: each value's JSON text, their sum, their number and their names.
 func Variables(vars map[string]json.RawMessage) error {
-	if len(vars) > MaxVariablesPerCommand {
-		return &Error{Name: "maxVariablesPerCommand", Max: MaxVariablesPerCommand, Got: int64(len(vars)), About: "the number of variables"}
+	if err := VariableCount(len(vars)); err != nil {
+		return err
 	}
 	var total int64
 	for name, v := range vars {

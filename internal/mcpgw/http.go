@@ -45,7 +45,8 @@ func (g *Gateway) Register(mux *http.ServeMux, authn func(http.Handler) http.Han
 		jsonH.ServeHTTP(w, r)
 	})
 	sse := (&sseOwners{}).wrap(mcp.NewSSEHandler(get, &mcp.SSEOptions{MaxRequestBodyBytes: g.opts.MaxBodyBytes}))
-	handlers := map[string]http.Handler{PathMCP: streamable, PathCluster: streamable, PathSSE: sse}
+	rpc := rpcErrors(streamable, g.opts.MaxBodyBytes)
+	handlers := map[string]http.Handler{PathMCP: rpc, PathCluster: rpc, PathSSE: sse}
 	if g.procs != nil {
 		// Calls answer with JSON; subscriptions/listen streams (the SDK
 		// answers it with SSE whatever JSONResponse says).

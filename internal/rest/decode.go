@@ -29,6 +29,10 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any, optional 
 		invalid(w, r, "Required request body is missing.")
 		return false
 	}
+	if _, err := duplicateKey(body); err != nil {
+		invalid(w, r, "The request body is not valid: %v.", err)
+		return false
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()

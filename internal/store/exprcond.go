@@ -1,6 +1,10 @@
 package store
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/orcabpm/orca/internal/limits"
+)
 
 // ExprCond renders c as a condition on expr, a column, an SQL expression or
 // a column of another table, written by trusted code (never from input). It
@@ -11,6 +15,9 @@ import "fmt"
 func ExprCond(expr string, c Cond) (Cond, error) {
 	if c.Op == opSQL || c.Op == opOr {
 		return c, nil
+	}
+	if (c.Op == OpIn || c.Op == OpNotIn) && len(c.Values) > limits.MaxInValues {
+		return Cond{}, limitError("maxInValues", limits.MaxInValues, int64(len(c.Values)), "the number of "+string(c.Op)+" values")
 	}
 	c.Column = expr
 	sql, args, err := condSQL([]string{expr}, nil, c)

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/orcabpm/orca/internal/limits"
 )
 
 // Op is a filter operator, named as in Camunda's search API.
@@ -83,7 +85,13 @@ func badQuery(format string, args ...any) error {
 }
 
 // Search runs q against the table of mk's records.
-func Search[T Record](ctx context.Context, s *Store, mk func() T, q Query) (Page[T], error) {
+func Search[T Record](ctx context.Context, s *Store, mk func() T, q Query) (page Page[T], err error) {
+	if err := checkLimits(q); err != nil {
+		return Page[T]{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, limits.MaxSearchTime)
+	defer cancel()
+	defer func() { err = searchTimeout(ctx, err) }()
 	proto := mk()
 	table := proto.Table()
 	cols := tables[table]
@@ -152,7 +160,7 @@ func Search[T Record](ctx context.Context, s *Store, mk func() T, q Query) (Page
 		return Page[T]{}, fmt.Errorf("search %s: %w", table, err)
 	}
 	defer rows.Close()
-	page := Page[T]{Total: total}
+	page = Page[T]{Total: total}
 	for rows.Next() {
 		r := mk()
 		if err := rows.Scan(r.Columns()...); err != nil {

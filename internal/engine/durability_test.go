@@ -93,9 +93,19 @@ func TestCrashChild(t *testing.T) {
 		fmt.Fprintf(os.Stdout, format+"\n", args...) // unbuffered: one write per line
 	}
 	h := &harness{t: t, ctx: ctx, dir: dir, e: e}
-	h.deploy("order.bpmn", "timers.bpmn", "boundaries.bpmn", "eventsub.bpmn", "adhoc.bpmn")
+	h.deploy("order.bpmn", "timers.bpmn", "boundaries.bpmn", "eventsub.bpmn", "adhoc.bpmn", "triggers.bpmn")
 	ack("DEPLOYED")
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // every trigger kind: each instance left between its event and the event's completion
+		defer wg.Done()
+		for n := 0; ; n++ {
+			k := n % len(triggerKinds)
+			if pi, ok := deliverTrigger(ctx, e, triggerKinds[k].process, 1_000_000_000+n); ok {
+				ack("TRIG %d %d", k, pi)
+			}
+		}
+	}()
 	wg.Add(1)
 	go func() { // ad-hoc turns: each instance left with an active inner instance and a live job
 		defer wg.Done()
@@ -205,6 +215,7 @@ func TestCrashRecovery(t *testing.T) {
 	instances := map[int64]int64{} // process instance -> n
 	done := map[int64]int64{}      // job -> process instance
 	var timers, boundaries, esps, agents []int64
+	triggered := map[int64]int{} // process instance -> index in triggerKinds
 	sc := bufio.NewScanner(stdout)
 	killed := false
 	for sc.Scan() {
@@ -225,10 +236,12 @@ func TestCrashRecovery(t *testing.T) {
 			esps = append(esps, atoi(t, f[1]))
 		case "AGENT":
 			agents = append(agents, atoi(t, f[1]))
+		case "TRIG":
+			triggered[atoi(t, f[2])] = int(atoi(t, f[1]))
 		case "ERR":
 			t.Fatalf("child: %s", sc.Text())
 		}
-		if !killed && len(done) >= 400 && len(timers) >= 5 && len(esps) >= 5 && len(agents) >= 5 {
+		if !killed && len(done) >= 400 && len(timers) >= 5 && len(esps) >= 5 && len(agents) >= 5 && len(triggered) >= 3*len(triggerKinds) {
 			// SIGKILL: no chance to flush or close anything.
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
@@ -240,8 +253,8 @@ func TestCrashRecovery(t *testing.T) {
 	if !killed {
 		t.Fatalf("the child ended before it was killed (%d instances, %d completions)", len(instances), len(done))
 	}
-	t.Logf("killed after %d acknowledged instances, %d acknowledged job completions, %d timer, %d boundary-timer, %d event-sub-process-timer and %d ad-hoc instances",
-		len(instances), len(done), len(timers), len(boundaries), len(esps), len(agents))
+	t.Logf("killed after %d acknowledged instances, %d acknowledged job completions, %d timer, %d boundary-timer, %d event-sub-process-timer, %d ad-hoc and %d triggered instances",
+		len(instances), len(done), len(timers), len(boundaries), len(esps), len(agents), len(triggered))
 
 	h := &harness{t: t, ctx: context.Background(), dir: dir}
 	h.open()
@@ -288,6 +301,13 @@ func TestCrashRecovery(t *testing.T) {
 
 	// Timers still fire; held jobs time out; every instance can finish.
 	h.pin(time.Now().Add(2 * time.Hour))
+
+	// Every acknowledged event (message, signal, timer, error, escalation,
+	// the event-based gateway's chosen flow) is applied once, with its
+	// variables, when its instance goes on after the restart.
+	for pi, k := range triggered {
+		finishTriggered(h, triggerKinds[k].process, triggerKinds[k].catch, pi)
+	}
 
 	// Each acknowledged ad-hoc turn left a live agent job: its next turn
 	// completes the sub-process.

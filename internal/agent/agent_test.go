@@ -81,6 +81,7 @@ func newRigWith(t *testing.T, remote bool, turns ...llmtest.Turn) *rig {
 	workers := []worker.Config{
 		{Type: agent.JobTypeSubProcess, Handler: agent.New(agent.Options{Secrets: secrets}), FetchVariables: agent.FetchVariables},
 		{Type: agent.JobTypeTask, Handler: agent.NewTask(agent.Options{Secrets: secrets}, defs)},
+		{Type: agent.JobTypeTaskV2, Handler: agent.NewTask(agent.Options{Secrets: secrets}, defs)},
 		{Type: mcpclient.JobTypeRemoteClient, Handler: worker.Connector(mcpclient.RemoteConnector(pool), secrets, worker.DefaultResultVariable("toolCallResult"))},
 		{Type: "weather", Handler: worker.HandlerFunc(func(ctx context.Context, job *worker.Job) (*worker.Completion, error) {
 			vars, _ := job.Variables()
@@ -344,8 +345,36 @@ func TestAgentEventInterruptsToolCalls(t *testing.T) {
 }
 
 func TestTaskAgentLoopsThroughMultiInstanceTools(t *testing.T) {
-	for _, remote := range []bool{false, true} {
-		t.Run(map[bool]string{false: "in process", true: "over REST"}[remote], func(t *testing.T) {
+	for _, v2 := range []bool{false, true} {
+		for _, remote := range []bool{false, true} {
+			name := map[bool]string{false: "in process", true: "over REST"}[remote] + map[bool]string{false: "", true: ", 8.10 template"}[v2]
+			t.Run(name, func(t *testing.T) { testTaskAgent(t, remote, v2) })
+		}
+	}
+}
+
+// v2TaskModel turns the task agent model into what the 8.10 AI Agent Task
+// template (.v2) writes: its job type, the agent marker and the OpenAI
+// provider with a custom (compatible) backend.
+func v2TaskModel(b []byte) []byte {
+	s := strings.Replace(string(b), `type="io.camunda.agenticai:aiagent:1"`, `type="io.camunda.agenticai:aiagent:task:2"`, 1)
+	s = strings.Replace(s, `<zeebe:taskDefinition type="io.camunda.agenticai:aiagent:task:2"`, `<zeebe:agentDefinition agentType="aiAgentTask" />
+        <zeebe:taskDefinition type="io.camunda.agenticai:aiagent:task:2"`, 1)
+	s = strings.Replace(s, `<zeebe:input source="openaiCompatible" target="provider.type" />
+          <zeebe:input source="=llmUrl" target="provider.openaiCompatible.endpoint" />
+          <zeebe:input source="test-model" target="provider.openaiCompatible.model.model" />`, `<zeebe:input source="openai" target="provider.type" />
+          <zeebe:input source="completions" target="provider.openai.api.type" />
+          <zeebe:input source="custom" target="provider.openai.backend.type" />
+          <zeebe:input source="=llmUrl" target="provider.openai.backend.custom.endpoint" />
+          <zeebe:input source="apiKey" target="provider.openai.backend.custom.authentication.type" />
+          <zeebe:input source="{{secrets.LLM_KEY}}" target="provider.openai.backend.custom.authentication.apiKey" />
+          <zeebe:input source="test-model" target="provider.openai.model.model" />`, 1)
+	return []byte(s)
+}
+
+func testTaskAgent(t *testing.T, remote, v2 bool) {
+	{
+		{
 			r := newRigWith(t, remote,
 				llmtest.Turn{ToolCalls: []llm.ToolCall{toolCall("a", "GetWeather", `{"city":"Oslo"}`), toolCall("b", "GetWeather", `{"city":"Rome"}`)}},
 				llmtest.Turn{Text: "Cold in Oslo, warm in Rome."},
@@ -353,6 +382,11 @@ func TestTaskAgentLoopsThroughMultiInstanceTools(t *testing.T) {
 			b, err := os.ReadFile("testdata/task-agent.bpmn")
 			if err != nil {
 				t.Fatal(err)
+			}
+			if v2 {
+				if b = v2TaskModel(b); !strings.Contains(string(b), "provider.openai.backend.custom.endpoint") {
+					t.Fatal("the model was not rewritten")
+				}
 			}
 			if _, err := r.eng.Deploy(r.ctx, "", []engine.Resource{{Name: "task-agent.bpmn", Content: b}}); err != nil {
 				t.Fatal(err)
@@ -382,6 +416,9 @@ func TestTaskAgentLoopsThroughMultiInstanceTools(t *testing.T) {
 					t.Fatalf("second request lacks %s:\n%s", want, second)
 				}
 			}
-		})
+			if v2 && reqs[0].Header.Get("Authorization") != "Bearer sk-test-123" {
+				t.Errorf("the key from the secret did not reach the model: %q", reqs[0].Header.Get("Authorization"))
+			}
+		}
 	}
 }

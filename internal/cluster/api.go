@@ -42,7 +42,12 @@ type API interface {
 	AssignUserTask(ctx context.Context, key Key, req *UserTaskAssignmentRequest) error
 	UnassignUserTask(ctx context.Context, key Key) error
 	CompleteUserTask(ctx context.Context, key Key, req *UserTaskCompletionRequest) error
+	// SearchUserTaskVariables lists every variable the task sees: its own and
+	// those of each enclosing scope, one item per scope (a name may repeat).
 	SearchUserTaskVariables(ctx context.Context, key Key, q *UserTaskVariableSearchQuery, truncateValues bool) (*SearchResult[VariableSearchResult], error)
+	// SearchUserTaskEffectiveVariables lists the values the task sees: one per
+	// name, the innermost scope's winning.
+	SearchUserTaskEffectiveVariables(ctx context.Context, key Key, q *UserTaskVariableSearchQuery, truncateValues bool) (*SearchResult[VariableSearchResult], error)
 	// ScopeKeys lists the variable scopes an element instance sees: itself,
 	// then each enclosing flow scope, up to its process instance.
 	ScopeKeys(ctx context.Context, elementInstanceKey Key) ([]Key, error)

@@ -447,6 +447,16 @@ func (m *Embedded) CompleteUserTask(ctx context.Context, key Key, req *UserTaskC
 }
 
 func (m *Embedded) SearchUserTaskVariables(ctx context.Context, key Key, q *UserTaskVariableSearchQuery, truncate bool) (*SearchResult[VariableSearchResult], error) {
+	return m.searchUserTaskVariables(ctx, key, q, truncate, false)
+}
+
+func (m *Embedded) SearchUserTaskEffectiveVariables(ctx context.Context, key Key, q *UserTaskVariableSearchQuery, truncate bool) (*SearchResult[VariableSearchResult], error) {
+	return m.searchUserTaskVariables(ctx, key, q, truncate, true)
+}
+
+// searchUserTaskVariables searches the variables of the task's scope chain:
+// all of them, or (effective) only those no inner scope shadows by name.
+func (m *Embedded) searchUserTaskVariables(ctx context.Context, key Key, q *UserTaskVariableSearchQuery, truncate, effective bool) (*SearchResult[VariableSearchResult], error) {
 	ut, err := get(ctx, m.store, key, "User task", func() *store.UserTask { return new(store.UserTask) })
 	if err != nil {
 		return nil, err
@@ -459,13 +469,27 @@ func (m *Embedded) SearchUserTaskVariables(ctx context.Context, key Key, q *User
 		return nil, err
 	}
 	// The task sees its own variables and those of every enclosing scope up
-	// to its process instance; of variables with one name, the innermost.
+	// to its process instance.
 	scopes, err := m.ScopeKeys(ctx, Key(ut.ElementInstanceKey))
 	if err != nil {
 		return nil, err
 	}
-	sq.Where = append(sq.Where, innermostVariables(scopes))
+	if effective {
+		sq.Where = append(sq.Where, innermostVariables(scopes))
+	} else {
+		sq.Where = append(sq.Where, scopeVariables(scopes))
+	}
 	return runQuery(ctx, m.store, sq, func() *store.Variable { return new(store.Variable) }, variableResult(truncate))
+}
+
+// scopeVariables selects the variables of the scopes.
+func scopeVariables(scopes []Key) store.Cond {
+	marks := strings.Repeat(", ?", len(scopes))[2:]
+	args := make([]any, len(scopes))
+	for i, k := range scopes {
+		args[i] = int64(k)
+	}
+	return store.Raw("variables.scope_key IN ("+marks+")", args...)
 }
 
 // innermostVariables selects the variables of the scopes (innermost first)

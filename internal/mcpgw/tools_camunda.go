@@ -414,7 +414,8 @@ type userTaskVariableSearchArgs struct {
 // instance, deduplicated by name with the innermost scope winning, paged
 // by offset.
 func (g *Gateway) searchUserTaskVariables(ctx context.Context, a *userTaskVariableSearchArgs) *mcp.CallToolResult {
-	// One path with the REST API: cluster.API walks the task's scopes.
+	// One path with the REST API's effective-variables search (as Camunda's
+	// tool since 8.10): cluster.API walks the task's scopes.
 	q := &cluster.UserTaskVariableSearchQuery{Sort: sortRequests(a.Sort)}
 	if len(q.Sort) == 0 {
 		q.Sort = []cluster.SortRequest{{Field: "name"}}
@@ -426,7 +427,7 @@ func (g *Gateway) searchUserTaskVariables(ctx context.Context, a *userTaskVariab
 		q.Page = &cluster.PageRequest{From: a.Page.From, Limit: a.Page.Limit}
 	}
 	truncate := a.TruncateValues == nil || *a.TruncateValues
-	res, err := g.api.SearchUserTaskVariables(ctx, a.UserTaskKey, q, truncate)
+	res, err := g.api.SearchUserTaskEffectiveVariables(ctx, a.UserTaskKey, q, truncate)
 	if err != nil {
 		return errorResult(err)
 	}

@@ -86,19 +86,23 @@ func (s *Server) routes() {
 		s.done(w, r, a.UnassignUserTask(r.Context(), key))
 	})
 	m.HandleFunc("POST /v2/user-tasks/{userTaskKey}/completion", keyed(s, "userTaskKey", true, a.CompleteUserTask))
-	m.HandleFunc("POST /v2/user-tasks/{userTaskKey}/variables/search", func(w http.ResponseWriter, r *http.Request) {
-		key, ok := pathKey(w, r, "userTaskKey")
-		if !ok {
-			return
+	userTaskVariables := func(search func(context.Context, cluster.Key, *cluster.UserTaskVariableSearchQuery, bool) (*cluster.SearchResult[cluster.VariableSearchResult], error)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			key, ok := pathKey(w, r, "userTaskKey")
+			if !ok {
+				return
+			}
+			truncate, ok := boolQuery(w, r, "truncateValues", true)
+			var q cluster.UserTaskVariableSearchQuery
+			if !ok || !s.decode(w, r, &q, true) {
+				return
+			}
+			res, err := search(r.Context(), key, &q, truncate)
+			s.reply(w, r, res, err)
 		}
-		truncate, ok := boolQuery(w, r, "truncateValues", true)
-		var q cluster.UserTaskVariableSearchQuery
-		if !ok || !s.decode(w, r, &q, true) {
-			return
-		}
-		res, err := a.SearchUserTaskVariables(r.Context(), key, &q, truncate)
-		s.reply(w, r, res, err)
-	})
+	}
+	m.HandleFunc("POST /v2/user-tasks/{userTaskKey}/variables/search", userTaskVariables(a.SearchUserTaskVariables))
+	m.HandleFunc("POST /v2/user-tasks/{userTaskKey}/effective-variables/search", userTaskVariables(a.SearchUserTaskEffectiveVariables))
 
 	// Jobs
 	m.HandleFunc("POST /v2/jobs/activation", func(w http.ResponseWriter, r *http.Request) {

@@ -84,27 +84,26 @@ func TestUserTasks(t *testing.T) {
 	if len(vars) != 1 || vars[0]["value"] != `"yes"` || vars[0]["isTruncated"] != false {
 		t.Errorf("task variables %v", vars)
 	}
-	// The task sees every enclosing scope, as Camunda's REST API and the MCP
-	// tool do: the process instance's amount too, the innermost value of a
-	// name winning.
-	byName := func() map[string]string {
-		all, _ := e.search(path+"/variables/search", map[string]any{"sort": []any{map[string]any{"field": "name"}}})
-		out := map[string]string{}
+	// The task sees every enclosing scope. /variables/search lists each
+	// scope's variable (a name may repeat); /effective-variables/search, as
+	// Camunda documents it, one value per name, the innermost scope winning.
+	search := func(kind string) map[string][]string {
+		all, _ := e.search(path+"/"+kind+"/search", map[string]any{"sort": []any{map[string]any{"field": "name"}}})
+		out := map[string][]string{}
 		for _, v := range all {
-			name := v["name"].(string)
-			if _, dup := out[name]; dup {
-				t.Errorf("variable %s listed twice: %v", name, all)
-			}
-			out[name] = v["value"].(string)
+			out[v["name"].(string)] = append(out[v["name"].(string)], v["value"].(string))
 		}
 		return out
 	}
-	if got := byName(); got["amount"] != "12" || got["draft"] != `"yes"` {
-		t.Errorf("task variables through its scopes %v", got)
+	if got := search("effective-variables"); len(got["amount"]) != 1 || got["amount"][0] != "12" || got["draft"][0] != `"yes"` {
+		t.Errorf("effective task variables through its scopes %v", got)
 	}
 	e.ok(http.StatusNoContent, "PUT", "/v2/element-instances/"+eik+"/variables", map[string]any{"variables": map[string]any{"amount": 99}, "local": true})
-	if got := byName(); got["amount"] != "99" {
+	if got := search("effective-variables"); len(got["amount"]) != 1 || got["amount"][0] != "99" {
 		t.Errorf("the task's local amount does not shadow the process's: %v", got)
+	}
+	if got := search("variables"); len(got["amount"]) != 2 || len(got["draft"]) != 1 {
+		t.Errorf("variables/search should list the amount of both scopes: %v", got)
 	}
 
 	e.ok(http.StatusNoContent, "POST", path+"/completion", map[string]any{"variables": map[string]any{"approved": true}})

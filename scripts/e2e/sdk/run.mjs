@@ -119,8 +119,15 @@ async function main() {
     await camunda.assignUserTask({ userTaskKey: t.userTaskKey, assignee: 'demo', allowOverride: true });
     await camunda.updateUserTask({ userTaskKey: t.userTaskKey, changeset: { priority: 70 } });
     await camunda.createElementInstanceVariables({ elementInstanceKey: t.elementInstanceKey, variables: { note: 'ok' }, local: true });
+    // Both searches see the task's scope chain (Camunda's docs): every scope's
+    // variables, and the effective ones, one per name.
+    await camunda.createElementInstanceVariables({ elementInstanceKey: t.elementInstanceKey, variables: { orderId: 'local' }, local: true });
     const tv = await camunda.searchUserTaskVariables({ userTaskKey: t.userTaskKey }, now);
-    check(tv.items.length === 1 && tv.items[0].name === 'note', 'user task variables');
+    const names = tv.items.map((v) => v.name);
+    check(names.includes('note') && names.includes('total') && names.filter((n) => n === 'orderId').length === 2, `user task variables ${names}`);
+    const ev = await camunda.searchUserTaskEffectiveVariables({ userTaskKey: t.userTaskKey }, now);
+    const orderIds = ev.items.filter((v) => v.name === 'orderId');
+    check(orderIds.length === 1 && orderIds[0].value === '"local"' && ev.items.some((v) => v.name === 'note'), 'user task effective variables');
     await camunda.unassignUserTask({ userTaskKey: t.userTaskKey });
     await camunda.completeUserTask({ userTaskKey: t.userTaskKey, variables: { approved: true } });
   }

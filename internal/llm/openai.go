@@ -322,6 +322,9 @@ func (c *OpenAI) params(req *Request, names *toolNames) (openai.ChatCompletionNe
 	if v := req.Params.TopP; v != nil {
 		p.TopP = openai.Float(*v)
 	}
+	if e := req.Params.Effort; e != "" {
+		p.ReasoningEffort = shared.ReasoningEffort(e)
+	}
 	switch rf := req.ResponseFormat; rf.Type {
 	case "", FormatText:
 	case FormatJSONObject:

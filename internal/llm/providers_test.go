@@ -462,3 +462,22 @@ func TestGeminiErrors(t *testing.T) {
 	}
 	assertNoSecret(t, err, "AIzaSecretKey")
 }
+
+func TestReasoningEffort(t *testing.T) {
+	req := &llm.Request{Model: "m", Params: llm.Params{Effort: "high"},
+		Messages: []llm.Message{{Role: llm.RoleUser, Content: []llm.Content{llm.Text("think")}}}}
+	chat := llmtest.NewOpenAI(t, llmtest.Turn{Text: "ok"})
+	if _, err := newOpenAI(t, chat).Chat(t.Context(), req); err != nil {
+		t.Fatal(err)
+	}
+	if got := field(t, chat.Requests()[0].JSON(), "reasoning_effort"); got != `"high"` {
+		t.Errorf("Chat Completions reasoning_effort = %s", got)
+	}
+	resp := llmtest.NewResponses(t, llmtest.Turn{Text: "ok"})
+	if _, err := newOpenAI(t, resp, func(c *llm.OpenAIConfig) { c.API = llm.APIResponses }).Chat(t.Context(), req); err != nil {
+		t.Fatal(err)
+	}
+	if got := field(t, resp.Requests()[0].JSON(), "reasoning", "effort"); got != `"high"` {
+		t.Errorf("Responses reasoning.effort = %s", got)
+	}
+}

@@ -115,7 +115,7 @@ func startServer(t *testing.T, dataDir string, extra ...string) (*orcaProc, stri
 		t.Fatal(err)
 	}
 	args := append([]string{"start", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", dataDir,
-		"--workers", "none", "--synchronous", "NORMAL", "--config", none}, extra...)
+		"--workers", "none", "--synchronous", "NORMAL", "--config", none, "--management-addr", "off"}, extra...)
 	p := runOrca(t, nil, args...)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -20,9 +20,11 @@ import (
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/config"
 	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/management"
 	"github.com/orcabpm/orca/internal/mcpgw"
 	"github.com/orcabpm/orca/internal/rest"
 	"github.com/orcabpm/orca/internal/store"
+	"github.com/orcabpm/orca/internal/worker"
 )
 
 // startFlags are the settings of orca start.
@@ -52,6 +54,9 @@ type startFlags struct {
 
 	workers       string
 	secretsPrefix string
+
+	managementAddr string
+	logFormat      string
 
 	console consoleFlags
 }
@@ -111,6 +116,8 @@ answer at once), queued commands are committed, and the store closes cleanly.`,
 	f.StringVar(&sf.dataDir, "data-dir", envOr("ORCA_DATA_DIR", "./orca-data"), "data directory (env ORCA_DATA_DIR)")
 	f.StringVar(&sf.synchronous, "synchronous", envOr("ORCA_SYNCHRONOUS", "FULL"), "SQLite synchronous mode: FULL (durable on power loss) or NORMAL (env ORCA_SYNCHRONOUS)")
 	f.StringVar(&sf.logLevel, "log-level", envOr("ORCA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env ORCA_LOG_LEVEL)")
+	f.StringVar(&sf.logFormat, "log-format", envOr("ORCA_LOG_FORMAT", "text"), "log format: text or json (env ORCA_LOG_FORMAT)")
+	f.StringVar(&sf.managementAddr, "management-addr", envOr("ORCA_MANAGEMENT_ADDR", management.DefaultAddr), "address of the management endpoints (health at /actuator/health, metrics at /actuator/prometheus), host:port; \"off\" turns them off (env ORCA_MANAGEMENT_ADDR)")
 	f.StringVar(&sf.configPath, "config", envOr("ORCA_CONFIG", "application.yaml"), "configuration file in Camunda's terms; read if present (env ORCA_CONFIG)")
 	f.StringVar(&sf.workers, "workers", envOr("ORCA_WORKERS", "agent,mcp,http"), "built-in job workers to run in process: agent, mcp, http (the REST connector; ORCA_HTTP_ALLOWED_HOSTS limits its hosts), or none (env ORCA_WORKERS)")
 	f.StringVar(&sf.secretsPrefix, "secrets-prefix", envOr("ORCA_SECRETS_PREFIX", ""), "prefix of the environment variables that hold the workers' {{secrets.NAME}} (env ORCA_SECRETS_PREFIX)")
@@ -228,7 +235,7 @@ func parseDuration(s string) (time.Duration, error) {
 }
 
 func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
-	log, err := newLogger(sf.logLevel)
+	log, err := newLogger(sf.logLevel, sf.logFormat)
 	if err != nil {
 		return err
 	}
@@ -269,16 +276,28 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		return err
 	}
 	defer lock.Release() // a no-op once the engine has closed the store
+
+	// The management endpoints answer from here on: live, not ready
+	// until the state is loaded.
+	health, metrics := management.NewHealth(), management.NewMetrics()
+	stopManagement, err := serveManagement(sf.managementAddr, flags.Changed("management-addr") || os.Getenv("ORCA_MANAGEMENT_ADDR") != "", management.Handler(health, metrics), log)
+	if err != nil {
+		return err
+	}
+	defer stopManagement()
+
 	ln, err := net.Listen("tcp", sf.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", sf.addr, err)
 	}
 	defer ln.Close()
 
-	eng, err := engine.Open(ctx, engine.Options{DataDir: sf.dataDir, Synchronous: sf.synchronous, Logger: log, Lock: lock})
+	eng, err := engine.Open(ctx, engine.Options{DataDir: sf.dataDir, Synchronous: sf.synchronous, Logger: log, Lock: lock,
+		Observer: engineObserver{metrics: metrics, log: log}})
 	if err != nil {
 		return err
 	}
+	metrics.WatchStore(eng.Store())
 	host, port := listenHostPort(sf.addr, ln.Addr())
 	api := cluster.NewEmbedded(eng, cluster.EmbeddedOptions{Host: host, Port: int32(port)})
 	restSrv := rest.New(api, rest.Options{MaxBodyBytes: sf.maxBody, Logger: log, AllowedHosts: sf.allowedHosts, AllowedOrigins: sf.allowedOrigins})
@@ -290,6 +309,7 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 			_ = eng.Close()
 			return fmt.Errorf("mcp gateway: %w", err)
 		}
+		gw.Server().AddReceivingMiddleware(metrics.MCP())
 		gw.Register(mux, authn.Wrap)
 	}
 	consolePath, err := consoleBase(flags, sf.console, props)
@@ -301,28 +321,29 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		mountConsole(mux, consolePath, authn)
 	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           metrics.HTTP(mux, routeOf(mux, restSrv), logRequest(log)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	health.Ready(eng.Storage)
 	url := fmt.Sprintf("http://%s/v2", net.JoinHostPort(host, strconv.Itoa(port)))
-	log.Info("orca started", "rest", url, "auth", authn.Method(), "dataDir", sf.dataDir, "db", eng.Store().Path())
-	fmt.Fprintf(os.Stderr, "Orca %s: Orchestration Cluster REST API v2 at %s (authentication: %s)\n", version, url, authn.Method())
+	log.Info("Orchestration Cluster REST API v2 ready", "url", url, "auth", authn.Method(), "version", version, "dataDir", sf.dataDir, "db", eng.Store().Path())
 	if withMCP {
 		mcpURL := fmt.Sprintf("http://%s%s", net.JoinHostPort(host, strconv.Itoa(port)), mcpgw.PathMCP)
-		log.Info("mcp gateway started", "mcp", mcpURL, "fixtures", sf.mcpFixtures)
-		fmt.Fprintf(os.Stderr, "Orca %s: MCP gateway at %s (also %s, legacy SSE at %s)\n", version, mcpURL, mcpgw.PathCluster, mcpgw.PathSSE)
+		log.Info("MCP gateway ready", "url", mcpURL, "also", mcpgw.PathCluster, "legacySSE", mcpgw.PathSSE, "fixtures", sf.mcpFixtures)
 	}
 	if consolePath != "" {
 		consoleURL := fmt.Sprintf("http://%s%s", net.JoinHostPort(host, strconv.Itoa(port)), consolePath)
-		log.Info("console started", "console", consoleURL)
-		fmt.Fprintf(os.Stderr, "Orca %s: web console at %s\n", version, consoleURL)
+		log.Info("web console ready", "url", consoleURL)
 	}
 
-	workersDone, err := startWorkers(ctx, api, sf, props, log)
+	workersDone, err := startWorkers(ctx, api, sf, props, log, func(c worker.Config) worker.Config {
+		c.Handler = metrics.Worker(c.Type, c.Handler)
+		return c
+	})
 	if err != nil {
 		srv.Close()
 		_ = eng.Close()
@@ -335,6 +356,7 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	case err = <-served:
 		log.Error("server stopped", "err", err)
 	}
+	health.Stopping()
 	workersDone()
 	restSrv.Drain()
 	sctx, cancel := context.WithTimeout(context.Background(), sf.shutdownTimeout)
@@ -377,10 +399,17 @@ func envOr(name, def string) string {
 }
 
 // newLogger logs to stderr: stdout belongs to stdio MCP.
-func newLogger(level string) (*slog.Logger, error) {
+func newLogger(level, format string) (*slog.Logger, error) {
 	l, err := parseLogLevel(level)
 	if err != nil {
 		return nil, err
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+	opts := &slog.HandlerOptions{Level: l}
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: expected text or json", format)
 }

@@ -15,7 +15,7 @@ import (
 func newWorkerCmd() *cobra.Command {
 	var (
 		url, clientID, clientSecret, oauthURL, audience, username, password string
-		kinds, logLevel, secretsPrefix, configPath                          string
+		kinds, logLevel, logFormat, secretsPrefix, configPath               string
 		concurrency                                                         int
 	)
 	cmd := &cobra.Command{
@@ -30,7 +30,7 @@ elsewhere, or a Camunda 8 cluster. The workers are the AI Agent Sub-process work
 variable <secrets-prefix>NAME. Stop with Ctrl-C: jobs in hand are finished first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := newLogger(logLevel)
+			log, err := newLogger(logLevel, logFormat)
 			if err != nil {
 				return err
 			}
@@ -74,5 +74,6 @@ variable <secrets-prefix>NAME. Stop with Ctrl-C: jobs in hand are finished first
 	f.StringVar(&secretsPrefix, "secrets-prefix", envOr("ORCA_SECRETS_PREFIX", ""), "prefix of the environment variables that hold {{secrets.NAME}} (env ORCA_SECRETS_PREFIX)")
 	f.StringVar(&configPath, "config", envOr("ORCA_CONFIG", "application.yaml"), "configuration file (read if present; env ORCA_CONFIG): MCP clients under "+mcpClientsKey)
 	f.StringVar(&logLevel, "log-level", envOr("ORCA_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	f.StringVar(&logFormat, "log-format", envOr("ORCA_LOG_FORMAT", "text"), "log format: text or json (env ORCA_LOG_FORMAT)")
 	return cmd
 }

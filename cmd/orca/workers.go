@@ -87,7 +87,7 @@ func runWorkers(ctx context.Context, c worker.JobClient, cfgs []worker.Config) {
 
 // startWorkers runs the built-in workers in process beside the engine
 // (sf.workers: "none" for none). The returned function stops them and waits.
-func startWorkers(ctx context.Context, api *cluster.Embedded, sf startFlags, props *config.Properties, log *slog.Logger) (func(), error) {
+func startWorkers(ctx context.Context, api *cluster.Embedded, sf startFlags, props *config.Properties, log *slog.Logger, wrap func(worker.Config) worker.Config) (func(), error) {
 	if strings.TrimSpace(sf.workers) == "" || sf.workers == "none" {
 		return func() {}, nil
 	}
@@ -98,6 +98,11 @@ func startWorkers(ctx context.Context, api *cluster.Embedded, sf startFlags, pro
 	cfgs, closeAll, err := builtinWorkers(strings.Split(sf.workers, ","), worker.EnvSecrets{Prefix: sf.secretsPrefix}, 8, log, clients, api)
 	if err != nil {
 		return nil, err
+	}
+	if wrap != nil {
+		for i := range cfgs {
+			cfgs[i] = wrap(cfgs[i])
+		}
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -62,6 +62,13 @@ func New(api cluster.API, opts Options) *Server {
 	return s
 }
 
+// Route is the route pattern that serves r ("GET /v2/topology"), "" when
+// none does: a bounded name for metrics and logs.
+func (s *Server) Route(r *http.Request) string {
+	_, pattern := s.mux.Handler(r)
+	return pattern
+}
+
 // Drain makes long-polling requests (job activation) answer now, with what
 // they have, so that a graceful shutdown need not wait for them.
 func (s *Server) Drain() { s.cancel() }

@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+)
+
+// Count is the number of rows with one combination of labels.
+type Count struct {
+	Labels []string
+	N      int64
+}
+
+// ElementInstanceCounts counts element instances by type and state.
+func (s *Store) ElementInstanceCounts(ctx context.Context) ([]Count, error) {
+	return s.counts(ctx, "SELECT type, state, count(*) FROM element_instances GROUP BY type, state", 2)
+}
+
+// ActiveIncidentCounts counts active incidents by error type.
+func (s *Store) ActiveIncidentCounts(ctx context.Context) ([]Count, error) {
+	return s.counts(ctx, "SELECT error_type, count(*) FROM incidents WHERE state = 'ACTIVE' GROUP BY error_type", 1)
+}
+
+func (s *Store) counts(ctx context.Context, q string, labels int) ([]Count, error) {
+	rows, err := s.read.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("count: %w", err)
+	}
+	defer rows.Close()
+	var out []Count
+	for rows.Next() {
+		c := Count{Labels: make([]string, labels)}
+		dest := make([]any, 0, labels+1)
+		for i := range c.Labels {
+			dest = append(dest, &c.Labels[i])
+		}
+		if err := rows.Scan(append(dest, &c.N)...); err != nil {
+			return nil, fmt.Errorf("count: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Size is the bytes the store takes on disk: the database file, its
+// write-ahead log and shared-memory index.
+func (s *Store) Size() int64 {
+	var n int64
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if fi, err := os.Stat(s.path + suffix); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// Ping checks that the store answers a read.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("read from the store: %w", err)
+	}
+	return nil
+}

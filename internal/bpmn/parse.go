@@ -57,6 +57,12 @@ type builder struct {
 	opts        Options
 	signals     map[string]*node
 	escalations map[string]*node
+	// Read once every flow node of the process is known: sequence flows
+	// (one may be declared outside the scope of the elements it connects,
+	// as Zeebe accepts), then the checks that need them.
+	flows  []*node
+	scopes []*Element
+	later  []func()
 }
 
 func (b *builder) problem(id string, line int, format string, args ...any) {
@@ -143,7 +149,19 @@ func (b *builder) process(n *node) *Process {
 		}
 	}
 	b.proc = p
+	b.flows, b.scopes, b.later = nil, nil, nil
 	b.scope(p.Element, n)
+	for _, f := range b.flows {
+		b.sequenceFlow(f)
+	}
+	for _, s := range b.scopes {
+		for _, e := range s.Children {
+			b.checkConnections(e)
+		}
+	}
+	for _, f := range b.later {
+		f()
+	}
 	b.checkStraightThroughLoops(p)
 	if p.NoneStart == nil && len(p.MessageStarts) == 0 && len(p.TimerStarts) == 0 && len(p.SignalStarts) == 0 {
 		b.problem(id, n.Line, "must have at least one start event")
@@ -225,12 +243,8 @@ func (b *builder) scope(s *Element, n *node) {
 			b.attach(s, e)
 		}
 	}
-	for _, f := range flows {
-		b.sequenceFlow(s, f)
-	}
-	for _, e := range s.Children {
-		b.checkConnections(e)
-	}
+	b.flows = append(b.flows, flows...)
+	b.scopes = append(b.scopes, s)
 	b.checkLinks(s)
 }
 
@@ -316,7 +330,7 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 	case TypeAdHocSubProcess:
 		b.scope(e, n)
 		b.checkExtensions(e, ext, "adHoc", "taskDefinition", "taskHeaders", "ioMapping", "properties", "agentDefinition")
-		defer b.adHoc(e, n, ext) // after the ioMappings of the children are read
+		b.later = append(b.later, func() { b.adHoc(e, n, ext) }) // once its children's flows and ioMappings are read
 	case TypeCallActivity:
 		e.CalledElement = b.calledElement(n)
 		b.checkExtensions(e, ext, "calledElement", "ioMapping", "properties")
@@ -725,7 +739,7 @@ func (b *builder) checkExtensions(e *Element, ext *node, allowed ...string) {
 	}
 }
 
-func (b *builder) sequenceFlow(scope *Element, n *node) {
+func (b *builder) sequenceFlow(n *node) {
 	id := b.claimID(n)
 	f := &SequenceFlow{ID: id, Name: n.attr("name"), Line: n.Line}
 	src, tgt := n.attr("sourceRef"), n.attr("targetRef")
@@ -734,14 +748,16 @@ func (b *builder) sequenceFlow(scope *Element, n *node) {
 	switch {
 	case src == "":
 		b.problem(id, n.Line, "the sequence flow has no sourceRef")
-	case f.Source == nil || f.Source.Parent != scope:
-		b.problem(id, n.Line, "the sequence flow's source '%s' is not a flow node of the same scope", src)
+	case f.Source == nil:
+		b.problem(id, n.Line, "the sequence flow's source '%s' is not a flow node of the process", src)
 	}
 	switch {
 	case tgt == "":
 		b.problem(id, n.Line, "the sequence flow has no targetRef")
-	case f.Target == nil || f.Target.Parent != scope:
-		b.problem(id, n.Line, "the sequence flow's target '%s' is not a flow node of the same scope", tgt)
+	case f.Target == nil:
+		b.problem(id, n.Line, "the sequence flow's target '%s' is not a flow node of the process", tgt)
+	case f.Source != nil && f.Source.Parent != f.Target.Parent:
+		b.problem(id, n.Line, "the sequence flow connects '%s' and '%s', which are not in the same scope", src, tgt)
 	}
 	if c := n.child(NSBPMN, "conditionExpression"); c != nil && c.Text != "" {
 		raw := c.Text

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/orcabpm/orca/internal/store"
@@ -135,5 +136,39 @@ func TestEscalationBoundaryOnAdHocSubProcess(t *testing.T) {
 	}
 	if got := states["tools"]; len(got) != 1 || got[0] != "TERMINATED" {
 		t.Fatalf("elements %v: the ad-hoc sub-process was not interrupted", states)
+	}
+}
+
+// A sequence flow declared outside the sub-process whose elements it
+// connects (as some modelers write it) deploys and runs, as in Zeebe.
+func TestSequenceFlowDeclaredOutsideItsScope(t *testing.T) {
+	h := newHarness(t)
+	h.deployXML("outside.bpmn", `<bpmn:process id="outside" isExecutable="true">
+  <bpmn:startEvent id="s" />
+  <bpmn:subProcess id="sub">
+    <bpmn:startEvent id="ss" />
+    <bpmn:serviceTask id="work"><bpmn:extensionElements><zeebe:taskDefinition type="outside-work" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:endEvent id="se" />
+  </bpmn:subProcess>
+  <bpmn:endEvent id="e" />
+  <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="sub" />
+  <bpmn:sequenceFlow id="f1" sourceRef="sub" targetRef="e" />
+  <bpmn:sequenceFlow id="inner0" sourceRef="ss" targetRef="work" />
+  <bpmn:sequenceFlow id="inner1" sourceRef="work" targetRef="se" />
+</bpmn:process>`)
+	pi := h.start("outside", nil)
+	h.complete(h.job("outside-work").Key, nil)
+	h.wantState(pi, store.StateCompleted)
+	h.wantElements(pi, map[string][]string{"s": {"COMPLETED"}, "sub": {"COMPLETED"}, "ss": {"COMPLETED"}, "work": {"COMPLETED"}, "se": {"COMPLETED"}, "e": {"COMPLETED"}})
+
+	// Flows between scopes stay rejected.
+	_, err := h.e.Deploy(h.ctx, "", []Resource{{Name: "across.bpmn", Content: []byte(bpmnHead + `<bpmn:process id="across" isExecutable="true">
+  <bpmn:startEvent id="s" />
+  <bpmn:subProcess id="sub"><bpmn:startEvent id="ss" /><bpmn:endEvent id="se" /></bpmn:subProcess>
+  <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="se" />
+</bpmn:process></bpmn:definitions>`)}})
+	wantCode(t, err, CodeInvalidArgument)
+	if !strings.Contains(err.Error(), "not in the same scope") {
+		t.Fatalf("error does not say the flow crosses scopes: %v", err)
 	}
 }

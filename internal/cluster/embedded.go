@@ -177,8 +177,8 @@ func (m *Embedded) CreateProcessInstance(ctx context.Context, req *ProcessInstan
 	if req.ProcessDefinitionKey != nil && req.ProcessDefinitionID != "" {
 		return nil, Errorf(CodeInvalidArgument, "Only one of [processDefinitionId, processDefinitionKey] is allowed.")
 	}
-	if len(req.StartInstructions) > 0 || len(req.RuntimeInstructions) > 0 {
-		return nil, Errorf(CodeInvalidArgument, "startInstructions and runtimeInstructions are not supported yet.")
+	if len(req.RuntimeInstructions) > 0 {
+		return nil, Errorf(CodeInvalidArgument, "runtimeInstructions are not supported yet.")
 	}
 	if req.RequestTimeout < 0 {
 		return nil, Errorf(CodeInvalidArgument, "The value for requestTimeout is '%d' but must be 0 or more.", req.RequestTimeout)
@@ -190,6 +190,12 @@ func (m *Embedded) CreateProcessInstance(ctx context.Context, req *ProcessInstan
 		ProcessID: req.ProcessDefinitionID, TenantID: req.TenantID, Variables: req.Variables,
 		AwaitCompletion: req.AwaitCompletion, FetchVariables: req.FetchVariables,
 		RequestTimeout: time.Duration(req.RequestTimeout) * time.Millisecond, Tags: req.Tags, BusinessID: req.BusinessID,
+	}
+	for _, si := range req.StartInstructions {
+		if si.ElementID == "" {
+			return nil, Errorf(CodeInvalidArgument, "No elementId provided in startInstructions.")
+		}
+		er.StartAt = append(er.StartAt, si.ElementID)
 	}
 	if req.ProcessDefinitionKey != nil {
 		er.ProcessDefinitionKey = int64(*req.ProcessDefinitionKey)

@@ -172,3 +172,38 @@ func TestSequenceFlowDeclaredOutsideItsScope(t *testing.T) {
 		t.Fatalf("error does not say the flow crosses scopes: %v", err)
 	}
 }
+
+// startInstructions: an instance starts before elements of its choice, the
+// sub-processes around them entered, the none start event not run.
+func TestStartBeforeElements(t *testing.T) {
+	h := newHarness(t)
+	h.deployXML("outside.bpmn", `<bpmn:process id="startAt" isExecutable="true">
+  <bpmn:startEvent id="s" />
+  <bpmn:serviceTask id="first"><bpmn:extensionElements><zeebe:taskDefinition type="first" /></bpmn:extensionElements></bpmn:serviceTask>
+  <bpmn:subProcess id="sub">
+    <bpmn:startEvent id="ss" />
+    <bpmn:serviceTask id="work"><bpmn:extensionElements><zeebe:taskDefinition type="sub-work" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:endEvent id="se" />
+    <bpmn:sequenceFlow id="i0" sourceRef="ss" targetRef="work" />
+    <bpmn:sequenceFlow id="i1" sourceRef="work" targetRef="se" />
+  </bpmn:subProcess>
+  <bpmn:endEvent id="e" />
+  <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="first" />
+  <bpmn:sequenceFlow id="f1" sourceRef="first" targetRef="sub" />
+  <bpmn:sequenceFlow id="f2" sourceRef="sub" targetRef="e" />
+</bpmn:process>`)
+	res, err := h.e.CreateProcessInstance(h.ctx, CreateInstanceRequest{ProcessID: "startAt", StartAt: []string{"work"}, Variables: map[string]any{"x": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pi := res.ProcessInstanceKey
+	h.complete(h.job("sub-work").Key, nil)
+	h.wantState(pi, store.StateCompleted)
+	h.wantElements(pi, map[string][]string{"sub": {"COMPLETED"}, "work": {"COMPLETED"}, "se": {"COMPLETED"}, "e": {"COMPLETED"}})
+	h.wantVars(pi, map[string]string{"x": "1"})
+
+	for _, bad := range []string{"nowhere", "startAt"} {
+		_, err := h.e.CreateProcessInstance(h.ctx, CreateInstanceRequest{ProcessID: "startAt", StartAt: []string{bad}})
+		wantCode(t, err, CodeInvalidArgument)
+	}
+}

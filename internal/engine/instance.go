@@ -19,6 +19,17 @@ type instanceOptions struct {
 // createInstance starts a process instance at start (the none start event
 // when nil), with vars in the process scope.
 func (w *writer) createInstance(def *definition, start *bpmn.Element, vars map[string]json.RawMessage, opts instanceOptions) *inst {
+	in := w.newProcessInstance(def, vars, opts)
+	if start == nil {
+		start = def.proc.NoneStart
+	}
+	w.activate(in, start)
+	return in
+}
+
+// newProcessInstance creates the process scope of a new instance, with its
+// variables and event sub-process subscriptions, and nothing in it yet.
+func (w *writer) newProcessInstance(def *definition, vars map[string]json.RawMessage, opts instanceOptions) *inst {
 	key := w.st.newKey()
 	pi := &store.ProcessInstance{
 		Key:                    key,
@@ -58,10 +69,6 @@ func (w *writer) createInstance(def *definition, start *bpmn.Element, vars map[s
 	w.touch(in)
 	w.setAllLocal(in, vars)
 	w.openScopeEvents(in)
-	if start == nil {
-		start = def.proc.NoneStart
-	}
-	w.activate(in, start)
 	return in
 }
 
@@ -80,6 +87,9 @@ type CreateInstanceRequest struct {
 	RequestTimeout  time.Duration
 	Tags            []string
 	BusinessID      string
+	// StartAt are the elements the instance starts before, instead of its
+	// none start event (Camunda's startInstructions).
+	StartAt []string
 }
 
 // CreateInstanceResult describes a new process instance.
@@ -147,10 +157,19 @@ func (e *Engine) CreateProcessInstance(ctx context.Context, req CreateInstanceRe
 				return CreateInstanceResult{}, errorf(CodeNotFound, "Expected to find process definition with process ID '%s', but none found", req.ProcessID)
 			}
 		}
-		if def.proc.NoneStart == nil {
-			return CreateInstanceResult{}, errorf(CodeInvalidArgument, "Expected to create instance of process with none start event, but there is no such event")
+		var in *inst
+		if len(req.StartAt) > 0 {
+			elements, err := checkStartElements(def, req.StartAt)
+			if err != nil {
+				return CreateInstanceResult{}, err
+			}
+			in = w.createInstanceAt(def, elements, vars, instanceOptions{tags: req.Tags, businessID: req.BusinessID})
+		} else {
+			if def.proc.NoneStart == nil {
+				return CreateInstanceResult{}, errorf(CodeInvalidArgument, "Expected to create instance of process with none start event, but there is no such event")
+			}
+			in = w.createInstance(def, nil, vars, instanceOptions{tags: req.Tags, businessID: req.BusinessID})
 		}
-		in := w.createInstance(def, nil, vars, instanceOptions{tags: req.Tags, businessID: req.BusinessID})
 		if aw != nil {
 			w.st.awaiters[in.key()] = append(w.st.awaiters[in.key()], aw)
 		}

@@ -46,7 +46,13 @@ func TestProcessInstances(t *testing.T) {
 	e.problem(e.do("POST", "/v2/process-instances", map[string]any{}), 400, "INVALID_ARGUMENT", "processDefinitionId")
 	e.problem(e.do("POST", "/v2/process-instances", map[string]any{"processDefinitionId": "service", "tags": []string{"1bad"}}), 400, "INVALID_ARGUMENT", "1bad")
 	e.problem(e.do("POST", "/v2/process-instances", map[string]any{"processDefinitionId": "service",
-		"startInstructions": []any{map[string]any{"elementId": "work"}}}), 400, "INVALID_ARGUMENT", "startInstructions")
+		"startInstructions": []any{map[string]any{"elementId": "nowhere"}}}), 400, "INVALID_ARGUMENT", "nowhere")
+	// Started before its end event (Camunda's startInstructions): it completes at once.
+	atEnd := e.ok(200, "POST", "/v2/process-instances", map[string]any{"processDefinitionId": "service",
+		"startInstructions": []any{map[string]any{"elementId": "end"}}}).obj(t)["processInstanceKey"].(string)
+	if got := e.ok(200, "GET", "/v2/process-instances/"+atEnd, nil).obj(t); got["state"] != "COMPLETED" {
+		t.Errorf("instance started at its end event: %v", got)
+	}
 
 	// Awaiting completion: the job is completed by a worker meanwhile.
 	done := make(chan response, 1)

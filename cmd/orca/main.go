@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,40 @@ func main() {
 	}
 }
 
+// versionString is the version with the module version and the VCS
+// revision the binary was built from, as Go records them.
+func versionString() string {
+	v := version
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	if mv := info.Main.Version; mv != "" && mv != "(devel)" {
+		v += " (module " + mv + ")"
+	}
+	var rev, modified, at string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		case "vcs.time":
+			at = s.Value
+		}
+	}
+	if rev != "" {
+		v += " revision " + rev
+		if modified == "true" {
+			v += " (modified)"
+		}
+		if at != "" {
+			v += " " + at
+		}
+	}
+	return v + " " + info.GoVersion
+}
+
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "orca",
@@ -32,6 +67,8 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newStartCmd(), newMCPProxyCmd(), newWorkerCmd())
+	root.SetVersionTemplate("orca {{.Version}}\n")
+	root.Version = versionString()
+	root.AddCommand(newStartCmd(), newMCPProxyCmd(), newWorkerCmd(), newBackupCmd(), newRestoreCmd())
 	return root
 }

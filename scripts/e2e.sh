@@ -144,6 +144,7 @@ wait_up "http://localhost:$cport" "$work/orca-conformance.log"
     --url "http://localhost:$cport/mcp" --expected-failures "$e2e/mcp/conformance-baseline.yml" -o "$work/conformance" ) >"$work/conformance.txt" 2>&1 \
   || { sed -n '/=== SUMMARY ===/,$p' "$work/conformance.txt"; tail -20 "$work/conformance.txt"; fail "MCP conformance suite"; }
 sed -n '/=== SUMMARY ===/,$p' "$work/conformance.txt" | grep -E "Total|Baseline|passed, [1-9]" || true
+bash "$e2e/mcp/conformance-requirements.sh" "$work" "http://localhost:$cport/mcp" || fail "MCP conformance suite (requirement sets)"
 
 echo "== e2e: orca mcp-proxy and c8ctl mcp-proxy against orca start with OIDC (loopback issuer)"
 go build -o "$work/issuer" ./scripts/e2e/issuer

@@ -72,6 +72,7 @@ func stringArgs(names ...string) map[string]any {
 }
 
 func (g *Gateway) addFixtures() {
+	g.addInputFixtures()
 	pixel, wav := redPixel(), silence()
 	text := func(s string) []mcp.Content { return []mcp.Content{&mcp.TextContent{Text: s}} }
 	tool := func(name, desc string, schema map[string]any, h mcp.ToolHandler) {

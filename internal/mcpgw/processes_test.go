@@ -520,3 +520,93 @@ func TestProcessesStableNames(t *testing.T) {
 		t.Errorf("tools: %v", names(tools))
 	}
 }
+
+// Deployments racing with lists and calls: every call either starts an
+// instance of an open version or answers that its tool was removed, no
+// instance is started twice, and in the end exactly the latest version is
+// a tool.
+func TestProcessesRedeployUnderLoad(t *testing.T) {
+	e, cs := processesEnv(t)
+	defer cs.Close()
+	const versions, callers = 15, 4
+	e.restDeploy("r.bpmn", toolBPMN("r", "r-start", "io.camunda.tool:name", "race", "io.camunda.tool:purpose", "v0"))
+	done := make(chan struct{})
+	type outcome struct {
+		started []string
+		removed int
+		err     error
+	}
+	results := make(chan outcome, callers)
+	for c := range callers {
+		go func() {
+			var o outcome
+			ctx := context.Background()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					results <- o
+					return
+				default:
+				}
+				res, err := cs.ListTools(ctx, nil)
+				if err != nil {
+					o.err = err
+					results <- o
+					return
+				}
+				for _, tl := range res.Tools {
+					if !strings.HasPrefix(tl.Name, "race_") {
+						continue
+					}
+					r, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tl.Name, Arguments: map[string]any{"orderId": fmt.Sprintf("c%d-%d", c, i)}})
+					var je *jsonrpc.Error
+					switch {
+					case errors.As(err, &je) && strings.Contains(string(je.Data), "has been removed"):
+						o.removed++
+					case err != nil || r.IsError:
+						o.err = fmt.Errorf("call %s: %v %v", tl.Name, err, r)
+						results <- o
+						return
+					default:
+						b, _ := json.Marshal(r.StructuredContent)
+						o.started = append(o.started, string(b))
+					}
+				}
+			}
+		}()
+	}
+	for v := 1; v <= versions; v++ {
+		e.restDeploy("r.bpmn", toolBPMN("r", "r-start", "io.camunda.tool:name", "race", "io.camunda.tool:purpose", fmt.Sprintf("v%d", v)))
+	}
+	close(done)
+	seen := map[string]bool{}
+	total := 0
+	for range callers {
+		o := <-results
+		if o.err != nil {
+			t.Fatal(o.err)
+		}
+		for _, s := range o.started {
+			if seen[s] {
+				t.Errorf("two calls answered the same instance %s", s)
+			}
+			seen[s] = true
+		}
+		total += len(o.started)
+	}
+	inst := e.restPost("/v2/process-instances/search", map[string]any{"page": map[string]any{"limit": 1000}})
+	if n := len(items(inst)); n != total {
+		t.Errorf("%d calls answered an instance, %d instances exist", total, n)
+	}
+	tools := listTools(t, cs)
+	var race []string
+	for n := range tools {
+		if strings.HasPrefix(n, "race") {
+			race = append(race, n)
+		}
+	}
+	want := "race_" + e.openToolKeys()["race"]
+	if !sameSet(race, []string{want, "race"}) || tools[want].Description != fmt.Sprintf("v%d", versions) {
+		t.Errorf("after the deployments: %v (want %s with v%d)", race, want, versions)
+	}
+}

@@ -50,8 +50,9 @@ func (g *Gateway) Register(mux *http.ServeMux, authn func(http.Handler) http.Han
 	if g.procs != nil {
 		// Calls answer with JSON; subscriptions/listen streams (the SDK
 		// answers it with SSE whatever JSONResponse says).
-		handlers[PathProcesses] = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.procs.server },
-			&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: g.log, MaxRequestBodyBytes: g.opts.MaxBodyBytes})
+		handlers[PathProcesses] = rpcErrors(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.procs.server },
+			&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: g.log, MaxRequestBodyBytes: g.opts.MaxBodyBytes}),
+			g.opts.MaxBodyBytes)
 	}
 	for path, h := range handlers {
 		mux.Handle(path, g.challenge(authn(h)))

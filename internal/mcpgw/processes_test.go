@@ -314,8 +314,12 @@ func TestProcessesAuthAndSwitch(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newEnv(t, envOptions{auth: a, noClient: true, processes: true})
-	post := func(user string) *http.Response {
-		req, _ := http.NewRequest("POST", e.url+mcpgw.PathProcesses, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`))
+	post := func(user string, body ...string) *http.Response {
+		msg := `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`
+		if len(body) > 0 {
+			msg = body[0]
+		}
+		req, _ := http.NewRequest("POST", e.url+mcpgw.PathProcesses, strings.NewReader(msg))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json, text/event-stream")
 		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
@@ -326,7 +330,9 @@ func TestProcessesAuthAndSwitch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		b, _ := io.ReadAll(res.Body)
 		res.Body.Close()
+		res.Body = io.NopCloser(bytes.NewReader(b))
 		return res
 	}
 	if res := post(""); res.StatusCode != 401 {
@@ -335,9 +341,14 @@ func TestProcessesAuthAndSwitch(t *testing.T) {
 	if res := post("demo"); res.StatusCode != 200 {
 		t.Errorf("with credentials: %d", res.StatusCode)
 	}
+	// A malformed request is a JSON-RPC error, as on /mcp/cluster.
+	res := post("demo", `{"jsonrpc":"2.0","id":7,"method":"no/such/method"}`)
+	if b, _ := io.ReadAll(res.Body); !strings.Contains(string(b), `"code":-32601`) || !strings.Contains(string(b), `"id":7`) {
+		t.Errorf("unknown method: %d %s", res.StatusCode, b)
+	}
 
 	off := newEnv(t, envOptions{noClient: true})
-	res, err := http.Post(off.url+mcpgw.PathProcesses, "application/json", strings.NewReader(`{}`))
+	res, err = http.Post(off.url+mcpgw.PathProcesses, "application/json", strings.NewReader(`{}`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -263,7 +263,7 @@ func (w *writer) applyMappings(ms []bpmn.Mapping, view scopeView) (map[string]js
 	}
 	res := make(map[string]json.RawMessage, len(out))
 	for k, v := range out {
-		b, err := json.Marshal(v)
+		b, err := marshalPlain(v)
 		if err != nil {
 			return nil, fmt.Errorf("variable '%s': %w", k, err)
 		}
@@ -310,7 +310,7 @@ func encodeVariables(vars map[string]any) (map[string]json.RawMessage, error) {
 			}
 			b, err = compactJSON(t)
 		default:
-			b, err = json.Marshal(v)
+			b, err = marshalPlain(v)
 		}
 		if err != nil {
 			return nil, errorf(CodeInvalidArgument, "the value of variable '%s' cannot be stored: %v", k, err)
@@ -321,6 +321,18 @@ func encodeVariables(vars map[string]any) (map[string]json.RawMessage, error) {
 		return nil, errorf(CodeInvalidArgument, "%v", err)
 	}
 	return out, nil
+}
+
+// marshalPlain is json.Marshal without HTML escaping: a variable holds
+// '<', '>' and '&' as they were given.
+func marshalPlain(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func compactJSON(b []byte) ([]byte, error) {

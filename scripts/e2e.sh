@@ -60,7 +60,7 @@ for _ in $(seq 1 100); do
   kill -0 "$orca_pid" 2>/dev/null || { cat "$work/orca.log"; echo "e2e: orca did not start"; exit 1; }
   sleep 0.1
 done
-grep -q "REST API v2 at $base/v2" "$work/orca.log" || { cat "$work/orca.log"; echo "e2e: orca does not say where it listens"; exit 1; }
+grep -q "REST API v2 ready.*url=$base/v2" "$work/orca.log" || { cat "$work/orca.log"; echo "e2e: orca does not say where it listens"; exit 1; }
 
 fail() { echo "e2e: FAILED: $*"; echo "--- orca log"; tail -50 "$work/orca.log"; exit 1; }
 # json EXPR: evaluates EXPR over stdin parsed as JSON (as `d`), prints the result.

@@ -368,3 +368,23 @@ func atoi(t *testing.T, s string) int64 {
 	}
 	return n
 }
+
+// A pinned clock is state, as in Zeebe: it survives a restart (so a job's
+// timeout or a timer is not judged against the real time in between), and a
+// reset does too.
+func TestPinnedClockSurvivesRestart(t *testing.T) {
+	h := newHarness(t)
+	t0 := time.Now().Add(-30 * 24 * time.Hour).UTC().Truncate(time.Millisecond)
+	h.pin(t0)
+	h.restart()
+	if got := h.e.Now(); !got.Equal(t0) {
+		t.Fatalf("clock after restart = %v, want the pinned %v", got, t0)
+	}
+	if err := h.e.ResetClock(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.restart()
+	if got := h.e.Now(); got.Sub(t0) < 29*24*time.Hour {
+		t.Fatalf("clock after reset and restart = %v, want the real time", got)
+	}
+}

@@ -126,6 +126,9 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("restore state from %s: %w", s.Path(), err)
 	}
 	e.st = st
+	if st.clock != 0 {
+		e.pinned = time.UnixMilli(st.clock).UTC()
+	}
 	go e.run()
 	return e, nil
 }
@@ -160,8 +163,9 @@ func (e *Engine) Now() time.Time {
 func (e *Engine) PinClock(ctx context.Context, t time.Time) error {
 	e.clockMu.Lock()
 	e.pinned = t.UTC().Truncate(time.Millisecond)
+	ms := e.pinned.UnixMilli()
 	e.clockMu.Unlock()
-	_, err := e.exec(ctx, func(*writer) (any, error) { return nil, nil })
+	_, err := e.exec(ctx, func(w *writer) (any, error) { w.st.clock = ms; return nil, nil })
 	return err
 }
 
@@ -170,7 +174,7 @@ func (e *Engine) ResetClock(ctx context.Context) error {
 	e.clockMu.Lock()
 	e.pinned = time.Time{}
 	e.clockMu.Unlock()
-	_, err := e.exec(ctx, func(*writer) (any, error) { return nil, nil })
+	_, err := e.exec(ctx, func(w *writer) (any, error) { w.st.clock = 0; return nil, nil })
 	return err
 }
 
@@ -372,7 +376,7 @@ func (e *Engine) rollback(batch []*command, panicked any) {
 
 func (e *Engine) flush(ctx context.Context, w *writer) error {
 	st := e.st
-	if len(st.dirty) == 0 && st.nextKey == st.savedKey {
+	if len(st.dirty) == 0 && st.nextKey == st.savedKey && st.clock == st.savedClock {
 		return nil
 	}
 	tx, err := e.store.Begin(ctx)
@@ -391,11 +395,18 @@ func (e *Engine) flush(ctx context.Context, w *writer) error {
 			return err
 		}
 	}
+	if st.clock != st.savedClock {
+		if err := tx.SetMeta(ctx, "clock", st.clock); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
 	clear(st.dirtySet)
 	st.dirty = st.dirty[:0]
 	st.savedKey = st.nextKey
+	st.savedClock = st.clock
 	return nil
 }

@@ -72,6 +72,10 @@ func (v *variable) value() any {
 type state struct {
 	nextKey  int64
 	savedKey int64
+	// clock is the pinned clock in Unix milliseconds (0: the real clock), and
+	// savedClock what the store holds, so that a pin survives a restart as
+	// Zeebe's clock state does.
+	clock, savedClock int64
 
 	defs        map[int64]*definition
 	latest      map[string]*definition // "tenant\x00processId" -> latest version
@@ -157,6 +161,10 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 	if k > 0 {
 		st.nextKey, st.savedKey = k, k
 	}
+	if st.clock, err = s.Meta(ctx, "clock"); err != nil {
+		return nil, err
+	}
+	st.savedClock = st.clock
 
 	resources, err := store.LoadAll(ctx, s, func() *store.Resource { return new(store.Resource) }, "")
 	if err != nil {

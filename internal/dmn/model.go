@@ -11,8 +11,6 @@ package dmn
 import (
 	"fmt"
 	"strings"
-
-	"github.com/orcabpm/orca/internal/feel"
 )
 
 // DMN model namespaces by version.
@@ -129,11 +127,10 @@ type BusinessKnowledgeModel struct {
 
 type bkm struct {
 	BusinessKnowledgeModel
-	fn      *funcDef
-	reqBKM  []*bkm
-	reqSvc  []*decisionService
-	typ     *typeInfo
-	resolve []string // ids of required knowledge, resolved after parsing
+	fn     *funcDef
+	reqBKM []*bkm
+	reqSvc []*decisionService
+	typ    *typeInfo
 }
 
 type decisionService struct {
@@ -198,5 +195,3 @@ func (m *Model) DecisionByName(name string) (*Decision, bool) {
 	d, ok := m.byName[name]
 	return d, ok
 }
-
-var _ = feel.Null{}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // elem is one XML element of a DMN document with the line it starts on.
@@ -39,40 +38,6 @@ func (e *elem) hasAttr(local string) bool {
 		}
 	}
 	return false
-}
-
-func (e *elem) child(local string) *elem {
-	if e == nil {
-		return nil
-	}
-	for _, c := range e.Children {
-		if c.Local == local {
-			return c
-		}
-	}
-	return nil
-}
-
-func (e *elem) all(local string) []*elem {
-	if e == nil {
-		return nil
-	}
-	var out []*elem
-	for _, c := range e.Children {
-		if c.Local == local {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// childText returns the text of the named child, or "" (ok false) when absent.
-func (e *elem) childText(local string) (string, bool) {
-	c := e.child(local)
-	if c == nil {
-		return "", false
-	}
-	return c.Text, true
 }
 
 // maxDepth bounds element nesting so hostile documents cannot exhaust the stack.
@@ -135,6 +100,3 @@ func parseXML(data []byte) (*elem, error) {
 	}
 	return root, nil
 }
-
-// trimmed is the element text without surrounding white space.
-func (e *elem) trimmed() string { return strings.TrimSpace(e.Text) }

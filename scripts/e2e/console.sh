@@ -46,7 +46,7 @@ for _ in $(seq 1 100); do
   kill -0 "$orca_pid" 2>/dev/null || fail "orca did not start"
   sleep 0.1
 done
-grep -q "web console at $base/" "$work/orca.log" || fail "orca does not say where the console is"
+grep -q "web console ready.*url=$base/" "$work/orca.log" || fail "orca does not say where the console is"
 
 artefacts=${E2E_ARTEFACTS:-$root/.e2e-artefacts}/console
 rm -rf "$artefacts"

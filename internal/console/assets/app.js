@@ -358,7 +358,7 @@ async function tasksPage(selected, params) {
 
 async function taskDetail(box, key, reloadList) {
   const t = await api('GET', `/user-tasks/${key}`);
-  const vars = await api('POST', `/user-tasks/${key}/variables/search?truncateValues=false`, { page: { limit: 500 } });
+  const vars = await api('POST', `/user-tasks/${key}/effective-variables/search?truncateValues=false`, { page: { limit: 500 } });
   const data = variablesOf(vars.items);
   const mine = t.assignee === session.user;
   const claim = h('button', { type: 'button', id: 'claim' }, mine ? 'Unclaim' : t.assignee ? `Claim (from ${t.assignee})` : 'Claim');

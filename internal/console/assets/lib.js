@@ -142,7 +142,9 @@ function name(registry, id) { const el = registry.get(id); return (el && el.busi
 // submit() validates and answers {data, errors}.
 export async function renderForm(container, schema, data = {}) {
   await script('assets/vendor/form-viewer.umd.js');
-  const form = new window.FormViewer.Form({ container });
+  // No debounce: a value typed just before Complete must be in the submission
+  // (form-js waits 300 ms by default before it takes typed text).
+  const form = new window.FormViewer.Form({ container, debounce: false });
   await form.importSchema(typeof schema === 'string' ? JSON.parse(schema) : schema, data);
   container.setAttribute('data-ready', 'true');
   return form;

@@ -31,8 +31,9 @@ const browser = await chromium.launch({
     '--disable-component-update', '--disable-sync'],
 });
 const errors = [];
+let page;
 try {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   page.setDefaultTimeout(timeout);
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console error: ${m.text()}`); });
@@ -205,6 +206,10 @@ try {
 } catch (e) {
   console.error('console e2e failed:', e?.stack ?? e);
   if (errors.length) console.error(errors.join('\n'));
+  // What the page said last, and how it looked, to tell why.
+  const status = page && await page.locator('#status').textContent({ timeout: 1000 }).catch(() => null);
+  if (status) console.error(`the page's last status: ${status}`);
+  await page?.screenshot({ path: path.join(out, 'failure.png'), fullPage: true }).catch(() => {});
   await browser.close();
   process.exit(1);
 }

@@ -185,18 +185,9 @@ func (c *Anthropic) Chat(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, c.unsupported(err)
 	}
-	start := time.Now()
-	out, err := c.svc.New(ctx, params)
-	if err != nil {
-		e := c.error(ctx, err)
-		c.log.DebugContext(ctx, "chat failed", "model", req.Model, "error", e, "took", time.Since(start))
-		return nil, e
-	}
-	resp := c.response(out, names)
-	c.log.DebugContext(ctx, "chat", "model", req.Model, "finish", resp.RawFinishReason,
-		"toolCalls", len(resp.Message.ToolCalls), "inputTokens", resp.Usage.InputTokens,
-		"outputTokens", resp.Usage.OutputTokens, "took", time.Since(start))
-	return resp, nil
+	return exchange(ctx, c.log, "chat", req.Model,
+		func() (*anthropic.Message, error) { return c.svc.New(ctx, params) },
+		c.error, func(out *anthropic.Message) (*Response, error) { return c.response(out, names), nil })
 }
 
 // requestTimeout is the SDK's per-request timeout: the configured one, else

@@ -102,21 +102,9 @@ func (c *Bedrock) Chat(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, c.unsupported(err)
 	}
-	start := time.Now()
-	out, err := c.client.Converse(ctx, in)
-	if err != nil {
-		e := c.error(ctx, err)
-		c.log.DebugContext(ctx, "converse failed", "model", req.Model, "error", e, "took", time.Since(start))
-		return nil, e
-	}
-	resp, err := c.response(out, names)
-	if err != nil {
-		return nil, err
-	}
-	c.log.DebugContext(ctx, "converse", "model", req.Model, "finish", resp.RawFinishReason,
-		"toolCalls", len(resp.Message.ToolCalls), "inputTokens", resp.Usage.InputTokens,
-		"outputTokens", resp.Usage.OutputTokens, "took", time.Since(start))
-	return resp, nil
+	return exchange(ctx, c.log, "converse", req.Model,
+		func() (*bedrockruntime.ConverseOutput, error) { return c.client.Converse(ctx, in) },
+		c.error, func(out *bedrockruntime.ConverseOutput) (*Response, error) { return c.response(out, names) })
 }
 
 func (c *Bedrock) unsupported(err error) *Error {

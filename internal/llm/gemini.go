@@ -115,21 +115,11 @@ func (c *Gemini) Chat(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, c.unsupported(err)
 	}
-	start := time.Now()
-	out, err := c.models.GenerateContent(ctx, req.Model, contents, config)
-	if err != nil {
-		e := c.error(ctx, err)
-		c.log.DebugContext(ctx, "generateContent failed", "model", req.Model, "error", e, "took", time.Since(start))
-		return nil, e
-	}
-	resp, err := c.response(out, names)
-	if err != nil {
-		return nil, err
-	}
-	c.log.DebugContext(ctx, "generateContent", "model", req.Model, "finish", resp.RawFinishReason,
-		"toolCalls", len(resp.Message.ToolCalls), "inputTokens", resp.Usage.InputTokens,
-		"outputTokens", resp.Usage.OutputTokens, "took", time.Since(start))
-	return resp, nil
+	return exchange(ctx, c.log, "generateContent", req.Model,
+		func() (*genai.GenerateContentResponse, error) {
+			return c.models.GenerateContent(ctx, req.Model, contents, config)
+		},
+		c.error, func(out *genai.GenerateContentResponse) (*Response, error) { return c.response(out, names) })
 }
 
 func (c *Gemini) unsupported(err error) *Error {

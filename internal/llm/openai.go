@@ -255,21 +255,9 @@ func (c *OpenAI) Chat(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, c.unsupported(err)
 	}
-	start := time.Now()
-	out, err := c.svc.New(ctx, params)
-	if err != nil {
-		e := c.error(ctx, err)
-		c.log.DebugContext(ctx, "chat failed", "model", req.Model, "error", e, "took", time.Since(start))
-		return nil, e
-	}
-	resp, err := c.response(out, names)
-	if err != nil {
-		return nil, err
-	}
-	c.log.DebugContext(ctx, "chat", "model", req.Model, "finish", resp.RawFinishReason,
-		"toolCalls", len(resp.Message.ToolCalls), "inputTokens", resp.Usage.InputTokens,
-		"outputTokens", resp.Usage.OutputTokens, "took", time.Since(start))
-	return resp, nil
+	return exchange(ctx, c.log, "chat", req.Model,
+		func() (*openai.ChatCompletion, error) { return c.svc.New(ctx, params) },
+		c.error, func(out *openai.ChatCompletion) (*Response, error) { return c.response(out, names) })
 }
 
 func checkAPI(api API) error {

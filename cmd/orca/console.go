@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -29,11 +28,11 @@ func addConsoleFlags(f *pflag.FlagSet, cf *consoleFlags) {
 func consoleBase(flags *pflag.FlagSet, cf consoleFlags, props *config.Properties) (string, error) {
 	enabled := cf.enabled
 	if !flags.Changed("console") {
-		if v, ok := props.String("orca.console.enabled"); ok {
-			b, err := strconv.ParseBool(strings.TrimSpace(v))
-			if err != nil {
-				return "", fmt.Errorf("orca.console.enabled: %q is not a boolean", v)
-			}
+		b, ok, err := props.Bool("orca.console.enabled")
+		if err != nil {
+			return "", err
+		}
+		if ok {
 			enabled = b
 		}
 	}

@@ -54,7 +54,18 @@ func (s *syncBuffer) String() string {
 // SIGKILL) at the end of the test, and its output logged if the test failed.
 func runOrca(t *testing.T, env []string, args ...string) *orcaProc {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
+	return runOrcaIn(t, "", env, args...)
+}
+
+// runOrcaIn is runOrca in the working directory dir ("" for the test's).
+func runOrcaIn(t *testing.T, dir string, env []string, args ...string) *orcaProc {
+	t.Helper()
+	exe, err := filepath.Abs(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "ORCA_TEST_MAIN=1"), env...)
 	p := &orcaProc{cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out

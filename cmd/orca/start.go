@@ -118,7 +118,7 @@ answer at once), queued commands are committed, and the store closes cleanly.`,
 	f.StringVar(&sf.logLevel, "log-level", envOr("ORCA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env ORCA_LOG_LEVEL)")
 	f.StringVar(&sf.logFormat, "log-format", envOr("ORCA_LOG_FORMAT", "text"), "log format: text or json (env ORCA_LOG_FORMAT)")
 	f.StringVar(&sf.managementAddr, "management-addr", envOr("ORCA_MANAGEMENT_ADDR", management.DefaultAddr), "address of the management endpoints (health at /actuator/health, metrics at /actuator/prometheus), host:port; \"off\" turns them off (env ORCA_MANAGEMENT_ADDR)")
-	f.StringVar(&sf.configPath, "config", envOr("ORCA_CONFIG", "application.yaml"), "configuration file in Camunda's terms; read if present (env ORCA_CONFIG)")
+	f.StringVar(&sf.configPath, "config", envOr("ORCA_CONFIG", "application.yaml"), "configuration file in Camunda's terms (env ORCA_CONFIG); without it, application.yaml in the working directory is read if present; unknown keys and wrong types are errors (docs/configuration.md)")
 	f.StringVar(&sf.workers, "workers", envOr("ORCA_WORKERS", "agent,mcp,http"), "built-in job workers to run in process: agent, mcp, http (the REST connector; ORCA_HTTP_ALLOWED_HOSTS limits its hosts), or none (env ORCA_WORKERS)")
 	f.StringVar(&sf.secretsPrefix, "secrets-prefix", envOr("ORCA_SECRETS_PREFIX", ""), "prefix of the environment variables that hold the workers' {{secrets.NAME}} (env ORCA_SECRETS_PREFIX)")
 	f.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
@@ -165,11 +165,9 @@ func authConfig(flags *pflag.FlagSet, sf startFlags, props *config.Properties, l
 	}
 	if flags.Changed("oidc-clock-skew") {
 		cfg.OIDC.ClockSkew = sf.clockSkew
-	} else if v, ok := props.String(sec + "oidc.clock-skew"); ok {
-		d, err := parseDuration(v)
-		if err != nil {
-			return cfg, fmt.Errorf("%soidc.clock-skew: %w", sec, err)
-		}
+	} else if d, ok, err := props.Duration(sec + "oidc.clock-skew"); err != nil {
+		return cfg, err
+	} else if ok {
 		cfg.OIDC.ClockSkew = d
 	}
 	if flags.Changed("basic-user") {
@@ -204,13 +202,9 @@ func boolSetting(flags *pflag.FlagSet, flag string, flagValue bool, props *confi
 	if flags.Changed(flag) {
 		return flagValue, nil
 	}
-	v, ok := props.String(key)
-	if !ok {
-		return true, nil
-	}
-	b, err := strconv.ParseBool(strings.TrimSpace(v))
-	if err != nil {
-		return false, fmt.Errorf("%s: %q is not a boolean", key, v)
+	b, ok, err := props.Bool(key)
+	if err != nil || !ok {
+		return true, err
 	}
 	return b, nil
 }
@@ -226,14 +220,6 @@ func newGateway(api cluster.API, sf startFlags, acfg auth.Config, log *slog.Logg
 	return mcpgw.New(api, opts)
 }
 
-// parseDuration reads a Go duration or, as Spring does, plain seconds.
-func parseDuration(s string) (time.Duration, error) {
-	if n, err := strconv.Atoi(s); err == nil {
-		return time.Duration(n) * time.Second, nil
-	}
-	return time.ParseDuration(s)
-}
-
 func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	log, err := newLogger(sf.logLevel, sf.logFormat)
 	if err != nil {
@@ -246,8 +232,14 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		// still decides.
 		debug.SetGCPercent(defaultGCPercent)
 	}
-	props, err := config.Load(sf.configPath, flags.Changed("config") || os.Getenv("ORCA_CONFIG") != "", nil)
+	props, err := loadSettings(flags, sf.configPath, log)
 	if err != nil {
+		return err
+	}
+	if sf.addr, err = listenAddr(flags, "addr", "ORCA_ADDR", sf.addr, props, "server", "localhost", 8080); err != nil {
+		return err
+	}
+	if sf.managementAddr, err = listenAddr(flags, "management-addr", "ORCA_MANAGEMENT_ADDR", sf.managementAddr, props, "management.server", "localhost", 9600); err != nil {
 		return err
 	}
 	acfg, err := authConfig(flags, sf, props, log)

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orcabpm/orca/internal/cluster"
-	"github.com/orcabpm/orca/internal/config"
 	"github.com/orcabpm/orca/internal/mcpclient"
 	"github.com/orcabpm/orca/internal/worker"
 )
@@ -42,13 +41,13 @@ variable <secrets-prefix>NAME. Stop with Ctrl-C: jobs in hand are finished first
 			if err != nil {
 				return err
 			}
-			props, err := config.Load(configPath, cmd.Flags().Changed("config"), nil)
+			props, err := loadSettings(cmd.Flags(), configPath, log)
 			if err != nil {
 				return err
 			}
 			clients, err := mcpclient.RuntimeClients(props.Raw(mcpClientsKey))
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: %w", mcpClientsKey, err)
 			}
 			cfgs, closeAll, err := builtinWorkers(strings.Split(kinds, ","), worker.EnvSecrets{Prefix: secretsPrefix}, concurrency, log, clients, remote)
 			if err != nil {

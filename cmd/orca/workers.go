@@ -93,7 +93,7 @@ func startWorkers(ctx context.Context, api *cluster.Embedded, sf startFlags, pro
 	}
 	clients, err := mcpclient.RuntimeClients(props.Raw(mcpClientsKey))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", mcpClientsKey, err)
 	}
 	cfgs, closeAll, err := builtinWorkers(strings.Split(sf.workers, ","), worker.EnvSecrets{Prefix: sf.secretsPrefix}, 8, log, clients, api)
 	if err != nil {

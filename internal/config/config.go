@@ -22,6 +22,7 @@ import (
 type Properties struct {
 	file map[string]any // canonical dotted key → scalar or []any
 	raw  any            // the YAML document as written (for Raw)
+	path string         // the file read, "" for none
 	env  func(string) (string, bool)
 }
 
@@ -47,7 +48,7 @@ func Load(path string, required bool, env func(string) (string, bool)) (*Propert
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
 	flatten("", doc, p.file)
-	p.raw = doc
+	p.raw, p.path = doc, path
 	return p, nil
 }
 

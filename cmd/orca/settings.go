@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/spf13/pflag"
+
+	"github.com/orcabpm/orca/internal/auth"
+	"github.com/orcabpm/orca/internal/config"
+)
+
+// settings are the keys a configuration file may hold (docs/configuration.md
+// lists them). Any other key is an error, so that a typo cannot quietly
+// turn a setting (authentication, say) off.
+func settings() config.Schema {
+	const sec = "camunda.security.authentication."
+	return config.Schema{
+		{Name: "server.address", Kind: config.String, Help: "host or address the REST API, MCP and console listen on (default localhost; flag --addr and env ORCA_ADDR win)"},
+		{Name: "server.port", Kind: config.Int, Min: 0, Max: 65535, Help: "port they listen on (default 8080; 0 picks a free one)"},
+		{Name: "management.server.address", Kind: config.String, Help: "host of the management endpoints (default localhost; flag --management-addr and env ORCA_MANAGEMENT_ADDR win)"},
+		{Name: "management.server.port", Kind: config.Int, Min: 0, Max: 65535, Help: "port of the management endpoints (default 9600)"},
+		{Name: sec + "method", Kind: config.String, Values: []string{auth.MethodNone, auth.MethodBasic, auth.MethodOIDC}, Help: "none (default), basic or oidc"},
+		{Name: sec + "oidc.issuer-uri", Kind: config.String, Help: "OIDC issuer (discovery and key set)"},
+		{Name: sec + "oidc.audiences", Kind: config.List, Help: "accepted token audiences"},
+		{Name: sec + "oidc.username-claim", Kind: config.String, Help: "claim naming the principal (default sub)"},
+		{Name: sec + "oidc.client-id-claim", Kind: config.String, Help: "claim naming a client when the username claim is absent"},
+		{Name: sec + "oidc.clock-skew", Kind: config.Duration, Help: "tolerated clock skew on token expiry (default 60s)"},
+		{Name: "camunda.security.initialization.users", Kind: config.Objects, Fields: []string{"username", "password", "name", "email"}, Help: "Basic users (password in plain text or a bcrypt hash; name and email are accepted and unused)"},
+		{Name: "camunda.mcp.enabled", Kind: config.Bool, Help: "serve the MCP gateway (default true)"},
+		{Name: "camunda.mcp.processes.enabled", Kind: config.Bool, Help: "serve processes as MCP tools at /mcp/processes (default true)"},
+		{Name: mcpClientsKey, Kind: config.Map, Help: "MCP clients by id for io.camunda.agenticai:mcpclient:1 (type stdio, http or sse)"},
+		{Name: "orca.console.enabled", Kind: config.Bool, Help: "serve the web console (default true)"},
+		{Name: "orca.console.path", Kind: config.String, Help: "path of the web console (default /)"},
+	}
+}
+
+// loadSettings reads the configuration file: the one --config (or
+// ORCA_CONFIG) names, which must exist, else application.yaml in the
+// working directory if there is one. The file is checked against settings
+// and the log says which file was read, or that none was.
+func loadSettings(flags *pflag.FlagSet, path string, log *slog.Logger) (*config.Properties, error) {
+	named := flags.Changed("config") || os.Getenv("ORCA_CONFIG") != ""
+	props, err := config.Load(path, named, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := props.Check(settings()); err != nil {
+		return nil, fmt.Errorf("configuration %s:\n%w", props.File(), err)
+	}
+	abs := props.File()
+	if a, err := filepath.Abs(abs); err == nil {
+		abs = a
+	}
+	switch {
+	case props.File() == "":
+		log.Info("no configuration file: no --config given and no " + path + " in the working directory")
+	case named:
+		log.Info("configuration read", "file", abs)
+	default:
+		log.Info("configuration read from the working directory (no --config given)", "file", abs)
+	}
+	return props, nil
+}
+
+// listenAddr is the address flag when set (or its environment variable),
+// else host and port from server.address and server.port (Camunda's
+// Spring settings, env SERVER_ADDRESS and SERVER_PORT), defaulting to
+// defHost and defPort.
+func listenAddr(flags *pflag.FlagSet, flag, env, flagValue string, props *config.Properties, prefix, defHost string, defPort int) (string, error) {
+	host, hostSet := props.String(prefix + ".address")
+	port, portSet, err := props.Int(prefix + ".port")
+	if err != nil {
+		return "", err
+	}
+	if port < 0 || port > 65535 {
+		return "", fmt.Errorf("%s.port: want an integer from 0 to 65535, got %d", prefix, port)
+	}
+	if flags.Changed(flag) || os.Getenv(env) != "" {
+		return flagValue, nil
+	}
+	if !hostSet && !portSet {
+		return flagValue, nil
+	}
+	if !hostSet || host == "" {
+		host = defHost
+	}
+	if !portSet {
+		port = int64(defPort)
+	}
+	return net.JoinHostPort(host, strconv.FormatInt(port, 10)), nil
+}

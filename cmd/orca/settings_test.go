@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// orca start with a bad configuration file exits at once with status 1
+// and names every bad key; nothing is served and no data directory taken.
+func TestStartRejectsBadConfiguration(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc string
+		want      []string
+	}{
+		{"typo in the authentication method's key", "camunda:\n  security:\n    authentication:\n      methd: basic\n",
+			[]string{"camunda.security.authentication.methd: unknown key (did you mean method?)"}},
+		{"wrong types", "server:\n  port: abc\ncamunda.mcp.enabled: perhaps\n", []string{
+			`camunda.mcp.enabled: want a boolean (true or false), got "perhaps"`,
+			`server.port: want an integer, got "abc"`}},
+		{"a port out of range", "server.port: 70000\n", []string{"server.port: want an integer from 0 to 65535, got 70000"}},
+		{"an unknown authentication method", "camunda.security.authentication.method: ldap\n",
+			[]string{`camunda.security.authentication.method: want one of none, basic, oidc, got "ldap"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "orca.yaml")
+			if err := os.WriteFile(path, []byte(tc.doc), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			data := filepath.Join(dir, "data")
+			p := runOrca(t, nil, "start", "--config", path, "--data-dir", data, "--addr", "127.0.0.1:0", "--management-addr", "off", "--workers", "none")
+			err := p.wait(t, 30*time.Second)
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Fatalf("exit %v, want status 1\n%s", err, p.out)
+			}
+			out := p.out.String()
+			if !strings.Contains(out, "orca: configuration "+path+":") {
+				t.Errorf("the message does not name the file:\n%s", out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output:\n%s\nwant it to contain %q", out, w)
+				}
+			}
+			if _, err := os.Stat(data); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the data directory was created (%v)", err)
+			}
+		})
+	}
+	t.Run("a named file that does not exist", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "missing.yaml")
+		p := runOrca(t, nil, "start", "--config", path, "--data-dir", t.TempDir(), "--addr", "127.0.0.1:0", "--management-addr", "off")
+		if err := p.wait(t, 30*time.Second); err == nil || !strings.Contains(p.out.String(), path) {
+			t.Fatalf("exit %v:\n%s", err, p.out)
+		}
+	})
+}
+
+// server.address and server.port in the file are honoured (the flag and
+// ORCA_ADDR win), and the start log names the file read, or says that
+// none was, or that application.yaml was taken from the working directory.
+func TestStartConfigurationFile(t *testing.T) {
+	port := freePort(t)
+	dir := t.TempDir()
+	doc := fmt.Sprintf("server:\n  address: 127.0.0.1\n  port: %d\nmanagement.server.port: %d\n", port, freePort(t))
+
+	t.Run("--config", func(t *testing.T) {
+		path := filepath.Join(dir, "orca.yaml")
+		os.WriteFile(path, []byte(doc), 0o600)
+		p := runOrca(t, nil, "start", "--config", path, "--data-dir", t.TempDir(), "--workers", "none")
+		waitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/v2/topology", port))
+		if want := fmt.Sprintf("configuration read\" file=%s", path); !strings.Contains(p.out.String(), want) {
+			t.Errorf("log:\n%s\nwant %q", p.out, want)
+		}
+		p.stop()
+	})
+	t.Run("application.yaml in the working directory", func(t *testing.T) {
+		wd := t.TempDir()
+		os.WriteFile(filepath.Join(wd, "application.yaml"), []byte(doc), 0o600)
+		p := runOrcaIn(t, wd, nil, "start", "--data-dir", t.TempDir(), "--workers", "none")
+		waitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/v2/topology", port))
+		want := fmt.Sprintf("configuration read from the working directory (no --config given)\" file=%s", filepath.Join(wd, "application.yaml"))
+		if !strings.Contains(p.out.String(), want) {
+			t.Errorf("log:\n%s\nwant %q", p.out, want)
+		}
+		p.stop()
+	})
+	t.Run("no file", func(t *testing.T) {
+		other := freePort(t)
+		p := runOrcaIn(t, t.TempDir(), nil, "start", "--data-dir", t.TempDir(), "--workers", "none",
+			"--addr", fmt.Sprintf("127.0.0.1:%d", other), "--management-addr", "off")
+		waitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/v2/topology", other))
+		if want := "no configuration file: no --config given and no application.yaml in the working directory"; !strings.Contains(p.out.String(), want) {
+			t.Errorf("log:\n%s\nwant %q", p.out, want)
+		}
+		p.stop()
+	})
+}
+
+// docs/configuration.md documents every key a file may hold.
+func TestConfigurationKeysDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range settings() {
+		if !strings.Contains(string(doc), "| `"+k.Name+"` |") {
+			t.Errorf("docs/configuration.md has no row for %s", k.Name)
+		}
+	}
+}

@@ -23,6 +23,9 @@ type API interface {
 	GetUserTaskForm(ctx context.Context, userTaskKey Key) (*Form, error)
 	GetStartProcessForm(ctx context.Context, processDefinitionKey Key) (*Form, error)
 
+	// Decisions (decisions.go)
+	DecisionAPI
+
 	// Process instances
 	CreateProcessInstance(ctx context.Context, req *ProcessInstanceCreationInstruction) (*CreateProcessInstanceResult, error)
 	SearchProcessInstances(ctx context.Context, q *ProcessInstanceSearchQuery) (*SearchResult[ProcessInstance], error)

@@ -114,6 +114,17 @@ func (m *Embedded) CreateDeployment(ctx context.Context, req *DeploymentRequest)
 			ProcessDefinitionID: p.ProcessID, ProcessDefinitionVersion: p.Version, ResourceName: p.ResourceName,
 			TenantID: p.TenantID, ProcessDefinitionKey: Key(p.ProcessDefinitionKey)}})
 	}
+	for _, d := range res.Decisions {
+		out.Deployments = append(out.Deployments, DeploymentMetadata{DecisionDefinition: &DeploymentDecision{
+			DecisionDefinitionID: d.DecisionID, Version: d.Version, Name: d.Name, TenantID: d.TenantID,
+			DecisionRequirementsID: d.DecisionRequirementsID, DecisionDefinitionKey: Key(d.DecisionKey),
+			DecisionRequirementsKey: Key(d.DecisionRequirementsKey)}})
+	}
+	for _, d := range res.DecisionRequirements {
+		out.Deployments = append(out.Deployments, DeploymentMetadata{DecisionRequirements: &DeploymentDecisionRequirements{
+			DecisionRequirementsID: d.DecisionRequirementsID, DecisionRequirementsName: d.Name, Version: d.Version,
+			ResourceName: d.ResourceName, TenantID: d.TenantID, DecisionRequirementsKey: Key(d.DecisionRequirementsKey)}})
+	}
 	for _, f := range res.Forms {
 		out.Deployments = append(out.Deployments, DeploymentMetadata{Form: &DeploymentForm{FormID: f.FormID,
 			Version: f.Version, ResourceName: f.ResourceName, TenantID: f.TenantID, FormKey: Key(f.FormKey)}})

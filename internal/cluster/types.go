@@ -63,11 +63,11 @@ type DeploymentResult struct {
 
 // DeploymentMetadata is one deployed artefact; exactly one field is set.
 type DeploymentMetadata struct {
-	ProcessDefinition    *DeploymentProcess `json:"processDefinition"`
-	DecisionDefinition   *json.RawMessage   `json:"decisionDefinition"`
-	DecisionRequirements *json.RawMessage   `json:"decisionRequirements"`
-	Form                 *DeploymentForm    `json:"form"`
-	Resource             *json.RawMessage   `json:"resource"`
+	ProcessDefinition    *DeploymentProcess              `json:"processDefinition"`
+	DecisionDefinition   *DeploymentDecision             `json:"decisionDefinition"`
+	DecisionRequirements *DeploymentDecisionRequirements `json:"decisionRequirements"`
+	Form                 *DeploymentForm                 `json:"form"`
+	Resource             *json.RawMessage                `json:"resource"`
 }
 
 // DeploymentProcess is a deployed process definition.

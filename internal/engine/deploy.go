@@ -34,6 +34,9 @@ type DeployResult struct {
 	TenantID      string
 	Processes     []DeployedProcess
 	Forms         []DeployedForm
+	// DecisionRequirements and Decisions come from .dmn resources (decisions.go).
+	DecisionRequirements []DeployedDecisionRequirements
+	Decisions            []DeployedDecision
 }
 
 type parsedResource struct {
@@ -55,6 +58,7 @@ func (e *Engine) Deploy(ctx context.Context, tenantID string, resources []Resour
 	}
 	var parsed []parsedResource
 	var forms []parsedForm
+	var drgs []parsedDRG
 	var problems []string
 	seen := map[string]string{}
 	seenForms := map[string]string{}
@@ -73,8 +77,14 @@ func (e *Engine) Deploy(ctx context.Context, tenantID string, resources []Resour
 			forms = append(forms, pf)
 			continue
 		}
+		if ext == ".dmn" {
+			pd, more := e.parseDRG(r)
+			problems = append(problems, more...)
+			drgs = append(drgs, pd)
+			continue
+		}
 		if ext != ".bpmn" && ext != ".xml" {
-			problems = append(problems, fmt.Sprintf("'%s': only BPMN (.bpmn, .xml) and form (.form) resources can be deployed; %s files are not supported yet", r.Name, ext))
+			problems = append(problems, fmt.Sprintf("'%s': only BPMN (.bpmn, .xml), DMN (.dmn) and form (.form) resources can be deployed; %s files are not supported yet", r.Name, ext))
 			continue
 		}
 		defs, err := bpmn.ParseWith(r.Name, r.Content, bpmn.Options{Now: e.Now})
@@ -96,6 +106,7 @@ func (e *Engine) Deploy(ctx context.Context, tenantID string, resources []Resour
 		sum := sha256.Sum256(r.Content)
 		parsed = append(parsed, parsedResource{Resource: r, checksum: hex.EncodeToString(sum[:]), defs: defs})
 	}
+	problems = append(problems, checkDRGs(drgs)...)
 	if len(problems) > 0 {
 		return DeployResult{}, errorf(CodeInvalidArgument, "Expected to deploy new resources, but encountered the following errors:\n%s", strings.Join(problems, "\n"))
 	}
@@ -140,6 +151,11 @@ func (e *Engine) Deploy(ctx context.Context, tenantID string, resources []Resour
 		}
 		for _, pf := range forms {
 			res.Forms = append(res.Forms, w.deployForm(res.DeploymentKey, tenantID, pf))
+		}
+		for _, pd := range drgs {
+			drg, decs := w.deployDRG(res.DeploymentKey, tenantID, pd)
+			res.DecisionRequirements = append(res.DecisionRequirements, drg)
+			res.Decisions = append(res.Decisions, decs...)
 		}
 		return res, nil
 	})

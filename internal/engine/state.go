@@ -93,7 +93,8 @@ type state struct {
 	timers      map[int64]*store.Timer
 	signalSubs  map[int64]*store.SignalSubscription
 	signals     byName[*store.SignalSubscription]
-	forms       formIndex // deployed forms (see forms.go)
+	forms       formIndex      // deployed forms (see forms.go)
+	dmn         *decisionState // deployed decisions (see decisions.go)
 	// msgStarted maps a process and correlation key to the active instance
 	// a message start event created for it.
 	msgStarted map[string]int64
@@ -131,6 +132,7 @@ func newState() *state {
 		msgStarted:  map[string]int64{},
 		awaiters:    map[int64][]*awaiter{},
 		dirtySet:    map[store.Record]struct{}{},
+		dmn:         newDecisionState(),
 	}
 }
 
@@ -172,6 +174,9 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 	}
 	parsed := map[int64]*bpmn.Definitions{}
 	for _, r := range resources {
+		if isDMN(r.Name) {
+			continue // decisions.go parses DMN models when they are evaluated
+		}
 		d, err := bpmn.ParseWith(r.Name, r.Content, bpmn.Options{Now: now})
 		if err != nil {
 			return nil, fmt.Errorf("re-parse deployed resource %s (%d): %w", r.Name, r.Key, err)
@@ -202,6 +207,9 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 	}
 
 	if err := st.loadForms(ctx, s); err != nil {
+		return nil, err
+	}
+	if err := st.loadDecisions(ctx, s); err != nil {
 		return nil, err
 	}
 	pis, err := store.LoadAll(ctx, s, func() *store.ProcessInstance { return new(store.ProcessInstance) }, "state = 'ACTIVE'")

@@ -149,6 +149,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v2/variables/{variableKey}", get(s, "variableKey", a.GetVariable))
 
 	s.formRoutes()
+	s.decisionRoutes()
 }
 
 // query serves a search: optional body, 200 with the page.

@@ -38,6 +38,17 @@ var tables = map[string][]string{
 		"checksum", "schema", "tenant_id", "deploy_time"},
 	"timers": {"key", "process_definition_key", "process_instance_key", "element_instance_key", "element_id",
 		"due_date", "repetitions", "cycle", "state", "tenant_id"},
+	// decisions.go
+	"decision_requirements": {"key", "decision_requirements_id", "name", "version", "resource_key", "resource_name",
+		"deployment_key", "deployment_keys", "checksum", "tenant_id", "deploy_time"},
+	"decision_definitions": {"key", "decision_id", "name", "version", "version_tag", "decision_requirements_key",
+		"decision_requirements_id", "decision_requirements_name", "decision_requirements_version", "deployment_key",
+		"deployment_keys", "tenant_id", "deploy_time"},
+	"decision_instances": {"key", "instance_key", "evaluation_key", "idx", "state", "evaluation_date",
+		"evaluation_failure", "decision_definition_key", "decision_id", "decision_name", "decision_type",
+		"decision_version", "decision_requirements_key", "root_decision_definition_key", "process_definition_key",
+		"process_instance_key", "root_process_instance_key", "element_instance_key", "result", "evaluated_inputs",
+		"matched_rules", "tenant_id"},
 }
 
 // schema creates the tables. Times are Unix milliseconds (NULL when unset);
@@ -131,4 +142,25 @@ CREATE TABLE IF NOT EXISTS signal_subscriptions (
   process_instance_key INTEGER, element_instance_key INTEGER, element_id TEXT NOT NULL, signal_name TEXT NOT NULL,
   state TEXT NOT NULL, tenant_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS signal_subscriptions_state ON signal_subscriptions (state);
+CREATE TABLE IF NOT EXISTS decision_requirements (
+  key INTEGER PRIMARY KEY, decision_requirements_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+  resource_key INTEGER NOT NULL, resource_name TEXT NOT NULL, deployment_key INTEGER NOT NULL, deployment_keys TEXT,
+  checksum TEXT NOT NULL, tenant_id TEXT NOT NULL, deploy_time INTEGER);
+CREATE INDEX IF NOT EXISTS decision_requirements_id ON decision_requirements (decision_requirements_id, version);
+CREATE TABLE IF NOT EXISTS decision_definitions (
+  key INTEGER PRIMARY KEY, decision_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+  version_tag TEXT NOT NULL, decision_requirements_key INTEGER NOT NULL, decision_requirements_id TEXT NOT NULL,
+  decision_requirements_name TEXT NOT NULL, decision_requirements_version INTEGER NOT NULL,
+  deployment_key INTEGER NOT NULL, deployment_keys TEXT, tenant_id TEXT NOT NULL, deploy_time INTEGER);
+CREATE INDEX IF NOT EXISTS decision_definitions_id ON decision_definitions (decision_id, version);
+CREATE TABLE IF NOT EXISTS decision_instances (
+  key INTEGER PRIMARY KEY, instance_key TEXT NOT NULL, evaluation_key INTEGER NOT NULL, idx INTEGER NOT NULL,
+  state TEXT NOT NULL, evaluation_date INTEGER, evaluation_failure TEXT NOT NULL,
+  decision_definition_key INTEGER NOT NULL, decision_id TEXT NOT NULL, decision_name TEXT NOT NULL,
+  decision_type TEXT NOT NULL, decision_version INTEGER NOT NULL, decision_requirements_key INTEGER NOT NULL,
+  root_decision_definition_key INTEGER NOT NULL, process_definition_key INTEGER, process_instance_key INTEGER,
+  root_process_instance_key INTEGER, element_instance_key INTEGER, result TEXT NOT NULL, evaluated_inputs TEXT,
+  matched_rules TEXT, tenant_id TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS decision_instances_instance ON decision_instances (instance_key);
+CREATE INDEX IF NOT EXISTS decision_instances_pi ON decision_instances (process_instance_key);
 `

@@ -1,0 +1,67 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// dmnModel is a one-decision DMN model around a decision table body.
+func dmnModel(id, table string) string {
+	return `<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="` + id + `Graph" name="G" namespace="x">
+<decision id="` + id + `" name="D"><decisionTable id="t">
+<input id="i" label="x"><inputExpression id="ie" typeRef="number"><text>x</text></inputExpression></input>
+<output id="o" name="y" />` + table + `</decisionTable></decision></definitions>`
+}
+
+// TestDecisionHostileModels: huge, deeply nested and budget-breaking DMN
+// models are rejected or fail their evaluation with a clear error; the
+// engine goes on.
+func TestDecisionHostileModels(t *testing.T) {
+	h := newHarness(t)
+
+	// Deeply nested XML.
+	deep := `<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="deep" name="D" namespace="x">` +
+		strings.Repeat("<extensionElements>", 100000) + strings.Repeat("</extensionElements>", 100000) + `</definitions>`
+	_, err := h.e.Deploy(h.ctx, "", []Resource{{Name: "deep.dmn", Content: []byte(deep)}})
+	wantCode(t, err, CodeInvalidArgument)
+	t.Logf("deeply nested: %.200s", err)
+
+	// Not XML at all, and an empty file.
+	for _, content := range []string{"{not xml", ""} {
+		_, err = h.e.Deploy(h.ctx, "", []Resource{{Name: "junk.dmn", Content: []byte(content)}})
+		wantCode(t, err, CodeInvalidArgument)
+	}
+
+	// 10,000 rules deploy and evaluate.
+	var rules strings.Builder
+	for i := range 10000 {
+		fmt.Fprintf(&rules, `<rule id="r%d"><inputEntry id="r%di"><text>%d</text></inputEntry><outputEntry id="r%do"><text>%d</text></outputEntry></rule>`, i, i, i, i, i*2)
+	}
+	if _, err := h.e.Deploy(h.ctx, "", []Resource{{Name: "big.dmn", Content: []byte(dmnModel("big", rules.String()))}}); err != nil {
+		t.Fatalf("10,000 rules: %v", err)
+	}
+	ev, err := h.e.EvaluateDecision(h.ctx, "", DecisionRef{ID: "big"}, map[string]any{"x": 9999})
+	if err != nil || ev.Output != "19998" || len(ev.Instances[0].MatchedRules) != 1 || ev.Instances[0].MatchedRules[0].Index != 10000 {
+		t.Fatalf("10,000 rules: %v %+v", err, ev)
+	}
+
+	// A rule whose output would build a huge value: the evaluation fails
+	// within FEEL's budget and is recorded as failed.
+	bomb := `<rule id="boom"><inputEntry id="bi"><text>-</text></inputEntry><outputEntry id="bo"><text>for i in 1..100000000 return string join(for j in 1..1000 return "xxxxxxxxxx")</text></outputEntry></rule>`
+	if _, err := h.e.Deploy(h.ctx, "", []Resource{{Name: "bomb.dmn", Content: []byte(dmnModel("bomb", bomb))}}); err != nil {
+		t.Fatalf("deploy bomb: %v", err)
+	}
+	ev, err = h.e.EvaluateDecision(h.ctx, "", DecisionRef{ID: "bomb"}, map[string]any{"x": 1})
+	if err != nil || ev.FailedDecisionID != "bomb" || !strings.HasPrefix(ev.FailureMessage, "Expected to evaluate decision 'bomb', but ") {
+		t.Fatalf("bomb: %v %+v", err, ev)
+	}
+	t.Logf("bomb: %s", ev.FailureMessage)
+
+	// The engine still works, and after a restart the big table evaluates.
+	h.restart()
+	ev, err = h.e.EvaluateDecision(h.ctx, "", DecisionRef{ID: "big"}, map[string]any{"x": 3})
+	if err != nil || ev.Output != "6" {
+		t.Fatalf("after restart: %v %+v", err, ev)
+	}
+}

@@ -102,6 +102,7 @@ echo "completed user task $ut; instance $pi is COMPLETED"
 echo "== e2e: JS SDK (fanatical validation)"
 unset CAMUNDA_BASE_URL
 ORCA_URL="$base" node "$e2e/sdk/run.mjs" "$e2e" || fail "JS SDK program"
+ORCA_URL="$base" node "$e2e/sdk/dmn.mjs" "$e2e" || fail "JS SDK decisions (scripts/e2e/sdk/dmn.mjs)"
 
 echo "== e2e: MCP Inspector CLI over Streamable HTTP and SSE"
 # HOME moves for the Inspector's state; Go keeps its caches (without this every later go test

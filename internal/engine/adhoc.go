@@ -31,57 +31,12 @@ func (w *writer) initAdHoc(in *inst) {
 	}
 }
 
-// activateAdHocSubProcess runs an ad-hoc sub-process's activation: in BPMN
-// mode the active elements collection chooses what runs; in job-worker mode
-// one job decides.
-func (w *writer) activateAdHocSubProcess(in *inst) {
-	ah := in.el.AdHoc
-	var ids []string
-	if !in.el.JobWorker() && ah.ActiveElements != nil {
-		var err error
-		ids, err = w.evalStringList(*ah.ActiveElements, scopeView{st: w.st, scope: in})
-		if err != nil {
-			w.raise(in, incExtractValue, err.Error(), 0)
-			return
-		}
-		var unknown []string
-		for _, id := range ids {
-			if ah.Activities[id] == nil {
-				unknown = append(unknown, "'"+id+"'")
-			}
-		}
-		if len(unknown) > 0 {
-			w.raise(in, incExtractValue, "Failed to activate ad-hoc elements. No BPMN elements found with ids: "+strings.Join(unknown, ", ")+".", 0)
-			return
-		}
-	}
-	if in.el.JobWorker() && !w.createJob(in) {
-		return
-	}
-	w.activated(in)
-	w.openScopeEvents(in)
-	for _, id := range ids {
-		w.activateAdHoc(in, ah.Activities[id], nil)
-	}
-	if !in.el.JobWorker() {
-		w.adHocCheck(in)
-	}
-}
-
 // activateAdHoc runs one activity of an ad-hoc sub-process in an inner
 // instance of its own, which holds the activation's variables.
 func (w *writer) activateAdHoc(ahsp *inst, el *bpmn.Element, vars map[string]json.RawMessage) {
 	inner := w.newInst(ahsp, ahsp.el.AdHoc.Inner, bpmn.TypeAdHocInnerInstance)
 	inner.rt().AdHocElement = el.ID
 	w.setAllLocal(inner, vars)
-}
-
-// startInnerInstance is the activation of an inner instance.
-func (w *writer) startInnerInstance(in *inst) {
-	w.activated(in)
-	if el := in.def.proc.ElementByID(in.rt().AdHocElement); el != nil {
-		w.activate(in, el)
-	}
 }
 
 // collectAdHocOutput appends an inner instance's outputElement to the
@@ -317,15 +272,4 @@ func (w *writer) propagateAdHocOutput(ahsp *inst) {
 	if v, ok := w.st.vars[ahsp.key()][name]; ok {
 		w.merge(ahsp.parent, map[string]json.RawMessage{name: json.RawMessage(v.rec.Value)})
 	}
-}
-
-// adHocTurn reports an element whose completion is a turn of its ad-hoc
-// sub-process: an inner instance, or an event sub-process inside it. Its
-// output element is collected and, in job-worker mode, a new job follows.
-func adHocTurn(in *inst) bool {
-	if in.parent == nil || in.parent.el.Type != bpmn.TypeAdHocSubProcess || in.parent.isBody() {
-		return false
-	}
-	t := in.elementType()
-	return t == bpmn.TypeAdHocInnerInstance || t == bpmn.TypeEventSubProcess
 }

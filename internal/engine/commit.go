@@ -44,6 +44,12 @@ const (
 	EventJobFailed                             // Key, Type, Retries (left), Message
 	EventJobTimedOut                           // Key, Type
 	EventJobErrorThrown                        // Key, Type, Message (error code)
+	// EventElement is an element instance's lifecycle transition, reported
+	// with Options.ElementEvents: Key, ProcessInstanceKey, ElementID, Type
+	// (the element type, as on the REST API), Message (the lifecycle state
+	// it entered: ELEMENT_ACTIVATING, ELEMENT_ACTIVATED, ELEMENT_COMPLETING,
+	// ELEMENT_COMPLETED, ELEMENT_TERMINATING, ELEMENT_TERMINATED).
+	EventElement
 )
 
 // Event is one thing that happened in the engine, reported after commit.

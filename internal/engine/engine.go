@@ -48,6 +48,11 @@ type Options struct {
 	Lock *store.DirLock
 	// Observer, if set, hears commits, events and storage failures.
 	Observer Observer
+	// ElementEvents makes the engine report every lifecycle transition of
+	// every element instance to the Observer (EventElement), as Zeebe
+	// writes a record per element intent. Off by default: there are several
+	// per element.
+	ElementEvents bool
 	// Store holds options of the store (Synchronous and Lock above win).
 	Store store.Options
 }

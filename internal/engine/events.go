@@ -190,3 +190,26 @@ func (w *writer) runScript(in *inst) {
 	w.activated(in)
 	w.completeWithVariables(in, map[string]json.RawMessage{sc.ResultVariable: b})
 }
+
+// throwEvent throws a signal or an escalation and goes on, unless an
+// interrupting catch event ended the thrower.
+func (w *writer) throwEvent(in *inst) {
+	locals := map[string]json.RawMessage{}
+	for name, v := range w.st.vars[in.key()] {
+		locals[name] = json.RawMessage(v.rec.Value)
+	}
+	switch in.el.EventType {
+	case bpmn.EventSignal:
+		name, err := w.evalString(in.el.Signal.Name, scopeView{st: w.st, scope: in}, false)
+		if err != nil {
+			w.raise(in, incExtractValue, err.Error(), 0)
+			return
+		}
+		w.broadcast(in.rec.TenantID, name, locals)
+	case bpmn.EventEscalation:
+		w.throwEscalation(in, in.el.Escalation.Code, locals)
+	}
+	if w.alive(in) && in.lifecycle() == lcActivated {
+		w.complete(in)
+	}
+}

@@ -93,19 +93,6 @@ func (w *writer) triggerEventSubProcess(scope *inst, esp *bpmn.Element, vars map
 	w.interruptScope(scope, ei)
 }
 
-// startEventSubProcess is the activation of an event sub-process instance:
-// its start event happened already.
-func (w *writer) startEventSubProcess(in *inst) {
-	w.activated(in)
-	tr := in.rt().Trigger
-	if tr == nil {
-		tr = &store.EventTrigger{}
-	}
-	in.rt().Trigger = nil
-	s := w.activate(in, in.el.EventStart)
-	s.rt().Trigger = tr
-}
-
 // scopeEvent delivers a message, timer or signal to whatever in waits for
 // besides its own element: a boundary event, an event sub-process start, or
 // a catch event after an event-based gateway. It reports whether the

@@ -102,8 +102,7 @@ func (e *Engine) ResolveIncident(ctx context.Context, key int64) error {
 			w.enqueue(stepComplete, in.key())
 		case lcActivated:
 			// An error end event: throw again.
-			in.rt().Lifecycle = lcActivating
-			w.touch(in)
+			w.transition(in, lcActivating)
 			w.enqueue(stepActivate, in.key())
 		}
 		return struct{}{}, nil

@@ -62,11 +62,11 @@ func (w *writer) newProcessInstance(def *definition, vars map[string]json.RawMes
 		State:                  store.StateActive,
 		StartDate:              w.now,
 		TenantID:               def.rec.TenantID,
-		Runtime:                store.ScopeRuntime{Lifecycle: lcActivated},
 	}
 	in := &inst{rec: rec, pi: pi, el: def.proc.Element, def: def}
 	w.st.insts[key] = in
-	w.touch(in)
+	w.transition(in, lcActivating)
+	w.transition(in, lcActivated)
 	w.setAllLocal(in, vars)
 	w.openScopeEvents(in)
 	return in

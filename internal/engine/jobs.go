@@ -335,19 +335,6 @@ func jobStateName(j *store.Job) string {
 	return "ACTIVATABLE"
 }
 
-// completeWithVariables finishes a wait state that delivered variables (a
-// job, a user task, a message), as Zeebe does: with output mappings the
-// variables are local to the element and the mappings decide what
-// propagates; without, they are merged from the element outwards.
-func (w *writer) completeWithVariables(in *inst, vars map[string]json.RawMessage) {
-	if len(in.el.Outputs) > 0 {
-		w.setAllLocal(in, vars)
-	} else {
-		w.merge(in, vars)
-	}
-	w.complete(in)
-}
-
 // FailJobRequest reports that a worker could not do a job.
 type FailJobRequest struct {
 	Retries      int32

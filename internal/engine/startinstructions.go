@@ -60,8 +60,8 @@ func (w *writer) createInstanceAt(def *definition, elements []*bpmn.Element, var
 		parent := enter(el.Parent)
 		s := w.newInst(parent, el, el.Type)
 		// Entered here, not by its start event: it is active at once.
-		s.rt().Lifecycle = lcActivated
-		w.touch(s)
+		w.transition(s, lcActivating)
+		w.transition(s, lcActivated)
 		if len(el.Boundaries) > 0 {
 			w.openBoundaries(s)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/orcabpm/orca/internal/bpmn"
 	"github.com/orcabpm/orca/internal/feel"
 	"github.com/orcabpm/orca/internal/store"
 )
@@ -16,6 +17,39 @@ const (
 	varNumberOfCompleted  = "numberOfCompletedInstances"
 	varNumberOfTerminated = "numberOfTerminatedInstances"
 )
+
+// multiInstanceBody is the behaviour of a multi-instance activity's body:
+// it creates an inner instance per item of the input collection (all at
+// once, or one after the other), collects their output elements, and
+// leaves by the activity's flows once they are done or its completion
+// condition holds. The inner instances apply the activity's mappings.
+type multiInstanceBody struct{ leaf }
+
+func (multiInstanceBody) onActivate(w *writer, body *inst) { w.activateBody(body) }
+
+func (multiInstanceBody) onComplete(w *writer, body *inst) ([]*bpmn.SequenceFlow, bool) {
+	w.propagateOutputCollection(body)
+	return body.el.Outgoing, true
+}
+
+// onChildCompleting puts the inner instance's output element into the
+// output collection; the body, not the inner instance, takes the flows.
+func (multiInstanceBody) onChildCompleting(w *writer, _, child *inst) (bool, error) {
+	return false, w.collectOutput(child)
+}
+
+func (b multiInstanceBody) onChildCompleted(w *writer, body, _ *inst) { b.innerGone(w, body) }
+
+func (b multiInstanceBody) onChildTerminated(w *writer, body, _ *inst) { b.innerGone(w, body) }
+
+func (multiInstanceBody) innerGone(w *writer, body *inst) {
+	w.childGone(body)
+	if rt := body.rt(); rt.Lifecycle == lcActivated && !rt.Terminate {
+		w.innerDone(body)
+		return
+	}
+	w.afterChild(body)
+}
 
 // activateBody evaluates the input collection and starts the inner
 // instances: all at once, or the first of a sequence.

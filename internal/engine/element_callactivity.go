@@ -1,8 +1,27 @@
 package engine
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/orcabpm/orca/internal/bpmn"
+)
 
 const incCalledElement = "CALLED_ELEMENT_ERROR"
+
+// callActivity is the behaviour of call activities: it starts an instance
+// of the called process and completes when that instance completes
+// (calledDone); terminating it terminates the called instance.
+type callActivity struct{ leaf }
+
+func (callActivity) onActivate(w *writer, in *inst) {
+	if w.enter(in, true) && w.callProcess(in) {
+		w.activated(in)
+	}
+}
+
+func (callActivity) onComplete(w *writer, in *inst) ([]*bpmn.SequenceFlow, bool) {
+	return w.outputsThenFlows(in)
+}
 
 // callProcess starts the process a call activity calls, with the caller's
 // variables (all visible ones, or only the activity's input mappings).

@@ -1,0 +1,17 @@
+package engine
+
+import "github.com/orcabpm/orca/internal/bpmn"
+
+// businessRuleTask is the behaviour of business rule tasks: a job for a
+// worker (zeebe:taskDefinition).
+type businessRuleTask struct{ leaf }
+
+func (businessRuleTask) onActivate(w *writer, in *inst) {
+	if w.enter(in, true) && w.createJob(in) {
+		w.activated(in)
+	}
+}
+
+func (businessRuleTask) onComplete(w *writer, in *inst) ([]*bpmn.SequenceFlow, bool) {
+	return w.outputsThenFlows(in)
+}

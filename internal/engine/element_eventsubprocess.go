@@ -1,0 +1,30 @@
+package engine
+
+import (
+	"github.com/orcabpm/orca/internal/bpmn"
+	"github.com/orcabpm/orca/internal/store"
+)
+
+// eventSubProcess is the behaviour of event sub-processes: created with the
+// trigger of their start event (triggerEventSubProcess), they apply their
+// input mappings and hand the trigger to the start event.
+type eventSubProcess struct{ flowScope }
+
+func (eventSubProcess) onActivate(w *writer, in *inst) {
+	w.withdrawFailedAttempt(in)
+	if !w.applyInputs(in) {
+		return
+	}
+	w.activated(in)
+	tr := in.rt().Trigger
+	if tr == nil {
+		tr = &store.EventTrigger{}
+	}
+	in.rt().Trigger = nil
+	s := w.activate(in, in.el.EventStart)
+	s.rt().Trigger = tr
+}
+
+func (eventSubProcess) onComplete(w *writer, in *inst) ([]*bpmn.SequenceFlow, bool) {
+	return w.outputsThenFlows(in)
+}

@@ -99,6 +99,8 @@ and _PASSWORD, ...), else application.yaml:
           audiences: [orca-api]
           username-claim: preferred_username
           client-id-claim: azp
+          client-id: orca-console   # the web console logs people in (code flow, PKCE)
+          redirect-uri: "{baseUrl}/sso-callback"
       initialization:
         users:
           - username: demo
@@ -310,7 +312,7 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		return err
 	}
 	if consolePath != "" {
-		mountConsole(mux, consolePath, authn)
+		mountConsole(mux, consolePath, authn, mux, consoleLogin(flags, sf.console, props, acfg), log)
 	}
 	srv := &http.Server{
 		Handler:           metrics.HTTP(mux, routeOf(mux, restSrv), logRequest(log)),

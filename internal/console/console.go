@@ -10,6 +10,7 @@ import (
 	"embed"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"mime"
 	"net/http"
 	"path"
@@ -38,6 +39,14 @@ type Options struct {
 	AuthMethod string
 	// Version is shown in the header.
 	Version string
+	// OIDC, with API, turns on single sign-on (see OIDCLogin); without it
+	// an OIDC console asks for an access token.
+	OIDC *OIDCLogin
+	// API serves /v2 with its authentication (the single sign-on session's
+	// requests are handed to it).
+	API http.Handler
+	// Logger is for logins and logouts (default: discard).
+	Logger *slog.Logger
 }
 
 // Handler serves the console.
@@ -46,6 +55,8 @@ type Handler struct {
 	static fs.FS
 	pages  *template.Template
 	mux    *http.ServeMux
+
+	sso *sso
 
 	mu  sync.Mutex
 	gz  map[string][]byte // gzip-compressed assets, made on first request
@@ -63,6 +74,9 @@ func New(opts Options) *Handler {
 	if opts.Auth == nil {
 		opts.Auth = func(h http.Handler) http.Handler { return h }
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	static, _ := fs.Sub(assets, "assets")
 	h := &Handler{opts: opts, static: static, gz: map[string][]byte{}, etg: map[string]string{}}
 	h.pages = template.Must(template.ParseFS(assets, "assets/index.html"))
@@ -71,6 +85,14 @@ func New(opts Options) *Handler {
 	m.Handle("POST /login", h.login())
 	m.HandleFunc("GET /{$}", h.page)
 	m.HandleFunc("GET /login", h.page)
+	if opts.OIDC != nil && opts.API != nil && opts.AuthMethod == AuthOIDC {
+		h.sso = newSSO(*opts.OIDC, opts.Base, opts.Logger)
+		m.HandleFunc("GET /sso/login", h.sso.start)
+		m.HandleFunc("GET /sso-callback", h.sso.callback)
+		m.HandleFunc("GET /session", h.sso.status)
+		m.HandleFunc("POST /logout", h.sso.logout)
+		m.Handle("/session/v2/", h.sso.proxy(opts.API))
+	}
 	h.mux = m
 	return h
 }
@@ -103,8 +125,12 @@ func (h *Handler) setSecurityHeaders(w http.ResponseWriter) {
 // page serves the shell; the modules route by the URL's fragment.
 func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
+	api, sso := "/v2", ""
+	if h.sso != nil {
+		api, sso = h.opts.Base+"session/v2", "true"
+	}
 	err := h.pages.ExecuteTemplate(&buf, "index.html", map[string]string{
-		"Base": h.opts.Base, "API": strings.TrimSuffix(h.opts.Base, "/"), "Auth": h.opts.AuthMethod, "Version": h.opts.Version,
+		"Base": h.opts.Base, "API": api, "Auth": h.opts.AuthMethod, "SSO": sso, "Version": h.opts.Version,
 	})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)

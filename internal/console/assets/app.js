@@ -1,7 +1,7 @@
 // The Orca console: a router over the URL fragment and one function per
 // page. Pages talk to /v2 only; a page may return a refresh function that
 // is called every few seconds while it is shown (live updates).
-import { api, search, h, replace, say, act, state, when, short, table, Diagram, renderForm, countBy, variablesOf, all, session } from './lib.js';
+import { api, search, h, replace, say, act, state, when, short, table, Diagram, renderForm, countBy, variablesOf, all, session, sso, checkSession, logout } from './lib.js';
 
 const main = document.getElementById('main');
 const authMethod = document.body.dataset.auth;
@@ -46,13 +46,14 @@ async function route() {
   }
 }
 window.addEventListener('hashchange', route);
+if (sso && !session.auth) await checkSession().catch(() => false);
 route();
 
 function who() {
   const el = document.getElementById('who');
   if (authMethod === 'none') { replace(el, h('span', { class: 'muted' }, `no authentication · ${document.body.dataset.version || ''}`)); return; }
   if (!session.auth) { replace(el); return; }
-  replace(el, h('span', {}, session.user), h('button', { type: 'button', onclick: () => { session.logout(); location.hash = '#/login'; } }, 'Log out'));
+  replace(el, h('span', { id: 'user' }, session.user), h('button', { type: 'button', id: 'logout', onclick: () => act(null, logout) }, 'Log out'));
 }
 
 function notFound() { replace(main, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/processes' }, 'Go to the processes'))); }
@@ -60,7 +61,29 @@ function title(text) { document.title = `${text} · Orca`; return h('h1', {}, te
 
 // --- Login -----------------------------------------------------------------
 
-function loginPage() {
+const loginNotes = {
+  expired: 'Your session has ended. Please log in again.',
+  loggedOut: 'You are logged out.',
+  state: 'The login could not be finished: it did not start in this browser, or it took too long. Please try again.',
+  denied: 'The OpenID provider refused the login.',
+  provider: 'The OpenID provider cannot be reached. Please try again later.',
+  exchange: 'The login was refused: the OpenID provider did not accept the login code.',
+  idtoken: 'The login was refused: the OpenID provider\'s ID token did not check out.',
+  nonce: 'The login was refused: the ID token was not issued for this login.',
+  issuer: 'The login was refused: the answer came from another issuer.',
+};
+
+function loginPage(params) {
+  const note = params.get('failed') ? loginNotes[params.get('failed')] || 'The login failed.'
+    : params.get('expired') ? loginNotes.expired : params.get('loggedOut') ? loginNotes.loggedOut : '';
+  if (sso) {
+    replace(main, h('div', { class: 'card login' }, title('Log in to Orca'),
+      note ? h('p', { class: params.get('failed') ? 'incident' : 'muted', role: 'alert' }, note) : null,
+      h('p', {}, 'Orca uses your organisation\'s single sign-on (OpenID Connect).'),
+      h('p', {}, h('a', { class: 'button primary', href: 'sso/login', id: 'sso-login' }, 'Log in with single sign-on'))));
+    document.getElementById('sso-login').focus();
+    return;
+  }
   const basic = authMethod === 'basic';
   const err = h('p', { class: 'incident', role: 'alert' });
   const user = h('input', { name: 'username', autocomplete: 'username', required: true });
@@ -82,6 +105,7 @@ function loginPage() {
   basic ? [h('label', {}, 'User name', user), h('label', {}, 'Password', pass)]
     : [h('p', {}, 'Paste an access token of the configured OpenID provider.'), h('label', {}, 'Access token', token)],
   err, submit);
+  if (note) err.textContent = note;
   replace(main, form);
   (basic ? user : token).focus();
 }

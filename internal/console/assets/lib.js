@@ -3,6 +3,11 @@
 
 const authKey = 'orca.auth';
 const userKey = 'orca.user';
+// With single sign-on the console's back end holds the tokens: the page
+// only knows that it has a session (an HttpOnly cookie it cannot read) and
+// sends its calls to {base}session/v2 with the X-Orca-Console header.
+export const sso = document.body.dataset.sso === 'true';
+const apiBase = document.body.dataset.api || '/v2';
 export const session = {
   get auth() { return sessionStorage.getItem(authKey); },
   get user() { return sessionStorage.getItem(userKey) || localStorage.getItem(userKey) || 'demo'; },
@@ -10,22 +15,48 @@ export const session = {
   logout() { sessionStorage.removeItem(authKey); sessionStorage.removeItem(userKey); },
 };
 
+// checkSession asks the back end whether the single sign-on session is
+// alive (after the login's redirect, or a reload).
+export async function checkSession() {
+  const res = await fetch('session', { headers: { Accept: 'application/json' } });
+  if (!res.ok) { session.logout(); return false; }
+  const s = await res.json();
+  session.login('session', s.user);
+  return true;
+}
+
+// logout ends the session and goes where the back end says (the provider's
+// logout page with single sign-on).
+export async function logout() {
+  session.logout();
+  if (!sso) { location.hash = '#/login'; return; }
+  const res = await fetch('logout', { method: 'POST', headers: { 'X-Orca-Console': '1' } });
+  const out = res.ok ? await res.json() : {};
+  location.href = out.redirect || '#/login';
+}
+
 export class APIError extends Error {
   constructor(status, message) { super(message); this.status = status; }
+}
+
+function authHeaders(headers) {
+  if (sso) headers['X-Orca-Console'] = '1';
+  else if (session.auth) headers.Authorization = session.auth;
+  return headers;
 }
 
 // api calls /v2 as any client does; a JSON body is sent as JSON, FormData
 // as multipart. It answers the decoded JSON (null for 204).
 export async function api(method, path, body, { text = false } = {}) {
-  const headers = { Accept: text ? '*/*' : 'application/json' };
-  if (session.auth) headers.Authorization = session.auth;
+  const headers = authHeaders({ Accept: text ? '*/*' : 'application/json' });
   let payload;
   if (body instanceof FormData) payload = body;
   else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
-  const res = await fetch('/v2' + path, { method, headers, body: payload });
+  const res = await fetch(apiBase + path, { method, headers, body: payload });
   if (res.status === 401 && document.body.dataset.auth !== 'none') {
+    const had = session.auth;
     session.logout();
-    location.hash = '#/login';
+    location.hash = had ? '#/login?expired=1' : '#/login';
     throw new APIError(401, 'Please log in.');
   }
   if (res.status === 204) return null;

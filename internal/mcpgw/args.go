@@ -68,7 +68,10 @@ func keyLabel(name string) string {
 
 // isKeyName tells whether an argument holds an engine key: the arguments
 // named ...Key, except the correlation key of messages.
-func isKeyName(name string) bool { return strings.HasSuffix(name, "Key") && name != "correlationKey" }
+func isKeyName(name string) bool {
+	// decisionEvaluationInstanceKey is "<key>-<index>", not a key.
+	return strings.HasSuffix(name, "Key") && name != "correlationKey" && name != "decisionEvaluationInstanceKey"
+}
 
 func checkObject(schema map[string]any, obj map[string]any, path string, errs *[]string) {
 	props, _ := schema["properties"].(map[string]any)

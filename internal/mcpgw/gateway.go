@@ -105,6 +105,9 @@ func New(api cluster.API, opts Options) (*Gateway, error) {
 	if err := g.addTools("orca_tools.json", g.orcaTools()); err != nil {
 		return nil, err
 	}
+	if err := g.addTools("decision_tools.json", g.decisionTools()); err != nil {
+		return nil, err
+	}
 	g.addResources()
 	g.addPrompts()
 	if opts.ConformanceFixtures {

@@ -24,5 +24,6 @@ incident, investigate using the process instance key. Variables can be retrieved
 including while the instance is still running.
 
 Beyond Camunda's tools, Orca offers deployResource, cancelProcessInstance, publishMessage,
-correlateMessage, broadcastSignal, setVariables, searchElementInstances and searchJobs, and the
-prompts triageIncidents and workUserTaskInbox.`
+correlateMessage, broadcastSignal, setVariables, searchElementInstances and searchJobs; for DMN
+decisions evaluateDecision, searchDecisionDefinitions, searchDecisionInstances and
+getDecisionInstance; and the prompts triageIncidents and workUserTaskInbox.`

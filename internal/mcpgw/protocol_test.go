@@ -91,7 +91,7 @@ func TestToolsListGolden(t *testing.T) {
 			}
 		}
 	}
-	if len(res.Tools) != len(camundaTools)+8 {
+	if len(res.Tools) != len(camundaTools)+12 {
 		t.Errorf("%d tools", len(res.Tools))
 	}
 }
@@ -172,7 +172,7 @@ func TestLegacySSE(t *testing.T) {
 	e := newEnv(t, envOptions{noClient: true})
 	e.cs = e.connect(t, &mcp.SSEClientTransport{Endpoint: e.url + mcpgw.PathSSE})
 	res, err := e.cs.ListTools(context.Background(), nil)
-	if err != nil || len(res.Tools) != len(camundaTools)+8 {
+	if err != nil || len(res.Tools) != len(camundaTools)+12 {
 		t.Fatalf("tools/list over SSE: %v", err)
 	}
 	e.deploy()

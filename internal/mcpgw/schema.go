@@ -13,7 +13,7 @@ import (
 // toolFiles hold the tool definitions: Camunda's tools as Camunda's
 // tools-schema snapshot defines them, and Orca's own.
 //
-//go:embed camunda_tools.json orca_tools.json
+//go:embed camunda_tools.json orca_tools.json decision_tools.json
 var toolFiles embed.FS
 
 // schemaDialect is the JSON Schema dialect Camunda declares on every input schema.

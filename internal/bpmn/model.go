@@ -53,6 +53,8 @@ const (
 	EventSignal     EventType = "SIGNAL"
 	EventEscalation EventType = "ESCALATION"
 	EventLink       EventType = "LINK"
+	// EventConditional events happen when their condition becomes true.
+	EventConditional EventType = "CONDITIONAL"
 )
 
 // Expression is an attribute value that is either a static string or, when
@@ -175,8 +177,9 @@ type Element struct {
 	// Boundaries are the boundary events attached to this activity.
 	Boundaries []*Element
 
-	Signal     *SignalDefinition
-	Escalation *EscalationDefinition
+	Signal      *SignalDefinition
+	Escalation  *EscalationDefinition
+	Conditional *ConditionalDefinition
 
 	// EventSubProcesses are the event sub-processes of a scope; EventStart
 	// is the start event of an event sub-process (Interrupting tells its kind).
@@ -213,6 +216,18 @@ func (e *Element) IsActivity() bool {
 // SignalDefinition is a signal event definition resolved to its bpmn:signal.
 type SignalDefinition struct {
 	Name Expression
+}
+
+// ConditionalDefinition is a bpmn:conditionalEventDefinition: a FEEL
+// condition evaluated when the variables it reads change.
+type ConditionalDefinition struct {
+	Condition Expression
+	// Names are the variables the condition reads: only their changes
+	// evaluate it again.
+	Names []string
+	// OnCreate and OnUpdate say which variable events evaluate it
+	// (zeebe:conditionalFilter variableEvents; both when not given).
+	OnCreate, OnUpdate bool
 }
 
 // EscalationDefinition is an escalation event definition; an empty code on
@@ -267,6 +282,9 @@ type Process struct {
 	MessageStarts []*Element
 	TimerStarts   []*Element
 	SignalStarts  []*Element
+	// Conditionals reports conditional events anywhere in the process: only
+	// then do variable changes evaluate conditions.
+	Conditionals bool
 	// StartForm is the zeebe:formDefinition of the none start event.
 	StartForm *FormLink
 	// UserTaskForms are the embedded forms (zeebe:userTaskForm) by id.

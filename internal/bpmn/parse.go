@@ -362,7 +362,7 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 		}
 		b.checkExtensions(e, ext, "ioMapping", "properties", "taskDefinition", "taskHeaders")
 	case TypeStartEvent:
-		b.checkExtensions(e, ext, "ioMapping", "properties", "subscription", "formDefinition")
+		b.checkExtensions(e, ext, "ioMapping", "properties", "subscription", "formDefinition", "conditionalFilter")
 		if f := ext.child(NSZeebe, "formDefinition"); f != nil {
 			if scope.Type != TypeProcess || e.EventType != EventNone {
 				b.problem(id, f.Line, "a form (zeebe:formDefinition) can only be linked to the none start event of a process")
@@ -372,7 +372,7 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 			}
 		}
 	default:
-		b.checkExtensions(e, ext, "ioMapping", "properties", "subscription")
+		b.checkExtensions(e, ext, "ioMapping", "properties", "subscription", "conditionalFilter")
 	}
 	if io := ext.child(NSZeebe, "ioMapping"); io != nil {
 		for _, m := range io.children(NSZeebe, "input") {
@@ -409,7 +409,8 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 				b.problem(e.ID, n.Line, "the start event of an event sub-process needs a timer, message, error, signal or escalation event definition")
 			case e.EventType == EventError && !e.Interrupting:
 				b.problem(e.ID, n.Line, "an error start event must be interrupting")
-			case e.EventType == EventTimer || e.EventType == EventMessage || e.EventType == EventError || e.EventType == EventSignal || e.EventType == EventEscalation:
+			case e.EventType == EventTimer || e.EventType == EventMessage || e.EventType == EventError || e.EventType == EventSignal || e.EventType == EventEscalation ||
+				e.EventType == EventConditional:
 				scope.EventStart = e
 			default:
 				b.problem(e.ID, n.Line, "%s start events of event sub-processes are not supported", strings.ToLower(string(e.EventType)))
@@ -445,9 +446,9 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 		}
 	case TypeIntermediateCatchEvent:
 		switch e.EventType {
-		case EventMessage, EventTimer, EventLink, EventSignal:
+		case EventMessage, EventTimer, EventLink, EventSignal, EventConditional:
 		case EventNone:
-			b.problem(e.ID, n.Line, "an intermediate catch event must have a message, timer, signal or link event definition")
+			b.problem(e.ID, n.Line, "an intermediate catch event must have a message, timer, signal, conditional or link event definition")
 		default:
 			b.problem(e.ID, n.Line, "%s intermediate catch events are not supported yet", strings.ToLower(string(e.EventType)))
 		}
@@ -463,7 +464,7 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 			if e.Timer != nil && e.Timer.Kind == TimerCycle && e.Interrupting {
 				b.problem(e.ID, n.Line, "an interrupting timer boundary event cannot have a time cycle")
 			}
-		case EventMessage, EventSignal:
+		case EventMessage, EventSignal, EventConditional:
 		case EventEscalation:
 			if a := b.proc.elements[e.attachedID]; a != nil && a.Type != TypeSubProcess && a.Type != TypeCallActivity && a.Type != TypeAdHocSubProcess {
 				b.problem(e.ID, n.Line, "an escalation boundary event can only be attached to a sub-process, an ad-hoc sub-process or a call activity")
@@ -477,9 +478,6 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 		default:
 			b.problem(e.ID, n.Line, "%s boundary events are not supported yet", strings.ToLower(string(e.EventType)))
 		}
-		if len(e.Incoming) > 0 {
-			b.problem(e.ID, n.Line, "a boundary event cannot have incoming sequence flows")
-		}
 	}
 }
 
@@ -491,7 +489,7 @@ var eventDefinitions = map[string]EventType{
 	"signalEventDefinition":      EventSignal,
 	"escalationEventDefinition":  EventEscalation,
 	"linkEventDefinition":        EventLink,
-	"conditionalEventDefinition": "CONDITIONAL",
+	"conditionalEventDefinition": EventConditional,
 	"compensateEventDefinition":  "COMPENSATION",
 	"cancelEventDefinition":      "CANCEL",
 }
@@ -527,12 +525,51 @@ func (b *builder) eventDefinition(e *Element, n *node, ext *node) {
 		e.Signal = b.signalRef(e, d)
 	case EventEscalation:
 		e.Escalation = b.escalationRef(e, d)
+	case EventConditional:
+		e.Conditional = b.conditional(e, d, ext)
 	case EventLink:
 		e.LinkName = d.attr("name")
 		if e.LinkName == "" {
 			b.problem(e.ID, d.Line, "a link event must have a name")
 		}
 	}
+}
+
+// conditional reads a conditional event definition: its condition must be
+// a FEEL expression; zeebe:conditionalFilter (in the definition or the
+// event) may restrict the variable events that evaluate it.
+func (b *builder) conditional(e *Element, d, ext *node) *ConditionalDefinition {
+	b.proc.Conditionals = true
+	cd := &ConditionalDefinition{OnCreate: true, OnUpdate: true}
+	c := d.child(NSBPMN, "condition")
+	if c == nil || strings.TrimSpace(c.Text) == "" {
+		b.problem(e.ID, d.Line, "a conditional event must have a condition")
+		return cd
+	}
+	cd.Condition = b.expr(e.ID, c.Line, "condition", feelText(strings.TrimSpace(c.Text)))
+	if cd.Condition.FEEL != nil {
+		cd.Names = cd.Condition.FEEL.Names()
+	}
+	filter := ext.child(NSZeebe, "conditionalFilter")
+	if dext := d.child(NSBPMN, "extensionElements"); dext != nil && dext.child(NSZeebe, "conditionalFilter") != nil {
+		filter = dext.child(NSZeebe, "conditionalFilter")
+	}
+	if filter != nil {
+		if v := strings.TrimSpace(filter.attr("variableEvents")); v != "" {
+			cd.OnCreate, cd.OnUpdate = false, false
+			for _, ev := range strings.Split(v, ",") {
+				switch strings.TrimSpace(ev) {
+				case "create":
+					cd.OnCreate = true
+				case "update":
+					cd.OnUpdate = true
+				default:
+					b.problem(e.ID, filter.Line, "the conditional filter's variable event '%s' is not one of create, update", strings.TrimSpace(ev))
+				}
+			}
+		}
+	}
+	return cd
 }
 
 func (b *builder) message(e *Element, ref string, ext *node, line int, needsKey bool) *MessageDefinition {
@@ -782,6 +819,10 @@ func (b *builder) checkConnections(e *Element) {
 	}
 	if e.Type == TypeStartEvent && len(e.Incoming) > 0 {
 		b.problem(e.ID, e.Line, "a start event cannot have incoming sequence flows")
+	}
+	if e.Type == TypeBoundaryEvent && len(e.Incoming) > 0 {
+		// Checked once the flows are read: they may be declared anywhere.
+		b.problem(e.ID, e.Line, "a boundary event cannot have incoming sequence flows")
 	}
 	if e.Type == TypeEndEvent && len(e.Outgoing) > 0 {
 		b.problem(e.ID, e.Line, "an end event cannot have outgoing sequence flows")

@@ -57,6 +57,30 @@ func TestParseValidProcess(t *testing.T) {
 	}
 }
 
+func TestParseConditionalEvents(t *testing.T) {
+	d, err := Parse("c.bpmn", doc(`<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s" />
+  <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait" />
+  <bpmn:intermediateCatchEvent id="wait"><bpmn:conditionalEventDefinition>
+    <bpmn:condition xsi:type="bpmn:tFormalExpression" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+      = count(items) > limit and order.ready
+    </bpmn:condition>
+    <bpmn:extensionElements><zeebe:conditionalFilter variableEvents="update" /></bpmn:extensionElements>
+  </bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>
+</bpmn:process>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := d.Processes[0]
+	c := p.ElementByID("wait").Conditional
+	if !p.Conditionals || c == nil || c.Condition.FEEL == nil {
+		t.Fatalf("conditional: %+v", c)
+	}
+	if strings.Join(c.Names, ",") != "items,limit,order" || c.OnCreate || !c.OnUpdate {
+		t.Fatalf("names %v, create %v, update %v", c.Names, c.OnCreate, c.OnUpdate)
+	}
+}
+
 func TestParseRejects(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -86,6 +110,21 @@ func TestParseRejects(t *testing.T) {
   <bpmn:boundaryEvent id="c" attachedToRef="a"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>
   <bpmn:sequenceFlow id="f" sourceRef="a" targetRef="zz" />
 </bpmn:process>`), []string{"3 problems", "element 'a'", "compensation boundary events are not supported yet", "target 'zz'"}},
+		{"boundary event with an incoming flow", doc(`<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s" />
+  <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="b" />
+  <bpmn:serviceTask id="a"><bpmn:extensionElements><zeebe:taskDefinition type="x" /></bpmn:extensionElements></bpmn:serviceTask>
+  <bpmn:boundaryEvent id="b" attachedToRef="a"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>
+</bpmn:process>`), []string{"element 'b'", "a boundary event cannot have incoming sequence flows"}},
+		{"conditional events", doc(`<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s" />
+  <bpmn:startEvent id="root"><bpmn:conditionalEventDefinition><bpmn:condition>= go</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:startEvent>
+  <bpmn:intermediateCatchEvent id="nocond"><bpmn:conditionalEventDefinition /></bpmn:intermediateCatchEvent>
+  <bpmn:intermediateCatchEvent id="badfilter"><bpmn:conditionalEventDefinition><bpmn:condition>= x</bpmn:condition>
+    <bpmn:extensionElements><zeebe:conditionalFilter variableEvents="create, delete" /></bpmn:extensionElements></bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>
+  <bpmn:intermediateCatchEvent id="badfeel"><bpmn:conditionalEventDefinition><bpmn:condition>= x &gt;</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>
+</bpmn:process>`), []string{"4 problems", "element 'root'", "conditional start events are not supported yet", "element 'nocond'", "must have a condition",
+			"'delete' is not one of create, update", "element 'badfeel'", "not a valid FEEL expression"}},
 		{"duplicate ids", doc(`<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s" /><bpmn:endEvent id="s" /></bpmn:process>`), []string{"used more than once"}},
 		{"unknown message", doc(`<bpmn:process id="p" isExecutable="true">
   <bpmn:startEvent id="s" />

@@ -3,7 +3,7 @@ package engine
 import "github.com/orcabpm/orca/internal/bpmn"
 
 // catchEvent is the behaviour of intermediate catch events: it waits for
-// its message, timer or signal (a link catch event passes on). Chosen by an
+// its message, timer, signal or condition (a link catch event passes on). Chosen by an
 // event-based gateway, it is activated with the event's trigger and
 // completes at once.
 type catchEvent struct{ leaf }
@@ -21,6 +21,10 @@ func (catchEvent) onActivate(w *writer, in *inst) {
 		ok = w.scheduleTimer(in, el)
 	case bpmn.EventSignal:
 		ok = w.openSignalSubscription(in, el)
+	case bpmn.EventConditional:
+		// Waits; its condition is evaluated once it is ACTIVATED, and
+		// again when the variables it reads change (conditions.go).
+		ok = true
 	default: // a link catch event passes on
 		w.passThrough(in)
 		return

@@ -24,6 +24,7 @@ func (w *writer) createInstance(def *definition, start *bpmn.Element, vars map[s
 		start = def.proc.NoneStart
 	}
 	w.activate(in, start)
+	w.conditionsOnActivation(in)
 	return in
 }
 

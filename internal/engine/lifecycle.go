@@ -98,6 +98,9 @@ func (w *writer) onActivate(in *inst) {
 		return
 	}
 	behaviorOf(in).onActivate(w, in)
+	if w.alive(in) && in.lifecycle() == lcActivated {
+		w.conditionsOnActivation(in)
+	}
 }
 
 // enter does what (nearly) every element does when activated, before its

@@ -66,11 +66,13 @@ func (w *writer) createInstanceAt(def *definition, elements []*bpmn.Element, var
 			w.openBoundaries(s)
 		}
 		w.openScopeEvents(s)
+		w.conditionsOnActivation(s)
 		scopes[el] = s
 		return s
 	}
 	for _, el := range elements {
 		w.activate(enter(el.Parent), el)
 	}
+	w.conditionsOnActivation(in)
 	return in
 }

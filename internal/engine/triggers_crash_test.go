@@ -18,6 +18,8 @@ var triggerKinds = []struct{ process, catch string }{
 	{"trigError", "ecatch"},
 	{"trigEscalation", "xcatch"},
 	{"trigGateway", "gcatch"},
+	{"trigConditional", "ccatch"},
+	{"trigCondStart", "qcatch"},
 }
 
 // deliverTrigger starts an instance of a trigger process and delivers its
@@ -58,7 +60,8 @@ func deliverTrigger(ctx context.Context, e *Engine, process string, n int) (int6
 		_, err = e.PublishMessage(ctx, PublishMessageRequest{Name: "trig-gw", CorrelationKey: id, Variables: payload})
 	case "trigSignal":
 		_, err = e.BroadcastSignal(ctx, SignalRequest{Name: "trig-sig-" + id, Variables: payload})
-	case "trigTimer":
+	case "trigTimer", "trigConditional", "trigCondStart":
+		// The timer's event is the clock; the conditions read payload.
 		err = e.SetVariables(ctx, pi, payload, false)
 	case "trigError":
 		j, ok := job("trig-error")

@@ -65,6 +65,7 @@ func (w *writer) setLocal(scope *inst, name string, value json.RawMessage) {
 		v.rec.Value = string(value)
 		v.ok = false
 		w.st.touch(v.rec)
+		w.varChanged(scope, name, false)
 		return
 	}
 	root := scope.root()
@@ -81,6 +82,7 @@ func (w *writer) setLocal(scope *inst, name string, value json.RawMessage) {
 	}
 	vars[name] = &variable{rec: rec}
 	w.st.touch(rec)
+	w.varChanged(scope, name, true)
 }
 
 // merge propagates variables from scope outwards, as Zeebe does: each one

@@ -15,6 +15,9 @@ type writer struct {
 	queue  []step
 	after  []func() // run once the batch is committed
 	events []Event  // reported once the batch is committed
+	// conds are the conditions due at the end of the current command or
+	// step (conditions.go).
+	conds []condCheck
 	// carrying is set while the writer runs steps carried over from earlier
 	// batches: the steps they schedule go to the back of the carry queue.
 	carrying bool
@@ -54,6 +57,7 @@ func (w *writer) enqueue(kind stepKind, key int64) {
 // steps per command; the rest are carried over to later batches, where they
 // run interleaved with other commands.
 func (w *writer) drain() {
+	w.evalConditions()
 	budget := w.e.opts.StepsPerBatch
 	i := 0
 	for ; i < len(w.queue); i++ {
@@ -132,6 +136,7 @@ func (w *writer) runStep(s step) {
 			w.terminate(in)
 		}
 	}
+	w.evalConditions()
 }
 
 // withinBudget counts a carried step against its root process instance's

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -27,15 +29,36 @@ type RemoteOptions struct {
 	// HTTPClient is the transport (default: a client with no overall
 	// timeout, since job activation long-polls).
 	HTTPClient *http.Client
+	// RequestTimeout bounds each request whose context has no deadline
+	// (default 30 s; job activation waits its request timeout plus 30 s).
+	RequestTimeout time.Duration
+	// MaxAnswerBytes caps an answer's size (default 64 MiB).
+	MaxAnswerBytes int64
+	// DeploymentPoll is how often the cluster's process definitions are
+	// read to tell OnDeployment's functions of changes (default 10 s).
+	DeploymentPoll time.Duration
+	// Logger receives the remote's background errors (default: none).
+	Logger *slog.Logger
 }
 
-// Remote is a client of a cluster's REST API v2. It implements the calls
-// job workers make, so that they run against any Camunda 8 cluster.
+// Remote is a client of a cluster's REST API v2 (Camunda 8's, or another
+// Orca's): it implements API whole, so that workers, MCP tools and the
+// console run against any Camunda 8 cluster as against the embedded one.
 type Remote struct {
-	base   string
-	client *http.Client
-	user   string
-	pass   string
+	base      string
+	client    *http.Client
+	user      string
+	pass      string
+	timeout   time.Duration
+	maxAnswer int64
+	log       *slog.Logger
+
+	// The deployment poll (remote_watch.go).
+	poll     time.Duration
+	deployed deployWatchers
+	pollOnce sync.Once
+	ctx      context.Context
+	stop     context.CancelFunc
 }
 
 // NewRemote makes a REST client.
@@ -61,49 +84,45 @@ func NewRemote(opts RemoteOptions) (*Remote, error) {
 		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, client)
 		client = &http.Client{Transport: &oauth2.Transport{Source: oauth2.ReuseTokenSource(nil, cc.TokenSource(ctx)), Base: client.Transport}}
 	}
-	return &Remote{base: base, client: client, user: opts.Username, pass: opts.Password}, nil
+	rm := &Remote{base: base, client: client, user: opts.Username, pass: opts.Password,
+		timeout: opts.RequestTimeout, maxAnswer: opts.MaxAnswerBytes, poll: opts.DeploymentPoll, log: remoteLogger(opts.Logger)}
+	rm.ctx, rm.stop = context.WithCancel(context.Background())
+	if rm.poll <= 0 {
+		rm.poll = 10 * time.Second
+	}
+	if rm.timeout == 0 {
+		rm.timeout = 30 * time.Second
+	}
+	if rm.maxAnswer <= 0 {
+		rm.maxAnswer = 64 << 20
+	}
+	return rm, nil
 }
 
 func (r *Remote) call(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
+	var data []byte
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return err
 		}
-		rd = bytes.NewReader(b)
+		data = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, r.base+path, rd)
+	ct := ""
+	if body != nil {
+		ct = "application/json"
+	}
+	return r.send(ctx, method, path, ct, data, out)
+}
+
+// send makes one request and reads its JSON answer into out. A problem
+// detail answer becomes an *Error with the problem's code (its title, as
+// Camunda and Orca write it) and detail, so that errors read the same as
+// the embedded engine's.
+func (r *Remote) send(ctx context.Context, method, path, contentType string, body []byte, out any) error {
+	data, err := r.do(ctx, method, path, contentType, body)
 	if err != nil {
 		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if r.user != "" {
-		req.SetBasicAuth(r.user, r.pass)
-	}
-	res, err := r.client.Do(req)
-	if err != nil {
-		return Errorf(CodeUnavailable, "%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
-	if err != nil {
-		return Errorf(CodeUnavailable, "%s %s: %v", method, path, err)
-	}
-	if res.StatusCode >= 300 {
-		var p struct {
-			Title  string `json:"title"`
-			Detail string `json:"detail"`
-		}
-		json.Unmarshal(data, &p)
-		code := statusCode(res.StatusCode)
-		if p.Detail == "" {
-			p.Detail = strings.TrimSpace(string(data))
-		}
-		return Errorf(code, "%s %s: %d %s: %s", method, path, res.StatusCode, p.Title, p.Detail)
 	}
 	if out != nil && len(bytes.TrimSpace(data)) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(data))
@@ -113,6 +132,73 @@ func (r *Remote) call(ctx context.Context, method, path string, body, out any) e
 		}
 	}
 	return nil
+}
+
+// do sends a request and returns the body of a 2xx answer.
+func (r *Remote) do(ctx context.Context, method, path, contentType string, body []byte) ([]byte, error) {
+	if _, ok := ctx.Deadline(); !ok && r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, r.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if r.user != "" {
+		req.SetBasicAuth(r.user, r.pass)
+	}
+	res, err := r.client.Do(req)
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return nil, Errorf(CodeDeadlineExceeded, "%s %s: the cluster did not answer in time: %v", method, path, err)
+		}
+		return nil, Errorf(CodeUnavailable, "%s %s: the cluster cannot be reached: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(res.Body, r.maxAnswer+1))
+	if err != nil {
+		return nil, Errorf(CodeUnavailable, "%s %s: %v", method, path, err)
+	}
+	if int64(len(data)) > r.maxAnswer {
+		return nil, Errorf(CodeInternal, "%s %s: the answer is larger than %d bytes", method, path, r.maxAnswer)
+	}
+	if res.StatusCode >= 300 {
+		return nil, problemError(res.StatusCode, data)
+	}
+	return data, nil
+}
+
+// problemError reads an RFC 9457 problem answer.
+func problemError(status int, data []byte) *Error {
+	var p struct {
+		Title  string `json:"title"`
+		Detail string `json:"detail"`
+	}
+	_ = json.Unmarshal(data, &p)
+	// The title is the code when it is one of ours and fits the status
+	// (409 is INVALID_STATE or ALREADY_EXISTS); Camunda's backpressure
+	// (503 RESOURCE_EXHAUSTED) and anything else go by the status.
+	code := statusCode(status)
+	if c := Code(p.Title); c.Status() == status && (c != CodeInternal || p.Title == string(CodeInternal)) {
+		code = c
+	}
+	detail := p.Detail
+	if detail == "" {
+		detail = strings.TrimSpace(string(data))
+	}
+	if detail == "" {
+		detail = http.StatusText(status)
+	}
+	return &Error{Code: code, Detail: detail}
 }
 
 func statusCode(status int) Code {
@@ -167,24 +253,5 @@ func (r *Remote) ThrowJobError(ctx context.Context, key Key, req *JobErrorReques
 
 // GetProcessDefinitionXML reads a deployed BPMN file.
 func (r *Remote) GetProcessDefinitionXML(ctx context.Context, key Key) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.base+"/process-definitions/"+key.String()+"/xml", nil)
-	if err != nil {
-		return nil, err
-	}
-	if r.user != "" {
-		req.SetBasicAuth(r.user, r.pass)
-	}
-	res, err := r.client.Do(req)
-	if err != nil {
-		return nil, Errorf(CodeUnavailable, "%v", err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, err
-	}
-	if res.StatusCode != http.StatusOK {
-		return nil, Errorf(statusCode(res.StatusCode), "process definition %s: %d", key, res.StatusCode)
-	}
-	return b, nil
+	return r.do(ctx, http.MethodGet, "/process-definitions/"+key.String()+"/xml", "", nil)
 }

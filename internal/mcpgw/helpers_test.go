@@ -3,6 +3,7 @@ package mcpgw_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +19,12 @@ import (
 	"github.com/orcabpm/orca/internal/mcpgw"
 	"github.com/orcabpm/orca/internal/rest"
 )
+
+// backend is the cluster the gateway fronts: the embedded engine, or
+// ("remote") the same engine reached over its REST API v2 by a
+// cluster.Remote, as orca gateway fronts a Camunda 8 cluster.
+// TestRemoteBackend runs the gateway's tests again with -backend=remote.
+var backend = flag.String("backend", "embedded", "the back end the gateway tests run against: embedded or remote")
 
 // env is an engine with the REST API and the MCP gateway on real HTTP
 // (loopback), as orca start mounts them.
@@ -45,7 +52,21 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatalf("open engine: %v", err)
 	}
 	api := cluster.NewEmbedded(eng, cluster.EmbeddedOptions{})
-	gw, err := mcpgw.New(api, mcpgw.Options{Version: "test", ConformanceFixtures: o.fixtures, OAuth: o.oauth, Processes: o.processes})
+	var back cluster.API = api
+	var closeCluster func()
+	if *backend == "remote" {
+		// The gateway in front of a cluster it reaches over REST, as orca
+		// gateway is: the cluster's own API on a server of its own.
+		clusterSrv := rest.New(api, rest.Options{})
+		chs := httptest.NewServer(clusterSrv)
+		remote, err := cluster.NewRemote(cluster.RemoteOptions{BaseURL: chs.URL, DeploymentPoll: 20 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		closeCluster = func() { remote.Close(); clusterSrv.Drain(); chs.Close() }
+		back = remote
+	}
+	gw, err := mcpgw.New(back, mcpgw.Options{Version: "test", ConformanceFixtures: o.fixtures, OAuth: o.oauth, Processes: o.processes})
 	if err != nil {
 		t.Fatalf("gateway: %v", err)
 	}
@@ -65,6 +86,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 		}
 		restSrv.Drain()
 		hs.Close()
+		if closeCluster != nil {
+			closeCluster()
+		}
 		eng.Close()
 	})
 	if !o.noClient {

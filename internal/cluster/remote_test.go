@@ -1,0 +1,368 @@
+package cluster_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/rest"
+)
+
+// parityModel has a service task, a user task and a message catch event,
+// so that one instance goes through jobs, incidents, user tasks and
+// message correlation.
+const parityModel = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+  <bpmn:message id="m" name="paid"><bpmn:extensionElements><zeebe:subscription correlationKey="=orderId" /></bpmn:extensionElements></bpmn:message>
+  <bpmn:process id="parity" name="Parity &lt;check&gt;" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
+    <bpmn:serviceTask id="work" name="Work"><bpmn:extensionElements><zeebe:taskDefinition type="parity-work" /><zeebe:taskHeaders><zeebe:header key="k" value="v" /></zeebe:taskHeaders></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="review" />
+    <bpmn:userTask id="review" name="Review"><bpmn:extensionElements><zeebe:userTask /><zeebe:assignmentDefinition candidateGroups="ops" /></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="review" targetRef="wait" />
+    <bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition messageRef="m" /></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f4" sourceRef="wait" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>`
+
+// pair is one engine reached twice: directly (the embedded back end) and
+// through its REST API v2 on loopback (a Remote).
+type pair struct {
+	t        *testing.T
+	embedded *cluster.Embedded
+	remote   *cluster.Remote
+}
+
+func newPair(t *testing.T) *pair {
+	t.Helper()
+	eng, err := engine.Open(context.Background(), engine.Options{DataDir: t.TempDir(), Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatalf("open engine: %v", err)
+	}
+	m := cluster.NewEmbedded(eng, cluster.EmbeddedOptions{})
+	srv := rest.New(m, rest.Options{})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.Drain()
+		hs.Close()
+		eng.Close()
+	})
+	r, err := cluster.NewRemote(cluster.RemoteOptions{BaseURL: hs.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &pair{t: t, embedded: m, remote: r}
+}
+
+// query decodes a search query (or request) from JSON, as REST would.
+func query[Q any](t *testing.T, s string) *Q {
+	t.Helper()
+	q := new(Q)
+	if err := json.Unmarshal([]byte(s), q); err != nil {
+		t.Fatalf("query %s: %v", s, err)
+	}
+	return q
+}
+
+// same asserts that a read answers the same through both back ends.
+func same[R any](p *pair, what string, read func(cluster.API) (R, error)) R {
+	p.t.Helper()
+	want, werr := read(p.embedded)
+	got, gerr := read(p.remote)
+	if werr != nil || gerr != nil {
+		if werr == nil || gerr == nil || werr.Error() != gerr.Error() {
+			p.t.Fatalf("%s: embedded error %v, remote error %v", what, werr, gerr)
+		}
+		return got
+	}
+	wj, _ := json.Marshal(want)
+	gj, _ := json.Marshal(got)
+	if !bytes.Equal(wj, gj) {
+		p.t.Fatalf("%s differs:\nembedded %s\nremote   %s", what, wj, gj)
+	}
+	return got
+}
+
+// TestRemoteParity drives one process instance through every kind of
+// command with the Remote and checks that each read answers the same
+// through the REST client as from the embedded engine.
+func TestRemoteParity(t *testing.T) {
+	p := newPair(t)
+	ctx := context.Background()
+	r := p.remote
+
+	dep, err := r.CreateDeployment(ctx, &cluster.DeploymentRequest{Resources: []cluster.Resource{{Name: `parity "1".bpmn`, Content: []byte(parityModel)}}})
+	if err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	if len(dep.Deployments) != 1 || dep.Deployments[0].ProcessDefinition == nil || dep.Deployments[0].ProcessDefinition.ResourceName != `parity "1".bpmn` {
+		t.Fatalf("deployment answer: %+v", dep)
+	}
+	pdKey := dep.Deployments[0].ProcessDefinition.ProcessDefinitionKey
+	same(p, "topology", func(a cluster.API) (*cluster.Topology, error) { return a.Topology(ctx) })
+	same(p, "process definition", func(a cluster.API) (*cluster.ProcessDefinition, error) { return a.GetProcessDefinition(ctx, pdKey) })
+	same(p, "process definitions", func(a cluster.API) (*cluster.SearchResult[cluster.ProcessDefinition], error) {
+		return a.SearchProcessDefinitions(ctx, nil)
+	})
+	xml := same(p, "XML", func(a cluster.API) ([]byte, error) { return a.GetProcessDefinitionXML(ctx, pdKey) })
+	if string(xml) != parityModel {
+		t.Fatalf("the XML read back is not the deployed file")
+	}
+	same(p, "start form", func(a cluster.API) (*cluster.Form, error) { return a.GetStartProcessForm(ctx, pdKey) })
+
+	created, err := r.CreateProcessInstance(ctx, query[cluster.ProcessInstanceCreationInstruction](t,
+		`{"processDefinitionId":"parity","variables":{"orderId":"o-1","note":"<b> & </b>"}}`))
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	pi := created.ProcessInstanceKey
+	same(p, "process instance", func(a cluster.API) (*cluster.ProcessInstance, error) { return a.GetProcessInstance(ctx, pi) })
+
+	// A job failed without retries raises an incident; new retries and a
+	// resolution make it activatable again.
+	act := &cluster.JobActivationRequest{Type: "parity-work", Worker: "w", Timeout: 60000, MaxJobsToActivate: 5, RequestTimeout: 5000}
+	jobs, err := r.ActivateJobs(ctx, act)
+	if err != nil || len(jobs.Jobs) != 1 || jobs.Jobs[0].CustomHeaders["k"] != "v" || string(jobs.Jobs[0].Variables["note"]) != `"<b> & </b>"` {
+		t.Fatalf("activate: %+v, %v", jobs, err)
+	}
+	job := jobs.Jobs[0].JobKey
+	if err := r.FailJob(ctx, job, &cluster.JobFailRequest{Retries: 0, ErrorMessage: "no disk"}); err != nil {
+		t.Fatalf("fail: %v", err)
+	}
+	inc := same(p, "incidents", func(a cluster.API) (*cluster.SearchResult[cluster.Incident], error) {
+		return a.SearchIncidents(ctx, query[cluster.IncidentSearchQuery](t, fmt.Sprintf(`{"filter":{"processInstanceKey":"%d"}}`, pi)))
+	})
+	if len(inc.Items) != 1 || inc.Items[0].ErrorMessage != "no disk" {
+		t.Fatalf("incident: %+v", inc.Items)
+	}
+	same(p, "incident", func(a cluster.API) (*cluster.Incident, error) { return a.GetIncident(ctx, inc.Items[0].IncidentKey) })
+	same(p, "instance incidents", func(a cluster.API) (*cluster.SearchResult[cluster.Incident], error) {
+		return a.SearchProcessInstanceIncidents(ctx, pi, nil)
+	})
+	retries := int32(1)
+	if err := r.UpdateJob(ctx, job, &cluster.JobUpdateRequest{Changeset: &cluster.JobChangeset{Retries: &retries}}); err != nil {
+		t.Fatalf("update job: %v", err)
+	}
+	if err := r.ResolveIncident(ctx, inc.Items[0].IncidentKey, nil); err != nil {
+		t.Fatalf("resolve: %v", err)
+	}
+	jobs, err = r.ActivateJobs(ctx, act)
+	if err != nil || len(jobs.Jobs) != 1 {
+		t.Fatalf("activate again: %+v, %v", jobs, err)
+	}
+	same(p, "jobs", func(a cluster.API) (*cluster.SearchResult[cluster.Job], error) {
+		return a.SearchJobs(ctx, query[cluster.JobSearchQuery](t, fmt.Sprintf(`{"filter":{"processInstanceKey":"%d"}}`, pi)))
+	})
+	if err := r.CompleteJob(ctx, jobs.Jobs[0].JobKey, &cluster.JobCompletionRequest{Variables: map[string]any{"done": true}}); err != nil {
+		t.Fatalf("complete job: %v", err)
+	}
+
+	// The user task: assign, read its variables and form, complete.
+	tasks := same(p, "user tasks", func(a cluster.API) (*cluster.SearchResult[cluster.UserTask], error) {
+		return a.SearchUserTasks(ctx, query[cluster.UserTaskSearchQuery](t, `{"filter":{"state":"CREATED","processDefinitionId":"parity"}}`))
+	})
+	if len(tasks.Items) != 1 {
+		t.Fatalf("user tasks: %+v", tasks.Items)
+	}
+	ut := tasks.Items[0].UserTaskKey
+	assignee := "alice"
+	if err := r.AssignUserTask(ctx, ut, &cluster.UserTaskAssignmentRequest{Assignee: &assignee}); err != nil {
+		t.Fatalf("assign: %v", err)
+	}
+	same(p, "user task", func(a cluster.API) (*cluster.UserTask, error) { return a.GetUserTask(ctx, ut) })
+	same(p, "user task form", func(a cluster.API) (*cluster.Form, error) { return a.GetUserTaskForm(ctx, ut) })
+	for _, truncate := range []bool{true, false} {
+		same(p, "user task variables", func(a cluster.API) (*cluster.SearchResult[cluster.VariableSearchResult], error) {
+			return a.SearchUserTaskVariables(ctx, ut, nil, truncate)
+		})
+		same(p, "user task effective variables", func(a cluster.API) (*cluster.SearchResult[cluster.VariableSearchResult], error) {
+			return a.SearchUserTaskEffectiveVariables(ctx, ut, nil, truncate)
+		})
+	}
+	if err := r.UnassignUserTask(ctx, ut); err != nil {
+		t.Fatalf("unassign: %v", err)
+	}
+	if err := r.CompleteUserTask(ctx, ut, &cluster.UserTaskCompletionRequest{Variables: map[string]any{"approved": true}}); err != nil {
+		t.Fatalf("complete task: %v", err)
+	}
+
+	// The message catch event: the subscription is visible, a publication
+	// completes the instance.
+	subs := same(p, "message subscriptions", func(a cluster.API) (*cluster.SearchResult[cluster.MessageSubscription], error) {
+		return a.SearchMessageSubscriptions(ctx, query[cluster.MessageSubscriptionSearchQuery](t, fmt.Sprintf(`{"filter":{"processInstanceKey":"%d"}}`, pi)))
+	})
+	if len(subs.Items) != 1 || subs.Items[0].CorrelationKey == nil || *subs.Items[0].CorrelationKey != "o-1" {
+		t.Fatalf("subscriptions: %+v", subs.Items)
+	}
+	if _, err := r.PublishMessage(ctx, &cluster.MessagePublicationRequest{Name: "paid", CorrelationKey: "o-1", Variables: map[string]any{"amount": 12}}); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	got := same(p, "completed instance", func(a cluster.API) (*cluster.ProcessInstance, error) { return a.GetProcessInstance(ctx, pi) })
+	if got.State != "COMPLETED" {
+		t.Fatalf("instance state %s, want COMPLETED", got.State)
+	}
+	same(p, "element instances", func(a cluster.API) (*cluster.SearchResult[cluster.ElementInstance], error) {
+		return a.SearchElementInstances(ctx, query[cluster.ElementInstanceSearchQuery](t, fmt.Sprintf(`{"filter":{"processInstanceKey":"%d"},"sort":[{"field":"elementInstanceKey"}]}`, pi)))
+	})
+	vars := same(p, "variables", func(a cluster.API) (*cluster.SearchResult[cluster.VariableSearchResult], error) {
+		return a.SearchVariables(ctx, query[cluster.VariableSearchQuery](t, fmt.Sprintf(`{"filter":{"processInstanceKey":"%d"},"sort":[{"field":"name"}]}`, pi)), false)
+	})
+	if len(vars.Items) != 5 { // amount, approved, done, note, orderId
+		t.Fatalf("variables: %+v", vars.Items)
+	}
+	same(p, "variable", func(a cluster.API) (*cluster.Variable, error) { return a.GetVariable(ctx, vars.Items[0].VariableKey) })
+	same(p, "instances", func(a cluster.API) (*cluster.SearchResult[cluster.ProcessInstance], error) {
+		return a.SearchProcessInstances(ctx, query[cluster.ProcessInstanceSearchQuery](t, `{"filter":{"processDefinitionId":"parity"}}`))
+	})
+
+	// Variables set and an instance cancelled through the remote.
+	second, err := r.CreateProcessInstance(ctx, &cluster.ProcessInstanceCreationInstruction{ProcessDefinitionKey: &pdKey})
+	if err != nil {
+		t.Fatalf("create second: %v", err)
+	}
+	if err := r.SetVariables(ctx, second.ProcessInstanceKey, query[cluster.SetVariableRequest](t, `{"variables":{"x":1}}`)); err != nil {
+		t.Fatalf("set variables: %v", err)
+	}
+	if err := r.CancelProcessInstance(ctx, second.ProcessInstanceKey, nil); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+	got = same(p, "cancelled instance", func(a cluster.API) (*cluster.ProcessInstance, error) {
+		return a.GetProcessInstance(ctx, second.ProcessInstanceKey)
+	})
+	if got.State != "TERMINATED" {
+		t.Fatalf("cancelled instance state %s, want TERMINATED", got.State)
+	}
+	if _, err := r.BroadcastSignal(ctx, &cluster.SignalBroadcastRequest{SignalName: "nobody-listens"}); err != nil {
+		t.Fatalf("signal: %v", err)
+	}
+}
+
+// TestRemoteErrors: a rejected request reads the same through the Remote
+// as from the embedded engine (code and detail), so that MCP tools and the
+// console say the same thing in front of either.
+func TestRemoteErrors(t *testing.T) {
+	p := newPair(t)
+	ctx := context.Background()
+	missing := cluster.Key(2251799813685249)
+	bad := cluster.Key(-1)
+	cases := []struct {
+		name string
+		call func(cluster.API) error
+	}{
+		{"get missing instance", func(a cluster.API) error { _, err := a.GetProcessInstance(ctx, missing); return err }},
+		{"create unknown process", func(a cluster.API) error {
+			_, err := a.CreateProcessInstance(ctx, &cluster.ProcessInstanceCreationInstruction{ProcessDefinitionID: "nope"})
+			return err
+		}},
+		{"cancel missing instance", func(a cluster.API) error { return a.CancelProcessInstance(ctx, missing, nil) }},
+		{"complete missing job", func(a cluster.API) error { return a.CompleteJob(ctx, missing, &cluster.JobCompletionRequest{}) }},
+		{"resolve missing incident", func(a cluster.API) error { return a.ResolveIncident(ctx, missing, nil) }},
+		{"deploy nothing", func(a cluster.API) error { _, err := a.CreateDeployment(ctx, &cluster.DeploymentRequest{}); return err }},
+		{"deploy broken BPMN", func(a cluster.API) error {
+			_, err := a.CreateDeployment(ctx, &cluster.DeploymentRequest{Resources: []cluster.Resource{{Name: "x.bpmn", Content: []byte("<not-bpmn")}}})
+			return err
+		}},
+		{"missing XML", func(a cluster.API) error { _, err := a.GetProcessDefinitionXML(ctx, missing); return err }},
+		{"missing form", func(a cluster.API) error { _, err := a.GetForm(ctx, missing); return err }},
+		{"negative key", func(a cluster.API) error { _, err := a.GetUserTask(ctx, bad); return err }},
+		{"activate without type", func(a cluster.API) error {
+			_, err := a.ActivateJobs(ctx, &cluster.JobActivationRequest{MaxJobsToActivate: 1})
+			return err
+		}},
+	}
+	// Requests the REST layer rejects itself, in its own words: only the
+	// code must match.
+	restWords := map[string]bool{"deploy nothing": true}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			want := c.call(p.embedded)
+			got := c.call(p.remote)
+			var we, ge *cluster.Error
+			if !errors.As(want, &we) || !errors.As(got, &ge) {
+				t.Fatalf("want *cluster.Error from both: embedded %v, remote %v", want, got)
+			}
+			if ge.Code != we.Code {
+				t.Fatalf("code: embedded %s, remote %s (%s)", we.Code, ge.Code, ge.Detail)
+			}
+			if !restWords[c.name] && ge.Detail != we.Detail {
+				t.Fatalf("detail: embedded %q, remote %q", we.Detail, ge.Detail)
+			}
+		})
+	}
+}
+
+// TestRemoteFaults: a cluster that is down, overloaded, slow or answering
+// nonsense gives a clear error with the right code, in bounded time.
+func TestRemoteFaults(t *testing.T) {
+	ctx := context.Background()
+	handler := func(status int, body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(body))
+		}
+	}
+	serve := func(h http.Handler) string {
+		hs := httptest.NewServer(h)
+		t.Cleanup(hs.Close)
+		return hs.URL
+	}
+	// A listener that is closed at once: nobody answers on its port.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + ln.Addr().String()
+	ln.Close()
+	hang := serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+
+	cases := []struct {
+		name   string
+		url    string
+		opts   func(*cluster.RemoteOptions)
+		code   cluster.Code
+		detail string
+	}{
+		{"down", down, nil, cluster.CodeUnavailable, "cannot be reached"},
+		{"backpressure", serve(handler(503, `{"type":"about:blank","title":"RESOURCE_EXHAUSTED","status":503,"detail":"Expected to handle request, but there was backpressure."}`)),
+			nil, cluster.CodeUnavailable, "backpressure"},
+		{"slower than the timeout", hang, func(o *cluster.RemoteOptions) { o.RequestTimeout = 100 * time.Millisecond }, cluster.CodeDeadlineExceeded, "did not answer in time"},
+		{"not a problem", serve(handler(502, `<html>bad gateway</html>`)), nil, cluster.CodeInternal, "bad gateway"},
+		{"unauthorized", serve(handler(401, `{"title":"UNAUTHORIZED","status":401,"detail":"no token"}`)), nil, cluster.CodeUnauthorized, "no token"},
+		{"garbage", serve(handler(200, `{"processInstanceKey":`)), nil, cluster.CodeInternal, "cannot be read"},
+		{"too large", serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(`{"state":"` + strings.Repeat("x", 4096) + `"}`))
+		})), func(o *cluster.RemoteOptions) { o.MaxAnswerBytes = 1024 }, cluster.CodeInternal, "larger than 1024 bytes"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := cluster.RemoteOptions{BaseURL: c.url}
+			if c.opts != nil {
+				c.opts(&o)
+			}
+			r, err := cluster.NewRemote(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = r.GetProcessInstance(ctx, 1)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if cluster.CodeOf(err) != c.code || !strings.Contains(err.Error(), c.detail) {
+				t.Fatalf("got %v (code %s), want code %s and %q", err, cluster.CodeOf(err), c.code, c.detail)
+			}
+		})
+	}
+}

@@ -6,16 +6,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/mcpclient"
 	"github.com/orcabpm/orca/internal/worker"
 )
 
 func newWorkerCmd() *cobra.Command {
 	var (
-		url, clientID, clientSecret, oauthURL, audience, username, password string
-		kinds, logLevel, logFormat, secretsPrefix, configPath               string
-		concurrency                                                         int
+		rf                                                    remoteFlags
+		kinds, logLevel, logFormat, secretsPrefix, configPath string
+		concurrency                                           int
 	)
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -33,14 +32,11 @@ variable <secrets-prefix>NAME. Stop with Ctrl-C: jobs in hand are finished first
 			if err != nil {
 				return err
 			}
-			if clientID != "" && oauthURL == "" {
-				return fmt.Errorf("--oauth-url (CAMUNDA_OAUTH_URL) is needed with --client-id")
-			}
-			remote, err := cluster.NewRemote(cluster.RemoteOptions{BaseURL: url, ClientID: clientID, ClientSecret: clientSecret,
-				TokenURL: oauthURL, Audience: audience, Username: username, Password: password})
+			remote, err := rf.remote(log)
 			if err != nil {
 				return err
 			}
+			defer remote.Close()
 			props, err := loadSettings(cmd.Flags(), configPath, log)
 			if err != nil {
 				return err
@@ -54,20 +50,14 @@ variable <secrets-prefix>NAME. Stop with Ctrl-C: jobs in hand are finished first
 				return err
 			}
 			defer closeAll()
-			log.Info("workers started", "cluster", url, "workers", kinds)
+			log.Info("workers started", "cluster", rf.url, "workers", kinds)
 			runWorkers(cmd.Context(), remote, cfgs)
 			log.Info("workers stopped")
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&url, "cluster-url", envOr("CAMUNDA_REST_ADDRESS", envOr("CAMUNDA_BASE_URL", "http://localhost:8080")), "the cluster's REST API address (env CAMUNDA_REST_ADDRESS or CAMUNDA_BASE_URL)")
-	f.StringVar(&clientID, "client-id", envOr("CAMUNDA_CLIENT_ID", ""), "OAuth 2.0 client id (env CAMUNDA_CLIENT_ID)")
-	f.StringVar(&clientSecret, "client-secret", envOr("CAMUNDA_CLIENT_SECRET", ""), "OAuth 2.0 client secret (env CAMUNDA_CLIENT_SECRET; prefer the variable)")
-	f.StringVar(&oauthURL, "oauth-url", envOr("CAMUNDA_OAUTH_URL", ""), "OAuth 2.0 token endpoint (env CAMUNDA_OAUTH_URL)")
-	f.StringVar(&audience, "token-audience", envOr("CAMUNDA_TOKEN_AUDIENCE", ""), "token audience (env CAMUNDA_TOKEN_AUDIENCE)")
-	f.StringVar(&username, "username", envOr("CAMUNDA_USERNAME", ""), "Basic authentication user (env CAMUNDA_USERNAME)")
-	f.StringVar(&password, "password", envOr("CAMUNDA_PASSWORD", ""), "Basic authentication password (env CAMUNDA_PASSWORD)")
+	addRemoteFlags(f, &rf)
 	f.StringVar(&kinds, "workers", strings.Join(workerKinds, ","), "which workers to run: agent, mcp, http (the REST connector; ORCA_HTTP_ALLOWED_HOSTS limits its hosts)")
 	f.IntVar(&concurrency, "concurrency", 8, "jobs each worker handles at once")
 	f.StringVar(&secretsPrefix, "secrets-prefix", envOr("ORCA_SECRETS_PREFIX", ""), "prefix of the environment variables that hold {{secrets.NAME}} (env ORCA_SECRETS_PREFIX)")

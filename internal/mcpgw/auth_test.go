@@ -2,64 +2,17 @@ package mcpgw_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/orcabpm/orca/internal/auth"
 	"github.com/orcabpm/orca/internal/mcpgw"
+	"github.com/orcabpm/orca/internal/oidctest"
 )
-
-// testIssuer is an OpenID provider on loopback: discovery, JWKS, tokens.
-type testIssuer struct {
-	url string
-	key *rsa.PrivateKey
-}
-
-func newTestIssuer(t *testing.T) *testIssuer {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	is := &testIssuer{key: key}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(map[string]any{"issuer": is.url, "jwks_uri": is.url + "/jwks", "token_endpoint": is.url + "/token",
-			"id_token_signing_alg_values_supported": []string{"RS256"}})
-	})
-	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	is.url = srv.URL
-	return is
-}
-
-func (is *testIssuer) token(t *testing.T, aud string) string {
-	t.Helper()
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: is.key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "k1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	tok, err := jwt.Signed(sig).Claims(map[string]any{"iss": is.url, "sub": "agent", "aud": aud,
-		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
 
 // headerTransport adds a header to every request.
 type headerTransport struct{ name, value string }
@@ -73,12 +26,12 @@ func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // With OIDC: no token is a 401 pointing at the protected resource
 // metadata, which names the issuer; a valid token works on every transport.
 func TestOIDC(t *testing.T) {
-	is := newTestIssuer(t)
-	a, err := auth.New(context.Background(), auth.Config{Method: auth.MethodOIDC, OIDC: auth.OIDCConfig{IssuerURI: is.url, Audiences: []string{"orca"}}})
+	is := oidctest.New(t, oidctest.Options{})
+	a, err := auth.New(context.Background(), auth.Config{Method: auth.MethodOIDC, OIDC: auth.OIDCConfig{IssuerURI: is.URL, Audiences: []string{"orca"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, envOptions{auth: a, oauth: &mcpgw.OAuthResource{AuthorizationServers: []string{is.url}}, noClient: true})
+	e := newEnv(t, envOptions{auth: a, oauth: &mcpgw.OAuthResource{AuthorizationServers: []string{is.URL}}, noClient: true})
 
 	for _, path := range []string{mcpgw.PathMCP, mcpgw.PathCluster, mcpgw.PathSSE} {
 		var res *http.Response
@@ -115,13 +68,13 @@ func TestOIDC(t *testing.T) {
 		}
 		json.NewDecoder(res.Body).Decode(&md)
 		res.Body.Close()
-		if res.StatusCode != 200 || md.Resource != e.url+resource || len(md.AuthorizationServers) != 1 || md.AuthorizationServers[0] != is.url || md.BearerMethods[0] != "header" {
+		if res.StatusCode != 200 || md.Resource != e.url+resource || len(md.AuthorizationServers) != 1 || md.AuthorizationServers[0] != is.URL || md.BearerMethods[0] != "header" {
 			t.Errorf("metadata at %q: %d %+v", path, res.StatusCode, md)
 		}
 	}
 
 	// With a valid token, over Streamable HTTP and over SSE.
-	client := &http.Client{Transport: headerTransport{"Authorization", "Bearer " + is.token(t, "orca")}}
+	client := &http.Client{Transport: headerTransport{"Authorization", "Bearer " + is.AccessToken(t, "agent", "orca")}}
 	for _, tr := range []mcp.Transport{
 		&mcp.StreamableClientTransport{Endpoint: e.url + mcpgw.PathCluster, HTTPClient: client},
 		&mcp.SSEClientTransport{Endpoint: e.url + mcpgw.PathSSE, HTTPClient: client},
@@ -134,7 +87,7 @@ func TestOIDC(t *testing.T) {
 		e.cs = nil
 	}
 	// A token for another audience is refused.
-	res, _ = rpc(t, e.url+mcpgw.PathMCP, `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, map[string]string{"Authorization": "Bearer " + is.token(t, "someone-else")})
+	res, _ = rpc(t, e.url+mcpgw.PathMCP, `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, map[string]string{"Authorization": "Bearer " + is.AccessToken(t, "agent", "someone-else")})
 	if res.StatusCode != 401 {
 		t.Errorf("wrong audience: %d", res.StatusCode)
 	}

@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -111,6 +112,27 @@ func Start(opts Options) (*Issuer, error) {
 	is.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = is.srv.Serve(ln) }()
 	return is, nil
+}
+
+// New starts an issuer that stops at the end of the test.
+func New(t testing.TB, opts Options) *Issuer {
+	t.Helper()
+	is, err := Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = is.Close() })
+	return is
+}
+
+// AccessToken signs an access token for sub and aud, valid for an hour.
+func (is *Issuer) AccessToken(t testing.TB, sub, aud string) string {
+	t.Helper()
+	tok, err := is.jwt(map[string]any{"sub": sub, "aud": aud, "exp": is.opts.Now().Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 // Close stops the issuer.
@@ -350,7 +372,8 @@ func (is *Issuer) logout(w http.ResponseWriter, r *http.Request) {
 func (is *Issuer) Token(claims map[string]any) (string, error) { return is.jwt(claims) }
 
 func (is *Issuer) jwt(claims map[string]any) (string, error) {
-	c := map[string]any{"iss": is.URL, "iat": is.opts.Now().Unix()}
+	// A unique id: two tokens for the same claims in one second differ.
+	c := map[string]any{"iss": is.URL, "iat": is.opts.Now().Unix(), "jti": random()}
 	for k, v := range claims {
 		c[k] = v
 	}

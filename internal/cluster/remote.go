@@ -13,8 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
+	"github.com/orcabpm/orca/internal/clientcred"
 )
 
 // RemoteOptions reach a Camunda 8 REST API v2 (Orca's or Camunda's).
@@ -52,6 +51,7 @@ type Remote struct {
 	timeout   time.Duration
 	maxAnswer int64
 	log       *slog.Logger
+	tokens    *clientcred.Cache // OAuth 2.0 client credentials, when set
 
 	// The deployment poll (remote_watch.go).
 	poll     time.Duration
@@ -75,17 +75,13 @@ func NewRemote(opts RemoteOptions) (*Remote, error) {
 	if client == nil {
 		client = &http.Client{}
 	}
-	if opts.ClientID != "" {
-		cc := clientcredentials.Config{ClientID: opts.ClientID, ClientSecret: opts.ClientSecret, TokenURL: opts.TokenURL, Scopes: opts.Scopes,
-			AuthStyle: oauth2.AuthStyleInParams}
-		if opts.Audience != "" {
-			cc.EndpointParams = url.Values{"audience": {opts.Audience}}
-		}
-		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, client)
-		client = &http.Client{Transport: &oauth2.Transport{Source: oauth2.ReuseTokenSource(nil, cc.TokenSource(ctx)), Base: client.Transport}}
-	}
 	rm := &Remote{base: base, client: client, user: opts.Username, pass: opts.Password,
 		timeout: opts.RequestTimeout, maxAnswer: opts.MaxAnswerBytes, poll: opts.DeploymentPoll, log: remoteLogger(opts.Logger)}
+	if opts.ClientID != "" {
+		rm.tokens = clientcred.New(clientcred.Config{ClientID: opts.ClientID, ClientSecret: opts.ClientSecret, TokenURL: opts.TokenURL,
+			Audience: opts.Audience, Scopes: opts.Scopes, HTTPClient: client, Logger: rm.log,
+			Hint: "check CAMUNDA_CLIENT_ID and CAMUNDA_CLIENT_SECRET"})
+	}
 	rm.ctx, rm.stop = context.WithCancel(context.Background())
 	if rm.poll <= 0 {
 		rm.poll = 10 * time.Second
@@ -141,27 +137,9 @@ func (r *Remote) do(ctx context.Context, method, path, contentType string, body 
 		ctx, cancel = context.WithTimeout(ctx, r.timeout)
 		defer cancel()
 	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, r.base+path, rd)
+	res, err := r.send1(ctx, method, path, contentType, body)
 	if err != nil {
 		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if r.user != "" {
-		req.SetBasicAuth(r.user, r.pass)
-	}
-	res, err := r.client.Do(req)
-	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
-			return nil, Errorf(CodeDeadlineExceeded, "%s %s: the cluster did not answer in time: %v", method, path, err)
-		}
-		return nil, Errorf(CodeUnavailable, "%s %s: the cluster cannot be reached: %v", method, path, err)
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, r.maxAnswer+1))
@@ -175,6 +153,57 @@ func (r *Remote) do(ctx context.Context, method, path, contentType string, body 
 		return nil, problemError(res.StatusCode, data)
 	}
 	return data, nil
+}
+
+// send1 makes the request, with the client's credentials; an OAuth token
+// the cluster rejects (401) is renewed and the request sent once more.
+func (r *Remote) send1(ctx context.Context, method, path, contentType string, body []byte) (*http.Response, error) {
+	attempt := func() (*http.Response, string, error) {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, r.base+path, rd)
+		if err != nil {
+			return nil, "", err
+		}
+		req.Header.Set("Accept", "application/json")
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		var cred string
+		switch {
+		case r.tokens != nil:
+			tok, err := r.tokens.Token(ctx)
+			if err != nil {
+				return nil, "", Errorf(CodeUnauthorized, "%s %s: %v", method, path, err)
+			}
+			tok.SetAuthHeader(req)
+			cred = tok.AccessToken
+		case r.user != "":
+			req.SetBasicAuth(r.user, r.pass)
+		}
+		res, err := r.client.Do(req)
+		if err != nil {
+			if ctx.Err() == context.DeadlineExceeded {
+				return nil, "", Errorf(CodeDeadlineExceeded, "%s %s: the cluster did not answer in time: %v", method, path, err)
+			}
+			return nil, "", Errorf(CodeUnavailable, "%s %s: the cluster cannot be reached: %v", method, path, err)
+		}
+		return res, cred, nil
+	}
+	res, cred, err := attempt()
+	if err != nil || res.StatusCode != http.StatusUnauthorized || r.tokens == nil {
+		return res, err
+	}
+	retry, rerr := r.tokens.Renew(ctx, cred)
+	if rerr != nil || !retry {
+		return res, nil // the 401 stands
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+	res.Body.Close()
+	res, _, err = attempt()
+	return res, err
 }
 
 // problemError reads an RFC 9457 problem answer.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/oidctest"
 	"github.com/orcabpm/orca/internal/rest"
 )
 
@@ -364,5 +365,51 @@ func TestRemoteFaults(t *testing.T) {
 				t.Fatalf("got %v (code %s), want code %s and %q", err, cluster.CodeOf(err), c.code, c.detail)
 			}
 		})
+	}
+}
+
+// TestRemoteRenewsARejectedToken: the cluster answers 401 to a token it
+// considers expired; the client fetches one new token and sends the
+// request once more. A cluster that keeps refusing gets no third try.
+func TestRemoteRenewsARejectedToken(t *testing.T) {
+	is := oidctest.New(t, oidctest.Options{Clients: []oidctest.Client{{ID: "worker", Secret: "s3cret"}}})
+	var seen []string
+	refuse := map[string]bool{}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		seen = append(seen, tok)
+		if len(seen) == 1 || refuse["all"] {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"title":"UNAUTHORIZED","status":401,"detail":"The token has expired."}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"processInstanceKey":"7","state":"ACTIVE"}`))
+	}))
+	defer hs.Close()
+	r, err := cluster.NewRemote(cluster.RemoteOptions{BaseURL: hs.URL, ClientID: "worker", ClientSecret: "s3cret", TokenURL: is.URL + "/token", Audience: "zeebe-api"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pi, err := r.GetProcessInstance(context.Background(), 7)
+	if err != nil || pi.State != "ACTIVE" {
+		t.Fatalf("after one rejected token: %+v, %v", pi, err)
+	}
+	if len(seen) != 2 || seen[0] == seen[1] || is.Count("client_credentials") != 2 {
+		t.Fatalf("want two requests with two different tokens, two tokens issued; got %d requests, %d issued", len(seen), is.Count("client_credentials"))
+	}
+	// The token is kept: the next request takes no new one.
+	if _, err := r.GetProcessInstance(context.Background(), 7); err != nil || is.Count("client_credentials") != 2 {
+		t.Fatalf("the next request: %v, %d tokens issued", err, is.Count("client_credentials"))
+	}
+	refuse["all"] = true
+	_, err = r.GetProcessInstance(context.Background(), 7)
+	if cluster.CodeOf(err) != cluster.CodeUnauthorized || !strings.Contains(err.Error(), "expired") || is.Count("client_credentials") != 3 {
+		t.Fatalf("a cluster that refuses every token: %v, %d tokens issued (want UNAUTHORIZED after one renewal)", err, is.Count("client_credentials"))
+	}
+	// Wrong client credentials are a clear error naming the client.
+	bad, _ := cluster.NewRemote(cluster.RemoteOptions{BaseURL: hs.URL, ClientID: "worker", ClientSecret: "wrong", TokenURL: is.URL + "/token"})
+	if _, err := bad.GetProcessInstance(context.Background(), 7); cluster.CodeOf(err) != cluster.CodeUnauthorized || !strings.Contains(err.Error(), `rejected the client credentials of "worker"`) {
+		t.Fatalf("wrong secret: %v", err)
 	}
 }

@@ -5,19 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 
 	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
-)
 
-// tokenFetchTimeout bounds one call to the token endpoint.
-const tokenFetchTimeout = 30 * time.Second
+	"github.com/orcabpm/orca/internal/clientcred"
+)
 
 // An authenticator puts credentials on requests to the remote.
 type authenticator interface {
@@ -61,53 +56,35 @@ func (b basicAuth) describe() string                          { return "Basic cr
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }
 
-// tokenCache obtains access tokens with the client-credentials grant, caches
-// them until shortly before they expire, and renews them on demand.
+// tokenCache obtains access tokens with the client-credentials grant,
+// caches them until shortly before they expire, and renews them on demand
+// (clientcred.Cache, shared with the REST client of a remote cluster).
 type tokenCache struct {
-	cfg    clientcredentials.Config
-	client *http.Client
-	now    func() time.Time
-	margin time.Duration
-	log    *slog.Logger
-
-	mu        sync.Mutex
-	tok       *oauth2.Token
-	lifetime  time.Duration // 0: the token endpoint gave no expires_in
-	expiresAt time.Time     // on the clock c.now
+	*clientcred.Cache
 }
 
 func newTokenCache(cfg *Config, client *http.Client) *tokenCache {
-	params := url.Values{}
-	if cfg.Audience != "" {
-		params.Set("audience", cfg.Audience)
-	}
-	if cfg.Resource != "" {
-		params.Set("resource", cfg.Resource)
-	}
-	return &tokenCache{
-		cfg: clientcredentials.Config{
-			ClientID:       cfg.ClientID,
-			ClientSecret:   cfg.ClientSecret,
-			TokenURL:       cfg.OAuthURL,
-			Scopes:         strings.Fields(cfg.Scope),
-			EndpointParams: params,
-			// c8ctl and the Camunda SDKs send the credentials in the form body;
-			// this also avoids the auto-detection's second request on failure.
-			AuthStyle: oauth2.AuthStyleInParams,
-		},
-		client: client,
-		now:    cfg.now,
-		margin: cfg.tokenMargin,
-		log:    cfg.Logger,
-	}
+	return &tokenCache{clientcred.New(clientcred.Config{
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		TokenURL:     cfg.OAuthURL,
+		Audience:     cfg.Audience,
+		Resource:     cfg.Resource,
+		Scopes:       strings.Fields(cfg.Scope),
+		HTTPClient:   client,
+		Margin:       cfg.tokenMargin,
+		Hint:         "check " + EnvClientID + " and " + EnvClientSecret,
+		Now:          cfg.now,
+		Logger:       cfg.Logger,
+	})}
 }
 
 func (c *tokenCache) describe() string {
-	return "the access token of client " + quote(c.cfg.ClientID)
+	return "the access token of client " + quote(c.ClientID())
 }
 
 func (c *tokenCache) authorize(ctx context.Context, req *http.Request) (string, error) {
-	tok, err := c.token(ctx)
+	tok, err := c.Token(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -116,63 +93,11 @@ func (c *tokenCache) authorize(ctx context.Context, req *http.Request) (string, 
 }
 
 func (c *tokenCache) renew(ctx context.Context, credential string) (bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.tok != nil && c.tok.AccessToken == credential {
-		c.tok = nil // the remote rejected it: never use it again
-	}
-	if c.validLocked() {
-		return true, nil // another request renewed it already
-	}
-	c.log.Info("remote rejected the access token; renewing it")
-	if err := c.fetchLocked(ctx); err != nil {
-		return false, err
-	}
-	return true, nil
+	return c.Renew(ctx, credential)
 }
 
-// token returns the cached token, fetching a new one if there is none or it
-// is about to expire. Concurrent callers wait for one fetch.
-func (c *tokenCache) token(ctx context.Context) (*oauth2.Token, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.validLocked() {
-		if err := c.fetchLocked(ctx); err != nil {
-			return nil, err
-		}
-	}
-	return c.tok, nil
-}
-
-func (c *tokenCache) validLocked() bool {
-	if c.tok == nil || c.tok.AccessToken == "" {
-		return false
-	}
-	if c.lifetime == 0 {
-		return true // no expires_in: valid until the remote says otherwise
-	}
-	margin := min(c.margin, c.lifetime/2)
-	return c.now().Before(c.expiresAt.Add(-margin))
-}
-
-func (c *tokenCache) fetchLocked(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, tokenFetchTimeout)
-	defer cancel()
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.client)
-	start, now := time.Now(), c.now() // x/oauth2 computes Expiry with time.Now
-	tok, err := c.cfg.Token(ctx)
-	if err != nil {
-		c.tok = nil
-		return &tokenError{tokenURL: c.cfg.TokenURL, clientID: c.cfg.ClientID, err: err}
-	}
-	c.tok, c.lifetime = tok, 0
-	if !tok.Expiry.IsZero() {
-		c.lifetime = max(tok.Expiry.Sub(start), time.Nanosecond)
-		c.expiresAt = now.Add(c.lifetime)
-	}
-	c.log.Debug("obtained an access token", "tokenURL", c.cfg.TokenURL, "expiresIn", c.lifetime.Round(time.Second))
-	return nil
-}
+// token returns the cached token (tests).
+func (c *tokenCache) token(ctx context.Context) (*oauth2.Token, error) { return c.Token(ctx) }
 
 // httpDoer sends authenticated requests to the remote, renewing the token and
 // retrying once when the remote answers 401.
@@ -237,37 +162,7 @@ func discard(resp *http.Response) {
 }
 
 // tokenError: no access token could be obtained.
-type tokenError struct {
-	tokenURL string
-	clientID string
-	err      error
-}
-
-func (e *tokenError) Error() string {
-	var re *oauth2.RetrieveError
-	if errors.As(e.err, &re) {
-		status := 0
-		if re.Response != nil {
-			status = re.Response.StatusCode
-		}
-		detail := re.ErrorCode
-		if re.ErrorDescription != "" {
-			detail += ": " + re.ErrorDescription
-		}
-		if detail == "" {
-			detail = strings.TrimSpace(string(re.Body))
-		}
-		if status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden ||
-			re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client" {
-			return fmt.Sprintf("the token endpoint %s rejected the client credentials of %q (HTTP %d: %s); check %s and %s",
-				e.tokenURL, e.clientID, status, detail, EnvClientID, EnvClientSecret)
-		}
-		return fmt.Sprintf("the token endpoint %s failed (HTTP %d: %s)", e.tokenURL, status, detail)
-	}
-	return fmt.Sprintf("could not obtain an access token from %s: %v", e.tokenURL, e.err)
-}
-
-func (e *tokenError) Unwrap() error { return e.err }
+type tokenError = clientcred.TokenError
 
 // unreachableError: the request did not reach the remote or got no answer.
 type unreachableError struct {

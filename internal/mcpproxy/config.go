@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/orcabpm/orca/internal/clientcred"
 )
 
 // Defaults, the same as c8ctl's and the Camunda JS SDK's.
@@ -23,7 +25,7 @@ const (
 
 	// defaultTokenMargin is how long before its expiry a cached token is
 	// renewed. It is capped at half the token's lifetime.
-	defaultTokenMargin = 30 * time.Second
+	defaultTokenMargin = clientcred.DefaultMargin
 )
 
 // Environment variables read by [ConfigFromEnv]; they are c8ctl's.

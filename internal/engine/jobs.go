@@ -40,8 +40,7 @@ func (w *writer) createJob(in *inst) bool {
 		headers[h.Key] = h.Value
 	}
 	if ut := in.el.UserTask; ut != nil && !ut.Native {
-		if err := w.jobUserTaskHeaders(in, ut, headers); err != nil {
-			w.raise(in, incExtractValue, err.Error(), 0)
+		if !w.jobUserTaskHeaders(in, ut, headers) {
 			return false
 		}
 	}

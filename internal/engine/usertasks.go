@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -141,11 +142,17 @@ func (w *writer) createUserTask(in *inst) bool {
 }
 
 // jobUserTaskHeaders adds the io.camunda.zeebe:* headers with which Zeebe
-// describes a job-worker user task.
-func (w *writer) jobUserTaskHeaders(in *inst, ut *bpmn.UserTaskDefinition, h map[string]string) error {
+// describes a job-worker user task. A form key (custom, or an embedded
+// form's "camunda-forms:bpmn:...") is io.camunda.zeebe:formKey as written; a
+// linked form (formId) is resolved by its binding type when the job is
+// created, and the header holds the deployed form's key, as Zeebe's does.
+// It reports false when it raised an incident instead (an expression
+// failed, or the linked form is not deployed: FORM_NOT_FOUND).
+func (w *writer) jobUserTaskHeaders(in *inst, ut *bpmn.UserTaskDefinition, h map[string]string) bool {
 	f, err := w.evalUserTask(in, ut)
 	if err != nil {
-		return err
+		w.raise(in, incExtractValue, err.Error(), 0)
+		return false
 	}
 	if f.assignee != "" {
 		h["io.camunda.zeebe:assignee"] = f.assignee
@@ -164,10 +171,18 @@ func (w *writer) jobUserTaskHeaders(in *inst, ut *bpmn.UserTaskDefinition, h map
 	if !f.followUpDate.IsZero() {
 		h["io.camunda.zeebe:followUpDate"] = f.followUpDate.Format(time.RFC3339)
 	}
-	if ut.FormKey != "" {
+	switch {
+	case ut.FormKey != "":
 		h["io.camunda.zeebe:formKey"] = ut.FormKey
+	case !ut.FormID.IsZero():
+		key, incType, msg := w.linkedForm(in, ut.FormLink)
+		if incType != "" {
+			w.raise(in, incType, msg, 0)
+			return false
+		}
+		h["io.camunda.zeebe:formKey"] = strconv.FormatInt(key, 10)
 	}
-	return nil
+	return true
 }
 
 func (w *writer) liveUserTask(key int64, verb string) (*store.UserTask, *inst, error) {

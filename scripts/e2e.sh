@@ -103,6 +103,9 @@ echo "== e2e: JS SDK (fanatical validation)"
 unset CAMUNDA_BASE_URL
 ORCA_URL="$base" node "$e2e/sdk/run.mjs" "$e2e" || fail "JS SDK program"
 ORCA_URL="$base" node "$e2e/sdk/dmn.mjs" "$e2e" || fail "JS SDK decisions (scripts/e2e/sdk/dmn.mjs)"
+echo "== e2e: the remote cluster client against Camunda's schemas (scripts/e2e/sdk/contract.mjs)"
+ORCA_CONTRACT_LOG="$work/contract.jsonl" go test -count=1 -run '^TestRemote(Parity|Errors|DecisionParity)$' ./internal/cluster/ || fail "remote client parity"
+node "$e2e/sdk/contract.mjs" "$work/contract.jsonl" || fail "remote client contract"
 
 echo "== e2e: MCP Inspector CLI over Streamable HTTP and SSE"
 # HOME moves for the Inspector's state; Go keeps its caches (without this every later go test
@@ -206,7 +209,7 @@ echo "orca mcp-proxy: $(json 'd.result.tools.length' <"$work/sse-tools.json") to
 echo "== e2e: AI agent with MCP tools (server-everything over stdio, Orca's gateway over HTTP), stub LLMs in OpenAI and Anthropic formats"
 ORCA_E2E=1 go test -count=1 -run '^TestAgentEndToEnd$' ./internal/agent/ || fail "AI agent end to end"
 
-echo "== e2e: the distributed case: orca start, the agent in one orca worker, the MCP clients in another"
+echo "== e2e: the distributed case: orca start, the agent in one orca worker, the MCP clients in another, directly and through orca gateway"
 ORCA_E2E=1 go test -count=1 -run '^TestDistributedAgent$' ./cmd/orca/ || fail "distributed agent"
 echo "== e2e: the web console in headless Chromium (scripts/e2e/console.sh)"
 "$e2e/console.sh" || fail "web console"

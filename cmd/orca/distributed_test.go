@@ -37,114 +37,134 @@ func TestDistributedAgent(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	port := freePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	stub := llmtest.NewOpenAI(t,
-		llmtest.Turn{ToolCalls: []llm.ToolCall{
-			{ID: "c1", Name: "Lookup", Arguments: json.RawMessage(`{"q":"distributed"}`)},
-			{ID: "c2", Name: "MCP_Everything___echo", Arguments: json.RawMessage(`{"message":"from afar"}`)},
-			{ID: "c3", Name: "MCP_OrcaCluster___getClusterStatus", Arguments: json.RawMessage(`{}`)},
-		}},
-		llmtest.Turn{Text: "All three tools answered."},
-	)
-	config := filepath.Join(dir, "application.yaml")
-	yaml := fmt.Sprintf("camunda:\n  connector:\n    agenticai:\n      mcp:\n        client:\n          clients:\n            everything:\n              type: stdio\n              stdio:\n                command: %s\n                args: [%s, stdio]\n", node, script)
-	if err := os.WriteFile(config, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "none.yaml"), []byte("{}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	run := func(name string, env []string, args ...string) {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), env...)
-		logf, err := os.Create(filepath.Join(dir, name+".log"))
-		if err != nil {
-			t.Fatal(err)
+	// Direct: the workers and clients talk to orca start. Through the
+	// gateway: to orca gateway in front of it (jobs, MCP tool discovery and
+	// the user task all go through the gateway).
+	for _, viaGateway := range []bool{false, true} {
+		name := "direct"
+		if viaGateway {
+			name = "through orca gateway"
 		}
-		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Signal(os.Interrupt)
-			done := make(chan struct{})
-			go func() { cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				cmd.Process.Kill()
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			port := freePort(t)
+			base := fmt.Sprintf("http://127.0.0.1:%d", port)
+			stub := llmtest.NewOpenAI(t,
+				llmtest.Turn{ToolCalls: []llm.ToolCall{
+					{ID: "c1", Name: "Lookup", Arguments: json.RawMessage(`{"q":"distributed"}`)},
+					{ID: "c2", Name: "MCP_Everything___echo", Arguments: json.RawMessage(`{"message":"from afar"}`)},
+					{ID: "c3", Name: "MCP_OrcaCluster___getClusterStatus", Arguments: json.RawMessage(`{}`)},
+				}},
+				llmtest.Turn{Text: "All three tools answered."},
+			)
+			config := filepath.Join(dir, "application.yaml")
+			yaml := fmt.Sprintf("camunda:\n  connector:\n    agenticai:\n      mcp:\n        client:\n          clients:\n            everything:\n              type: stdio\n              stdio:\n                command: %s\n                args: [%s, stdio]\n", node, script)
+			if err := os.WriteFile(config, []byte(yaml), 0o600); err != nil {
+				t.Fatal(err)
 			}
-			if t.Failed() {
-				b, _ := os.ReadFile(logf.Name())
-				t.Logf("--- %s log:\n%s", name, b)
+			if err := os.WriteFile(filepath.Join(dir, "none.yaml"), []byte("{}\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			run := func(name string, env []string, args ...string) {
+				cmd := exec.Command(bin, args...)
+				cmd.Env = append(os.Environ(), env...)
+				logf, err := os.Create(filepath.Join(dir, name+".log"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				cmd.Stdout, cmd.Stderr = logf, logf
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() {
+					cmd.Process.Signal(os.Interrupt)
+					done := make(chan struct{})
+					go func() { cmd.Wait(); close(done) }()
+					select {
+					case <-done:
+					case <-time.After(10 * time.Second):
+						cmd.Process.Kill()
+					}
+					if t.Failed() {
+						b, _ := os.ReadFile(logf.Name())
+						t.Logf("--- %s log:\n%s", name, b)
+					}
+				})
+			}
+			run("orca-start", nil, "start", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", filepath.Join(dir, "data"),
+				"--workers", "none", "--synchronous", "NORMAL", "--config", filepath.Join(dir, "none.yaml"))
+			waitHTTP(t, base+"/v2/topology")
+			if viaGateway {
+				// Everything below talks to orca gateway, which fronts the cluster.
+				gport := freePort(t)
+				run("orca-gateway", nil, "gateway", "--addr", fmt.Sprintf("127.0.0.1:%d", gport), "--cluster-url", base,
+					"--config", filepath.Join(dir, "none.yaml"), "--console=false", "--deployment-poll", "200ms")
+				base = fmt.Sprintf("http://127.0.0.1:%d", gport)
+				waitHTTP(t, base+"/v2/topology")
+			}
+			run("orca-worker-agent", []string{"LLM_KEY=k-dist"}, "worker", "--workers", "agent", "--cluster-url", base, "--config", filepath.Join(dir, "none.yaml"))
+			run("orca-worker-mcp", nil, "worker", "--workers", "mcp", "--cluster-url", base, "--config", config)
+
+			remote, err := cluster.NewRemote(cluster.RemoteOptions{BaseURL: base})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go worker.Run(ctx, remote, worker.Config{Type: "lookup", PollTimeout: 500 * time.Millisecond, Handler: worker.HandlerFunc(func(ctx context.Context, job *worker.Job) (*worker.Completion, error) {
+				vars, _ := job.Variables()
+				return &worker.Completion{Variables: map[string]any{"found": "found: " + vars["q"].(string)}}, nil
+			})})
+
+			model, err := os.ReadFile("../../internal/agent/testdata/e2e-agent.bpmn")
+			if err != nil {
+				t.Fatal(err)
+			}
+			deploy(t, base, "e2e-agent.bpmn", model)
+			provider := map[string]any{"type": "openaiCompatible", "openaiCompatible": map[string]any{"endpoint": stub.URL + "/v1",
+				"authentication": map[string]any{"apiKey": "{{secrets.LLM_KEY}}"}, "model": map[string]any{"model": "stub"}}}
+			var created struct {
+				ProcessInstanceKey string `json:"processInstanceKey"`
+			}
+			post(t, base+"/v2/process-instances", map[string]any{"processDefinitionId": "e2e-agent", "variables": map[string]any{
+				"provider": provider, "question": "Check everything.", "orcaMcpUrl": base + "/mcp/cluster"}}, &created)
+			pi := created.ProcessInstanceKey
+
+			// Approve the call to the cluster, as a person would in Tasklist.
+			var task string
+			eventually(t, "the approval task", func() bool {
+				var res struct {
+					Items []struct {
+						UserTaskKey string `json:"userTaskKey"`
+					} `json:"items"`
+				}
+				post(t, base+"/v2/user-tasks/search", map[string]any{"filter": map[string]any{"processInstanceKey": pi, "state": "CREATED"}}, &res)
+				if len(res.Items) == 1 {
+					task = res.Items[0].UserTaskKey
+				}
+				return task != ""
+			})
+			post(t, base+"/v2/user-tasks/"+task+"/completion", map[string]any{}, nil)
+			eventually(t, "the agent's answer", func() bool {
+				var pi2 struct {
+					State string `json:"state"`
+				}
+				get(t, base+"/v2/process-instances/"+pi, &pi2)
+				return pi2.State == "COMPLETED"
+			})
+			reqs := stub.Requests()
+			if len(reqs) != 2 {
+				t.Fatalf("%d LLM calls", len(reqs))
+			}
+			for _, want := range []string{"found: distributed", "Echo: from afar", "HEALTHY"} {
+				if !strings.Contains(string(reqs[1].Body), want) {
+					t.Fatalf("the second LLM call lacks %q:\n%s", want, reqs[1].Body)
+				}
+			}
+			if auth := reqs[0].Header.Get("Authorization"); auth != "Bearer k-dist" {
+				t.Fatalf("the agent worker did not resolve the secret from its environment: %q", auth)
 			}
 		})
-	}
-	run("orca-start", nil, "start", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", filepath.Join(dir, "data"),
-		"--workers", "none", "--synchronous", "NORMAL", "--config", filepath.Join(dir, "none.yaml"))
-	waitHTTP(t, base+"/v2/topology")
-	run("orca-worker-agent", []string{"LLM_KEY=k-dist"}, "worker", "--workers", "agent", "--cluster-url", base, "--config", filepath.Join(dir, "none.yaml"))
-	run("orca-worker-mcp", nil, "worker", "--workers", "mcp", "--cluster-url", base, "--config", config)
-
-	remote, err := cluster.NewRemote(cluster.RemoteOptions{BaseURL: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go worker.Run(ctx, remote, worker.Config{Type: "lookup", PollTimeout: 500 * time.Millisecond, Handler: worker.HandlerFunc(func(ctx context.Context, job *worker.Job) (*worker.Completion, error) {
-		vars, _ := job.Variables()
-		return &worker.Completion{Variables: map[string]any{"found": "found: " + vars["q"].(string)}}, nil
-	})})
-
-	model, err := os.ReadFile("../../internal/agent/testdata/e2e-agent.bpmn")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deploy(t, base, "e2e-agent.bpmn", model)
-	provider := map[string]any{"type": "openaiCompatible", "openaiCompatible": map[string]any{"endpoint": stub.URL + "/v1",
-		"authentication": map[string]any{"apiKey": "{{secrets.LLM_KEY}}"}, "model": map[string]any{"model": "stub"}}}
-	var created struct {
-		ProcessInstanceKey string `json:"processInstanceKey"`
-	}
-	post(t, base+"/v2/process-instances", map[string]any{"processDefinitionId": "e2e-agent", "variables": map[string]any{
-		"provider": provider, "question": "Check everything.", "orcaMcpUrl": base + "/mcp/cluster"}}, &created)
-	pi := created.ProcessInstanceKey
-
-	// Approve the call to the cluster, as a person would in Tasklist.
-	var task string
-	eventually(t, "the approval task", func() bool {
-		var res struct {
-			Items []struct {
-				UserTaskKey string `json:"userTaskKey"`
-			} `json:"items"`
-		}
-		post(t, base+"/v2/user-tasks/search", map[string]any{"filter": map[string]any{"processInstanceKey": pi, "state": "CREATED"}}, &res)
-		if len(res.Items) == 1 {
-			task = res.Items[0].UserTaskKey
-		}
-		return task != ""
-	})
-	post(t, base+"/v2/user-tasks/"+task+"/completion", map[string]any{}, nil)
-	eventually(t, "the agent's answer", func() bool {
-		var pi2 struct {
-			State string `json:"state"`
-		}
-		get(t, base+"/v2/process-instances/"+pi, &pi2)
-		return pi2.State == "COMPLETED"
-	})
-	reqs := stub.Requests()
-	if len(reqs) != 2 {
-		t.Fatalf("%d LLM calls", len(reqs))
-	}
-	for _, want := range []string{"found: distributed", "Echo: from afar", "HEALTHY"} {
-		if !strings.Contains(string(reqs[1].Body), want) {
-			t.Fatalf("the second LLM call lacks %q:\n%s", want, reqs[1].Body)
-		}
-	}
-	if auth := reqs[0].Header.Get("Authorization"); auth != "Bearer k-dist" {
-		t.Fatalf("the agent worker did not resolve the secret from its environment: %q", auth)
 	}
 }
 

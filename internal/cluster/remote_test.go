@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,11 +63,76 @@ func newPair(t *testing.T) *pair {
 		hs.Close()
 		eng.Close()
 	})
-	r, err := cluster.NewRemote(cluster.RemoteOptions{BaseURL: hs.URL})
+	opts := cluster.RemoteOptions{BaseURL: hs.URL}
+	if path := os.Getenv("ORCA_CONTRACT_LOG"); path != "" {
+		opts.HTTPClient = &http.Client{Transport: newRecorder(t, path)}
+	}
+	r, err := cluster.NewRemote(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &pair{t: t, embedded: m, remote: r}
+}
+
+// recorder appends every exchange of the Remote to a JSON Lines file, for
+// the contract check in the e2e tier (scripts/e2e/sdk/contract.mjs): each
+// request must validate against Camunda's request schemas and each answer
+// against its response schemas.
+type recorder struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+type exchange struct {
+	Method      string          `json:"method"`
+	Path        string          `json:"path"`
+	Query       string          `json:"query,omitempty"`
+	ContentType string          `json:"contentType,omitempty"`
+	Request     json.RawMessage `json:"request,omitempty"`
+	Status      int             `json:"status"`
+	Response    json.RawMessage `json:"response,omitempty"`
+}
+
+func newRecorder(t *testing.T, path string) *recorder {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return &recorder{f: f}
+}
+
+func (rec *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	x := exchange{Method: req.Method, Path: strings.TrimPrefix(req.URL.Path, "/v2"), Query: req.URL.RawQuery, ContentType: req.Header.Get("Content-Type")}
+	if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		if json.Valid(b) {
+			x.Request = b
+		}
+	}
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	x.Status = res.StatusCode
+	if json.Valid(b) {
+		x.Response = b
+	}
+	line, _ := json.Marshal(x)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	_, err = rec.f.Write(append(line, '\n'))
+	return res, err
 }
 
 // query decodes a search query (or request) from JSON, as REST would.
@@ -248,6 +316,68 @@ func TestRemoteParity(t *testing.T) {
 	if _, err := r.BroadcastSignal(ctx, &cluster.SignalBroadcastRequest{SignalName: "nobody-listens"}); err != nil {
 		t.Fatalf("signal: %v", err)
 	}
+}
+
+// parityDecision is a decision table with one input.
+const parityDecision = `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="riskDrg" name="Risk" namespace="http://camunda.org/schema/1.0/dmn">
+  <decision id="risk" name="Risk">
+    <decisionTable id="t" hitPolicy="FIRST">
+      <input id="i"><inputExpression id="ie" typeRef="number"><text>score</text></inputExpression></input>
+      <output id="o" name="risk" typeRef="string" />
+      <rule id="low"><inputEntry id="l1"><text>&lt; 50</text></inputEntry><outputEntry id="l2"><text>"low"</text></outputEntry></rule>
+      <rule id="high"><inputEntry id="h1"><text>&gt;= 50</text></inputEntry><outputEntry id="h2"><text>"high"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>`
+
+// TestRemoteDecisionParity: decisions deploy, evaluate and read the same
+// through the Remote.
+func TestRemoteDecisionParity(t *testing.T) {
+	p := newPair(t)
+	ctx := context.Background()
+	dep, err := p.remote.CreateDeployment(ctx, &cluster.DeploymentRequest{Resources: []cluster.Resource{{Name: "risk.dmn", Content: []byte(parityDecision)}}})
+	if err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	var ddKey, drKey cluster.Key
+	for _, d := range dep.Deployments {
+		if d.DecisionDefinition != nil {
+			ddKey = d.DecisionDefinition.DecisionDefinitionKey
+		}
+		if d.DecisionRequirements != nil {
+			drKey = d.DecisionRequirements.DecisionRequirementsKey
+		}
+	}
+	if ddKey == 0 || drKey == 0 {
+		t.Fatalf("deployment answer: %+v", dep)
+	}
+	res, err := p.remote.EvaluateDecision(ctx, &cluster.DecisionEvaluationInstruction{DecisionDefinitionID: "risk", Variables: map[string]any{"score": 72}})
+	if err != nil {
+		t.Fatalf("evaluate: %v", err)
+	}
+	if !strings.Contains(string(res.Output), "high") {
+		t.Fatalf("evaluation output %s, want high", res.Output)
+	}
+	same(p, "decision definition", func(a cluster.API) (*cluster.DecisionDefinition, error) { return a.GetDecisionDefinition(ctx, ddKey) })
+	same(p, "decision definitions", func(a cluster.API) (*cluster.SearchResult[cluster.DecisionDefinition], error) {
+		return a.SearchDecisionDefinitions(ctx, nil)
+	})
+	same(p, "decision XML", func(a cluster.API) ([]byte, error) { return a.GetDecisionDefinitionXML(ctx, ddKey) })
+	same(p, "decision requirements", func(a cluster.API) (*cluster.DecisionRequirements, error) { return a.GetDecisionRequirements(ctx, drKey) })
+	same(p, "decision requirements search", func(a cluster.API) (*cluster.SearchResult[cluster.DecisionRequirements], error) {
+		return a.SearchDecisionRequirements(ctx, nil)
+	})
+	same(p, "decision requirements XML", func(a cluster.API) ([]byte, error) { return a.GetDecisionRequirementsXML(ctx, drKey) })
+	insts := same(p, "decision instances", func(a cluster.API) (*cluster.SearchResult[cluster.DecisionInstance], error) {
+		return a.SearchDecisionInstances(ctx, nil)
+	})
+	if len(insts.Items) != 1 {
+		t.Fatalf("decision instances: %+v", insts.Items)
+	}
+	same(p, "decision instance", func(a cluster.API) (*cluster.DecisionInstanceDetail, error) {
+		return a.GetDecisionInstance(ctx, insts.Items[0].DecisionEvaluationInstanceKey)
+	})
 }
 
 // TestRemoteErrors: a rejected request reads the same through the Remote

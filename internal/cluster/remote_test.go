@@ -364,7 +364,9 @@ func TestRemoteDecisionParity(t *testing.T) {
 		return a.SearchDecisionDefinitions(ctx, nil)
 	})
 	same(p, "decision XML", func(a cluster.API) ([]byte, error) { return a.GetDecisionDefinitionXML(ctx, ddKey) })
-	same(p, "decision requirements", func(a cluster.API) (*cluster.DecisionRequirements, error) { return a.GetDecisionRequirements(ctx, drKey) })
+	same(p, "decision requirements", func(a cluster.API) (*cluster.DecisionRequirements, error) {
+		return a.GetDecisionRequirements(ctx, drKey)
+	})
 	same(p, "decision requirements search", func(a cluster.API) (*cluster.SearchResult[cluster.DecisionRequirements], error) {
 		return a.SearchDecisionRequirements(ctx, nil)
 	})

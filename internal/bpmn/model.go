@@ -186,6 +186,11 @@ type Element struct {
 	EventSubProcesses []*Element
 	EventStart        *Element
 
+	// ExecutionListeners are zeebe:executionListeners; TaskListeners the
+	// zeebe:taskListeners of a Camunda user task.
+	ExecutionListeners []*Listener
+	TaskListeners      []*Listener
+
 	// AdHoc is set on ad-hoc sub-processes.
 	AdHoc *AdHoc
 

@@ -144,9 +144,7 @@ func (b *builder) process(n *node) *Process {
 		b.checkExtensions(p.Element, ext, "versionTag", "properties", "userTaskForm", "executionListeners")
 		p.Properties = b.properties(ext)
 		p.UserTaskForms = userTaskForms(ext)
-		if el := ext.child(NSZeebe, "executionListeners"); el != nil {
-			b.problem(id, el.Line, "execution listeners are not supported yet")
-		}
+		b.executionListeners(p.Element, ext)
 	}
 	b.proc = p
 	b.flows, b.scopes, b.later = nil, nil, nil
@@ -311,6 +309,7 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 	}
 	e.Properties = b.properties(ext)
 	b.eventDefinition(e, n, ext)
+	b.executionListeners(e, ext)
 
 	switch t {
 	case TypeServiceTask, TypeSendTask, TypeScriptTask, TypeBusinessRuleTask:
@@ -715,7 +714,10 @@ func (b *builder) userTask(e *Element, ext *node) {
 		ut.FormLink = b.formLink(e, f)
 	}
 	if tl := ext.child(NSZeebe, "taskListeners"); tl != nil {
-		b.problem(e.ID, tl.Line, "task listeners are not supported yet")
+		if !ut.Native {
+			b.problem(e.ID, tl.Line, "task listeners need a Camunda user task (zeebe:userTask)")
+		}
+		e.TaskListeners = b.listeners(e, ext, "taskListeners", "taskListener", "creating", "assigning", "updating", "completing", "canceling")
 	}
 }
 
@@ -769,7 +771,7 @@ func (b *builder) checkExtensions(e *Element, ext *node, allowed ...string) {
 		case "properties", "linkedResources", "versionTag", "userTaskForm":
 			continue // descriptive only
 		case "executionListeners":
-			b.problem(e.ID, c.Line, "execution listeners are not supported yet")
+			continue // read by executionListeners
 		default:
 			b.problem(e.ID, c.Line, "the extension element 'zeebe:%s' is not supported on a %s", c.Local, typeWords(e.Type))
 		}

@@ -149,8 +149,16 @@ func TestParseRejects(t *testing.T) {
 </bpmn:process>`), []string{"element 'f1'", "must have a condition or be its default flow"}},
 		{"unsupported extension", doc(`<bpmn:process id="p" isExecutable="true">
   <bpmn:startEvent id="s" />
-  <bpmn:serviceTask id="t"><bpmn:extensionElements><zeebe:taskDefinition type="x" /><zeebe:executionListeners /></bpmn:extensionElements></bpmn:serviceTask>
-</bpmn:process>`), []string{"execution listeners are not supported yet"}},
+  <bpmn:serviceTask id="t"><bpmn:extensionElements><zeebe:taskDefinition type="x" /><zeebe:loopy /></bpmn:extensionElements></bpmn:serviceTask>
+</bpmn:process>`), []string{"the extension element 'zeebe:loopy' is not supported on a service task"}},
+		{"execution listeners where Camunda refuses them", doc(`<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s"><bpmn:extensionElements><zeebe:executionListeners><zeebe:executionListener eventType="start" type="a" /></zeebe:executionListeners></bpmn:extensionElements></bpmn:startEvent>
+  <bpmn:exclusiveGateway id="g"><bpmn:extensionElements><zeebe:executionListeners><zeebe:executionListener eventType="end" type="a" /></zeebe:executionListeners></bpmn:extensionElements></bpmn:exclusiveGateway>
+  <bpmn:serviceTask id="t"><bpmn:extensionElements><zeebe:taskDefinition type="x" /><zeebe:executionListeners>
+    <zeebe:executionListener eventType="start" type="a" /><zeebe:executionListener eventType="start" type="a" /><zeebe:executionListener eventType="later" type="b" />
+  </zeebe:executionListeners></bpmn:extensionElements></bpmn:serviceTask>
+</bpmn:process>`), []string{"4 problems", "element 's'", "start events cannot have start execution listeners", "element 'g'", "gateways cannot have end execution listeners",
+			"the execution listener of type 'a' is defined twice for the event 'start'", "eventType 'later' is not one of [start end]"}},
 		{"multi-instance", doc(`<bpmn:process id="p" isExecutable="true">
   <bpmn:startEvent id="s" />
   <bpmn:serviceTask id="t"><bpmn:extensionElements><zeebe:taskDefinition type="x" /></bpmn:extensionElements><bpmn:multiInstanceLoopCharacteristics /></bpmn:serviceTask>

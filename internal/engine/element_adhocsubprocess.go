@@ -18,8 +18,10 @@ func (adHocSubProcess) onActivate(w *writer, in *inst) {
 		return
 	}
 	// The sub-process's own variables come before its input mappings.
-	w.initAdHoc(in)
-	if !w.applyInputs(in) || !w.openActivityBoundaries(in) {
+	if in.rt().ListenersDone == 0 {
+		w.initAdHoc(in)
+	}
+	if !w.inputsAndStartListeners(in) || !w.openActivityBoundaries(in) {
 		return
 	}
 	ah := in.el.AdHoc

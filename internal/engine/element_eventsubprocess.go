@@ -12,7 +12,7 @@ type eventSubProcess struct{ flowScope }
 
 func (eventSubProcess) onActivate(w *writer, in *inst) {
 	w.withdrawFailedAttempt(in)
-	if !w.applyInputs(in) {
+	if !w.inputsAndStartListeners(in) {
 		return
 	}
 	w.activated(in)

@@ -74,7 +74,7 @@ func (e *Engine) ResolveIncident(ctx context.Context, key int64) error {
 			return struct{}{}, errorf(CodeNotFound, "Expected to resolve incident with key '%d', but no such incident was found", key)
 		}
 		if inc.JobKey != 0 {
-			if j := w.st.jobs[inc.JobKey]; j != nil && j.Retries <= 0 && (inc.ErrorType == incJobNoRetries || inc.ErrorType == incAdHocNoRetries) {
+			if j := w.st.jobs[inc.JobKey]; j != nil && j.Retries <= 0 && (inc.ErrorType == incJobNoRetries || inc.ErrorType == incAdHocNoRetries || inc.ErrorType == incListenerNoRetries) {
 				return struct{}{}, errorf(CodeInvalidState, "Expected to resolve incident with key '%d', but job with key '%d' has no retries left", key, inc.JobKey)
 			}
 		}

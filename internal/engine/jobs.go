@@ -23,7 +23,16 @@ const DefaultRequestTimeout = 10 * time.Second
 // createJob makes the job of a task. It reports false when an expression
 // failed and an incident was raised instead.
 func (w *writer) createJob(in *inst) bool {
-	td := in.el.TaskDefinition
+	kind := JobKindBPMNElement
+	if in.el.Type == bpmn.TypeAdHocSubProcess {
+		kind = JobKindAdHocSubProcess
+	}
+	return w.createJobFor(in, in.el.TaskDefinition, kind, listenerNone)
+}
+
+// createJobFor makes a job of a kind for an element instance: the
+// element's own, or one of its listeners'.
+func (w *writer) createJobFor(in *inst, td *bpmn.TaskDefinition, kind, listenerEventType string) bool {
 	view := scopeView{st: w.st, scope: in}
 	typ, err := w.evalString(td.Type, view, false)
 	if err != nil {
@@ -45,16 +54,12 @@ func (w *writer) createJob(in *inst) bool {
 		}
 	}
 	root := in.root()
-	kind := JobKindBPMNElement
-	if in.el.Type == bpmn.TypeAdHocSubProcess {
-		kind = JobKindAdHocSubProcess
-	}
 	j := &store.Job{
 		Key:                    w.st.newKey(),
 		Type:                   typ,
 		State:                  store.JobCreated,
 		Kind:                   kind,
-		ListenerEventType:      listenerNone,
+		ListenerEventType:      listenerEventType,
 		Retries:                int32(retries),
 		CustomHeaders:          headers,
 		CreationTime:           w.now,
@@ -308,6 +313,10 @@ func (e *Engine) CompleteJobWithResult(ctx context.Context, key int64, variables
 		w.endJob(j, store.JobCompleted)
 		w.emit(Event{Kind: EventJobCompleted, Key: j.Key, Type: j.Type, ProcessInstanceKey: j.ProcessInstanceKey})
 		in.rt().JobKey = 0
+		if j.Kind == JobKindExecutionListener {
+			w.executionListenerDone(in, vars)
+			return struct{}{}, nil
+		}
 		if isAdHocJob(j) {
 			var r *AdHocResult
 			if result != nil {
@@ -388,8 +397,11 @@ func (e *Engine) FailJob(ctx context.Context, key int64, req FailJobRequest) err
 			msg = "No more retries left."
 		}
 		incType := incJobNoRetries
-		if isAdHocJob(j) {
+		switch {
+		case isAdHocJob(j):
 			incType = incAdHocNoRetries
+		case j.Kind == JobKindExecutionListener:
+			incType = incListenerNoRetries
 		}
 		w.raise(in, incType, msg, j.Key)
 		return struct{}{}, nil
@@ -414,6 +426,9 @@ func (e *Engine) ThrowError(ctx context.Context, key int64, code, message string
 		}
 		if j.State == store.JobErrorThrown || in.rec.HasIncident {
 			return struct{}{}, errorf(CodeInvalidState, "Expected to throw an error for job with key '%d', but it is in state '%s'", key, jobStateName(j))
+		}
+		if j.Kind == JobKindExecutionListener {
+			return struct{}{}, errorf(CodeInvalidState, "Expected to throw an error for job with key '%d', but it is an execution listener job: throwing a BPMN error is not supported for execution listeners", key)
 		}
 		j.State = store.JobErrorThrown
 		j.ErrorCode = code

@@ -36,7 +36,11 @@ const (
 
 // transition moves an element instance to a lifecycle state.
 func (w *writer) transition(in *inst, lc string) {
-	in.rt().Lifecycle = lc
+	rt := in.rt()
+	rt.Lifecycle = lc
+	if lc == lcActivated || lc == lcCompleting {
+		rt.ListenersDone = 0 // the next step's listeners start from the first
+	}
 	w.touch(in)
 	if w.e.opts.ElementEvents {
 		w.emit(Event{Kind: EventElement, Key: in.key(), ProcessInstanceKey: in.rec.ProcessInstanceKey,
@@ -107,17 +111,28 @@ func (w *writer) onActivate(in *inst) {
 // own work, as Zeebe's processors call their shared behaviours: what a
 // failed earlier attempt opened is withdrawn; an element whose event
 // happened already completes with it (applyTrigger); the input mappings
-// apply; an activity's boundary events are opened (when boundaries is set).
-// It reports whether the element goes on with its own activation.
+// apply, then the start execution listeners run; an activity's boundary
+// events are opened (when boundaries is set). It reports whether the
+// element goes on with its own activation.
 func (w *writer) enter(in *inst, boundaries bool) bool {
 	w.withdrawFailedAttempt(in)
 	if w.applyTrigger(in) {
 		return false
 	}
-	if !w.applyInputs(in) {
+	if !w.inputsAndStartListeners(in) {
 		return false
 	}
 	return !boundaries || w.openActivityBoundaries(in)
+}
+
+// inputsAndStartListeners applies the input mappings (not again once a
+// start listener completed) and runs the start execution listeners; it
+// reports whether they are done.
+func (w *writer) inputsAndStartListeners(in *inst) bool {
+	if in.rt().ListenersDone == 0 && !w.applyInputs(in) {
+		return false
+	}
+	return w.runListeners(in, bpmn.ListenerStart)
 }
 
 // withdrawFailedAttempt cancels what an activation that raised an incident
@@ -195,19 +210,33 @@ func (w *writer) onComplete(in *inst) {
 	if !w.alive(in) || in.lifecycle() != lcCompleting {
 		return
 	}
-	flows, ok := behaviorOf(in).onComplete(w, in)
-	if !ok {
-		return
-	}
-	if in.parent != nil {
-		take, err := containerOf(in.parent).onChildCompleting(w, in.parent, in)
-		if err != nil {
-			w.raise(in, incExtractValue, err.Error(), 0)
+	var flows []*bpmn.SequenceFlow
+	if in.rt().ListenersDone == 0 {
+		var ok bool
+		if flows, ok = behaviorOf(in).onComplete(w, in); !ok {
 			return
 		}
-		if !take {
+		if in.parent != nil {
+			take, err := containerOf(in.parent).onChildCompleting(w, in.parent, in)
+			if err != nil {
+				w.raise(in, incExtractValue, err.Error(), 0)
+				return
+			}
+			if !take {
+				flows = nil
+			}
+		}
+	} else {
+		// Resumed after an end listener: the mappings applied, the flows
+		// are the element's (gateways, which pick theirs, have no end
+		// listeners), none for an inner instance of a multi-instance body.
+		flows = in.el.Outgoing
+		if isInner(in) {
 			flows = nil
 		}
+	}
+	if !w.runListeners(in, bpmn.ListenerEnd) {
+		return
 	}
 	w.leave(in, flows)
 }

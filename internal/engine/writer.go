@@ -268,7 +268,7 @@ func (st *state) pendingSteps() []step {
 	for _, k := range keys {
 		in := st.insts[k]
 		switch {
-		case in.rec.HasIncident:
+		case in.rec.HasIncident, waitsForListener(in):
 		case in.lifecycle() == lcActivating:
 			out = append(out, step{stepActivate, k})
 		case in.lifecycle() == lcCompleting:

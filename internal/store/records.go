@@ -125,6 +125,10 @@ type ScopeRuntime struct {
 	Trigger *EventTrigger `json:"trig,omitempty"`
 	// AdHocElement is the activity an ad-hoc inner instance runs.
 	AdHocElement string `json:"run,omitempty"`
+	// ListenersDone counts the listeners of the current lifecycle step
+	// (start listeners while ACTIVATING, end listeners while COMPLETING)
+	// whose jobs completed; the next one's job is JobKey.
+	ListenersDone int `json:"ld,omitempty"`
 }
 
 // EventTrigger is an event that happened: the variables it carries and, on

@@ -47,7 +47,11 @@ func (r *Remote) pollDeployments() {
 		}
 		return m, true
 	}
-	last, known := read()
+	// The baseline is "nothing deployed", not a first read: a first read
+	// racing a deployment made meanwhile would hide it. A cluster with
+	// deployments therefore tells the watchers once at the first poll,
+	// which costs them one needless refresh.
+	var last mark
 	t := time.NewTicker(r.poll)
 	defer t.Stop()
 	for {
@@ -60,10 +64,10 @@ func (r *Remote) pollDeployments() {
 		if !ok {
 			continue // the cluster is away: compare again when it answers
 		}
-		if known && m != last {
+		if m != last {
 			r.deployed.notify()
 		}
-		last, known = m, true
+		last = m
 	}
 }
 

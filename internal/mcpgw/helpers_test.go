@@ -17,12 +17,14 @@ import (
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/engine"
 	"github.com/orcabpm/orca/internal/mcpgw"
+	"github.com/orcabpm/orca/internal/oidctest"
 	"github.com/orcabpm/orca/internal/rest"
 )
 
 // backend is the cluster the gateway fronts: the embedded engine, or
 // ("remote") the same engine reached over its REST API v2 by a
-// cluster.Remote, as orca gateway fronts a Camunda 8 cluster.
+// cluster.Remote, as orca gateway fronts a Camunda 8 cluster (OIDC on
+// both sides, tokens from a loopback issuer).
 // TestRemoteBackend runs the gateway's tests again with -backend=remote.
 var backend = flag.String("backend", "embedded", "the back end the gateway tests run against: embedded or remote")
 
@@ -56,10 +58,18 @@ func newEnv(t testing.TB, o envOptions) *env {
 	var closeCluster func()
 	if *backend == "remote" {
 		// The gateway in front of a cluster it reaches over REST, as orca
-		// gateway is: the cluster's own API on a server of its own.
+		// gateway is: the cluster's own API on a server of its own, which
+		// wants OIDC tokens of its own audience; the Remote takes them with
+		// the client-credentials grant from a loopback issuer.
+		is := oidctest.New(t, oidctest.Options{Clients: []oidctest.Client{{ID: "orca-gateway", Secret: "gw-secret"}}})
+		clusterAuth, err := auth.New(ctx, auth.Config{Method: auth.MethodOIDC, OIDC: auth.OIDCConfig{IssuerURI: is.URL, Audiences: []string{"cluster-api"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
 		clusterSrv := rest.New(api, rest.Options{})
-		chs := httptest.NewServer(clusterSrv)
-		remote, err := cluster.NewRemote(cluster.RemoteOptions{BaseURL: chs.URL, DeploymentPoll: 20 * time.Millisecond})
+		chs := httptest.NewServer(clusterAuth.Wrap(clusterSrv))
+		remote, err := cluster.NewRemote(cluster.RemoteOptions{BaseURL: chs.URL, DeploymentPoll: 20 * time.Millisecond,
+			ClientID: "orca-gateway", ClientSecret: "gw-secret", TokenURL: is.URL + "/token", Audience: "cluster-api"})
 		if err != nil {
 			t.Fatal(err)
 		}

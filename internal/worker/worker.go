@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -119,6 +120,19 @@ type Config struct {
 	Logger       *slog.Logger
 }
 
+// activationBackoff is how long a worker waits after its n-th failed job
+// activation in a row (n ≥ 1): exponential from 100 ms, capped at 10 s,
+// with equal jitter (half fixed, half random), so that many workers of a
+// cluster that went away do not come back in step. rnd returns [0, 1).
+func activationBackoff(n int, rnd func() float64) time.Duration {
+	const base, ceiling = 100 * time.Millisecond, 10 * time.Second
+	d := ceiling
+	if n < 8 { // 100 ms · 2^7 > 10 s
+		d = min(base<<(n-1), ceiling)
+	}
+	return d/2 + time.Duration(rnd()*float64(d/2))
+}
+
 // Run activates and handles jobs until ctx ends, then waits for the jobs
 // in hand to finish.
 func Run(ctx context.Context, c JobClient, cfg Config) error {
@@ -144,7 +158,7 @@ func Run(ctx context.Context, c JobClient, cfg Config) error {
 	slots := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	backoff := time.Duration(0)
+	failures := 0 // activations failed in a row
 	for {
 		// Hold one slot before asking, so no job waits for a free hand.
 		select {
@@ -177,16 +191,17 @@ func Run(ctx context.Context, c JobClient, cfg Config) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			backoff = min(max(2*backoff, 100*time.Millisecond), 10*time.Second)
-			log.Warn("job activation failed; retrying", "err", err, "in", backoff)
+			failures++
+			wait := activationBackoff(failures, rand.Float64)
+			log.Warn("job activation failed; retrying", "err", err, "in", wait.Round(time.Millisecond), "failures", failures)
 			select {
-			case <-time.After(backoff):
+			case <-time.After(wait):
 			case <-ctx.Done():
 				return nil
 			}
 			continue
 		}
-		backoff = 0
+		failures = 0
 		for i := range jobs {
 			job := &Job{ActivatedJob: jobs[i]}
 			wg.Add(1)

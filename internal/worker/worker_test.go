@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -221,5 +222,38 @@ func TestWithErrorExpressionTurnsCodesIntoBPMNErrors(t *testing.T) {
 	f.waitFor("the error boundary", func() bool { return f.state(pi) == store.StateCompleted })
 	if j := f.job(pi); j.State != store.JobErrorThrown || j.ErrorCode != "FAILED" || j.ErrorMessage != "limit: coded: LIMIT" {
 		t.Fatalf("job: %+v", j)
+	}
+}
+
+// TestActivationBackoff: after failed activations a worker waits longer
+// each time, up to 10 s, never less than half the step (no tight loop) and
+// never the same for every worker (jitter).
+func TestActivationBackoff(t *testing.T) {
+	low := func() float64 { return 0 }
+	high := func() float64 { return 0.999999 }
+	cases := []struct {
+		n        int
+		min, max time.Duration
+	}{
+		{1, 50 * time.Millisecond, 100 * time.Millisecond},
+		{2, 100 * time.Millisecond, 200 * time.Millisecond},
+		{3, 200 * time.Millisecond, 400 * time.Millisecond},
+		{7, 3200 * time.Millisecond, 6400 * time.Millisecond},
+		{8, 5 * time.Second, 10 * time.Second},
+		{1000, 5 * time.Second, 10 * time.Second},
+	}
+	for _, c := range cases {
+		lo, hi := activationBackoff(c.n, low), activationBackoff(c.n, high)
+		if lo != c.min || hi < c.max-time.Millisecond || hi > c.max {
+			t.Errorf("failure %d: waits %v to %v, want %v to %v", c.n, lo, hi, c.min, c.max)
+		}
+	}
+	// Two workers failing together wait differently.
+	seen := map[time.Duration]bool{}
+	for range 20 {
+		seen[activationBackoff(5, rand.Float64)] = true
+	}
+	if len(seen) < 10 {
+		t.Fatalf("20 waits after the 5th failure took only %d values: no jitter", len(seen))
 	}
 }

@@ -94,10 +94,11 @@ func consoleBase(flags *pflag.FlagSet, cf consoleFlags, props *config.Properties
 }
 
 // mountConsole serves the console at base, with the API's authentication;
-// api serves /v2 for the single sign-on session's requests.
-func mountConsole(mux *http.ServeMux, base string, authn *auth.Authenticator, api http.Handler, login *console.OIDCLogin, log *slog.Logger) {
+// api serves /v2 for the single sign-on session's requests; live, if set,
+// feeds the pages' live updates.
+func mountConsole(mux *http.ServeMux, base string, authn *auth.Authenticator, api http.Handler, login *console.OIDCLogin, live *console.Hub, log *slog.Logger) {
 	h := console.New(console.Options{Base: base, Auth: authn.Wrap, AuthMethod: authn.Method(), Version: version,
-		API: api, OIDC: login, Logger: log})
+		API: api, OIDC: login, Changes: live, Logger: log})
 	mux.Handle(base, h)
 	if base != "/" {
 		mux.Handle(strings.TrimSuffix(base, "/"), h)

@@ -189,7 +189,7 @@ func runGateway(ctx context.Context, flags *pflag.FlagSet, sf startFlags, rf rem
 		return err
 	}
 	if consolePath != "" {
-		mountConsole(mux, consolePath, authn, mux, consoleLogin(flags, sf.console, props, acfg), log)
+		mountConsole(mux, consolePath, authn, mux, consoleLogin(flags, sf.console, props, acfg), nil, log)
 	}
 	srv := &http.Server{
 		Handler:           metrics.HTTP(mux, routeOf(mux, restSrv), logRequest(log)),

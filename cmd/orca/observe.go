@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orcabpm/orca/internal/bpmn"
+	"github.com/orcabpm/orca/internal/console"
 	"github.com/orcabpm/orca/internal/engine"
 	"github.com/orcabpm/orca/internal/management"
 	"github.com/orcabpm/orca/internal/rest"
@@ -21,6 +23,7 @@ import (
 type engineObserver struct {
 	metrics *management.Metrics
 	log     *slog.Logger
+	live    *console.Hub // nil without the console
 }
 
 func (o engineObserver) Committed(c engine.Commit) {
@@ -28,6 +31,35 @@ func (o engineObserver) Committed(c engine.Commit) {
 	for _, ev := range c.Events {
 		logEvent(o.log, ev)
 	}
+	if o.live != nil {
+		o.live.Publish(changeOf(c))
+	}
+}
+
+// changeOf summarises a commit for the console's live updates: the process
+// instances it touched, and whether user tasks or deployments changed.
+func changeOf(c engine.Commit) console.Change {
+	var ch console.Change
+	seen := map[int64]bool{}
+	for _, ev := range c.Events {
+		var pi int64
+		switch ev.Kind {
+		case engine.EventElement:
+			pi = ev.ProcessInstanceKey
+			if ev.Type == string(bpmn.TypeUserTask) {
+				ch.UserTasks = true
+			}
+		case engine.EventInstanceCanceled, engine.EventIncidentCreated, engine.EventIncidentResolved:
+			pi = ev.ProcessInstanceKey
+		case engine.EventDeployed:
+			ch.Deployments = true
+		}
+		if pi != 0 && !seen[pi] {
+			seen[pi] = true
+			ch.ProcessInstanceKeys = append(ch.ProcessInstanceKeys, pi)
+		}
+	}
+	return ch
 }
 
 func (o engineObserver) StorageFailed(err error, attempt int) { o.metrics.StorageFailed(err, attempt) }

@@ -19,6 +19,7 @@ import (
 	"github.com/orcabpm/orca/internal/auth"
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/config"
+	"github.com/orcabpm/orca/internal/console"
 	"github.com/orcabpm/orca/internal/engine"
 	"github.com/orcabpm/orca/internal/management"
 	"github.com/orcabpm/orca/internal/mcpgw"
@@ -286,8 +287,16 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	}
 	defer ln.Close()
 
+	consolePath, err := consoleBase(flags, sf.console, props)
+	if err != nil {
+		return err
+	}
+	var live *console.Hub // the console's live updates
+	if consolePath != "" {
+		live = console.NewHub()
+	}
 	eng, err := engine.Open(ctx, engine.Options{DataDir: sf.dataDir, Synchronous: sf.synchronous, Logger: log, Lock: lock,
-		Observer: engineObserver{metrics: metrics, log: log}})
+		Observer: engineObserver{metrics: metrics, log: log, live: live}, ElementEvents: live != nil})
 	if err != nil {
 		return err
 	}
@@ -306,19 +315,17 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		gw.Server().AddReceivingMiddleware(metrics.MCP())
 		gw.Register(mux, authn.Wrap)
 	}
-	consolePath, err := consoleBase(flags, sf.console, props)
-	if err != nil {
-		_ = eng.Close()
-		return err
-	}
 	if consolePath != "" {
-		mountConsole(mux, consolePath, authn, mux, consoleLogin(flags, sf.console, props, acfg), log)
+		mountConsole(mux, consolePath, authn, mux, consoleLogin(flags, sf.console, props, acfg), live, log)
 	}
 	srv := &http.Server{
 		Handler:           metrics.HTTP(mux, routeOf(mux, restSrv), logRequest(log)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if live != nil {
+		srv.RegisterOnShutdown(live.Close)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -47,6 +47,10 @@ type Options struct {
 	API http.Handler
 	// Logger is for logins and logouts (default: discard).
 	Logger *slog.Logger
+	// Changes, when set, serves live updates at {base}events (Server-Sent
+	// Events, authenticated as the rest of the console); without it the
+	// pages poll.
+	Changes *Hub
 }
 
 // Handler serves the console.
@@ -93,6 +97,13 @@ func New(opts Options) *Handler {
 		m.HandleFunc("POST /logout", h.sso.logout)
 		m.Handle("/session/v2/", h.sso.proxy(opts.API))
 	}
+	if opts.Changes != nil {
+		if h.sso != nil {
+			m.Handle("GET /events", h.sso.guard(opts.Changes.events(h.sso.alive)))
+		} else {
+			m.Handle("GET /events", opts.Auth(opts.Changes.events(nil)))
+		}
+	}
 	h.mux = m
 	return h
 }
@@ -125,12 +136,16 @@ func (h *Handler) setSecurityHeaders(w http.ResponseWriter) {
 // page serves the shell; the modules route by the URL's fragment.
 func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
+	live := ""
+	if h.opts.Changes != nil {
+		live = "true"
+	}
 	api, sso := "/v2", ""
 	if h.sso != nil {
 		api, sso = h.opts.Base+"session/v2", "true"
 	}
 	err := h.pages.ExecuteTemplate(&buf, "index.html", map[string]string{
-		"Base": h.opts.Base, "API": api, "Auth": h.opts.AuthMethod, "SSO": sso, "Version": h.opts.Version,
+		"Base": h.opts.Base, "API": api, "Auth": h.opts.AuthMethod, "SSO": sso, "Live": live, "Version": h.opts.Version,
 	})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)

@@ -458,6 +458,27 @@ func (s *sso) proxy(api http.Handler) http.Handler {
 	})
 }
 
+// guard lets through the console's requests of a live session.
+func (s *sso) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(consoleHeader) == "" {
+			problem(w, r, http.StatusForbidden, "The console's requests carry the "+consoleHeader+" header.")
+			return
+		}
+		if !s.alive(r) {
+			problem(w, r, http.StatusUnauthorized, "The console session has ended; log in again.")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// alive reports whether the request's session holds.
+func (s *sso) alive(r *http.Request) bool {
+	_, _, ok := s.current(r)
+	return ok
+}
+
 func problem(w http.ResponseWriter, r *http.Request, status int, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)

@@ -1,12 +1,31 @@
 // The Orca console: a router over the URL fragment and one function per
-// page. Pages talk to /v2 only; a page may return a refresh function that
-// is called every few seconds while it is shown (live updates).
-import { api, search, h, replace, say, act, state, when, short, table, Diagram, renderForm, countBy, variablesOf, all, session, sso, checkSession, logout } from './lib.js';
+// page. Pages talk to /v2 only; a page may return a refresh function, run
+// when the server's live updates (Server-Sent Events) say that something it
+// shows changed (refresh.wants(change) decides; default: any change), or
+// every few seconds when the server has no live updates.
+import { api, search, h, replace, say, act, state, when, short, table, Diagram, renderForm, countBy, variablesOf, all, session, sso, checkSession, logout, liveAvailable, onLive } from './lib.js';
 
 const main = document.getElementById('main');
 const authMethod = document.body.dataset.auth;
 const REFRESH_MS = 2000;
-let current = { refresh: null, timer: null, seq: 0 };
+let current = { refresh: null, timer: null, unlive: null, seq: 0 };
+
+// coalesce runs fn at most once at a time and at most every gap ms; calls
+// meanwhile make one more run afterwards.
+function coalesce(fn, gap = 300) {
+  let running = false;
+  let again = false;
+  const go = async () => {
+    if (running) { again = true; return; }
+    running = true;
+    try { await fn(); } finally {
+      await new Promise((r) => setTimeout(r, gap));
+      running = false;
+      if (again) { again = false; go(); }
+    }
+  };
+  return go;
+}
 
 const routes = [
   [/^#\/login$/, loginPage],
@@ -21,6 +40,7 @@ const routes = [
 
 async function route() {
   clearInterval(current.timer);
+  if (current.unlive) { current.unlive(); current.unlive = null; }
   const seq = ++current.seq;
   const [hash, query] = (location.hash || '#/processes').split('?');
   if (authMethod !== 'none' && !session.auth && hash !== '#/login') { location.hash = '#/login'; return; }
@@ -36,10 +56,18 @@ async function route() {
     if (seq !== current.seq) return;
     main.focus({ preventScroll: true });
     if (typeof refresh === 'function') {
-      current.timer = setInterval(async () => {
-        if (document.hidden || seq !== current.seq) return;
+      const run = coalesce(async () => {
+        if (seq !== current.seq) return;
         try { await refresh(); } catch (e) { say(e.message, true); }
-      }, REFRESH_MS);
+      });
+      if (liveAvailable) {
+        const wants = refresh.wants || (() => true);
+        current.unlive = onLive((ev) => {
+          if (ev.type === 'resync' || (ev.type === 'change' && wants(ev.data))) run();
+        });
+      } else {
+        current.timer = setInterval(() => { if (!document.hidden) run(); }, REFRESH_MS);
+      }
     }
   } catch (e) {
     if (seq === current.seq && e.status !== 401) replace(main, h('h1', {}, 'Something went wrong'), h('p', { class: 'incident' }, e.message));
@@ -256,6 +284,7 @@ async function instancesPage(params) {
     next.disabled = !res.page.endCursor || (page + 1) * 50 >= res.page.totalItems;
     replace(results, h('p', { class: 'muted', 'aria-live': 'polite' }, `${res.page.totalItems} instances · page ${page + 1}`), instanceTable(res.items));
   }
+  load.wants = (c) => c.processInstanceKeys.length > 0;
   const apply = (e) => { e.preventDefault(); cursors = [undefined]; page = 0; act(null, load); };
   replace(main, title('Instances'),
     h('form', { class: 'filters', onsubmit: apply, role: 'search' },
@@ -323,7 +352,10 @@ async function instancePage(key) {
       replace(variables, h('h2', {}, 'Variables'), table(['Name', 'Value', 'Scope', ''], vars.items.map((v) => variableRow(v)), 'Variables'));
     }
     replace(children, kids.items.length ? [h('h2', {}, 'Called instances'), instanceTable(kids.items)] : null);
+    related = new Set([key, ...kids.items.map((k) => k.processInstanceKey)]);
   }
+  let related = new Set([key]);
+  load.wants = (c) => c.processInstanceKeys.some((k) => related.has(k));
   function variableRow(v) {
     const cell = h('td', {}, h('pre', {}, short(v.value, 400)));
     const edit = h('button', { type: 'button', 'data-edit': v.name }, 'Edit');
@@ -377,6 +409,7 @@ async function tasksPage(selected, params) {
   await load();
   if (selected) await taskDetail(detail, selected, load);
   else replace(detail, h('p', { class: 'muted' }, 'Select a task.'));
+  load.wants = (c) => c.userTasks;
   return load;
 }
 
@@ -515,5 +548,6 @@ async function agentPage(key) {
       (m.results || []).map((r) => h('div', { class: 'tool-result', 'data-tool': r.name }, h('strong', {}, `← ${r.name}`), h('pre', {}, typeof r.content === 'string' ? r.content : JSON.stringify(r.content, null, 2))))))));
   }
   await load();
+  load.wants = (c) => c.processInstanceKeys.length > 0;
   return load;
 }

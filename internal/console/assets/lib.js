@@ -209,3 +209,61 @@ export async function all(what, body, max = 5000) {
   }
   return items;
 }
+
+// live follows the console's event stream ({base}events, Server-Sent
+// Events read with fetch so that it carries the same credentials as the API
+// calls) and hands each event ({type, data}) to the listener. It reconnects
+// after a failure, a little later each time, and says 'resync' after a
+// reconnect (what happened in between is unknown). It answers false when
+// the server has no live updates (the pages then poll).
+export const liveAvailable = document.body.dataset.live === 'true';
+const liveListeners = new Set();
+let liveStarted = false;
+export function onLive(fn) {
+  liveListeners.add(fn);
+  if (liveAvailable && !liveStarted) { liveStarted = true; follow(); }
+  return () => liveListeners.delete(fn);
+}
+function emit(type, data) { for (const fn of [...liveListeners]) { try { fn({ type, data }); } catch (e) { say(e.message, true); } } }
+async function follow() {
+  let delay = 1000;
+  let first = true;
+  for (;;) {
+    if (document.body.dataset.auth !== 'none' && !session.auth) { await new Promise((r) => setTimeout(r, 1000)); continue; }
+    try {
+      const res = await fetch('events', { headers: authHeaders({ Accept: 'text/event-stream' }) });
+      if (res.status === 401) { session.logout(); location.hash = '#/login?expired=1'; throw new Error('logged out'); }
+      if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
+      document.body.dataset.liveConnected = 'true';
+      if (!first) emit('resync', {});
+      first = false;
+      delay = 1000;
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          let type = 'message';
+          let data = '';
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event: ')) type = line.slice(7);
+            else if (line.startsWith('data: ')) data += line.slice(6);
+          }
+          if (block.startsWith(':')) continue;
+          if (type === 'expired') { session.logout(); location.hash = '#/login?expired=1'; }
+          let parsed = {};
+          try { parsed = JSON.parse(data || '{}'); } catch { /* not JSON */ }
+          emit(type, parsed);
+        }
+      }
+    } catch { /* reconnect below */ }
+    delete document.body.dataset.liveConnected;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 30000);
+  }
+}

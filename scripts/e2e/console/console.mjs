@@ -36,6 +36,8 @@ try {
   page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   page.setDefaultTimeout(timeout);
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  const streams = [];
+  page.on('request', (r) => { if (r.url().endsWith('/events')) streams.push(r.url()); });
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console error: ${m.text()}`); });
   const shot = async (name) => { await page.screenshot({ path: path.join(out, `${String(++shots).padStart(2, '0')}-${name}.png`), fullPage: true }); };
   const text = async (sel) => (await page.locator(sel).first().textContent()) ?? '';
@@ -131,6 +133,33 @@ try {
   await page.locator('#diagram .token').first().waitFor({ state: 'detached' });
   await shot('instance-completed');
   step('completed the task through its form (an empty required field refused first); the instance completed');
+
+  // 7b. Live updates: another client (this script, through the REST API)
+  // starts an instance and completes its task while the page shows it; the
+  // page follows over Server-Sent Events, without a reload.
+  const authz = 'Basic ' + Buffer.from(`${process.env.ORCA_USER}:${process.env.ORCA_PASSWORD}`).toString('base64');
+  const rest = async (method, p, body) => {
+    const res = await fetch(base + '/v2' + p, { method, headers: { Authorization: authz, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+    return res.status === 204 ? null : res.json();
+  };
+  await page.goto(`${base}/#/instances`);
+  await page.locator('#instances table').waitFor();
+  await page.waitForFunction(() => document.body.dataset.liveConnected === 'true');
+  await page.evaluate(() => { window.orcaNoReload = true; });
+  const third = (await rest('POST', '/process-instances', { processDefinitionId: 'e2e-forms', variables: { customer: 'Live update', amount: 5 } })).processInstanceKey;
+  await page.locator('#instances a', { hasText: third }).waitFor();
+  await page.locator(`#instances a[href="#/instances/${third}"]`).click();
+  await page.locator('#diagram .token[data-element="review"]').waitFor();
+  const task = (await rest('POST', '/user-tasks/search', { filter: { processInstanceKey: third } })).items[0];
+  await rest('POST', `/user-tasks/${task.userTaskKey}/assignment`, { assignee: 'someone-else' });
+  await rest('POST', `/user-tasks/${task.userTaskKey}/completion`, { variables: { approved: true, comment: 'from another client' } });
+  await page.locator('#instance-state .state', { hasText: 'COMPLETED' }).waitFor();
+  await page.locator('#diagram .token').first().waitFor({ state: 'detached' });
+  check(await page.evaluate(() => window.orcaNoReload === true), 'the page was reloaded');
+  check(streams.length >= 1, 'no event stream was opened');
+  await shot('live-update');
+  step(`saw instance ${third} appear in the list and complete on its page, both by another client, without a reload (live updates over SSE)`);
 
   // 8. Start another instance and cancel it.
   await page.goto(`${base}/#/processes`);

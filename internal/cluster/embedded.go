@@ -627,11 +627,62 @@ func jobResult(raw json.RawMessage) (*engine.JobResult, error) {
 		}
 		return &engine.JobResult{AdHoc: ah}, nil
 	case "userTask":
-		return nil, Errorf(CodeInvalidArgument, "User task job results (denials and corrections) come from task listeners, which Orca does not run yet.")
+		return userTaskResult(r)
 	case "":
 		return nil, Errorf(CodeInvalidArgument, "The job result needs a 'type': 'adHocSubProcess' or 'userTask'.")
 	}
 	return nil, Errorf(CodeInvalidArgument, "Unknown job result type '%s'; expected 'adHocSubProcess' or 'userTask'.", r.Type)
+}
+
+// userTaskResult reads a task listener's result: a denial, or corrections
+// of the task's attributes (an empty date clears it).
+func userTaskResult(r JobResult) (*engine.JobResult, error) {
+	if len(r.ActivateElements) > 0 || r.IsCompletionConditionFulfilled || r.IsCancelRemainingInstances {
+		return nil, Errorf(CodeInvalidArgument, "A user task job result cannot have ad-hoc sub-process fields.")
+	}
+	ut := &engine.UserTaskResult{}
+	if r.Denied != nil {
+		ut.Denied = *r.Denied
+	}
+	if r.DeniedReason != nil {
+		ut.DeniedReason = *r.DeniedReason
+	}
+	if c := strings.TrimSpace(string(r.Corrections)); c != "" && c != "null" {
+		var raw struct {
+			Assignee        *string   `json:"assignee"`
+			DueDate         *string   `json:"dueDate"`
+			FollowUpDate    *string   `json:"followUpDate"`
+			CandidateUsers  *[]string `json:"candidateUsers"`
+			CandidateGroups *[]string `json:"candidateGroups"`
+			Priority        *int32    `json:"priority"`
+		}
+		dec := json.NewDecoder(strings.NewReader(c))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&raw); err != nil {
+			return nil, Errorf(CodeInvalidArgument, "The user task corrections are not valid: %v.", err)
+		}
+		corr := &engine.UserTaskCorrections{Assignee: raw.Assignee, CandidateUsers: raw.CandidateUsers,
+			CandidateGroups: raw.CandidateGroups, Priority: raw.Priority}
+		for _, d := range []struct {
+			in  *string
+			out **time.Time
+			f   string
+		}{{raw.DueDate, &corr.DueDate, "dueDate"}, {raw.FollowUpDate, &corr.FollowUpDate, "followUpDate"}} {
+			if d.in == nil {
+				continue
+			}
+			var t time.Time
+			if *d.in != "" {
+				var err error
+				if t, err = time.Parse(time.RFC3339, *d.in); err != nil {
+					return nil, Errorf(CodeInvalidArgument, "The corrected %s '%s' is not an RFC 3339 date-time.", d.f, *d.in)
+				}
+			}
+			*d.out = &t
+		}
+		ut.Corrections = corr
+	}
+	return &engine.JobResult{UserTask: ut}, nil
 }
 
 // Signals

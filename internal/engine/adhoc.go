@@ -165,6 +165,8 @@ type AdHocResult struct {
 // JobResult is the optional result of a job completion.
 type JobResult struct {
 	AdHoc *AdHocResult
+	// UserTask is a task listener's denial or corrections.
+	UserTask *UserTaskResult
 }
 
 type adHocActivation struct {

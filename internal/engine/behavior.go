@@ -19,10 +19,12 @@ type behavior interface {
 	// and the outgoing flows to take. With ok false it raised an incident
 	// and the instance stays COMPLETING.
 	onComplete(w *writer, in *inst) (flows []*bpmn.SequenceFlow, ok bool)
-	// onTerminate runs when an instance is terminated, once what it waited
-	// on (job, user task, subscriptions, timers, called process) was
-	// withdrawn and before its children are terminated.
-	onTerminate(w *writer, in *inst)
+	// onTerminate runs when an instance is terminated, before what it
+	// waits on (job, user task, subscriptions, timers, called process) is
+	// withdrawn and its children are terminated. With wait, the instance
+	// stays TERMINATING (a user task's canceling listeners run): the
+	// behaviour withdraws what it waits on and finishes the termination.
+	onTerminate(w *writer, in *inst) (wait bool)
 }
 
 // container is the behaviour of an element whose instances hold element
@@ -110,7 +112,7 @@ func containerOf(scope *inst) container {
 // termination beyond what the lifecycle withdraws.
 type leaf struct{}
 
-func (leaf) onTerminate(*writer, *inst) {}
+func (leaf) onTerminate(*writer, *inst) bool { return false }
 
 // flowScope is embedded by the container behaviours of plain flow scopes
 // (processes, sub-processes, event sub-processes, ad-hoc inner instances):

@@ -74,7 +74,7 @@ func (e *Engine) ResolveIncident(ctx context.Context, key int64) error {
 			return struct{}{}, errorf(CodeNotFound, "Expected to resolve incident with key '%d', but no such incident was found", key)
 		}
 		if inc.JobKey != 0 {
-			if j := w.st.jobs[inc.JobKey]; j != nil && j.Retries <= 0 && (inc.ErrorType == incJobNoRetries || inc.ErrorType == incAdHocNoRetries || inc.ErrorType == incListenerNoRetries) {
+			if j := w.st.jobs[inc.JobKey]; j != nil && j.Retries <= 0 && (inc.ErrorType == incJobNoRetries || inc.ErrorType == incAdHocNoRetries || inc.ErrorType == incListenerNoRetries || inc.ErrorType == incTaskListenerNoRetries) {
 				return struct{}{}, errorf(CodeInvalidState, "Expected to resolve incident with key '%d', but job with key '%d' has no retries left", key, inc.JobKey)
 			}
 		}
@@ -93,6 +93,14 @@ func (e *Engine) ResolveIncident(ctx context.Context, key int64) error {
 		}
 		in := w.st.insts[inc.ElementInstanceKey]
 		if in == nil {
+			return struct{}{}, nil
+		}
+		if in.rt().Task != nil {
+			// A task listener could not be created: the transition's
+			// listeners run again.
+			if ut := w.st.userTasks[in.rt().UserTaskKey]; ut != nil {
+				w.nextTaskListener(in, ut)
+			}
 			return struct{}{}, nil
 		}
 		switch in.lifecycle() {

@@ -302,6 +302,18 @@ func (e *Engine) CompleteJobWithResult(ctx context.Context, key int64, variables
 		if j.State == store.JobErrorThrown || (j.State == store.JobFailed && j.Retries <= 0) || in.rec.HasIncident {
 			return struct{}{}, errorf(CodeInvalidState, "Expected to complete job with key '%d', but it is in state '%s'", key, jobStateName(j))
 		}
+		var utr *UserTaskResult
+		if result != nil {
+			utr = result.UserTask
+		}
+		switch {
+		case j.Kind == JobKindTaskListener:
+			if err := checkTaskListenerResult(in, key, vars, utr); err != nil {
+				return struct{}{}, err
+			}
+		case utr != nil:
+			return struct{}{}, errorf(CodeInvalidArgument, "Expected to complete job with key '%d' with a user task result (results of task listeners), but the job does not belong to a task listener", key)
+		}
 		var acts []adHocActivation
 		if isAdHocJob(j) && result != nil && result.AdHoc != nil {
 			if acts, err = checkAdHocActivations(in, result.AdHoc.ActivateElements, "complete"); err != nil {
@@ -313,8 +325,12 @@ func (e *Engine) CompleteJobWithResult(ctx context.Context, key int64, variables
 		w.endJob(j, store.JobCompleted)
 		w.emit(Event{Kind: EventJobCompleted, Key: j.Key, Type: j.Type, ProcessInstanceKey: j.ProcessInstanceKey})
 		in.rt().JobKey = 0
-		if j.Kind == JobKindExecutionListener {
+		switch j.Kind {
+		case JobKindExecutionListener:
 			w.executionListenerDone(in, vars)
+			return struct{}{}, nil
+		case JobKindTaskListener:
+			w.taskListenerDone(in, utr)
 			return struct{}{}, nil
 		}
 		if isAdHocJob(j) {
@@ -402,6 +418,8 @@ func (e *Engine) FailJob(ctx context.Context, key int64, req FailJobRequest) err
 			incType = incAdHocNoRetries
 		case j.Kind == JobKindExecutionListener:
 			incType = incListenerNoRetries
+		case j.Kind == JobKindTaskListener:
+			incType = incTaskListenerNoRetries
 		}
 		w.raise(in, incType, msg, j.Key)
 		return struct{}{}, nil
@@ -427,8 +445,8 @@ func (e *Engine) ThrowError(ctx context.Context, key int64, code, message string
 		if j.State == store.JobErrorThrown || in.rec.HasIncident {
 			return struct{}{}, errorf(CodeInvalidState, "Expected to throw an error for job with key '%d', but it is in state '%s'", key, jobStateName(j))
 		}
-		if j.Kind == JobKindExecutionListener {
-			return struct{}{}, errorf(CodeInvalidState, "Expected to throw an error for job with key '%d', but it is an execution listener job: throwing a BPMN error is not supported for execution listeners", key)
+		if j.Kind == JobKindExecutionListener || j.Kind == JobKindTaskListener {
+			return struct{}{}, errorf(CodeInvalidState, "Expected to throw an error for job with key '%d', but it is a listener job: throwing a BPMN error is not supported for listeners", key)
 		}
 		j.State = store.JobErrorThrown
 		j.ErrorCode = code

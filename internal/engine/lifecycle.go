@@ -350,8 +350,10 @@ func (w *writer) terminate(in *inst) {
 		return
 	}
 	w.transition(in, lcTerminating)
+	if behaviorOf(in).onTerminate(w, in) {
+		return
+	}
 	w.cancelWaitStates(in)
-	behaviorOf(in).onTerminate(w, in)
 	if len(in.children) > 0 {
 		for _, c := range sortedChildren(in) {
 			w.terminate(c)
@@ -441,7 +443,7 @@ func (w *writer) cancelWaitStates(in *inst) {
 	if j := w.st.jobs[rt.JobKey]; j != nil {
 		w.endJob(j, store.JobCanceled)
 	}
-	if ut := w.st.userTasks[rt.UserTaskKey]; ut != nil {
+	if ut := w.st.userTasks[rt.UserTaskKey]; ut != nil && ut.State != store.UserTaskCanceling {
 		ut.State = store.UserTaskCanceled
 		delete(w.st.userTasks, ut.Key)
 		w.st.touch(ut)

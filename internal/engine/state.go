@@ -285,7 +285,8 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 		}
 	}
 
-	uts, err := store.LoadAll(ctx, s, func() *store.UserTask { return new(store.UserTask) }, "state = 'CREATED'")
+	uts, err := store.LoadAll(ctx, s, func() *store.UserTask { return new(store.UserTask) },
+		"state IN ('CREATED', 'CREATING', 'ASSIGNING', 'UPDATING', 'COMPLETING', 'CANCELING')")
 	if err != nil {
 		return nil, err
 	}

@@ -138,6 +138,15 @@ func (w *writer) createUserTask(in *inst) bool {
 	w.st.touch(ut)
 	in.rt().UserTaskKey = ut.Key
 	w.touch(in)
+	switch assignee := ut.Assignee; {
+	case hasTaskListeners(in, taskCreating):
+		// Created without its assignee: assigning follows creating.
+		ut.Assignee = ""
+		w.startTaskTransition(in, ut, &store.TaskTransition{Event: taskCreating, Attrs: attrsOf(ut), Assignee: assignee})
+	case assignee != "" && hasTaskListeners(in, taskAssigning):
+		ut.Assignee = ""
+		w.assignCreated(in, ut, assignee)
+	}
 	return true
 }
 
@@ -204,12 +213,21 @@ func (e *Engine) AssignUserTask(ctx context.Context, key int64, assignee string,
 		return errorf(CodeInvalidArgument, "Expected an assignee, but it is empty")
 	}
 	_, err := do(ctx, e, func(w *writer) (struct{}, error) {
-		ut, _, err := w.liveUserTask(key, "assign")
+		ut, in, err := w.liveUserTask(key, "assign")
 		if err != nil {
+			return struct{}{}, err
+		}
+		if err := userTaskIdle(ut, "assign"); err != nil {
 			return struct{}{}, err
 		}
 		if !allowOverride && ut.Assignee != "" && ut.Assignee != assignee {
 			return struct{}{}, errorf(CodeInvalidState, "Expected to assign user task with key '%d', but it is already assigned to '%s'", key, ut.Assignee)
+		}
+		if hasTaskListeners(in, taskAssigning) {
+			a := attrsOf(ut)
+			a.Assignee = assignee
+			w.startTaskTransition(in, ut, &store.TaskTransition{Event: taskAssigning, Action: "assign", Attrs: a})
+			return struct{}{}, nil
 		}
 		ut.Assignee = assignee
 		w.st.touch(ut)
@@ -221,9 +239,18 @@ func (e *Engine) AssignUserTask(ctx context.Context, key int64, assignee string,
 // UnassignUserTask removes the assignee.
 func (e *Engine) UnassignUserTask(ctx context.Context, key int64) error {
 	_, err := do(ctx, e, func(w *writer) (struct{}, error) {
-		ut, _, err := w.liveUserTask(key, "unassign")
+		ut, in, err := w.liveUserTask(key, "unassign")
 		if err != nil {
 			return struct{}{}, err
+		}
+		if err := userTaskIdle(ut, "unassign"); err != nil {
+			return struct{}{}, err
+		}
+		if hasTaskListeners(in, taskAssigning) {
+			a := attrsOf(ut)
+			a.Assignee = ""
+			w.startTaskTransition(in, ut, &store.TaskTransition{Event: taskAssigning, Action: "unassign", Attrs: a})
+			return struct{}{}, nil
 		}
 		ut.Assignee = ""
 		w.st.touch(ut)
@@ -247,25 +274,34 @@ func (e *Engine) UpdateUserTask(ctx context.Context, key int64, c UserTaskChange
 		return errorf(CodeInvalidArgument, "Expected priority to be in the range [0,100], but was '%d'", *c.Priority)
 	}
 	_, err := do(ctx, e, func(w *writer) (struct{}, error) {
-		ut, _, err := w.liveUserTask(key, "update")
+		ut, in, err := w.liveUserTask(key, "update")
 		if err != nil {
 			return struct{}{}, err
 		}
+		if err := userTaskIdle(ut, "update"); err != nil {
+			return struct{}{}, err
+		}
+		a := attrsOf(ut)
 		if c.DueDate != nil {
-			ut.DueDate = *c.DueDate
+			a.DueDate = *c.DueDate
 		}
 		if c.FollowUpDate != nil {
-			ut.FollowUpDate = *c.FollowUpDate
+			a.FollowUpDate = *c.FollowUpDate
 		}
 		if c.CandidateGroups != nil {
-			ut.CandidateGroups = *c.CandidateGroups
+			a.CandidateGroups = *c.CandidateGroups
 		}
 		if c.CandidateUsers != nil {
-			ut.CandidateUsers = *c.CandidateUsers
+			a.CandidateUsers = *c.CandidateUsers
 		}
 		if c.Priority != nil {
-			ut.Priority = *c.Priority
+			a.Priority = *c.Priority
 		}
+		if hasTaskListeners(in, taskUpdating) {
+			w.startTaskTransition(in, ut, &store.TaskTransition{Event: taskUpdating, Action: "update", Attrs: a})
+			return struct{}{}, nil
+		}
+		setAttrs(ut, a)
 		w.st.touch(ut)
 		return struct{}{}, nil
 	})
@@ -283,12 +319,14 @@ func (e *Engine) CompleteUserTask(ctx context.Context, key int64, variables map[
 		if err != nil {
 			return struct{}{}, err
 		}
-		ut.State = store.UserTaskCompleted
-		ut.CompletionDate = w.now
-		delete(w.st.userTasks, key)
-		w.st.touch(ut)
-		in.rt().UserTaskKey = 0
-		w.completeWithVariables(in, vars)
+		if err := userTaskIdle(ut, "complete"); err != nil {
+			return struct{}{}, err
+		}
+		if hasTaskListeners(in, taskCompleting) {
+			w.startTaskTransition(in, ut, &store.TaskTransition{Event: taskCompleting, Action: "complete", Attrs: attrsOf(ut), Variables: vars})
+			return struct{}{}, nil
+		}
+		w.completeUserTask(in, ut, vars)
 		return struct{}{}, nil
 	})
 	return err

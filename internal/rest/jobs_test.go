@@ -84,7 +84,9 @@ func TestJobs(t *testing.T) {
 		t.Errorf("completed job %v", items)
 	}
 	e.problem(e.do("POST", "/v2/jobs/"+key+"/completion", nil), 404, "NOT_FOUND", key)
-	e.problem(e.do("POST", "/v2/jobs/"+key+"/completion", map[string]any{"result": map[string]any{"type": "userTask"}}), 400, "INVALID_ARGUMENT", "result")
+	e.problem(e.do("POST", "/v2/jobs/"+key+"/completion", map[string]any{"result": map[string]any{"type": "userTask", "corrections": map[string]any{"bogus": 1}}}),
+		400, "INVALID_ARGUMENT", "corrections")
+	e.problem(e.do("POST", "/v2/jobs/"+key+"/completion", map[string]any{"result": map[string]any{"type": "userTask"}}), 404, "NOT_FOUND", key)
 
 	// Failing without retries raises an incident; resolving needs retries.
 	pi2 := e.start("service", nil)

@@ -129,6 +129,34 @@ type ScopeRuntime struct {
 	// (start listeners while ACTIVATING, end listeners while COMPLETING)
 	// whose jobs completed; the next one's job is JobKey.
 	ListenersDone int `json:"ld,omitempty"`
+	// Task is the lifecycle transition of a Camunda user task whose task
+	// listeners run (its listener's job is JobKey).
+	Task *TaskTransition `json:"task,omitempty"`
+}
+
+// TaskTransition is a user task's lifecycle transition (creating,
+// assigning, updating, completing, canceling) while its task listeners run:
+// the attributes the task will have once they are done (the request with
+// the listeners' corrections), and what completing it carries.
+type TaskTransition struct {
+	Event     string                     `json:"ev"`
+	Action    string                     `json:"act,omitempty"`
+	Done      int                        `json:"done,omitempty"` // listeners done
+	Attrs     UserTaskAttrs              `json:"attrs"`
+	Variables map[string]json.RawMessage `json:"vars,omitempty"` // completing
+	// Assignee is the process's assignee of a task being created: it is
+	// assigned (with the assigning listeners) once creating is done.
+	Assignee string `json:"assignee,omitempty"`
+}
+
+// UserTaskAttrs are the attributes of a user task listeners see and correct.
+type UserTaskAttrs struct {
+	Assignee        string    `json:"assignee,omitempty"`
+	CandidateGroups []string  `json:"candidateGroups,omitempty"`
+	CandidateUsers  []string  `json:"candidateUsers,omitempty"`
+	DueDate         time.Time `json:"dueDate,omitzero"`
+	FollowUpDate    time.Time `json:"followUpDate,omitzero"`
+	Priority        int32     `json:"priority"`
 }
 
 // EventTrigger is an event that happened: the variables it carries and, on
@@ -246,6 +274,13 @@ const (
 	UserTaskCreated   = "CREATED"
 	UserTaskCompleted = "COMPLETED"
 	UserTaskCanceled  = "CANCELED"
+	// While task listeners run on a transition, the task is in the
+	// transition's state.
+	UserTaskCreating   = "CREATING"
+	UserTaskAssigning  = "ASSIGNING"
+	UserTaskUpdating   = "UPDATING"
+	UserTaskCompleting = "COMPLETING"
+	UserTaskCanceling  = "CANCELING"
 )
 
 // UserTask is a task for a person.

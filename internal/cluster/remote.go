@@ -52,6 +52,7 @@ type Remote struct {
 	maxAnswer int64
 	log       *slog.Logger
 	tokens    *clientcred.Cache // OAuth 2.0 client credentials, when set
+	legacy    legacyState       // start events on clusters before 8.10
 
 	// The deployment poll (remote_watch.go).
 	poll     time.Duration

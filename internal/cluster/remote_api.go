@@ -213,11 +213,6 @@ func (r *Remote) CorrelateMessage(ctx context.Context, req *MessageCorrelationRe
 	return remotePost[MessageCorrelationResult](ctx, r, "/messages/correlation", req)
 }
 
-// SearchMessageSubscriptions searches message subscriptions.
-func (r *Remote) SearchMessageSubscriptions(ctx context.Context, q *MessageSubscriptionSearchQuery) (*SearchResult[MessageSubscription], error) {
-	return remotePost[SearchResult[MessageSubscription]](ctx, r, "/message-subscriptions/search", q)
-}
-
 // SearchIncidents searches incidents.
 func (r *Remote) SearchIncidents(ctx context.Context, q *IncidentSearchQuery) (*SearchResult[Incident], error) {
 	return remotePost[SearchResult[Incident]](ctx, r, "/incidents/search", q)

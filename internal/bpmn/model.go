@@ -169,6 +169,7 @@ type Element struct {
 	CalledElement  *CalledElement
 	Terminate      bool // terminate end event
 	Script         *Script
+	CalledDecision *CalledDecision // business rule tasks evaluating a DMN decision (decision.go)
 
 	// Boundary events: the activity they are attached to, and whether they
 	// interrupt it (cancelActivity, default true).

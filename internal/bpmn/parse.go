@@ -316,7 +316,7 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 		if s := ext.child(NSZeebe, "script"); s != nil && t == TypeScriptTask {
 			b.script(e, s)
 		} else if cd := ext.child(NSZeebe, "calledDecision"); cd != nil && t == TypeBusinessRuleTask {
-			b.problem(id, cd.Line, "DMN business rule tasks (zeebe:calledDecision) are not supported yet")
+			b.calledDecision(e, cd) // decision.go
 		} else {
 			b.taskDefinition(e, ext, true)
 		}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
 
+	"github.com/orcabpm/orca/internal/bpmn"
 	"github.com/orcabpm/orca/internal/dmn"
 	"github.com/orcabpm/orca/internal/feel"
 	"github.com/orcabpm/orca/internal/store"
@@ -367,4 +369,80 @@ func (e *Engine) EvaluateDecision(ctx context.Context, tenantID string, ref Deci
 		}
 		return w.evaluateDecision(context.Background(), d, feel.MapVariables(variables), DecisionOrigin{})
 	})
+}
+
+// Zeebe's incident types of business rule tasks: the decision cannot be
+// found, or its evaluation failed.
+const (
+	incCalledDecision     = "CALLED_DECISION_ERROR"
+	incDecisionEvaluation = "DECISION_EVALUATION_ERROR"
+)
+
+// callDecision evaluates the decision a business rule task calls against
+// the variables it sees, records the evaluation and completes the task with
+// the result in its resultVariable; a decision that cannot be found or
+// fails is an incident, and resolving it evaluates again.
+func (w *writer) callDecision(in *inst) {
+	cd := in.el.CalledDecision
+	view := scopeView{st: w.st, scope: in}
+	id, err := w.evalString(cd.DecisionID, view, false)
+	if err != nil {
+		w.raise(in, incExtractValue, err.Error(), 0)
+		return
+	}
+	d, msg := w.calledDecision(in, id, cd, view)
+	if d == nil {
+		w.raise(in, incCalledDecision, msg, 0)
+		return
+	}
+	root := in.root()
+	ev, err := w.evaluateDecision(context.Background(), d, view, DecisionOrigin{ProcessDefinitionKey: in.def.rec.Key,
+		ProcessInstanceKey: root.key(), RootProcessInstanceKey: root.rec.RootProcessInstanceKey, ElementInstanceKey: in.key()})
+	if err != nil {
+		w.raise(in, incCalledDecision, err.Error(), 0)
+		return
+	}
+	if ev.FailedDecisionID != "" {
+		w.raise(in, incDecisionEvaluation, ev.FailureMessage, 0)
+		return
+	}
+	w.activated(in)
+	w.completeWithVariables(in, map[string]json.RawMessage{cd.ResultVariable: json.RawMessage(ev.Output)})
+}
+
+// calledDecision finds the decision by the task's binding type, or says
+// why not as Zeebe does.
+func (w *writer) calledDecision(in *inst, id string, cd *bpmn.CalledDecision, view scopeView) (*store.DecisionDefinition, string) {
+	tenant := in.rec.TenantID
+	vs := w.st.dmn.decisions[latestKey(tenant, id)]
+	switch cd.BindingType {
+	case bpmn.BindingDeployment:
+		dk := in.def.rec.DeploymentKey
+		for i := len(vs) - 1; i >= 0; i-- {
+			if slices.Contains(vs[i].DeploymentKeys, dk) {
+				return vs[i], ""
+			}
+		}
+		return nil, fmt.Sprintf("Expected to evaluate decision '%s' with binding type 'deployment', "+
+			"but no such decision found in the deployment with key %d which contained the current process. "+
+			"To resolve this incident, migrate the process instance to a process definition "+
+			"that is deployed together with the intended decision to evaluate.", id, dk)
+	case bpmn.BindingVersionTag:
+		tag, err := w.evalString(cd.VersionTag, view, false)
+		if err != nil {
+			return nil, err.Error()
+		}
+		for i := len(vs) - 1; i >= 0; i-- {
+			if vs[i].VersionTag == tag {
+				return vs[i], ""
+			}
+		}
+		return nil, fmt.Sprintf("Expected to evaluate decision with id '%s' and version tag '%s', but no such decision found. "+
+			"To resolve this incident, deploy a decision with the given id and version tag.", id, tag)
+	default:
+		if len(vs) > 0 {
+			return vs[len(vs)-1], ""
+		}
+		return nil, fmt.Sprintf("Expected to evaluate decision '%s', but no decision found for id '%s'", id, id)
+	}
 }

@@ -2,12 +2,20 @@ package engine
 
 import "github.com/orcabpm/orca/internal/bpmn"
 
-// businessRuleTask is the behaviour of business rule tasks: a job for a
-// worker (zeebe:taskDefinition).
+// businessRuleTask is the behaviour of business rule tasks: a DMN decision
+// evaluated by the engine (zeebe:calledDecision, decisions.go), else a job
+// for a worker (zeebe:taskDefinition).
 type businessRuleTask struct{ leaf }
 
 func (businessRuleTask) onActivate(w *writer, in *inst) {
-	if w.enter(in, true) && w.createJob(in) {
+	if !w.enter(in, true) {
+		return
+	}
+	if in.el.CalledDecision != nil {
+		w.callDecision(in)
+		return
+	}
+	if w.createJob(in) {
 		w.activated(in)
 	}
 }

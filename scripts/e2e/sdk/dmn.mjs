@@ -90,6 +90,30 @@ async function main() {
   const fails = await camunda.searchDecisionInstances({ filter: { state: 'FAILED', decisionDefinitionId: 'risk' } }, now);
   check(fails.items.length === 1 && fails.items[0].evaluationFailure === failed.failureMessage, `failed instances ${JSON.stringify(fails.items)}`);
 
+  // Business rule tasks: a graph with required decisions, a failing
+  // decision raising an incident that is resolved after setting a variable,
+  // and a business rule task worked as a job.
+  const until = (predicate) => ({ consistency: { waitUpToMs: 20000, pollIntervalMs: 100, predicate } });
+  const bdep = await camunda.deployResourcesFromFiles(['decisions.bpmn', 'dinner.dmn', 'risk.dmn'].map((f) => path.join(dmnDir, f)));
+  check(bdep.deployments.some((d) => d.processDefinition?.processDefinitionId === 'dinner-order'), 'deployed the process beside its decisions');
+  const pi = await camunda.createProcessInstance({ processDefinitionId: 'dinner-order',
+    variables: { month: 1, guestCount: 4, guestsWithChildren: true, score: 5, riskDecision: 'risk' } });
+  const incs = await camunda.searchIncidents({ filter: { processInstanceKey: pi.processInstanceKey, state: 'ACTIVE' } },
+    until((r) => r.items.length >= 1));
+  check(incs.items[0].errorType === 'DECISION_EVALUATION_ERROR' && incs.items[0].elementId === 'assessRisk', `incident ${JSON.stringify(incs.items[0])}`);
+  await camunda.createElementInstanceVariables({ elementInstanceKey: pi.processInstanceKey, variables: { score: 70 } });
+  await camunda.resolveIncident({ incidentKey: incs.items[0].incidentKey });
+  const jobs = await camunda.activateJobs({ type: 'legacy-rules', worker: 'e2e', timeout: 30000, maxJobsToActivate: 1, requestTimeout: 5000 });
+  check(jobs.jobs.length === 1 && jobs.jobs[0].variables.risk === 'high', `legacy rules job ${JSON.stringify(jobs.jobs)}`);
+  await camunda.completeJob({ jobKey: jobs.jobs[0].jobKey });
+  const done = await camunda.getProcessInstance({ processInstanceKey: pi.processInstanceKey }, until((r) => r.state === 'COMPLETED'));
+  check(done.state === 'COMPLETED', `instance ${done.state}`);
+  const pinst = await camunda.searchDecisionInstances({ filter: { processInstanceKey: pi.processInstanceKey },
+    sort: [{ field: 'decisionEvaluationInstanceKey' }], page: { limit: 20 } }, now);
+  check(pinst.items.map((i) => `${i.decisionDefinitionId}:${i.state}`).join() ===
+    'season:EVALUATED,dish:EVALUATED,beverages:EVALUATED,season:EVALUATED,dish:EVALUATED,risk:FAILED,risk:EVALUATED',
+  `decision instances of the process ${pinst.items.map((i) => i.decisionDefinitionId + ':' + i.state)}`);
+
   console.log(`JS SDK decisions: ${steps} checks passed (fanatical validation)`);
 }
 

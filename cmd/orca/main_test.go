@@ -141,7 +141,7 @@ func startServer(t *testing.T, dataDir string, extra ...string) (*orcaProc, stri
 		}
 		if res, err := httpClient.Get(base + "/v2/topology"); err == nil {
 			res.Body.Close()
-			if res.StatusCode == 200 {
+			if res.StatusCode == 200 || res.StatusCode == 401 { // 401: up, with authentication
 				return p, base
 			}
 		}

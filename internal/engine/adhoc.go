@@ -60,7 +60,7 @@ func (w *writer) collectAdHocOutput(inner *inst) error {
 		list = append(list, l...)
 	}
 	list = append(list, v)
-	b, err := json.Marshal(list)
+	b, err := marshalPlain(list)
 	if err != nil {
 		return fmt.Errorf("the output collection '%s' cannot be stored: %w", ah.OutputCollection, err)
 	}

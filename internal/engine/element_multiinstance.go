@@ -68,7 +68,7 @@ func (w *writer) activateBody(body *inst) {
 	}
 	items := make([]json.RawMessage, len(list))
 	for i, x := range list {
-		b, err := json.Marshal(feel.ToJSON(x))
+		b, err := marshalPlain(feel.ToJSON(x))
 		if err != nil {
 			w.raise(body, incExtractValue, fmt.Sprintf("item %d of the input collection cannot be stored: %v", i+1, err), 0)
 			return
@@ -148,7 +148,7 @@ func (w *writer) collectOutput(in *inst) error {
 	if idx >= 1 {
 		list[idx-1] = v
 	}
-	b, err := json.Marshal(list)
+	b, err := marshalPlain(list)
 	if err != nil {
 		return fmt.Errorf("the output collection '%s' cannot be stored: %w", mi.OutputCollection, err)
 	}

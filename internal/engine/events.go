@@ -182,7 +182,7 @@ func (w *writer) runScript(in *inst) {
 		w.raise(in, incExtractValue, err.Error(), 0)
 		return
 	}
-	b, err := json.Marshal(feel.ToJSON(v))
+	b, err := marshalPlain(feel.ToJSON(v))
 	if err != nil {
 		w.raise(in, incExtractValue, fmt.Sprintf("the result of the script '%s' cannot be stored: %v", sc.Expression.Raw, err), 0)
 		return

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -325,7 +326,7 @@ func (c *Client) do(ctx context.Context, method string, readOnly bool, op func(c
 		err = op(callCtx, s.cs)
 		expired := callCtx.Err() != nil
 		cancel()
-		if err != nil && c.tooLarge.Load() != cut {
+		if err != nil && (c.tooLarge.Load() != cut || frameTooLarge(err)) {
 			c.drop(s)
 			return fmt.Errorf("%s: %s: %w: more than %d bytes (the limit MaxMessageBytes)", c.cfg.target(), method, ErrTooLarge, MaxMessageBytes)
 		}
@@ -338,6 +339,15 @@ func (c *Client) do(ctx context.Context, method string, readOnly bool, op func(c
 		}
 		c.log.InfoContext(ctx, "MCP connection lost; retrying on a new connection", "method", method, "error", err)
 	}
+}
+
+// frameTooLarge recognises go-sdk's cap on one line of a stdio server
+// (mcp.DefaultMaxLineLength, 16 MiB like MaxMessageBytes): the SDK's error
+// is unexported, so its text is matched (TestHugeStdioToolResult fails if
+// it changes). Without this, the call looked like a lost connection and the
+// job was retried, the server restarted and 16 MiB read again each time.
+func frameTooLarge(err error) bool {
+	return strings.Contains(err.Error(), "exceeded the configured maximum line length")
 }
 
 // connectionFailure reports whether err, the error of a call that did not

@@ -22,6 +22,9 @@ import (
 const helperEnv = "ORCA_MCPCLIENT_TEST_SERVER"
 
 func TestMain(m *testing.M) {
+	if os.Getenv(hugeHelperEnv) != "" {
+		os.Exit(hugeStdioServer(os.Getenv(hugeHelperEnv)))
+	}
 	if os.Getenv(helperEnv) == "1" {
 		srv := newTestServer(true)
 		if err := srv.Run(context.Background(), &mcp.StdioTransport{}); err != nil {

@@ -341,7 +341,7 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		log.Info("web console ready", "url", consoleURL)
 	}
 
-	workersDone, err := startWorkers(ctx, api, sf, props, log, func(c worker.Config) worker.Config {
+	workersDone, err := startWorkers(ctx, api, sf, props, log, metrics, func(c worker.Config) worker.Config {
 		c.Handler = metrics.Worker(c.Type, c.Handler)
 		return c
 	})

@@ -45,7 +45,7 @@ variable <secrets-prefix>NAME. Stop with Ctrl-C: jobs in hand are finished first
 			if err != nil {
 				return fmt.Errorf("%s: %w", mcpClientsKey, err)
 			}
-			cfgs, closeAll, err := builtinWorkers(strings.Split(kinds, ","), worker.EnvSecrets{Prefix: secretsPrefix}, concurrency, log, clients, remote)
+			cfgs, closeAll, err := builtinWorkers(strings.Split(kinds, ","), worker.EnvSecrets{Prefix: secretsPrefix}, concurrency, log, clients, remote, nil)
 			if err != nil {
 				return err
 			}

@@ -29,18 +29,18 @@ var workerKinds = []string{"agent", "mcp", "http"}
 const allowedHostsEnv = "ORCA_HTTP_ALLOWED_HOSTS"
 
 // builtinWorkers configures the selected built-in workers.
-func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log *slog.Logger, mcpClients map[string]mcpclient.Config, defs agent.Definitions) ([]worker.Config, func() error, error) {
+func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log *slog.Logger, mcpClients map[string]mcpclient.Config, defs agent.Definitions, models agent.ModelObserver) ([]worker.Config, func() error, error) {
 	pool := mcpclient.NewPool(mcpclient.Options{Logger: log})
 	var out []worker.Config
 	for _, k := range kinds {
 		switch strings.TrimSpace(k) {
 		case "agent":
-			h := worker.WithErrorExpression(agent.New(agent.Options{Secrets: secrets, Logger: log}))
+			h := worker.WithErrorExpression(agent.New(agent.Options{Secrets: secrets, Logger: log, Models: models}))
 			for _, typ := range []string{agent.JobTypeSubProcess, agent.JobTypeSubProcessV2} {
 				out = append(out, worker.Config{Type: typ, Handler: h, FetchVariables: agent.FetchVariables, Concurrency: concurrency, Logger: log, Name: "orca-agent"})
 			}
 			if defs != nil {
-				th := worker.WithErrorExpression(agent.NewTask(agent.Options{Secrets: secrets, Logger: log}, defs))
+				th := worker.WithErrorExpression(agent.NewTask(agent.Options{Secrets: secrets, Logger: log, Models: models}, defs))
 				for _, typ := range []string{agent.JobTypeTask, agent.JobTypeTaskV2} {
 					out = append(out, worker.Config{Type: typ, Handler: th, Concurrency: concurrency, Logger: log, Name: "orca-agent"})
 				}
@@ -87,7 +87,7 @@ func runWorkers(ctx context.Context, c worker.JobClient, cfgs []worker.Config) {
 
 // startWorkers runs the built-in workers in process beside the engine
 // (sf.workers: "none" for none). The returned function stops them and waits.
-func startWorkers(ctx context.Context, api *cluster.Embedded, sf startFlags, props *config.Properties, log *slog.Logger, wrap func(worker.Config) worker.Config) (func(), error) {
+func startWorkers(ctx context.Context, api *cluster.Embedded, sf startFlags, props *config.Properties, log *slog.Logger, models agent.ModelObserver, wrap func(worker.Config) worker.Config) (func(), error) {
 	if strings.TrimSpace(sf.workers) == "" || sf.workers == "none" {
 		return func() {}, nil
 	}
@@ -95,7 +95,7 @@ func startWorkers(ctx context.Context, api *cluster.Embedded, sf startFlags, pro
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", mcpClientsKey, err)
 	}
-	cfgs, closeAll, err := builtinWorkers(strings.Split(sf.workers, ","), worker.EnvSecrets{Prefix: sf.secretsPrefix}, 8, log, clients, api)
+	cfgs, closeAll, err := builtinWorkers(strings.Split(sf.workers, ","), worker.EnvSecrets{Prefix: sf.secretsPrefix}, 8, log, clients, api, models)
 	if err != nil {
 		return nil, err
 	}

@@ -45,6 +45,8 @@ type Options struct {
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// Models, if set, hears of every model call (metrics).
+	Models ModelObserver
 }
 
 // Agent handles AI Agent Sub-process jobs.
@@ -366,7 +368,7 @@ func (t *turn) converse(ctx context.Context) (*worker.Completion, error) {
 		if stopped != nil {
 			req.Tools = nil
 		}
-		resp, err := model.client.Chat(ctx, req)
+		resp, err := t.a.callModel(ctx, model, req)
 		if err != nil {
 			return nil, modelError(err)
 		}

@@ -42,6 +42,19 @@ func newRig(t *testing.T, turns ...llmtest.Turn) *rig {
 // remote, over the REST API v2 on loopback, as `orca worker` does.
 func newRigWith(t *testing.T, remote bool, turns ...llmtest.Turn) *rig {
 	t.Helper()
+	return newRigOpts(t, rigOptions{remote: remote}, turns...)
+}
+
+// rigOptions: remote runs the workers over REST; models observes the
+// agents' model calls.
+type rigOptions struct {
+	remote bool
+	models agent.ModelObserver
+}
+
+func newRigOpts(t *testing.T, o rigOptions, turns ...llmtest.Turn) *rig {
+	t.Helper()
+	remote := o.remote
 	ctx, cancel := context.WithCancel(context.Background())
 	eng, err := engine.Open(ctx, engine.Options{DataDir: t.TempDir(), Synchronous: "NORMAL"})
 	if err != nil {
@@ -79,9 +92,9 @@ func newRigWith(t *testing.T, remote bool, turns ...llmtest.Turn) *rig {
 	secrets := worker.MapSecrets{"LLM_KEY": "sk-test-123"}
 	defs, _ := api.(agent.Definitions)
 	workers := []worker.Config{
-		{Type: agent.JobTypeSubProcess, Handler: agent.New(agent.Options{Secrets: secrets}), FetchVariables: agent.FetchVariables},
-		{Type: agent.JobTypeTask, Handler: agent.NewTask(agent.Options{Secrets: secrets}, defs)},
-		{Type: agent.JobTypeTaskV2, Handler: agent.NewTask(agent.Options{Secrets: secrets}, defs)},
+		{Type: agent.JobTypeSubProcess, Handler: agent.New(agent.Options{Secrets: secrets, Models: o.models}), FetchVariables: agent.FetchVariables},
+		{Type: agent.JobTypeTask, Handler: agent.NewTask(agent.Options{Secrets: secrets, Models: o.models}, defs)},
+		{Type: agent.JobTypeTaskV2, Handler: agent.NewTask(agent.Options{Secrets: secrets, Models: o.models}, defs)},
 		{Type: mcpclient.JobTypeRemoteClient, Handler: worker.Connector(mcpclient.RemoteConnector(pool), secrets, worker.DefaultResultVariable("toolCallResult"))},
 		{Type: "weather", Handler: worker.HandlerFunc(func(ctx context.Context, job *worker.Job) (*worker.Completion, error) {
 			vars, _ := job.Variables()

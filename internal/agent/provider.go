@@ -16,10 +16,11 @@ import (
 
 // chatModel is a configured LLM.
 type chatModel struct {
-	client  llm.Client
-	model   string
-	params  llm.Params
-	timeout time.Duration
+	client   llm.Client
+	provider string // provider.type, for metrics
+	model    string
+	params   llm.Params
+	timeout  time.Duration
 }
 
 // DefaultModelTimeout bounds a model call when the provider sets none.
@@ -234,7 +235,7 @@ func newChatModel(ctx context.Context, p map[string]any, env modelEnv) (*chatMod
 		}
 		return nil, newError(ErrInvalidRequest, "%s must name a model", field)
 	}
-	m.client = client
+	m.client, m.provider = client, typ
 	return m, nil
 }
 

@@ -188,6 +188,10 @@ func TestMetricsMoveUnderLoad(t *testing.T) {
 	for range n {
 		s.postJSON("/v2/process-instances", map[string]any{"processDefinitionId": "service"})
 	}
+	queued := s.scrape()
+	if got := value(queued, "orca_jobs_open", map[string]string{"type": "work", "state": "waiting"}); got != n {
+		t.Errorf("jobs waiting for a worker: %v, want %d", got, n)
+	}
 	var act struct {
 		Jobs []struct {
 			JobKey string `json:"jobKey"`
@@ -196,6 +200,11 @@ func TestMetricsMoveUnderLoad(t *testing.T) {
 	out := s.postJSON("/v2/jobs/activation", map[string]any{"type": "work", "maxJobsToActivate": n, "timeout": 60000, "worker": "t"})
 	if err := json.Unmarshal(out, &act); err != nil || len(act.Jobs) != n {
 		t.Fatalf("activation: %v %s", err, out)
+	}
+	held := s.scrape()
+	if w, a := value(held, "orca_jobs_open", map[string]string{"type": "work", "state": "waiting"}),
+		value(held, "orca_jobs_open", map[string]string{"type": "work", "state": "activated"}); w != 0 || a != n {
+		t.Errorf("jobs after activation: %v waiting, %v activated; want 0 and %d", w, a, n)
 	}
 	for _, j := range act.Jobs[:n-1] {
 		s.postJSON("/v2/jobs/"+j.JobKey+"/completion", map[string]any{})
@@ -233,6 +242,9 @@ func TestMetricsMoveUnderLoad(t *testing.T) {
 		if d := delta(c.name, c.labels); d < c.min || d > c.max {
 			t.Errorf("%s%v moved by %v; want %v..%v", c.name, c.labels, d, c.min, c.max)
 		}
+	}
+	if got := value(after, "orca_jobs_open", map[string]string{"type": "work"}); got != 0 {
+		t.Errorf("open jobs at the end: %v (completed ones and one without retries), want 0", got)
 	}
 	if value(after, "go_goroutines", nil) <= 0 || value(after, "orca_storage_healthy", nil) != 1 {
 		t.Error("runtime metrics or storage health missing")

@@ -37,6 +37,7 @@ type Metrics struct {
 	modelCalls   *prometheus.HistogramVec
 	modelTokens  *prometheus.CounterVec
 	models       labelSet
+	providers    labelSet
 	workerInHand *prometheus.GaugeVec
 	workerJobs   *prometheus.HistogramVec
 }
@@ -62,9 +63,9 @@ func NewMetrics() *Metrics {
 		Buckets: prometheus.DefBuckets}, []string{"route", "method", "status"})
 	m.mcpCalls = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "orca_mcp_tool_call_duration_seconds", Help: "MCP tool calls by tool and outcome (ok, tool_error, error), with their latency.",
 		Buckets: prometheus.DefBuckets}, []string{"tool", "outcome"})
-	m.modelCalls = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "orca_agent_model_call_duration_seconds", Help: "AI agent calls to an LLM by model and outcome, with their latency.",
-		Buckets: prometheus.ExponentialBuckets(0.05, 2, 12)}, []string{"model", "outcome"})
-	m.modelTokens = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "orca_agent_model_tokens_total", Help: "LLM tokens used by AI agents, by model and direction (input, output)."}, []string{"model", "direction"})
+	m.modelCalls = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "orca_agent_model_call_duration_seconds", Help: "AI agent calls to an LLM by provider, model and outcome (ok, or the failure: rate_limit, timeout, auth, server, too_large, ...), with their latency.",
+		Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 12)}, []string{"provider", "model", "outcome"})
+	m.modelTokens = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "orca_agent_model_tokens_total", Help: "LLM tokens used by AI agents, by provider, model and direction (input, output)."}, []string{"provider", "model", "direction"})
 	m.workerInHand = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "orca_worker_jobs_in_hand", Help: "Jobs the in-process workers are working on, by job type."}, []string{"type"})
 	m.workerJobs = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "orca_worker_job_duration_seconds", Help: "Jobs handled by the in-process workers, by job type and outcome, with their handling time.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)}, []string{"type", "outcome"})
@@ -137,18 +138,21 @@ func (m *Metrics) WatchStore(s *store.Store) {
 		elements:  prometheus.NewDesc("orca_element_instances", "Element instances in the store by element type and state.", []string{"type", "state"}, nil),
 		incidents: prometheus.NewDesc("orca_incidents_active", "Active incidents by error type.", []string{"error_type"}, nil),
 		size:      prometheus.NewDesc("orca_store_size_bytes", "Bytes the store takes on disk (database, write-ahead log and its index).", nil, nil),
+		jobs:      prometheus.NewDesc("orca_jobs_open", "Open jobs by job type and state: waiting for a worker (the queue's depth; failed ones in their back-off included) or activated (held by a worker).", []string{"type", "state"}, nil),
 	})
 }
 
 type storeCollector struct {
 	s                         *store.Store
 	elements, incidents, size *prometheus.Desc
+	jobs                      *prometheus.Desc
 }
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.elements
 	ch <- c.incidents
 	ch <- c.size
+	ch <- c.jobs
 }
 
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
@@ -161,6 +165,13 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	} else {
 		ch <- prometheus.NewInvalidMetric(c.elements, err)
+	}
+	if counts, err := c.s.OpenJobCounts(ctx); err == nil {
+		for _, n := range counts {
+			ch <- prometheus.MustNewConstMetric(c.jobs, prometheus.GaugeValue, float64(n.N), n.Labels...)
+		}
+	} else {
+		ch <- prometheus.NewInvalidMetric(c.jobs, err)
 	}
 	if counts, err := c.s.ActiveIncidentCounts(ctx); err == nil {
 		for _, n := range counts {

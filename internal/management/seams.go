@@ -38,29 +38,17 @@ func (m *Metrics) MCP() mcp.Middleware {
 	}
 }
 
-// LLM wraps an AI agent's model client to count its calls, their latency
-// and the tokens they used, by model.
-func (m *Metrics) LLM(c llm.Client) llm.Client { return &llmClient{c, m} }
-
-type llmClient struct {
-	next llm.Client
-	m    *Metrics
-}
-
-func (c *llmClient) Chat(ctx context.Context, req *llm.Request) (*llm.Response, error) {
-	start := time.Now()
-	resp, err := c.next.Chat(ctx, req)
-	model := c.m.models.value(req.Model)
-	outcome := "ok"
-	if err != nil {
-		outcome = "error"
+// ModelCalled counts an AI agent's model call by provider, model and
+// outcome, with its latency and tokens (agent.ModelObserver).
+func (m *Metrics) ModelCalled(provider, model, outcome string, took time.Duration, usage llm.Usage) {
+	provider, model = m.providers.value(provider), m.models.value(model)
+	m.modelCalls.WithLabelValues(provider, model, outcome).Observe(took.Seconds())
+	if usage.InputTokens > 0 {
+		m.modelTokens.WithLabelValues(provider, model, "input").Add(float64(usage.InputTokens))
 	}
-	c.m.modelCalls.WithLabelValues(model, outcome).Observe(time.Since(start).Seconds())
-	if resp != nil {
-		c.m.modelTokens.WithLabelValues(model, "input").Add(float64(resp.Usage.InputTokens))
-		c.m.modelTokens.WithLabelValues(model, "output").Add(float64(resp.Usage.OutputTokens))
+	if usage.OutputTokens > 0 {
+		m.modelTokens.WithLabelValues(provider, model, "output").Add(float64(usage.OutputTokens))
 	}
-	return resp, err
 }
 
 // Worker wraps an in-process worker's job handler: jobs in hand (the

@@ -63,3 +63,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// OpenJobCounts counts the jobs that wait for a worker (activatable, or
+// failed and waiting out their back-off) and those a worker holds, by job
+// type: the job queues' depths.
+func (s *Store) OpenJobCounts(ctx context.Context) ([]Count, error) {
+	return s.counts(ctx, `SELECT type, CASE WHEN activated = 1 THEN 'activated' ELSE 'waiting' END, count(*) FROM jobs
+		WHERE state IN ('CREATED', 'FAILED', 'TIMED_OUT', 'RETRIES_UPDATED') AND (activated = 1 OR retries > 0) GROUP BY 1, 2`, 2)
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/orcabpm/orca/internal/auth"
 	"github.com/orcabpm/orca/internal/config"
+	"github.com/orcabpm/orca/internal/limits"
 )
 
 // settings are the keys a configuration file may hold (docs/configuration.md
@@ -40,6 +41,12 @@ func settings() config.Schema {
 		{Name: mcpClientsKey, Kind: config.Map, Help: "MCP clients by id for io.camunda.agenticai:mcpclient:1 (type stdio, http or sse)"},
 		{Name: "orca.console.enabled", Kind: config.Bool, Help: "serve the web console (default true)"},
 		{Name: "orca.console.path", Kind: config.String, Help: "path of the web console (default /)"},
+		{Name: limitKeys.requestSize, Kind: config.Int, Help: "largest request body, in bytes (default 4 MiB; --max-request-size wins)"},
+		{Name: limitKeys.inValues, Kind: config.Int, Min: 1, Max: 1_000_000, Help: "maxInValues: values of one $in or $notIn (default 1,000)"},
+		{Name: limitKeys.orBranches, Kind: config.Int, Min: 1, Max: 1_000_000, Help: "maxOrBranches: branches of one $or (default 100)"},
+		{Name: limitKeys.filterTerms, Kind: config.Int, Min: 1, Max: 1_000_000, Help: "maxFilterTerms: values one search filter compares against (default 5,000)"},
+		{Name: limitKeys.pageSize, Kind: config.Int, Min: 100, Max: 1_000_000, Help: "maxPageSize: items of one search page (default 10,000; at least 100, the default page)"},
+		{Name: limitKeys.searchTime, Kind: config.Duration, Help: "maxSearchTime: time one search may take (default 10s)"},
 	}
 }
 
@@ -97,4 +104,58 @@ func listenAddr(flags *pflag.FlagSet, flag, env, flagValue string, props *config
 		port = int64(defPort)
 	}
 	return net.JoinHostPort(host, strconv.FormatInt(port, 10)), nil
+}
+
+// limitKeys are the configurable caps: orca.limits.<name> in the file, or
+// ORCA_LIMITS_<NAME> in the environment.
+var limitKeys = struct{ requestSize, inValues, orBranches, filterTerms, pageSize, searchTime string }{
+	"orca.limits.max-request-size", "orca.limits.max-in-values", "orca.limits.max-or-branches",
+	"orca.limits.max-filter-terms", "orca.limits.max-page-size", "orca.limits.max-search-time",
+}
+
+// searchLimits reads the configured search caps (zero: the default).
+func searchLimits(props *config.Properties) (limits.Search, error) {
+	var s limits.Search
+	for _, f := range []struct {
+		key string
+		to  *int
+	}{{limitKeys.inValues, &s.InValues}, {limitKeys.orBranches, &s.OrBranches}, {limitKeys.filterTerms, &s.FilterTerms}, {limitKeys.pageSize, &s.PageSize}} {
+		n, ok, err := props.Int(f.key)
+		if err != nil {
+			return s, err
+		}
+		least := int64(1)
+		if f.key == limitKeys.pageSize {
+			least = 100 // a search without page.limit asks for 100
+		}
+		if ok && (n < least || n > 1_000_000) {
+			return s, fmt.Errorf("%s: want an integer from %d to 1000000, got %d", f.key, least, n)
+		}
+		*f.to = int(n)
+	}
+	d, ok, err := props.Duration(limitKeys.searchTime)
+	if err != nil {
+		return s, err
+	}
+	if ok && d <= 0 {
+		return s, fmt.Errorf("%s: want a positive duration, got %s", limitKeys.searchTime, d)
+	}
+	s.Time = d
+	return s.OrDefault(), nil
+}
+
+// maxRequestSize is --max-request-size when given, else
+// orca.limits.max-request-size, else the flag's default.
+func maxRequestSize(flags *pflag.FlagSet, flagValue int64, props *config.Properties) (int64, error) {
+	if flags.Changed("max-request-size") {
+		return flagValue, nil
+	}
+	n, ok, err := props.Int(limitKeys.requestSize)
+	if err != nil || !ok {
+		return flagValue, err
+	}
+	if n < 1024 {
+		return 0, fmt.Errorf("%s: want at least 1024 bytes, got %d", limitKeys.requestSize, n)
+	}
+	return n, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +25,7 @@ func TestStartRejectsBadConfiguration(t *testing.T) {
 			`camunda.mcp.enabled: want a boolean (true or false), got "perhaps"`,
 			`server.port: want an integer, got "abc"`}},
 		{"a port out of range", "server.port: 70000\n", []string{"server.port: want an integer from 0 to 65535, got 70000"}},
+		{"a limit out of range", "orca.limits.max-in-values: 0\n", []string{"orca.limits.max-in-values: want an integer from 1 to 1000000, got 0"}},
 		{"an unknown authentication method", "camunda.security.authentication.method: ldap\n",
 			[]string{`camunda.security.authentication.method: want one of none, basic, oidc, got "ldap"`}},
 	} {
@@ -114,5 +116,48 @@ func TestConfigurationKeysDocumented(t *testing.T) {
 		if !strings.Contains(string(doc), "| `"+k.Name+"` |") {
 			t.Errorf("docs/configuration.md has no row for %s", k.Name)
 		}
+	}
+}
+
+// The documented caps are configurable: orca start with lower limits in the
+// file answers searches and bodies beyond them with a 400 naming the cap
+// and its configured value, and searches within them as usual.
+func TestConfiguredLimits(t *testing.T) {
+	cfg := writeFile(t, "orca.yaml", `orca:
+  limits:
+    max-in-values: 3
+    max-or-branches: 2
+    max-page-size: 150
+    max-request-size: 2048
+    max-search-time: 2s
+`)
+	port := freePort(t)
+	p := runOrca(t, nil, "start", "--config", cfg, "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", t.TempDir(), "--workers", "none", "--management-addr", "off")
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitHTTP(t, base+"/v2/topology")
+	_ = p
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		want       string
+	}{
+		{"$in within", `{"filter":{"processDefinitionId":{"$in":["a","b","c"]}}}`, 200, ""},
+		{"$in beyond", `{"filter":{"processDefinitionId":{"$in":["a","b","c","d"]}}}`, 400, "maxInValues = 3"},
+		{"$or beyond", `{"filter":{"$or":[{"state":"ACTIVE"},{"state":"COMPLETED"},{"state":"TERMINATED"}]}}`, 400, "maxOrBranches = 2"},
+		{"page within", `{"page":{"limit":150}}`, 200, ""},
+		{"page beyond", `{"page":{"limit":151}}`, 400, "maxPageSize = 150"},
+		{"body beyond", `{"filter":{"processDefinitionId":"` + strings.Repeat("x", 3000) + `"}}`, 400, "2048"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := httpClient.Post(base+"/v2/process-instances/search", "application/json", strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tc.status || !strings.Contains(string(b), tc.want) {
+				t.Errorf("status %d: %s\nwant %d naming %q", res.StatusCode, b, tc.status, tc.want)
+			}
+		})
 	}
 }

@@ -242,6 +242,13 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	if sf.addr, err = listenAddr(flags, "addr", "ORCA_ADDR", sf.addr, props, "server", "localhost", 8080); err != nil {
 		return err
 	}
+	if sf.maxBody, err = maxRequestSize(flags, sf.maxBody, props); err != nil {
+		return err
+	}
+	searchCaps, err := searchLimits(props)
+	if err != nil {
+		return err
+	}
 	if sf.managementAddr, err = listenAddr(flags, "management-addr", "ORCA_MANAGEMENT_ADDR", sf.managementAddr, props, "management.server", "localhost", 9600); err != nil {
 		return err
 	}
@@ -296,6 +303,7 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		live = console.NewHub()
 	}
 	eng, err := engine.Open(ctx, engine.Options{DataDir: sf.dataDir, Synchronous: sf.synchronous, Logger: log, Lock: lock,
+		Store:    store.Options{SearchLimits: searchCaps},
 		Observer: engineObserver{metrics: metrics, log: log, live: live}, ElementEvents: live != nil})
 	if err != nil {
 		return err

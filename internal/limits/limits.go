@@ -78,3 +78,31 @@ func Variables(vars map[string]json.RawMessage) error {
 	}
 	return nil
 }
+
+// Search are the caps on one search, which a server may set lower or
+// higher than the documented defaults (orca.limits.* in the configuration).
+// A zero field takes its default.
+type Search struct {
+	InValues    int           // maxInValues
+	OrBranches  int           // maxOrBranches
+	FilterTerms int           // maxFilterTerms
+	PageSize    int           // maxPageSize
+	Time        time.Duration // maxSearchTime
+}
+
+// OrDefault fills the zero fields with the documented defaults.
+func (s Search) OrDefault() Search {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&s.InValues, MaxInValues)
+	def(&s.OrBranches, MaxOrBranches)
+	def(&s.FilterTerms, MaxFilterTerms)
+	def(&s.PageSize, MaxPageSize)
+	if s.Time <= 0 {
+		s.Time = MaxSearchTime
+	}
+	return s
+}

@@ -30,7 +30,11 @@ func ExprCond(expr string, c Cond) (Cond, error) {
 		sql = "(" + ValuePrefixSQL(expr) + " = ? AND " + sql + ")"
 		args = append([]any{valuePrefix(s)}, args...)
 	}
-	return Raw(sql, args...), nil
+	raw := Raw(sql, args...)
+	if c.Op == OpIn || c.Op == OpNotIn {
+		raw.ins = len(c.Values)
+	}
+	return raw, nil
 }
 
 // ValuePrefixChars is how many characters of a variable's value the index

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/orcabpm/orca/internal/limits"
 )
@@ -11,9 +12,9 @@ import (
 // checkLimits refuses a query beyond the documented search limits, before
 // SQLite sees it: its own limits (on variables and expression depth) would
 // fail it as an internal error, after a long time.
-func checkLimits(q Query) error {
-	if q.Limit > limits.MaxPageSize {
-		return limitError("maxPageSize", limits.MaxPageSize, int64(q.Limit), "the page size")
+func checkLimits(q Query, caps limits.Search) error {
+	if q.Limit > caps.PageSize {
+		return limitError("maxPageSize", int64(caps.PageSize), int64(q.Limit), "the page size")
 	}
 	terms := 0
 	var walk func(cs []Cond) error
@@ -21,13 +22,13 @@ func checkLimits(q Query) error {
 		for _, c := range cs {
 			switch c.Op {
 			case OpIn, OpNotIn:
-				if len(c.Values) > limits.MaxInValues {
-					return limitError("maxInValues", limits.MaxInValues, int64(len(c.Values)), "the number of "+string(c.Op)+" values")
+				if len(c.Values) > caps.InValues {
+					return limitError("maxInValues", int64(caps.InValues), int64(len(c.Values)), "the number of "+string(c.Op)+" values")
 				}
 				terms += len(c.Values)
 			case opOr:
-				if len(c.or) > limits.MaxOrBranches {
-					return limitError("maxOrBranches", limits.MaxOrBranches, int64(len(c.or)), "the number of $or branches")
+				if len(c.or) > caps.OrBranches {
+					return limitError("maxOrBranches", int64(caps.OrBranches), int64(len(c.or)), "the number of $or branches")
 				}
 				for _, g := range c.or {
 					if err := walk(g); err != nil {
@@ -35,12 +36,15 @@ func checkLimits(q Query) error {
 					}
 				}
 			case opSQL:
+				if c.ins > caps.InValues {
+					return limitError("maxInValues", int64(caps.InValues), int64(c.ins), "the number of $in values")
+				}
 				terms += max(1, len(c.args))
 			default:
 				terms++
 			}
-			if terms > limits.MaxFilterTerms {
-				return limitError("maxFilterTerms", limits.MaxFilterTerms, int64(terms), "the number of filter terms")
+			if terms > caps.FilterTerms {
+				return limitError("maxFilterTerms", int64(caps.FilterTerms), int64(terms), "the number of filter terms")
 			}
 		}
 		return nil
@@ -55,9 +59,9 @@ func limitError(name string, max, got int64, about string) error {
 
 // searchTimeout turns a search cut off by MaxSearchTime into a bad query
 // naming the limit.
-func searchTimeout(ctx context.Context, err error) error {
+func searchTimeout(ctx context.Context, err error, limit time.Duration) error {
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &ErrBadQuery{Msg: fmt.Sprintf("The search took longer than the limit maxSearchTime = %s; narrow its filter.", limits.MaxSearchTime)}
+		return &ErrBadQuery{Msg: fmt.Sprintf("The search took longer than the limit maxSearchTime = %s; narrow its filter.", limit)}
 	}
 	return err
 }

@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/orcabpm/orca/internal/limits"
 )
 
 // Op is a filter operator, named as in Camunda's search API.
@@ -41,6 +39,7 @@ type Cond struct {
 	sql  string
 	args []any
 	or   [][]Cond
+	ins  int // values of an $in an ExprCond rendered in sql
 }
 
 // Raw is a condition written in SQL by trusted code (never from input).
@@ -86,12 +85,12 @@ func badQuery(format string, args ...any) error {
 
 // Search runs q against the table of mk's records.
 func Search[T Record](ctx context.Context, s *Store, mk func() T, q Query) (page Page[T], err error) {
-	if err := checkLimits(q); err != nil {
+	if err := checkLimits(q, s.searchCaps); err != nil {
 		return Page[T]{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, limits.MaxSearchTime)
+	ctx, cancel := context.WithTimeout(ctx, s.searchCaps.Time)
 	defer cancel()
-	defer func() { err = searchTimeout(ctx, err) }()
+	defer func() { err = searchTimeout(ctx, err, s.searchCaps.Time) }()
 	proto := mk()
 	table := proto.Table()
 	cols := tables[table]

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+
+	"github.com/orcabpm/orca/internal/limits"
 )
 
 // Options tune durability.
@@ -32,6 +34,9 @@ type Options struct {
 	// (LockDir); the store then owns it and releases it on Close. Nil: Open
 	// takes it.
 	Lock *DirLock
+	// SearchLimits are the caps on one search (zero fields: the documented
+	// defaults).
+	SearchLimits limits.Search
 }
 
 // Store is one open data directory.
@@ -41,6 +46,8 @@ type Store struct {
 	read  *sql.DB
 	stmts map[string]*sql.Stmt // upsert statement per table, on the write connection
 	lock  *DirLock
+
+	searchCaps limits.Search
 }
 
 // FileName is the database file inside the data directory.
@@ -101,7 +108,7 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 	}
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	s = &Store{path: path, write: w, read: r, stmts: map[string]*sql.Stmt{}, lock: lock}
+	s = &Store{path: path, write: w, read: r, stmts: map[string]*sql.Stmt{}, lock: lock, searchCaps: opts.SearchLimits.OrDefault()}
 	for table, cols := range tables {
 		st, err := w.PrepareContext(ctx, upsertSQL(table, cols))
 		if err != nil {

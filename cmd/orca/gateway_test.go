@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -89,7 +90,7 @@ func TestGatewayInFrontOfCluster(t *testing.T) {
 		return p
 	}
 	clusterProc := startCluster()
-	gw := runOrca(t, nil, "gateway", "--addr", fmt.Sprintf("127.0.0.1:%d", gatewayPort), "--config", none, "--console=false",
+	gw := runOrca(t, nil, "gateway", "--addr", fmt.Sprintf("127.0.0.1:%d", gatewayPort), "--config", none,
 		"--cluster-url", clusterBase, "--cluster-auth", "OAUTH", "--client-id", "orca-gateway", "--client-secret", "gw-secret",
 		"--oauth-url", is.URL+"/token", "--token-audience", "cluster-api", "--cluster-timeout", "5s", "--deployment-poll", "100ms",
 		"--auth-method", "oidc", "--oidc-issuer-uri", is.URL, "--oidc-audience", "gateway-api")
@@ -106,6 +107,16 @@ func TestGatewayInFrontOfCluster(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("the gateway answered %d without a token", res.StatusCode)
+	}
+	// The web console is served by the gateway too.
+	res, err = httpClient.Get(gatewayBase + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(page), "Orca") {
+		t.Fatalf("the console at the gateway: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	// The client's token is not the cluster's: passed on, it would fail.
 	res, err = user.Get(clusterBase + "/v2/topology")

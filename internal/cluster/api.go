@@ -17,6 +17,9 @@ type API interface {
 	SearchProcessDefinitions(ctx context.Context, q *ProcessDefinitionSearchQuery) (*SearchResult[ProcessDefinition], error)
 	GetProcessDefinition(ctx context.Context, key Key) (*ProcessDefinition, error)
 	GetProcessDefinitionXML(ctx context.Context, key Key) ([]byte, error)
+	// GetProcessDefinitionElementStatistics counts the element instances of
+	// a definition per element (statistics.go).
+	GetProcessDefinitionElementStatistics(ctx context.Context, key Key, q *ProcessDefinitionElementStatisticsQuery) (*ProcessDefinitionElementStatisticsResult, error)
 
 	// Forms (a nil form and no error: the task or process has none)
 	GetForm(ctx context.Context, key Key) (*Form, error)

@@ -47,6 +47,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v2/deployments", s.deploy)
 	m.HandleFunc("POST /v2/process-definitions/search", query(s, a.SearchProcessDefinitions))
 	m.HandleFunc("GET /v2/process-definitions/{processDefinitionKey}", get(s, "processDefinitionKey", a.GetProcessDefinition))
+	m.HandleFunc("POST /v2/process-definitions/{processDefinitionKey}/statistics/element-instances", keyedQuery(s, "processDefinitionKey", a.GetProcessDefinitionElementStatistics))
 	m.HandleFunc("GET /v2/process-definitions/{processDefinitionKey}/xml", func(w http.ResponseWriter, r *http.Request) {
 		key, ok := pathKey(w, r, "processDefinitionKey")
 		if !ok {

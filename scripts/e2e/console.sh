@@ -34,7 +34,7 @@ cleanup() {
   if [ -n "$issuer_pid" ]; then kill "$issuer_pid" 2>/dev/null || true; fi
   if [ -n "$sso_pid" ] && kill -0 "$sso_pid" 2>/dev/null; then kill "$sso_pid"; wait "$sso_pid" 2>/dev/null || true; fi
   if [ -n "$orca_pid" ] && kill -0 "$orca_pid" 2>/dev/null; then kill "$orca_pid"; wait "$orca_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
+  if [ -n "${KEEP_WORK:-}" ]; then echo "work dir kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 go build -o "$work/orca" ./cmd/orca

@@ -51,6 +51,10 @@ async function route() {
   who();
   const match = routes.map(([re, fn]) => [hash.match(re), fn]).find(([m]) => m) || [[], notFound];
   replace(main, h('p', { class: 'muted' }, 'Loading…'));
+  // Changes that arrive while the page loads may be missing from what it
+  // read: listen from now on, and refresh once after the load if any came.
+  let early = false;
+  if (liveAvailable) current.unlive = onLive(() => { early = true; });
   try {
     const refresh = await match[1](...match[0].slice(1), new URLSearchParams(query || ''));
     if (seq !== current.seq) return;
@@ -62,9 +66,11 @@ async function route() {
       });
       if (liveAvailable) {
         const wants = refresh.wants || (() => true);
+        current.unlive();
         current.unlive = onLive((ev) => {
-          if (ev.type === 'resync' || (ev.type === 'change' && wants(ev.data))) run();
+          if (ev.type === 'resync' || ev.type === 'ready' || (ev.type === 'change' && wants(ev.data))) run();
         });
+        if (early) run();
       } else {
         current.timer = setInterval(() => { if (!document.hidden) run(); }, REFRESH_MS);
       }
@@ -189,17 +195,27 @@ async function processPage(key) {
   const instances = h('div');
   replace(main, title(def.name || def.processDefinitionId),
     h('p', { class: 'muted' }, `${def.processDefinitionId} · version ${def.version}${def.versionTag ? ` (${def.versionTag})` : ''} · ${def.resourceName} · key ${key}`),
-    canvas, h('h2', {}, 'Active tokens'), summary, h('div', { class: 'row' }, h('div', { class: 'grow' }, h('h2', {}, 'Recent instances'), instances), h('div', { class: 'grow' }, starter)));
+    canvas, h('h2', {}, 'Tokens and statistics'), summary, h('div', { class: 'row' }, h('div', { class: 'grow' }, h('h2', {}, 'Recent instances'), instances), h('div', { class: 'grow' }, starter)));
   const diagram = new Diagram(canvas, summary);
   await diagram.show(xml);
   await startSection(starter, def);
+  const containers = new Set(['bpmn:SubProcess', 'bpmn:AdHocSubProcess', 'bpmn:Transaction']);
   async function load() {
-    const [els, incs, pis] = await Promise.all([
-      all('element-instances', { filter: { processDefinitionKey: key, state: 'ACTIVE' } }, 5000),
-      all('incidents', { filter: { processDefinitionKey: key, state: 'ACTIVE' } }, 5000),
+    const [stats, pis] = await Promise.all([
+      api('POST', `/process-definitions/${key}/statistics/element-instances`, {}),
       search('process-instances', { filter: { processDefinitionKey: key }, sort: [{ field: 'startDate', order: 'DESC' }], page: { limit: 15 } }),
     ]);
-    diagram.mark({ active: countBy(els.filter(isToken), 'elementId'), incidents: countBy(incs, 'elementId') });
+    // Operate's badges: active tokens (not on a sub-process waiting for its
+    // children), incidents, completed and canceled element instances.
+    const active = {};
+    const incidents = {};
+    const counts = {};
+    for (const s of stats.items) {
+      if (!containers.has(diagram.typeOf(s.elementId))) active[s.elementId] = s.active;
+      incidents[s.elementId] = s.incidents;
+      counts[s.elementId] = s;
+    }
+    diagram.mark({ active, incidents, counts });
     replace(instances, instanceTable(pis.items), h('p', {}, h('a', { href: `#/instances?processDefinitionKey=${key}` }, `All ${pis.page.totalItems} instances`)));
   }
   await load();
@@ -335,7 +351,12 @@ async function instancePage(key) {
     pi.state === 'ACTIVE' ? cancel : null);
     const active = els.filter((e) => e.state === 'ACTIVE' && isToken(e));
     const done = els.filter((e) => e.state === 'COMPLETED').map((e) => e.elementId);
-    diagram.mark({ active: countBy(active, 'elementId'), incidents: countBy(incs.items, 'elementId'), completed: done });
+    // The path taken: a flow whose source completed and whose target was
+    // reached (Operate draws the same from the engine's records).
+    const doneSet = new Set(done);
+    const reached = new Set(els.map((e) => e.elementId));
+    const taken = diagram.flows().filter((f) => doneSet.has(f.source) && reached.has(f.target)).map((f) => f.id);
+    diagram.mark({ active: countBy(active, 'elementId'), incidents: countBy(incs.items, 'elementId'), completed: done, taken });
     replace(incidents, h('h2', {}, `Incidents (${incs.items.length})`), table(['Element', 'Type', 'Message', ''], incs.items.map((i) => {
       const retry = h('button', { type: 'button', class: 'primary', 'data-retry': i.incidentKey }, 'Retry');
       retry.addEventListener('click', () => act(retry, async () => {

@@ -140,29 +140,54 @@ export class Diagram {
     this.viewer.get('canvas').zoom('fit-viewport', 'auto');
     this.container.setAttribute('data-ready', 'true');
   }
-  // mark sets the overlays: active {id: n}, incidents {id: n}, completed [ids].
-  mark({ active = {}, incidents = {}, completed = [] }) {
+  // typeOf is an element's BPMN type (bpmn:UserTask), or ''.
+  typeOf(id) {
+    const el = this.viewer && this.viewer.get('elementRegistry').get(id);
+    return el ? el.type : '';
+  }
+  // flows lists the diagram's sequence flows with their ends.
+  flows() {
+    if (!this.viewer) return [];
+    return this.viewer.get('elementRegistry').filter((e) => e.type === 'bpmn:SequenceFlow' && e.businessObject.sourceRef && e.businessObject.targetRef)
+      .map((e) => ({ id: e.id, source: e.businessObject.sourceRef.id, target: e.businessObject.targetRef.id }));
+  }
+  // mark sets the overlays: active {id: n}, incidents {id: n}, completed
+  // [ids] (elements drawn as done), taken [sequence flow ids], and counts
+  // {id: {completed, canceled}} (badges, as Operate's statistics).
+  mark({ active = {}, incidents = {}, completed = [], taken = [], counts = {} }) {
     if (!this.viewer) return;
     const overlays = this.viewer.get('overlays');
     const canvas = this.viewer.get('canvas');
     const registry = this.viewer.get('elementRegistry');
     overlays.remove({ type: 'orca' });
-    for (const m of ['orca-active', 'orca-incident', 'orca-completed']) {
+    for (const m of ['orca-active', 'orca-incident', 'orca-completed', 'orca-taken']) {
       for (const el of registry.getAll()) canvas.removeMarker(el.id, m);
     }
     const lines = [];
     for (const id of completed) if (registry.get(id)) canvas.addMarker(id, 'orca-completed');
+    for (const id of taken) if (registry.get(id)) canvas.addMarker(id, 'orca-taken');
     for (const [id, n] of Object.entries(active)) {
-      if (!registry.get(id)) continue;
+      if (!registry.get(id) || !n) continue;
       canvas.addMarker(id, 'orca-active');
       overlays.add(id, 'orca', { position: { bottom: 8, left: -8 }, scale: { min: 1 }, html: h('span', { class: 'token', 'data-element': id, title: `${n} active` }, String(n)) });
       lines.push(h('li', { 'data-active': id }, `${name(registry, id)}: ${n} active`));
     }
     for (const [id, n] of Object.entries(incidents)) {
-      if (!registry.get(id)) continue;
+      if (!registry.get(id) || !n) continue;
       canvas.addMarker(id, 'orca-incident');
       overlays.add(id, 'orca', { position: { top: -10, right: 10 }, scale: { min: 1 }, html: h('span', { class: 'token incident-badge', 'data-incident': id, title: `${n} incidents` }, `${n} !`) });
       lines.push(h('li', { 'data-incident': id }, `${name(registry, id)}: ${n} incident${n > 1 ? 's' : ''}`));
+    }
+    for (const [id, c] of Object.entries(counts)) {
+      if (!registry.get(id)) continue;
+      if (c.completed) {
+        overlays.add(id, 'orca', { position: { bottom: 8, right: 16 }, scale: { min: 1 }, html: h('span', { class: 'token done-badge', 'data-completed': id, title: `${c.completed} completed` }, String(c.completed)) });
+        lines.push(h('li', { 'data-completed': id }, `${name(registry, id)}: ${c.completed} completed`));
+      }
+      if (c.canceled) {
+        overlays.add(id, 'orca', { position: { top: -10, left: -8 }, scale: { min: 1 }, html: h('span', { class: 'token canceled-badge', 'data-canceled': id, title: `${c.canceled} canceled` }, String(c.canceled)) });
+        lines.push(h('li', { 'data-canceled': id }, `${name(registry, id)}: ${c.canceled} canceled`));
+      }
     }
     if (this.summary) replace(this.summary, lines.length ? h('ul', {}, lines) : h('p', { class: 'muted' }, 'No active tokens.'));
   }

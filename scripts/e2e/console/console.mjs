@@ -131,6 +131,9 @@ try {
   await page.locator('#instance-state .state', { hasText: 'COMPLETED' }).waitFor();
   check((await text('#variables')).includes('Checked by the console test'), 'the form data became variables');
   await page.locator('#diagram .token').first().waitFor({ state: 'detached' });
+  // The path taken is drawn: both sequence flows.
+  await page.locator('#diagram .djs-element.orca-taken[data-element-id="f2"]').waitFor({ state: 'attached' });
+  check(await page.locator('#diagram .djs-element.orca-taken[data-element-id="f1"]').count() === 1, 'the first flow is drawn as taken');
   await shot('instance-completed');
   step('completed the task through its form (an empty required field refused first); the instance completed');
 
@@ -176,6 +179,16 @@ try {
   await page.locator('#instance-state .state', { hasText: 'TERMINATED' }).waitFor();
   await shot('instance-cancelled');
   step(`cancelled instance ${second}`);
+
+  // 8b. The process's diagram shows the statistics of all its instances.
+  await page.getByRole('link', { name: 'Processes', exact: true }).click();
+  await page.getByRole('link', { name: 'E2E forms' }).click();
+  await page.locator('#diagram[data-ready]').waitFor();
+  await page.locator('#diagram .token.done-badge[data-completed="end"]', { hasText: /^2$/ }).waitFor();
+  await page.locator('#diagram .token.canceled-badge[data-canceled="review"]', { hasText: /^1$/ }).waitFor();
+  check((await text('#tokens')).includes('Review the order: 1 canceled'), 'the statistics are listed for screen readers');
+  await shot('process-statistics');
+  step('saw the process statistics on the diagram: 2 completed at the end, 1 canceled at the task');
 
   // 9. The instance list filters by state.
   await page.getByRole('link', { name: 'Instances', exact: true }).click();

@@ -205,6 +205,14 @@ async function main() {
   check(taskForm.formKey === reviewForm.formKey && taskForm.formId === 'e2e-review', `user task form ${JSON.stringify(taskForm)}`);
   await camunda.completeUserTask({ userTaskKey: ftasks.items[0].userTaskKey, variables: { approved: true, comment: 'fine' } });
 
+  // 8. Element statistics of a definition (Operate's diagram badges), over
+  // the instance just completed: every element completed once.
+  const fstats = await camunda.getProcessDefinitionStatistics({ processDefinitionKey: formsDef.processDefinitionKey, filter: { processInstanceKey: fpi.processInstanceKey } },
+    until((r) => r.items.some((i) => i.elementId === 'end' && i.completed === 1)));
+  const byEl = Object.fromEntries(fstats.items.map((i) => [i.elementId, i]));
+  check(['start', 'review', 'end'].every((id) => byEl[id] && byEl[id].completed === 1 && byEl[id].active === 0 && byEl[id].incidents === 0 && byEl[id].canceled === 0),
+    `element statistics ${JSON.stringify(fstats)}`);
+
   console.log(`JS SDK e2e: ${steps} checks passed (validation ${config(base).CAMUNDA_SDK_VALIDATION})`);
 }
 

@@ -55,6 +55,7 @@ type startFlags struct {
 
 	workers       string
 	secretsPrefix string
+	engine        engineFlags
 
 	managementAddr string
 	logFormat      string
@@ -123,6 +124,7 @@ answer at once), queued commands are committed, and the store closes cleanly.`,
 	f.StringVar(&sf.managementAddr, "management-addr", envOr("ORCA_MANAGEMENT_ADDR", management.DefaultAddr), "address of the management endpoints (health at /actuator/health, metrics at /actuator/prometheus), host:port; \"off\" turns them off (env ORCA_MANAGEMENT_ADDR)")
 	f.StringVar(&sf.configPath, "config", envOr("ORCA_CONFIG", "application.yaml"), "configuration file in Camunda's terms (env ORCA_CONFIG); without it, application.yaml in the working directory is read if present; unknown keys and wrong types are errors (docs/configuration.md)")
 	f.StringVar(&sf.workers, "workers", envOr("ORCA_WORKERS", "agent,mcp,http"), "built-in job workers to run in process: agent, mcp, http (the REST connector; ORCA_HTTP_ALLOWED_HOSTS limits its hosts), or none (env ORCA_WORKERS)")
+	sf.engine.add(f)
 	f.StringVar(&sf.secretsPrefix, "secrets-prefix", envOr("ORCA_SECRETS_PREFIX", ""), "prefix of the environment variables that hold the workers' {{secrets.NAME}} (env ORCA_SECRETS_PREFIX)")
 	f.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
 	f.Int64Var(&sf.maxBody, "max-request-size", rest.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
@@ -302,9 +304,13 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	if consolePath != "" {
 		live = console.NewHub()
 	}
-	eng, err := engine.Open(ctx, engine.Options{DataDir: sf.dataDir, Synchronous: sf.synchronous, Logger: log, Lock: lock,
+	engOpts := engine.Options{DataDir: sf.dataDir, Synchronous: sf.synchronous, Logger: log, Lock: lock,
 		Store:    store.Options{SearchLimits: searchCaps},
-		Observer: engineObserver{metrics: metrics, log: log, live: live}, ElementEvents: live != nil})
+		Observer: engineObserver{metrics: metrics, log: log, live: live}, ElementEvents: live != nil}
+	if err := sf.engine.apply(&engOpts); err != nil {
+		return err
+	}
+	eng, err := engine.Open(ctx, engOpts)
 	if err != nil {
 		return err
 	}

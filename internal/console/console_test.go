@@ -75,6 +75,18 @@ func TestConsoleServesShellAndAssets(t *testing.T) {
 					t.Errorf("%s: %d", name, res.StatusCode)
 				}
 			}
+			// The date pickers of form-js's date and time fields (flatpickr) are
+			// styled: the shell links their vendored styles.
+			if !strings.Contains(string(body), `href="assets/vendor/flatpickr-light.css"`) {
+				t.Error("the shell does not link the date pickers' styles")
+			}
+			if res, b := get(t, srv.URL+base+"assets/vendor/flatpickr-light.css", nil); res.StatusCode != 200 ||
+				!strings.HasPrefix(res.Header.Get("Content-Type"), "text/css") || !bytes.Contains(b, []byte(".flatpickr-calendar.open")) {
+				t.Errorf("flatpickr styles: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+			}
+			if res, b := get(t, srv.URL+base+"assets/vendor/LICENSE.flatpickr", nil); res.StatusCode != 200 || !bytes.Contains(b, []byte("Gregory Petrosyan")) {
+				t.Errorf("flatpickr licence: %d", res.StatusCode)
+			}
 			for _, p := range []string{"assets/nope.js", "assets/index.html", "console.go", "elsewhere"} {
 				if res, _ := get(t, srv.URL+base+p, nil); res.StatusCode != http.StatusNotFound {
 					t.Errorf("%s: %d, want 404", p, res.StatusCode)

@@ -124,12 +124,25 @@ try {
   await page.locator('#status', { hasText: 'Please correct the form' }).waitFor();
   await page.locator('#task-form').getByLabel('Approve the order').check();
   await page.locator('#task-form').getByLabel('Comment').fill('Checked by the console test');
+  // A date field opens flatpickr's calendar, styled (hidden until opened,
+  // a fixed width), and the picked day becomes the field's value.
+  const calendar = page.locator('.flatpickr-calendar').first();
+  check(await calendar.evaluate((el) => getComputedStyle(el).visibility) === 'hidden', 'the closed calendar is unstyled (visible)');
+  await page.locator('#task-form').getByLabel('Follow up on').click();
+  await page.locator('.flatpickr-calendar.open').waitFor();
+  const look = await calendar.evaluate((el) => ({ width: el.getBoundingClientRect().width, position: getComputedStyle(el).position, visibility: getComputedStyle(el).visibility }));
+  check(look.visibility === 'visible' && look.position === 'absolute' && look.width > 250 && look.width < 400, `the open calendar looks unstyled: ${JSON.stringify(look)}`);
+  await shot('date-picker');
+  await page.locator('.flatpickr-calendar.open .flatpickr-day:not(.prevMonthDay):not(.nextMonthDay)', { hasText: /^15$/ }).click();
+  const picked = await page.locator('#task-form').getByLabel('Follow up on').inputValue();
+  check(/15/.test(picked), `the picked date: ${picked}`);
   await shot('task-form');
   await page.locator('#complete').click();
   await page.locator('#status', { hasText: 'completed' }).waitFor();
   await page.goto(`${base}/#/instances/${first}`);
   await page.locator('#instance-state .state', { hasText: 'COMPLETED' }).waitFor();
   check((await text('#variables')).includes('Checked by the console test'), 'the form data became variables');
+  check(/"\d{4}-\d{2}-15"/.test(await text('#variables')), 'the picked date became a variable');
   await page.locator('#diagram .token').first().waitFor({ state: 'detached' });
   // The path taken is drawn: both sequence flows.
   await page.locator('#diagram .djs-element.orca-taken[data-element-id="f2"]').waitFor({ state: 'attached' });

@@ -55,6 +55,10 @@ const (
 	EventLink       EventType = "LINK"
 	// EventConditional events happen when their condition becomes true.
 	EventConditional EventType = "CONDITIONAL"
+	// EventCompensation: a compensation boundary event marks an activity
+	// that can be compensated (by its handler); a throw or end event
+	// compensates the completed activities of its scope.
+	EventCompensation EventType = "COMPENSATION"
 )
 
 // Expression is an attribute value that is either a static string or, when
@@ -187,6 +191,16 @@ type Element struct {
 	EventSubProcesses []*Element
 	EventStart        *Element
 
+	// CompensationHandler is the handler of an activity with a
+	// compensation boundary event (an activity with isForCompensation,
+	// joined to the boundary event by an association). ForCompensation
+	// marks a handler; CompensateRef is a compensation throw or end event's
+	// activityRef (nil: every activity of its scope).
+	CompensationHandler *Element
+	ForCompensation     bool
+	CompensateRef       *Element
+	compensateRefID     string
+
 	// ExecutionListeners are zeebe:executionListeners; TaskListeners the
 	// zeebe:taskListeners of a Camunda user task.
 	ExecutionListeners []*Listener
@@ -291,6 +305,9 @@ type Process struct {
 	// Conditionals reports conditional events anywhere in the process: only
 	// then do variable changes evaluate conditions.
 	Conditionals bool
+	// Compensations reports compensation boundary events: only then are
+	// completed activities recorded for compensation.
+	Compensations bool
 	// StartForm is the zeebe:formDefinition of the none start event.
 	StartForm *FormLink
 	// UserTaskForms are the embedded forms (zeebe:userTaskForm) by id.

@@ -63,6 +63,9 @@ type builder struct {
 	flows  []*node
 	scopes []*Element
 	later  []func()
+	// associations are the bpmn:associations of the process: they join
+	// compensation boundary events to their handlers.
+	associations []*node
 }
 
 func (b *builder) problem(id string, line int, format string, args ...any) {
@@ -147,7 +150,7 @@ func (b *builder) process(n *node) *Process {
 		b.executionListeners(p.Element, ext)
 	}
 	b.proc = p
-	b.flows, b.scopes, b.later = nil, nil, nil
+	b.flows, b.scopes, b.later, b.associations = nil, nil, nil, nil
 	b.scope(p.Element, n)
 	for _, f := range b.flows {
 		b.sequenceFlow(f)
@@ -157,6 +160,7 @@ func (b *builder) process(n *node) *Process {
 			b.checkConnections(e)
 		}
 	}
+	b.compensations(p)
 	for _, f := range b.later {
 		f()
 	}
@@ -216,6 +220,10 @@ func (b *builder) scope(s *Element, n *node) {
 		}
 		if c.Local == "sequenceFlow" {
 			flows = append(flows, c)
+			continue
+		}
+		if c.Local == "association" {
+			b.associations = append(b.associations, c)
 			continue
 		}
 		if ignored[c.Local] {
@@ -291,6 +299,7 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 		e.attachedID = n.attr("attachedToRef")
 		e.Interrupting = n.attr("cancelActivity") != "false"
 	}
+	e.ForCompensation = n.attr("isForCompensation") == "true"
 	if doc := n.child(NSBPMN, "documentation"); doc != nil {
 		e.Documentation = doc.Text
 	}
@@ -439,7 +448,7 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 		}
 	case TypeEndEvent:
 		switch e.EventType {
-		case EventNone, EventTerminate, EventError, EventMessage, EventSignal, EventEscalation:
+		case EventNone, EventTerminate, EventError, EventMessage, EventSignal, EventEscalation, EventCompensation:
 		default:
 			b.problem(e.ID, n.Line, "%s end events are not supported yet", strings.ToLower(string(e.EventType)))
 		}
@@ -453,7 +462,7 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 		}
 	case TypeIntermediateThrowEvent:
 		switch e.EventType {
-		case EventNone, EventLink, EventMessage, EventSignal, EventEscalation:
+		case EventNone, EventLink, EventMessage, EventSignal, EventEscalation, EventCompensation:
 		default:
 			b.problem(e.ID, n.Line, "%s intermediate throw events are not supported yet", strings.ToLower(string(e.EventType)))
 		}
@@ -464,6 +473,8 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 				b.problem(e.ID, n.Line, "an interrupting timer boundary event cannot have a time cycle")
 			}
 		case EventMessage, EventSignal, EventConditional:
+		case EventCompensation:
+			b.proc.Compensations = true
 		case EventEscalation:
 			if a := b.proc.elements[e.attachedID]; a != nil && a.Type != TypeSubProcess && a.Type != TypeCallActivity && a.Type != TypeAdHocSubProcess {
 				b.problem(e.ID, n.Line, "an escalation boundary event can only be attached to a sub-process, an ad-hoc sub-process or a call activity")
@@ -489,7 +500,7 @@ var eventDefinitions = map[string]EventType{
 	"escalationEventDefinition":  EventEscalation,
 	"linkEventDefinition":        EventLink,
 	"conditionalEventDefinition": EventConditional,
-	"compensateEventDefinition":  "COMPENSATION",
+	"compensateEventDefinition":  EventCompensation,
 	"cancelEventDefinition":      "CANCEL",
 }
 
@@ -526,6 +537,8 @@ func (b *builder) eventDefinition(e *Element, n *node, ext *node) {
 		e.Escalation = b.escalationRef(e, d)
 	case EventConditional:
 		e.Conditional = b.conditional(e, d, ext)
+	case EventCompensation:
+		e.compensateRefID = d.attr("activityRef")
 	case EventLink:
 		e.LinkName = d.attr("name")
 		if e.LinkName == "" {

@@ -109,7 +109,7 @@ func TestParseRejects(t *testing.T) {
   <bpmn:serviceTask id="b"><bpmn:extensionElements><zeebe:taskDefinition type="x" retries="many" /></bpmn:extensionElements></bpmn:serviceTask>
   <bpmn:boundaryEvent id="c" attachedToRef="a"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>
   <bpmn:sequenceFlow id="f" sourceRef="a" targetRef="zz" />
-</bpmn:process>`), []string{"3 problems", "element 'a'", "compensation boundary events are not supported yet", "target 'zz'"}},
+</bpmn:process>`), []string{"3 problems", "element 'a'", "a compensation boundary event must be associated with a compensation handler", "target 'zz'"}},
 		{"boundary event with an incoming flow", doc(`<bpmn:process id="p" isExecutable="true">
   <bpmn:startEvent id="s" />
   <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="b" />
@@ -125,6 +125,19 @@ func TestParseRejects(t *testing.T) {
   <bpmn:intermediateCatchEvent id="badfeel"><bpmn:conditionalEventDefinition><bpmn:condition>= x &gt;</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>
 </bpmn:process>`), []string{"4 problems", "element 'root'", "conditional start events are not supported yet", "element 'nocond'", "must have a condition",
 			"'delete' is not one of create, update", "element 'badfeel'", "not a valid FEEL expression"}},
+		{"compensation", doc(`<bpmn:process id="p" isExecutable="true">
+  <bpmn:startEvent id="s" />
+  <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="a" />
+  <bpmn:task id="a" />
+  <bpmn:boundaryEvent id="ac" attachedToRef="a"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>
+  <bpmn:task id="b" />
+  <bpmn:boundaryEvent id="bc" attachedToRef="b"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>
+  <bpmn:association id="x" sourceRef="bc" targetRef="a" />
+  <bpmn:task id="orphan" isForCompensation="true" />
+  <bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="t" />
+  <bpmn:intermediateThrowEvent id="t"><bpmn:compensateEventDefinition activityRef="s" /></bpmn:intermediateThrowEvent>
+</bpmn:process>`), []string{"element 'ac'", "must be associated with a compensation handler", "element 'bc'", "is associated with 'a', which is not a compensation handler",
+			"element 'orphan'", "a compensation handler must be associated", "element 't'", "activityRef 's' has no compensation boundary event"}},
 		{"duplicate ids", doc(`<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s" /><bpmn:endEvent id="s" /></bpmn:process>`), []string{"used more than once"}},
 		{"unknown message", doc(`<bpmn:process id="p" isExecutable="true">
   <bpmn:startEvent id="s" />

@@ -23,6 +23,8 @@ func (endEvent) onActivate(w *writer, in *inst) {
 	case bpmn.EventSignal, bpmn.EventEscalation:
 		w.activated(in)
 		w.throwEvent(in)
+	case bpmn.EventCompensation:
+		w.compensate(in)
 	case bpmn.EventError:
 		w.activated(in)
 		code, err := w.evalString(el.Error.Code, scopeView{st: w.st, scope: in}, true)

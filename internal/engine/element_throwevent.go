@@ -23,6 +23,8 @@ func (throwEvent) onActivate(w *writer, in *inst) {
 	case bpmn.EventSignal, bpmn.EventEscalation:
 		w.activated(in)
 		w.throwEvent(in)
+	case bpmn.EventCompensation:
+		w.compensate(in)
 	default:
 		w.passThrough(in)
 	}

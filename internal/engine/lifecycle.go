@@ -274,10 +274,12 @@ func (w *writer) outputsThenFlows(in *inst) ([]*bpmn.SequenceFlow, bool) {
 // scope hears of it.
 func (w *writer) leave(in *inst, flows []*bpmn.SequenceFlow) {
 	tr := in.rt().Trigger
+	compThrow := in.rt().CompensationThrow
 	w.cancelWaitStates(in)
 	in.rec.State = store.StateCompleted
 	in.rec.EndDate = w.now
 	w.transition(in, lcCompleted)
+	w.recordCompensable(in)
 	if in.isProcess() {
 		w.processDone(in, store.StateCompleted)
 		w.release(in)
@@ -296,6 +298,9 @@ func (w *writer) leave(in *inst, flows []*bpmn.SequenceFlow) {
 			t := w.activate(scope, f.Target)
 			t.rt().Trigger = &store.EventTrigger{Variables: tr.Variables}
 		}
+	}
+	if compThrow != 0 {
+		w.compensationHandlerDone(compThrow)
 	}
 	containerOf(scope).onChildCompleted(w, scope, in)
 }

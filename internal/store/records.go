@@ -132,6 +132,20 @@ type ScopeRuntime struct {
 	// Task is the lifecycle transition of a Camunda user task whose task
 	// listeners run (its listener's job is JobKey).
 	Task *TaskTransition `json:"task,omitempty"`
+	// Compensable are the completed activities of this scope that can be
+	// compensated (one entry per completion), Nested ones from inside
+	// completed sub-processes. CompensationThrow, on a compensation
+	// handler, is the throw event it runs for; CompensationPending, on that
+	// event, counts its handlers still running.
+	Compensable         []Compensable `json:"comp,omitempty"`
+	CompensationThrow   int64         `json:"compThrow,omitempty"`
+	CompensationPending int           `json:"compPending,omitempty"`
+}
+
+// Compensable is a completed activity with a compensation handler.
+type Compensable struct {
+	ElementID string `json:"e"`
+	Nested    bool   `json:"n,omitempty"`
 }
 
 // TaskTransition is a user task's lifecycle transition (creating,

@@ -266,6 +266,36 @@ type DecisionEvaluation struct {
 	FailureMessage   string
 }
 
+// decisionRun is an evaluation done and not yet recorded.
+type decisionRun struct {
+	evaluated []dmn.DecisionResult
+	output    string // JSON
+	value     any
+	failedID  string
+	failure   string
+}
+
+// runDecision evaluates a decision of a model; it needs no engine state, so
+// the REST API's evaluations run outside the writer.
+func runDecision(ctx context.Context, m *dmn.Model, decisionID string, vars feel.Variables) (decisionRun, error) {
+	run := decisionRun{output: "null"}
+	res, err := m.EvaluateVars(ctx, decisionID, vars)
+	if err != nil {
+		var ee *dmn.EvaluationError
+		if !errors.As(err, &ee) {
+			return run, err
+		}
+		run.evaluated = ee.Decisions
+		run.failedID = ee.DecisionID
+		run.failure = fmt.Sprintf("Expected to evaluate decision '%s', but %v", decisionID, ee.Err)
+		return run, nil
+	}
+	run.evaluated = res.Decisions
+	run.output = dmn.JSON(res.Value)
+	run.value = res.Output()
+	return run, nil
+}
+
 // evaluateDecision evaluates a deployed decision against variables and
 // records one decision instance per evaluated decision.
 func (w *writer) evaluateDecision(ctx context.Context, d *store.DecisionDefinition, vars feel.Variables, origin DecisionOrigin) (*DecisionEvaluation, error) {
@@ -273,22 +303,18 @@ func (w *writer) evaluateDecision(ctx context.Context, d *store.DecisionDefiniti
 	if err != nil {
 		return nil, fmt.Errorf("Expected to evaluate decision '%s', but %w", d.DecisionID, err)
 	}
-	ev := &DecisionEvaluation{EvaluationKey: w.st.newKey(), Decision: d, Output: "null"}
-	res, err := m.EvaluateVars(ctx, d.DecisionID, vars)
-	var evaluated []dmn.DecisionResult
+	run, err := runDecision(ctx, m, d.DecisionID, vars)
 	if err != nil {
-		var ee *dmn.EvaluationError
-		if !errors.As(err, &ee) {
-			return nil, err
-		}
-		evaluated = ee.Decisions
-		ev.FailedDecisionID = ee.DecisionID
-		ev.FailureMessage = fmt.Sprintf("Expected to evaluate decision '%s', but %v", d.DecisionID, ee.Err)
-	} else {
-		evaluated = res.Decisions
-		ev.Output = dmn.JSON(res.Value)
-		ev.Value = res.Output()
+		return nil, err
 	}
+	return w.recordEvaluation(d, m, run, origin), nil
+}
+
+// recordEvaluation stores an evaluation as decision instances: the
+// decisions evaluated in order, then the one that failed.
+func (w *writer) recordEvaluation(d *store.DecisionDefinition, m *dmn.Model, run decisionRun, origin DecisionOrigin) *DecisionEvaluation {
+	ev := &DecisionEvaluation{EvaluationKey: w.st.newKey(), Decision: d, Output: run.output, Value: run.value,
+		FailedDecisionID: run.failedID, FailureMessage: run.failure}
 	keys := map[string]*store.DecisionDefinition{}
 	for _, x := range w.st.dmn.byDRG[d.DecisionRequirementsKey] {
 		keys[x.DecisionID] = x
@@ -324,17 +350,17 @@ func (w *writer) evaluateDecision(ctx context.Context, d *store.DecisionDefiniti
 		w.st.touch(in)
 		ev.Instances = append(ev.Instances, in)
 	}
-	for _, dr := range evaluated {
+	for _, dr := range run.evaluated {
 		add(dr, "")
 	}
-	if ev.FailedDecisionID != "" {
-		failed := dmn.DecisionResult{DecisionID: ev.FailedDecisionID, Value: feel.Null{}}
-		if fd, ok := m.Decision(ev.FailedDecisionID); ok {
+	if run.failedID != "" {
+		failed := dmn.DecisionResult{DecisionID: run.failedID, Value: feel.Null{}}
+		if fd, ok := m.Decision(run.failedID); ok {
 			failed.DecisionName, failed.DecisionType = fd.Name, fd.Type
 		}
-		add(failed, ev.FailureMessage)
+		add(failed, run.failure)
 	}
-	return ev, nil
+	return ev
 }
 
 // DecisionRef names the decision to evaluate: by key, else the latest
@@ -347,27 +373,51 @@ type DecisionRef struct {
 // EvaluateDecision evaluates a deployed decision with variables, as
 // Camunda's POST /v2/decision-definitions/evaluation: a failed evaluation
 // is a result (FailureMessage set) and is recorded, an unknown decision an
-// error.
+// error. The evaluation itself runs outside the engine's writer, so a
+// costly decision (up to FEEL's budgets) holds up no other command; the
+// writer only resolves the decision and records the outcome.
 func (e *Engine) EvaluateDecision(ctx context.Context, tenantID string, ref DecisionRef, variables map[string]any) (*DecisionEvaluation, error) {
 	if tenantID == "" {
 		tenantID = DefaultTenant
 	}
-	return do(ctx, e, func(w *writer) (*DecisionEvaluation, error) {
+	type target struct {
+		d *store.DecisionDefinition
+		m *dmn.Model
+	}
+	t, err := do(ctx, e, func(w *writer) (target, error) {
 		ds := w.st.dmn
 		var d *store.DecisionDefinition
 		switch {
 		case ref.ID != "":
 			if d = ds.latestDecision(tenantID, ref.ID); d == nil {
-				return nil, errorf(CodeNotFound, "Expected to evaluate decision '%s', but no decision found for id '%s'", ref.ID, ref.ID)
+				return target{}, errorf(CodeNotFound, "Expected to evaluate decision '%s', but no decision found for id '%s'", ref.ID, ref.ID)
 			}
 		case ref.Key > 0:
 			if d = ds.byKey[ref.Key]; d == nil || d.TenantID != tenantID {
-				return nil, errorf(CodeNotFound, "Expected to evaluate decision '%d', but no decision found for key '%d'", ref.Key, ref.Key)
+				return target{}, errorf(CodeNotFound, "Expected to evaluate decision '%d', but no decision found for key '%d'", ref.Key, ref.Key)
 			}
 		default:
-			return nil, errorf(CodeInvalidArgument, "Expected either a decision id or a valid decision key, but none provided")
+			return target{}, errorf(CodeInvalidArgument, "Expected either a decision id or a valid decision key, but none provided")
 		}
-		return w.evaluateDecision(context.Background(), d, feel.MapVariables(variables), DecisionOrigin{})
+		m, err := w.model(context.Background(), d)
+		if err != nil {
+			return target{}, errorf(CodeNotFound, "Expected to evaluate decision '%s', but %v", d.DecisionID, err)
+		}
+		dd := *d // the writer may add deployment keys to d meanwhile
+		return target{d: &dd, m: m}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	run, err := runDecision(ctx, t.m, t.d.DecisionID, feel.MapVariables(variables))
+	if err == nil {
+		err = ctx.Err() // a caller that left gets no recorded failure
+	}
+	if err != nil {
+		return nil, err
+	}
+	return do(ctx, e, func(w *writer) (*DecisionEvaluation, error) {
+		return w.recordEvaluation(t.d, t.m, run, DecisionOrigin{}), nil
 	})
 }
 

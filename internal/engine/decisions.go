@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/orcabpm/orca/internal/bpmn"
 	"github.com/orcabpm/orca/internal/dmn"
@@ -103,13 +104,13 @@ type decisionState struct {
 	drgByKey  map[int64]*store.DecisionRequirements
 	byKey     map[int64]*store.DecisionDefinition
 	byDRG     map[int64][]*store.DecisionDefinition
-	models    map[int64]*dmn.Model // parsed graphs by requirements key, filled on use
+	models    *modelCache // parsed graphs by requirements key, filled on use
 }
 
 func newDecisionState() *decisionState {
 	return &decisionState{drgs: map[string][]*store.DecisionRequirements{}, decisions: map[string][]*store.DecisionDefinition{},
 		drgByKey: map[int64]*store.DecisionRequirements{}, byKey: map[int64]*store.DecisionDefinition{},
-		byDRG: map[int64][]*store.DecisionDefinition{}, models: map[int64]*dmn.Model{}}
+		byDRG: map[int64][]*store.DecisionDefinition{}, models: &modelCache{m: map[int64]*dmn.Model{}}}
 }
 
 func (ds *decisionState) addDRG(r *store.DecisionRequirements) {
@@ -188,7 +189,7 @@ func (w *writer) deployDRG(deploymentKey int64, tenant string, pd parsedDRG) (De
 		Version: version, ResourceKey: res.Key, ResourceName: pd.Name, DeploymentKey: deploymentKey,
 		DeploymentKeys: []int64{deploymentKey}, Checksum: pd.checksum, TenantID: tenant, DeployTime: w.now}
 	ds.addDRG(drg)
-	ds.models[drg.Key] = pd.model
+	ds.models.put(drg.Key, pd.model)
 	w.st.touch(drg)
 	var decs []DeployedDecision
 	for _, dec := range pd.reqs.Decisions {
@@ -217,30 +218,72 @@ func deployedDecision(d *store.DecisionDefinition) DeployedDecision {
 		DecisionRequirementsID: d.DecisionRequirementsID, DecisionRequirementsKey: d.DecisionRequirementsKey, TenantID: d.TenantID}
 }
 
-// model returns the parsed graph of a decision, parsing its resource the
-// first time it is used after a restart.
-func (w *writer) model(ctx context.Context, d *store.DecisionDefinition) (*dmn.Model, error) {
-	ds := w.st.dmn
-	if m := ds.models[d.DecisionRequirementsKey]; m != nil {
-		return m, nil
-	}
+// modelCache holds parsed decision requirements graphs by key. Models are
+// immutable; the cache is shared with evaluations running outside the
+// writer, so a model parsed after a restart costs the writer nothing.
+type modelCache struct {
+	mu sync.Mutex
+	m  map[int64]*dmn.Model
+}
+
+func (c *modelCache) get(key int64) *dmn.Model {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[key]
+}
+
+func (c *modelCache) put(key int64, m *dmn.Model) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[key] = m
+}
+
+// modelSource says where a decision's graph is: its key and the resource
+// holding its XML.
+type modelSource struct {
+	cache       *modelCache
+	drgKey      int64
+	resourceKey int64
+	drgID       string
+}
+
+// source finds the graph of a decision.
+func (ds *decisionState) source(d *store.DecisionDefinition) (modelSource, error) {
 	drg := ds.drgByKey[d.DecisionRequirementsKey]
 	if drg == nil {
-		return nil, fmt.Errorf("no drg found for id '%s'", d.DecisionRequirementsID)
+		return modelSource{}, fmt.Errorf("no drg found for id '%s'", d.DecisionRequirementsID)
 	}
-	r, ok, err := store.Get(ctx, w.e.store, func() *store.Resource { return new(store.Resource) }, drg.ResourceKey)
+	return modelSource{cache: ds.models, drgKey: drg.Key, resourceKey: drg.ResourceKey, drgID: drg.DecisionRequirementsID}, nil
+}
+
+// load returns the parsed graph, parsing its resource the first time it is
+// used after a restart.
+func (src modelSource) load(ctx context.Context, e *Engine) (*dmn.Model, error) {
+	if m := src.cache.get(src.drgKey); m != nil {
+		return m, nil
+	}
+	r, ok, err := store.Get(ctx, e.store, func() *store.Resource { return new(store.Resource) }, src.resourceKey)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("no drg found for id '%s'", d.DecisionRequirementsID)
+		return nil, fmt.Errorf("no drg found for id '%s'", src.drgID)
 	}
-	m, err := dmn.ParseWith(r.Content, dmn.Options{Now: w.e.Now})
+	m, err := dmn.ParseWith(r.Content, dmn.Options{Now: e.Now})
 	if err != nil {
-		return nil, fmt.Errorf("the deployed decision requirements graph '%s' does not parse: %w", drg.DecisionRequirementsID, err)
+		return nil, fmt.Errorf("the deployed decision requirements graph '%s' does not parse: %w", src.drgID, err)
 	}
-	ds.models[drg.Key] = m
+	src.cache.put(src.drgKey, m)
 	return m, nil
+}
+
+// model returns the parsed graph of a decision.
+func (w *writer) model(ctx context.Context, d *store.DecisionDefinition) (*dmn.Model, error) {
+	src, err := w.st.dmn.source(d)
+	if err != nil {
+		return nil, err
+	}
+	return src.load(ctx, w.e)
 }
 
 // DecisionOrigin says what asked for an evaluation: a business rule task's
@@ -381,8 +424,8 @@ func (e *Engine) EvaluateDecision(ctx context.Context, tenantID string, ref Deci
 		tenantID = DefaultTenant
 	}
 	type target struct {
-		d *store.DecisionDefinition
-		m *dmn.Model
+		d   *store.DecisionDefinition
+		src modelSource
 	}
 	t, err := do(ctx, e, func(w *writer) (target, error) {
 		ds := w.st.dmn
@@ -399,17 +442,21 @@ func (e *Engine) EvaluateDecision(ctx context.Context, tenantID string, ref Deci
 		default:
 			return target{}, errorf(CodeInvalidArgument, "Expected either a decision id or a valid decision key, but none provided")
 		}
-		m, err := w.model(context.Background(), d)
+		src, err := ds.source(d)
 		if err != nil {
 			return target{}, errorf(CodeNotFound, "Expected to evaluate decision '%s', but %v", d.DecisionID, err)
 		}
 		dd := *d // the writer may add deployment keys to d meanwhile
-		return target{d: &dd, m: m}, nil
+		return target{d: &dd, src: src}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	run, err := runDecision(ctx, t.m, t.d.DecisionID, feel.MapVariables(variables))
+	m, err := t.src.load(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	run, err := runDecision(ctx, m, t.d.DecisionID, feel.MapVariables(variables))
 	if err == nil {
 		err = ctx.Err() // a caller that left gets no recorded failure
 	}
@@ -417,7 +464,7 @@ func (e *Engine) EvaluateDecision(ctx context.Context, tenantID string, ref Deci
 		return nil, err
 	}
 	return do(ctx, e, func(w *writer) (*DecisionEvaluation, error) {
-		return w.recordEvaluation(t.d, t.m, run, DecisionOrigin{}), nil
+		return w.recordEvaluation(t.d, m, run, DecisionOrigin{}), nil
 	})
 }
 

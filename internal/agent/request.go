@@ -142,23 +142,3 @@ func stringMap(v any) map[string]string {
 	}
 	return out
 }
-
-func firstInt(m map[string]any, names ...string) *int64 {
-	for _, n := range names {
-		if v, ok := m[n].(json.Number); ok {
-			if i, err := v.Int64(); err == nil {
-				return &i
-			}
-		}
-	}
-	return nil
-}
-
-func floatParam(m map[string]any, name string) *float64 {
-	if v, ok := m[name].(json.Number); ok {
-		if f, err := v.Float64(); err == nil {
-			return &f
-		}
-	}
-	return nil
-}

@@ -126,13 +126,6 @@ func unwrap(v Value) Value {
 	return v
 }
 
-func boolean(a []Value, i int, p string) (bool, error) {
-	if b, ok := a[i].(Boolean); ok {
-		return bool(b), nil
-	}
-	return false, argErr{p, "boolean", a[i]}
-}
-
 func ctxArg(a []Value, i int, p string) (*Context, error) {
 	if c, ok := a[i].(*Context); ok {
 		return c, nil

@@ -476,14 +476,6 @@ func monthsBetween(a, b time.Time) int64 {
 	return total
 }
 
-func clockOf(t time.Time) time.Duration {
-	h, m, s := t.Clock()
-	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second + time.Duration(t.Nanosecond())
-}
-
-// instant returns the absolute time of a date-time; local values are read as UTC.
-func (dt DateTime) instant() time.Time { return dt.T }
-
 // utcClock returns the time of day normalized to UTC for comparison, or the
 // local clock for local times.
 func (t Time) utcClock() time.Duration {
@@ -497,8 +489,6 @@ func (t Time) utcClock() time.Duration {
 	}
 	return c
 }
-
-func weekday(t time.Time) string { return t.Weekday().String() }
 
 func isoWeek(t time.Time) int {
 	_, w := t.ISOWeek()

@@ -1,5 +1,7 @@
 package mcpgw
 
+//lint:file-ignore SA1019 the conformance fixtures exercise logging, roots and sampling, which MCP 2026-07-28 deprecates but still tests
+
 import (
 	"context"
 	"crypto/hmac"

@@ -1,5 +1,7 @@
 package mcpgw_test
 
+//lint:file-ignore SA1019 the logging capability is still announced for clients before 2026-07-28
+
 import (
 	"bytes"
 	"context"

@@ -181,7 +181,7 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	case authBasic:
 		if c.Password == "" {
-			return c, errors.New("Basic authentication needs a password (" + EnvPassword + ")")
+			return c, errors.New("basic authentication needs a password (" + EnvPassword + ")")
 		}
 	}
 	return c, nil

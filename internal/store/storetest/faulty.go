@@ -61,7 +61,8 @@ func (c *faultyConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver
 	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
 		tx, err = b.BeginTx(ctx, opts)
 	} else {
-		tx, err = c.Conn.Begin() //nolint:staticcheck // the fallback database/sql itself uses
+		//lint:ignore SA1019 the fallback database/sql itself uses for drivers without BeginTx
+		tx, err = c.Conn.Begin()
 	}
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -45,6 +46,10 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func newSSO(t *testing.T, opts oidctest.Options) *ssoSetup {
+	return newSSOWith(t, opts, nil)
+}
+
+func newSSOWith(t *testing.T, opts oidctest.Options, hub *console.Hub) *ssoSetup {
 	t.Helper()
 	opts.Clients = append(opts.Clients, oidctest.Client{ID: "orca-console"})
 	if opts.Users == nil {
@@ -70,7 +75,7 @@ func newSSO(t *testing.T, opts oidctest.Options) *ssoSetup {
 		fmt.Fprintf(w, "%s %s %s", r.Method, r.URL.Path, p.Name)
 	}))
 	h := console.New(console.Options{Base: "/console/", AuthMethod: console.AuthOIDC, Auth: authn.Wrap, API: api, Logger: log,
-		OIDC: &console.OIDCLogin{IssuerURI: is.URL, ClientID: "orca-console"}})
+		OIDC: &console.OIDCLogin{IssuerURI: is.URL, ClientID: "orca-console"}, Changes: hub})
 	console.SetClock(h, now)
 	mux := http.NewServeMux()
 	mux.Handle("/console/", h)
@@ -412,3 +417,44 @@ func TestSingleSignOnShell(t *testing.T) {
 }
 
 func body2(b []byte) string { return string(b) }
+
+// The live updates of a single sign-on console need its session and its
+// header; a stream whose session ends says so and closes.
+func TestSingleSignOnLiveUpdates(t *testing.T) {
+	hub := console.NewHub()
+	s := newSSOWith(t, oidctest.Options{}, hub)
+	b := newBrowser(t)
+	if res, _ := b.do("GET", s.base+"events", nil, map[string]string{"X-Orca-Console": "1"}); res.StatusCode != 401 {
+		t.Fatalf("events before login: %d", res.StatusCode)
+	}
+	b.login(s)
+	if res, _ := b.do("GET", s.base+"events", nil, nil); res.StatusCode != 403 {
+		t.Fatalf("events without the console's header: %d", res.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", s.base+"events", nil)
+	req.Header.Set("X-Orca-Console", "1")
+	for _, c := range b.c.Jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	st := &sse{res: res, r: bufio.NewReader(res.Body)}
+	if ev, _ := st.next(t); ev != "ready" {
+		t.Fatalf("first event %q", ev)
+	}
+	hub.Publish(console.Change{ProcessInstanceKeys: []int64{7}})
+	if ev, data := st.next(t); ev != "change" || !strings.Contains(data, `"7"`) {
+		t.Fatalf("event %q %s", ev, data)
+	}
+	b.do("POST", s.base+"logout", nil, map[string]string{"X-Orca-Console": "1"})
+	hub.Publish(console.Change{ProcessInstanceKeys: []int64{8}})
+	if ev, _ := st.next(t); ev != "expired" {
+		t.Fatalf("after logout: %q", ev)
+	}
+	if _, err := st.r.ReadString('\n'); err == nil {
+		t.Fatal("the stream stayed open after its session ended")
+	}
+}

@@ -29,6 +29,7 @@ export async function checkSession() {
 // logout page with single sign-on).
 export async function logout() {
   session.logout();
+  stopLive();
   if (!sso) { location.hash = '#/login'; return; }
   const res = await fetch('logout', { method: 'POST', headers: { 'X-Orca-Console': '1' } });
   const out = res.ok ? await res.json() : {};
@@ -56,6 +57,7 @@ export async function api(method, path, body, { text = false } = {}) {
   if (res.status === 401 && document.body.dataset.auth !== 'none') {
     const had = session.auth;
     session.logout();
+    stopLive();
     location.hash = had ? '#/login?expired=1' : '#/login';
     throw new APIError(401, 'Please log in.');
   }
@@ -244,6 +246,10 @@ export async function all(what, body, max = 5000) {
 export const liveAvailable = document.body.dataset.live === 'true';
 const liveListeners = new Set();
 let liveStarted = false;
+let liveAbort = null;
+// stopLive closes the stream (at logout: it was opened with the old
+// credentials); it opens again after the next login.
+function stopLive() { if (liveAbort) liveAbort.abort(); }
 export function onLive(fn) {
   liveListeners.add(fn);
   if (liveAvailable && !liveStarted) { liveStarted = true; follow(); }
@@ -256,7 +262,8 @@ async function follow() {
   for (;;) {
     if (document.body.dataset.auth !== 'none' && !session.auth) { await new Promise((r) => setTimeout(r, 1000)); continue; }
     try {
-      const res = await fetch('events', { headers: authHeaders({ Accept: 'text/event-stream' }) });
+      liveAbort = new AbortController();
+      const res = await fetch('events', { headers: authHeaders({ Accept: 'text/event-stream' }), signal: liveAbort.signal });
       if (res.status === 401) { session.logout(); location.hash = '#/login?expired=1'; throw new Error('logged out'); }
       if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
       document.body.dataset.liveConnected = 'true';

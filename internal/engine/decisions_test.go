@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/orcabpm/orca/internal/store"
 )
 
 // dmnModel is a one-decision DMN model around a decision table body.
@@ -63,5 +65,50 @@ func TestDecisionHostileModels(t *testing.T) {
 	ev, err = h.e.EvaluateDecision(h.ctx, "", DecisionRef{ID: "big"}, map[string]any{"x": 3})
 	if err != nil || ev.Output != "6" {
 		t.Fatalf("after restart: %v %+v", err, ev)
+	}
+}
+
+// TestDecisionEvaluationsDuringRedeployments: evaluations running outside
+// the writer while new versions are deployed each answer from the version
+// they resolved and are each recorded once.
+func TestDecisionEvaluationsDuringRedeployments(t *testing.T) {
+	h := newHarness(t)
+	model := func(v int) []byte {
+		return []byte(dmnModel("d", fmt.Sprintf(`<rule id="r"><inputEntry id="ri"><text>-</text></inputEntry><outputEntry id="ro"><text>%d</text></outputEntry></rule>`, v)))
+	}
+	if _, err := h.e.Deploy(h.ctx, "", []Resource{{Name: "d.dmn", Content: model(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 4, 25
+	errs := make(chan error, workers)
+	for range workers {
+		go func() {
+			for range each {
+				ev, err := h.e.EvaluateDecision(h.ctx, "", DecisionRef{ID: "d"}, map[string]any{"x": 1})
+				if err == nil && ev.Output != fmt.Sprint(ev.Decision.Version) {
+					err = fmt.Errorf("version %d answered %s", ev.Decision.Version, ev.Output)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for v := 2; v <= 10; v++ {
+		res, err := h.e.Deploy(h.ctx, "", []Resource{{Name: "d.dmn", Content: model(v)}})
+		if err != nil || res.Decisions[0].Version != int32(v) {
+			t.Fatalf("deploy %d: %v %+v", v, err, res)
+		}
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := store.Select(h.ctx, h.e.Store(), func() *store.DecisionInstance { return new(store.DecisionInstance) }, "decision_id = 'd'")
+	if err != nil || len(n) != workers*each {
+		t.Fatalf("%d decision instances recorded for %d evaluations: %v", len(n), workers*each, err)
 	}
 }

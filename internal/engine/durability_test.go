@@ -93,8 +93,40 @@ func TestCrashChild(t *testing.T) {
 		fmt.Fprintf(os.Stdout, format+"\n", args...) // unbuffered: one write per line
 	}
 	h := &harness{t: t, ctx: ctx, dir: dir, e: e}
-	h.deploy("order.bpmn", "timers.bpmn", "boundaries.bpmn", "eventsub.bpmn", "adhoc.bpmn", "triggers.bpmn")
+	h.deploy("order.bpmn", "timers.bpmn", "boundaries.bpmn", "eventsub.bpmn", "adhoc.bpmn", "triggers.bpmn",
+		"listeners.bpmn", "tasklisteners.bpmn", "compensation.bpmn")
 	ack("DEPLOYED")
+	go func() { // listeners and compensation, each instance left in the middle (the child is killed, never waits)
+		for n := 0; ; n++ {
+			// An execution listener done, the next one's job out.
+			if res, err := e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "listened", Variables: map[string]any{"amount": n}}); err == nil {
+				if j, ok := crashPick(ctx, e, "el-start-1", res.ProcessInstanceKey); ok && e.CompleteJob(ctx, j.Key, map[string]any{"fromStart1": n}) == nil {
+					ack("LISTEN %d %d", res.ProcessInstanceKey, n)
+				}
+			}
+			// A user task's completion requested, its completing listener's job out.
+			if res, err := e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "reviewed", Variables: map[string]any{"owner": ""}}); err == nil {
+				pi := res.ProcessInstanceKey
+				if j, ok := crashPick(ctx, e, "tl-create", pi); ok && e.CompleteJob(ctx, j.Key, nil) == nil {
+					key, _ := strconv.ParseInt(j.CustomHeaders["io.camunda.zeebe:userTaskKey"], 10, 64)
+					if e.CompleteUserTask(ctx, key, map[string]any{"late": n}) == nil {
+						ack("TASK %d %d", pi, n)
+					}
+				}
+			}
+			// Bookings compensated, the handlers' jobs out.
+			if res, err := e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "booking", Variables: map[string]any{"failed": true, "cards": []int{1}}}); err == nil {
+				pi, ok := res.ProcessInstanceKey, true
+				for _, typ := range []string{"book-hotel", "book-flight", "charge"} {
+					j, got := crashPick(ctx, e, typ, pi)
+					ok = ok && got && e.CompleteJob(ctx, j.Key, nil) == nil
+				}
+				if ok {
+					ack("COMP %d", pi)
+				}
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { // every trigger kind: each instance left between its event and the event's completion
@@ -214,7 +246,8 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	instances := map[int64]int64{} // process instance -> n
 	done := map[int64]int64{}      // job -> process instance
-	var timers, boundaries, esps, agents []int64
+	var timers, boundaries, esps, agents, comps []int64
+	listens, tasks := map[int64]int64{}, map[int64]int64{}
 	triggered := map[int64]int{} // process instance -> index in triggerKinds
 	sc := bufio.NewScanner(stdout)
 	killed := false
@@ -238,10 +271,17 @@ func TestCrashRecovery(t *testing.T) {
 			agents = append(agents, atoi(t, f[1]))
 		case "TRIG":
 			triggered[atoi(t, f[2])] = int(atoi(t, f[1]))
+		case "LISTEN":
+			listens[atoi(t, f[1])] = atoi(t, f[2])
+		case "TASK":
+			tasks[atoi(t, f[1])] = atoi(t, f[2])
+		case "COMP":
+			comps = append(comps, atoi(t, f[1]))
 		case "ERR":
 			t.Fatalf("child: %s", sc.Text())
 		}
-		if !killed && len(done) >= 400 && len(timers) >= 5 && len(esps) >= 5 && len(agents) >= 5 && len(triggered) >= 3*len(triggerKinds) {
+		if !killed && len(done) >= 400 && len(timers) >= 5 && len(esps) >= 5 && len(agents) >= 5 && len(triggered) >= 3*len(triggerKinds) &&
+			len(listens) >= 3 && len(tasks) >= 3 && len(comps) >= 3 {
 			// SIGKILL: no chance to flush or close anything.
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
@@ -253,8 +293,8 @@ func TestCrashRecovery(t *testing.T) {
 	if !killed {
 		t.Fatalf("the child ended before it was killed (%d instances, %d completions)", len(instances), len(done))
 	}
-	t.Logf("killed after %d acknowledged instances, %d acknowledged job completions, %d timer, %d boundary-timer, %d event-sub-process-timer, %d ad-hoc and %d triggered instances",
-		len(instances), len(done), len(timers), len(boundaries), len(esps), len(agents), len(triggered))
+	t.Logf("killed after %d acknowledged instances, %d acknowledged job completions, %d timer, %d boundary-timer, %d event-sub-process-timer, %d ad-hoc, %d triggered, %d execution-listener, %d task-listener and %d compensation instances",
+		len(instances), len(done), len(timers), len(boundaries), len(esps), len(agents), len(triggered), len(listens), len(tasks), len(comps))
 
 	h := &harness{t: t, ctx: context.Background(), dir: dir}
 	h.open()
@@ -332,6 +372,7 @@ func TestCrashRecovery(t *testing.T) {
 	for _, k := range timers {
 		h.wantState(k, store.StateCompleted)
 	}
+	crashCheckListenersAndCompensation(h, listens, tasks, comps)
 	const orders = "state = 'ACTIVE' AND process_id IN ('order', 'nightly', 'reminder')"
 	active, err := store.Select(h.ctx, h.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, orders)
 	if err != nil {
@@ -357,6 +398,68 @@ func TestCrashRecovery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// crashPick activates the job of a type that belongs to an instance.
+func crashPick(ctx context.Context, e *Engine, typ string, pi int64) (ActivatedJob, bool) {
+	for tries := 0; tries < 50; tries++ {
+		jobs, err := e.ActivateJobs(ctx, ActivateJobsRequest{Type: typ, Worker: "crash", Timeout: time.Minute, MaxJobs: 100, RequestTimeout: time.Second})
+		if err != nil {
+			return ActivatedJob{}, false
+		}
+		for _, j := range jobs {
+			if j.ProcessInstanceKey == pi {
+				return j, true
+			}
+		}
+	}
+	return ActivatedJob{}, false
+}
+
+// crashCheckListenersAndCompensation finishes, after the restart, the
+// instances the child left in the middle of a listener or a compensation:
+// the pending listener or handlers have one job each, nothing done runs
+// again, and the variables acknowledged are there.
+func crashCheckListenersAndCompensation(h *harness, listens, tasks map[int64]int64, comps []int64) {
+	h.t.Helper()
+	byInstance := func(typ string) map[int64][]ActivatedJob {
+		m := map[int64][]ActivatedJob{}
+		for _, j := range h.jobs(typ, 10_000) {
+			m[j.ProcessInstanceKey] = append(m[j.ProcessInstanceKey], j)
+		}
+		return m
+	}
+	first, second := byInstance("el-start-1"), byInstance("el-start-2")
+	for pi, n := range listens {
+		if len(first[pi]) != 0 || len(second[pi]) != 1 {
+			h.t.Fatalf("listened %d: %d first and %d second start listener jobs after the restart, want 0 and 1", pi, len(first[pi]), len(second[pi]))
+		}
+		if got := string(second[pi][0].Variables["fromStart1"]); got != strconv.FormatInt(n, 10) {
+			h.t.Fatalf("listened %d: the first listener's variable is %s, want %d", pi, got, n)
+		}
+	}
+	completing := byInstance("tl-complete")
+	for pi, n := range tasks {
+		if len(completing[pi]) != 1 {
+			h.t.Fatalf("reviewed %d: %d completing listener jobs after the restart, want 1", pi, len(completing[pi]))
+		}
+		h.complete(completing[pi][0].Key, nil)
+		h.wantState(pi, store.StateCompleted)
+		h.wantVars(pi, map[string]string{"late": strconv.FormatInt(n, 10)})
+	}
+	handlers := map[string]map[int64][]ActivatedJob{}
+	for _, typ := range []string{"undo-hotel", "undo-flight", "refund"} {
+		handlers[typ] = byInstance(typ)
+	}
+	for _, pi := range comps {
+		for typ, m := range handlers {
+			if len(m[pi]) != 1 {
+				h.t.Fatalf("booking %d: %d %s handler jobs after the restart, want 1", pi, len(m[pi]), typ)
+			}
+			h.complete(m[pi][0].Key, nil)
+		}
+		h.wantState(pi, store.StateCompleted)
 	}
 }
 

@@ -842,9 +842,8 @@ func (b *builder) checkConnections(e *Element) {
 	if e.Type == TypeEndEvent && len(e.Outgoing) > 0 {
 		b.problem(e.ID, e.Line, "an end event cannot have outgoing sequence flows")
 	}
-	if e.Type == TypeStartEvent && len(e.Outgoing) == 0 && e.Parent.Type == TypeProcess {
-		// Zeebe accepts this (the instance completes at once); nothing to report.
-	}
+	// A start event of a process without outgoing flows is accepted, as
+	// Zeebe does (the instance completes at once).
 	switch e.Type {
 	case TypeEventBasedGateway:
 		if len(e.Outgoing) < 2 {

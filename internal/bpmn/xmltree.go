@@ -36,15 +36,6 @@ func (n *node) attr(local string) string {
 	return ""
 }
 
-func (n *node) hasAttr(local string) bool {
-	for _, a := range n.Attrs {
-		if a.Name.Local == local && (a.Name.Space == "" || a.Name.Space == NSBPMN) {
-			return true
-		}
-	}
-	return false
-}
-
 // child returns the first child in namespace space with the local name.
 func (n *node) child(space, local string) *node {
 	for _, c := range n.Children {

@@ -345,6 +345,8 @@ func (e *Engine) apply(batch []*command, fire bool) {
 
 // safeRun runs one command and its follow-up steps, turning a panic (a bug)
 // into a value the batch is rolled back with.
+//
+//lint:ignore ST1008 the panic, not the error, is what the caller checks first
 func (e *Engine) safeRun(w *writer, c *command) (res any, err error, panicked any) {
 	defer func() {
 		if r := recover(); r != nil {

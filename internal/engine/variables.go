@@ -120,14 +120,6 @@ func sortedKeys[V any](m map[string]V) []string {
 // dropScopeVars forgets a finished scope's variables (they stay in the store).
 func (w *writer) dropScopeVars(scope *inst) { delete(w.st.vars, scope.key()) }
 
-// evalError is a failed expression: the engine raises an incident with it.
-type evalError struct {
-	errType string // incident error type
-	msg     string
-}
-
-func (e *evalError) Error() string { return e.msg }
-
 // eval evaluates an expression; the warnings say why parts became null.
 func (w *writer) eval(x *feel.Expression, view scopeView) (feel.Value, []feel.Warning, error) {
 	v, warns, err := x.EvaluateDetailed(context.Background(), view)

@@ -134,6 +134,9 @@ func runGateway(ctx context.Context, flags *pflag.FlagSet, sf startFlags, rf rem
 	if err != nil {
 		return err
 	}
+	if err := serverSettings(flags, &sf, props); err != nil {
+		return err
+	}
 	acfg, err := authConfig(flags, sf, props, log)
 	if err != nil {
 		return err

@@ -159,3 +159,19 @@ func maxRequestSize(flags *pflag.FlagSet, flagValue int64, props *config.Propert
 	}
 	return n, nil
 }
+
+// serverSettings applies what the file and the environment say about where
+// to listen (server.*, management.server.*) and the request size
+// (orca.limits.max-request-size) to the flags of orca start and orca
+// gateway, where no flag says otherwise.
+func serverSettings(flags *pflag.FlagSet, sf *startFlags, props *config.Properties) error {
+	var err error
+	if sf.addr, err = listenAddr(flags, "addr", "ORCA_ADDR", sf.addr, props, "server", "localhost", 8080); err != nil {
+		return err
+	}
+	if sf.managementAddr, err = listenAddr(flags, "management-addr", "ORCA_MANAGEMENT_ADDR", sf.managementAddr, props, "management.server", "localhost", 9600); err != nil {
+		return err
+	}
+	sf.maxBody, err = maxRequestSize(flags, sf.maxBody, props)
+	return err
+}

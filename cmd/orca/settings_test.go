@@ -161,3 +161,21 @@ func TestConfiguredLimits(t *testing.T) {
 		})
 	}
 }
+
+// orca gateway honours server.address and server.port from its file too,
+// and refuses a bad one as orca start does.
+func TestGatewayConfigurationFile(t *testing.T) {
+	_, base := startServer(t, t.TempDir())
+	port := freePort(t)
+	cfg := writeFile(t, "gateway.yaml", fmt.Sprintf("server:\n  address: 127.0.0.1\n  port: %d\n", port))
+	runOrca(t, nil, "gateway", "--config", cfg, "--cluster-url", base, "--console=false")
+	waitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/v2/topology", port))
+
+	bad := writeFile(t, "bad.yaml", "server:\n  prot: 8080\n")
+	p := runOrca(t, nil, "gateway", "--config", bad, "--cluster-url", base)
+	err := p.wait(t, 30*time.Second)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(p.out.String(), "server.prot: unknown key (did you mean port?)") {
+		t.Fatalf("exit %v:\n%s", err, p.out)
+	}
+}

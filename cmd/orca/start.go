@@ -241,17 +241,11 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	if err != nil {
 		return err
 	}
-	if sf.addr, err = listenAddr(flags, "addr", "ORCA_ADDR", sf.addr, props, "server", "localhost", 8080); err != nil {
-		return err
-	}
-	if sf.maxBody, err = maxRequestSize(flags, sf.maxBody, props); err != nil {
+	if err := serverSettings(flags, &sf, props); err != nil {
 		return err
 	}
 	searchCaps, err := searchLimits(props)
 	if err != nil {
-		return err
-	}
-	if sf.managementAddr, err = listenAddr(flags, "management-addr", "ORCA_MANAGEMENT_ADDR", sf.managementAddr, props, "management.server", "localhost", 9600); err != nil {
 		return err
 	}
 	acfg, err := authConfig(flags, sf, props, log)

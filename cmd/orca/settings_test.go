@@ -143,6 +143,8 @@ func TestConfiguredLimits(t *testing.T) {
 	}{
 		{"$in within", `{"filter":{"processDefinitionId":{"$in":["a","b","c"]}}}`, 200, ""},
 		{"$in beyond", `{"filter":{"processDefinitionId":{"$in":["a","b","c","d"]}}}`, 400, "maxInValues = 3"},
+		{"$in on a variable beyond", `{"filter":{"variables":[{"name":"x","value":{"$in":["1","2","3","4"]}}]}}`, 400, "maxInValues = 3"},
+		{"$in on a variable within", `{"filter":{"variables":[{"name":"x","value":{"$in":["1","2","3"]}}]}}`, 200, ""},
 		{"$or beyond", `{"filter":{"$or":[{"state":"ACTIVE"},{"state":"COMPLETED"},{"state":"TERMINATED"}]}}`, 400, "maxOrBranches = 2"},
 		{"page within", `{"page":{"limit":150}}`, 200, ""},
 		{"page beyond", `{"page":{"limit":151}}`, 400, "maxPageSize = 150"},

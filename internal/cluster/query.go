@@ -276,6 +276,7 @@ func variableFilters(keyExpr, ownerCol, where string) column {
 			}
 			sql := keyExpr + " IN (SELECT " + ownerCol + " FROM variables v WHERE v.name = ?" + where
 			args := []any{f.Name}
+			var parts []store.Cond
 			if f.Value != nil {
 				for _, c := range f.Value.conditions() {
 					sc, err := store.ExprCond("v.value", store.Cond{Op: c.op, Value: c.value, Values: c.values})
@@ -285,9 +286,10 @@ func variableFilters(keyExpr, ownerCol, where string) column {
 					s, a := rawSQL(sc)
 					sql += " AND " + s
 					args = append(args, a...)
+					parts = append(parts, sc)
 				}
 			}
-			out = append(out, store.Raw(sql+")", args...))
+			out = append(out, store.Raw(sql+")", args...).Counting(parts...))
 		}
 		return out, nil
 	}}
@@ -310,6 +312,7 @@ func jsonArrayFilter(expr string) column {
 	return column{build: func(v any) ([]store.Cond, error) {
 		sql := "EXISTS (SELECT 1 FROM json_each(" + expr + ") WHERE 1"
 		var args []any
+		var parts []store.Cond
 		for _, c := range v.(*StringFilter).conditions() {
 			if c.op == store.OpExists {
 				// An array with any element exists.
@@ -325,8 +328,9 @@ func jsonArrayFilter(expr string) column {
 			s, a := rawSQL(sc)
 			sql += " AND " + s
 			args = append(args, a...)
+			parts = append(parts, sc)
 		}
-		return []store.Cond{store.Raw(sql+")", args...)}, nil
+		return []store.Cond{store.Raw(sql+")", args...).Counting(parts...)}, nil
 	}}
 }
 

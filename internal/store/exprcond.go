@@ -76,3 +76,13 @@ func RawSQL(c Cond) (sql string, args []any, ok bool) {
 	}
 	return "(" + c.sql + ")", c.args, true
 }
+
+// Counting makes a raw condition built from parts (ExprConds rendered into
+// its SQL) count their $in values against the search limits, as the parts
+// would.
+func (c Cond) Counting(parts ...Cond) Cond {
+	for _, p := range parts {
+		c.ins += p.ins
+	}
+	return c
+}

@@ -13,6 +13,10 @@ fi
 echo "== go vet"
 go vet ./...
 
+echo "== staticcheck"
+# Pinned; checks and the reasons for what is off are in staticcheck.conf.
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
 echo "== go test"
 go test -count=1 -timeout 15m ./...
 

@@ -431,10 +431,7 @@ func (p *Proxy) deliver(raw []byte) {
 	case !f.batch:
 		p.out.write(f.raw)
 	default:
-		b, err := json.Marshal(keep)
-		if err == nil {
-			p.out.write(b)
-		}
+		p.out.write(joinBatch(keep))
 	}
 }
 
@@ -462,4 +459,17 @@ func (w *lineWriter) failure() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.err
+}
+
+// joinBatch writes a batch's elements as they came: json.Marshal would
+// escape <, > and & in them again.
+func joinBatch(elems []json.RawMessage) []byte {
+	b := []byte{'['}
+	for i, m := range elems {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, m...)
+	}
+	return append(b, ']')
 }

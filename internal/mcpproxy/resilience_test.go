@@ -2,6 +2,7 @@ package mcpproxy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -406,5 +407,22 @@ func TestStdinEOF(t *testing.T) {
 				t.Errorf("answers %v, want 1 and 2", answered)
 			}
 		})
+	}
+}
+
+// TestJoinBatchKeepsPlainJSON: a batch of answers reaches the client as
+// the remote wrote it, with <, > and & unescaped.
+func TestJoinBatchKeepsPlainJSON(t *testing.T) {
+	got := string(joinBatch([]json.RawMessage{
+		json.RawMessage(`{"jsonrpc":"2.0","id":1,"result":{"text":"<default> & more"}}`),
+		json.RawMessage(`{"jsonrpc":"2.0","id":2,"result":{}}`),
+	}))
+	want := `[{"jsonrpc":"2.0","id":1,"result":{"text":"<default> & more"}},{"jsonrpc":"2.0","id":2,"result":{}}]`
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	var batch []map[string]any
+	if err := json.Unmarshal([]byte(got), &batch); err != nil || len(batch) != 2 {
+		t.Fatalf("not a batch: %v", err)
 	}
 }

@@ -49,8 +49,11 @@ func changeOf(c engine.Commit) console.Change {
 			if ev.Type == string(bpmn.TypeUserTask) {
 				ch.UserTasks = true
 			}
-		case engine.EventInstanceCanceled, engine.EventIncidentCreated, engine.EventIncidentResolved:
+		case engine.EventInstanceCanceled, engine.EventIncidentCreated, engine.EventIncidentResolved, engine.EventVariableSet:
 			pi = ev.ProcessInstanceKey
+		case engine.EventUserTaskChanged:
+			pi = ev.ProcessInstanceKey
+			ch.UserTasks = true
 		case engine.EventDeployed:
 			ch.Deployments = true
 		}

@@ -50,6 +50,14 @@ const (
 	// it entered: ELEMENT_ACTIVATING, ELEMENT_ACTIVATED, ELEMENT_COMPLETING,
 	// ELEMENT_COMPLETED, ELEMENT_TERMINATING, ELEMENT_TERMINATED).
 	EventElement
+	// EventUserTaskChanged: a user task's row changed (created, assigned,
+	// updated, completed, ...): Key, ProcessInstanceKey. Reported with
+	// Options.ElementEvents.
+	EventUserTaskChanged
+	// EventVariableSet: a variable was created or changed: Key (the
+	// variable), ProcessInstanceKey, ElementID (its name). Reported with
+	// Options.ElementEvents.
+	EventVariableSet
 )
 
 // Event is one thing that happened in the engine, reported after commit.
@@ -125,6 +133,9 @@ func (e *Engine) commit(w *writer, commands int) error {
 	}
 	ctx := context.Background()
 	records := len(e.st.dirty)
+	if e.opts.ElementEvents {
+		w.emitRowChanges(e.st.dirty)
+	}
 	start := time.Now()
 	err := e.flush(ctx, w)
 	if err == nil {
@@ -196,4 +207,18 @@ func storeOptions(opts Options) store.Options {
 		so.Lock = opts.Lock
 	}
 	return so
+}
+
+// emitRowChanges reports the user tasks and variables a batch writes, for
+// observers that show them live (changes without a lifecycle transition:
+// an assignment, variables set through the API).
+func (w *writer) emitRowChanges(dirty []store.Record) {
+	for _, r := range dirty {
+		switch r := r.(type) {
+		case *store.UserTask:
+			w.emit(Event{Kind: EventUserTaskChanged, Key: r.Key, ProcessInstanceKey: r.ProcessInstanceKey})
+		case *store.Variable:
+			w.emit(Event{Kind: EventVariableSet, Key: r.Key, ProcessInstanceKey: r.ProcessInstanceKey, ElementID: r.Name})
+		}
+	}
 }

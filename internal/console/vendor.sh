@@ -9,7 +9,7 @@ BPMN_JS=18.31.1
 FORM_JS=1.23.0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-( cd "$tmp" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "bpmn-js@$BPMN_JS" "@bpmn-io/form-js@$FORM_JS" >/dev/null )
+( cd "$tmp" && npm init -y >/dev/null && npm install --ignore-scripts --no-audit --no-fund --loglevel=error "bpmn-js@$BPMN_JS" "@bpmn-io/form-js@$FORM_JS" >/dev/null )
 nm=$tmp/node_modules
 out=assets/vendor
 rm -rf "$out" && mkdir -p "$out"

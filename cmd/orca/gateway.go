@@ -102,24 +102,10 @@ A remote cluster does not push its deployments: the gateway reads its process de
 	}
 	f := cmd.Flags()
 	f.StringVar(&sf.addr, "addr", envOr("ORCA_ADDR", "localhost:8090"), "address to serve on, host:port (env ORCA_ADDR)")
-	f.StringVar(&sf.logLevel, "log-level", envOr("ORCA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env ORCA_LOG_LEVEL)")
-	f.StringVar(&sf.logFormat, "log-format", envOr("ORCA_LOG_FORMAT", "text"), "log format: text or json (env ORCA_LOG_FORMAT)")
 	f.StringVar(&sf.managementAddr, "management-addr", envOr("ORCA_MANAGEMENT_ADDR", "off"), "address of the management endpoints (health, metrics), host:port, or off (env ORCA_MANAGEMENT_ADDR)")
 	f.StringVar(&sf.configPath, "config", envOr("ORCA_CONFIG", "application.yaml"), "configuration file in Camunda's terms; read if present (env ORCA_CONFIG)")
-	f.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
-	f.Int64Var(&sf.maxBody, "max-request-size", rest.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
-	f.StringSliceVar(&sf.allowedHosts, "allowed-hosts", nil, "host names /v2 answers besides loopback ones when serving on loopback; repeatable or comma-separated")
-	f.StringSliceVar(&sf.allowedOrigins, "allowed-origins", nil, "origins whose cross-origin requests /v2 accepts; repeatable or comma-separated")
-	f.StringVar(&sf.authMethod, "auth-method", "", "authentication of the gateway's clients: none, basic or oidc (camunda.security.authentication.method; default none)")
-	f.StringArrayVar(&sf.basicUsers, "basic-user", nil, "a Basic user as name:password or name:bcrypt-hash; repeatable")
-	f.StringVar(&sf.issuerURI, "oidc-issuer-uri", "", "OIDC issuer URI (camunda.security.authentication.oidc.issuer-uri)")
-	f.StringSliceVar(&sf.audiences, "oidc-audience", nil, "accepted token audiences; repeatable or comma-separated")
-	f.StringVar(&sf.usernameClaim, "oidc-username-claim", "", `claim naming the principal (default "sub")`)
-	f.StringVar(&sf.clientIDClaim, "oidc-client-id-claim", "", "claim naming a client when the username claim is absent")
-	f.DurationVar(&sf.clockSkew, "oidc-clock-skew", 0, "tolerated clock skew on token expiry (default 60s)")
-	f.BoolVar(&sf.mcpProcesses, "mcp-processes", true, "serve deployed processes as MCP tools at /mcp/processes (camunda.mcp.processes.enabled)")
-	f.StringVar(&sf.mcpResourceURL, "mcp-public-url", "", "the base URL clients reach the gateway at, for OAuth protected resource metadata (default: from each request)")
 	f.DurationVar(&rf.poll, "deployment-poll", 10*time.Second, "how often the cluster's process definitions are read to notice new deployments")
+	addFrontFlags(f, &sf)
 	addConsoleFlags(f, &sf.console)
 	addRemoteFlags(f, &rf)
 	return cmd
@@ -194,14 +180,8 @@ func runGateway(ctx context.Context, flags *pflag.FlagSet, sf startFlags, rf rem
 	if consolePath != "" {
 		mountConsole(mux, consolePath, authn, mux, consoleLogin(flags, sf.console, props, acfg), nil, log)
 	}
-	srv := &http.Server{
-		Handler:           metrics.HTTP(mux, routeOf(mux, restSrv), logRequest(log)),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	srv := newFrontServer(mux, restSrv, metrics, log)
+	served := serve(srv, ln)
 	health.Ready(clusterHealth(remote))
 	host, port := listenHostPort(sf.addr, ln.Addr())
 	base := "http://" + net.JoinHostPort(host, strconv.Itoa(port))
@@ -212,20 +192,10 @@ func runGateway(ctx context.Context, flags *pflag.FlagSet, sf startFlags, rf rem
 		log.Info("web console ready", "url", base+consolePath)
 	}
 
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down: finishing requests in flight")
-	case err = <-served:
-		log.Error("server stopped", "err", err)
-	}
+	err = waitStop(ctx, served, log)
 	health.Stopping()
 	restSrv.Drain()
-	sctx, cancel := context.WithTimeout(context.Background(), sf.shutdownTimeout)
-	defer cancel()
-	if serr := srv.Shutdown(sctx); serr != nil {
-		log.Warn("requests still in flight at the shutdown timeout", "err", serr)
-		srv.Close()
-	}
+	stopServer(srv, sf.shutdownTimeout, log)
 	log.Info("stopped")
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -119,28 +119,14 @@ answer at once), queued commands are committed, and the store closes cleanly.`,
 	f.StringVar(&sf.addr, "addr", envOr("ORCA_ADDR", "localhost:8080"), "address to serve the REST API on, host:port (env ORCA_ADDR)")
 	f.StringVar(&sf.dataDir, "data-dir", envOr("ORCA_DATA_DIR", "./orca-data"), "data directory (env ORCA_DATA_DIR)")
 	f.StringVar(&sf.synchronous, "synchronous", envOr("ORCA_SYNCHRONOUS", "FULL"), "SQLite synchronous mode: FULL (durable on power loss) or NORMAL (env ORCA_SYNCHRONOUS)")
-	f.StringVar(&sf.logLevel, "log-level", envOr("ORCA_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env ORCA_LOG_LEVEL)")
-	f.StringVar(&sf.logFormat, "log-format", envOr("ORCA_LOG_FORMAT", "text"), "log format: text or json (env ORCA_LOG_FORMAT)")
 	f.StringVar(&sf.managementAddr, "management-addr", envOr("ORCA_MANAGEMENT_ADDR", management.DefaultAddr), "address of the management endpoints (health at /actuator/health, metrics at /actuator/prometheus), host:port; \"off\" turns them off (env ORCA_MANAGEMENT_ADDR)")
 	f.StringVar(&sf.configPath, "config", envOr("ORCA_CONFIG", "application.yaml"), "configuration file in Camunda's terms (env ORCA_CONFIG); without it, application.yaml in the working directory is read if present; unknown keys and wrong types are errors (docs/configuration.md)")
 	f.StringVar(&sf.workers, "workers", envOr("ORCA_WORKERS", "agent,mcp,http"), "built-in job workers to run in process: agent, mcp, http (the REST connector; ORCA_HTTP_ALLOWED_HOSTS limits its hosts), or none (env ORCA_WORKERS)")
 	sf.engine.add(f)
 	f.StringVar(&sf.secretsPrefix, "secrets-prefix", envOr("ORCA_SECRETS_PREFIX", ""), "prefix of the environment variables that hold the workers' {{secrets.NAME}} (env ORCA_SECRETS_PREFIX)")
-	f.DurationVar(&sf.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
-	f.Int64Var(&sf.maxBody, "max-request-size", rest.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
-	f.StringSliceVar(&sf.allowedHosts, "allowed-hosts", nil, "host names /v2 answers besides loopback ones when serving on loopback (only these otherwise); repeatable or comma-separated")
-	f.StringSliceVar(&sf.allowedOrigins, "allowed-origins", nil, "origins (https://app.example) whose cross-origin requests /v2 accepts; repeatable or comma-separated")
-	f.StringVar(&sf.authMethod, "auth-method", "", "authentication: none, basic or oidc (camunda.security.authentication.method; default none)")
-	f.StringArrayVar(&sf.basicUsers, "basic-user", nil, "a Basic user as name:password or name:bcrypt-hash; repeatable (camunda.security.initialization.users)")
-	f.StringVar(&sf.issuerURI, "oidc-issuer-uri", "", "OIDC issuer URI (camunda.security.authentication.oidc.issuer-uri)")
-	f.StringSliceVar(&sf.audiences, "oidc-audience", nil, "accepted token audiences; repeatable or comma-separated (camunda.security.authentication.oidc.audiences)")
-	f.StringVar(&sf.usernameClaim, "oidc-username-claim", "", `claim naming the principal (camunda.security.authentication.oidc.username-claim; default "sub")`)
-	f.StringVar(&sf.clientIDClaim, "oidc-client-id-claim", "", "claim naming a client when the username claim is absent (camunda.security.authentication.oidc.client-id-claim)")
-	f.DurationVar(&sf.clockSkew, "oidc-clock-skew", 0, "tolerated clock skew on token expiry (camunda.security.authentication.oidc.clock-skew; default 60s)")
 	f.BoolVar(&sf.mcp, "mcp", true, "serve the MCP gateway at /mcp, /mcp/cluster and /mcp/sse (camunda.mcp.enabled, env CAMUNDA_MCP_ENABLED; default true)")
-	f.BoolVar(&sf.mcpProcesses, "mcp-processes", true, "serve deployed processes as MCP tools at /mcp/processes (camunda.mcp.processes.enabled, env CAMUNDA_MCP_PROCESSES_ENABLED; default true when the gateway is on)")
 	f.BoolVar(&sf.mcpFixtures, "mcp-conformance-fixtures", false, "also register the tools, resources and prompts the MCP conformance suite expects (for testing)")
-	f.StringVar(&sf.mcpResourceURL, "mcp-public-url", "", "the base URL clients reach Orca at, for OAuth protected resource metadata (default: from each request)")
+	addFrontFlags(f, &sf)
 	addConsoleFlags(f, &sf.console)
 	return cmd
 }
@@ -326,17 +312,11 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	if consolePath != "" {
 		mountConsole(mux, consolePath, authn, mux, consoleLogin(flags, sf.console, props, acfg), live, log)
 	}
-	srv := &http.Server{
-		Handler:           metrics.HTTP(mux, routeOf(mux, restSrv), logRequest(log)),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newFrontServer(mux, restSrv, metrics, log)
 	if live != nil {
 		srv.RegisterOnShutdown(live.Close)
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	served := serve(srv, ln)
 	health.Ready(eng.Storage)
 	url := fmt.Sprintf("http://%s/v2", net.JoinHostPort(host, strconv.Itoa(port)))
 	log.Info("Orchestration Cluster REST API v2 ready", "url", url, "auth", authn.Method(), "version", version, "dataDir", sf.dataDir, "db", eng.Store().Path())
@@ -359,21 +339,11 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		return err
 	}
 
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down: finishing requests in flight")
-	case err = <-served:
-		log.Error("server stopped", "err", err)
-	}
+	err = waitStop(ctx, served, log)
 	health.Stopping()
 	workersDone()
 	restSrv.Drain()
-	sctx, cancel := context.WithTimeout(context.Background(), sf.shutdownTimeout)
-	defer cancel()
-	if serr := srv.Shutdown(sctx); serr != nil {
-		log.Warn("requests still in flight at the shutdown timeout", "err", serr)
-		srv.Close()
-	}
+	stopServer(srv, sf.shutdownTimeout, log)
 	if cerr := eng.Close(); cerr != nil {
 		return fmt.Errorf("close engine: %w", cerr)
 	}

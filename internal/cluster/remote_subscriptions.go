@@ -64,16 +64,44 @@ func (r *Remote) SearchMessageSubscriptions(ctx context.Context, q *MessageSubsc
 			r.legacy.support = subsLegacy
 			r.legacy.mu.Unlock()
 		case r.nativeAnswer(page.Items, q):
-			out := &SearchResult[MessageSubscription]{Page: page.Page, Items: make([]MessageSubscription, len(page.Items))}
-			for i, it := range page.Items {
-				if err := json.Unmarshal(it, &out.Items[i]); err != nil {
-					return nil, fmt.Errorf("message subscriptions: the answer cannot be read: %w", err)
-				}
+			return decodeSubscriptions(page.Items, page.Page)
+		case !asksStartEvents(q) && !uses810(q):
+			// A cluster before 8.10 answered a query it understood: its
+			// answer serves, without asking again.
+			res, err := decodeSubscriptions(page.Items, page.Page)
+			if err != nil {
+				return nil, err
 			}
-			return out, nil
+			return r.processEvents(ctx, q, res)
 		}
 	}
 	return r.legacySubscriptions(ctx, q)
+}
+
+func decodeSubscriptions(items []json.RawMessage, page PageResponse) (*SearchResult[MessageSubscription], error) {
+	out := &SearchResult[MessageSubscription]{Page: page, Items: make([]MessageSubscription, len(items))}
+	for i, it := range items {
+		if err := json.Unmarshal(it, &out.Items[i]); err != nil {
+			return nil, fmt.Errorf("message subscriptions: the answer cannot be read: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// processEvents completes a cluster's answer before 8.10 to a query that
+// is not for start events: its items are waiting instances'; a lookup by
+// key that found none may be a start event's.
+func (r *Remote) processEvents(ctx context.Context, q *MessageSubscriptionSearchQuery, res *SearchResult[MessageSubscription]) (*SearchResult[MessageSubscription], error) {
+	if lookupKey(q) != nil && len(res.Items) == 0 && q.Filter.MessageSubscriptionType == nil {
+		return r.legacyStartEvents(ctx, q)
+	}
+	for i := range res.Items {
+		res.Items[i].MessageSubscriptionType = SubscriptionProcessEvent
+		if res.Items[i].ToolProperties == nil {
+			res.Items[i].ToolProperties = map[string]string{}
+		}
+	}
+	return res, nil
 }
 
 // nativeAnswer tells whether the cluster answered as 8.10 does, and
@@ -153,17 +181,7 @@ func (r *Remote) legacySubscriptions(ctx context.Context, q *MessageSubscription
 		if err != nil {
 			return nil, err
 		}
-		if key := lookupKey(q); key != nil && len(res.Items) == 0 && (q.Filter.MessageSubscriptionType == nil || asksStartEvents(q)) {
-			// Not a waiting instance's: perhaps a start event's.
-			return r.legacyStartEvents(ctx, q)
-		}
-		for i := range res.Items {
-			res.Items[i].MessageSubscriptionType = SubscriptionProcessEvent
-			if res.Items[i].ToolProperties == nil {
-				res.Items[i].ToolProperties = map[string]string{}
-			}
-		}
-		return res, nil
+		return r.processEvents(ctx, q, res)
 	}
 	return r.legacyStartEvents(ctx, q)
 }

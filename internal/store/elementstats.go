@@ -36,7 +36,7 @@ func (s *Store) ElementStatistics(ctx context.Context, processDefinitionKey int6
 FROM element_instances
 WHERE process_definition_key = ? AND type NOT IN ('PROCESS', 'MULTI_INSTANCE_BODY') AND process_instance_key IN (` + sub + `)
 GROUP BY element_id ORDER BY element_id`
-	rows, err := s.read.QueryContext(ctx, q, args...)
+	rows, err := s.reads.query(ctx, q, args...)
 	if err != nil {
 		return nil, searchTimeout(ctx, fmt.Errorf("element statistics: %w", err), s.searchCaps.Time)
 	}

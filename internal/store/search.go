@@ -125,7 +125,7 @@ func Search[T Record](ctx context.Context, s *Store, mk func() T, q Query) (page
 		whereSQL = " WHERE " + strings.Join(where, " AND ")
 	}
 	var total int64
-	if err := s.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table+whereSQL, args...).Scan(&total); err != nil {
+	if err := s.reads.queryRow(ctx, "SELECT COUNT(*) FROM "+table+whereSQL, args...).Scan(&total); err != nil {
 		return Page[T]{}, fmt.Errorf("count %s: %w", table, err)
 	}
 
@@ -153,8 +153,8 @@ func Search[T Record](ctx context.Context, s *Store, mk func() T, q Query) (page
 	if len(pageWhere) > 0 {
 		sql += " WHERE " + strings.Join(pageWhere, " AND ")
 	}
-	sql += " ORDER BY " + strings.Join(ob, ", ") + fmt.Sprintf(" LIMIT %d OFFSET %d", q.Limit, q.From)
-	rows, err := s.read.QueryContext(ctx, sql, pageArgs...)
+	sql += " ORDER BY " + strings.Join(ob, ", ") + " LIMIT ? OFFSET ?"
+	rows, err := s.reads.query(ctx, sql, append(pageArgs, q.Limit, q.From)...)
 	if err != nil {
 		return Page[T]{}, fmt.Errorf("search %s: %w", table, err)
 	}

@@ -23,7 +23,7 @@ func (s *Store) ActiveIncidentCounts(ctx context.Context) ([]Count, error) {
 }
 
 func (s *Store) counts(ctx context.Context, q string, labels int) ([]Count, error) {
-	rows, err := s.read.QueryContext(ctx, q)
+	rows, err := s.reads.query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("count: %w", err)
 	}

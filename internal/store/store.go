@@ -45,6 +45,7 @@ type Store struct {
 	write *sql.DB
 	read  *sql.DB
 	stmts map[string]*sql.Stmt // upsert statement per table, on the write connection
+	reads *stmtCache           // prepared statements of the read pool
 	lock  *DirLock
 
 	searchCaps limits.Search
@@ -108,7 +109,7 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 	}
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	s = &Store{path: path, write: w, read: r, stmts: map[string]*sql.Stmt{}, lock: lock, searchCaps: opts.SearchLimits.OrDefault()}
+	s = &Store{path: path, write: w, read: r, stmts: map[string]*sql.Stmt{}, reads: newStmtCache(r), lock: lock, searchCaps: opts.SearchLimits.OrDefault()}
 	for table, cols := range tables {
 		st, err := w.PrepareContext(ctx, upsertSQL(table, cols))
 		if err != nil {
@@ -135,6 +136,7 @@ func (s *Store) closeDB() error {
 	for _, st := range s.stmts {
 		st.Close()
 	}
+	s.reads.close()
 	err1 := s.read.Close()
 	err2 := s.write.Close()
 	if err2 != nil {
@@ -225,16 +227,19 @@ func (s *Store) Meta(ctx context.Context, name string) (int64, error) {
 // writer runs), every row of r's table matching where, appending new records
 // made by mk.
 func LoadAll[T Record](ctx context.Context, s *Store, mk func() T, where string, args ...any) ([]T, error) {
-	return selectRows(ctx, s.write, mk, where, args...)
+	return selectRows(ctx, s.write.QueryContext, mk, where, args...)
 }
 
-func selectRows[T Record](ctx context.Context, db *sql.DB, mk func() T, where string, args ...any) ([]T, error) {
+// queryFunc runs a query: a pool's QueryContext, or a statement cache's.
+type queryFunc func(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+
+func selectRows[T Record](ctx context.Context, query queryFunc, mk func() T, where string, args ...any) ([]T, error) {
 	proto := mk()
 	q := "SELECT " + strings.Join(tables[proto.Table()], ", ") + " FROM " + proto.Table()
 	if where != "" {
 		q += " WHERE " + where
 	}
-	rows, err := db.QueryContext(ctx, q, args...)
+	rows, err := query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query %s: %w", proto.Table(), err)
 	}
@@ -255,7 +260,7 @@ func selectRows[T Record](ctx context.Context, db *sql.DB, mk func() T, where st
 
 // Get reads one record by key from the read pool; found is false when absent.
 func Get[T Record](ctx context.Context, s *Store, mk func() T, key int64) (rec T, found bool, err error) {
-	rs, err := selectRows(ctx, s.read, mk, "key = ?", key)
+	rs, err := selectRows(ctx, s.reads.query, mk, "key = ?", key)
 	if err != nil || len(rs) == 0 {
 		return rec, false, err
 	}
@@ -264,7 +269,7 @@ func Get[T Record](ctx context.Context, s *Store, mk func() T, key int64) (rec T
 
 // Select reads records matching where from the read pool.
 func Select[T Record](ctx context.Context, s *Store, mk func() T, where string, args ...any) ([]T, error) {
-	return selectRows(ctx, s.read, mk, where, args...)
+	return selectRows(ctx, s.reads.query, mk, where, args...)
 }
 
 // timeCol stores a time.Time as Unix milliseconds, the zero time as NULL.

@@ -302,6 +302,10 @@ type Process struct {
 	MessageStarts []*Element
 	TimerStarts   []*Element
 	SignalStarts  []*Element
+	// ConditionalStarts are the conditional start events of the process
+	// (root level): POST /v2/conditionals/evaluation starts instances at
+	// those whose condition holds for the variables it is given.
+	ConditionalStarts []*Element
 	// Conditionals reports conditional events anywhere in the process: only
 	// then do variable changes evaluate conditions.
 	Conditionals bool

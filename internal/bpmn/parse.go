@@ -165,7 +165,7 @@ func (b *builder) process(n *node) *Process {
 		f()
 	}
 	b.checkStraightThroughLoops(p)
-	if p.NoneStart == nil && len(p.MessageStarts) == 0 && len(p.TimerStarts) == 0 && len(p.SignalStarts) == 0 {
+	if p.NoneStart == nil && len(p.MessageStarts) == 0 && len(p.TimerStarts) == 0 && len(p.SignalStarts) == 0 && len(p.ConditionalStarts) == 0 {
 		b.problem(id, n.Line, "must have at least one start event")
 	}
 	return p
@@ -432,7 +432,7 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 			} else {
 				scope.NoneStart = e
 			}
-		case EventMessage, EventTimer, EventSignal:
+		case EventMessage, EventTimer, EventSignal, EventConditional:
 			switch {
 			case scope.Type != TypeProcess:
 				b.problem(e.ID, n.Line, "start events of sub-processes must be none start events")
@@ -440,6 +440,8 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 				b.proc.MessageStarts = append(b.proc.MessageStarts, e)
 			case e.EventType == EventSignal:
 				b.proc.SignalStarts = append(b.proc.SignalStarts, e)
+			case e.EventType == EventConditional:
+				b.conditionalStart(e, n)
 			default:
 				b.proc.TimerStarts = append(b.proc.TimerStarts, e)
 			}

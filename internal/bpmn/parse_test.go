@@ -119,11 +119,12 @@ func TestParseRejects(t *testing.T) {
 		{"conditional events", doc(`<bpmn:process id="p" isExecutable="true">
   <bpmn:startEvent id="s" />
   <bpmn:startEvent id="root"><bpmn:conditionalEventDefinition><bpmn:condition>= go</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:startEvent>
+  <bpmn:startEvent id="root2"><bpmn:conditionalEventDefinition><bpmn:condition>=go</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:startEvent>
   <bpmn:intermediateCatchEvent id="nocond"><bpmn:conditionalEventDefinition /></bpmn:intermediateCatchEvent>
   <bpmn:intermediateCatchEvent id="badfilter"><bpmn:conditionalEventDefinition><bpmn:condition>= x</bpmn:condition>
     <bpmn:extensionElements><zeebe:conditionalFilter variableEvents="create, delete" /></bpmn:extensionElements></bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>
   <bpmn:intermediateCatchEvent id="badfeel"><bpmn:conditionalEventDefinition><bpmn:condition>= x &gt;</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>
-</bpmn:process>`), []string{"4 problems", "element 'root'", "conditional start events are not supported yet", "element 'nocond'", "must have a condition",
+</bpmn:process>`), []string{"4 problems", "element 'root2'", "also the condition of the conditional start event 'root'", "element 'nocond'", "must have a condition",
 			"'delete' is not one of create, update", "element 'badfeel'", "not a valid FEEL expression"}},
 		{"compensation", doc(`<bpmn:process id="p" isExecutable="true">
   <bpmn:startEvent id="s" />

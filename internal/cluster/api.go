@@ -79,6 +79,9 @@ type API interface {
 	// Signals
 	BroadcastSignal(ctx context.Context, req *SignalBroadcastRequest) (*SignalBroadcastResult, error)
 
+	// Conditionals: root-level conditional start events
+	EvaluateConditionals(ctx context.Context, req *ConditionalEvaluationInstruction) (*EvaluateConditionalResult, error)
+
 	// Ad-hoc sub-processes
 	ActivateAdHocActivities(ctx context.Context, key Key, req *AdHocActivityActivationRequest) error
 

@@ -137,6 +137,7 @@ func (e *Engine) Deploy(ctx context.Context, tenantID string, resources []Resour
 				w.st.touch(rec)
 				def := &definition{rec: rec, proc: p}
 				w.st.defs[rec.Key] = def
+				w.st.condStarts.replace(latest, def)
 				w.st.latest[latestKey(tenantID, p.ID)] = def
 				if latest != nil {
 					w.cancelStartTimers(latest)

@@ -98,6 +98,9 @@ type state struct {
 	// msgStarted maps a process and correlation key to the active instance
 	// a message start event created for it.
 	msgStarted map[string]int64
+	// condStarts are the conditional start events' subscriptions
+	// (conditionalstart.go).
+	condStarts condStartIndex
 	due        dueHeap
 
 	awaiters map[int64][]*awaiter // process instance key -> waiting creators
@@ -130,6 +133,7 @@ func newState() *state {
 		signalSubs:  map[int64]*store.SignalSubscription{},
 		signals:     byName[*store.SignalSubscription]{},
 		msgStarted:  map[string]int64{},
+		condStarts:  condStartIndex{},
 		awaiters:    map[int64][]*awaiter{},
 		dirtySet:    map[store.Record]struct{}{},
 		dmn:         newDecisionState(),
@@ -203,6 +207,7 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 		}
 		def := &definition{rec: rec, proc: proc}
 		st.defs[rec.Key] = def
+		st.condStarts.replace(st.latest[latestKey(rec.TenantID, rec.ProcessID)], def)
 		st.latest[latestKey(rec.TenantID, rec.ProcessID)] = def
 	}
 

@@ -20,6 +20,7 @@ var triggerKinds = []struct{ process, catch string }{
 	{"trigGateway", "gcatch"},
 	{"trigConditional", "ccatch"},
 	{"trigCondStart", "qcatch"},
+	{"trigRootCond", "rcatch"},
 }
 
 // deliverTrigger starts an instance of a trigger process and delivers its
@@ -29,6 +30,15 @@ var triggerKinds = []struct{ process, catch string }{
 func deliverTrigger(ctx context.Context, e *Engine, process string, n int) (int64, bool) {
 	id := fmt.Sprintf("t-%d", n)
 	payload := map[string]any{"payload": "p-" + id}
+	if process == "trigRootCond" {
+		// The evaluation of a conditional start event is the event: it
+		// creates the instance.
+		res, err := e.EvaluateConditionals(ctx, EvaluateConditionalsRequest{Variables: map[string]any{"id": id, "payload": "p-" + id, "rootCond": true}})
+		if err != nil || len(res.ProcessInstances) != 1 {
+			return 0, false
+		}
+		return res.ProcessInstances[0].ProcessInstanceKey, true
+	}
 	res, err := e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: process, Variables: map[string]any{"id": id}})
 	if err != nil {
 		return 0, false
@@ -121,4 +131,19 @@ func TestTriggersFinishOnceWithTheirVariables(t *testing.T) {
 	for i, k := range triggerKinds {
 		finishTriggered(h, k.process, k.catch, pis[i])
 	}
+}
+
+// everyKind reports whether triggered (process instance -> index in
+// triggerKinds) holds at least n instances of every trigger kind.
+func everyKind(triggered map[int64]int, n int) bool {
+	counts := make([]int, len(triggerKinds))
+	for _, k := range triggered {
+		counts[k]++
+	}
+	for _, c := range counts {
+		if c < n {
+			return false
+		}
+	}
+	return true
 }

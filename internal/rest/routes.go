@@ -129,6 +129,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v2/messages/correlation", result(s, a.CorrelateMessage))
 	m.HandleFunc("POST /v2/message-subscriptions/search", query(s, a.SearchMessageSubscriptions))
 	m.HandleFunc("POST /v2/signals/broadcast", result(s, a.BroadcastSignal))
+	s.conditionalRoutes()
 	m.HandleFunc("POST /v2/element-instances/ad-hoc-activities/{adHocSubProcessInstanceKey}/activation",
 		keyed(s, "adHocSubProcessInstanceKey", false, a.ActivateAdHocActivities))
 

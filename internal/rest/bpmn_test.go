@@ -229,7 +229,7 @@ func TestUnsupportedElementIsRejected(t *testing.T) {
 	e := newEnv(t)
 	for _, tc := range []struct{ element, want string }{
 		{`<bpmn:complexGateway id="cg" />`, "element 'cg'"},
-		{`<bpmn:startEvent id="cond"><bpmn:conditionalEventDefinition><bpmn:condition>= go</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:startEvent>`, "element 'cond'"},
+		{`<bpmn:endEvent id="cancel"><bpmn:cancelEventDefinition /></bpmn:endEvent>`, "element 'cancel'"},
 		{`<bpmn:transaction id="tx" />`, "element 'tx'"},
 	} {
 		doc := `<?xml version="1.0" encoding="UTF-8"?>

@@ -135,6 +135,10 @@ func (w *writer) conditionsAt(s *inst, changed map[string]varEvents, seen map[co
 		}
 		return false
 	}
+	if s.elementType() == bpmn.TypeEventBasedGateway {
+		w.gatewayConditions(s, changed, seen)
+		return false
+	}
 	if len(el.Boundaries) > 0 && !isInner(s) && el.IsActivity() {
 		for _, b := range el.Boundaries {
 			if b.EventType != bpmn.EventConditional || !w.conditionHolds(s, b, changed, seen) {
@@ -197,4 +201,19 @@ func (w *writer) conditionHolds(s *inst, ev *bpmn.Element, changed map[string]va
 			"err", typeError(cd.Condition, "BOOLEAN", v, warns))
 	}
 	return ok && bool(b)
+}
+
+// gatewayConditions evaluates the conditional catch events after an
+// event-based gateway, in the order of its outgoing flows: the first that
+// holds is the gateway's event (stored as its trigger, with the flow to
+// it), the gateway's other events are withdrawn.
+func (w *writer) gatewayConditions(gw *inst, changed map[string]varEvents, seen map[condKey]bool) {
+	for _, f := range gw.el.Outgoing {
+		t := f.Target
+		if t.EventType != bpmn.EventConditional || !w.conditionHolds(gw, t, changed, seen) {
+			continue
+		}
+		w.scopeEvent(gw, t, nil)
+		return
+	}
 }

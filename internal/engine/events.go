@@ -54,6 +54,8 @@ func (w *writer) openEventGateway(in *inst) bool {
 		switch {
 		case t.EventType == bpmn.EventTimer:
 			ok = w.scheduleTimer(in, t)
+		case t.EventType == bpmn.EventConditional:
+			ok = true // evaluated once the gateway is ACTIVATED (conditions.go)
 		default:
 			ok = w.openSubscription(in, t, t.Message)
 		}

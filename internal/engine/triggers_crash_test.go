@@ -21,6 +21,7 @@ var triggerKinds = []struct{ process, catch string }{
 	{"trigConditional", "ccatch"},
 	{"trigCondStart", "qcatch"},
 	{"trigRootCond", "rcatch"},
+	{"trigCondGateway", "kcatch"},
 }
 
 // deliverTrigger starts an instance of a trigger process and delivers its
@@ -70,7 +71,7 @@ func deliverTrigger(ctx context.Context, e *Engine, process string, n int) (int6
 		_, err = e.PublishMessage(ctx, PublishMessageRequest{Name: "trig-gw", CorrelationKey: id, Variables: payload})
 	case "trigSignal":
 		_, err = e.BroadcastSignal(ctx, SignalRequest{Name: "trig-sig-" + id, Variables: payload})
-	case "trigTimer", "trigConditional", "trigCondStart":
+	case "trigTimer", "trigConditional", "trigCondStart", "trigCondGateway":
 		// The timer's event is the clock; the conditions read payload.
 		err = e.SetVariables(ctx, pi, payload, false)
 	case "trigError":

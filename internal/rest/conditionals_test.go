@@ -110,3 +110,21 @@ func TestConditionalStartEventsOverHTTP(t *testing.T) {
 		t.Fatalf("blob jobs after the bad requests: %d, want the one started", len(jobs))
 	}
 }
+
+// TestConditionalEventGatewayOverHTTP: a variable set over HTTP decides an
+// event-based gateway whose events are conditions.
+func TestConditionalEventGatewayOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	e.deployEngineModels("conditional-gateway.bpmn")
+	pi := e.start("condGateway", map[string]any{"id": "o-1", "x": 0})
+	wantElements(t, e.elements(pi), "gw:EVENT_BASED_GATEWAY:ACTIVE")
+	e.setVariables(pi, map[string]any{"x": 3})
+	if s := e.instanceState(pi); s != "COMPLETED" {
+		t.Fatalf("instance %s: %s", s, e.elements(pi))
+	}
+	got := e.elements(pi)
+	wantElements(t, got, "gw:EVENT_BASED_GATEWAY:COMPLETED", "small:INTERMEDIATE_CATCH_EVENT:COMPLETED", "endSmall:END_EVENT:COMPLETED")
+	if strings.Contains(got, "big:") || strings.Contains(got, "cancelled:") {
+		t.Fatalf("another event of the gateway happened too: %s", got)
+	}
+}

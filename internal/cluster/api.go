@@ -35,6 +35,9 @@ type API interface {
 	GetProcessInstance(ctx context.Context, key Key) (*ProcessInstance, error)
 	CancelProcessInstance(ctx context.Context, key Key, req *CancelProcessInstanceRequest) error
 	SearchProcessInstanceIncidents(ctx context.Context, key Key, q *IncidentSearchQuery) (*SearchResult[Incident], error)
+	// GetProcessInstanceSequenceFlows lists the sequence flows an instance
+	// took, each once (sequenceflows.go).
+	GetProcessInstanceSequenceFlows(ctx context.Context, key Key) (*ProcessInstanceSequenceFlowsResult, error)
 
 	// Element instances
 	SearchElementInstances(ctx context.Context, q *ElementInstanceSearchQuery) (*SearchResult[ElementInstance], error)

@@ -282,6 +282,12 @@ func TestRemoteParity(t *testing.T) {
 	if got.State != "COMPLETED" {
 		t.Fatalf("instance state %s, want COMPLETED", got.State)
 	}
+	flows := same(p, "sequence flows", func(a cluster.API) (*cluster.ProcessInstanceSequenceFlowsResult, error) {
+		return a.GetProcessInstanceSequenceFlows(ctx, pi)
+	})
+	if len(flows.Items) != 4 || flows.Items[0].ElementID != "f1" || flows.Items[3].SequenceFlowID != pi.String()+"_f4" {
+		t.Fatalf("sequence flows: %+v", flows.Items)
+	}
 	same(p, "element instances", func(a cluster.API) (*cluster.SearchResult[cluster.ElementInstance], error) {
 		return a.SearchElementInstances(ctx, query[cluster.ElementInstanceSearchQuery](t, fmt.Sprintf(`{"filter":{"processInstanceKey":"%d"},"sort":[{"field":"elementInstanceKey"}]}`, pi)))
 	})
@@ -395,6 +401,7 @@ func TestRemoteErrors(t *testing.T) {
 		call func(cluster.API) error
 	}{
 		{"get missing instance", func(a cluster.API) error { _, err := a.GetProcessInstance(ctx, missing); return err }},
+		{"flows of a missing instance", func(a cluster.API) error { _, err := a.GetProcessInstanceSequenceFlows(ctx, missing); return err }},
 		{"create unknown process", func(a cluster.API) error {
 			_, err := a.CreateProcessInstance(ctx, &cluster.ProcessInstanceCreationInstruction{ProcessDefinitionID: "nope"})
 			return err

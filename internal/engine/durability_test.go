@@ -308,6 +308,9 @@ func TestCrashRecovery(t *testing.T) {
 		if got := h.vars(key)["n"]; got != strconv.FormatInt(n, 10) {
 			t.Fatalf("instance %d: n = %q, want %d", key, got, n)
 		}
+		if len(p.TakenFlows) == 0 || p.TakenFlows[0] != "f1" {
+			t.Fatalf("instance %d: taken flows %v, want f1 first", key, p.TakenFlows)
+		}
 	}
 	// Every acknowledged completion took effect.
 	for job, piKey := range done {
@@ -315,6 +318,7 @@ func TestCrashRecovery(t *testing.T) {
 			t.Fatalf("acknowledged job %d is %s", job, j.State)
 		}
 		h.wantState(piKey, store.StateCompleted)
+		h.wantFlows(piKey, "f1", "f2")
 		if got := h.vars(piKey)["receiptId"]; got != strconv.Quote(fmt.Sprintf("r-%d", job)) {
 			t.Fatalf("instance %d: receiptId = %s", piKey, got)
 		}
@@ -347,6 +351,9 @@ func TestCrashRecovery(t *testing.T) {
 	// variables, when its instance goes on after the restart.
 	for pi, k := range triggered {
 		finishTriggered(h, triggerKinds[k].process, triggerKinds[k].catch, pi)
+		if triggerKinds[k].process == "trigGateway" { // the chosen flow, taken after the restart
+			h.wantFlows(pi, "g0", "g1", "g3")
+		}
 	}
 
 	// Each acknowledged ad-hoc turn left a live agent job: its next turn

@@ -21,6 +21,7 @@ func pendingJoins(rt *store.ScopeRuntime) int {
 
 // takeFlow moves a token along f inside scope.
 func (w *writer) takeFlow(scope *inst, f *bpmn.SequenceFlow) {
+	w.tookFlow(scope, f)
 	t := f.Target
 	joining := len(t.Incoming) > 1 && (t.Type == bpmn.TypeParallelGateway || t.Type == bpmn.TypeInclusiveGateway)
 	if !joining {

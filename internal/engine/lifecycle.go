@@ -295,6 +295,7 @@ func (w *writer) leave(in *inst, flows []*bpmn.SequenceFlow) {
 		// completes at once with the event's variables.
 		in.rt().Trigger = nil
 		if f := in.def.proc.Flow(tr.Flow); f != nil {
+			w.tookFlow(scope, f)
 			t := w.activate(scope, f.Target)
 			t.rt().Trigger = &store.EventTrigger{Variables: tr.Variables}
 		}

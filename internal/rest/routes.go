@@ -68,6 +68,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v2/process-instances/{processInstanceKey}", get(s, "processInstanceKey", a.GetProcessInstance))
 	m.HandleFunc("POST /v2/process-instances/{processInstanceKey}/cancellation", keyed(s, "processInstanceKey", true, a.CancelProcessInstance))
 	m.HandleFunc("POST /v2/process-instances/{processInstanceKey}/incidents/search", keyedQuery(s, "processInstanceKey", a.SearchProcessInstanceIncidents))
+	m.HandleFunc("GET /v2/process-instances/{processInstanceKey}/sequence-flows", get(s, "processInstanceKey", a.GetProcessInstanceSequenceFlows))
 
 	// Element instances
 	m.HandleFunc("POST /v2/element-instances/search", query(s, a.SearchElementInstances))

@@ -29,6 +29,10 @@ var addedColumns = []addedColumn{
 	{"message_subscriptions", "tool_name", "TEXT", ""},
 	{"message_subscriptions", "tool_properties", "TEXT", ""},
 	{"message_subscriptions", "inbound_connector_type", "TEXT", ""},
+	// The sequence flows a process instance took (GET
+	// /v2/process-instances/{key}/sequence-flows); instances from before
+	// have none recorded.
+	{"process_instances", "taken_flows", "TEXT", ""},
 }
 
 // migrate adds the columns a data file made by an earlier version lacks.

@@ -75,6 +75,11 @@ type ProcessInstance struct {
 	RootProcessInstanceKey   int64
 	Tags                     []string
 	BusinessID               string
+	// TakenFlows are the ids of the sequence flows the instance took, each
+	// once, in the order first taken (Zeebe's SEQUENCE_FLOW_TAKEN, as
+	// Camunda's secondary storage keeps them: one entry per flow and
+	// instance).
+	TakenFlows []string
 }
 
 func (*ProcessInstance) Table() string { return "process_instances" }
@@ -82,7 +87,7 @@ func (r *ProcessInstance) Columns() []any {
 	return []any{&r.Key, &r.ProcessDefinitionKey, &r.ProcessID, &r.ProcessName, &r.Version, &r.VersionTag,
 		&r.State, timeCol{&r.StartDate}, timeCol{&r.EndDate}, &r.HasIncident, &r.TenantID,
 		keyCol{&r.ParentProcessInstanceKey}, keyCol{&r.ParentElementInstanceKey}, &r.RootProcessInstanceKey,
-		jsonCol{&r.Tags}, &r.BusinessID}
+		jsonCol{&r.Tags}, &r.BusinessID, jsonCol{&r.TakenFlows}}
 }
 
 // ScopeRuntime is what the engine keeps about an element instance while it

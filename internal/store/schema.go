@@ -8,7 +8,7 @@ var tables = map[string][]string{
 		"deployment_key", "checksum", "tenant_id", "deploy_time"},
 	"process_instances": {"key", "process_definition_key", "process_id", "process_name", "version", "version_tag",
 		"state", "start_date", "end_date", "has_incident", "tenant_id", "parent_process_instance_key",
-		"parent_element_instance_key", "root_process_instance_key", "tags", "business_id"},
+		"parent_element_instance_key", "root_process_instance_key", "tags", "business_id", "taken_flows"},
 	"element_instances": {"key", "process_instance_key", "root_process_instance_key", "process_definition_key",
 		"process_id", "element_id", "element_name", "type", "state", "start_date", "end_date", "has_incident",
 		"incident_key", "tenant_id", "flow_scope_key", "runtime"},
@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS process_instances (
   process_name TEXT NOT NULL, version INTEGER NOT NULL, version_tag TEXT NOT NULL, state TEXT NOT NULL,
   start_date INTEGER, end_date INTEGER, has_incident INTEGER NOT NULL, tenant_id TEXT NOT NULL,
   parent_process_instance_key INTEGER, parent_element_instance_key INTEGER,
-  root_process_instance_key INTEGER NOT NULL, tags TEXT, business_id TEXT NOT NULL);
+  root_process_instance_key INTEGER NOT NULL, tags TEXT, business_id TEXT NOT NULL, taken_flows TEXT);
 CREATE INDEX IF NOT EXISTS process_instances_state ON process_instances (state);
 CREATE INDEX IF NOT EXISTS process_instances_definition ON process_instances (process_definition_key);
 CREATE INDEX IF NOT EXISTS process_instances_start ON process_instances (start_date);

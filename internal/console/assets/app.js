@@ -336,11 +336,12 @@ async function instancePage(key) {
   const editing = new Set();
   async function load() {
     pi = await api('GET', `/process-instances/${key}`);
-    const [els, incs, vars, kids] = await Promise.all([
+    const [els, incs, vars, kids, flows] = await Promise.all([
       all('element-instances', { filter: { processInstanceKey: key }, sort: [{ field: 'startDate' }] }, 5000),
       search('incidents', { filter: { processInstanceKey: key, state: 'ACTIVE' }, page: { limit: 100 } }),
       api('POST', '/variables/search?truncateValues=false', { filter: { processInstanceKey: key }, sort: [{ field: 'name' }], page: { limit: 500 } }),
       search('process-instances', { filter: { parentProcessInstanceKey: key }, page: { limit: 100 } }),
+      api('GET', `/process-instances/${key}/sequence-flows`),
     ]);
     replace(head, h('dl', { class: 'facts' },
       h('dt', {}, 'Process'), h('dd', {}, h('a', { href: `#/processes/${pi.processDefinitionKey}` }, `${pi.processDefinitionName || pi.processDefinitionId} v${pi.processDefinitionVersion}`)),
@@ -351,11 +352,9 @@ async function instancePage(key) {
     pi.state === 'ACTIVE' ? cancel : null);
     const active = els.filter((e) => e.state === 'ACTIVE' && isToken(e));
     const done = els.filter((e) => e.state === 'COMPLETED').map((e) => e.elementId);
-    // The path taken: a flow whose source completed and whose target was
-    // reached (Operate draws the same from the engine's records).
-    const doneSet = new Set(done);
-    const reached = new Set(els.map((e) => e.elementId));
-    const taken = diagram.flows().filter((f) => doneSet.has(f.source) && reached.has(f.target)).map((f) => f.id);
+    // The path taken: the sequence flows the engine recorded as taken, as
+    // Operate draws them.
+    const taken = flows.items.map((f) => f.elementId);
     diagram.mark({ active: countBy(active, 'elementId'), incidents: countBy(incs.items, 'elementId'), completed: done, taken });
     replace(incidents, h('h2', {}, `Incidents (${incs.items.length})`), table(['Element', 'Type', 'Message', ''], incs.items.map((i) => {
       const retry = h('button', { type: 'button', class: 'primary', 'data-retry': i.incidentKey }, 'Retry');

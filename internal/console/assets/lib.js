@@ -147,12 +147,6 @@ export class Diagram {
     const el = this.viewer && this.viewer.get('elementRegistry').get(id);
     return el ? el.type : '';
   }
-  // flows lists the diagram's sequence flows with their ends.
-  flows() {
-    if (!this.viewer) return [];
-    return this.viewer.get('elementRegistry').filter((e) => e.type === 'bpmn:SequenceFlow' && e.businessObject.sourceRef && e.businessObject.targetRef)
-      .map((e) => ({ id: e.id, source: e.businessObject.sourceRef.id, target: e.businessObject.targetRef.id }));
-  }
   // mark sets the overlays: active {id: n}, incidents {id: n}, completed
   // [ids] (elements drawn as done), taken [sequence flow ids], and counts
   // {id: {completed, canceled}} (badges, as Operate's statistics).

@@ -177,6 +177,40 @@ try {
   await shot('live-update');
   step(`saw instance ${third} appear in the list and complete on its page, both by another client, without a reload (live updates over SSE)`);
 
+  // 7c. The path drawn is the flows the engine took: in a model whose
+  // gateway may loop back to the task, an instance that went straight on
+  // has its loop-back flow not drawn as taken, though the flow's source
+  // completed and its target was reached; one that looped has it drawn.
+  const loopModel = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'loopback.bpmn'));
+  const fd = new FormData();
+  fd.append('resources', new Blob([loopModel], { type: 'text/xml' }), 'loopback.bpmn');
+  const dep = await fetch(base + '/v2/deployments', { method: 'POST', headers: { Authorization: authz }, body: fd });
+  check(dep.ok, `deploy loopback.bpmn: ${dep.status}`);
+  const finishTask = async (pi, vars) => {
+    let items = [];
+    for (let i = 0; i < 100 && !items.length; i++) {
+      items = (await rest('POST', '/user-tasks/search', { filter: { processInstanceKey: pi, state: 'CREATED' } })).items;
+    }
+    check(items.length === 1, `a task of ${pi}`);
+    await rest('POST', `/user-tasks/${items[0].userTaskKey}/completion`, { variables: vars });
+  };
+  const straight = (await rest('POST', '/process-instances', { processDefinitionId: 'e2e-loopback', variables: { again: false } })).processInstanceKey;
+  await finishTask(straight, {});
+  await page.goto(`${base}/#/instances/${straight}`);
+  await page.locator('#instance-state .state', { hasText: 'COMPLETED' }).waitFor();
+  await page.locator('#diagram .djs-element.orca-taken[data-element-id="out"]').waitFor({ state: 'attached' });
+  for (const id of ['in', 'decide']) check(await page.locator(`#diagram .djs-element.orca-taken[data-element-id="${id}"]`).count() === 1, `flow ${id} drawn as taken`);
+  check(await page.locator('#diagram .djs-element.orca-taken[data-element-id="back"]').count() === 0, 'the loop-back flow was never taken but is drawn as taken');
+  await shot('path-straight');
+  const looped = (await rest('POST', '/process-instances', { processDefinitionId: 'e2e-loopback', variables: { again: true } })).processInstanceKey;
+  await finishTask(looped, {});
+  await finishTask(looped, { again: false });
+  await page.goto(`${base}/#/instances/${looped}`);
+  await page.locator('#instance-state .state', { hasText: 'COMPLETED' }).waitFor();
+  await page.locator('#diagram .djs-element.orca-taken[data-element-id="back"]').waitFor({ state: 'attached' });
+  await shot('path-looped');
+  step(`drew the path the engine took: loop-back flow not taken by instance ${straight}, taken by instance ${looped}`);
+
   // 8. Start another instance and cancel it.
   await page.goto(`${base}/#/processes`);
   await page.getByRole('link', { name: 'E2E forms' }).click();

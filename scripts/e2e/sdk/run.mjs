@@ -213,6 +213,16 @@ async function main() {
   check(['start', 'review', 'end'].every((id) => byEl[id] && byEl[id].completed === 1 && byEl[id].active === 0 && byEl[id].incidents === 0 && byEl[id].canceled === 0),
     `element statistics ${JSON.stringify(fstats)}`);
 
+  // 9. The sequence flows an instance took (Operate's completed path), each
+  // once: Camunda's record id is "<processInstanceKey>_<flow id>".
+  const flows = await camunda.getProcessInstanceSequenceFlows({ processInstanceKey: created[0] }, now);
+  check(flows.items.map((f) => f.elementId).join() === 'f1,f2,f3,f4' &&
+    flows.items.every((f) => f.sequenceFlowId === `${created[0]}_${f.elementId}` && f.processInstanceKey === created[0] &&
+      f.rootProcessInstanceKey === created[0] && f.processDefinitionId === 'e2e-order' && f.tenantId === '<default>'),
+  `sequence flows ${JSON.stringify(flows)}`);
+  const waiting = await camunda.getProcessInstanceSequenceFlows({ processInstanceKey: pinned.processInstanceKey }, now);
+  check(Array.isArray(waiting.items), 'sequence flows of a waiting instance');
+
   console.log(`JS SDK e2e: ${steps} checks passed (validation ${config(base).CAMUNDA_SDK_VALIDATION})`);
 }
 

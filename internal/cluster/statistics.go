@@ -32,9 +32,10 @@ type ProcessElementStatistics struct {
 }
 
 // GetProcessDefinitionElementStatistics counts, per element of the
-// definition, the element instances of its process instances that match
-// the filter: what Operate shows as badges on the diagram. The process
-// itself and multi-instance bodies are not counted.
+// definition, its process instances that match the filter and have the
+// element in each state (once per instance; a sub-process or call activity
+// with an incident below it counts under incidents): what Operate shows as
+// badges on the diagram (store.ElementStatistics has the rules).
 func (m *Embedded) GetProcessDefinitionElementStatistics(ctx context.Context, key Key, q *ProcessDefinitionElementStatisticsQuery) (*ProcessDefinitionElementStatisticsResult, error) {
 	if _, err := m.GetProcessDefinition(ctx, key); err != nil {
 		return nil, err

@@ -11,16 +11,21 @@ type ElementStatistic struct {
 	Active, Incidents, Completed, Canceled int64
 }
 
-// ElementStatistics counts the element instances of a process definition
-// per element, over its process instances that match where (conditions on
-// process_instances): active without an incident, active with one,
-// completed, and terminated. The process itself and multi-instance bodies
-// (which share their activity's id) are not counted.
+// ElementStatistics counts, per element of a process definition, its
+// process instances that match where (conditions on process_instances) and
+// have an instance of the element active without an incident, active with
+// one, completed, or terminated, as Camunda's secondary storage counts
+// them: an element counts once per process instance and state however
+// often it ran there (a loop, the inner instances of a multi-instance
+// body with the body itself), and an element instance (a sub-process, a
+// multi-instance body, a call activity) with an active incident anywhere
+// below it, in its own or a called instance, counts as one with an
+// incident. The process itself is not counted.
 func (s *Store) ElementStatistics(ctx context.Context, processDefinitionKey int64, where []Cond) ([]ElementStatistic, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.searchCaps.Time)
 	defer cancel()
 	sub := "SELECT key FROM process_instances WHERE process_definition_key = ?"
-	args := []any{processDefinitionKey, processDefinitionKey}
+	var subArgs []any
 	cols := tables["process_instances"]
 	for _, c := range where {
 		sql, a, err := condSQL(cols, &ProcessInstance{}, c)
@@ -28,14 +33,33 @@ func (s *Store) ElementStatistics(ctx context.Context, processDefinitionKey int6
 			return nil, err
 		}
 		sub += " AND " + sql
-		args = append(args, a...)
+		subArgs = append(subArgs, a...)
 	}
-	q := `SELECT element_id,
-  SUM(state = 'ACTIVE' AND has_incident = 0), SUM(state = 'ACTIVE' AND has_incident <> 0),
-  SUM(state = 'COMPLETED'), SUM(state = 'TERMINATED')
-FROM element_instances
-WHERE process_definition_key = ? AND type NOT IN ('PROCESS', 'MULTI_INSTANCE_BODY') AND process_instance_key IN (` + sub + `)
-GROUP BY element_id ORDER BY element_id`
+	// flagged: the element instances with an active incident and those
+	// above them (flow scopes, and the call activity above a called
+	// process instance).
+	q := `WITH RECURSIVE pis(key) AS (` + sub + `),
+flagged(k) AS (
+  SELECT element_instance_key FROM incidents
+  WHERE state = 'ACTIVE' AND element_instance_key IS NOT NULL AND root_process_instance_key IN (SELECT root_process_instance_key FROM process_instances WHERE key IN pis)
+  UNION
+  SELECT CASE WHEN e.type = 'PROCESS' THEN p.parent_element_instance_key ELSE e.flow_scope_key END
+  FROM flagged JOIN element_instances e ON e.key = flagged.k LEFT JOIN process_instances p ON e.type = 'PROCESS' AND p.key = e.key
+  WHERE COALESCE(CASE WHEN e.type = 'PROCESS' THEN p.parent_element_instance_key ELSE e.flow_scope_key END, 0) NOT IN (0, e.key)
+),
+per AS (
+  SELECT e.element_id,
+    MAX(e.state = 'ACTIVE' AND e.has_incident = 0 AND e.key NOT IN flagged) AS active,
+    MAX(e.state = 'ACTIVE' AND (e.has_incident <> 0 OR e.key IN flagged)) AS incidents,
+    MAX(e.state = 'COMPLETED') AS completed, MAX(e.state = 'TERMINATED') AS terminated
+  FROM element_instances e
+  WHERE e.process_definition_key = ? AND e.type <> 'PROCESS' AND e.process_instance_key IN pis
+  GROUP BY e.process_instance_key, e.element_id
+)
+SELECT element_id, SUM(active), SUM(incidents), SUM(completed), SUM(terminated)
+FROM per GROUP BY element_id ORDER BY element_id`
+	args := append([]any{processDefinitionKey}, subArgs...)
+	args = append(args, processDefinitionKey)
 	rows, err := s.reads.query(ctx, q, args...)
 	if err != nil {
 		return nil, searchTimeout(ctx, fmt.Errorf("element statistics: %w", err), s.searchCaps.Time)

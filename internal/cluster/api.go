@@ -91,6 +91,10 @@ type API interface {
 	// Variables
 	SearchVariables(ctx context.Context, q *VariableSearchQuery, truncateValues bool) (*SearchResult[VariableSearchResult], error)
 	GetVariable(ctx context.Context, key Key) (*Variable, error)
+
+	// Audit log (audit.go)
+	SearchAuditLogs(ctx context.Context, q *AuditLogSearchQuery) (*SearchResult[AuditLog], error)
+	GetAuditLog(ctx context.Context, key Key) (*AuditLog, error)
 }
 
 // Version is the Camunda version whose API Orca serves.

@@ -59,6 +59,7 @@ type Gateway struct {
 	streaming map[string]bool
 	tools     map[string]bool // the names of all tools
 	procs     *processes      // /mcp/processes; nil when off
+	audit     *auditor        // records tool calls; nil when the cluster keeps no Orca audit log
 }
 
 // toolHandler serves one tool with checked arguments.
@@ -114,6 +115,10 @@ func New(api cluster.API, opts Options) (*Gateway, error) {
 		g.addFixtures()
 	}
 	g.server.AddReceivingMiddleware(g.unknownTool, g.listDefinitionResources)
+	g.audit = g.newAuditor()
+	if g.audit != nil {
+		g.server.AddReceivingMiddleware(g.audit.middleware) // outermost: it sees every answer
+	}
 	if opts.Processes {
 		if g.procs, err = g.newProcesses(); err != nil {
 			return nil, err

@@ -55,7 +55,7 @@ func (g *Gateway) Register(mux *http.ServeMux, authn func(http.Handler) http.Han
 			g.opts.MaxBodyBytes)
 	}
 	for path, h := range handlers {
-		mux.Handle(path, g.challenge(authn(plainWire(h))))
+		mux.Handle(path, g.challenge(authn(plainWire(atEndpoint(path, h)))))
 	}
 	if g.opts.OAuth != nil {
 		mux.HandleFunc(PathPRM, g.serveMetadata)

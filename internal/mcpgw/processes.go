@@ -133,6 +133,9 @@ func (g *Gateway) newProcesses() (*processes, error) {
 		p.server.AddTool(defs[i], checked(defs[i], handlers[name]))
 	}
 	p.server.AddReceivingMiddleware(p.middleware)
+	if g.audit != nil {
+		p.server.AddReceivingMiddleware(g.audit.middleware)
+	}
 	if w, ok := g.api.(cluster.DeploymentWatcher); ok {
 		w.OnDeployment(p.kick)
 	}

@@ -137,6 +137,8 @@ func (s *Server) routes() {
 	// Incidents
 	m.HandleFunc("POST /v2/incidents/search", query(s, a.SearchIncidents))
 	m.HandleFunc("GET /v2/incidents/{incidentKey}", get(s, "incidentKey", a.GetIncident))
+	m.HandleFunc("POST /v2/audit-logs/search", query(s, a.SearchAuditLogs))
+	m.HandleFunc("GET /v2/audit-logs/{auditLogKey}", get(s, "auditLogKey", a.GetAuditLog))
 	m.HandleFunc("POST /v2/incidents/{incidentKey}/resolution", keyed(s, "incidentKey", true, a.ResolveIncident))
 
 	// Variables

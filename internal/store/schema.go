@@ -49,6 +49,11 @@ var tables = map[string][]string{
 		"decision_version", "decision_requirements_key", "root_decision_definition_key", "process_definition_key",
 		"process_instance_key", "root_process_instance_key", "element_instance_key", "result", "evaluated_inputs",
 		"matched_rules", "tenant_id"},
+	// audit.go
+	"audit_logs": {"key", "timestamp", "actor_id", "actor_type", "tenant_id", "result", "category", "entity_type",
+		"entity_key", "operation_type", "process_definition_id", "process_definition_key", "process_instance_key",
+		"element_instance_key", "user_task_key", "job_key", "inbound_channel_type", "inbound_channel_tool_name",
+		"endpoint", "arguments_size", "error_message"},
 }
 
 // schema creates the tables. Times are Unix milliseconds (NULL when unset);
@@ -163,4 +168,13 @@ CREATE TABLE IF NOT EXISTS decision_instances (
   matched_rules TEXT, tenant_id TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS decision_instances_instance ON decision_instances (instance_key);
 CREATE INDEX IF NOT EXISTS decision_instances_pi ON decision_instances (process_instance_key);
+CREATE TABLE IF NOT EXISTS audit_logs (
+  key INTEGER PRIMARY KEY, timestamp INTEGER, actor_id TEXT, actor_type TEXT NOT NULL, tenant_id TEXT,
+  result TEXT NOT NULL, category TEXT NOT NULL, entity_type TEXT NOT NULL, entity_key TEXT NOT NULL,
+  operation_type TEXT NOT NULL, process_definition_id TEXT, process_definition_key INTEGER,
+  process_instance_key INTEGER, element_instance_key INTEGER, user_task_key INTEGER, job_key INTEGER,
+  inbound_channel_type TEXT, inbound_channel_tool_name TEXT, endpoint TEXT NOT NULL, arguments_size INTEGER NOT NULL,
+  error_message TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_logs_pi ON audit_logs (process_instance_key);
+CREATE INDEX IF NOT EXISTS audit_logs_timestamp ON audit_logs (timestamp);
 `

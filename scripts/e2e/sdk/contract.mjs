@@ -103,6 +103,9 @@ function unknownProperties(value, schema, at = '') {
 // newest on npm, generated from 8.9) does not know yet.
 const camunda810 = {
   searchMessageSubscriptions: ['messageSubscriptionType', 'processDefinitionName', 'processDefinitionVersion', 'toolName', 'toolProperties', 'inboundConnectorType'],
+  // The inbound channel of an audited operation (camunda/camunda#56687).
+  searchAuditLogs: ['inboundChannelType', 'inboundChannelToolName'],
+  getAuditLog: ['inboundChannelType', 'inboundChannelToolName'],
 };
 
 // Endpoints Orca serves that Camunda's API has not: checked as problem

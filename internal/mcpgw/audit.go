@@ -1,0 +1,247 @@
+package mcpgw
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/orcabpm/orca/internal/auth"
+	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/store"
+)
+
+// The audit log of tool calls. Every tools/call on every endpoint is
+// recorded as an entry of the cluster's audit log (Camunda 8.10's shape:
+// inboundChannelType MCP, inboundChannelToolName): who called, which tool
+// on which endpoint, the size of the arguments (never their content), the
+// outcome, and the entity (process instance, user task, incident, ...) the
+// call started or touched. The answer is sent only once the entry is
+// durable: the engine commits it with its next batch, so a call costs no
+// write of its own, and an answered call always has its entry. When the
+// entry cannot be written, the call answers an internal error instead of
+// its result.
+//
+// Against a remote Camunda the cluster keeps its own audit log (it records
+// the operations the gateway's REST calls make) and Orca records nothing.
+
+// auditTimeout bounds the wait for an audit entry to be committed.
+const auditTimeout = 30 * time.Second
+
+// endpointKey carries the MCP endpoint a request came in on.
+type endpointKey struct{}
+
+// atEndpoint tells the handlers of h which endpoint they serve.
+func atEndpoint(path string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), endpointKey{}, path)))
+	})
+}
+
+func endpointOf(ctx context.Context) string {
+	s, _ := ctx.Value(endpointKey{}).(string)
+	return s
+}
+
+// auditKind is what a tool does, in the audit log's terms.
+type auditKind struct{ entity, operation, category string }
+
+var (
+	readInstances = auditKind{"PROCESS_INSTANCE", "UNKNOWN", "DEPLOYED_RESOURCES"}
+	startInstance = auditKind{"PROCESS_INSTANCE", "CREATE", "DEPLOYED_RESOURCES"}
+)
+
+// toolKinds maps the gateway's tools to audit log kinds. Reads have no
+// operation type of their own in Camunda's enumeration: they are UNKNOWN.
+// A tool not listed (a process tool of /mcp/processes) starts an instance.
+var toolKinds = map[string]auditKind{
+	"getClusterStatus":          {"RESOURCE", "UNKNOWN", "ADMIN"},
+	"getTopology":               {"RESOURCE", "UNKNOWN", "ADMIN"},
+	"getIncident":               {"INCIDENT", "UNKNOWN", "DEPLOYED_RESOURCES"},
+	"searchIncidents":           {"INCIDENT", "UNKNOWN", "DEPLOYED_RESOURCES"},
+	"resolveIncident":           {"INCIDENT", "RESOLVE", "DEPLOYED_RESOURCES"},
+	"getProcessDefinition":      {"RESOURCE", "UNKNOWN", "DEPLOYED_RESOURCES"},
+	"getProcessDefinitionXml":   {"RESOURCE", "UNKNOWN", "DEPLOYED_RESOURCES"},
+	"searchProcessDefinitions":  {"RESOURCE", "UNKNOWN", "DEPLOYED_RESOURCES"},
+	"createProcessInstance":     startInstance,
+	"getProcessInstance":        readInstances,
+	"searchProcessInstances":    readInstances,
+	"cancelProcessInstance":     {"PROCESS_INSTANCE", "CANCEL", "DEPLOYED_RESOURCES"},
+	"searchElementInstances":    readInstances,
+	"assignUserTask":            {"USER_TASK", "ASSIGN", "USER_TASKS"},
+	"completeUserTask":          {"USER_TASK", "COMPLETE", "USER_TASKS"},
+	"getUserTask":               {"USER_TASK", "UNKNOWN", "USER_TASKS"},
+	"searchUserTasks":           {"USER_TASK", "UNKNOWN", "USER_TASKS"},
+	"searchUserTaskVariables":   {"USER_TASK", "UNKNOWN", "USER_TASKS"},
+	"getVariable":               {"VARIABLE", "UNKNOWN", "DEPLOYED_RESOURCES"},
+	"searchVariables":           {"VARIABLE", "UNKNOWN", "DEPLOYED_RESOURCES"},
+	"setVariables":              {"VARIABLE", "UPDATE", "DEPLOYED_RESOURCES"},
+	"deployResource":            {"RESOURCE", "CREATE", "DEPLOYED_RESOURCES"},
+	"publishMessage":            {"PROCESS_INSTANCE", "UNKNOWN", "DEPLOYED_RESOURCES"},
+	"correlateMessage":          {"PROCESS_INSTANCE", "UNKNOWN", "DEPLOYED_RESOURCES"},
+	"broadcastSignal":           {"PROCESS_INSTANCE", "UNKNOWN", "DEPLOYED_RESOURCES"},
+	"searchJobs":                {"JOB", "UNKNOWN", "DEPLOYED_RESOURCES"},
+	"evaluateDecision":          {"DECISION", "EVALUATE", "DEPLOYED_RESOURCES"},
+	"searchDecisionDefinitions": {"DECISION", "UNKNOWN", "DEPLOYED_RESOURCES"},
+	"searchDecisionInstances":   {"DECISION", "UNKNOWN", "DEPLOYED_RESOURCES"},
+	"getDecisionInstance":       {"DECISION", "UNKNOWN", "DEPLOYED_RESOURCES"},
+}
+
+// auditor records tool calls; nil when the cluster keeps no audit log
+// Orca writes.
+type auditor struct {
+	rec cluster.AuditRecorder
+	g   *Gateway
+}
+
+func (g *Gateway) newAuditor() *auditor {
+	rec, ok := g.api.(cluster.AuditRecorder)
+	if !ok {
+		return nil
+	}
+	return &auditor{rec: rec, g: g}
+}
+
+// middleware records each tools/call once it is answered, and holds the
+// answer back until the entry is durable.
+func (a *auditor) middleware(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		ctr, ok := req.(*mcp.CallToolRequest)
+		if !ok || method != "tools/call" {
+			return next(ctx, method, req)
+		}
+		res, err := next(ctx, method, req)
+		entry := a.entry(ctx, ctr, res, err)
+		// The caller may have gone: the entry is written all the same.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+		defer cancel()
+		if aerr := a.rec.RecordAudit(rctx, entry); aerr != nil {
+			a.g.log.Error("a tool call could not be recorded in the audit log; its answer is withheld",
+				"tool", ctr.Params.Name, "err", aerr)
+			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError,
+				Message: "The call could not be recorded in the audit log, so its answer is withheld: " + aerr.Error()}
+		}
+		return res, err
+	}
+}
+
+// entry describes a call and its outcome.
+func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.Result, err error) *store.AuditLog {
+	name := req.Params.Name
+	kind, ok := toolKinds[name]
+	if !ok {
+		kind = startInstance
+	}
+	e := &store.AuditLog{
+		EntityType: kind.entity, OperationType: kind.operation, Category: kind.category,
+		InboundChannelType: cluster.AuditChannelMCP, InboundChannelTool: name,
+		Endpoint: endpointOf(ctx), ArgumentsSize: int64(len(req.Params.Arguments)),
+		Result: cluster.AuditSuccess,
+	}
+	e.ActorType, e.ActorID = actor(ctx)
+	args := topLevel(req.Params.Arguments)
+	var out map[string]json.RawMessage
+	ctr, _ := res.(*mcp.CallToolResult)
+	switch {
+	case err != nil:
+		e.Result, e.ErrorMessage = cluster.AuditFail, clip(err.Error())
+	case ctr == nil:
+		e.Result = cluster.AuditFail
+	case ctr.IsError:
+		e.Result = cluster.AuditFail
+		if len(ctr.Content) > 0 {
+			if t, ok := ctr.Content[0].(*mcp.TextContent); ok {
+				e.ErrorMessage = clip(t.Text)
+			}
+		}
+	default:
+		if raw, ok := ctr.StructuredContent.(json.RawMessage); ok {
+			out = topLevel(raw)
+		}
+	}
+	// What the call named, else what it answered.
+	for _, m := range []map[string]json.RawMessage{args, out} {
+		keyIn(m, "processInstanceKey", &e.ProcessInstanceKey)
+		keyIn(m, "processDefinitionKey", &e.ProcessDefinitionKey)
+		keyIn(m, "userTaskKey", &e.UserTaskKey)
+		keyIn(m, "elementInstanceKey", &e.ElementInstanceKey)
+		keyIn(m, "jobKey", &e.JobKey)
+		if v, ok := m["processDefinitionId"]; ok && e.ProcessDefinitionID == "" {
+			_ = json.Unmarshal(v, &e.ProcessDefinitionID)
+		}
+	}
+	var entity int64
+	switch kind.entity {
+	case "PROCESS_INSTANCE":
+		entity = e.ProcessInstanceKey
+	case "USER_TASK":
+		entity = e.UserTaskKey
+	case "JOB":
+		entity = e.JobKey
+	case "INCIDENT":
+		keyIn(args, "incidentKey", &entity)
+	case "VARIABLE":
+		keyIn(args, "variableKey", &entity)
+	case "DECISION":
+		keyIn(args, "decisionEvaluationInstanceKey", &entity)
+		keyIn(out, "decisionEvaluationKey", &entity)
+	case "RESOURCE":
+		keyIn(args, "processDefinitionKey", &entity)
+		keyIn(out, "deploymentKey", &entity)
+	}
+	if entity != 0 {
+		e.EntityKey = cluster.Key(entity).String()
+	}
+	return e
+}
+
+// topLevel reads the members of a JSON object; nil if it is none.
+func topLevel(raw json.RawMessage) map[string]json.RawMessage {
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// keyIn reads the key m names name into dst, unless dst is set.
+func keyIn(m map[string]json.RawMessage, name string, dst *int64) {
+	if *dst != 0 {
+		return
+	}
+	var k cluster.Key
+	if v, ok := m[name]; ok && json.Unmarshal(v, &k) == nil {
+		*dst = int64(k)
+	}
+}
+
+// clip shortens an error message for the audit log.
+func clip(s string) string {
+	const max = 1000
+	if len(s) > max {
+		return s[:max]
+	}
+	return s
+}
+
+// actor is who made the call, as the audit log types it.
+func actor(ctx context.Context) (typ, id string) {
+	p, ok := auth.PrincipalFrom(ctx)
+	if !ok || p.Name == "" || p.Method == auth.MethodNone {
+		return cluster.AuditActorAnonymous, ""
+	}
+	if p.Method == auth.MethodOIDC {
+		for _, c := range []string{"client_id", "azp"} {
+			if v, _ := p.Claims[c].(string); v != "" && v == p.Name {
+				return cluster.AuditActorClient, p.Name
+			}
+		}
+	}
+	return cluster.AuditActorUser, p.Name
+}

@@ -20,7 +20,7 @@ import (
 // turn a setting (authentication, say) off.
 func settings() config.Schema {
 	const sec = "camunda.security.authentication."
-	return config.Schema{
+	return append(config.Schema{
 		{Name: "server.address", Kind: config.String, Help: "host or address the REST API, MCP and console listen on (default localhost; flag --addr and env ORCA_ADDR win)"},
 		{Name: "server.port", Kind: config.Int, Min: 0, Max: 65535, Help: "port they listen on (default 8080; 0 picks a free one)"},
 		{Name: "management.server.address", Kind: config.String, Help: "host of the management endpoints (default localhost; flag --management-addr and env ORCA_MANAGEMENT_ADDR win)"},
@@ -47,7 +47,7 @@ func settings() config.Schema {
 		{Name: limitKeys.filterTerms, Kind: config.Int, Min: 1, Max: 1_000_000, Help: "maxFilterTerms: values one search filter compares against (default 5,000)"},
 		{Name: limitKeys.pageSize, Kind: config.Int, Min: 100, Max: 1_000_000, Help: "maxPageSize: items of one search page (default 10,000; at least 100, the default page)"},
 		{Name: limitKeys.searchTime, Kind: config.Duration, Help: "maxSearchTime: time one search may take (default 10s)"},
-	}
+	}, historySchema()...)
 }
 
 // loadSettings reads the configuration file: the one --config (or

@@ -287,6 +287,9 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	engOpts := engine.Options{DataDir: sf.dataDir, Synchronous: sf.synchronous, Logger: log, Lock: lock,
 		Store:    store.Options{SearchLimits: searchCaps},
 		Observer: engineObserver{metrics: metrics, log: log, live: live}, ElementEvents: live != nil}
+	if engOpts.Retention, err = historySettings(props); err != nil {
+		return err
+	}
 	if err := sf.engine.apply(&engOpts); err != nil {
 		return err
 	}

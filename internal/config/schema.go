@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orcabpm/orca/internal/iso8601"
 )
 
 // Kind is what the value of a known key must be.
@@ -18,7 +20,7 @@ const (
 	String   Kind = iota // a scalar, read as text
 	Bool                 // true or false
 	Int                  // an integer
-	Duration             // a Go duration (90s, 2m) or plain seconds, as Spring reads them
+	Duration             // a Go duration (90s, 2m), days (30d), plain seconds or ISO 8601 (P30D, PT1M), as Spring reads them
 	List                 // a list of scalars, or one comma-separated string
 	Objects              // a list of maps with the fields named in Key.Fields
 	Map                  // a map whose reader checks it (free-form names inside)
@@ -31,7 +33,7 @@ func (k Kind) want() string {
 	case Int:
 		return "an integer"
 	case Duration:
-		return "a duration (such as 90s, 2m, or plain seconds)"
+		return "a duration (such as 90s, 2m, 30d, P30D, or plain seconds)"
 	case List:
 		return "a list"
 	case Objects:
@@ -299,9 +301,36 @@ func parseDuration(v any) (time.Duration, error) {
 		if n, err := strconv.Atoi(s); err == nil {
 			return time.Duration(n) * time.Second, nil
 		}
+		if strings.HasPrefix(strings.ToUpper(strings.TrimLeft(s, "+-")), "P") {
+			return parseISODuration(s)
+		}
+		// Spring's simple form also has days: 30d.
+		if days, ok := strings.CutSuffix(s, "d"); ok {
+			if n, err := strconv.Atoi(days); err == nil {
+				return time.Duration(n) * 24 * time.Hour, nil
+			}
+		}
 		return time.ParseDuration(s)
 	}
 	return 0, fmt.Errorf("not a duration")
+}
+
+// parseISODuration reads an ISO 8601 duration as Java's Duration.parse
+// (Spring's other form) does: PnDTnHnMnS, days being 24 hours; years,
+// months and weeks have no fixed length and are refused.
+func parseISODuration(s string) (time.Duration, error) {
+	d, err := iso8601.ParseDuration(s)
+	if err != nil {
+		return 0, err
+	}
+	if d.Years != 0 || d.Months != 0 || d.Weeks != 0 {
+		return 0, fmt.Errorf("duration %q: years, months and weeks have no fixed length; use days", s)
+	}
+	out := time.Duration(d.Days)*24*time.Hour + d.Time
+	if d.Negative {
+		out = -out
+	}
+	return out, nil
 }
 
 // distance is the edit distance of two short names (for "did you mean").

@@ -53,7 +53,7 @@ func TestCheckErrors(t *testing.T) {
 		{"wrong type: float for an integer", "server.port: 80.5\n", []string{`server.port: want an integer, got 80.5`}},
 		{"wrong type: boolean", "camunda.mcp.enabled: maybe\n", []string{`camunda.mcp.enabled: want a boolean (true or false), got "maybe"`}},
 		{"wrong type: duration", "camunda.security.authentication.oidc.clock-skew: soon\n",
-			[]string{`camunda.security.authentication.oidc.clock-skew: want a duration (such as 90s, 2m, or plain seconds), got "soon"`}},
+			[]string{`camunda.security.authentication.oidc.clock-skew: want a duration (such as 90s, 2m, 30d, P30D, or plain seconds), got "soon"`}},
 		{"wrong type: a map for a string", "camunda.security.authentication.oidc.issuer-uri: {a: b}\n",
 			[]string{"camunda.security.authentication.oidc.issuer-uri: want a string, got a map"}},
 		{"wrong type: a scalar for a section", "camunda:\n  security: on\n", []string{`camunda.security: want a map of settings, got "on"`}},
@@ -149,5 +149,36 @@ func TestTypedEnvironment(t *testing.T) {
 	p = load(t, "server.port: abc\n", nil)
 	if _, _, err := p.Int("server.port"); err == nil || err.Error() != `server.port: want an integer, got "abc"` {
 		t.Errorf("server.port: abc: %v", err)
+	}
+}
+
+// Durations take Spring's forms: Go-style units, days, plain seconds and
+// ISO 8601 (Java's Duration.parse); calendar units are refused.
+func TestDurationForms(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"90s", 90 * time.Second, true},
+		{"45", 45 * time.Second, true},
+		{"30d", 30 * 24 * time.Hour, true},
+		{"P30D", 30 * 24 * time.Hour, true},
+		{"PT1M", time.Minute, true},
+		{"P1DT2H30M", 26*time.Hour + 30*time.Minute, true},
+		{"PT0S", 0, true},
+		{"P1M", 0, false},
+		{"P1Y", 0, false},
+		{"P", 0, false},
+		{"soon", 0, false},
+	} {
+		p := load(t, "camunda.security.authentication.oidc.clock-skew: "+tc.in+"\n", nil)
+		d, _, err := p.Duration("camunda.security.authentication.oidc.clock-skew")
+		if (err == nil) != tc.ok || d != tc.want {
+			t.Errorf("%s: %v, %v; want %v (ok %v)", tc.in, d, err, tc.want, tc.ok)
+		}
+		if cerr := p.Check(schema); (cerr == nil) != tc.ok {
+			t.Errorf("%s: check: %v", tc.in, cerr)
+		}
 	}
 }

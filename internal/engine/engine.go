@@ -55,6 +55,9 @@ type Options struct {
 	ElementEvents bool
 	// Store holds options of the store (Synchronous and Lock above win).
 	Store store.Options
+	// Retention is the history cleanup (retention.go); the zero value keeps
+	// everything.
+	Retention Retention
 }
 
 // Engine is an embedded orchestration engine on one data directory.
@@ -76,6 +79,8 @@ type Engine struct {
 	stats      Stats
 
 	st *state // owned by the writer goroutine
+
+	janitorDone chan struct{} // closed when the history cleanup stopped (nil: none runs)
 }
 
 // Stats are counters of the writer, for benchmarks and diagnostics.
@@ -135,6 +140,10 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		e.pinned = time.UnixMilli(st.clock).UTC()
 	}
 	go e.run()
+	if opts.Retention.Enabled {
+		e.janitorDone = make(chan struct{})
+		go e.janitor(e.janitorDone)
+	}
 	return e, nil
 }
 
@@ -149,6 +158,9 @@ func (e *Engine) Close() error {
 		close(e.quit)
 	}
 	<-e.stopped
+	if e.janitorDone != nil {
+		<-e.janitorDone
+	}
 	return e.store.Close()
 }
 
@@ -383,7 +395,7 @@ func (e *Engine) rollback(batch []*command, panicked any) {
 
 func (e *Engine) flush(ctx context.Context, w *writer) error {
 	st := e.st
-	if len(st.dirty) == 0 && st.nextKey == st.savedKey && st.clock == st.savedClock {
+	if len(st.dirty) == 0 && st.nextKey == st.savedKey && st.clock == st.savedClock && len(w.cleanups) == 0 {
 		return nil
 	}
 	tx, err := e.store.Begin(ctx)
@@ -395,6 +407,9 @@ func (e *Engine) flush(ctx context.Context, w *writer) error {
 			tx.Rollback()
 			return err
 		}
+	}
+	for _, c := range w.cleanups {
+		c.run(ctx, tx)
 	}
 	if st.nextKey != st.savedKey {
 		if err := tx.SetMeta(ctx, "key", st.nextKey); err != nil {

@@ -21,6 +21,8 @@ type writer struct {
 	// carrying is set while the writer runs steps carried over from earlier
 	// batches: the steps they schedule go to the back of the carry queue.
 	carrying bool
+	// cleanups are history deletions committed with the batch (retention.go).
+	cleanups []*cleanupReq
 }
 
 // stepKind is what a follow-up step does.

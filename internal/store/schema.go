@@ -177,4 +177,12 @@ CREATE TABLE IF NOT EXISTS audit_logs (
   error_message TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_logs_pi ON audit_logs (process_instance_key);
 CREATE INDEX IF NOT EXISTS audit_logs_timestamp ON audit_logs (timestamp);
+-- History retention (retention.go): finished root instances by end date, an
+-- instance's tree by its root, and each instance table by its instance.
+CREATE INDEX IF NOT EXISTS process_instances_root ON process_instances (root_process_instance_key);
+CREATE INDEX IF NOT EXISTS process_instances_root_end ON process_instances (end_date) WHERE parent_process_instance_key IS NULL;
+CREATE INDEX IF NOT EXISTS message_subscriptions_pi ON message_subscriptions (process_instance_key);
+CREATE INDEX IF NOT EXISTS timers_pi ON timers (process_instance_key);
+CREATE INDEX IF NOT EXISTS signal_subscriptions_pi ON signal_subscriptions (process_instance_key);
+CREATE INDEX IF NOT EXISTS decision_instances_standalone ON decision_instances (evaluation_date) WHERE process_instance_key IS NULL;
 `

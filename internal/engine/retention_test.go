@@ -1,0 +1,370 @@
+package engine
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orcabpm/orca/internal/store"
+)
+
+// retentionLoad drives retention.bpmn: finished call-activity trees (some
+// through an incident), and active instances that must never go.
+type retentionLoad struct {
+	*harness
+	active []int64 // root instances that stay active
+}
+
+func newRetentionLoad(t *testing.T, r Retention) *retentionLoad {
+	h := newHarnessWith(t, Options{Retention: r})
+	h.deploy("retention.bpmn")
+	return &retentionLoad{harness: h}
+}
+
+// startActive starts instances that stay active: a root waiting in its
+// service task, a root whose called child waits, a user task.
+func (l *retentionLoad) startActive() {
+	l.t.Helper()
+	l.active = append(l.active,
+		l.start("ret-root", map[string]any{"workType": "never-root", "child": "ret-child", "childType": "x", "big": "keep me"}),
+		l.start("ret-wait", map[string]any{"note": "keep me too"}))
+	k := l.start("ret-root", map[string]any{"workType": "ret-work", "child": "ret-child", "childType": "never-child"})
+	l.active = append(l.active, k)
+	l.finishWork(1)
+}
+
+// finishWork completes n root service tasks.
+func (l *retentionLoad) finishWork(n int) {
+	l.t.Helper()
+	for done := 0; done < n; {
+		js := l.jobs("ret-work", 500)
+		if len(js) == 0 {
+			l.t.Fatalf("finishWork: %d of %d jobs done, no more", done, n)
+		}
+		for _, j := range js {
+			l.complete(j.Key, map[string]any{"done": true})
+			done++
+		}
+	}
+}
+
+// round runs n instances to their end; one of them fails its child's job
+// without retries, gets its retries back and its incident resolved.
+func (l *retentionLoad) round(n int) (incidentInstance int64) {
+	l.t.Helper()
+	for i := 0; i < n; i++ {
+		l.start("ret-root", map[string]any{"workType": "ret-work", "child": "ret-child", "childType": "ret-child-work", "i": i})
+	}
+	l.finishWork(n)
+	first := true
+	for done := 0; done < n; {
+		js := l.jobs("ret-child-work", 500)
+		if len(js) == 0 {
+			l.t.Fatalf("round: %d of %d child jobs done, no more", done, n)
+		}
+		for _, j := range js {
+			if first {
+				first = false
+				if err := l.e.FailJob(l.ctx, j.Key, FailJobRequest{Retries: 0, ErrorMessage: "boom"}); err != nil {
+					l.t.Fatal(err)
+				}
+				inc := l.activeIncident(j.ProcessInstanceKey)
+				retries := int32(1)
+				if err := l.e.UpdateJob(l.ctx, j.Key, UpdateJobRequest{Retries: &retries}); err != nil {
+					l.t.Fatal(err)
+				}
+				if err := l.e.ResolveIncident(l.ctx, inc.Key); err != nil {
+					l.t.Fatal(err)
+				}
+				incidentInstance = j.ProcessInstanceKey
+				continue // activated again below
+			}
+			l.complete(j.Key, nil)
+			done++
+		}
+	}
+	return incidentInstance
+}
+
+// clean runs cleanup runs until one is not full.
+func (l *retentionLoad) clean() (instances int) {
+	l.t.Helper()
+	for range 10_000 {
+		res, err := l.e.CleanHistory(l.ctx)
+		if err != nil {
+			l.t.Fatalf("clean history: %v", err)
+		}
+		instances += res.Instances
+		if !res.Full {
+			return instances
+		}
+	}
+	l.t.Fatal("clean history: still full after 10,000 runs")
+	return 0
+}
+
+func (l *retentionLoad) count(table string) int64 {
+	l.t.Helper()
+	n, err := l.e.Store().CountRows(l.ctx, table)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return n
+}
+
+func (l *retentionLoad) counts() map[string]int64 {
+	out := map[string]int64{}
+	for _, t := range store.HistoryTables() {
+		out[t] = l.count(t)
+	}
+	return out
+}
+
+// wantActiveIntact checks that the active instances are there, active,
+// with their variables, jobs and user task, and that no row lost its
+// instance.
+func (l *retentionLoad) wantActiveIntact() {
+	l.t.Helper()
+	for _, k := range l.active {
+		l.wantState(k, store.StateActive)
+	}
+	if got := l.vars(l.active[0])["big"]; got != `"keep me"` {
+		l.t.Fatalf("active instance %d lost its variable: big = %s", l.active[0], got)
+	}
+	if got := l.vars(l.active[1])["note"]; got != `"keep me too"` {
+		l.t.Fatalf("active instance %d lost its variable: note = %s", l.active[1], got)
+	}
+	if uts := l.userTasks(l.active[1]); len(uts) != 1 || uts[0].State != store.UserTaskCreated {
+		l.t.Fatalf("active instance %d: user tasks %v", l.active[1], uts)
+	}
+	js, err := store.Select(l.ctx, l.e.Store(), func() *store.Job { return new(store.Job) }, "state = 'CREATED' AND type IN ('never-root', 'never-child')")
+	if err != nil || len(js) != 2 {
+		l.t.Fatalf("jobs of the active instances: %d, %v; want 2", len(js), err)
+	}
+	orphans, err := l.e.Store().OrphanRows(l.ctx)
+	if err != nil || len(orphans) > 0 {
+		l.t.Fatalf("rows without their process instance: %v %v", orphans, err)
+	}
+}
+
+// TestRetentionKeepsStoreBounded: a steady load of call-activity trees
+// (with incidents) under a 1 h time to live, the clock advancing 40
+// minutes a round. After each round's cleanup the rows are those of the
+// active instances plus at most the two latest rounds, never fewer than the
+// latest round (nothing is deleted before its time), the database stops
+// growing, and the active instances are intact, across restarts.
+func TestRetentionKeepsStoreBounded(t *testing.T) {
+	const perRound, rounds = 60, 16
+	l := newRetentionLoad(t, Retention{TTL: time.Hour, InstanceBatch: 25, RowBatch: 400})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l.pin(now)
+	l.startActive()
+	base := l.count("process_instances") // 4: two roots, a child, a user task's instance
+	if base != 4 {
+		t.Fatalf("active process instances: %d, want 4", base)
+	}
+	var sizes []int64
+	var oldIncident int64
+	for r := 1; r <= rounds; r++ {
+		inc := l.round(perRound)
+		if r == 1 {
+			oldIncident = inc
+		}
+		now = now.Add(40 * time.Minute)
+		l.pin(now)
+		l.clean()
+		// Each round adds perRound roots and perRound children; those that
+		// ended more than an hour ago are gone: the round before last.
+		got := l.count("process_instances")
+		lo, hi := base+2*perRound, base+2*2*perRound
+		if r == 1 {
+			hi = lo
+		}
+		if got < lo || got > hi {
+			t.Fatalf("round %d: %d process instances, want %d to %d", r, got, lo, hi)
+		}
+		if r >= 3 {
+			if _, ok, _ := store.Get(l.ctx, l.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, oldIncident); ok {
+				t.Fatalf("round %d: instance %d of round 1 is still there", r, oldIncident)
+			}
+		}
+		l.wantActiveIntact()
+		sz, err := l.e.Store().DatabaseSize(l.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, sz.Bytes)
+		if r == rounds/2 {
+			l.restart()
+			l.wantActiveIntact()
+		}
+	}
+	c := l.counts()
+	t.Logf("rows after %d rounds of %d instances: %v; database size per round: %v; file with its log: %d bytes", rounds, perRound, c, sizes, dbFileBytes(l.dir))
+	// The database stops growing: the last rounds reuse the pages the
+	// first ones freed.
+	if last, early := sizes[len(sizes)-1], sizes[3]; float64(last) > 1.15*float64(early) {
+		t.Fatalf("database grew from %d bytes (round 4) to %d (round %d): %v", early, last, rounds, sizes)
+	}
+	// Far in the future everything finished goes; the active stays.
+	l.pin(now.Add(24 * time.Hour))
+	l.clean()
+	if got := l.count("process_instances"); got != base {
+		t.Fatalf("after all history expired: %d process instances, want the %d active", got, base)
+	}
+	if got := l.count("incidents"); got != 0 {
+		t.Fatalf("after all history expired: %d incidents, want 0", got)
+	}
+	l.wantActiveIntact()
+	// The active instances still run on: the root waiting in its task
+	// calls its child.
+	l.complete(l.job("never-root").Key, map[string]any{"done": true})
+	l.restart()
+	l.job("x")
+	l.wantState(l.active[0], store.StateActive)
+}
+
+// TestRetentionRestartMidCleanup: a cleanup whose row budget runs out
+// leaves trees half deleted (their instance rows last); after a restart
+// the cleanup finishes them, and nothing is left without its instance.
+func TestRetentionRestartMidCleanup(t *testing.T) {
+	l := newRetentionLoad(t, Retention{TTL: time.Minute, InstanceBatch: 100, RowBatch: 7})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l.pin(now)
+	l.startActive()
+	l.round(20)
+	l.pin(now.Add(time.Hour))
+	res, err := l.e.CleanHistory(l.ctx)
+	if err != nil || !res.Full || res.Rows != 7 || res.Instances != 0 {
+		t.Fatalf("first run: %+v %v; want a full run of 7 rows and no instance", res, err)
+	}
+	if got := l.count("process_instances"); got != 4+40 {
+		t.Fatalf("after a partial run: %d process instances, want all 44", got)
+	}
+	l.restart()
+	l.clean()
+	if got := l.count("process_instances"); got != 4 {
+		t.Fatalf("after the cleanup resumed: %d process instances, want the 4 active", got)
+	}
+	l.wantActiveIntact()
+}
+
+// TestRetentionJanitorTTLZero: with a time to live of zero the background
+// janitor deletes what finished at its next run, keeps what is active,
+// deletes nothing while the clock is set back before the instances ended,
+// and stops with the engine.
+func TestRetentionJanitorTTLZero(t *testing.T) {
+	l := newRetentionLoad(t, Retention{Enabled: true, TTL: 0, MinInterval: 5 * time.Millisecond, MaxInterval: 20 * time.Millisecond})
+	// The clock jumps back a day: what ends now ended in the future of
+	// the clock, and is kept until the clock passes it.
+	l.pin(time.Now().Add(-24 * time.Hour))
+	l.startActive()
+	l.round(30)
+	l.pin(time.Now().Add(-24*time.Hour - time.Minute))
+	// Two full cleanup runs see nothing to delete.
+	for range 2 {
+		if res, err := l.e.CleanHistory(l.ctx); err != nil || res.Rows != 0 {
+			t.Fatalf("cleanup with the clock set back: %+v %v; want nothing deleted", res, err)
+		}
+	}
+	if got := l.count("process_instances"); got != 64 {
+		t.Fatalf("with the clock set back: %d process instances, want 64", got)
+	}
+	if err := l.e.ResetClock(l.ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for l.count("process_instances") != 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the janitor left %d process instances, want the 4 active", l.count("process_instances"))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	l.wantActiveIntact()
+}
+
+// TestRetentionRacesOldInstanceCommands: retrying a job, resolving an
+// incident, completing a job and cancelling an instance of finished
+// instances while the cleanup deletes them: each is refused (NOT_FOUND or
+// an invalid state), and no row comes back.
+func TestRetentionRacesOldInstanceCommands(t *testing.T) {
+	l := newRetentionLoad(t, Retention{TTL: time.Minute, InstanceBatch: 3, RowBatch: 20})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l.pin(now)
+	l.startActive()
+	var roots, incs, jobs []int64
+	for range 10 {
+		l.round(5)
+	}
+	ins, err := store.Select(l.ctx, l.e.Store(), func() *store.Incident { return new(store.Incident) }, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range ins {
+		incs = append(incs, in.Key)
+		jobs = append(jobs, in.JobKey)
+		roots = append(roots, in.RootProcessInstanceKey)
+	}
+	l.pin(now.Add(time.Hour))
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	errs := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		one := int32(3)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			for i := range incs {
+				for _, err := range []error{
+					l.e.ResolveIncident(l.ctx, incs[i]),
+					l.e.UpdateJob(l.ctx, jobs[i], UpdateJobRequest{Retries: &one}),
+					l.e.CompleteJob(l.ctx, jobs[i], map[string]any{"x": 1}),
+					l.e.FailJob(l.ctx, jobs[i], FailJobRequest{Retries: 0}),
+					l.e.CancelProcessInstance(l.ctx, roots[i]),
+				} {
+					var ee *Error
+					if err == nil || !errors.As(err, &ee) || (ee.Code != CodeNotFound && ee.Code != CodeInvalidState) {
+						select {
+						case errs <- err:
+						default:
+						}
+					}
+				}
+			}
+		}
+	}()
+	l.clean()
+	close(stop)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		t.Fatalf("a command on a finished instance: %v; want NOT_FOUND or INVALID_STATE", err)
+	default:
+	}
+	if got := l.count("process_instances"); got != 4 {
+		t.Fatalf("after the cleanup: %d process instances, want the 4 active", got)
+	}
+	// The active instances' jobs: two waiting, one completed.
+	if inc, jobs := l.count("incidents"), l.count("jobs"); inc != 0 || jobs != 3 {
+		t.Fatalf("after the cleanup: %d incidents and %d jobs, want 0 and 3", inc, jobs)
+	}
+	l.wantActiveIntact()
+}
+
+// The database file on disk, for the log.
+func dbFileBytes(dir string) (n int64) {
+	for _, f := range []string{store.FileName, store.FileName + "-wal"} {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}

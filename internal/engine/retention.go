@@ -34,6 +34,10 @@ type Retention struct {
 	// after a full run the janitor pauses for (1-Usage)/Usage times the
 	// run's duration, so that the writer keeps the rest for commands.
 	Usage float64
+	// Now is the clock the age of finished instances is measured with (nil:
+	// the wall clock, as Camunda's cleanup; not the engine's clock, which
+	// the clock API may pin to test timers).
+	Now func() time.Time
 }
 
 // DefaultRetention is the cleanup orca start runs unless configured:
@@ -73,6 +77,9 @@ func (r Retention) orDefault() Retention {
 	}
 	if r.DecisionTTL < 0 {
 		r.DecisionTTL = 0
+	}
+	if r.Now == nil {
+		r.Now = time.Now
 	}
 	return r
 }
@@ -114,7 +121,7 @@ func (c *cleanupReq) run(ctx context.Context, tx *store.Tx) {
 func (e *Engine) CleanHistory(ctx context.Context) (HistoryCleanup, error) {
 	start := time.Now()
 	r := e.opts.Retention.orDefault()
-	now := e.Now()
+	now := r.Now()
 	req := &cleanupReq{cutoff: now.Add(-r.TTL), dcut: now.Add(-r.DecisionTTL), rows: r.RowBatch}
 	roots, err := e.store.FinishedRoots(ctx, req.cutoff, r.InstanceBatch)
 	if err != nil {
@@ -159,6 +166,7 @@ func (e *Engine) janitor(done chan<- struct{}) {
 		case <-ctx.Done():
 		}
 	}()
+	e.log.Info("history cleanup", "ttl", r.TTL, "decisionTTL", r.DecisionTTL, "minInterval", r.MinInterval, "maxInterval", r.MaxInterval)
 	pause := r.MinInterval
 	timer := time.NewTimer(pause)
 	defer timer.Stop()

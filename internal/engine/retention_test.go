@@ -16,12 +16,40 @@ import (
 type retentionLoad struct {
 	*harness
 	active []int64 // root instances that stay active
+	clock  *testClock
+}
+
+// testClock is the cleanup's clock in these tests.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
 }
 
 func newRetentionLoad(t *testing.T, r Retention) *retentionLoad {
+	clock := &testClock{t: time.Now()}
+	r.Now = clock.now
 	h := newHarnessWith(t, Options{Retention: r})
 	h.deploy("retention.bpmn")
-	return &retentionLoad{harness: h}
+	return &retentionLoad{harness: h, clock: clock}
+}
+
+// at sets both the engine's clock (instances end at it) and the cleanup's.
+func (l *retentionLoad) at(t time.Time) {
+	l.t.Helper()
+	l.pin(t)
+	l.clock.set(t)
 }
 
 // startActive starts instances that stay active: a root waiting in its
@@ -160,7 +188,7 @@ func TestRetentionKeepsStoreBounded(t *testing.T) {
 	const perRound, rounds = 60, 16
 	l := newRetentionLoad(t, Retention{TTL: time.Hour, InstanceBatch: 25, RowBatch: 400})
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	l.pin(now)
+	l.at(now)
 	l.startActive()
 	base := l.count("process_instances") // 4: two roots, a child, a user task's instance
 	if base != 4 {
@@ -174,7 +202,7 @@ func TestRetentionKeepsStoreBounded(t *testing.T) {
 			oldIncident = inc
 		}
 		now = now.Add(40 * time.Minute)
-		l.pin(now)
+		l.at(now)
 		l.clean()
 		// Each round adds perRound roots and perRound children; those that
 		// ended more than an hour ago are gone: the round before last.
@@ -210,7 +238,7 @@ func TestRetentionKeepsStoreBounded(t *testing.T) {
 		t.Fatalf("database grew from %d bytes (round 4) to %d (round %d): %v", early, last, rounds, sizes)
 	}
 	// Far in the future everything finished goes; the active stays.
-	l.pin(now.Add(24 * time.Hour))
+	l.at(now.Add(24 * time.Hour))
 	l.clean()
 	if got := l.count("process_instances"); got != base {
 		t.Fatalf("after all history expired: %d process instances, want the %d active", got, base)
@@ -233,10 +261,10 @@ func TestRetentionKeepsStoreBounded(t *testing.T) {
 func TestRetentionRestartMidCleanup(t *testing.T) {
 	l := newRetentionLoad(t, Retention{TTL: time.Minute, InstanceBatch: 100, RowBatch: 7})
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	l.pin(now)
+	l.at(now)
 	l.startActive()
 	l.round(20)
-	l.pin(now.Add(time.Hour))
+	l.at(now.Add(time.Hour))
 	res, err := l.e.CleanHistory(l.ctx)
 	if err != nil || !res.Full || res.Rows != 7 || res.Instances != 0 {
 		t.Fatalf("first run: %+v %v; want a full run of 7 rows and no instance", res, err)
@@ -253,29 +281,25 @@ func TestRetentionRestartMidCleanup(t *testing.T) {
 }
 
 // TestRetentionJanitorTTLZero: with a time to live of zero the background
-// janitor deletes what finished at its next run, keeps what is active,
-// deletes nothing while the clock is set back before the instances ended,
-// and stops with the engine.
+// janitor deletes what finished at its next run and keeps what is active;
+// while the cleanup's clock is set back before the instances ended it
+// deletes nothing; and the engine's clock, pinned far ahead through the
+// clock API, does not age anything.
 func TestRetentionJanitorTTLZero(t *testing.T) {
 	l := newRetentionLoad(t, Retention{Enabled: true, TTL: 0, MinInterval: 5 * time.Millisecond, MaxInterval: 20 * time.Millisecond})
-	// The clock jumps back a day: what ends now ended in the future of
-	// the clock, and is kept until the clock passes it.
-	l.pin(time.Now().Add(-24 * time.Hour))
+	l.clock.set(time.Now().Add(-24 * time.Hour))
 	l.startActive()
 	l.round(30)
-	l.pin(time.Now().Add(-24*time.Hour - time.Minute))
-	// Two full cleanup runs see nothing to delete.
+	l.pin(time.Now().Add(365 * 24 * time.Hour))
 	for range 2 {
 		if res, err := l.e.CleanHistory(l.ctx); err != nil || res.Rows != 0 {
-			t.Fatalf("cleanup with the clock set back: %+v %v; want nothing deleted", res, err)
+			t.Fatalf("cleanup with its clock set back: %+v %v; want nothing deleted", res, err)
 		}
 	}
 	if got := l.count("process_instances"); got != 64 {
 		t.Fatalf("with the clock set back: %d process instances, want 64", got)
 	}
-	if err := l.e.ResetClock(l.ctx); err != nil {
-		t.Fatal(err)
-	}
+	l.clock.set(time.Now())
 	deadline := time.Now().Add(30 * time.Second)
 	for l.count("process_instances") != 4 {
 		if time.Now().After(deadline) {
@@ -293,7 +317,7 @@ func TestRetentionJanitorTTLZero(t *testing.T) {
 func TestRetentionRacesOldInstanceCommands(t *testing.T) {
 	l := newRetentionLoad(t, Retention{TTL: time.Minute, InstanceBatch: 3, RowBatch: 20})
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	l.pin(now)
+	l.at(now)
 	l.startActive()
 	var roots, incs, jobs []int64
 	for range 10 {
@@ -308,7 +332,7 @@ func TestRetentionRacesOldInstanceCommands(t *testing.T) {
 		jobs = append(jobs, in.JobKey)
 		roots = append(roots, in.RootProcessInstanceKey)
 	}
-	l.pin(now.Add(time.Hour))
+	l.at(now.Add(time.Hour))
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	errs := make(chan error, 1)

@@ -62,6 +62,7 @@ func (l *retentionLoad) startActive() {
 	k := l.start("ret-root", map[string]any{"workType": "ret-work", "child": "ret-child", "childType": "never-child"})
 	l.active = append(l.active, k)
 	l.finishWork(1)
+	l.audit(l.active[0])
 }
 
 // finishWork completes n root service tasks.
@@ -108,6 +109,7 @@ func (l *retentionLoad) round(n int) (incidentInstance int64) {
 					l.t.Fatal(err)
 				}
 				incidentInstance = j.ProcessInstanceKey
+				l.audit(incidentInstance)
 				continue // activated again below
 			}
 			l.complete(j.Key, nil)
@@ -115,6 +117,16 @@ func (l *retentionLoad) round(n int) (incidentInstance int64) {
 		}
 	}
 	return incidentInstance
+}
+
+// audit records an audit log entry about an instance.
+func (l *retentionLoad) audit(pi int64) {
+	l.t.Helper()
+	if _, err := l.e.RecordAudit(l.ctx, &store.AuditLog{Timestamp: l.e.Now(), ActorType: "ANONYMOUS", Result: "SUCCESS",
+		Category: "USER_TASKS", EntityType: "PROCESS_INSTANCE", EntityKey: "x", OperationType: "UPDATE",
+		ProcessInstanceKey: pi, Endpoint: "/mcp/cluster"}); err != nil {
+		l.t.Fatal(err)
+	}
 }
 
 // clean runs cleanup runs until one is not full.
@@ -245,6 +257,9 @@ func TestRetentionKeepsStoreBounded(t *testing.T) {
 	}
 	if got := l.count("incidents"); got != 0 {
 		t.Fatalf("after all history expired: %d incidents, want 0", got)
+	}
+	if got := l.count("audit_logs"); got != 1 {
+		t.Fatalf("after all history expired: %d audit log entries, want the active instance's 1", got)
 	}
 	l.wantActiveIntact()
 	// The active instances still run on: the root waiting in its task

@@ -21,7 +21,7 @@ import (
 // instances) joins this list, and its rows go with their instance.
 var instanceTables = []string{
 	"element_instances", "variables", "jobs", "user_tasks", "incidents", "message_subscriptions",
-	"timers", "signal_subscriptions", "decision_instances",
+	"timers", "signal_subscriptions", "decision_instances", "audit_logs",
 }
 
 // FinishedRoots lists, oldest first, up to limit root process instances

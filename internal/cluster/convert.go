@@ -86,7 +86,17 @@ func job(r *store.Job) Job {
 		ProcessDefinitionKey: Key(r.ProcessDefinitionKey), ProcessInstanceKey: Key(r.ProcessInstanceKey),
 		RootProcessInstanceKey: keyRef(r.RootProcessInstanceKey), Retries: r.Retries, State: r.State,
 		TenantID: r.TenantID, Type: r.Type, Worker: r.Worker, CreationTime: optTime(r.CreationTime),
-		LastUpdateTime: optTime(r.LastUpdateTime)}
+		LastUpdateTime: optTime(r.LastUpdateTime), IsDenied: jobDenied(r), DeniedReason: optString(r.DeniedReason)}
+}
+
+// jobDenied is whether a completed job denied its user task's transition
+// (a task listener's); as Camunda records it, only completed jobs say.
+func jobDenied(r *store.Job) *bool {
+	if r.State != store.JobCompleted {
+		return nil
+	}
+	d := r.Denied
+	return &d
 }
 
 func messageSubscription(r *store.MessageSubscription) MessageSubscription {

@@ -311,6 +311,9 @@ func (e *Engine) CompleteJobWithResult(ctx context.Context, key int64, variables
 			if err := checkTaskListenerResult(in, key, vars, utr); err != nil {
 				return struct{}{}, err
 			}
+			if utr != nil && utr.Denied {
+				j.Denied, j.DeniedReason = true, utr.DeniedReason
+			}
 		case utr != nil:
 			return struct{}{}, errorf(CodeInvalidArgument, "Expected to complete job with key '%d' with a user task result (results of task listeners), but the job does not belong to a task listener", key)
 		}

@@ -33,6 +33,9 @@ var addedColumns = []addedColumn{
 	// /v2/process-instances/{key}/sequence-flows); instances from before
 	// have none recorded.
 	{"process_instances", "taken_flows", "TEXT", ""},
+	// A task listener's denial (isDenied, deniedReason in job searches).
+	{"jobs", "is_denied", "INTEGER NOT NULL DEFAULT 0", ""},
+	{"jobs", "denied_reason", "TEXT", ""},
 }
 
 // migrate adds the columns a data file made by an earlier version lacks.

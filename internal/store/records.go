@@ -277,6 +277,10 @@ type Job struct {
 	ProcessVersion           int32
 	TenantID                 string
 	Activated                bool
+	// Denied and DeniedReason are a task listener's denial, set when its
+	// job completes with one.
+	Denied       bool
+	DeniedReason string
 }
 
 func (*Job) Table() string { return "jobs" }
@@ -285,7 +289,7 @@ func (r *Job) Columns() []any {
 		&r.HasFailedWithRetriesLeft, &r.ErrorCode, &r.ErrorMessage, jsonCol{&r.CustomHeaders},
 		timeCol{&r.Deadline}, timeCol{&r.RetryAt}, timeCol{&r.EndTime}, timeCol{&r.CreationTime}, timeCol{&r.LastUpdateTime},
 		&r.ElementID, &r.ElementInstanceKey, &r.ProcessInstanceKey, &r.RootProcessInstanceKey,
-		&r.ProcessDefinitionKey, &r.ProcessID, &r.ProcessVersion, &r.TenantID, &r.Activated}
+		&r.ProcessDefinitionKey, &r.ProcessID, &r.ProcessVersion, &r.TenantID, &r.Activated, &r.Denied, nullString{&r.DeniedReason}}
 }
 
 // User task states as the REST API names them.

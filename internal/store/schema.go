@@ -18,7 +18,7 @@ var tables = map[string][]string{
 		"has_failed_with_retries_left", "error_code", "error_message", "custom_headers", "deadline", "retry_at",
 		"end_time", "creation_time", "last_update_time", "element_id", "element_instance_key",
 		"process_instance_key", "root_process_instance_key", "process_definition_key", "process_id",
-		"process_version", "tenant_id", "activated"},
+		"process_version", "tenant_id", "activated", "is_denied", "denied_reason"},
 	"user_tasks": {"key", "name", "state", "assignee", "element_id", "element_instance_key", "candidate_groups",
 		"candidate_users", "process_id", "process_definition_key", "process_version", "process_name",
 		"process_instance_key", "root_process_instance_key", "creation_date", "completion_date", "due_date",
@@ -100,7 +100,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   end_time INTEGER, creation_time INTEGER, last_update_time INTEGER, element_id TEXT NOT NULL,
   element_instance_key INTEGER NOT NULL, process_instance_key INTEGER NOT NULL,
   root_process_instance_key INTEGER NOT NULL, process_definition_key INTEGER NOT NULL, process_id TEXT NOT NULL,
-  process_version INTEGER NOT NULL, tenant_id TEXT NOT NULL, activated INTEGER NOT NULL);
+  process_version INTEGER NOT NULL, tenant_id TEXT NOT NULL, activated INTEGER NOT NULL,
+  is_denied INTEGER NOT NULL DEFAULT 0, denied_reason TEXT);
 CREATE INDEX IF NOT EXISTS jobs_pi ON jobs (process_instance_key);
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
 CREATE TABLE IF NOT EXISTS user_tasks (

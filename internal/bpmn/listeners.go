@@ -89,8 +89,8 @@ func words(item string) string {
 }
 
 // executionListeners reads an element's execution listeners, refusing them
-// where Camunda does: start listeners on start and boundary events (and,
-// for now, on processes), end listeners on gateways and error end events.
+// where Camunda does: start listeners on start and boundary events, end
+// listeners on gateways and error end events.
 func (b *builder) executionListeners(e *Element, ext *node) {
 	e.ExecutionListeners = b.listeners(e, ext, "executionListeners", "executionListener", ListenerStart, ListenerEnd)
 	for _, l := range e.ExecutionListeners {
@@ -100,8 +100,6 @@ func (b *builder) executionListeners(e *Element, ext *node) {
 			why = "start events cannot have start execution listeners (use the process's or sub-process's)"
 		case l.EventType == ListenerStart && e.Type == TypeBoundaryEvent:
 			why = "boundary events cannot have start execution listeners (use the activity's)"
-		case l.EventType == ListenerStart && e.Type == TypeProcess:
-			why = "start execution listeners of a process are not supported yet (use the none start event's end listeners)"
 		case l.EventType == ListenerEnd && (e.Type == TypeExclusiveGateway || e.Type == TypeParallelGateway ||
 			e.Type == TypeInclusiveGateway || e.Type == TypeEventBasedGateway):
 			why = "gateways cannot have end execution listeners (use start listeners of the element after it)"

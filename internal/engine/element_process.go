@@ -8,7 +8,9 @@ import "github.com/orcabpm/orca/internal/bpmn"
 // on completion hands its variables to the call activity that called it.
 type processBehavior struct{ flowScope }
 
-func (processBehavior) onActivate(*writer, *inst) {}
+// onActivate runs when the process's start execution listeners are done
+// (processlisteners.go); a process without them is ACTIVATED at creation.
+func (processBehavior) onActivate(w *writer, in *inst) { w.startAfterListeners(in) }
 
 func (processBehavior) onComplete(w *writer, in *inst) ([]*bpmn.SequenceFlow, bool) {
 	return w.outputsThenFlows(in)

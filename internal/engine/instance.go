@@ -23,13 +23,17 @@ func (w *writer) createInstance(def *definition, start *bpmn.Element, vars map[s
 	if start == nil {
 		start = def.proc.NoneStart
 	}
+	if w.processStartListeners(in, start) {
+		return in // processlisteners.go: it starts once they are done
+	}
+	w.processActivated(in)
 	w.activate(in, start)
 	w.conditionsOnActivation(in)
 	return in
 }
 
 // newProcessInstance creates the process scope of a new instance, with its
-// variables and event sub-process subscriptions, and nothing in it yet.
+// variables, ACTIVATING and nothing in it yet (processActivated goes on).
 func (w *writer) newProcessInstance(def *definition, vars map[string]json.RawMessage, opts instanceOptions) *inst {
 	key := w.st.newKey()
 	pi := &store.ProcessInstance{
@@ -67,10 +71,15 @@ func (w *writer) newProcessInstance(def *definition, vars map[string]json.RawMes
 	in := &inst{rec: rec, pi: pi, el: def.proc.Element, def: def}
 	w.st.insts[key] = in
 	w.transition(in, lcActivating)
-	w.transition(in, lcActivated)
 	w.setAllLocal(in, vars)
-	w.openScopeEvents(in)
 	return in
+}
+
+// processActivated makes a new process scope ACTIVATED and opens its event
+// sub-processes' subscriptions.
+func (w *writer) processActivated(in *inst) {
+	w.transition(in, lcActivated)
+	w.openScopeEvents(in)
 }
 
 // CreateInstanceRequest starts a process instance.

@@ -51,6 +51,7 @@ func typeName(el *bpmn.Element) string {
 // activated.
 func (w *writer) createInstanceAt(def *definition, elements []*bpmn.Element, vars map[string]json.RawMessage, opts instanceOptions) *inst {
 	in := w.newProcessInstance(def, vars, opts)
+	w.processActivated(in) // without its start listeners, as Zeebe's element activation
 	scopes := map[*bpmn.Element]*inst{def.proc.Element: in}
 	var enter func(el *bpmn.Element) *inst
 	enter = func(el *bpmn.Element) *inst {

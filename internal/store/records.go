@@ -130,6 +130,9 @@ type ScopeRuntime struct {
 	Trigger *EventTrigger `json:"trig,omitempty"`
 	// AdHocElement is the activity an ad-hoc inner instance runs.
 	AdHocElement string `json:"run,omitempty"`
+	// Start, on a process scope whose start execution listeners run, is
+	// the element the instance starts at once they are done.
+	Start string `json:"start,omitempty"`
 	// ListenersDone counts the listeners of the current lifecycle step
 	// (start listeners while ACTIVATING, end listeners while COMPLETING)
 	// whose jobs completed; the next one's job is JobKey.

@@ -90,6 +90,7 @@ func New(api cluster.API, opts Options) (*Gateway, error) {
 		Resources: &mcp.ResourceCapabilities{},
 		Prompts:   &mcp.PromptCapabilities{},
 	}
+	caps.AddExtension(tasksExtension, nil)
 	sopts := &mcp.ServerOptions{
 		Instructions: instructions,
 		Logger:       g.log,

@@ -45,13 +45,13 @@ func (g *Gateway) Register(mux *http.ServeMux, authn func(http.Handler) http.Han
 		jsonH.ServeHTTP(w, r)
 	})
 	sse := (&sseOwners{}).wrap(mcp.NewSSEHandler(get, &mcp.SSEOptions{MaxRequestBodyBytes: g.opts.MaxBodyBytes}))
-	rpc := rpcErrors(streamable, g.opts.MaxBodyBytes)
+	rpc := rpcErrors(g.taskHandler(streamable, false), g.opts.MaxBodyBytes)
 	handlers := map[string]http.Handler{PathMCP: rpc, PathCluster: rpc, PathSSE: sse}
 	if g.procs != nil {
 		// Calls answer with JSON; subscriptions/listen streams (the SDK
 		// answers it with SSE whatever JSONResponse says).
-		handlers[PathProcesses] = rpcErrors(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.procs.server },
-			&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: g.log, MaxRequestBodyBytes: g.opts.MaxBodyBytes}),
+		handlers[PathProcesses] = rpcErrors(g.taskHandler(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.procs.server },
+			&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: g.log, MaxRequestBodyBytes: g.opts.MaxBodyBytes}), true),
 			g.opts.MaxBodyBytes)
 	}
 	for path, h := range handlers {

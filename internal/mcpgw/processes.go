@@ -117,7 +117,8 @@ func (g *Gateway) newProcesses() (*processes, error) {
 		&mcp.ServerOptions{
 			Instructions: processesInstructions,
 			Logger:       g.log,
-			Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{ListChanged: true}},
+			Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{ListChanged: true},
+				Extensions: map[string]any{tasksExtension: map[string]any{}}},
 		})
 	defs, err := loadTools("camunda_tools.json")
 	if err != nil {

@@ -1,0 +1,407 @@
+package mcpgw
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/store"
+)
+
+// Long calls as MCP tasks (the io.modelcontextprotocol/tasks extension of
+// the 2026-07-28 revision, SEP-2663).
+//
+// A client that declares the extension in its per-request capabilities and
+// calls a process tool on /mcp/processes, or createProcessInstance with
+// awaitCompletion on /mcp/cluster, gets a task handle at once instead of a
+// result: the instance is started (without waiting for it), and the call
+// answers a CreateTaskResult (resultType "task"). tasks/get reports the
+// instance's state: working while it runs, completed with the tool's
+// result (the instance's variables, as awaitCompletion answers them) when
+// it completes, cancelled when it was cancelled; tasks/cancel cancels the
+// instance.
+//
+// A task is its process instance: the task id names the instance (and the
+// tool and the variables to fetch), and every answer is read from the
+// cluster, so tasks survive a restart of the gateway as long as the
+// instance's history is kept, and work the same against a remote Camunda.
+// Who may read an instance through the gateway may read its task: task ids
+// are not secrets, and Orca's authorization is per endpoint, not per
+// instance.
+//
+// go-sdk v1.8.0 knows neither the extension's methods nor its result
+// type, so the gateway answers them in front of the SDK's handler; the
+// tools/call that starts a task still goes through the SDK (and is
+// audited like any other call).
+
+const (
+	tasksExtension   = "io.modelcontextprotocol/tasks"
+	relatedTaskMeta  = "io.modelcontextprotocol/related-task"
+	taskIDPrefix     = "orca-"
+	taskPollInterval = 1000 // ms, suggested to clients
+	maxTaskID        = 8 << 10
+	// instanceVisible bounds the wait for a started instance to be
+	// readable (a remote cluster's secondary storage lags).
+	instanceVisible = 10 * time.Second
+)
+
+// taskRef is what a task id names.
+type taskRef struct {
+	Instance cluster.Key `json:"i"`
+	Tool     string      `json:"t"`
+	Fetch    []string    `json:"f,omitempty"`
+}
+
+func (t taskRef) id() string {
+	b, _ := json.Marshal(t)
+	return taskIDPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func parseTaskID(s string) (taskRef, bool) {
+	var t taskRef
+	if len(s) > maxTaskID || len(s) <= len(taskIDPrefix) || s[:len(taskIDPrefix)] != taskIDPrefix {
+		return t, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s[len(taskIDPrefix):])
+	if err != nil || json.Unmarshal(b, &t) != nil || t.Instance <= 0 || t.Tool == "" {
+		return t, false
+	}
+	return t, true
+}
+
+// rpcRequest is a JSON-RPC request as the task layer reads it.
+type rpcRequest struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Method  string          `json:"method"`
+	Params  json.RawMessage `json:"params"`
+}
+
+// taskHandler answers the extension's methods and turns eligible tool
+// calls into tasks; everything else goes to next unchanged.
+func (g *Gateway) taskHandler(next http.Handler, processes bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, g.opts.MaxBodyBytes+1))
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
+		var msg rpcRequest
+		if err != nil || int64(len(body)) > g.opts.MaxBodyBytes || json.Unmarshal(body, &msg) != nil || len(msg.ID) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		switch msg.Method {
+		case "tasks/get", "tasks/update", "tasks/cancel":
+			g.serveTaskMethod(w, r, msg)
+			return
+		case "tools/call":
+			if g.callAsTask(w, r, msg, processes, next) {
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// callParams are the parts of tools/call params the task layer reads.
+type callParams struct {
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+	Meta      struct {
+		ClientCapabilities struct {
+			Extensions map[string]json.RawMessage `json:"extensions"`
+		} `json:"io.modelcontextprotocol/clientCapabilities"`
+	} `json:"_meta"`
+}
+
+// callAsTask runs an eligible call as a task and answers its handle; false
+// when the call is no task (it is then served as usual).
+func (g *Gateway) callAsTask(w http.ResponseWriter, r *http.Request, msg rpcRequest, processes bool, next http.Handler) bool {
+	var p callParams
+	if json.Unmarshal(msg.Params, &p) != nil || p.Meta.ClientCapabilities.Extensions[tasksExtension] == nil {
+		return false
+	}
+	ref := taskRef{Tool: p.Name}
+	switch {
+	case processes && !slices.Contains(staticProcessTools, p.Name):
+	case !processes && p.Name == "createProcessInstance":
+		var args map[string]json.RawMessage
+		if json.Unmarshal(p.Arguments, &args) != nil || string(args["awaitCompletion"]) != "true" {
+			return false
+		}
+		// Started without waiting; the task waits instead.
+		args["awaitCompletion"] = json.RawMessage("false")
+		delete(args, "requestTimeout")
+		if f, ok := args["fetchVariables"]; ok && json.Unmarshal(f, &ref.Fetch) != nil {
+			return false // the SDK reports the bad argument
+		}
+		var params map[string]json.RawMessage
+		if json.Unmarshal(msg.Params, &params) != nil {
+			return false
+		}
+		params["arguments"], _ = json.Marshal(args)
+		msg.Params, _ = json.Marshal(params)
+	default:
+		return false
+	}
+	body, _ := json.Marshal(msg)
+	r2 := r.Clone(r.Context())
+	r2.Body, r2.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	rec := &captured{header: http.Header{}, status: http.StatusOK}
+	next.ServeHTTP(rec, r2)
+
+	var res struct {
+		Result *struct {
+			IsError           bool                       `json:"isError"`
+			StructuredContent map[string]json.RawMessage `json:"structuredContent"`
+		} `json:"result"`
+	}
+	if rec.status == http.StatusOK && json.Unmarshal(rec.body.Bytes(), &res) == nil && res.Result != nil && !res.Result.IsError {
+		var key cluster.Key
+		if json.Unmarshal(res.Result.StructuredContent["processInstanceKey"], &key) == nil && key > 0 {
+			ref.Instance = key
+			task, err := g.createdTask(r.Context(), ref)
+			if err == nil {
+				task["resultType"] = "task"
+				task["_meta"] = map[string]any{relatedTaskMeta: map[string]any{"taskId": ref.id()}}
+				writeRPC(w, msg.ID, task, nil)
+				return true
+			}
+			g.log.Warn("a task's instance cannot be read; the call answers its plain result", "instance", key, "err", err)
+		}
+	}
+	rec.replay(w)
+	return true
+}
+
+// createdTask is the first state of a task, once tasks/get can read it.
+func (g *Gateway) createdTask(ctx context.Context, ref taskRef) (map[string]any, error) {
+	ctx, cancel := context.WithTimeout(ctx, instanceVisible)
+	defer cancel()
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
+		pi, err := g.api.GetProcessInstance(ctx, ref.Instance)
+		if err == nil {
+			return g.taskState(ctx, ref, pi, false)
+		}
+		if cluster.CodeOf(err) != cluster.CodeNotFound {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// taskParams are the params of the extension's methods.
+type taskParams struct {
+	TaskID         string                     `json:"taskId"`
+	InputResponses map[string]json.RawMessage `json:"inputResponses"`
+}
+
+func unknownTask(id string) *jsonrpc.Error {
+	return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "Unknown task: " + clip(id)}
+}
+
+// serveTaskMethod answers tasks/get, tasks/update and tasks/cancel.
+func (g *Gateway) serveTaskMethod(w http.ResponseWriter, r *http.Request, msg rpcRequest) {
+	ctx := r.Context()
+	var p taskParams
+	if json.Unmarshal(msg.Params, &p) != nil || p.TaskID == "" {
+		writeRPC(w, msg.ID, nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: msg.Method + ": params.taskId is required"})
+		return
+	}
+	ref, ok := parseTaskID(p.TaskID)
+	if !ok {
+		writeRPC(w, msg.ID, nil, unknownTask(p.TaskID))
+		return
+	}
+	pi, err := g.api.GetProcessInstance(ctx, ref.Instance)
+	if err != nil {
+		if cluster.CodeOf(err) == cluster.CodeNotFound {
+			writeRPC(w, msg.ID, nil, unknownTask(p.TaskID))
+		} else {
+			writeRPC(w, msg.ID, nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: err.Error()})
+		}
+		return
+	}
+	switch msg.Method {
+	case "tasks/get":
+		task, err := g.taskState(ctx, ref, pi, true)
+		if err != nil {
+			writeRPC(w, msg.ID, nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: err.Error()})
+			return
+		}
+		task["resultType"] = "complete"
+		writeRPC(w, msg.ID, task, nil)
+	case "tasks/update":
+		// No task asks for input yet: responses to keys never asked for
+		// are ignored, as the extension says.
+		writeRPC(w, msg.ID, map[string]any{"resultType": "complete"}, nil)
+	case "tasks/cancel":
+		if pi.State == "ACTIVE" {
+			err := g.api.CancelProcessInstance(ctx, ref.Instance, nil)
+			if aerr := g.auditTaskCancel(ctx, ref, pi, err, len(msg.Params)); aerr != nil {
+				writeRPC(w, msg.ID, nil, aerr)
+				return
+			}
+			// An instance that ended meanwhile: cancellation is cooperative.
+			if err != nil && cluster.CodeOf(err) != cluster.CodeNotFound {
+				writeRPC(w, msg.ID, nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: err.Error()})
+				return
+			}
+		}
+		writeRPC(w, msg.ID, map[string]any{"resultType": "complete"}, nil)
+	}
+}
+
+// auditTaskCancel records the cancellation of a task's instance.
+func (g *Gateway) auditTaskCancel(ctx context.Context, ref taskRef, pi *cluster.ProcessInstance, err error, size int) *jsonrpc.Error {
+	if g.audit == nil {
+		return nil
+	}
+	e := &store.AuditLog{EntityType: "PROCESS_INSTANCE", OperationType: "CANCEL", Category: "DEPLOYED_RESOURCES",
+		EntityKey: ref.Instance.String(), ProcessInstanceKey: int64(ref.Instance), ProcessDefinitionKey: int64(pi.ProcessDefinitionKey),
+		ProcessDefinitionID: pi.ProcessDefinitionID, InboundChannelType: cluster.AuditChannelMCP, InboundChannelTool: "tasks/cancel",
+		Endpoint: endpointOf(ctx), ArgumentsSize: int64(size), Result: cluster.AuditSuccess}
+	e.ActorType, e.ActorID = actor(ctx)
+	if err != nil {
+		e.Result, e.ErrorMessage = cluster.AuditFail, clip(err.Error())
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	if aerr := g.audit.rec.RecordAudit(rctx, e); aerr != nil {
+		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError,
+			Message: "The cancellation could not be recorded in the audit log, so its answer is withheld: " + aerr.Error()}
+	}
+	return nil
+}
+
+// taskState is a task as tasks/get answers it, read from its instance;
+// with detail, a completed task carries its result.
+func (g *Gateway) taskState(ctx context.Context, ref taskRef, pi *cluster.ProcessInstance, detail bool) (map[string]any, error) {
+	updated := pi.StartDate
+	if pi.EndDate != nil {
+		updated = *pi.EndDate
+	}
+	t := map[string]any{
+		"taskId":         ref.id(),
+		"createdAt":      pi.StartDate.UTC().Format(time.RFC3339Nano),
+		"lastUpdatedAt":  updated.UTC().Format(time.RFC3339Nano),
+		"ttlMs":          nil, // kept as long as the instance's history
+		"pollIntervalMs": taskPollInterval,
+	}
+	switch pi.State {
+	case "COMPLETED":
+		t["status"] = "completed"
+		t["statusMessage"] = "The process instance completed."
+		if detail {
+			res, err := g.taskResult(ctx, ref, pi)
+			if err != nil {
+				return nil, err
+			}
+			t["result"] = res
+		}
+	case "TERMINATED":
+		t["status"] = "cancelled"
+		t["statusMessage"] = "The process instance was cancelled."
+	default:
+		t["status"] = "working"
+		t["statusMessage"] = "The process instance is running."
+		if pi.HasIncident {
+			t["statusMessage"] = "The process instance is stuck on an incident: resolve it (searchIncidents, resolveIncident) and it continues."
+		}
+	}
+	return t, nil
+}
+
+// taskResult is the result of a completed task's call: as
+// createProcessInstance answers with awaitCompletion (the instance's
+// variables, those of fetchVariables if given), or for a process tool its
+// instance key and variables.
+func (g *Gateway) taskResult(ctx context.Context, ref taskRef, pi *cluster.ProcessInstance) (*mcp.CallToolResult, error) {
+	vars := map[string]json.RawMessage{}
+	limit := int32(cluster.MaxPageLimit)
+	q := &cluster.VariableSearchQuery{Filter: &cluster.VariableFilter{ScopeKey: keyEq(&ref.Instance)}, Page: &cluster.PageRequest{Limit: &limit}}
+	for {
+		page, err := g.api.SearchVariables(ctx, q, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range page.Items {
+			if len(ref.Fetch) == 0 || slices.Contains(ref.Fetch, v.Name) {
+				vars[v.Name] = json.RawMessage(v.Value)
+			}
+		}
+		if len(page.Items) < int(limit) || page.Page.EndCursor == nil {
+			break
+		}
+		q.Page = &cluster.PageRequest{Limit: &limit, After: page.Page.EndCursor}
+	}
+	if ref.Tool == "createProcessInstance" {
+		return jsonResult(cluster.CreateProcessInstanceResult{ProcessDefinitionID: pi.ProcessDefinitionID,
+			ProcessDefinitionVersion: pi.ProcessDefinitionVersion, TenantID: pi.TenantID, Variables: vars,
+			ProcessDefinitionKey: pi.ProcessDefinitionKey, ProcessInstanceKey: pi.ProcessInstanceKey,
+			Tags: orEmptyList(pi.Tags), BusinessID: pi.BusinessID}), nil
+	}
+	return jsonResult(map[string]any{"processInstanceKey": int64(pi.ProcessInstanceKey), "variables": vars}), nil
+}
+
+func orEmptyList(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// writeRPC writes a JSON-RPC response.
+func writeRPC(w http.ResponseWriter, id json.RawMessage, result any, rpcErr *jsonrpc.Error) {
+	out := map[string]any{"jsonrpc": "2.0", "id": id}
+	if rpcErr != nil {
+		out["error"] = rpcErr
+	} else {
+		out["result"] = result
+	}
+	b, err := marshal(out)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
+}
+
+// captured is a response held back to be read before it is sent.
+type captured struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (c *captured) Header() http.Header         { return c.header }
+func (c *captured) WriteHeader(s int)           { c.status = s }
+func (c *captured) Write(b []byte) (int, error) { return c.body.Write(b) }
+
+func (c *captured) replay(w http.ResponseWriter) {
+	for k, v := range c.header {
+		w.Header()[k] = v
+	}
+	w.Header().Del("Content-Length")
+	w.WriteHeader(c.status)
+	w.Write(c.body.Bytes())
+}

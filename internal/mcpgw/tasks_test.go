@@ -1,0 +1,217 @@
+package mcpgw_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/orcabpm/orca/internal/mcpgw"
+)
+
+// tasksClient is a go-sdk client that declares the tasks extension.
+func (e *env) tasksClient(t *testing.T, path string) *mcp.ClientSession {
+	t.Helper()
+	caps := &mcp.ClientCapabilities{}
+	caps.AddExtension("io.modelcontextprotocol/tasks", nil)
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "orca-tasks-test", Version: "1"}, &mcp.ClientOptions{Capabilities: caps}).
+		Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: e.url + path}, nil)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+// startTask calls a tool that must answer a task handle, and returns its id.
+func startTask(t *testing.T, cs *mcp.ClientSession, name string, args any) string {
+	t.Helper()
+	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: name, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	rel, _ := res.Meta["io.modelcontextprotocol/related-task"].(map[string]any)
+	id, _ := rel["taskId"].(string)
+	if id == "" || len(res.Content) != 0 || res.IsError {
+		b, _ := json.Marshal(res)
+		t.Fatalf("%s: no task handle: %s", name, b)
+	}
+	return id
+}
+
+// taskRPC sends one of the extension's methods (go-sdk v1.8.0 has no
+// client API for them) and returns the result or the error.
+func taskRPC(t *testing.T, url, method, taskID string) (result, rpcErr map[string]any) {
+	t.Helper()
+	params, _ := json.Marshal(map[string]any{"taskId": taskID, "_meta": map[string]any{
+		"io.modelcontextprotocol/protocolVersion":    "2026-07-28",
+		"io.modelcontextprotocol/clientCapabilities": map[string]any{"extensions": map[string]any{"io.modelcontextprotocol/tasks": map[string]any{}}}}})
+	res, body := rpc(t, url, `{"jsonrpc":"2.0","id":7,"method":"`+method+`","params":`+string(params)+`}`,
+		map[string]string{"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": method})
+	if res.StatusCode != 200 {
+		t.Fatalf("%s: HTTP %d %s", method, res.StatusCode, body)
+	}
+	var out struct {
+		ID     json.RawMessage
+		Result map[string]any
+		Error  map[string]any
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil || string(out.ID) != "7" {
+		t.Fatalf("%s: %s", method, body)
+	}
+	return out.Result, out.Error
+}
+
+func taskGet(t *testing.T, url, id string) map[string]any {
+	t.Helper()
+	res, rerr := taskRPC(t, url, "tasks/get", id)
+	if rerr != nil || res["taskId"] != id || res["resultType"] != "complete" {
+		t.Fatalf("tasks/get: %v %v", res, rerr)
+	}
+	return res
+}
+
+// createProcessInstance with awaitCompletion runs as a task for a client
+// that declares the extension: a handle at once, working while the
+// instance waits, completed with its variables (fetchVariables) when it
+// ends; the handle survives the client and the gateway.
+func TestTasksAwaitCompletion(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.deploy()
+	cs := e.tasksClient(t, mcpgw.PathCluster)
+	id := startTask(t, cs, "createProcessInstance", map[string]any{"processDefinitionId": "payment", "awaitCompletion": true,
+		"requestTimeout": 1000, "variables": map[string]any{"orderId": "o-7", "secret": 1}, "fetchVariables": []string{"orderId", "amount"}})
+	cs.Close() // the client goes away; the task does not
+
+	url := e.url + mcpgw.PathCluster
+	if got := taskGet(t, url, id); got["status"] != "working" || got["result"] != nil || got["pollIntervalMs"] == nil {
+		t.Fatalf("running task: %v", got)
+	}
+	e.ok("publishMessage", map[string]any{"name": "payment-received", "correlationKey": "o-7", "variables": map[string]any{"amount": 12}})
+	if got := taskGet(t, url, id); got["status"] != "working" {
+		t.Fatalf("task after the message: %v", got)
+	}
+	e.ok("broadcastSignal", map[string]any{"signalName": "go"})
+
+	// A second gateway on the same cluster (a restart) knows the task.
+	gw2, err := mcpgw.New(e.api, mcpgw.Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	gw2.Register(mux, nil)
+	hs2 := httptest.NewServer(mux)
+	defer hs2.Close()
+	got := taskGet(t, hs2.URL+mcpgw.PathCluster, id)
+	res, _ := got["result"].(map[string]any)
+	sc, _ := res["structuredContent"].(map[string]any)
+	vars, _ := sc["variables"].(map[string]any)
+	if got["status"] != "completed" || sc["processDefinitionId"] != "payment" || len(vars) != 2 || vars["orderId"] != "o-7" || vars["amount"] != float64(12) {
+		t.Fatalf("completed task: %v", got)
+	}
+	if c, _ := res["content"].([]any); len(c) != 1 {
+		t.Fatalf("completed task's result has no text content: %v", res)
+	}
+
+	// A client without the extension waits as before.
+	quick := e.ok("createProcessInstance", map[string]any{"processDefinitionId": "quick", "awaitCompletion": true})
+	if quick["variables"] == nil {
+		t.Fatalf("awaitCompletion without tasks: %v", quick)
+	}
+	// Without awaitCompletion there is nothing to wait for: no task.
+	res2, err := e.tasksClient(t, mcpgw.PathCluster).CallTool(context.Background(), &mcp.CallToolParams{Name: "createProcessInstance",
+		Arguments: map[string]any{"processDefinitionId": "quick"}})
+	if err != nil || res2.IsError || res2.StructuredContent == nil {
+		t.Fatalf("createProcessInstance without awaitCompletion: %v %v", res2, err)
+	}
+}
+
+// tasks/cancel cancels the instance; an instance cancelled through the
+// REST API reads as a cancelled task; unknown ids are JSON-RPC errors.
+func TestTasksCancel(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.deploy()
+	cs := e.tasksClient(t, mcpgw.PathCluster)
+	url := e.url + mcpgw.PathCluster
+	args := map[string]any{"processDefinitionId": "payment", "awaitCompletion": true, "variables": map[string]any{"orderId": "o-1"}}
+
+	id := startTask(t, cs, "createProcessInstance", args)
+	if res, rerr := taskRPC(t, url, "tasks/cancel", id); rerr != nil || res["resultType"] != "complete" {
+		t.Fatalf("tasks/cancel: %v %v", res, rerr)
+	}
+	if got := taskGet(t, url, id); got["status"] != "cancelled" {
+		t.Fatalf("cancelled task: %v", got)
+	}
+	if res, rerr := taskRPC(t, url, "tasks/cancel", id); rerr != nil || res["resultType"] != "complete" {
+		t.Fatalf("tasks/cancel again: %v %v", res, rerr)
+	}
+
+	if *backend == "embedded" {
+		got := items(e.restPost("/v2/audit-logs/search", map[string]any{"filter": map[string]any{"inboundChannelToolName": "tasks/cancel"}}))
+		if len(got) != 1 || got[0]["operationType"] != "CANCEL" || got[0]["result"] != "SUCCESS" || got[0]["processInstanceKey"] == nil {
+			t.Fatalf("audit of tasks/cancel: %v", got)
+		}
+	}
+
+	id2 := startTask(t, cs, "createProcessInstance", args)
+	pi := taskInstance(t, e, id2)
+	res, err := http.Post(e.url+"/v2/process-instances/"+pi+"/cancellation", "application/json", strings.NewReader(`{}`))
+	if err != nil || res.StatusCode != 204 {
+		t.Fatalf("REST cancel: %v %v", res, err)
+	}
+	if got := taskGet(t, url, id2); got["status"] != "cancelled" {
+		t.Fatalf("task of an instance cancelled by REST: %v", got)
+	}
+
+	for _, bad := range []string{"nonsense", "orca-" + strings.Repeat("A", 20), "orca-eyJpIjoiOTk5OTkiLCJ0IjoieCJ9"} {
+		for _, m := range []string{"tasks/get", "tasks/cancel", "tasks/update"} {
+			if res, rerr := taskRPC(t, url, m, bad); rerr == nil || rerr["code"] != float64(-32602) {
+				t.Errorf("%s %q: %v %v", m, bad, res, rerr)
+			}
+		}
+	}
+}
+
+// taskInstance finds the instance of a task through the instances the
+// tool started (the task id is opaque to clients).
+func taskInstance(t *testing.T, e *env, id string) string {
+	t.Helper()
+	got := taskGet(t, e.url+mcpgw.PathCluster, id)
+	if got["status"] != "working" {
+		t.Fatalf("task %v", got)
+	}
+	items := items(e.ok("searchProcessInstances", map[string]any{"filter": map[string]any{"processDefinitionId": "payment", "state": "ACTIVE"}}))
+	if len(items) != 1 {
+		t.Fatalf("active payment instances: %v", items)
+	}
+	return items[0]["processInstanceKey"].(string)
+}
+
+// A process tool of /mcp/processes runs as a task: completed with the
+// instance's variables once the process ends.
+func TestTasksProcessTool(t *testing.T) {
+	e := newEnv(t, envOptions{processes: true})
+	e.restDeploy("order.bpmn", toolBPMN("order", "order-start", "io.camunda.tool:name", "place_order"))
+	cs := e.tasksClient(t, mcpgw.PathProcesses)
+	id := startTask(t, cs, "place_order", map[string]any{"orderId": "o-9"})
+	url := e.url + mcpgw.PathProcesses
+	if got := taskGet(t, url, id); got["status"] != "working" {
+		t.Fatalf("running task: %v", got)
+	}
+	e.ok("publishMessage", map[string]any{"name": "order-start-done", "correlationKey": "o-9", "variables": map[string]any{"total": 30}})
+	got := taskGet(t, url, id)
+	sc, _ := got["result"].(map[string]any)["structuredContent"].(map[string]any)
+	vars, _ := sc["variables"].(map[string]any)
+	if got["status"] != "completed" || sc["processInstanceKey"] == nil || vars["orderId"] != "o-9" || vars["total"] != float64(30) {
+		t.Fatalf("completed task: %v", got)
+	}
+	// A static tool is never a task.
+	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "searchIncidents", Arguments: map[string]any{}})
+	if err != nil || res.IsError || res.StructuredContent == nil {
+		t.Fatalf("searchIncidents: %v %v", res, err)
+	}
+}

@@ -105,7 +105,7 @@ ORCA_URL="$base" node "$e2e/sdk/run.mjs" "$e2e" || fail "JS SDK program"
 ORCA_URL="$base" node "$e2e/sdk/dmn.mjs" "$e2e" || fail "JS SDK decisions (scripts/e2e/sdk/dmn.mjs)"
 ORCA_URL="$base" node "$e2e/sdk/conditionals.mjs" "$e2e" || fail "JS SDK conditional start events (scripts/e2e/sdk/conditionals.mjs)"
 echo "== e2e: the remote cluster client against Camunda's schemas (scripts/e2e/sdk/contract.mjs)"
-ORCA_CONTRACT_LOG="$work/contract.jsonl" go test -count=1 -run '^TestRemote(Parity|Errors|DecisionParity|ConditionalParity|AuditParity)$' ./internal/cluster/ || fail "remote client parity"
+ORCA_CONTRACT_LOG="$work/contract.jsonl" go test -count=1 -run '^TestRemote(Parity|Errors|DecisionParity|ConditionalParity|AuditParity|AgentInstanceParity)$' ./internal/cluster/ || fail "remote client parity"
 node "$e2e/sdk/contract.mjs" "$work/contract.jsonl" || fail "remote client contract"
 
 echo "== e2e: MCP Inspector CLI over Streamable HTTP and SSE"

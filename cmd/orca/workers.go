@@ -29,18 +29,18 @@ var workerKinds = []string{"agent", "mcp", "http"}
 const allowedHostsEnv = "ORCA_HTTP_ALLOWED_HOSTS"
 
 // builtinWorkers configures the selected built-in workers.
-func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log *slog.Logger, mcpClients map[string]mcpclient.Config, defs agent.Definitions, models agent.ModelObserver) ([]worker.Config, func() error, error) {
+func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log *slog.Logger, mcpClients map[string]mcpclient.Config, defs cluster.API, models agent.ModelObserver) ([]worker.Config, func() error, error) {
 	pool := mcpclient.NewPool(mcpclient.Options{Logger: log})
 	var out []worker.Config
 	for _, k := range kinds {
 		switch strings.TrimSpace(k) {
 		case "agent":
-			h := worker.WithErrorExpression(agent.New(agent.Options{Secrets: secrets, Logger: log, Models: models}))
+			h := worker.WithErrorExpression(agent.New(agent.Options{Secrets: secrets, Logger: log, Models: models, Instances: instances(defs)}))
 			for _, typ := range []string{agent.JobTypeSubProcess, agent.JobTypeSubProcessV2} {
 				out = append(out, worker.Config{Type: typ, Handler: h, FetchVariables: agent.FetchVariables, Concurrency: concurrency, Logger: log, Name: "orca-agent"})
 			}
 			if defs != nil {
-				th := worker.WithErrorExpression(agent.NewTask(agent.Options{Secrets: secrets, Logger: log, Models: models}, defs))
+				th := worker.WithErrorExpression(agent.NewTask(agent.Options{Secrets: secrets, Logger: log, Models: models, Instances: instances(defs)}, defs))
 				for _, typ := range []string{agent.JobTypeTask, agent.JobTypeTaskV2} {
 					out = append(out, worker.Config{Type: typ, Handler: th, Concurrency: concurrency, Logger: log, Name: "orca-agent"})
 				}
@@ -68,6 +68,15 @@ func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log
 		}
 	}
 	return out, pool.Close, nil
+}
+
+// instances is where agents record their agent instances: the cluster
+// they work for (a nil one: nowhere).
+func instances(api cluster.API) agent.Instances {
+	if api == nil {
+		return nil
+	}
+	return api
 }
 
 // runWorkers runs workers until ctx ends.

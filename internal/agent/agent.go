@@ -47,6 +47,9 @@ type Options struct {
 	Now        func() time.Time
 	// Models, if set, hears of every model call (metrics).
 	Models ModelObserver
+	// Instances, if set, records the agent instances (Camunda 8.10) as the
+	// agent works: cluster.API.
+	Instances Instances
 }
 
 // Agent handles AI Agent Sub-process jobs.
@@ -154,9 +157,21 @@ type turn struct {
 	resultVariable string
 	// limitStop is the limit a soft stop answered.
 	limitStop string
+	// rec records the agent instance; status is what the job ends in.
+	rec    *recorder
+	status string
 }
 
 func (t *turn) run(ctx context.Context, vars map[string]any, results []toolResult) (*worker.Completion, error) {
+	t.rec = t.newRecorder()
+	c, err := t.work(ctx, vars, results)
+	if err == nil && t.status != "" {
+		t.rec.record(ctx, t.status)
+	}
+	return c, err
+}
+
+func (t *turn) work(ctx context.Context, vars map[string]any, results []toolResult) (*worker.Completion, error) {
 	ac := t.ac
 	switch ac.State {
 	case StateInitializing:
@@ -368,6 +383,7 @@ func (t *turn) converse(ctx context.Context) (*worker.Completion, error) {
 		if stopped != nil {
 			req.Tools = nil
 		}
+		t.rec.record(ctx, statusThinking)
 		resp, err := t.a.callModel(ctx, model, req)
 		if err != nil {
 			return nil, modelError(err)
@@ -591,6 +607,7 @@ func (t *turn) finalAnswer(msg Message) (*worker.Completion, error) {
 	if t.limitStop != "" {
 		agent["limitReached"] = t.limitStop
 	}
+	t.status = statusIdle
 	if resp.IncludeAgentContext || t.task {
 		agent["context"] = t.ac
 	}
@@ -623,6 +640,10 @@ func parseJSONText(text string) (any, error) {
 
 // toolTurn completes the job activating tools.
 func (t *turn) toolTurn(acts []cluster.AdHocActivityActivation) *worker.Completion {
+	t.status = statusToolCalling
+	if t.ac.State == StateToolDiscovery {
+		t.status = statusToolDiscovery
+	}
 	if t.task {
 		// The process runs the calls (a multi-instance ad-hoc sub-process over
 		// agent.toolCalls) and calls the agent again with their results.

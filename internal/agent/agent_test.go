@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,6 +30,7 @@ type rig struct {
 	t      *testing.T
 	ctx    context.Context
 	eng    *engine.Engine
+	api    *cluster.Embedded
 	llm    *llmtest.Server
 	mcpURL string
 	stop   func()
@@ -50,6 +52,10 @@ func newRigWith(t *testing.T, remote bool, turns ...llmtest.Turn) *rig {
 type rigOptions struct {
 	remote bool
 	models agent.ModelObserver
+	// wrap wraps the sub-process agent's handler; timeout is how long its
+	// jobs are held (default: the worker's).
+	wrap    func(worker.Handler) worker.Handler
+	timeout time.Duration
 }
 
 func newRigOpts(t *testing.T, o rigOptions, turns ...llmtest.Turn) *rig {
@@ -91,10 +97,11 @@ func newRigOpts(t *testing.T, o rigOptions, turns ...llmtest.Turn) *rig {
 	pool := mcpclient.NewPool(mcpclient.Options{})
 	secrets := worker.MapSecrets{"LLM_KEY": "sk-test-123"}
 	defs, _ := api.(agent.Definitions)
+	inst, _ := api.(agent.Instances) // the agents record their agent instances where they work
 	workers := []worker.Config{
-		{Type: agent.JobTypeSubProcess, Handler: agent.New(agent.Options{Secrets: secrets, Models: o.models}), FetchVariables: agent.FetchVariables},
-		{Type: agent.JobTypeTask, Handler: agent.NewTask(agent.Options{Secrets: secrets, Models: o.models}, defs)},
-		{Type: agent.JobTypeTaskV2, Handler: agent.NewTask(agent.Options{Secrets: secrets, Models: o.models}, defs)},
+		{Type: agent.JobTypeSubProcess, Handler: wrap(o.wrap, agent.New(agent.Options{Secrets: secrets, Models: o.models, Instances: inst})), FetchVariables: agent.FetchVariables, Timeout: o.timeout},
+		{Type: agent.JobTypeTask, Handler: agent.NewTask(agent.Options{Secrets: secrets, Models: o.models, Instances: inst}, defs)},
+		{Type: agent.JobTypeTaskV2, Handler: agent.NewTask(agent.Options{Secrets: secrets, Models: o.models, Instances: inst}, defs)},
 		{Type: mcpclient.JobTypeRemoteClient, Handler: worker.Connector(mcpclient.RemoteConnector(pool), secrets, worker.DefaultResultVariable("toolCallResult"))},
 		{Type: "weather", Handler: worker.HandlerFunc(func(ctx context.Context, job *worker.Job) (*worker.Completion, error) {
 			vars, _ := job.Variables()
@@ -109,7 +116,7 @@ func newRigOpts(t *testing.T, o rigOptions, turns ...llmtest.Turn) *rig {
 			done <- struct{}{}
 		}(w)
 	}
-	r := &rig{t: t, ctx: context.Background(), eng: eng, llm: llmtest.NewOpenAI(t, turns...), mcpURL: hs.URL}
+	r := &rig{t: t, ctx: context.Background(), eng: eng, api: embedded, llm: llmtest.NewOpenAI(t, turns...), mcpURL: hs.URL}
 	r.stop = func() {
 		cancel()
 		for range workers {
@@ -121,6 +128,13 @@ func newRigOpts(t *testing.T, o rigOptions, turns ...llmtest.Turn) *rig {
 	}
 	t.Cleanup(r.stop)
 	return r
+}
+
+func wrap(f func(worker.Handler) worker.Handler, h worker.Handler) worker.Handler {
+	if f == nil {
+		return h
+	}
+	return f(h)
 }
 
 func (r *rig) start(vars map[string]any) int64 {
@@ -240,6 +254,82 @@ func testAgentRoundTrip(t *testing.T, remote bool) {
 	}
 	if !found {
 		t.Fatal("no READY agentContext was stored")
+	}
+	checkAgentInstance(t, r, pi)
+}
+
+// checkAgentInstance: the agent recorded its agent instance as it worked
+// (Camunda 8.10): discovery, two model calls, two tool calls, the tokens
+// the stub reported, and a history that is the stub's conversation.
+func checkAgentInstance(t *testing.T, r *rig, pi int64) {
+	t.Helper()
+	pik := cluster.Key(pi)
+	var ai cluster.AgentInstance
+	r.waitFor("a completed agent instance", func() bool {
+		res, err := r.api.SearchAgentInstances(r.ctx, &cluster.AgentInstanceSearchQuery{Filter: &cluster.AgentInstanceFilter{
+			ProcessInstanceKey: &cluster.KeyFilter{Filter: cluster.Filter[cluster.Key]{Eq: &pik}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Items) != 1 {
+			t.Fatalf("%d agent instances for the process instance, want 1", len(res.Items))
+		}
+		ai = res.Items[0]
+		return ai.Status == "COMPLETED"
+	})
+	if ai.Metrics != (cluster.AgentInstanceMetrics{InputTokens: 250, OutputTokens: 30, ModelCalls: 2, ToolCalls: 2}) {
+		t.Fatalf("metrics: %+v", ai.Metrics)
+	}
+	if ai.Definition != (cluster.AgentInstanceDefinition{Model: "test-model", Provider: "openaiCompatible", SystemPrompt: "You are a weather assistant. Use the tools."}) || ai.Limits.MaxModelCalls != 5 {
+		t.Fatalf("definition %+v, limits %+v", ai.Definition, ai.Limits)
+	}
+	if ai.ElementID != "Agent" || ai.CompletionDate == nil || len(ai.ElementInstanceKeys) != 1 {
+		t.Fatalf("agent instance: %+v", ai)
+	}
+	var names []string
+	for _, tool := range ai.Tools {
+		names = append(names, tool.Name+"@"+*tool.ElementID)
+	}
+	if got := strings.Join(names, ","); !strings.Contains(got, "GetWeather@GetWeather") || !strings.Contains(got, "MCP_Clock___now@Clock") {
+		t.Fatalf("tools: %s", got)
+	}
+	got, err := r.api.GetAgentInstance(r.ctx, ai.AgentInstanceKey)
+	if err != nil || got.Status != "COMPLETED" || got.Metrics != ai.Metrics {
+		t.Fatalf("get: %+v, %v", got, err)
+	}
+	hist, err := r.api.SearchAgentInstanceHistory(r.ctx, ai.AgentInstanceKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conv []string
+	for _, h := range hist.Items {
+		if h.CommitStatus != "COMMITTED" {
+			t.Fatalf("item %s is %s", h.HistoryItemID, h.CommitStatus)
+		}
+		line := fmt.Sprintf("%d %s", h.LoopIteration, h.Role)
+		for _, c := range h.Content {
+			if c.Text != nil {
+				line += " " + *c.Text
+			}
+		}
+		for _, c := range h.ToolCalls {
+			line += " [" + c.ToolCallID + " " + c.ToolName + "]"
+		}
+		if h.Metrics != nil {
+			line += fmt.Sprintf(" (%d/%d)", *h.Metrics.InputTokens, *h.Metrics.OutputTokens)
+		}
+		conv = append(conv, line)
+	}
+	want := []string{
+		"1 CONFIGURATION",
+		"1 USER What is the weather in Paris, and the time?",
+		"1 ASSISTANT [call_1 GetWeather] [call_2 MCP_Clock___now] (100/20)",
+		"2 TOOL_RESULT sunny in Paris [call_1 GetWeather]",
+		"2 TOOL_RESULT 12:00 in CET [call_2 MCP_Clock___now]",
+		"2 ASSISTANT It is sunny in Paris and 12:00. (150/10)",
+	}
+	if strings.Join(conv, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("history:\n%s\nwant:\n%s", strings.Join(conv, "\n"), strings.Join(want, "\n"))
 	}
 }
 

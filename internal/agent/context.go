@@ -30,6 +30,8 @@ type Context struct {
 type Metadata struct {
 	ProcessDefinitionKey json.Number `json:"processDefinitionKey,omitempty"`
 	ProcessInstanceKey   json.Number `json:"processInstanceKey,omitempty"`
+	// AgentInstanceKey is the agent instance recording this agent (8.10).
+	AgentInstanceKey json.Number `json:"agentInstanceKey,omitempty"`
 }
 
 // Metrics count the work of the agent.

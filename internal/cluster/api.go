@@ -29,6 +29,9 @@ type API interface {
 	// Decisions (decisions.go)
 	DecisionAPI
 
+	// Agent instances (agents.go)
+	AgentInstanceAPI
+
 	// Process instances
 	CreateProcessInstance(ctx context.Context, req *ProcessInstanceCreationInstruction) (*CreateProcessInstanceResult, error)
 	SearchProcessInstances(ctx context.Context, q *ProcessInstanceSearchQuery) (*SearchResult[ProcessInstance], error)

@@ -552,3 +552,66 @@ func TestRemoteRenewsARejectedToken(t *testing.T) {
 		t.Fatalf("wrong secret: %v", err)
 	}
 }
+
+// TestRemoteAgentInstanceParity records an agent instance through the
+// Remote, as a remote `orca worker` running an AI agent does, and reads it,
+// its search and its history the same through both back ends.
+func TestRemoteAgentInstanceParity(t *testing.T) {
+	p := newPair(t)
+	ctx := context.Background()
+	r := p.remote
+	if _, err := r.CreateDeployment(ctx, &cluster.DeploymentRequest{Resources: []cluster.Resource{{Name: "parity.bpmn", Content: []byte(parityModel)}}}); err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	if _, err := r.CreateProcessInstance(ctx, query[cluster.ProcessInstanceCreationInstruction](t, `{"processDefinitionId":"parity","variables":{"orderId":"o-9"}}`)); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	jobs, err := r.ActivateJobs(ctx, &cluster.JobActivationRequest{Type: "parity-work", Worker: "w", Timeout: 60000, MaxJobsToActivate: 1, RequestTimeout: 5000})
+	if err != nil || len(jobs.Jobs) != 1 {
+		t.Fatalf("activate: %+v, %v", jobs, err)
+	}
+	job := jobs.Jobs[0]
+	created, err := r.CreateAgentInstance(ctx, &cluster.AgentInstanceCreationRequest{ElementInstanceKey: job.ElementInstanceKey,
+		Definition: &cluster.AgentInstanceDefinition{Model: "m1", Provider: "anthropic", SystemPrompt: "Be kind <always>."}})
+	if err != nil {
+		t.Fatalf("create agent instance: %v", err)
+	}
+	key := created.AgentInstanceKey
+	lease, calls := "7", int32(1)
+	up, err := r.UpdateAgentInstance(ctx, key, &cluster.AgentInstanceUpdateRequest{ElementInstanceKey: job.ElementInstanceKey, Status: "THINKING",
+		Metrics: &cluster.AgentInstanceMetricsDelta{ModelCalls: &calls}, JobKey: &job.JobKey, JobLease: &lease,
+		History: []cluster.AgentInstanceHistoryItem{{HistoryItemID: "h1", LoopIteration: 1, Role: "USER",
+			Content: []cluster.AgentContent{cluster.AgentText("hi & bye")}, ProducedAt: time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)}}})
+	if err != nil || len(up.CreatedHistory) != 1 || up.CreatedHistory[0].IsDuplicate {
+		t.Fatalf("update: %+v, %v", up, err)
+	}
+	if _, err := r.CreateAgentInstanceHistoryItem(ctx, key, &cluster.AgentInstanceHistoryItemRequest{ElementInstanceKey: job.ElementInstanceKey,
+		JobKey: job.JobKey, JobLease: lease, Role: "ASSISTANT", Content: []cluster.AgentContent{cluster.AgentText("hello")},
+		ProducedAt: time.Date(2026, 12, 5, 9, 0, 1, 0, time.UTC)}); err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	if err := r.CompleteJob(ctx, job.JobKey, &cluster.JobCompletionRequest{}); err != nil {
+		t.Fatalf("complete: %v", err)
+	}
+	got := same(p, "agent instance", func(a cluster.API) (*cluster.AgentInstance, error) { return a.GetAgentInstance(ctx, key) })
+	if got.Status != "THINKING" || got.Metrics.ModelCalls != 1 || got.Definition.SystemPrompt != "Be kind <always>." {
+		t.Fatalf("agent instance: %+v", got)
+	}
+	same(p, "agent instances", func(a cluster.API) (*cluster.SearchResult[cluster.AgentInstance], error) {
+		return a.SearchAgentInstances(ctx, query[cluster.AgentInstanceSearchQuery](t, `{"filter":{"status":"THINKING"},"sort":[{"field":"creationDate","order":"DESC"}]}`))
+	})
+	hist := same(p, "agent history", func(a cluster.API) (*cluster.SearchResult[cluster.AgentInstanceHistoryItemResult], error) {
+		return a.SearchAgentInstanceHistory(ctx, key, nil)
+	})
+	if len(hist.Items) != 2 || hist.Items[0].CommitStatus != "COMMITTED" || *hist.Items[0].Content[0].Text != "hi & bye" {
+		t.Fatalf("history: %+v", hist.Items)
+	}
+	same(p, "unknown agent instance", func(a cluster.API) (*cluster.AgentInstance, error) { return a.GetAgentInstance(ctx, 2251799813999999) })
+	same(p, "history of an unknown agent instance", func(a cluster.API) (*cluster.SearchResult[cluster.AgentInstanceHistoryItemResult], error) {
+		return a.SearchAgentInstanceHistory(ctx, 2251799813999999, nil)
+	})
+	if _, err := r.CreateAgentInstance(ctx, &cluster.AgentInstanceCreationRequest{ElementInstanceKey: job.ElementInstanceKey,
+		Definition: &cluster.AgentInstanceDefinition{}}); err == nil {
+		t.Fatal("an agent instance for a completed element instance was created")
+	}
+}

@@ -110,6 +110,8 @@ type state struct {
 
 	dirty    []store.Record
 	dirtySet map[store.Record]struct{}
+
+	agents *agentCache // agent records of the batch being written (agents.go)
 }
 
 func newState() *state {

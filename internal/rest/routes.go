@@ -155,6 +155,7 @@ func (s *Server) routes() {
 
 	s.formRoutes()
 	s.decisionRoutes()
+	s.agentRoutes()
 }
 
 // query serves a search: optional body, 200 with the page.

@@ -54,6 +54,13 @@ var tables = map[string][]string{
 		"entity_key", "operation_type", "process_definition_id", "process_definition_key", "process_instance_key",
 		"element_instance_key", "user_task_key", "job_key", "inbound_channel_type", "inbound_channel_tool_name",
 		"endpoint", "arguments_size", "error_message"},
+	// agents.go
+	"agent_instances": {"key", "element_instance_key", "element_instance_keys", "element_id", "process_instance_key",
+		"root_process_instance_key", "process_definition_key", "process_id", "process_version", "process_version_tag",
+		"tenant_id", "status", "definition", "limits", "tools", "input_tokens", "output_tokens", "model_calls",
+		"tool_calls", "creation_date", "last_updated_date"},
+	"agent_history": {"key", "agent_instance_key", "history_item_id", "element_instance_key", "job_key", "job_lease",
+		"loop_iteration", "role", "produced_at", "body"},
 }
 
 // schema creates the tables. Times are Unix milliseconds (NULL when unset);
@@ -186,4 +193,18 @@ CREATE INDEX IF NOT EXISTS message_subscriptions_pi ON message_subscriptions (pr
 CREATE INDEX IF NOT EXISTS timers_pi ON timers (process_instance_key);
 CREATE INDEX IF NOT EXISTS signal_subscriptions_pi ON signal_subscriptions (process_instance_key);
 CREATE INDEX IF NOT EXISTS decision_instances_standalone ON decision_instances (evaluation_date) WHERE process_instance_key IS NULL;
+CREATE TABLE IF NOT EXISTS agent_instances (
+  key INTEGER PRIMARY KEY, element_instance_key INTEGER NOT NULL, element_instance_keys TEXT, element_id TEXT NOT NULL,
+  process_instance_key INTEGER NOT NULL, root_process_instance_key INTEGER NOT NULL,
+  process_definition_key INTEGER NOT NULL, process_id TEXT NOT NULL, process_version INTEGER NOT NULL,
+  process_version_tag TEXT NOT NULL, tenant_id TEXT NOT NULL, status TEXT NOT NULL, definition TEXT, limits TEXT,
+  tools TEXT, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, model_calls INTEGER NOT NULL,
+  tool_calls INTEGER NOT NULL, creation_date INTEGER, last_updated_date INTEGER);
+CREATE INDEX IF NOT EXISTS agent_instances_ei ON agent_instances (element_instance_key);
+CREATE INDEX IF NOT EXISTS agent_instances_pi ON agent_instances (process_instance_key);
+CREATE TABLE IF NOT EXISTS agent_history (
+  key INTEGER PRIMARY KEY, agent_instance_key INTEGER NOT NULL, history_item_id TEXT NOT NULL,
+  element_instance_key INTEGER NOT NULL, job_key INTEGER NOT NULL, job_lease TEXT NOT NULL,
+  loop_iteration INTEGER NOT NULL, role TEXT NOT NULL, produced_at INTEGER, body TEXT);
+CREATE INDEX IF NOT EXISTS agent_history_agent ON agent_history (agent_instance_key, history_item_id);
 `

@@ -112,6 +112,23 @@ const camunda810 = {
 // details when they fail, and named in the summary.
 const orcaOnly = [{ method: 'GET', pattern: /^\/forms\/[^/]+$/, name: 'GET /forms/{formKey} (Orca)' }];
 
+// Endpoints of Camunda 8.10 the SDK (9.1.5) does not know: agent
+// instances. Checked as problem details when they fail, else for the
+// properties 8.10's OpenAPI (agent-instances.yaml) requires of the answer.
+const agentInstance = ['agentInstanceKey', 'agentDefinitionKey', 'status', 'definition', 'metrics', 'limits', 'tools', 'elementId',
+  'processInstanceKey', 'rootProcessInstanceKey', 'processDefinitionKey', 'processDefinitionId', 'processDefinitionVersion',
+  'processDefinitionVersionTag', 'tenantId', 'creationDate', 'lastUpdatedDate', 'completionDate', 'elementInstanceKeys'];
+const historyItem = ['historyItemKey', 'historyItemId', 'agentInstanceKey', 'elementInstanceKey', 'jobKey', 'jobLease', 'loopIteration',
+  'role', 'content', 'toolCalls', 'metrics', 'commitStatus', 'producedAt', 'tools', 'model', 'provider', 'limits', 'systemPrompt'];
+const camunda810Only = [
+  { method: 'POST', pattern: /^\/agent-instances$/, name: 'createAgentInstance (8.10)', required: (r) => [[r, ['agentInstanceKey', 'createdHistory']]] },
+  { method: 'GET', pattern: /^\/agent-instances\/[^/]+$/, name: 'getAgentInstance (8.10)', required: (r) => [[r, agentInstance]] },
+  { method: 'PATCH', pattern: /^\/agent-instances\/[^/]+$/, name: 'updateAgentInstance (8.10)', required: (r) => [[r, ['createdHistory']]] },
+  { method: 'POST', pattern: /^\/agent-instances\/search$/, name: 'searchAgentInstances (8.10)', required: (r) => [[r, ['items', 'page']], ...r.items.map((i) => [i, agentInstance])] },
+  { method: 'POST', pattern: /^\/agent-instances\/[^/]+\/history$/, name: 'createAgentInstanceHistoryItem (8.10)', required: (r) => [[r, ['historyItemKey']]] },
+  { method: 'POST', pattern: /^\/agent-instances\/[^/]+\/history\/search$/, name: 'searchAgentInstanceHistory (8.10)', required: (r) => [[r, ['items', 'page']], ...r.items.map((i) => [i, historyItem])] },
+];
+
 const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
 if (lines.length === 0) throw new Error(`${file} is empty: the Go tests recorded nothing`);
 let checked = 0;
@@ -122,6 +139,20 @@ for (const line of lines) {
   if (own) {
     seen.add(own.name);
     if (x.status >= 400 && !schemas.zProblemDetail.safeParse(x.response).success) throw new Error(`${own.name}: the ${x.status} answer is not a problem detail`);
+    checked++;
+    continue;
+  }
+  const newer = camunda810Only.find((o) => o.method === x.method && o.pattern.test(x.path));
+  if (newer) {
+    seen.add(newer.name);
+    if (x.status >= 400) {
+      if (!schemas.zProblemDetail.safeParse(x.response).success) throw new Error(`${newer.name}: the ${x.status} answer is not a problem detail`);
+    } else {
+      for (const [obj, keys] of newer.required(x.response)) {
+        const missing = keys.filter((k) => !(k in obj));
+        if (missing.length) throw new Error(`${newer.name}: the answer lacks ${missing.join(', ')}: ${JSON.stringify(obj).slice(0, 500)}`);
+      }
+    }
     checked++;
     continue;
   }

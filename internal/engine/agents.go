@@ -173,7 +173,7 @@ func (w *writer) appendAgentHistory(ac *agentCache, ai *store.AgentInstance, c A
 		}
 		it := &store.AgentHistoryItem{Key: w.st.newKey(), AgentInstanceKey: ai.Key, HistoryItemID: h.ID,
 			ElementInstanceKey: ai.ElementInstanceKey, JobKey: c.JobKey, JobLease: c.JobLease,
-			LoopIteration: h.LoopIteration, Role: h.Role, ProducedAt: h.ProducedAt, Body: h.Body}
+			LoopIteration: h.LoopIteration, Role: h.Role, ProducedAt: h.ProducedAt, Body: h.Body, ProcessInstanceKey: ai.ProcessInstanceKey}
 		if it.ProducedAt.IsZero() {
 			it.ProducedAt = w.now
 		}

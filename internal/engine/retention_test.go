@@ -110,6 +110,7 @@ func (l *retentionLoad) round(n int) (incidentInstance int64) {
 				}
 				incidentInstance = j.ProcessInstanceKey
 				l.audit(incidentInstance)
+				l.agent(j.ElementInstanceKey, j.Key)
 				continue // activated again below
 			}
 			l.complete(j.Key, nil)
@@ -125,6 +126,16 @@ func (l *retentionLoad) audit(pi int64) {
 	if _, err := l.e.RecordAudit(l.ctx, &store.AuditLog{Timestamp: l.e.Now(), ActorType: "ANONYMOUS", Result: "SUCCESS",
 		Category: "USER_TASKS", EntityType: "PROCESS_INSTANCE", EntityKey: "x", OperationType: "UPDATE",
 		ProcessInstanceKey: pi, Endpoint: "/mcp/cluster"}); err != nil {
+		l.t.Fatal(err)
+	}
+}
+
+// agent records an agent instance with a history item for an element
+// instance (as an AI agent working the job would).
+func (l *retentionLoad) agent(elementInstanceKey, jobKey int64) {
+	l.t.Helper()
+	if _, _, err := l.e.CreateAgentInstance(l.ctx, AgentInstanceChange{ElementInstanceKey: elementInstanceKey, JobKey: jobKey,
+		History: []AgentHistoryInput{{ID: "h1", Role: "USER", Body: []byte(`{"content":[]}`)}}}); err != nil {
 		l.t.Fatal(err)
 	}
 }
@@ -260,6 +271,9 @@ func TestRetentionKeepsStoreBounded(t *testing.T) {
 	}
 	if got := l.count("audit_logs"); got != 1 {
 		t.Fatalf("after all history expired: %d audit log entries, want the active instance's 1", got)
+	}
+	if a, h := l.count("agent_instances"), l.count("agent_history"); a != 0 || h != 0 {
+		t.Fatalf("after all history expired: %d agent instances and %d history items, want none", a, h)
 	}
 	l.wantActiveIntact()
 	// The active instances still run on: the root waiting in its task

@@ -74,12 +74,13 @@ type AgentHistoryItem struct {
 	Role               string
 	ProducedAt         time.Time
 	Body               json.RawMessage
+	ProcessInstanceKey int64 // its agent instance's (history retention)
 }
 
 func (*AgentHistoryItem) Table() string { return "agent_history" }
 func (r *AgentHistoryItem) Columns() []any {
 	return []any{&r.Key, &r.AgentInstanceKey, &r.HistoryItemID, &r.ElementInstanceKey, &r.JobKey, &r.JobLease,
-		&r.LoopIteration, &r.Role, timeCol{&r.ProducedAt}, jsonCol{&r.Body}}
+		&r.LoopIteration, &r.Role, timeCol{&r.ProducedAt}, jsonCol{&r.Body}, &r.ProcessInstanceKey}
 }
 
 // AgentStatusExpr is an agent instance's status as the API reports it: the

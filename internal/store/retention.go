@@ -21,7 +21,7 @@ import (
 // instances) joins this list, and its rows go with their instance.
 var instanceTables = []string{
 	"element_instances", "variables", "jobs", "user_tasks", "incidents", "message_subscriptions",
-	"timers", "signal_subscriptions", "decision_instances", "audit_logs",
+	"timers", "signal_subscriptions", "decision_instances", "audit_logs", "agent_history", "agent_instances",
 }
 
 // FinishedRoots lists, oldest first, up to limit root process instances

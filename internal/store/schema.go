@@ -60,7 +60,7 @@ var tables = map[string][]string{
 		"tenant_id", "status", "definition", "limits", "tools", "input_tokens", "output_tokens", "model_calls",
 		"tool_calls", "creation_date", "last_updated_date"},
 	"agent_history": {"key", "agent_instance_key", "history_item_id", "element_instance_key", "job_key", "job_lease",
-		"loop_iteration", "role", "produced_at", "body"},
+		"loop_iteration", "role", "produced_at", "body", "process_instance_key"},
 }
 
 // schema creates the tables. Times are Unix milliseconds (NULL when unset);
@@ -205,6 +205,7 @@ CREATE INDEX IF NOT EXISTS agent_instances_pi ON agent_instances (process_instan
 CREATE TABLE IF NOT EXISTS agent_history (
   key INTEGER PRIMARY KEY, agent_instance_key INTEGER NOT NULL, history_item_id TEXT NOT NULL,
   element_instance_key INTEGER NOT NULL, job_key INTEGER NOT NULL, job_lease TEXT NOT NULL,
-  loop_iteration INTEGER NOT NULL, role TEXT NOT NULL, produced_at INTEGER, body TEXT);
+  loop_iteration INTEGER NOT NULL, role TEXT NOT NULL, produced_at INTEGER, body TEXT, process_instance_key INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS agent_history_agent ON agent_history (agent_instance_key, history_item_id);
+CREATE INDEX IF NOT EXISTS agent_history_pi ON agent_history (process_instance_key);
 `

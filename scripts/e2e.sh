@@ -212,6 +212,8 @@ ORCA_E2E=1 go test -count=1 -run '^TestAgentEndToEnd$' ./internal/agent/ || fail
 
 echo "== e2e: the distributed case: orca start, the agent in one orca worker, the MCP clients in another, directly and through orca gateway"
 ORCA_E2E=1 go test -count=1 -run '^TestDistributedAgent$' ./cmd/orca/ || fail "distributed agent"
+echo "== e2e: webhook connectors with curl (scripts/e2e/webhook.sh)"
+"$e2e/webhook.sh" || fail "webhook connectors"
 echo "== e2e: the web console in headless Chromium (scripts/e2e/console.sh)"
 "$e2e/console.sh" || fail "web console"
 echo "== e2e: passed"

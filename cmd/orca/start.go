@@ -25,6 +25,7 @@ import (
 	"github.com/orcabpm/orca/internal/mcpgw"
 	"github.com/orcabpm/orca/internal/rest"
 	"github.com/orcabpm/orca/internal/store"
+	"github.com/orcabpm/orca/internal/webhook"
 	"github.com/orcabpm/orca/internal/worker"
 )
 
@@ -303,6 +304,10 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	restSrv := rest.New(api, rest.Options{MaxBodyBytes: sf.maxBody, Logger: log, AllowedHosts: sf.allowedHosts, AllowedOrigins: sf.allowedOrigins})
 	mux := http.NewServeMux()
 	mux.Handle("/v2/", authn.Wrap(restSrv))
+	// Webhook connectors authenticate their callers themselves (the
+	// element's inbound.auth.* and HMAC settings), as c8run's /inbound does.
+	mux.Handle(webhook.PathPrefix, webhook.New(api, webhook.Options{Secrets: worker.EnvSecrets{Prefix: sf.secretsPrefix},
+		MaxBodyBytes: sf.maxBody, Logger: log}))
 	if withMCP {
 		gw, err := newGateway(api, sf, acfg, log)
 		if err != nil {

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Webhook connectors with curl: `orca start` (Basic authentication on /v2)
+# serves Camunda's webhook connector under /inbound/{id} with the element's
+# own authentication. An API-key start event takes orders (refused without
+# the key, or when the activation condition fails), an HMAC-signed
+# intermediate catch event takes their payments (refused unsigned or
+# tampered, a replay acknowledged without a second correlation), then a
+# bounded flood of 200 orders: every answer is 201 or 429, and each 201 is
+# one instance. Installs curl and openssl with apt-get when missing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+dir=$root/scripts/e2e/webhook
+fail() { echo "webhook e2e: FAILED: $*"; [ -f "${work:-}/orca.log" ] && tail -30 "$work/orca.log"; exit 1; }
+
+missing=()
+command -v curl >/dev/null || missing+=(curl)
+command -v openssl >/dev/null || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== webhook e2e: installing ${missing[*]} (Debian)"
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  timeout 600 $sudo apt-get update -qq >/dev/null || fail "apt-get update"
+  DEBIAN_FRONTEND=noninteractive timeout 600 $sudo apt-get install -y -qq "${missing[@]}" >/dev/null || fail "apt-get install ${missing[*]}"
+fi
+
+work=$(mktemp -d)
+orca_pid=""
+cleanup() {
+  if [ -n "$orca_pid" ] && kill -0 "$orca_pid" 2>/dev/null; then kill "$orca_pid"; wait "$orca_pid" 2>/dev/null || true; fi
+  if [ -n "${KEEP_WORK:-}" ]; then echo "work dir kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+go build -o "$work/orca" ./cmd/orca
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null ||
+  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+E2E_ORDERS_KEY=k-orders-1 E2E_PAYMENTS_HMAC=pay-secret "$work/orca" start --addr "127.0.0.1:$port" --data-dir "$work/data" \
+  --synchronous NORMAL --workers none --management-addr off --secrets-prefix E2E_ \
+  --auth-method basic --basic-user demo:demo-secret >"$work/orca.out" 2>"$work/orca.log" &
+orca_pid=$!
+base="http://127.0.0.1:$port"
+for _ in $(seq 1 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/v2/status")" = 401 ] && break
+  kill -0 "$orca_pid" 2>/dev/null || fail "orca did not start"
+  sleep 0.1
+done
+v2() { curl -sS -u demo:demo-secret "$@"; }
+code() { curl -s -o "$work/body" -w '%{http_code}' "$@"; }
+hook() { code -X POST -H 'Content-Type: application/json' "$@"; }
+sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac pay-secret -r | cut -d' ' -f1; }
+count() { # instances of the process in a state
+  v2 -X POST -H 'Content-Type: application/json' "$base/v2/process-instances/search" \
+    -d "{\"filter\":{\"processDefinitionId\":\"webhook-orders\",\"state\":\"$1\"},\"page\":{\"limit\":1}}" |
+    grep -o '"totalItems":[0-9]*' | cut -d: -f2
+}
+
+echo "== webhook e2e: deploy, then orders through the API-key webhook"
+v2 -o "$work/deploy.json" -F "resources=@$dir/orders.bpmn" "$base/v2/deployments"
+grep -q '"processDefinitionId":"webhook-orders"' "$work/deploy.json" || fail "deploy: $(cat "$work/deploy.json")"
+[ "$(hook "$base/inbound/e2e-orders" -d '{"id":"A-1","total":20}')" = 401 ] || fail "an order without the API key: $(cat "$work/body")"
+[ "$(hook -H 'X-API-Key: wrong' "$base/inbound/e2e-orders" -d '{"id":"A-1","total":20}')" = 401 ] || fail "an order with a wrong key"
+[ "$(hook -H 'X-API-Key: k-orders-1' "$base/inbound/e2e-orders" -d '{"id":"A-0","total":0}')" = 422 ] || fail "an order of 0 (activation condition): $(cat "$work/body")"
+[ "$(hook -H 'X-API-Key: k-orders-1' "$base/inbound/e2e-orders" -d '{"id":"A-1",')" = 400 ] || fail "a malformed order"
+[ "$(code -X GET -H 'X-API-Key: k-orders-1' "$base/inbound/e2e-orders")" = 405 ] || fail "GET on a POST webhook"
+[ "$(hook "$base/inbound/no-such-hook" -d '{}')" = 404 ] || fail "an unknown webhook"
+[ "$(count ACTIVE)" = 0 ] || fail "refused orders started instances"
+for id in A-1 A-2; do
+  [ "$(hook -H 'X-API-Key: k-orders-1' "$base/inbound/e2e-orders" -d "{\"id\":\"$id\",\"total\":20}")" = 201 ] || fail "order $id: $(cat "$work/body")"
+  grep -q "\"orderId\":\"$id\",\"processInstanceKey\":\"[0-9]*\"" "$work/body" || fail "order $id's answer: $(cat "$work/body")"
+done
+[ "$(count ACTIVE)" = 2 ] || fail "two orders, $(count ACTIVE) active instances"
+
+echo "== webhook e2e: payments through the HMAC-signed webhook"
+pay='{"orderId":"A-1","paymentId":"P-1","amount":20}'
+[ "$(hook "$base/inbound/e2e-payments" -d "$pay")" = 401 ] || fail "an unsigned payment"
+[ "$(hook -H "X-Signature: $(sig '{"orderId":"A-1","paymentId":"P-1","amount":1}')" "$base/inbound/e2e-payments" -d "$pay")" = 401 ] || fail "a tampered payment"
+[ "$(count COMPLETED)" = 0 ] || fail "refused payments correlated"
+[ "$(hook -H "X-Signature: sha256=$(sig "$pay")" "$base/inbound/e2e-payments" -d "$pay")" = 200 ] || fail "a signed payment: $(cat "$work/body")"
+[ "$(hook -H "X-Signature: $(sig "$pay")" "$base/inbound/e2e-payments" -d "$pay")" = 200 ] || fail "the replayed payment: $(cat "$work/body")"
+[ "$(count COMPLETED)" = 1 ] && [ "$(count ACTIVE)" = 1 ] || fail "after a payment and its replay: $(count COMPLETED) completed, $(count ACTIVE) active"
+v2 -X POST -H 'Content-Type: application/json' "$base/v2/variables/search" -d '{"filter":{"name":"payment"}}' >"$work/vars.json"
+grep -q 'P-1' "$work/vars.json" || fail "the payment variable: $(head -c 400 "$work/vars.json")"
+
+echo "== webhook e2e: a flood of 200 orders, 50 at a time"
+seq 1 200 | xargs -P 50 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' -H 'X-API-Key: k-orders-1' \
+  "$base/inbound/e2e-orders" -d '{"id":"F-{}","total":1}' >"$work/flood.txt"
+created=$(grep -c '^201$' "$work/flood.txt" || true)
+refused=$(grep -c '^429$' "$work/flood.txt" || true)
+[ $((created + refused)) = 200 ] || fail "flood answers other than 201 and 429: $(sort "$work/flood.txt" | uniq -c | tr '\n' ' ')"
+[ "$(count ACTIVE)" = $((1 + created)) ] || fail "the flood: $created created, $(count ACTIVE) active instances (want $((1 + created)))"
+kill -0 "$orca_pid" || fail "orca died in the flood"
+echo "webhook e2e: passed ($created orders of the flood created, $refused refused with 429)"

@@ -285,6 +285,9 @@ func (e *Engine) SetVariables(ctx context.Context, scopeKey int64, variables map
 		if in == nil {
 			return struct{}{}, errorf(CodeNotFound, "Expected to update variables for element with key '%d', but no such element was found", scopeKey)
 		}
+		if handled, err := w.taskScopeVariables(in, vars, local); handled || err != nil {
+			return struct{}{}, err // taskvariables.go
+		}
 		if local {
 			w.setAllLocal(in, vars)
 		} else {

@@ -144,7 +144,11 @@ func taskHeaders(ut *store.UserTask, tr *store.TaskTransition) map[string]string
 	if ut.FormKey != 0 {
 		h["io.camunda.zeebe:formKey"] = strconv.FormatInt(ut.FormKey, 10)
 	}
-	b, _ := json.Marshal(changedAttributes(ut, a))
+	changed := changedAttributes(ut, a)
+	if tr.VariablesChanged {
+		changed = append(changed, "variables")
+	}
+	b, _ := json.Marshal(changed)
 	h["io.camunda.zeebe:changedAttributes"] = string(b)
 	return h
 }
@@ -258,6 +262,7 @@ func (w *writer) finishTaskTransition(in *inst, ut *store.UserTask) {
 	case taskAssigning, taskUpdating:
 		setAttrs(ut, tr.Attrs)
 		ut.State = store.UserTaskCreated
+		w.applyTaskVariables(in, tr)
 	case taskCompleting:
 		setAttrs(ut, tr.Attrs)
 		w.completeUserTask(in, ut, tr.Variables)

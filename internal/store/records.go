@@ -169,6 +169,11 @@ type TaskTransition struct {
 	// Assignee is the process's assignee of a task being created: it is
 	// assigned (with the assigning listeners) once creating is done.
 	Assignee string `json:"assignee,omitempty"`
+	// VariablesChanged marks an updating transition started by variables
+	// set on the task's scope: Variables are set once it is done, Local
+	// ones in the task's scope, others propagated.
+	VariablesChanged bool `json:"varsChanged,omitempty"`
+	Local            bool `json:"local,omitempty"`
 }
 
 // UserTaskAttrs are the attributes of a user task listeners see and correct.

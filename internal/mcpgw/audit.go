@@ -157,6 +157,8 @@ func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.R
 				e.ErrorMessage = clip(t.Text)
 			}
 		}
+	case ctr.InputRequests != nil:
+		e.OperationType = "UNKNOWN" // it asked the client; the retry carries the answers
 	default:
 		if raw, ok := ctr.StructuredContent.(json.RawMessage); ok {
 			out = topLevel(raw)

@@ -149,7 +149,7 @@ func (g *Gateway) addTools(file string, handlers map[string]toolHandler) error {
 			if len(errs) > 0 {
 				return invalidResult(errs), nil
 			}
-			return h(ctx, args), nil
+			return h(context.WithValue(ctx, callKey{}, req), args), nil
 		})
 	}
 	for _, name := range slices.Sorted(maps.Keys(handlers)) {

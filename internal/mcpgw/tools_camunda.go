@@ -304,6 +304,26 @@ func (g *Gateway) completeUserTask(ctx context.Context, a *completeUserTaskArgs)
 	if o := a.CompletionOptions; o != nil {
 		req.Action, req.Variables = o.Action, o.Variables
 	}
+	// The person fills in the task's form where the client can ask (ask.go).
+	if call := callOf(ctx); canAsk(ctx, call) {
+		vars, answered, refusal := formAnswer(call, req.Variables)
+		switch {
+		case refusal != "":
+			r := textResult(refusal)
+			r.IsError = true
+			return r
+		case answered:
+			req.Variables = vars
+		default:
+			ask, err := g.askForm(ctx, a.UserTaskKey, req.Variables)
+			if err != nil {
+				return errorResult(err)
+			}
+			if ask != nil {
+				return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{formInputKey: ask}}
+			}
+		}
+	}
 	if err := g.api.CompleteUserTask(ctx, a.UserTaskKey, req); err != nil {
 		return errorResult(err)
 	}

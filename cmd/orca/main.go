@@ -69,6 +69,6 @@ func newRootCmd() *cobra.Command {
 	}
 	root.SetVersionTemplate("orca {{.Version}}\n")
 	root.Version = versionString()
-	root.AddCommand(newStartCmd(), newDeployCmd(), newRunCmd(), newMCPProxyCmd(), newWorkerCmd(), newGatewayCmd(), newBackupCmd(), newRestoreCmd())
+	root.AddCommand(newStartCmd(), newDeployCmd(), newRunCmd(), newMCPProxyCmd(), newWorkerCmd(), newGatewayCmd(), newBackupCmd(), newRestoreCmd(), newBenchCmd())
 	return root
 }

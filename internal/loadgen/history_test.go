@@ -1,0 +1,204 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/rest"
+	"github.com/orcabpm/orca/internal/store"
+)
+
+var sizes = flag.String("scale", "", "TestScale: comma-separated numbers of finished instances to measure at, besides none (e.g. 10000,100000,1000000)")
+
+// TestScale measures, on a store with 10,000 active instances and growing
+// numbers of finished ones (-scale), what users wait for: the engine's
+// restart, a get by key and filtered search pages over /v2, each against
+// the same store without finished instances. Figures only; it fails on
+// errors, not on timings. Run it with
+//
+//	go test ./internal/loadgen -run TestScale -scale 10000,100000,1000000 -v -timeout 60m
+func TestScale(t *testing.T) {
+	if *sizes == "" {
+		t.Skip("the scale test runs with -scale N,N,... (finished instances to measure at)")
+	}
+	var steps []int
+	for _, f := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 0 {
+			t.Fatalf("-scale %q: %v", *sizes, err)
+		}
+		steps = append(steps, n)
+	}
+	slices.Sort(steps)
+	ctx := context.Background()
+	dir := t.TempDir()
+	e, err := engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Deploy(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := RunTemplate(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	active, err := StartActive(ctx, e, 10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var base *figures
+	have := 1 // the template
+	for _, n := range append([]int{0}, steps...) {
+		if n > have {
+			s, err := store.Open(ctx, dir, store.Options{Synchronous: "NORMAL"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			if err := AddFinished(ctx, s, tmpl, n-have, 5000); err != nil {
+				t.Fatal(err)
+			}
+			sz, _ := s.DatabaseSize(ctx)
+			t.Logf("loaded %d finished instances in %v; database %d MB", n-have, time.Since(start).Round(time.Millisecond), sz.Bytes>>20)
+			s.Close()
+			have = n
+		}
+		f := measure(t, dir, active)
+		t.Logf("finished %8d | %s", n, f)
+		if base == nil {
+			base = f
+			continue
+		}
+		t.Logf("ratio    %8d | %s", n, f.ratio(base))
+	}
+}
+
+// figures are one measurement: the restart (engine.Open, the median of
+// three), and the latencies of each read.
+type figures struct {
+	restart              time.Duration
+	get, search, vsearch []time.Duration
+	tsearch, done, all   []time.Duration
+}
+
+func pct(d []time.Duration, p int) float64 {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return float64(s[len(s)*p/100].Microseconds()) / 1000
+}
+
+func (f *figures) String() string {
+	return fmt.Sprintf("restart %7.1f ms | get p50 %.2f p99 %.2f | active page p50 %.2f p99 %.2f | by variable p50 %.2f p99 %.2f | task page p50 %.2f p99 %.2f | completed page p50 %.2f p99 %.2f | all page p50 %.2f p99 %.2f",
+		float64(f.restart.Microseconds())/1000, pct(f.get, 50), pct(f.get, 99), pct(f.search, 50), pct(f.search, 99),
+		pct(f.vsearch, 50), pct(f.vsearch, 99), pct(f.tsearch, 50), pct(f.tsearch, 99), pct(f.done, 50), pct(f.done, 99), pct(f.all, 50), pct(f.all, 99))
+}
+
+func (f *figures) ratio(b *figures) string {
+	r := func(x, y []time.Duration) float64 { return pct(x, 50) / pct(y, 50) }
+	return fmt.Sprintf("restart x%.2f | get x%.2f | active page x%.2f | by variable x%.2f | task page x%.2f | completed page x%.2f | all page x%.2f (medians against no finished instances)",
+		float64(f.restart)/float64(b.restart), r(f.get, b.get), r(f.search, b.search), r(f.vsearch, b.vsearch), r(f.tsearch, b.tsearch), r(f.done, b.done), r(f.all, b.all))
+}
+
+// measure opens the engine on dir (the restart), serves /v2 and times
+// reads a user makes.
+func measure(t *testing.T, dir string, active []int64) *figures {
+	ctx := context.Background()
+	// The restart: the median of three.
+	var opens []time.Duration
+	var e *engine.Engine
+	for i := range 3 {
+		start := time.Now()
+		var err error
+		if e, err = engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL"}); err != nil {
+			t.Fatal(err)
+		}
+		opens = append(opens, time.Since(start))
+		if i < 2 {
+			e.Close()
+		}
+	}
+	slices.Sort(opens)
+	f := &figures{restart: opens[1]}
+	defer e.Close()
+	srv := httptest.NewServer(rest.New(cluster.NewEmbedded(e, cluster.EmbeddedOptions{}), rest.Options{}))
+	defer srv.Close()
+	call := func(method, path, body string) time.Duration {
+		t0 := time.Now()
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		d := time.Since(t0)
+		if res.StatusCode != 200 || bytes.Contains(b, []byte(`"items":[]`)) {
+			t.Fatalf("%s %s %s: %d %s", method, path, body, res.StatusCode, b)
+		}
+		return d
+	}
+	for i := range 1000 {
+		f.get = append(f.get, call("GET", fmt.Sprintf("/v2/process-instances/%d", active[(i*7919)%len(active)]), ""))
+	}
+	for i := range 100 {
+		f.search = append(f.search, call("POST", "/v2/process-instances/search",
+			`{"filter":{"processDefinitionId":"scale-review","state":"ACTIVE"},"sort":[{"field":"startDate","order":"DESC"}],"page":{"limit":50}}`))
+		f.vsearch = append(f.vsearch, call("POST", "/v2/process-instances/search",
+			fmt.Sprintf(`{"filter":{"state":"ACTIVE","variables":[{"name":"customer","value":"\"c-%d\""}]},"page":{"limit":50}}`, (i*37)%len(active))))
+		f.tsearch = append(f.tsearch, call("POST", "/v2/user-tasks/search",
+			`{"filter":{"state":"CREATED"},"sort":[{"field":"creationDate","order":"DESC"}],"page":{"limit":50}}`))
+		f.done = append(f.done, call("POST", "/v2/process-instances/search",
+			`{"filter":{"state":"COMPLETED"},"sort":[{"field":"endDate","order":"DESC"}],"page":{"limit":50}}`))
+		f.all = append(f.all, call("POST", "/v2/process-instances/search",
+			`{"sort":[{"field":"startDate","order":"DESC"}],"page":{"limit":50}}`))
+	}
+	return f
+}
+
+// BenchmarkAddFinished measures the loader: one op is one finished
+// instance written (9 rows).
+func BenchmarkAddFinished(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	e, err := engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := Deploy(ctx, e); err != nil {
+		b.Fatal(err)
+	}
+	tmpl, err := RunTemplate(ctx, e)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.Close()
+	s, err := store.Open(ctx, dir, store.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.ResetTimer()
+	if err := AddFinished(ctx, s, tmpl, b.N, 5000); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "instances/s")
+}

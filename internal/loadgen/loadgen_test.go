@@ -1,0 +1,111 @@
+package loadgen
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/store"
+)
+
+// The loader's finished instances are whole (no row without its
+// instance), keep their customers, never collide with keys the engine
+// hands out afterwards, and go with the history cleanup as the engine's
+// own do; the active instances and a one-task run are the engine's.
+func TestLoader(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	e, err := engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Deploy(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := RunTemplate(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	active, err := StartActive(ctx, e, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	s, err := store.Open(ctx, dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := AddFinished(ctx, s, tmpl, 250, 100); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	var later atomic.Bool // the cleanup's clock is two hours ahead
+	now := func() time.Time {
+		if later.Load() {
+			return time.Now().Add(2 * time.Hour)
+		}
+		return time.Now()
+	}
+	e, err = engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL", Retention: engine.Retention{TTL: time.Hour, Now: now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	count := func(where string) int {
+		t.Helper()
+		pis, err := store.Select(ctx, e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, where)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(pis)
+	}
+	if got := count("state = 'COMPLETED'"); got != 251 {
+		t.Fatalf("completed instances: %d, want 251", got)
+	}
+	vs, err := store.Select(ctx, e.Store(), func() *store.Variable { return new(store.Variable) }, "name = 'customer' AND value = '\"c-249\"'")
+	if err != nil || len(vs) != 1 {
+		t.Fatalf("customer c-249: %d variables, %v", len(vs), err)
+	}
+	if o, err := e.Store().OrphanRows(ctx); err != nil || len(o) > 0 {
+		t.Fatalf("rows without their instance: %v %v", o, err)
+	}
+	res, err := Load{Instances: 30, Creators: 4, Workers: 2}.InProcess(ctx, e)
+	if err != nil || res.Instances != 30 {
+		t.Fatalf("one-task run after the load: %+v %v", res, err)
+	}
+	if got := count("state = 'COMPLETED'"); got != 281 {
+		t.Fatalf("completed instances after the run: %d, want 281", got)
+	}
+	clean := func() {
+		t.Helper()
+		for {
+			r, err := e.CleanHistory(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.Full {
+				return
+			}
+		}
+	}
+	// The copies ended up to 250 s before the template: younger than an
+	// hour, until the clock is two hours ahead.
+	clean()
+	if got := count("state = 'COMPLETED'"); got != 281 {
+		t.Fatalf("the cleanup deleted instances younger than their time to live: %d left, want 281", got)
+	}
+	later.Store(true)
+	clean()
+	if got := count("state = 'COMPLETED'"); got != 0 {
+		t.Fatalf("after their time to live: %d completed instances left", got)
+	}
+	if got := count("state = 'ACTIVE'"); got != len(active) {
+		t.Fatalf("active instances: %d, want %d", got, len(active))
+	}
+	if o, err := e.Store().OrphanRows(ctx); err != nil || len(o) > 0 {
+		t.Fatalf("rows without their instance after the cleanup: %v %v", o, err)
+	}
+}

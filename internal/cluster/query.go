@@ -247,7 +247,7 @@ func badQuery(err error) error {
 
 // resultPage converts a store page.
 func resultPage[R any, T any](p store.Page[R], conv func(R) T) *SearchResult[T] {
-	res := &SearchResult[T]{Items: make([]T, 0, len(p.Items)), Page: PageResponse{TotalItems: p.Total}}
+	res := &SearchResult[T]{Items: make([]T, 0, len(p.Items)), Page: PageResponse{TotalItems: p.Total, HasMoreTotalItems: p.HasMoreTotal}}
 	for _, r := range p.Items {
 		res.Items = append(res.Items, conv(r))
 	}

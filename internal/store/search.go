@@ -68,10 +68,13 @@ type Query struct {
 
 // Page is one page of results.
 type Page[T any] struct {
-	Items       []T
-	Total       int64
-	StartCursor string // empty when the page is empty
-	EndCursor   string
+	Items []T
+	// Total counts the matches, up to MaxExactTotal; HasMoreTotal says
+	// there are more.
+	Total        int64
+	HasMoreTotal bool
+	StartCursor  string // empty when the page is empty
+	EndCursor    string
 }
 
 // ErrBadQuery is wrapped by errors caused by the query rather than the store.
@@ -82,6 +85,10 @@ func (e *ErrBadQuery) Error() string { return e.Msg }
 func badQuery(format string, args ...any) error {
 	return &ErrBadQuery{Msg: fmt.Sprintf(format, args...)}
 }
+
+// MaxExactTotal is how far a search counts its matches (Camunda's
+// secondary storage counts to 10,000, then answers hasMoreTotalItems).
+const MaxExactTotal = 10_000
 
 // Search runs q against the table of mk's records.
 func Search[T Record](ctx context.Context, s *Store, mk func() T, q Query) (page Page[T], err error) {
@@ -124,9 +131,17 @@ func Search[T Record](ctx context.Context, s *Store, mk func() T, q Query) (page
 	if len(where) > 0 {
 		whereSQL = " WHERE " + strings.Join(where, " AND ")
 	}
+	// Matches are counted up to MaxExactTotal, as Camunda's search counts
+	// them: past it the total is a lower bound (HasMoreTotal), and a page of
+	// a large history costs what a page of a small one does.
 	var total int64
-	if err := s.reads.queryRow(ctx, "SELECT COUNT(*) FROM "+table+whereSQL, args...).Scan(&total); err != nil {
+	if err := s.reads.queryRow(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM "+table+whereSQL+" LIMIT ?)",
+		append(append([]any(nil), args...), MaxExactTotal+1)...).Scan(&total); err != nil {
 		return Page[T]{}, fmt.Errorf("count %s: %w", table, err)
+	}
+	more := total > MaxExactTotal
+	if more {
+		total = MaxExactTotal
 	}
 
 	backward := q.Before != ""
@@ -159,7 +174,7 @@ func Search[T Record](ctx context.Context, s *Store, mk func() T, q Query) (page
 		return Page[T]{}, fmt.Errorf("search %s: %w", table, err)
 	}
 	defer rows.Close()
-	page = Page[T]{Total: total}
+	page = Page[T]{Total: total, HasMoreTotal: more}
 	for rows.Next() {
 		r := mk()
 		if err := rows.Scan(r.Columns()...); err != nil {

@@ -190,3 +190,44 @@ func BenchmarkSearch(b *testing.B) {
 		}
 	}
 }
+
+// A search counts its matches up to MaxExactTotal; past it the total is
+// that bound and HasMoreTotal says there are more (the page itself is
+// the same).
+func TestSearchTotalBound(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	tx, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := int64(1); k <= MaxExactTotal+5; k++ {
+		state := StateCompleted
+		if k <= 3 {
+			state = StateActive
+		}
+		if err := tx.Put(ctx, &ProcessInstance{Key: k, ProcessID: "p", State: state, TenantID: "<default>", RootProcessInstanceKey: k}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		state string
+		total int64
+		more  bool
+	}{{StateActive, 3, false}, {StateCompleted, MaxExactTotal, true}} {
+		p, err := Search(ctx, s, newPI, Query{Where: []Cond{{Column: "state", Op: OpEq, Value: tc.state}}, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Total != tc.total || p.HasMoreTotal != tc.more || len(p.Items) != min(10, int(tc.total)) {
+			t.Errorf("%s: total %d, more %v, %d items; want %d, %v", tc.state, p.Total, p.HasMoreTotal, len(p.Items), tc.total, tc.more)
+		}
+	}
+	p, err := Search(ctx, s, newPI, Query{Where: []Cond{{Column: "state", Op: OpEq, Value: StateCompleted}}, Limit: 10, From: MaxExactTotal - 8})
+	if err != nil || len(p.Items) != 10 {
+		t.Fatalf("a page past the counted total: %d items, %v; want 10", len(p.Items), err)
+	}
+}

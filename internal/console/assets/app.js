@@ -178,7 +178,7 @@ async function processesPage() {
         h('td', {}, vs.slice(1, 6).map((o) => [h('a', { href: `#/processes/${o.processDefinitionKey}` }, `v${o.version}`), ' ']), vs.length > 6 ? '…' : ''),
         h('td', {}, d.hasStartForm ? 'start form' : ''));
     });
-    replace(list, h('p', { class: 'muted' }, `${byId.size} processes, ${active.page.totalItems} active instances.`),
+    replace(list, h('p', { class: 'muted' }, `${byId.size} processes, ${active.page.totalItems}${active.page.hasMoreTotalItems ? '+' : ''} active instances.`),
       table(['Process', 'Id', 'Latest', 'Older versions', ''], rows, 'Deployed processes'));
   }
   replace(main, title('Processes'), drop, h('h2', {}, 'Deployed'), list);
@@ -216,7 +216,7 @@ async function processPage(key) {
       counts[s.elementId] = s;
     }
     diagram.mark({ active, incidents, counts });
-    replace(instances, instanceTable(pis.items), h('p', {}, h('a', { href: `#/instances?processDefinitionKey=${key}` }, `All ${pis.page.totalItems} instances`)));
+    replace(instances, instanceTable(pis.items), h('p', {}, h('a', { href: `#/instances?processDefinitionKey=${key}` }, `All ${pis.page.totalItems}${pis.page.hasMoreTotalItems ? '+' : ''} instances`)));
   }
   await load();
   return load;
@@ -297,8 +297,8 @@ async function instancesPage(params) {
     const res = await search('process-instances', { filter, sort: [{ field: 'startDate', order: 'DESC' }], page: { limit: 50, ...(cursors[page] ? { after: cursors[page] } : {}) } });
     cursors[page + 1] = res.page.endCursor;
     prev.disabled = page === 0;
-    next.disabled = !res.page.endCursor || (page + 1) * 50 >= res.page.totalItems;
-    replace(results, h('p', { class: 'muted', 'aria-live': 'polite' }, `${res.page.totalItems} instances · page ${page + 1}`), instanceTable(res.items));
+    next.disabled = !res.page.endCursor || ((page + 1) * 50 >= res.page.totalItems && !res.page.hasMoreTotalItems);
+    replace(results, h('p', { class: 'muted', 'aria-live': 'polite' }, `${res.page.totalItems}${res.page.hasMoreTotalItems ? '+' : ''} instances · page ${page + 1}`), instanceTable(res.items));
   }
   load.wants = (c) => c.processInstanceKeys.length > 0;
   const apply = (e) => { e.preventDefault(); cursors = [undefined]; page = 0; act(null, load); };

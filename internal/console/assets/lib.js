@@ -225,7 +225,7 @@ export async function all(what, body, max = 5000) {
   while (items.length < max) {
     const res = await search(what, { ...body, page: { limit: Math.min(1000, max - items.length), ...(after ? { after } : {}) } });
     items.push(...res.items);
-    if (!res.items.length || !res.page.endCursor || items.length >= res.page.totalItems) break;
+    if (!res.items.length || !res.page.endCursor || (items.length >= res.page.totalItems && !res.page.hasMoreTotalItems)) break;
     after = res.page.endCursor;
   }
   return items;

@@ -81,7 +81,9 @@ CREATE TABLE IF NOT EXISTS process_instances (
   start_date INTEGER, end_date INTEGER, has_incident INTEGER NOT NULL, tenant_id TEXT NOT NULL,
   parent_process_instance_key INTEGER, parent_element_instance_key INTEGER,
   root_process_instance_key INTEGER NOT NULL, tags TEXT, business_id TEXT NOT NULL, taken_flows TEXT);
-CREATE INDEX IF NOT EXISTS process_instances_state ON process_instances (state);
+DROP INDEX IF EXISTS process_instances_state;
+CREATE INDEX IF NOT EXISTS process_instances_state_start ON process_instances (state, start_date);
+CREATE INDEX IF NOT EXISTS process_instances_state_end ON process_instances (state, end_date);
 CREATE INDEX IF NOT EXISTS process_instances_definition ON process_instances (process_definition_key);
 CREATE INDEX IF NOT EXISTS process_instances_start ON process_instances (start_date);
 CREATE TABLE IF NOT EXISTS element_instances (

@@ -102,6 +102,15 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 		w.Close()
 		return nil, fmt.Errorf("upgrade schema in %s: %w", path, err)
 	}
+	// Statistics for the query planner, bounded in cost (analysis_limit:
+	// about a thousand rows an index, whatever the table's size), refreshed
+	// where a table grew or shrank much since: a search over a large history
+	// then walks the index that serves its order and filter instead of
+	// sorting every match.
+	if _, err := w.ExecContext(ctx, "PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002"); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("query planner statistics in %s: %w", path, err)
+	}
 	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
 	if err != nil {
 		w.Close()

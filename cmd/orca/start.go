@@ -122,7 +122,7 @@ answer at once), queued commands are committed, and the store closes cleanly.`,
 	f.StringVar(&sf.synchronous, "synchronous", envOr("ORCA_SYNCHRONOUS", "FULL"), "SQLite synchronous mode: FULL (durable on power loss) or NORMAL (env ORCA_SYNCHRONOUS)")
 	f.StringVar(&sf.managementAddr, "management-addr", envOr("ORCA_MANAGEMENT_ADDR", management.DefaultAddr), "address of the management endpoints (health at /actuator/health, metrics at /actuator/prometheus), host:port; \"off\" turns them off (env ORCA_MANAGEMENT_ADDR)")
 	f.StringVar(&sf.configPath, "config", envOr("ORCA_CONFIG", "application.yaml"), "configuration file in Camunda's terms (env ORCA_CONFIG); without it, application.yaml in the working directory is read if present; unknown keys and wrong types are errors (docs/configuration.md)")
-	f.StringVar(&sf.workers, "workers", envOr("ORCA_WORKERS", "agent,mcp,http"), "built-in job workers to run in process: agent, mcp, http (the REST connector; ORCA_HTTP_ALLOWED_HOSTS limits its hosts), or none (env ORCA_WORKERS)")
+	f.StringVar(&sf.workers, "workers", envOr("ORCA_WORKERS", "agent,mcp,http,a2a"), "built-in job workers to run in process: agent, mcp, http (the REST connector; ORCA_HTTP_ALLOWED_HOSTS limits its hosts), a2a (the A2A client), or none (env ORCA_WORKERS)")
 	sf.engine.add(f)
 	f.StringVar(&sf.secretsPrefix, "secrets-prefix", envOr("ORCA_SECRETS_PREFIX", ""), "prefix of the environment variables that hold the workers' {{secrets.NAME}} (env ORCA_SECRETS_PREFIX)")
 	f.BoolVar(&sf.mcp, "mcp", true, "serve the MCP gateway at /mcp, /mcp/cluster and /mcp/sse (camunda.mcp.enabled, env CAMUNDA_MCP_ENABLED; default true)")

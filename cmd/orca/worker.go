@@ -58,7 +58,7 @@ variable <secrets-prefix>NAME. Stop with Ctrl-C: jobs in hand are finished first
 	}
 	f := cmd.Flags()
 	addRemoteFlags(f, &rf)
-	f.StringVar(&kinds, "workers", strings.Join(workerKinds, ","), "which workers to run: agent, mcp, http (the REST connector; ORCA_HTTP_ALLOWED_HOSTS limits its hosts)")
+	f.StringVar(&kinds, "workers", strings.Join(workerKinds, ","), "which workers to run: agent, mcp, http (the REST connector; ORCA_HTTP_ALLOWED_HOSTS limits its hosts), a2a (the A2A client)")
 	f.IntVar(&concurrency, "concurrency", 8, "jobs each worker handles at once")
 	f.StringVar(&secretsPrefix, "secrets-prefix", envOr("ORCA_SECRETS_PREFIX", ""), "prefix of the environment variables that hold {{secrets.NAME}} (env ORCA_SECRETS_PREFIX)")
 	f.StringVar(&configPath, "config", envOr("ORCA_CONFIG", "application.yaml"), "configuration file (read if present; env ORCA_CONFIG): MCP clients under "+mcpClientsKey)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/orcabpm/orca/internal/a2a"
 	"github.com/orcabpm/orca/internal/agent"
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/config"
@@ -21,8 +22,9 @@ import (
 const mcpClientsKey = "camunda.connector.agenticai.mcp.client.clients"
 
 // workerKinds are the built-in workers `orca start` and `orca worker` run:
-// the AI agent, the MCP clients and the REST connector (http).
-var workerKinds = []string{"agent", "mcp", "http"}
+// the AI agent, the MCP clients, the REST connector (http) and the A2A
+// client (a2a).
+var workerKinds = []string{"agent", "mcp", "http", "a2a"}
 
 // allowedHostsEnv lists the hosts the REST connector may call (comma
 // separated; empty: any host but link-local addresses).
@@ -62,6 +64,11 @@ func builtinWorkers(kinds []string, secrets worker.Secrets, concurrency int, log
 			}
 			c := httpconnector.New(httpconnector.Options{AllowedHosts: hosts, Logger: log})
 			out = append(out, worker.Config{Type: httpconnector.JobType, Handler: c.Handler(secrets), Concurrency: concurrency, Logger: log, Name: "orca-http"})
+		case "a2a":
+			c := a2a.NewClient(nil)
+			out = append(out, worker.Config{Type: a2a.JobType, Handler: worker.Connector(c.Connector(), secrets,
+				worker.DefaultResultVariable("toolCallResult"), worker.InputVariables("data")), FetchVariables: []string{"data"},
+				Concurrency: concurrency, Logger: log, Name: "orca-a2a"})
 		case "":
 		default:
 			return nil, nil, fmt.Errorf("unknown worker %q (known: %s)", k, strings.Join(workerKinds, ", "))

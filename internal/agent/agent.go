@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -175,13 +176,13 @@ func (t *turn) work(ctx context.Context, vars map[string]any, results []toolResu
 	ac := t.ac
 	switch ac.State {
 	case StateInitializing:
-		tools, gateways, err := resolveTools(vars["adHocSubProcessElements"])
+		tools, gateways, a2aGateways, err := resolveTools(vars["adHocSubProcessElements"])
 		if err != nil {
 			return nil, err
 		}
 		ac.ToolDefinitions = tools
-		if len(gateways) > 0 {
-			return t.discover(gateways), nil
+		if len(gateways) > 0 || len(a2aGateways) > 0 {
+			return t.discover(gateways, a2aGateways), nil
 		}
 		ac.State = StateReady
 	case StateToolDiscovery:
@@ -205,9 +206,15 @@ func (t *turn) work(ctx context.Context, vars map[string]any, results []toolResu
 	return t.converse(ctx)
 }
 
-// discover starts the MCP tool discovery: one tools/list per gateway.
-func (t *turn) discover(gateways []string) *worker.Completion {
-	t.ac.Properties[mcpClientsProperty] = gateways
+// discover starts the tool discovery: one tools/list per MCP gateway, one
+// fetchAgentCard per A2A gateway.
+func (t *turn) discover(gateways, a2aGateways []string) *worker.Completion {
+	if len(gateways) > 0 {
+		t.ac.Properties[mcpClientsProperty] = gateways
+	}
+	if len(a2aGateways) > 0 {
+		t.ac.Properties[a2aClientsProperty] = a2aGateways
+	}
 	t.ac.State = StateToolDiscovery
 	var acts []cluster.AdHocActivityActivation
 	for _, g := range gateways {
@@ -216,15 +223,25 @@ func (t *turn) discover(gateways []string) *worker.Completion {
 			"toolCallResult": "",
 		}})
 	}
+	for _, g := range a2aGateways {
+		acts = append(acts, cluster.AdHocActivityActivation{ElementID: g, Variables: map[string]any{
+			"toolCall":       map[string]any{"_meta": map[string]any{"id": a2aDiscoveryID(g), "name": g}, "operation": "fetchAgentCard"},
+			"toolCallResult": "",
+		}})
+	}
 	return t.toolTurn(acts)
 }
 
 // discovered reads the discovery results once all are in.
 func (t *turn) discovered(results []toolResult) (rest []toolResult, done bool, err error) {
-	lists := map[string]any{}
+	lists, cards := map[string]any{}, map[string]any{}
 	for _, r := range results {
 		if r.ID != nil && strings.HasPrefix(*r.ID, "MCP_toolsList_") {
 			lists[strings.TrimPrefix(*r.ID, "MCP_toolsList_")] = r.Content
+			continue
+		}
+		if r.ID != nil && strings.HasPrefix(*r.ID, a2aDiscoveryPrefix) {
+			cards[strings.TrimPrefix(*r.ID, a2aDiscoveryPrefix)] = r.Content
 			continue
 		}
 		rest = append(rest, r)
@@ -234,6 +251,19 @@ func (t *turn) discovered(results []toolResult) (rest []toolResult, done bool, e
 		if _, ok := lists[c]; !ok {
 			return nil, false, nil
 		}
+	}
+	agents := t.ac.gatewayList(a2aClientsProperty)
+	for _, c := range agents {
+		if _, ok := cards[c]; !ok {
+			return nil, false, nil
+		}
+	}
+	for _, c := range agents {
+		def, err := a2aToolDefinition(c, cards[c])
+		if err != nil {
+			return nil, false, err
+		}
+		t.ac.ToolDefinitions = append(t.ac.ToolDefinitions, def)
 	}
 	for _, c := range clients {
 		defs, err := mcpToolDefinitions(c, lists[c])
@@ -499,6 +529,13 @@ func (t *turn) activations(calls []ToolCall) ([]cluster.AdHocActivityActivation,
 	for _, c := range calls {
 		if !known[c.Name] {
 			invented[c.ID] = fmt.Sprintf("Tool '%s' does not exist. Use one of the available tools: %s.", c.Name, strings.Join(names, ", "))
+			continue
+		}
+		if el, ok := parseA2AName(c.Name); ok && slices.Contains(t.ac.gatewayList(a2aClientsProperty), el) {
+			acts = append(acts, cluster.AdHocActivityActivation{ElementID: el, Variables: map[string]any{
+				"toolCall":       map[string]any{"_meta": map[string]any{"id": c.ID, "name": el}, "operation": "sendMessage", "params": c.Arguments},
+				"toolCallResult": "",
+			}})
 			continue
 		}
 		if el, tool, ok := parseMCPName(c.Name); ok {

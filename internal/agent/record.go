@@ -219,6 +219,9 @@ func toolElement(name string) string {
 	if el, _, ok := parseMCPName(name); ok {
 		return el
 	}
+	if el, ok := parseA2AName(name); ok {
+		return el
+	}
 	return name
 }
 

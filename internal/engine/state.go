@@ -3,10 +3,8 @@ package engine
 import (
 	"container/heap"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/orcabpm/orca/internal/bpmn"
@@ -479,16 +477,6 @@ func (h *dueHeap) popDue(now time.Time) (dueItem, bool) {
 		return dueItem{}, false
 	}
 	return heap.Pop(h).(dueItem), true
-}
-
-func decodeJSON(s string) any {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil
-	}
-	return v
 }
 
 func (st *state) addSignalSub(sub *store.SignalSubscription) {

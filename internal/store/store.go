@@ -171,6 +171,11 @@ func upsertSQL(table string, cols []string) string {
 type Tx struct {
 	s  *Store
 	tx *sql.Tx
+	// stmts are the insert statements bound to this transaction, by table:
+	// a batch writes many rows of few tables, and binding a statement to
+	// the transaction once per table instead of once per row saves the
+	// writer's commit path a wrapper, a lock and a close per row.
+	stmts map[string]*sql.Stmt
 }
 
 // Begin starts a write transaction. Only one can be open at a time: the
@@ -185,11 +190,42 @@ func (s *Store) Begin(ctx context.Context) (*Tx, error) {
 
 // Put inserts or replaces a record.
 func (t *Tx) Put(ctx context.Context, r Record) error {
-	st := t.tx.StmtContext(ctx, t.s.stmts[r.Table()])
-	if _, err := st.ExecContext(ctx, r.Columns()...); err != nil {
+	table := r.Table()
+	st := t.stmts[table]
+	if st == nil {
+		st = t.tx.StmtContext(ctx, t.s.stmts[table])
+		if t.stmts == nil {
+			t.stmts = map[string]*sql.Stmt{}
+		}
+		t.stmts[table] = st
+	}
+	if _, err := st.ExecContext(ctx, execArgs(r.Columns())...); err != nil {
 		return fmt.Errorf("write %s: %w", r.Table(), err)
 	}
 	return nil
+}
+
+// execArgs turns the column pointers of a record (shared with Scan) into
+// the values they point at, as database/sql would through reflection, for
+// the common column types; other columns (Valuers) are left as they are.
+func execArgs(cols []any) []any {
+	for i, c := range cols {
+		switch p := c.(type) {
+		case *int64:
+			cols[i] = *p
+		case *string:
+			cols[i] = *p
+		case *bool:
+			cols[i] = *p
+		case *int32:
+			cols[i] = int64(*p)
+		case *int:
+			cols[i] = int64(*p)
+		case *[]byte:
+			cols[i] = *p
+		}
+	}
+	return cols
 }
 
 // SetMeta stores a named counter.

@@ -45,7 +45,7 @@ func (b *builder) compensations(p *Process) {
 			switch {
 			case ref == nil || ref.Parent != scope:
 				b.problem(e.ID, e.Line, "the compensation's activityRef '%s' is not an activity of the same scope", e.compensateRefID)
-			case ref.CompensationHandler == nil:
+			case ref.CompensationHandler == nil && ref.CompensationEventSubProcess == nil:
 				b.problem(e.ID, e.Line, "the compensation's activityRef '%s' has no compensation boundary event", e.compensateRefID)
 			default:
 				e.CompensateRef = ref
@@ -62,5 +62,22 @@ func (b *builder) compensations(p *Process) {
 		if !handled[e] {
 			b.problem(e.ID, e.Line, "a compensation handler must be associated with a compensation boundary event")
 		}
+	}
+}
+
+// compensationEventSubProcess reads an event sub-process with a
+// compensation start event, as Zeebe allows it: only in an embedded
+// sub-process, one per sub-process. It is no subscription while the
+// sub-process runs; it is the sub-process's compensation handler once the
+// sub-process completed.
+func (b *builder) compensationEventSubProcess(scope, esp *Element, n *node) {
+	switch {
+	case scope.Type != TypeSubProcess:
+		b.problem(esp.ID, n.Line, "a compensation event sub-process is allowed only in an embedded sub-process, not on the process level")
+	case scope.CompensationEventSubProcess != nil:
+		b.problem(esp.ID, n.Line, "a sub-process can have only one compensation event sub-process (another is '%s')", scope.CompensationEventSubProcess.ID)
+	default:
+		scope.CompensationEventSubProcess = esp
+		b.proc.Compensations = true
 	}
 }

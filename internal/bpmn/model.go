@@ -197,9 +197,13 @@ type Element struct {
 	// marks a handler; CompensateRef is a compensation throw or end event's
 	// activityRef (nil: every activity of its scope).
 	CompensationHandler *Element
-	ForCompensation     bool
-	CompensateRef       *Element
-	compensateRefID     string
+	// CompensationEventSubProcess, on an embedded sub-process, is its event
+	// sub-process with a compensation start event: it runs instead of the
+	// handlers inside when the completed sub-process is compensated.
+	CompensationEventSubProcess *Element
+	ForCompensation             bool
+	CompensateRef               *Element
+	compensateRefID             string
 
 	// ExecutionListeners are zeebe:executionListeners; TaskListeners the
 	// zeebe:taskListeners of a Camunda user task.

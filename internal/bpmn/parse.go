@@ -351,9 +351,12 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 			e.Type = TypeEventSubProcess
 			b.scope(e, n)
 			b.checkExtensions(e, ext, "ioMapping", "properties")
-			if e.EventStart == nil {
+			switch {
+			case e.EventStart == nil:
 				b.problem(id, n.Line, "an event sub-process must have exactly one start event with an event definition")
-			} else {
+			case e.EventStart.EventType == EventCompensation:
+				b.compensationEventSubProcess(scope, e, n) // compensation.go
+			default:
 				scope.EventSubProcesses = append(scope.EventSubProcesses, e)
 			}
 			break // its input and output mappings are read below, as Zeebe applies them
@@ -418,7 +421,7 @@ func (b *builder) checkEventPlacement(e *Element, scope *Element, n *node) {
 			case e.EventType == EventError && !e.Interrupting:
 				b.problem(e.ID, n.Line, "an error start event must be interrupting")
 			case e.EventType == EventTimer || e.EventType == EventMessage || e.EventType == EventError || e.EventType == EventSignal || e.EventType == EventEscalation ||
-				e.EventType == EventConditional:
+				e.EventType == EventConditional || e.EventType == EventCompensation:
 				scope.EventStart = e
 			default:
 				b.problem(e.ID, n.Line, "%s start events of event sub-processes are not supported", strings.ToLower(string(e.EventType)))

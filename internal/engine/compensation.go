@@ -28,7 +28,12 @@ func (w *writer) recordCompensable(in *inst) {
 		prt.Compensable = append(prt.Compensable, store.Compensable{ElementID: in.el.ID})
 		changed = true
 	}
-	if len(rt.Compensable) > 0 && (in.elementType() == bpmn.TypeSubProcess || in.isBody()) {
+	if in.el.CompensationEventSubProcess != nil && in.elementType() == bpmn.TypeSubProcess {
+		// Its compensation event sub-process runs instead of the handlers
+		// inside, with their records (compensationesp.go).
+		prt.Compensable = append(prt.Compensable, store.Compensable{ElementID: in.el.ID, ESP: true, Inner: rt.Compensable})
+		changed = true
+	} else if len(rt.Compensable) > 0 && (in.elementType() == bpmn.TypeSubProcess || in.isBody()) {
 		for _, c := range rt.Compensable {
 			c.Nested = true
 			prt.Compensable = append(prt.Compensable, c)
@@ -45,7 +50,7 @@ func (w *writer) recordCompensable(in *inst) {
 func (w *writer) compensate(throw *inst) {
 	w.activated(throw)
 	scope := throw.parent
-	if scope.elementType() == bpmn.TypeEventSubProcess && scope.parent != nil {
+	if scope.elementType() == bpmn.TypeEventSubProcess && scope.parent != nil && !isCompensationESP(scope) {
 		scope = scope.parent
 	}
 	ref := throw.el.CompensateRef
@@ -63,6 +68,12 @@ func (w *writer) compensate(throw *inst) {
 	n := 0
 	for _, c := range run {
 		el := throw.def.proc.ElementByID(c.ElementID)
+		if c.ESP {
+			if w.runCompensationESP(scope, throw, el, c) {
+				n++
+			}
+			continue
+		}
 		if el == nil || el.CompensationHandler == nil {
 			continue
 		}

@@ -154,6 +154,11 @@ type ScopeRuntime struct {
 type Compensable struct {
 	ElementID string `json:"e"`
 	Nested    bool   `json:"n,omitempty"`
+	// ESP marks a completed sub-process whose compensation event
+	// sub-process compensates it; Inner are the records it kept, which that
+	// event sub-process may compensate in turn.
+	ESP   bool          `json:"esp,omitempty"`
+	Inner []Compensable `json:"in,omitempty"`
 }
 
 // TaskTransition is a user task's lifecycle transition (creating,

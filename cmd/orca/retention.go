@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orcabpm/orca/internal/config"
@@ -13,11 +15,11 @@ import (
 // keep everything.
 const historyPrefix = "camunda.data.secondary-storage.rdbms.history."
 
-var historyKeys = struct{ ttl, decisionTTL, minInterval, maxInterval, rows, instances, keepAll string }{
+var historyKeys = struct{ ttl, decisionTTL, minInterval, maxInterval, rows, instances, usage, keepAll string }{
 	historyPrefix + "default-history-ttl", historyPrefix + "decision-instance-ttl",
 	historyPrefix + "min-history-cleanup-interval", historyPrefix + "max-history-cleanup-interval",
 	historyPrefix + "history-cleanup-batch-size", historyPrefix + "history-cleanup-process-instance-batch-size",
-	"orca.history.keep-all",
+	historyPrefix + "max-history-cleanup-usage", "orca.history.keep-all",
 }
 
 func historySchema() config.Schema {
@@ -28,6 +30,7 @@ func historySchema() config.Schema {
 		{Name: historyKeys.maxInterval, Kind: config.Duration, Help: "longest pause between cleanup runs, reached while they find nothing (default PT1H)"},
 		{Name: historyKeys.rows, Kind: config.Int, Min: 1, Max: 1_000_000, Help: "rows one cleanup run deletes at most (default 2,000)"},
 		{Name: historyKeys.instances, Kind: config.Int, Min: 1, Max: 100_000, Help: "root process instances one cleanup run deletes at most (default 100)"},
+		{Name: historyKeys.usage, Kind: config.String, Help: "share of the engine's time back-to-back cleanup runs may take, above 0 and at most 1 (default 0.25)"},
 		{Name: historyKeys.keepAll, Kind: config.Bool, Help: "keep all history: no cleanup (default false)"},
 	}
 }
@@ -91,6 +94,13 @@ func historySettings(props *config.Properties) (engine.Retention, error) {
 			return r, fmt.Errorf("%s: want an integer from %d to %d, got %d", n.key, n.min, n.max, v)
 		}
 		*n.to = int(v)
+	}
+	if v, from, ok := props.Lookup(historyKeys.usage); ok {
+		u, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || u <= 0 || u > 1 {
+			return r, fmt.Errorf("%s: want a number above 0 and at most 1, got %q", from, v)
+		}
+		r.Usage = u
 	}
 	return r, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/orcabpm/orca/internal/config"
 	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/store"
 )
 
 const retentionBPMN = `<?xml version="1.0" encoding="UTF-8"?>
@@ -99,6 +101,12 @@ func TestHistorySettings(t *testing.T) {
 		{"months", historyPrefix + "default-history-ttl: P1M\n", nil, "want a duration"},
 		{"intervals", historyPrefix + "min-history-cleanup-interval: 2h\n", nil, "is shorter than"},
 		{"batch", historyPrefix + "history-cleanup-process-instance-batch-size: 0\n", nil, "want an integer from 1 to 100000, got 0"},
+		{"usage", historyPrefix + "max-history-cleanup-usage: 0.5\n", func(t *testing.T, r engine.Retention) {
+			if r.Usage != 0.5 || r.Usage == engine.DefaultRetention().Usage {
+				t.Errorf("%+v", r)
+			}
+		}, ""},
+		{"usage beyond", historyPrefix + "max-history-cleanup-usage: 2\n", nil, `want a number above 0 and at most 1, got "2"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, "orca.yaml", tc.file)
@@ -122,4 +130,75 @@ func TestHistorySettings(t *testing.T) {
 			tc.check(t, r)
 		})
 	}
+}
+
+// A SIGKILL while the history cleanup deletes (small runs, back to back)
+// leaves a consistent store: no row without its instance, the active
+// instance and its variables there; the next orca start finishes the
+// cleanup.
+func TestHistoryCleanupSurvivesKill(t *testing.T) {
+	cfg := writeFile(t, "orca.yaml", `camunda:
+  data:
+    secondary-storage:
+      rdbms:
+        history:
+          default-history-ttl: PT0S
+          min-history-cleanup-interval: 1s
+          max-history-cleanup-interval: 1s
+          history-cleanup-batch-size: 7
+          history-cleanup-process-instance-batch-size: 3
+`)
+	dir := t.TempDir()
+	port := freePort(t)
+	args := []string{"start", "--config", cfg, "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", dir, "--workers", "none", "--management-addr", "off"}
+	p := runOrca(t, nil, args...)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitHTTP(t, base+"/v2/topology")
+	deploy(t, base, "retention.bpmn", []byte(retentionBPMN))
+	var wait struct {
+		Key string `json:"processInstanceKey"`
+	}
+	post(t, base+"/v2/process-instances", map[string]any{"processDefinitionId": "wait", "variables": map[string]any{"keep": 1}}, &wait)
+	const finished = 400
+	for range finished {
+		post(t, base+"/v2/process-instances", map[string]any{"processDefinitionId": "quick", "variables": map[string]any{"x": 1}}, nil)
+	}
+	completed := func() int {
+		var res struct {
+			Page struct {
+				TotalItems int `json:"totalItems"`
+			} `json:"page"`
+		}
+		post(t, base+"/v2/process-instances/search", map[string]any{"filter": map[string]any{"state": "COMPLETED"}}, &res)
+		return res.Page.TotalItems
+	}
+	eventually(t, "the cleanup to be under way", func() bool { return completed() < finished })
+	p.kill()
+
+	s, err := store.Open(context.Background(), dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err := s.CountRows(context.Background(), "process_instances")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("killed with %d of %d process instances left", left, finished+1)
+	orphans, err := s.OrphanRows(context.Background())
+	if err != nil || len(orphans) > 0 {
+		t.Fatalf("after a SIGKILL during the cleanup: rows without their instance %v %v", orphans, err)
+	}
+	s.Close()
+
+	p = runOrca(t, nil, args...)
+	waitHTTP(t, base+"/v2/topology")
+	eventually(t, "the cleanup to finish after the restart", func() bool { return completed() == 0 })
+	var vars struct {
+		Items []struct{ Name, Value string } `json:"items"`
+	}
+	post(t, base+"/v2/variables/search", map[string]any{"filter": map[string]any{"processInstanceKey": wait.Key}}, &vars)
+	if len(vars.Items) != 1 || vars.Items[0].Name != "keep" {
+		t.Fatalf("the active instance's variables after the kill and the cleanup: %+v", vars.Items)
+	}
+	_ = p
 }

@@ -60,6 +60,7 @@ type Gateway struct {
 	tools     map[string]bool // the names of all tools
 	procs     *processes      // /mcp/processes; nil when off
 	audit     *auditor        // records tool calls; nil when the cluster keeps no Orca audit log
+	fx        *fixtureTasks   // the conformance suite's task fixtures; nil without ConformanceFixtures
 }
 
 // toolHandler serves one tool with checked arguments.
@@ -114,6 +115,7 @@ func New(api cluster.API, opts Options) (*Gateway, error) {
 	g.addPrompts()
 	if opts.ConformanceFixtures {
 		g.addFixtures()
+		g.addTaskFixtures()
 	}
 	g.server.AddReceivingMiddleware(g.unknownTool, g.listDefinitionResources)
 	g.audit = g.newAuditor()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -132,7 +133,14 @@ type callParams struct {
 // when the call is no task (it is then served as usual).
 func (g *Gateway) callAsTask(w http.ResponseWriter, r *http.Request, msg rpcRequest, processes bool, next http.Handler) bool {
 	var p callParams
-	if json.Unmarshal(msg.Params, &p) != nil || p.Meta.ClientCapabilities.Extensions[tasksExtension] == nil {
+	if json.Unmarshal(msg.Params, &p) != nil {
+		return false
+	}
+	declared := p.Meta.ClientCapabilities.Extensions[tasksExtension] != nil
+	if !processes && g.fixtureCall(w, msg, p, declared) {
+		return true
+	}
+	if !declared {
 		return false
 	}
 	ref := taskRef{Tool: p.Name}
@@ -212,7 +220,21 @@ func (g *Gateway) createdTask(ctx context.Context, ref taskRef) (map[string]any,
 type taskParams struct {
 	TaskID         string                     `json:"taskId"`
 	InputResponses map[string]json.RawMessage `json:"inputResponses"`
+	Meta           struct {
+		ClientCapabilities struct {
+			Extensions map[string]json.RawMessage `json:"extensions"`
+		} `json:"io.modelcontextprotocol/clientCapabilities"`
+	} `json:"_meta"`
 }
+
+// codeMissingCapability is the error of a request that needs a client
+// capability the request did not declare (SEP-2575; what the conformance
+// suite checks for the tasks methods).
+const codeMissingCapability = -32021
+
+// codeHeaderMismatch is the error of a request whose routing headers do
+// not match its body (SEP-2243).
+const codeHeaderMismatch = -32020
 
 func unknownTask(id string) *jsonrpc.Error {
 	return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "Unknown task: " + clip(id)}
@@ -224,6 +246,21 @@ func (g *Gateway) serveTaskMethod(w http.ResponseWriter, r *http.Request, msg rp
 	var p taskParams
 	if json.Unmarshal(msg.Params, &p) != nil || p.TaskID == "" {
 		writeRPC(w, msg.ID, nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: msg.Method + ": params.taskId is required"})
+		return
+	}
+	if p.Meta.ClientCapabilities.Extensions[tasksExtension] == nil {
+		writeRPC(w, msg.ID, nil, &jsonrpc.Error{Code: codeMissingCapability, Message: "Missing required client capability",
+			Data: json.RawMessage(`{"requiredCapabilities":{"extensions":{"` + tasksExtension + `":{}}}}`)})
+		return
+	}
+	// The routing headers of 2026-07-28 (SEP-2243) must name this request.
+	if m, n := r.Header.Get("Mcp-Method"), r.Header.Get("Mcp-Name"); m != "" && m != msg.Method || n != "" && strings.TrimSpace(n) != p.TaskID {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		writeRPC(w, msg.ID, nil, &jsonrpc.Error{Code: codeHeaderMismatch, Message: "Header mismatch: Mcp-Method and Mcp-Name must match the request's method and taskId"})
+		return
+	}
+	if g.fixtureMethod(w, msg, p.TaskID) {
 		return
 	}
 	ref, ok := parseTaskID(p.TaskID)

@@ -167,6 +167,17 @@ func TestTasksCancel(t *testing.T) {
 		t.Fatalf("task of an instance cancelled by REST: %v", got)
 	}
 
+	// Without the extension declared, the methods are refused.
+	_, body := rpc(t, url, `{"jsonrpc":"2.0","id":8,"method":"tasks/get","params":{"taskId":"`+id+`"}}`, map[string]string{"MCP-Protocol-Version": "2026-07-28"})
+	if !strings.Contains(body, `"code":-32021`) || !strings.Contains(body, "io.modelcontextprotocol/tasks") {
+		t.Errorf("tasks/get without the extension: %s", body)
+	}
+	// Routing headers that name another task are refused (SEP-2243).
+	res2, body2 := rpc(t, url, `{"jsonrpc":"2.0","id":9,"method":"tasks/get","params":{"taskId":"`+id+`","_meta":{"io.modelcontextprotocol/clientCapabilities":{"extensions":{"io.modelcontextprotocol/tasks":{}}}}}}`,
+		map[string]string{"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tasks/get", "Mcp-Name": "orca-other"})
+	if res2.StatusCode != 400 || !strings.Contains(body2, `"code":-32020`) {
+		t.Errorf("mismatched Mcp-Name: %d %s", res2.StatusCode, body2)
+	}
 	for _, bad := range []string{"nonsense", "orca-" + strings.Repeat("A", 20), "orca-eyJpIjoiOTk5OTkiLCJ0IjoieCJ9"} {
 		for _, m := range []string{"tasks/get", "tasks/cancel", "tasks/update"} {
 			if res, rerr := taskRPC(t, url, m, bad); rerr == nil || rerr["code"] != float64(-32602) {

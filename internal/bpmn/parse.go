@@ -857,9 +857,9 @@ func (b *builder) checkConnections(e *Element) {
 		for _, f := range e.Outgoing {
 			t := f.Target
 			ok := t.Type == TypeReceiveTask && len(t.Boundaries) == 0 ||
-				t.Type == TypeIntermediateCatchEvent && (t.EventType == EventMessage || t.EventType == EventTimer || t.EventType == EventConditional)
+				t.Type == TypeIntermediateCatchEvent && (t.EventType == EventMessage || t.EventType == EventTimer || t.EventType == EventSignal || t.EventType == EventConditional)
 			if !ok {
-				b.problem(f.ID, f.Line, "a sequence flow leaving an event-based gateway must lead to a message, timer or conditional intermediate catch event, not the %s '%s'", typeWords(t.Type), t.ID)
+				b.problem(f.ID, f.Line, "a sequence flow leaving an event-based gateway must lead to a message, timer, signal or conditional intermediate catch event, not the %s '%s'", typeWords(t.Type), t.ID)
 			}
 			if f.Condition != nil {
 				b.problem(f.ID, f.Line, "a sequence flow leaving an event-based gateway cannot have a condition")

@@ -7,8 +7,8 @@ import (
 	"github.com/orcabpm/orca/internal/store"
 )
 
-// openSubscriptions counts the open message subscriptions and timers of
-// an instance's elements.
+// openWaits counts the open message and signal subscriptions and the
+// timers of an instance's elements.
 func (h *harness) openWaits(pi int64) (subs, timers int) {
 	h.t.Helper()
 	ss, err := store.Select(h.ctx, h.e.Store(), func() *store.MessageSubscription { return new(store.MessageSubscription) },
@@ -21,7 +21,12 @@ func (h *harness) openWaits(pi int64) (subs, timers int) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return len(ss), len(ts)
+	sigs, err := store.Select(h.ctx, h.e.Store(), func() *store.SignalSubscription { return new(store.SignalSubscription) },
+		"process_instance_key = ? AND state = 'CREATED'", pi)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return len(ss) + len(sigs), len(ts)
 }
 
 // TestConditionalEventsAfterEventBasedGateway: a conditional catch event
@@ -34,7 +39,7 @@ func TestConditionalEventsAfterEventBasedGateway(t *testing.T) {
 		t.Helper()
 		h.wantState(pi, store.StateCompleted)
 		states := h.elementStates(pi)
-		for _, id := range []string{"endBig", "endSmall", "endCancelled", "endLate"} {
+		for _, id := range []string{"endBig", "endSmall", "endCancelled", "endStopped", "endLate"} {
 			if n := len(states[id]); (id == end) != (n == 1) || n > 1 {
 				t.Fatalf("instance %d ended at %v, want %s only", pi, states, end)
 			}
@@ -50,8 +55,8 @@ func TestConditionalEventsAfterEventBasedGateway(t *testing.T) {
 	})
 	t.Run("true later, after a variable change", func(t *testing.T) {
 		pi := h.start("condGateway", map[string]any{"id": "b", "x": 0})
-		if subs, timers := h.openWaits(pi); subs != 1 || timers != 1 {
-			t.Fatalf("the gateway waits with %d subscriptions and %d timers, want 1 and 1", subs, timers)
+		if subs, timers := h.openWaits(pi); subs != 2 || timers != 1 {
+			t.Fatalf("the gateway waits with %d subscriptions and %d timers, want 2 (message, signal) and 1", subs, timers)
 		}
 		h.set(pi, map[string]any{"y": 10}) // a variable no condition reads
 		h.wantState(pi, store.StateActive)
@@ -73,6 +78,21 @@ func TestConditionalEventsAfterEventBasedGateway(t *testing.T) {
 			t.Fatal(err)
 		}
 		ended(pi, "endCancelled")
+	})
+	t.Run("a signal first", func(t *testing.T) {
+		pi := h.start("condGateway", map[string]any{"id": "s", "x": 0})
+		if _, err := h.e.BroadcastSignal(h.ctx, SignalRequest{Name: "stop-s", Variables: map[string]any{"why": "recall"}}); err != nil {
+			t.Fatal(err)
+		}
+		ended(pi, "endStopped")
+		if got := h.vars(pi)["why"]; got != `"recall"` {
+			t.Fatalf("the signal's variable: why = %s", got)
+		}
+		sigs, err := store.Select(h.ctx, h.e.Store(), func() *store.SignalSubscription { return new(store.SignalSubscription) },
+			"process_instance_key = ?", pi)
+		if err != nil || len(sigs) != 1 || sigs[0].State != store.SignalSubscriptionTriggered {
+			t.Fatalf("signal subscriptions %+v, %v: want one TRIGGERED", sigs, err)
+		}
 	})
 	t.Run("the timer first", func(t *testing.T) {
 		pi := h.start("condGateway", map[string]any{"id": "e", "x": 0})

@@ -56,6 +56,8 @@ func (w *writer) openEventGateway(in *inst) bool {
 			ok = w.scheduleTimer(in, t)
 		case t.EventType == bpmn.EventConditional:
 			ok = true // evaluated once the gateway is ACTIVATED (conditions.go)
+		case t.EventType == bpmn.EventSignal:
+			ok = w.openSignalSubscription(in, t)
 		default:
 			ok = w.openSubscription(in, t, t.Message)
 		}

@@ -267,9 +267,10 @@ func (w *writer) broadcast(tenant, name string, vars map[string]json.RawMessage)
 		if target == nil {
 			continue
 		}
-		if !w.scopeEvent(in, target, vars) {
-			w.closeSignalSub(in, sub)
+		if !canRecur(in, target) {
+			w.closeSignalSub(in, sub) // before the event withdraws its element's other subscriptions
 		}
+		w.scopeEvent(in, target, vars)
 	}
 }
 

@@ -22,6 +22,7 @@ var triggerKinds = []struct{ process, catch string }{
 	{"trigCondStart", "qcatch"},
 	{"trigRootCond", "rcatch"},
 	{"trigCondGateway", "kcatch"},
+	{"trigSignalGateway", "wcatch"},
 }
 
 // deliverTrigger starts an instance of a trigger process and delivers its
@@ -71,6 +72,8 @@ func deliverTrigger(ctx context.Context, e *Engine, process string, n int) (int6
 		_, err = e.PublishMessage(ctx, PublishMessageRequest{Name: "trig-gw", CorrelationKey: id, Variables: payload})
 	case "trigSignal":
 		_, err = e.BroadcastSignal(ctx, SignalRequest{Name: "trig-sig-" + id, Variables: payload})
+	case "trigSignalGateway":
+		_, err = e.BroadcastSignal(ctx, SignalRequest{Name: "trig-sgw-" + id, Variables: payload})
 	case "trigTimer", "trigConditional", "trigCondStart", "trigCondGateway":
 		// The timer's event is the clock; the conditions read payload.
 		err = e.SetVariables(ctx, pi, payload, false)

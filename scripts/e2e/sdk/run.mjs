@@ -223,6 +223,39 @@ async function main() {
   const waiting = await camunda.getProcessInstanceSequenceFlows({ processInstanceKey: pinned.processInstanceKey }, now);
   check(Array.isArray(waiting.items), 'sequence flows of a waiting instance');
 
+  // 10. Listeners: a process's start execution listener, a task listener's
+  // denial in job search (isDenied, deniedReason), and updating listeners
+  // run by variables set on the task's element instance.
+  await camunda.deployResourcesFromFiles([path.join(bpmnDir, 'listeners.bpmn')]);
+  const lpi = await camunda.createProcessInstance({ processDefinitionId: 'e2e-listened' });
+  const activate = async (type) => {
+    const r = await camunda.activateJobs({ type, worker: 'e2e', timeout: 30000, maxJobsToActivate: 1, requestTimeout: 5000 });
+    check(r.jobs.length === 1 && r.jobs[0].processInstanceKey === lpi.processInstanceKey, `a ${type} job`);
+    return r.jobs[0];
+  };
+  const pstart = await activate('e2e-process-start');
+  check(pstart.kind === 'EXECUTION_LISTENER' && pstart.listenerEventType === 'START' && pstart.elementId === 'e2e-listened',
+    `process start listener job ${JSON.stringify(pstart)}`);
+  await camunda.completeJob({ jobKey: pstart.jobKey, variables: { fromListener: 1 } });
+  const ltasks = await camunda.searchUserTasks({ filter: { processInstanceKey: lpi.processInstanceKey } }, until((r) => r.items.length === 1));
+  const lt = ltasks.items[0];
+  await camunda.assignUserTask({ userTaskKey: lt.userTaskKey, assignee: 'demo' });
+  const assignJob = await activate('e2e-tl-assign');
+  await camunda.completeJob({ jobKey: assignJob.jobKey, result: { type: 'userTask', denied: true, deniedReason: 'demo is away' } });
+  const denied = await camunda.searchJobs({ filter: { processInstanceKey: lpi.processInstanceKey, isDenied: true } }, until((r) => r.items.length === 1));
+  check(denied.items[0].deniedReason === 'demo is away' && denied.items[0].kind === 'TASK_LISTENER', `denied job ${JSON.stringify(denied.items[0])}`);
+  const allowed = await camunda.searchJobs({ filter: { processInstanceKey: lpi.processInstanceKey, isDenied: false } }, now);
+  check(allowed.items.length === 1 && allowed.items[0].type === 'e2e-process-start', `jobs not denied ${JSON.stringify(allowed.items)}`);
+  await camunda.createElementInstanceVariables({ elementInstanceKey: lt.elementInstanceKey, variables: { comment: 'ok' }, local: true });
+  const updateJob = await activate('e2e-tl-update');
+  check(JSON.parse(updateJob.customHeaders['io.camunda.zeebe:changedAttributes']).includes('variables'), `updating listener headers ${JSON.stringify(updateJob.customHeaders)}`);
+  await camunda.completeJob({ jobKey: updateJob.jobKey });
+  await camunda.completeUserTask({ userTaskKey: lt.userTaskKey });
+  const ldone = await camunda.getProcessInstance({ processInstanceKey: lpi.processInstanceKey }, until((r) => r.state === 'COMPLETED'));
+  check(ldone.state === 'COMPLETED', 'the listened instance completed');
+  const lvars = await camunda.searchVariables({ filter: { processInstanceKey: lpi.processInstanceKey }, sort: [{ field: 'name' }] }, now);
+  check(lvars.items.map((v) => v.name).join() === 'comment,fromListener', `listened instance variables ${lvars.items.map((v) => v.name)}`);
+
   console.log(`JS SDK e2e: ${steps} checks passed (validation ${config(base).CAMUNDA_SDK_VALIDATION})`);
 }
 

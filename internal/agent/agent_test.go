@@ -522,6 +522,29 @@ func testTaskAgent(t *testing.T, remote, v2 bool) {
 			if v2 && reqs[0].Header.Get("Authorization") != "Bearer sk-test-123" {
 				t.Errorf("the key from the secret did not reach the model: %q", reqs[0].Header.Get("Authorization"))
 			}
+			// One agent instance over both entries of the task (one element
+			// instance each), completed once the final answer's task ended.
+			pik := cluster.Key(pi)
+			ais, err := r.api.SearchAgentInstances(r.ctx, &cluster.AgentInstanceSearchQuery{Filter: &cluster.AgentInstanceFilter{
+				ProcessInstanceKey: &cluster.KeyFilter{Filter: cluster.Filter[cluster.Key]{Eq: &pik}}}})
+			if err != nil || len(ais.Items) != 1 {
+				t.Fatalf("agent instances: %+v, %v", ais, err)
+			}
+			ai := ais.Items[0]
+			if ai.Status != "COMPLETED" || len(ai.ElementInstanceKeys) != 2 || ai.Metrics.ModelCalls != 2 || ai.Metrics.ToolCalls != 2 || ai.CompletionDate == nil {
+				t.Fatalf("agent instance of the task: %+v", ai)
+			}
+			hist, err := r.api.SearchAgentInstanceHistory(r.ctx, ai.AgentInstanceKey, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var roles []string
+			for _, h := range hist.Items {
+				roles = append(roles, h.Role)
+			}
+			if got := strings.Join(roles, ","); got != "CONFIGURATION,USER,ASSISTANT,TOOL_RESULT,TOOL_RESULT,ASSISTANT" {
+				t.Fatalf("history of the task agent: %s", got)
+			}
 		}
 	}
 }

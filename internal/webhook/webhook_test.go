@@ -403,3 +403,71 @@ func TestWebhookFloodIsBounded(t *testing.T) {
 		t.Fatalf("%d instances, want 2", n)
 	}
 }
+
+// TestWebhookMessageStartBoundaryAndRedeployment: a message start event
+// webhook starts an instance per correlation key (a second request for a
+// key with an active instance starts none, as Zeebe's message start
+// events do); a boundary event webhook interrupts the task it is attached
+// to; a new version of a process serves its new webhook id at once and
+// no longer the old one.
+func TestWebhookMessageStartBoundaryAndRedeployment(t *testing.T) {
+	r := newRig(t, webhook.Options{}, nil)
+	msgStart := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+  <bpmn:message id="m" name="ticket-msg" />
+  <bpmn:process id="tickets" isExecutable="true">
+    <bpmn:startEvent id="hook"><bpmn:extensionElements><zeebe:properties>%s</zeebe:properties></bpmn:extensionElements><bpmn:messageEventDefinition messageRef="m" /></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="hook" targetRef="work" />
+    <bpmn:userTask id="work"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements></bpmn:userTask>
+  </bpmn:process>
+</bpmn:definitions>`, properties(with(nil, "inbound.context", "tickets", "correlationKeyExpression", "=request.body.ticket", "resultVariable", "hook")))
+	boundary := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+  <bpmn:message id="m" name="cancel-msg"><bpmn:extensionElements><zeebe:subscription correlationKey="=orderId" /></bpmn:extensionElements></bpmn:message>
+  <bpmn:process id="orders" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="pack" />
+    <bpmn:userTask id="pack"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:boundaryEvent id="cancelled" attachedToRef="pack"><bpmn:extensionElements><zeebe:properties>%s</zeebe:properties></bpmn:extensionElements><bpmn:messageEventDefinition messageRef="m" /></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="cancelled" targetRef="end" />
+    <bpmn:endEvent id="end" />
+    <bpmn:sequenceFlow id="f3" sourceRef="pack" targetRef="end2" />
+    <bpmn:endEvent id="end2" />
+  </bpmn:process>
+</bpmn:definitions>`, properties(with(nil, "inbound.context", "cancel", "correlationKeyExpression", "=request.body.orderId")))
+	r.deploy(msgStart, boundary, startModel("versions", with(nil, "inbound.context", "v1")))
+
+	for _, body := range []string{`{"ticket":"T-1"}`, `{"ticket":"T-1"}`, `{"ticket":"T-2"}`} {
+		if a := r.send("POST", "/inbound/tickets", body); a.status != 200 {
+			t.Fatalf("ticket %s: %d %s", body, a.status, a.body)
+		}
+	}
+	if n := len(r.instances("tickets")); n != 2 {
+		t.Fatalf("%d ticket instances, want 2 (one per ticket while active)", n)
+	}
+
+	ctx := context.Background()
+	res, err := r.api.CreateProcessInstance(ctx, &cluster.ProcessInstanceCreationInstruction{ProcessDefinitionID: "orders", Variables: map[string]any{"orderId": "o-7"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := r.send("POST", "/inbound/cancel", `{"orderId":"o-7"}`); a.status != 200 {
+		t.Fatalf("cancel: %d %s", a.status, a.body)
+	}
+	pi, err := r.api.GetProcessInstance(ctx, res.ProcessInstanceKey)
+	if err != nil || pi.State != "COMPLETED" {
+		t.Fatalf("the boundary event did not end the order: %+v, %v", pi, err)
+	}
+
+	if a := r.send("POST", "/inbound/v1", `{}`); a.status != 200 {
+		t.Fatalf("v1: %d %s", a.status, a.body)
+	}
+	r.deploy(startModel("versions", with(nil, "inbound.context", "v2")))
+	wantProblem(t, r.send("POST", "/inbound/v1", `{}`), 404, "v1")
+	if a := r.send("POST", "/inbound/v2", `{}`); a.status != 200 {
+		t.Fatalf("v2 after the redeployment: %d %s", a.status, a.body)
+	}
+	if n := len(r.instances("versions")); n != 2 {
+		t.Fatalf("%d instances of versions, want 2", n)
+	}
+}

@@ -222,7 +222,8 @@ type taskParams struct {
 	InputResponses map[string]json.RawMessage `json:"inputResponses"`
 	Meta           struct {
 		ClientCapabilities struct {
-			Extensions map[string]json.RawMessage `json:"extensions"`
+			Extensions  map[string]json.RawMessage `json:"extensions"`
+			Elicitation json.RawMessage            `json:"elicitation"`
 		} `json:"io.modelcontextprotocol/clientCapabilities"`
 	} `json:"_meta"`
 }
@@ -280,6 +281,9 @@ func (g *Gateway) serveTaskMethod(w http.ResponseWriter, r *http.Request, msg rp
 	switch msg.Method {
 	case "tasks/get":
 		task, err := g.taskState(ctx, ref, pi, true)
+		if err == nil && task["status"] == "working" && len(p.Meta.ClientCapabilities.Elicitation) > 0 {
+			err = g.askInTask(ctx, ref, task)
+		}
 		if err != nil {
 			writeRPC(w, msg.ID, nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: err.Error()})
 			return
@@ -287,8 +291,13 @@ func (g *Gateway) serveTaskMethod(w http.ResponseWriter, r *http.Request, msg rp
 		task["resultType"] = "complete"
 		writeRPC(w, msg.ID, task, nil)
 	case "tasks/update":
-		// No task asks for input yet: responses to keys never asked for
-		// are ignored, as the extension says.
+		// Answers to the forms of the instance's user tasks complete
+		// them; responses to keys not asked for are ignored, as the
+		// extension says.
+		if rerr := g.answerInTask(ctx, ref, p.InputResponses, len(msg.Params)); rerr != nil {
+			writeRPC(w, msg.ID, nil, rerr)
+			return
+		}
 		writeRPC(w, msg.ID, map[string]any{"resultType": "complete"}, nil)
 	case "tasks/cancel":
 		if pi.State == "ACTIVE" {
@@ -441,4 +450,81 @@ func (c *captured) replay(w http.ResponseWriter) {
 	w.Header().Del("Content-Length")
 	w.WriteHeader(c.status)
 	w.Write(c.body.Bytes())
+}
+
+// Input requests of a task: while its instance waits in user tasks that
+// have a Camunda form, a client that can elicit sees the task as
+// input_required, with one form per user task (keyed userTask-<key>);
+// its answers in tasks/update complete the user tasks (ask.go).
+
+const (
+	userTaskInputPrefix = "userTask-"
+	maxAskedTasks       = 10
+)
+
+// askInTask turns a working task into input_required when its instance
+// waits for a person.
+func (g *Gateway) askInTask(ctx context.Context, ref taskRef, task map[string]any) error {
+	created, limit := "CREATED", int32(maxAskedTasks)
+	res, err := g.api.SearchUserTasks(ctx, &cluster.UserTaskSearchQuery{
+		Filter: &cluster.UserTaskFilter{ProcessInstanceKey: &ref.Instance, State: &cluster.EnumFilter{Filter: cluster.Filter[string]{Eq: &created}}},
+		Page:   &cluster.PageRequest{Limit: &limit}})
+	if err != nil {
+		return err
+	}
+	asks := map[string]any{}
+	for _, ut := range res.Items {
+		ask, err := g.askForm(ctx, ut.UserTaskKey, nil)
+		if err != nil {
+			return err
+		}
+		if ask != nil {
+			asks[userTaskInputPrefix+ut.UserTaskKey.String()] = map[string]any{"method": "elicitation/create", "params": ask}
+		}
+	}
+	if len(asks) > 0 {
+		task["status"] = "input_required"
+		task["statusMessage"] = "The process waits for a person: fill in the form."
+		task["inputRequests"] = asks
+	}
+	return nil
+}
+
+// answerInTask completes the user tasks whose forms were answered.
+func (g *Gateway) answerInTask(ctx context.Context, ref taskRef, responses map[string]json.RawMessage, size int) *jsonrpc.Error {
+	for k, raw := range responses {
+		key, err := cluster.ParseKey(strings.TrimPrefix(k, userTaskInputPrefix))
+		if !strings.HasPrefix(k, userTaskInputPrefix) || err != nil {
+			continue
+		}
+		var answer mcp.ElicitResult
+		if json.Unmarshal(raw, &answer) != nil || answer.Action != "accept" {
+			continue // declined: the task is asked for again
+		}
+		ut, err := g.api.GetUserTask(ctx, key)
+		if err != nil || ut.ProcessInstanceKey != ref.Instance || ut.State != "CREATED" {
+			continue // not this task's, or done meanwhile
+		}
+		err = g.api.CompleteUserTask(ctx, key, &cluster.UserTaskCompletionRequest{Variables: answer.Content})
+		if g.audit != nil {
+			e := &store.AuditLog{EntityType: "USER_TASK", OperationType: "COMPLETE", Category: "USER_TASKS", EntityKey: key.String(),
+				UserTaskKey: int64(key), ProcessInstanceKey: int64(ref.Instance), ProcessDefinitionKey: int64(ut.ProcessDefinitionKey),
+				ProcessDefinitionID: ut.ProcessDefinitionID, InboundChannelType: cluster.AuditChannelMCP, InboundChannelTool: "tasks/update",
+				Endpoint: endpointOf(ctx), ArgumentsSize: int64(size), Result: cluster.AuditSuccess}
+			e.ActorType, e.ActorID = actor(ctx)
+			if err != nil {
+				e.Result, e.ErrorMessage = cluster.AuditFail, clip(err.Error())
+			}
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+			aerr := g.audit.rec.RecordAudit(rctx, e)
+			cancel()
+			if aerr != nil {
+				return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "The answer could not be recorded in the audit log: " + aerr.Error()}
+			}
+		}
+		if err != nil && cluster.CodeOf(err) != cluster.CodeNotFound && cluster.CodeOf(err) != cluster.CodeInvalidState {
+			return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: err.Error()}
+		}
+	}
+	return nil
 }

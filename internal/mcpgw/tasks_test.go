@@ -226,3 +226,70 @@ func TestTasksProcessTool(t *testing.T) {
 		t.Fatalf("searchIncidents: %v %v", res, err)
 	}
 }
+
+// taskCall sends one of the extension's methods with more params, as a
+// client that can elicit.
+func taskCall(t *testing.T, url, method string, params map[string]any) (result, rpcErr map[string]any) {
+	t.Helper()
+	params["_meta"] = map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+		"io.modelcontextprotocol/clientCapabilities": map[string]any{"elicitation": map[string]any{},
+			"extensions": map[string]any{"io.modelcontextprotocol/tasks": map[string]any{}}}}
+	b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 11, "method": method, "params": params})
+	res, body := rpc(t, url, string(b), map[string]string{"MCP-Protocol-Version": "2026-07-28"})
+	var out struct {
+		Result map[string]any
+		Error  map[string]any
+	}
+	if err := json.Unmarshal([]byte(body), &out); err != nil || res.StatusCode != 200 {
+		t.Fatalf("%s: %d %s", method, res.StatusCode, body)
+	}
+	return out.Result, out.Error
+}
+
+// A task whose instance waits at a user task with a form is
+// input_required for a client that can elicit: the form is the input
+// request, and the answer in tasks/update completes the user task.
+func TestTasksAskForm(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	for _, f := range []string{"review.form", "review.bpmn"} {
+		e.ok("deployResource", map[string]any{"resourceName": f, "resource": readFile(t, "testdata/"+f)})
+	}
+	cs := e.tasksClient(t, mcpgw.PathCluster)
+	id := startTask(t, cs, "createProcessInstance", map[string]any{"processDefinitionId": "review", "awaitCompletion": true})
+	url := e.url + mcpgw.PathCluster
+	if got := taskGet(t, url, id); got["status"] != "working" {
+		t.Fatalf("a client that cannot elicit sees %v", got)
+	}
+	got, rerr := taskCall(t, url, "tasks/get", map[string]any{"taskId": id})
+	reqs, _ := got["inputRequests"].(map[string]any)
+	if rerr != nil || got["status"] != "input_required" || len(reqs) != 1 {
+		t.Fatalf("input_required task: %v %v", got, rerr)
+	}
+	var key string
+	var ask map[string]any
+	for k, v := range reqs {
+		key, ask = k, v.(map[string]any)
+	}
+	props, _ := ask["params"].(map[string]any)["requestedSchema"].(map[string]any)["properties"].(map[string]any)
+	if ask["method"] != "elicitation/create" || props["comment"] == nil || !strings.HasPrefix(key, "userTask-") {
+		t.Fatalf("input request %s: %v", key, ask)
+	}
+	// A declined form leaves the user task open.
+	if res, rerr := taskCall(t, url, "tasks/update", map[string]any{"taskId": id, "inputResponses": map[string]any{key: map[string]any{"action": "decline"}}}); rerr != nil || res["resultType"] != "complete" {
+		t.Fatalf("tasks/update decline: %v %v", res, rerr)
+	}
+	if got, _ := taskCall(t, url, "tasks/get", map[string]any{"taskId": id}); got["status"] != "input_required" {
+		t.Fatalf("after a refusal: %v", got)
+	}
+	res, rerr := taskCall(t, url, "tasks/update", map[string]any{"taskId": id, "inputResponses": map[string]any{
+		key: map[string]any{"action": "accept", "content": map[string]any{"comment": "all good", "approved": true}}}})
+	if rerr != nil || res["resultType"] != "complete" {
+		t.Fatalf("tasks/update: %v %v", res, rerr)
+	}
+	got, _ = taskCall(t, url, "tasks/get", map[string]any{"taskId": id})
+	sc, _ := got["result"].(map[string]any)["structuredContent"].(map[string]any)
+	vars, _ := sc["variables"].(map[string]any)
+	if got["status"] != "completed" || vars["comment"] != "all good" || vars["approved"] != true {
+		t.Fatalf("completed task: %v", got)
+	}
+}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/engine"
 	"github.com/orcabpm/orca/internal/mcpgw"
 )
 
@@ -291,5 +293,52 @@ func TestTasksAskForm(t *testing.T) {
 	vars, _ := sc["variables"].(map[string]any)
 	if got["status"] != "completed" || vars["comment"] != "all good" || vars["approved"] != true {
 		t.Fatalf("completed task: %v", got)
+	}
+}
+
+// A task survives a restart of Orca (engine and gateway) with its
+// instance: the id read before the restart reads after it, and the
+// instance completes into the task's result.
+func TestTasksSurviveRestart(t *testing.T) {
+	if *backend == "remote" {
+		t.Skip("restarts the embedded engine")
+	}
+	dir := t.TempDir()
+	start := func() (string, cluster.API, func()) {
+		eng, err := engine.Open(context.Background(), engine.Options{DataDir: dir, Synchronous: "NORMAL"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := cluster.NewEmbedded(eng, cluster.EmbeddedOptions{})
+		gw, err := mcpgw.New(api, mcpgw.Options{Version: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		gw.Register(mux, nil)
+		hs := httptest.NewServer(mux)
+		return hs.URL, api, func() { hs.Close(); eng.Close() }
+	}
+	url, _, stop := start()
+	e := &env{t: t, url: url}
+	e.cs = e.connect(t, &mcp.StreamableClientTransport{Endpoint: url + mcpgw.PathCluster})
+	e.deploy()
+	id := startTask(t, e.tasksClient(t, mcpgw.PathCluster), "createProcessInstance", map[string]any{"processDefinitionId": "payment",
+		"awaitCompletion": true, "variables": map[string]any{"orderId": "r-1"}})
+	e.cs.Close()
+	stop()
+
+	url, _, stop = start()
+	defer stop()
+	if got := taskGet(t, url+mcpgw.PathCluster, id); got["status"] != "working" {
+		t.Fatalf("after the restart: %v", got)
+	}
+	e = &env{t: t, url: url}
+	e.cs = e.connect(t, &mcp.StreamableClientTransport{Endpoint: url + mcpgw.PathCluster})
+	defer e.cs.Close()
+	e.ok("publishMessage", map[string]any{"name": "payment-received", "correlationKey": "r-1"})
+	e.ok("broadcastSignal", map[string]any{"signalName": "go"})
+	if got := taskGet(t, url+mcpgw.PathCluster, id); got["status"] != "completed" {
+		t.Fatalf("completed after the restart: %v", got)
 	}
 }

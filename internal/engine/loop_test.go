@@ -132,19 +132,22 @@ func TestSelfCallingProcessIsBoundedAndCancellable(t *testing.T) {
 	h.deployXML("recurse.bpmn", recurseModel)
 	h.deploy("order.bpmn")
 
+	// Each batch adds a bounded number of levels. The writer runs carried
+	// steps by itself whenever it is idle, so the bound is per batch
+	// committed, counted around each read, not per batch the test asks for.
+	b0 := h.e.stats.Batches.Load()
 	root := h.start("recurse", nil)
-	// Each batch adds a bounded number of levels.
 	depth := func() int { return h.countInstances("root_process_instance_key = ? AND state = 'ACTIVE'", root) }
 	d0 := depth()
-	if d0 > 200 {
-		t.Fatalf("%d levels after the creating batch, want at most one batch's worth", d0)
+	if n := h.e.stats.Batches.Load() - b0; int64(d0) > n*200 {
+		t.Fatalf("%d levels after %d batches, want at most 200 per batch", d0, n)
 	}
 	for i := 0; i < 20; i++ {
 		h.batch()
 	}
 	d1 := depth()
-	if d1 <= d0 || d1 > d0+21*200 {
-		t.Fatalf("depth %d after 20 more batches (from %d)", d1, d0)
+	if n := h.e.stats.Batches.Load() - b0; d1 <= d0 || int64(d1) > n*200 {
+		t.Fatalf("depth %d after %d batches (from %d)", d1, n, d0)
 	}
 
 	// Another instance runs to its end meanwhile.

@@ -414,7 +414,7 @@ func (t *turn) converse(ctx context.Context) (*worker.Completion, error) {
 			req.Tools = nil
 		}
 		t.rec.record(ctx, statusThinking)
-		resp, err := t.a.callModel(ctx, model, req)
+		resp, took, err := t.a.callModel(ctx, model, req)
 		if err != nil {
 			return nil, modelError(err)
 		}
@@ -444,6 +444,7 @@ func (t *turn) converse(ctx context.Context) (*worker.Completion, error) {
 			}
 		}
 		t.ac.Conversation.Messages = append(t.ac.Conversation.Messages, msg)
+		t.rec.modelCallTook(len(t.ac.Conversation.Messages)-1, took)
 		if len(msg.ToolCalls) == 0 {
 			if stopped != nil {
 				t.limitStop = stopped.Code

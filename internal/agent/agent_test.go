@@ -317,6 +317,10 @@ func checkAgentInstance(t *testing.T, r *rig, pi int64) {
 		}
 		if h.Metrics != nil {
 			line += fmt.Sprintf(" (%d/%d)", *h.Metrics.InputTokens, *h.Metrics.OutputTokens)
+			// The model call's duration (8.10's durationMs): present, never negative.
+			if d := h.Metrics.DurationMs; d == nil || *d < 0 {
+				t.Fatalf("item %s: durationMs %v, want the model call's duration", h.HistoryItemID, d)
+			}
 		}
 		conv = append(conv, line)
 	}

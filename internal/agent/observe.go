@@ -20,17 +20,18 @@ type ModelObserver interface {
 }
 
 // callModel makes one model call and tells the observer, if any.
-func (a *Agent) callModel(ctx context.Context, model *chatModel, req *llm.Request) (*llm.Response, error) {
+func (a *Agent) callModel(ctx context.Context, model *chatModel, req *llm.Request) (*llm.Response, time.Duration, error) {
 	start := time.Now()
 	resp, err := model.client.Chat(ctx, req)
+	took := time.Since(start)
 	if a.opts.Models != nil {
 		var usage llm.Usage
 		if resp != nil {
 			usage = resp.Usage
 		}
-		a.opts.Models.ModelCalled(model.provider, model.model, outcome(err), time.Since(start), usage)
+		a.opts.Models.ModelCalled(model.provider, model.model, outcome(err), took, usage)
 	}
-	return resp, err
+	return resp, took, err
 }
 
 // outcome names how a model call ended.

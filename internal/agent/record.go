@@ -44,6 +44,21 @@ type recorder struct {
 	sent    int // messages of the conversation already sent
 	metrics Metrics
 	tools   bool // the tools were sent
+	// took is how long the model call that answered a message of the
+	// conversation took, by the message's index (this job's calls only).
+	took map[int]time.Duration
+}
+
+// modelCallTook notes the duration of the model call whose answer is
+// message i of the conversation.
+func (r *recorder) modelCallTook(i int, d time.Duration) {
+	if r == nil {
+		return
+	}
+	if r.took == nil {
+		r.took = map[int]time.Duration{}
+	}
+	r.took[i] = d
 }
 
 func (t *turn) newRecorder() *recorder {
@@ -178,6 +193,13 @@ func (r *recorder) history(from int) []cluster.AgentInstanceHistoryItem {
 		case RoleAssistant:
 			item := cluster.AgentInstanceHistoryItem{HistoryItemID: id(i, ""), LoopIteration: iteration,
 				Role: "ASSISTANT", Content: textContent(m), ProducedAt: at, Metrics: assistantMetrics(m)}
+			if d, ok := r.took[i]; ok {
+				if item.Metrics == nil {
+					item.Metrics = &cluster.AgentHistoryItemMetrics{}
+				}
+				ms := d.Milliseconds()
+				item.Metrics.DurationMs = &ms
+			}
 			for _, c := range m.ToolCalls {
 				item.ToolCalls = append(item.ToolCalls, r.toolCall(c.ID, c.Name, c.Arguments))
 			}

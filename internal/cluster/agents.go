@@ -283,8 +283,9 @@ var agentInstanceSpec = &searchSpec{
 			return conds, nil
 		}},
 	},
-	// Status and completion date are derived: they sort by the stored
-	// status and by nothing.
+	// Status and completion date are derived at read time: they sort by
+	// what the filter and the result read.
+	sortExpr: map[string]string{"status": store.AgentStatusExpr, "completionDate": store.AgentCompletionExpr},
 	sort: map[string]string{"agentInstanceKey": "key", "agentDefinitionKey": "", "status": "status",
 		"elementId": "element_id", "processInstanceKey": "process_instance_key",
 		"rootProcessInstanceKey": "root_process_instance_key", "processDefinitionKey": "process_definition_key",

@@ -81,7 +81,10 @@ type searchSpec struct {
 	table  string
 	filter map[string]column
 	sort   map[string]string // sort field → column; "" sorts by nothing
-	base   []store.Cond      // always applied
+	// sortExpr sorts fields by SQL expressions (values derived at read
+	// time, which the filter computes alike); the field is in sort too.
+	sortExpr map[string]string
+	base     []store.Cond // always applied
 }
 
 // where turns a filter struct (a pointer, possibly nil) into conditions.
@@ -203,7 +206,9 @@ func (s *searchSpec) query(filter any, sort []SortRequest, page *PageRequest) (s
 		default:
 			return q, Errorf(CodeInvalidArgument, "Unexpected value '%s' for enum field 'order'. Use any of the following values: [ASC, DESC]", o.Order)
 		}
-		if col != "" {
+		if expr := s.sortExpr[o.Field]; expr != "" {
+			q.Sort = append(q.Sort, store.Order{Expr: expr, Desc: desc})
+		} else if col != "" {
 			q.Sort = append(q.Sort, store.Order{Column: col, Desc: desc})
 		}
 	}

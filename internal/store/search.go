@@ -48,10 +48,21 @@ func Raw(sql string, args ...any) Cond { return Cond{Op: opSQL, sql: sql, args: 
 // Or holds when all conditions of any group hold.
 func Or(groups ...[]Cond) Cond { return Cond{Op: opOr, or: groups} }
 
-// Order sorts by a column.
+// Order sorts by a column, or by Expr: an SQL expression over the table's
+// row written by trusted code (never from input), for a value derived at
+// read time.
 type Order struct {
 	Column string
+	Expr   string
 	Desc   bool
+}
+
+// sql is what the order sorts by.
+func (o Order) sql() string {
+	if o.Expr != "" {
+		return "(" + o.Expr + ")"
+	}
+	return o.Column
 }
 
 // Query is a search over one table.
@@ -112,7 +123,12 @@ func Search[T Record](ctx context.Context, s *Store, mk func() T, q Query) (page
 		args = append(args, a...)
 	}
 	order := append([]Order(nil), q.Sort...)
+	var exprs []string // the expressions sorted by, selected for the cursors
 	for _, o := range order {
+		if o.Expr != "" {
+			exprs = append(exprs, o.sql())
+			continue
+		}
 		if !slices.Contains(cols, o.Column) {
 			return Page[T]{}, badQuery("cannot sort by %q", o.Column)
 		}
@@ -162,9 +178,9 @@ func Search[T Record](ctx context.Context, s *Store, mk func() T, q Query) (page
 		if desc {
 			dir = "DESC"
 		}
-		ob = append(ob, o.Column+" "+dir)
+		ob = append(ob, o.sql()+" "+dir)
 	}
-	sql := "SELECT " + strings.Join(cols, ", ") + " FROM " + table
+	sql := "SELECT " + strings.Join(append(append([]string(nil), cols...), exprs...), ", ") + " FROM " + table
 	if len(pageWhere) > 0 {
 		sql += " WHERE " + strings.Join(pageWhere, " AND ")
 	}
@@ -175,22 +191,30 @@ func Search[T Record](ctx context.Context, s *Store, mk func() T, q Query) (page
 	}
 	defer rows.Close()
 	page = Page[T]{Total: total, HasMoreTotal: more}
+	var derived [][]any // each row's values of exprs
 	for rows.Next() {
 		r := mk()
-		if err := rows.Scan(r.Columns()...); err != nil {
+		vals := make([]any, len(exprs))
+		dest := r.Columns()
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return Page[T]{}, fmt.Errorf("scan %s: %w", table, err)
 		}
 		page.Items = append(page.Items, r)
+		derived = append(derived, vals)
 	}
 	if err := rows.Err(); err != nil {
 		return Page[T]{}, fmt.Errorf("search %s: %w", table, err)
 	}
 	if backward {
 		slices.Reverse(page.Items)
+		slices.Reverse(derived)
 	}
 	if n := len(page.Items); n > 0 {
-		page.StartCursor = encodeCursor(cols, page.Items[0], order)
-		page.EndCursor = encodeCursor(cols, page.Items[n-1], order)
+		page.StartCursor = encodeCursor(cols, page.Items[0], derived[0], order)
+		page.EndCursor = encodeCursor(cols, page.Items[n-1], derived[n-1], order)
 	}
 	return page, nil
 }
@@ -325,14 +349,14 @@ func keysetSQL(order []Order, vals []any, backward bool) (string, []any) {
 		var ands []string
 		for j := 0; j < i; j++ {
 			if vals[j] == nil {
-				ands = append(ands, order[j].Column+" IS NULL")
+				ands = append(ands, order[j].sql()+" IS NULL")
 			} else {
-				ands = append(ands, order[j].Column+" = ?")
+				ands = append(ands, order[j].sql()+" = ?")
 				args = append(args, vals[j])
 			}
 		}
 		after := order[i].Desc == backward // moving towards larger values
-		col := order[i].Column
+		col := order[i].sql()
 		switch {
 		case after && vals[i] == nil:
 			ands = append(ands, col+" IS NOT NULL")
@@ -350,10 +374,19 @@ func keysetSQL(order []Order, vals []any, backward bool) (string, []any) {
 	return "(" + strings.Join(ors, " OR ") + ")", args
 }
 
-func encodeCursor(cols []string, r Record, order []Order) string {
+func encodeCursor(cols []string, r Record, derived []any, order []Order) string {
 	ptrs := r.Columns()
 	vals := make([]any, len(order))
 	for i, o := range order {
+		if o.Expr != "" {
+			v := derived[0]
+			derived = derived[1:]
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			vals[i] = v
+			continue
+		}
 		vals[i] = columnValue(ptrs[slices.Index(cols, o.Column)])
 	}
 	b, _ := json.Marshal(vals)

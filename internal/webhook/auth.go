@@ -24,7 +24,8 @@ import (
 // verifyHMAC checks the request's signature when inbound.shouldValidateHmac
 // is enabled: the HMAC of the body with the shared secret, in the header
 // inbound.hmacHeader, as hex (optionally "sha256=..." as GitHub sends it)
-// or base64. A status of 0 means the request passes.
+// or base64, over the data inbound.hmacScopes names (see signedData). A
+// status of 0 means the request passes.
 func (s *Server) verifyHMAC(ctx context.Context, props map[string]string, r *http.Request, req *request) (int, string) {
 	if props["inbound.shouldValidateHmac"] != "enabled" {
 		return 0, ""
@@ -33,17 +34,28 @@ func (s *Server) verifyHMAC(ctx context.Context, props map[string]string, r *htt
 	if secret == "" || header == "" {
 		return http.StatusInternalServerError, "The webhook validates HMAC signatures but names no secret or header."
 	}
+	var scopes []string
 	if x := props["inbound.hmacScopes"]; strings.TrimSpace(x) != "" {
 		v, err := eval(ctx, x, feel.MapVariables{})
 		if err != nil {
 			return http.StatusInternalServerError, "The webhook's HMAC scopes cannot be evaluated: " + err.Error()
 		}
-		scopes, _ := feel.ToJSON(v).([]any)
-		for _, sc := range scopes {
-			if sc != "BODY" {
-				return http.StatusInternalServerError, "Orca signs HMAC over the BODY scope only; the webhook asks for " + strings.TrimSpace(jsonText(sc)) + "."
+		list, ok := feel.ToJSON(v).([]any)
+		if !ok {
+			return http.StatusInternalServerError, "The webhook's HMAC scopes are not a list: " + strings.TrimSpace(jsonText(feel.ToJSON(v))) + "."
+		}
+		for _, sc := range list {
+			name, _ := sc.(string)
+			switch strings.ToUpper(name) {
+			case scopeURL, scopeBody, scopeParams:
+				scopes = append(scopes, name)
+			default:
+				return http.StatusInternalServerError, "Orca signs HMAC over the scopes URL, BODY and PARAMETERS; the webhook asks for " + strings.TrimSpace(jsonText(sc)) + "."
 			}
 		}
+	}
+	if _, err := scopeKind(scopes, r.Method); err != nil {
+		return http.StatusInternalServerError, "The webhook's HMAC configuration is not supported: " + err.Error() + "."
 	}
 	var mk func() hash.Hash
 	switch props["inbound.hmacAlgorithm"] {
@@ -60,17 +72,22 @@ func (s *Server) verifyHMAC(ctx context.Context, props map[string]string, r *htt
 	if got == "" {
 		return http.StatusUnauthorized, "The request carries no HMAC signature in the header " + header + "."
 	}
-	m := hmac.New(mk, []byte(secret))
-	m.Write(req.raw)
-	want := m.Sum(nil)
+	data, err := signedData(scopes, r, req.raw)
+	if err != nil {
+		return http.StatusBadRequest, "The request cannot be checked against its HMAC signature: " + err.Error() + "."
+	}
 	if _, v, ok := strings.Cut(got, "="); ok && !strings.HasSuffix(got, "=") {
 		got = v // "sha256=<hex>"
 	}
-	if sig, err := hex.DecodeString(got); err == nil && hmac.Equal(sig, want) {
-		return 0, ""
-	}
-	if sig, err := base64.StdEncoding.DecodeString(got); err == nil && hmac.Equal(sig, want) {
-		return 0, ""
+	hexSig, hexErr := hex.DecodeString(got)
+	b64Sig, b64Err := base64.StdEncoding.DecodeString(got)
+	for _, d := range data {
+		m := hmac.New(mk, []byte(secret))
+		m.Write(d)
+		want := m.Sum(nil)
+		if hexErr == nil && hmac.Equal(hexSig, want) || b64Err == nil && hmac.Equal(b64Sig, want) {
+			return 0, ""
+		}
 	}
 	return http.StatusUnauthorized, "The HMAC signature of the request does not match."
 }

@@ -424,9 +424,9 @@ func (t *turn) converse(ctx context.Context) (*worker.Completion, error) {
 		if resp.FinishReason == llm.FinishContentFilter {
 			return nil, newError(ErrContentFiltered, "the model's response was filtered")
 		}
-		msg := Message{Role: RoleAssistant, Metadata: stamp(t.a.opts.Now())}
+		msg := Message{Role: RoleAssistant, Metadata: stamp(t.a.opts.Now()), Content: thinkingBlocks(resp.Message.Content)}
 		if text := resp.Text(); text != "" {
-			msg.Content = textBlocks(text)
+			msg.Content = append(msg.Content, textBlocks(text)...)
 		}
 		msg.Metadata["framework"] = map[string]any{"finishReason": string(resp.FinishReason),
 			"tokenUsage": map[string]any{"inputTokenCount": resp.Usage.InputTokens, "outputTokenCount": resp.Usage.OutputTokens}}
@@ -603,8 +603,16 @@ func toLLM(m Message) llm.Message {
 		return llm.Message{Role: llm.RoleUser, Content: []llm.Content{llm.Text(m.text())}}
 	case RoleAssistant:
 		out := llm.Message{Role: llm.RoleAssistant}
+		for _, b := range m.Content {
+			switch b.Type {
+			case string(llm.ContentThinking):
+				out.Content = append(out.Content, llm.Content{Type: llm.ContentThinking, Text: b.Text, Signature: b.Signature})
+			case string(llm.ContentRedactedThinking):
+				out.Content = append(out.Content, llm.Content{Type: llm.ContentRedactedThinking, Data: []byte(b.Data)})
+			}
+		}
 		if text := m.text(); text != "" {
-			out.Content = []llm.Content{llm.Text(text)}
+			out.Content = append(out.Content, llm.Text(text))
 		}
 		for _, c := range m.ToolCalls {
 			args, _ := json.Marshal(c.Arguments)
@@ -615,6 +623,21 @@ func toLLM(m Message) llm.Message {
 	out := llm.Message{Role: llm.RoleTool}
 	for _, r := range m.Results {
 		out.ToolResults = append(out.ToolResults, llm.ToolResult{ID: r.ID, Name: r.Name, Content: []llm.Content{llm.Text(stringify(r.Content))}})
+	}
+	return out
+}
+
+// thinkingBlocks keeps a model's thinking blocks for the conversation
+// memory, in their order: a thinking model's next turn must send them back.
+func thinkingBlocks(content []llm.Content) []ContentBlock {
+	var out []ContentBlock
+	for _, c := range content {
+		switch c.Type {
+		case llm.ContentThinking:
+			out = append(out, ContentBlock{Type: string(c.Type), Text: c.Text, Signature: c.Signature})
+		case llm.ContentRedactedThinking:
+			out = append(out, ContentBlock{Type: string(c.Type), Data: string(c.Data)})
+		}
 	}
 	return out
 }

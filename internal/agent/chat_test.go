@@ -392,3 +392,66 @@ func TestChatWithToolsV2(t *testing.T) {
 		})
 	}
 }
+
+// TestChatAnthropicThinkingV2 runs the 8.10 Anthropic provider with extended
+// thinking, effort and prompt caching: the request carries them as the
+// Messages API names them, the thinking block the model returns goes back
+// signed and unchanged with the tool results, and the agent's answer holds
+// the text only.
+func TestChatAnthropicThinkingV2(t *testing.T) {
+	stub := llmtest.NewAnthropic(t,
+		llmtest.Turn{Thinking: "3 times 4 in superflux: ask the tool.", Signature: "sig-Zm9vYmFy",
+			ToolCalls: []llm.ToolCall{toolCall("toolu_1", "SuperfluxProduct", `{"a":3,"b":4}`)}},
+		llmtest.Turn{Text: "The superflux product is 21."},
+	)
+	r := newChatRig(t, agent.Options{Secrets: worker.MapSecrets{"LLM_KEY": "secret-llm-key"}})
+	fields := map[string]string{"provider.type": "anthropic", "provider.anthropic.backend.type": "custom",
+		"provider.anthropic.backend.custom.endpoint": stub.URL, "provider.anthropic.backend.custom.authentication.type": "apiKey",
+		"provider.anthropic.backend.custom.authentication.apiKey": "{{secrets.LLM_KEY}}",
+		"provider.anthropic.model.model":                          "claude-sonnet-4-6", "provider.anthropic.model.parameters.maxTokens": "=8000",
+		"provider.anthropic.model.parameters.effort": "medium", "provider.anthropic.model.parameters.thinking.mode": "enabled",
+		"provider.anthropic.model.parameters.thinking.budgetTokens": "=2048",
+		"provider.anthropic.model.parameters.promptCaching.enabled": "=true"}
+	if _, err := r.eng.Deploy(r.ctx, "", []engine.Resource{{Name: "chat.bpmn", Content: chatModel(t, fields, "")}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.eng.CreateProcessInstance(r.ctx, engine.CreateInstanceRequest{ProcessID: "chat-with-tools", Variables: map[string]any{
+		"inputText": "What is the superflux product of 3 and 4?", "chatId": "chat-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pi := res.ProcessInstanceKey
+	r.waitFor("the agent's answer", func() bool { return r.state(pi) == store.StateCompleted || len(r.incidents(pi)) > 0 })
+	if inc := r.incidents(pi); len(inc) > 0 {
+		t.Fatalf("incident: %s", inc[0].ErrorMessage)
+	}
+	reqs := stub.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d model calls, want 2", len(reqs))
+	}
+	first := reqs[0].JSON()
+	got, _ := json.Marshal(map[string]any{"thinking": first["thinking"], "output_config": first["output_config"], "cache_control": first["cache_control"]})
+	if want := `{"cache_control":{"type":"ephemeral"},"output_config":{"effort":"medium"},"thinking":{"budget_tokens":2048,"type":"enabled"}}`; string(got) != want {
+		t.Errorf("first request:\n got %s\nwant %s", got, want)
+	}
+	var assistant []any
+	for _, m := range reqs[1].JSON()["messages"].([]any) {
+		if mm, _ := m.(map[string]any); mm["role"] == "assistant" {
+			assistant, _ = mm["content"].([]any)
+		}
+	}
+	if len(assistant) != 2 {
+		t.Fatalf("the second call's assistant turn = %v, want the thinking block and the tool call", assistant)
+	}
+	thinking, _ := json.Marshal(assistant[0])
+	if want := `{"signature":"sig-Zm9vYmFy","thinking":"3 times 4 in superflux: ask the tool.","type":"thinking"}`; string(thinking) != want {
+		t.Errorf("thinking sent back = %s, want %s", thinking, want)
+	}
+	if tu, _ := assistant[1].(map[string]any); tu["type"] != "tool_use" || tu["id"] != "toolu_1" {
+		t.Errorf("tool use sent back = %v", assistant[1])
+	}
+	agentVar, _ := r.variable(pi, "agent").(map[string]any)
+	if agentVar["responseText"] != "The superflux product is 21." {
+		t.Errorf("responseText = %v", agentVar["responseText"])
+	}
+}

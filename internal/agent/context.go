@@ -84,6 +84,11 @@ const (
 type ContentBlock struct {
 	Type string `json:"type"`
 	Text string `json:"text,omitempty"`
+	// Signature signs a "thinking" block (the model's extended thinking,
+	// kept so the next turn can send it back; never the answer).
+	Signature string `json:"signature,omitempty"`
+	// Data is a "redacted_thinking" block's opaque value.
+	Data string `json:"data,omitempty"`
 }
 
 // ToolCall is a call the LLM asked for.

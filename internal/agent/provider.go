@@ -199,6 +199,9 @@ func newChatModel(ctx context.Context, p map[string]any, env modelEnv) (*chatMod
 		}
 		client, err = llm.NewAzureOpenAI(cfg)
 	case "anthropic":
+		if err := m.anthropicParams(s.at("model", "parameters")); err != nil {
+			return nil, err
+		}
 		if s.m["backend"] != nil {
 			client, err = anthropicV2(s, m, env)
 		} else {
@@ -267,6 +270,51 @@ func (m *chatModel) readParams(s settings) error {
 		return err
 	}
 	m.params.Effort = strings.ToLower(s.str("effort"))
+	return nil
+}
+
+// anthropicParams reads the 8.10 Anthropic model parameters beyond the
+// sampling ones: thinking (mode, budgetTokens, display) and promptCaching.
+// Effort is read by readParams.
+func (m *chatModel) anthropicParams(s settings) error {
+	if v, ok := s.at("promptCaching").m["enabled"]; ok {
+		switch b := v.(type) {
+		case bool:
+			m.params.PromptCaching = b
+		case string:
+			m.params.PromptCaching = strings.EqualFold(b, "true")
+		}
+	}
+	th := s.at("thinking")
+	mode := llm.ThinkingMode(strings.ToLower(th.str("mode")))
+	switch mode {
+	case "":
+		return nil
+	case llm.ThinkingEnabled:
+		budget, err := th.int("budgetTokens")
+		if err != nil {
+			return err
+		}
+		maxTokens := int64(llm.DefaultAnthropicMaxTokens)
+		if m.params.MaxTokens != nil {
+			maxTokens = *m.params.MaxTokens
+		}
+		if budget == nil || *budget < 1024 || *budget >= maxTokens {
+			return newError(ErrInvalidRequest, "%s must be at least 1024 and less than the maximum tokens (%d) when thinking mode is 'enabled'",
+				th.name("budgetTokens"), maxTokens)
+		}
+		m.params.Thinking = &llm.Thinking{Mode: mode, BudgetTokens: *budget}
+	case llm.ThinkingAdaptive:
+		display := strings.ToLower(th.str("display"))
+		if display != "" && display != "summarized" && display != "omitted" {
+			return newError(ErrInvalidRequest, "%s must be 'summarized' or 'omitted', not '%s'", th.name("display"), display)
+		}
+		m.params.Thinking = &llm.Thinking{Mode: mode, Display: display}
+	case llm.ThinkingDisabled:
+		m.params.Thinking = &llm.Thinking{Mode: mode}
+	default:
+		return newError(ErrInvalidRequest, "%s must be 'enabled', 'adaptive' or 'disabled', not '%s'", th.name("mode"), mode)
+	}
 	return nil
 }
 

@@ -225,6 +225,18 @@ func (c *Anthropic) params(req *Request, names *toolNames) (anthropic.MessageNew
 			p.Messages = append(p.Messages, anthropic.MessageParam{Role: anthropic.MessageParamRoleUser, Content: blocks})
 		case RoleAssistant:
 			var blocks []anthropic.ContentBlockParamUnion
+			// Thinking blocks go back unchanged and in their order (the API
+			// checks their signatures), the text after them.
+			for _, ct := range m.Content {
+				switch ct.Type {
+				case ContentThinking:
+					blocks = append(blocks, anthropic.ContentBlockParamUnion{OfThinking: &anthropic.ThinkingBlockParam{
+						Thinking: ct.Text, Signature: ct.Signature}})
+				case ContentRedactedThinking:
+					blocks = append(blocks, anthropic.ContentBlockParamUnion{OfRedactedThinking: &anthropic.RedactedThinkingBlockParam{
+						Data: string(ct.Data)}})
+				}
+			}
 			text, err := textOnly(m.Content)
 			if err != nil {
 				return p, fmt.Errorf("message %d: %w", i, err)
@@ -291,6 +303,28 @@ func (c *Anthropic) params(req *Request, names *toolNames) (anthropic.MessageNew
 	}
 	if v := req.Params.TopK; v != nil {
 		p.TopK = anthropic.Int(*v)
+	}
+	if e := req.Params.Effort; e != "" {
+		p.OutputConfig.Effort = anthropic.OutputConfigEffort(e)
+	}
+	if th := req.Params.Thinking; th != nil {
+		switch th.Mode {
+		case ThinkingEnabled:
+			if th.BudgetTokens < 1024 || th.BudgetTokens >= p.MaxTokens {
+				return p, fmt.Errorf("thinking budget tokens must be at least 1024 and less than max tokens (%d), not %d", p.MaxTokens, th.BudgetTokens)
+			}
+			p.Thinking.OfEnabled = &anthropic.ThinkingConfigEnabledParam{BudgetTokens: th.BudgetTokens,
+				Display: anthropic.ThinkingConfigEnabledDisplay(th.Display)}
+		case ThinkingAdaptive:
+			p.Thinking.OfAdaptive = &anthropic.ThinkingConfigAdaptiveParam{Display: anthropic.ThinkingConfigAdaptiveDisplay(th.Display)}
+		case ThinkingDisabled:
+			p.Thinking.OfDisabled = &anthropic.ThinkingConfigDisabledParam{}
+		default:
+			return p, fmt.Errorf("unknown thinking mode %q (enabled, adaptive or disabled)", th.Mode)
+		}
+	}
+	if req.Params.PromptCaching {
+		p.CacheControl = anthropic.NewCacheControlEphemeralParam()
 	}
 	switch rf := req.ResponseFormat; rf.Type {
 	case "", FormatText, FormatJSONObject:
@@ -430,6 +464,10 @@ func (c *Anthropic) response(out *anthropic.Message, names *toolNames) *Response
 		switch b.Type {
 		case "text":
 			resp.Message.Content = append(resp.Message.Content, Text(b.Text))
+		case "thinking":
+			resp.Message.Content = append(resp.Message.Content, Content{Type: ContentThinking, Text: b.Thinking, Signature: b.Signature})
+		case "redacted_thinking":
+			resp.Message.Content = append(resp.Message.Content, Content{Type: ContentRedactedThinking, Data: []byte(b.Data)})
 		case "tool_use":
 			args := b.Input
 			if len(strings.TrimSpace(string(args))) == 0 {

@@ -2,7 +2,9 @@ package llm_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/orcabpm/orca/internal/llm"
@@ -206,5 +208,107 @@ func TestAnthropicLargeMaxTokens(t *testing.T) {
 	}
 	if got := stub.Requests()[0].JSON()["max_tokens"]; got != float64(64000) {
 		t.Errorf("max_tokens = %v", got)
+	}
+}
+
+// A thinking model's tool-use loop: the request carries the thinking config,
+// effort and the automatic cache breakpoint; the thinking blocks the model
+// returns are kept out of the answer text and go back, signed and unchanged,
+// before the tool call in the next turn.
+func TestAnthropicThinkingRoundTrip(t *testing.T) {
+	stub := llmtest.NewAnthropic(t,
+		llmtest.Turn{Thinking: "The user wants 3*4; call the tool.", Signature: "sig-EqQBCgIYAhIM", RedactedThinking: "opaque-XYZ",
+			Text: "Computing.", ToolCalls: []llm.ToolCall{{ID: "toolu_9", Name: "SuperfluxProduct", Arguments: json.RawMessage(`{"a":3,"b":4}`)}}},
+		llmtest.Turn{Text: "12"},
+	)
+	c := newAnthropic(t, stub)
+	params := llm.Params{MaxTokens: ptr[int64](8000), Effort: "high", PromptCaching: true,
+		Thinking: &llm.Thinking{Mode: llm.ThinkingEnabled, BudgetTokens: 2048}}
+	msgs := []llm.Message{
+		{Role: llm.RoleSystem, Content: []llm.Content{llm.Text("Be exact.")}},
+		{Role: llm.RoleUser, Content: []llm.Content{llm.Text("3*4 in superflux?")}},
+	}
+	first, err := c.Chat(t.Context(), &llm.Request{Model: "claude-sonnet-4-6", Messages: msgs, Tools: tools()[:1], Params: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := stub.Requests()[0].JSON()
+	got, _ := json.Marshal(map[string]any{"thinking": body["thinking"], "output_config": body["output_config"], "cache_control": body["cache_control"]})
+	assertJSON(t, got, `{"thinking":{"type":"enabled","budget_tokens":2048},"output_config":{"effort":"high"},"cache_control":{"type":"ephemeral"}}`)
+	if first.Text() != "Computing." {
+		t.Errorf("answer text = %q, want the text without the thinking", first.Text())
+	}
+	if len(first.ToolCalls()) != 1 {
+		t.Fatalf("tool calls = %+v", first.ToolCalls())
+	}
+
+	msgs = append(msgs, first.Message, llm.Message{Role: llm.RoleTool, ToolResults: []llm.ToolResult{
+		{ID: "toolu_9", Name: "SuperfluxProduct", Content: []llm.Content{llm.Text("12")}}}})
+	second, err := c.Chat(t.Context(), &llm.Request{Model: "claude-sonnet-4-6", Messages: msgs, Tools: tools()[:1], Params: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Text() != "12" {
+		t.Errorf("second = %q", second.Text())
+	}
+	got, _ = json.Marshal(stub.Requests()[1].JSON()["messages"])
+	assertJSON(t, got, `[
+	  {"role":"user","content":[{"type":"text","text":"3*4 in superflux?"}]},
+	  {"role":"assistant","content":[
+	    {"type":"thinking","thinking":"The user wants 3*4; call the tool.","signature":"sig-EqQBCgIYAhIM"},
+	    {"type":"redacted_thinking","data":"opaque-XYZ"},
+	    {"type":"text","text":"Computing."},
+	    {"type":"tool_use","id":"toolu_9","name":"SuperfluxProduct","input":{"a":3,"b":4}}]},
+	  {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_9","content":[{"type":"text","text":"12"}]}]}
+	]`)
+}
+
+func TestAnthropicThinkingModes(t *testing.T) {
+	tests := []struct {
+		name     string
+		thinking *llm.Thinking
+		want     string // the thinking field sent; "" for none
+		wantErr  string
+	}{
+		{"unset", nil, "", ""},
+		{"adaptive omitted", &llm.Thinking{Mode: llm.ThinkingAdaptive, Display: "omitted"}, `{"type":"adaptive","display":"omitted"}`, ""},
+		{"adaptive default display", &llm.Thinking{Mode: llm.ThinkingAdaptive}, `{"type":"adaptive"}`, ""},
+		{"disabled", &llm.Thinking{Mode: llm.ThinkingDisabled}, `{"type":"disabled"}`, ""},
+		{"budget below 1024", &llm.Thinking{Mode: llm.ThinkingEnabled, BudgetTokens: 512}, "", "at least 1024"},
+		{"budget not below max tokens", &llm.Thinking{Mode: llm.ThinkingEnabled, BudgetTokens: llm.DefaultAnthropicMaxTokens}, "", "less than max tokens"},
+		{"unknown mode", &llm.Thinking{Mode: "deep"}, "", "unknown thinking mode"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stub := llmtest.NewAnthropic(t, llmtest.Turn{Text: "ok"})
+			_, err := newAnthropic(t, stub).Chat(t.Context(), &llm.Request{Model: "m", Params: llm.Params{Thinking: tt.thinking},
+				Messages: []llm.Message{{Role: llm.RoleUser, Content: []llm.Content{llm.Text("hi")}}}})
+			if tt.wantErr != "" {
+				var e *llm.Error
+				if !errors.As(err, &e) || e.Kind != llm.KindUnsupported || !strings.Contains(e.Message, tt.wantErr) {
+					t.Fatalf("err = %v, want an unsupported error saying %q", err, tt.wantErr)
+				}
+				if n := len(stub.Requests()); n != 0 {
+					t.Errorf("%d requests sent for an invalid config", n)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := stub.Requests()[0].JSON()
+			th, ok := body["thinking"]
+			if tt.want == "" {
+				if ok {
+					t.Errorf("thinking sent: %v", th)
+				}
+				if _, ok := body["cache_control"]; ok {
+					t.Error("cache_control sent without prompt caching")
+				}
+				return
+			}
+			got, _ := json.Marshal(th)
+			assertJSON(t, got, tt.want)
+		})
 	}
 }

@@ -43,6 +43,13 @@ const (
 	ContentText     ContentType = "text"
 	ContentImage    ContentType = "image"
 	ContentDocument ContentType = "document"
+	// ContentThinking is a model's extended thinking (Anthropic): Text is the
+	// thinking, Signature its signature. It is never part of the answer text;
+	// it must be sent back unchanged in later turns of a tool-use loop.
+	ContentThinking ContentType = "thinking"
+	// ContentRedactedThinking is thinking the vendor encrypted: Data holds
+	// the opaque value, sent back unchanged.
+	ContentRedactedThinking ContentType = "redacted_thinking"
 )
 
 // Content is one block of a message: text, an image or a document.
@@ -61,6 +68,8 @@ type Content struct {
 	URL string `json:"url,omitempty"`
 	// Filename names a document, where the wire format has a place for it.
 	Filename string `json:"filename,omitempty"`
+	// Signature is the vendor's signature of a ContentThinking block.
+	Signature string `json:"signature,omitempty"`
 }
 
 // Text returns a text content block.
@@ -121,6 +130,36 @@ type Params struct {
 	// models that reason; the Responses API sends it as reasoning.effort,
 	// Chat Completions as reasoning_effort.
 	Effort string `json:"effort,omitempty"`
+	// Thinking configures extended thinking (Anthropic only); nil sends
+	// nothing and the model's default applies.
+	Thinking *Thinking `json:"thinking,omitempty"`
+	// PromptCaching asks Anthropic for automatic prompt caching (a top-level
+	// cache_control breakpoint on the last cacheable block).
+	PromptCaching bool `json:"promptCaching,omitempty"`
+}
+
+// ThinkingMode is how a model thinks before it answers.
+type ThinkingMode string
+
+// The thinking modes of Anthropic's Messages API.
+const (
+	// ThinkingEnabled thinks with a token budget (Thinking.BudgetTokens).
+	ThinkingEnabled ThinkingMode = "enabled"
+	// ThinkingAdaptive lets the model decide how much to think.
+	ThinkingAdaptive ThinkingMode = "adaptive"
+	// ThinkingDisabled turns thinking off.
+	ThinkingDisabled ThinkingMode = "disabled"
+)
+
+// Thinking configures extended thinking.
+type Thinking struct {
+	Mode ThinkingMode `json:"mode"`
+	// BudgetTokens bounds the thinking of ThinkingEnabled (at least 1024,
+	// and less than the request's max tokens).
+	BudgetTokens int64 `json:"budgetTokens,omitempty"`
+	// Display is "summarized" or "omitted" (adaptive thinking); empty is
+	// the model's default.
+	Display string `json:"display,omitempty"`
 }
 
 // ResponseFormatType selects the shape of the model's answer.

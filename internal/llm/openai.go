@@ -446,10 +446,11 @@ func dataURL(mediaType string, data []byte) string {
 	return "data:" + mediaType + ";base64," + base64.StdEncoding.EncodeToString(data)
 }
 
-// textOnly joins text blocks; any other block is an error.
+// textOnly joins text blocks; thinking blocks (another vendor's) are left
+// out; any other block is an error.
 func textOnly(blocks []Content) (string, error) {
 	for _, c := range blocks {
-		if c.Type != ContentText && c.Type != "" {
+		if c.Type != ContentText && c.Type != "" && c.Type != ContentThinking && c.Type != ContentRedactedThinking {
 			return "", fmt.Errorf("%s content is not supported here, only text", c.Type)
 		}
 	}

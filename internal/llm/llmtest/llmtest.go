@@ -23,6 +23,11 @@ import (
 type Turn struct {
 	// Text is the assistant's text.
 	Text string
+	// Thinking, with its Signature, is an Anthropic thinking block sent
+	// before the text; RedactedThinking a redacted_thinking block's data.
+	Thinking         string
+	Signature        string
+	RedactedThinking string
 	// ToolCalls are the calls the assistant asks for, with names as the
 	// vendor sees them.
 	ToolCalls []llm.ToolCall
@@ -299,6 +304,12 @@ func openAIAnswer(turn Turn, model string, n int) map[string]any {
 
 func anthropicAnswer(turn Turn, model string, n int) map[string]any {
 	content := []any{}
+	if turn.Thinking != "" || turn.Signature != "" {
+		content = append(content, map[string]any{"type": "thinking", "thinking": turn.Thinking, "signature": turn.Signature})
+	}
+	if turn.RedactedThinking != "" {
+		content = append(content, map[string]any{"type": "redacted_thinking", "data": turn.RedactedThinking})
+	}
 	if turn.Text != "" {
 		content = append(content, map[string]any{"type": "text", "text": turn.Text})
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -454,13 +455,64 @@ func (c *captured) replay(w http.ResponseWriter) {
 
 // Input requests of a task: while its instance waits in user tasks that
 // have a Camunda form, a client that can elicit sees the task as
-// input_required, with one form per user task (keyed userTask-<key>);
-// its answers in tasks/update complete the user tasks (ask.go).
+// input_required, with one form per user task; its answers in tasks/update
+// complete the user tasks (ask.go).
+//
+// The extension forbids a key to be asked again once it was answered, so a
+// form the person declined is asked again under a new key: the key names
+// the user task and how often its form was refused
+// (userTask-<key>, then userTask-<key>-r<n>). The count is a local
+// variable of the user task (refusalsVariable), so it survives a restart
+// of the gateway and works against a remote cluster; an answer to a key
+// that is no longer outstanding is ignored.
 
 const (
 	userTaskInputPrefix = "userTask-"
 	maxAskedTasks       = 10
+	// refusalsVariable counts the refusals of a user task's form (a local
+	// variable of the user task; completing the task does not propagate it).
+	refusalsVariable = "orcaMcpFormRefusals"
 )
+
+// inputKey is the key of the form request of a user task refused n times.
+func inputKey(task cluster.Key, n int64) string {
+	if n == 0 {
+		return userTaskInputPrefix + task.String()
+	}
+	return userTaskInputPrefix + task.String() + "-r" + strconv.FormatInt(n, 10)
+}
+
+// parseInputKey reads an inputKey.
+func parseInputKey(s string) (task cluster.Key, n int64, ok bool) {
+	rest, found := strings.CutPrefix(s, userTaskInputPrefix)
+	if !found {
+		return 0, 0, false
+	}
+	k, count, refused := strings.Cut(rest, "-r")
+	task, err := cluster.ParseKey(k)
+	if err != nil {
+		return 0, 0, false
+	}
+	if refused {
+		if n, err = strconv.ParseInt(count, 10, 64); err != nil || n <= 0 || strconv.FormatInt(n, 10) != count {
+			return 0, 0, false
+		}
+	}
+	return task, n, true
+}
+
+// formRefusals is how often the form of the user task was refused.
+func (g *Gateway) formRefusals(ctx context.Context, ut *cluster.UserTask) (int64, error) {
+	name, limit := refusalsVariable, int32(1)
+	page, err := g.api.SearchVariables(ctx, &cluster.VariableSearchQuery{
+		Filter: &cluster.VariableFilter{ScopeKey: keyEq(&ut.ElementInstanceKey), Name: &cluster.StringFilter{Filter: cluster.Filter[string]{Eq: &name}}},
+		Page:   &cluster.PageRequest{Limit: &limit}}, false)
+	if err != nil || len(page.Items) == 0 {
+		return 0, err
+	}
+	n, _ := strconv.ParseInt(page.Items[0].Value, 10, 64)
+	return max(n, 0), nil
+}
 
 // askInTask turns a working task into input_required when its instance
 // waits for a person.
@@ -473,14 +525,20 @@ func (g *Gateway) askInTask(ctx context.Context, ref taskRef, task map[string]an
 		return err
 	}
 	asks := map[string]any{}
-	for _, ut := range res.Items {
+	for i := range res.Items {
+		ut := &res.Items[i]
 		ask, err := g.askForm(ctx, ut.UserTaskKey, nil)
 		if err != nil {
 			return err
 		}
-		if ask != nil {
-			asks[userTaskInputPrefix+ut.UserTaskKey.String()] = map[string]any{"method": "elicitation/create", "params": ask}
+		if ask == nil {
+			continue
 		}
+		n, err := g.formRefusals(ctx, ut)
+		if err != nil {
+			return err
+		}
+		asks[inputKey(ut.UserTaskKey, n)] = map[string]any{"method": "elicitation/create", "params": ask}
 	}
 	if len(asks) > 0 {
 		task["status"] = "input_required"
@@ -490,20 +548,37 @@ func (g *Gateway) askInTask(ctx context.Context, ref taskRef, task map[string]an
 	return nil
 }
 
-// answerInTask completes the user tasks whose forms were answered.
+// answerInTask completes the user tasks whose forms were answered, and
+// counts the refusals (their forms are asked again under new keys).
 func (g *Gateway) answerInTask(ctx context.Context, ref taskRef, responses map[string]json.RawMessage, size int) *jsonrpc.Error {
 	for k, raw := range responses {
-		key, err := cluster.ParseKey(strings.TrimPrefix(k, userTaskInputPrefix))
-		if !strings.HasPrefix(k, userTaskInputPrefix) || err != nil {
+		key, n, ok := parseInputKey(k)
+		if !ok {
 			continue
 		}
 		var answer mcp.ElicitResult
-		if json.Unmarshal(raw, &answer) != nil || answer.Action != "accept" {
-			continue // declined: the task is asked for again
+		if json.Unmarshal(raw, &answer) != nil || answer.Action == "" {
+			continue
 		}
 		ut, err := g.api.GetUserTask(ctx, key)
 		if err != nil || ut.ProcessInstanceKey != ref.Instance || ut.State != "CREATED" {
 			continue // not this task's, or done meanwhile
+		}
+		current, err := g.formRefusals(ctx, ut)
+		if err != nil {
+			return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: err.Error()}
+		}
+		if n != current {
+			continue // answered already: not outstanding
+		}
+		if answer.Action != "accept" {
+			// Declined or cancelled: the form is asked again, under a new key.
+			err := g.api.SetVariables(ctx, ut.ElementInstanceKey, &cluster.SetVariableRequest{
+				Variables: map[string]any{refusalsVariable: current + 1}, Local: true})
+			if err != nil && cluster.CodeOf(err) != cluster.CodeNotFound && cluster.CodeOf(err) != cluster.CodeInvalidState {
+				return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: err.Error()}
+			}
+			continue
 		}
 		err = g.api.CompleteUserTask(ctx, key, &cluster.UserTaskCompletionRequest{Variables: answer.Content})
 		if g.audit != nil {

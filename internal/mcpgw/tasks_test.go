@@ -280,18 +280,59 @@ func TestTasksAskForm(t *testing.T) {
 	if res, rerr := taskCall(t, url, "tasks/update", map[string]any{"taskId": id, "inputResponses": map[string]any{key: map[string]any{"action": "decline"}}}); rerr != nil || res["resultType"] != "complete" {
 		t.Fatalf("tasks/update decline: %v %v", res, rerr)
 	}
-	if got, _ := taskCall(t, url, "tasks/get", map[string]any{"taskId": id}); got["status"] != "input_required" {
-		t.Fatalf("after a refusal: %v", got)
+	// It is asked again under a new key (the extension forbids reusing
+	// one), and a restarted gateway asks under the same new key.
+	askedKey := func(url string) string {
+		t.Helper()
+		got, rerr := taskCall(t, url, "tasks/get", map[string]any{"taskId": id})
+		reqs, _ := got["inputRequests"].(map[string]any)
+		if rerr != nil || got["status"] != "input_required" || len(reqs) != 1 {
+			t.Fatalf("input_required task: %v %v", got, rerr)
+		}
+		for k := range reqs {
+			return k
+		}
+		return ""
+	}
+	key2 := askedKey(url)
+	if key2 == key || !strings.HasPrefix(key2, key) {
+		t.Fatalf("after a refusal the form is asked under %q, first asked under %q", key2, key)
+	}
+	gw2, err := mcpgw.New(e.api, mcpgw.Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	gw2.Register(mux, nil)
+	hs2 := httptest.NewServer(mux)
+	defer hs2.Close()
+	url2 := hs2.URL + mcpgw.PathCluster
+	if k := askedKey(url2); k != key2 {
+		t.Fatalf("after a restart the form is asked under %q, before under %q", k, key2)
+	}
+	// An answer under the refused key is no longer outstanding: ignored.
+	if res, rerr := taskCall(t, url2, "tasks/update", map[string]any{"taskId": id, "inputResponses": map[string]any{
+		key: map[string]any{"action": "accept", "content": map[string]any{"comment": "stale"}}}}); rerr != nil || res["resultType"] != "complete" {
+		t.Fatalf("tasks/update under the old key: %v %v", res, rerr)
+	}
+	if k := askedKey(url2); k != key2 {
+		t.Fatalf("after an answer under the old key: asked under %q", k)
+	}
+	// A second refusal: a third key.
+	taskCall(t, url2, "tasks/update", map[string]any{"taskId": id, "inputResponses": map[string]any{key2: map[string]any{"action": "cancel"}}})
+	key3 := askedKey(url2)
+	if key3 == key || key3 == key2 {
+		t.Fatalf("after a second refusal the form is asked under %q (before %q, %q)", key3, key, key2)
 	}
 	res, rerr := taskCall(t, url, "tasks/update", map[string]any{"taskId": id, "inputResponses": map[string]any{
-		key: map[string]any{"action": "accept", "content": map[string]any{"comment": "all good", "approved": true}}}})
+		key3: map[string]any{"action": "accept", "content": map[string]any{"comment": "all good", "approved": true}}}})
 	if rerr != nil || res["resultType"] != "complete" {
 		t.Fatalf("tasks/update: %v %v", res, rerr)
 	}
 	got, _ = taskCall(t, url, "tasks/get", map[string]any{"taskId": id})
 	sc, _ := got["result"].(map[string]any)["structuredContent"].(map[string]any)
 	vars, _ := sc["variables"].(map[string]any)
-	if got["status"] != "completed" || vars["comment"] != "all good" || vars["approved"] != true {
+	if got["status"] != "completed" || vars["comment"] != "all good" || vars["approved"] != true || len(vars) != 2 {
 		t.Fatalf("completed task: %v", got)
 	}
 }

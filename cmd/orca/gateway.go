@@ -167,7 +167,16 @@ func runGateway(ctx context.Context, flags *pflag.FlagSet, sf startFlags, rf rem
 	restSrv := rest.New(remote, rest.Options{MaxBodyBytes: sf.maxBody, Logger: log, AllowedHosts: sf.allowedHosts, AllowedOrigins: sf.allowedOrigins})
 	mux := http.NewServeMux()
 	mux.Handle("/v2/", authn.Wrap(restSrv))
-	gw, err := newGateway(remote, sf, acfg, log)
+	// Without a data directory, the secret that binds task ids to their
+	// principal comes from the environment (else a random one per run).
+	var secret []byte
+	if v := os.Getenv("ORCA_MCP_TASK_SECRET"); v != "" {
+		if len(v) < 32 {
+			return fmt.Errorf("ORCA_MCP_TASK_SECRET: %d characters, want at least 32", len(v))
+		}
+		secret = []byte(v)
+	}
+	gw, err := newGateway(remote, sf, acfg, secret, log)
 	if err != nil {
 		return fmt.Errorf("mcp gateway: %w", err)
 	}

@@ -202,10 +202,11 @@ func boolSetting(flags *pflag.FlagSet, flag string, flagValue bool, props *confi
 }
 
 // newGateway makes the MCP gateway; with OIDC it is an OAuth 2.0 protected
-// resource of the configured issuer.
-func newGateway(api cluster.API, sf startFlags, acfg auth.Config, log *slog.Logger) (*mcpgw.Gateway, error) {
+// resource of the configured issuer. taskSecret binds task ids to their
+// principal (nil: a random one).
+func newGateway(api cluster.API, sf startFlags, acfg auth.Config, taskSecret []byte, log *slog.Logger) (*mcpgw.Gateway, error) {
 	opts := mcpgw.Options{Version: version, ConformanceFixtures: sf.mcpFixtures, MaxBodyBytes: sf.maxBody, Logger: log,
-		Processes: sf.mcpProcesses}
+		Processes: sf.mcpProcesses, TaskSecret: taskSecret}
 	if strings.EqualFold(strings.TrimSpace(acfg.Method), auth.MethodOIDC) {
 		opts.OAuth = &mcpgw.OAuthResource{AuthorizationServers: []string{acfg.OIDC.IssuerURI}, PublicURL: sf.mcpResourceURL}
 	}
@@ -309,7 +310,12 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	mux.Handle(webhook.PathPrefix, webhook.New(api, webhook.Options{Secrets: worker.EnvSecrets{Prefix: sf.secretsPrefix},
 		MaxBodyBytes: sf.maxBody, Logger: log}))
 	if withMCP {
-		gw, err := newGateway(api, sf, acfg, log)
+		secret, err := mcpgw.TaskSecret(sf.dataDir)
+		if err != nil {
+			_ = eng.Close()
+			return err
+		}
+		gw, err := newGateway(api, sf, acfg, secret, log)
 		if err != nil {
 			_ = eng.Close()
 			return fmt.Errorf("mcp gateway: %w", err)

@@ -2,6 +2,7 @@ package mcpgw
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -34,7 +35,11 @@ type Options struct {
 	Processes bool
 	// MaxBodyBytes caps request bodies (default 4 MiB).
 	MaxBodyBytes int64
-	Logger       *slog.Logger
+	// TaskSecret keys the binding of task ids to the principal that created
+	// them (TaskSecret reads it from a data directory); empty: a random
+	// one, so that authenticated users' task ids do not survive a restart.
+	TaskSecret []byte
+	Logger     *slog.Logger
 }
 
 // OAuthResource describes the gateway as an OAuth 2.0 protected resource.
@@ -61,6 +66,8 @@ type Gateway struct {
 	procs     *processes      // /mcp/processes; nil when off
 	audit     *auditor        // records tool calls; nil when the cluster keeps no Orca audit log
 	fx        *fixtureTasks   // the conformance suite's task fixtures; nil without ConformanceFixtures
+	// taskSecret keys the binding of task ids to their principal.
+	taskSecret []byte
 }
 
 // toolHandler serves one tool with checked arguments.
@@ -85,7 +92,12 @@ func New(api cluster.API, opts Options) (*Gateway, error) {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 4 << 20
 	}
-	g := &Gateway{api: api, opts: opts, log: slog.New(quiet{opts.Logger.Handler()}), streaming: map[string]bool{}, tools: map[string]bool{}}
+	g := &Gateway{api: api, opts: opts, log: slog.New(quiet{opts.Logger.Handler()}), streaming: map[string]bool{}, tools: map[string]bool{},
+		taskSecret: opts.TaskSecret}
+	if len(g.taskSecret) == 0 {
+		g.taskSecret = make([]byte, taskSecretSize)
+		rand.Read(g.taskSecret)
+	}
 	caps := &mcp.ServerCapabilities{
 		Tools:     &mcp.ToolCapabilities{},
 		Resources: &mcp.ResourceCapabilities{},

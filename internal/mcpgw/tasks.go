@@ -36,9 +36,9 @@ import (
 // tool and the variables to fetch), and every answer is read from the
 // cluster, so tasks survive a restart of the gateway as long as the
 // instance's history is kept, and work the same against a remote Camunda.
-// Who may read an instance through the gateway may read its task: task ids
-// are not secrets, and Orca's authorization is per endpoint, not per
-// instance.
+// With authentication on, a task id is bound to the principal that created
+// it (a MAC keyed by a secret of the gateway, tasksecret.go): anyone else
+// gets "unknown task", even where they may read the instance.
 //
 // go-sdk v1.8.0 knows neither the extension's methods nor its result
 // type, so the gateway answers them in front of the SDK's handler; the
@@ -61,6 +61,9 @@ type taskRef struct {
 	Instance cluster.Key `json:"i"`
 	Tool     string      `json:"t"`
 	Fetch    []string    `json:"f,omitempty"`
+	// M binds the task to the principal that created it (tasksecret.go);
+	// empty for anonymous callers.
+	M string `json:"m,omitempty"`
 }
 
 func (t taskRef) id() string {
@@ -183,6 +186,7 @@ func (g *Gateway) callAsTask(w http.ResponseWriter, r *http.Request, msg rpcRequ
 		var key cluster.Key
 		if json.Unmarshal(res.Result.StructuredContent["processInstanceKey"], &key) == nil && key > 0 {
 			ref.Instance = key
+			ref.M = g.bindTask(r.Context(), ref)
 			task, err := g.createdTask(r.Context(), ref)
 			if err == nil {
 				task["resultType"] = "task"
@@ -265,8 +269,9 @@ func (g *Gateway) serveTaskMethod(w http.ResponseWriter, r *http.Request, msg rp
 	if g.fixtureMethod(w, msg, p.TaskID) {
 		return
 	}
+	// Another principal's task is unknown, whatever it names.
 	ref, ok := parseTaskID(p.TaskID)
-	if !ok {
+	if !ok || !g.ownsTask(ctx, ref) {
 		writeRPC(w, msg.ID, nil, unknownTask(p.TaskID))
 		return
 	}

@@ -2,14 +2,18 @@ package mcpgw_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/orcabpm/orca/internal/auth"
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/engine"
 	"github.com/orcabpm/orca/internal/mcpgw"
@@ -49,11 +53,20 @@ func startTask(t *testing.T, cs *mcp.ClientSession, name string, args any) strin
 // client API for them) and returns the result or the error.
 func taskRPC(t *testing.T, url, method, taskID string) (result, rpcErr map[string]any) {
 	t.Helper()
+	return taskRPCAs(t, url, method, taskID, "")
+}
+
+// taskRPCAs is taskRPC with an Authorization header (none when empty).
+func taskRPCAs(t *testing.T, url, method, taskID, authorization string) (result, rpcErr map[string]any) {
+	t.Helper()
+	header := map[string]string{"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": method}
+	if authorization != "" {
+		header["Authorization"] = authorization
+	}
 	params, _ := json.Marshal(map[string]any{"taskId": taskID, "_meta": map[string]any{
 		"io.modelcontextprotocol/protocolVersion":    "2026-07-28",
 		"io.modelcontextprotocol/clientCapabilities": map[string]any{"extensions": map[string]any{"io.modelcontextprotocol/tasks": map[string]any{}}}}})
-	res, body := rpc(t, url, `{"jsonrpc":"2.0","id":7,"method":"`+method+`","params":`+string(params)+`}`,
-		map[string]string{"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": method})
+	res, body := rpc(t, url, `{"jsonrpc":"2.0","id":7,"method":"`+method+`","params":`+string(params)+`}`, header)
 	if res.StatusCode != 200 {
 		t.Fatalf("%s: HTTP %d %s", method, res.StatusCode, body)
 	}
@@ -381,5 +394,124 @@ func TestTasksSurviveRestart(t *testing.T) {
 	e.ok("broadcastSignal", map[string]any{"signalName": "go"})
 	if got := taskGet(t, url+mcpgw.PathCluster, id); got["status"] != "completed" {
 		t.Fatalf("completed after the restart: %v", got)
+	}
+}
+
+// With authentication, a task is its creator's: another user who may read
+// the instance gets "unknown task" from tasks/get, tasks/update and
+// tasks/cancel (and the instance is not cancelled), before and after a
+// restart of Orca; the creator keeps the task across the restart.
+func TestTasksBoundToPrincipal(t *testing.T) {
+	if *backend == "remote" {
+		t.Skip("restarts the embedded engine")
+	}
+	a, err := auth.New(context.Background(), auth.Config{Method: auth.MethodBasic,
+		Users: []auth.User{{Username: "alice", Password: "a-pw"}, {Username: "bob", Password: "b-pw"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:a-pw"))
+	bob := "Basic " + base64.StdEncoding.EncodeToString([]byte("bob:b-pw"))
+	dir := t.TempDir()
+	start := func() (string, func()) {
+		eng, err := engine.Open(context.Background(), engine.Options{DataDir: dir, Synchronous: "NORMAL"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, err := mcpgw.TaskSecret(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gw, err := mcpgw.New(cluster.NewEmbedded(eng, cluster.EmbeddedOptions{}), mcpgw.Options{Version: "test", TaskSecret: secret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		gw.Register(mux, a.Wrap)
+		hs := httptest.NewServer(mux)
+		return hs.URL, func() { hs.Close(); eng.Close() }
+	}
+	url, stop := start()
+	connect := func(authorization string, caps *mcp.ClientCapabilities) *mcp.ClientSession {
+		t.Helper()
+		cs, err := mcp.NewClient(&mcp.Implementation{Name: "orca-test", Version: "1"}, &mcp.ClientOptions{Capabilities: caps}).Connect(context.Background(),
+			&mcp.StreamableClientTransport{Endpoint: url + mcpgw.PathCluster, HTTPClient: &http.Client{Transport: headerTransport{"Authorization", authorization}}}, nil)
+		if err != nil {
+			t.Fatalf("connect: %v", err)
+		}
+		t.Cleanup(func() { cs.Close() })
+		return cs
+	}
+	e := &env{t: t, url: url, cs: connect(alice, nil)}
+	e.deploy()
+	caps := &mcp.ClientCapabilities{}
+	caps.AddExtension("io.modelcontextprotocol/tasks", nil)
+	args := map[string]any{"processDefinitionId": "payment", "awaitCompletion": true, "variables": map[string]any{"orderId": "b-1"}}
+	id := startTask(t, connect(alice, caps), "createProcessInstance", args)
+	bobs := startTask(t, connect(bob, caps), "createProcessInstance", args)
+
+	refused := func(url, id, who string) {
+		t.Helper()
+		for _, m := range []string{"tasks/get", "tasks/update", "tasks/cancel"} {
+			res, rerr := taskRPCAs(t, url, m, id, who)
+			if rerr == nil || rerr["code"] != float64(-32602) || !strings.HasPrefix(rerr["message"].(string), "Unknown task") {
+				t.Fatalf("%s of another's task: %v %v", m, res, rerr)
+			}
+		}
+	}
+	owned := func(url, id, who, status string) {
+		t.Helper()
+		res, rerr := taskRPCAs(t, url, "tasks/get", id, who)
+		if rerr != nil || res["taskId"] != id || res["status"] != status {
+			t.Fatalf("tasks/get of one's own task: %v %v", res, rerr)
+		}
+	}
+	refused(url+mcpgw.PathCluster, id, bob)
+	refused(url+mcpgw.PathCluster, bobs, alice)
+	owned(url+mcpgw.PathCluster, id, alice, "working") // bob's cancel did nothing
+	owned(url+mcpgw.PathCluster, bobs, bob, "working")
+	// Both may read the instances: the refusal is the task's, not the instance's.
+	if got := items(e.ok("searchProcessInstances", map[string]any{"filter": map[string]any{"state": "ACTIVE"}})); len(got) != 2 {
+		t.Fatalf("active instances: %v", got)
+	}
+	// A forged id naming alice's instance without her binding is unknown.
+	raw, _ := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(id, "orca-"))
+	var ref map[string]any
+	json.Unmarshal(raw, &ref)
+	delete(ref, "m")
+	forged, _ := json.Marshal(ref)
+	refused(url+mcpgw.PathCluster, "orca-"+base64.RawURLEncoding.EncodeToString(forged), bob)
+	refused(url+mcpgw.PathCluster, "orca-"+base64.RawURLEncoding.EncodeToString(forged), alice)
+	stop()
+
+	url, stop = start()
+	defer stop()
+	refused(url+mcpgw.PathCluster, id, bob)
+	owned(url+mcpgw.PathCluster, id, alice, "working")
+	if res, rerr := taskRPCAs(t, url+mcpgw.PathCluster, "tasks/cancel", id, alice); rerr != nil || res["resultType"] != "complete" {
+		t.Fatalf("tasks/cancel of one's own task after the restart: %v %v", res, rerr)
+	}
+	owned(url+mcpgw.PathCluster, id, alice, "cancelled")
+	owned(url+mcpgw.PathCluster, bobs, bob, "working")
+}
+
+// The task secret is made once and read back the same; a short file is
+// refused rather than trusted.
+func TestTaskSecret(t *testing.T) {
+	dir := t.TempDir()
+	s1, err := mcpgw.TaskSecret(dir)
+	if err != nil || len(s1) != 32 {
+		t.Fatalf("first: %d bytes, %v", len(s1), err)
+	}
+	s2, err := mcpgw.TaskSecret(dir)
+	if err != nil || string(s1) != string(s2) {
+		t.Fatalf("read back: %v", err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, mcpgw.TaskSecretFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("secret file: %v %v", fi, err)
+	}
+	os.WriteFile(filepath.Join(dir, mcpgw.TaskSecretFile), []byte("short"), 0o600)
+	if _, err := mcpgw.TaskSecret(dir); err == nil {
+		t.Fatal("a short secret was accepted")
 	}
 }

@@ -203,7 +203,7 @@ func newChatModel(ctx context.Context, p map[string]any, env modelEnv) (*chatMod
 			return nil, err
 		}
 		if s.m["backend"] != nil {
-			client, err = anthropicV2(s, m, env)
+			client, err = anthropicV2(ctx, s, m, env)
 		} else {
 			client, err = llm.NewAnthropic(llm.AnthropicConfig{APIKey: s.str("authentication", "apiKey"), BaseURL: s.str("endpoint"),
 				Timeout: m.timeout, HTTPClient: env.http})
@@ -214,7 +214,7 @@ func newChatModel(ctx context.Context, p map[string]any, env modelEnv) (*chatMod
 		if cfg.Region == "" {
 			return nil, newError(ErrInvalidRequest, "%s must name an AWS region", s.name("region"))
 		}
-		if cfg.Credentials, cfg.APIKey, err = awsAuth(s.at("authentication")); err != nil {
+		if cfg.Credentials, cfg.APIKey, err = awsAuth(ctx, s.at("authentication"), cfg.Region); err != nil {
 			return nil, err
 		}
 		client, err = llm.NewBedrock(cfg)
@@ -380,7 +380,7 @@ func openAIv2(s settings, m *chatModel, env modelEnv) (llm.Client, error) {
 }
 
 // anthropicV2 is the 8.10 Anthropic provider with its backends.
-func anthropicV2(s settings, m *chatModel, env modelEnv) (llm.Client, error) {
+func anthropicV2(ctx context.Context, s settings, m *chatModel, env modelEnv) (llm.Client, error) {
 	b := s.at("backend")
 	cfg := llm.AnthropicConfig{Timeout: m.timeout, HTTPClient: env.http}
 	switch t := b.str("type"); t {
@@ -404,7 +404,7 @@ func anthropicV2(s settings, m *chatModel, env modelEnv) (llm.Client, error) {
 			return nil, err
 		}
 		aws := &llm.AnthropicAWS{Region: region}
-		if aws.Credentials, aws.APIKey, err = awsAuth(a.at("authentication")); err != nil {
+		if aws.Credentials, aws.APIKey, err = awsAuth(ctx, a.at("authentication"), region); err != nil {
 			return nil, err
 		}
 		cfg.AWS, cfg.BaseURL, cfg.Headers = aws, a.str("endpoint"), a.strings("headers")
@@ -480,19 +480,20 @@ func vertexAI(ctx context.Context, s settings, level string, budget *int32, m *c
 		return nil, err
 	}
 	a := s.at("authentication")
+	cfg := llm.GeminiConfig{Project: project, Location: region, BaseURL: s.str("endpoint"),
+		ThinkingLevel: level, ThinkingBudget: budget, Timeout: m.timeout, HTTPClient: env.http}
 	switch t := a.str("type"); t {
 	case "serviceAccountCredentials", "":
+		key, err := a.need("jsonKey")
+		if err != nil {
+			return nil, err
+		}
+		cfg.ServiceAccountJSON = []byte(key)
 	case "applicationDefaultCredentials":
-		return nil, newError(ErrInvalidRequest, "%s 'applicationDefaultCredentials' is not supported by Orca; use serviceAccountCredentials with a JSON key", a.name("type"))
+		cfg.ApplicationDefault = true
 	default:
-		return nil, newError(ErrInvalidRequest, "%s '%s' is not supported; use serviceAccountCredentials", a.name("type"), t)
+		return nil, newError(ErrInvalidRequest, "%s '%s' is not supported; use serviceAccountCredentials or applicationDefaultCredentials", a.name("type"), t)
 	}
-	key, err := a.need("jsonKey")
-	if err != nil {
-		return nil, err
-	}
-	cfg := llm.GeminiConfig{Project: project, Location: region, ServiceAccountJSON: []byte(key), BaseURL: s.str("endpoint"),
-		ThinkingLevel: level, ThinkingBudget: budget, Timeout: m.timeout, HTTPClient: env.http}
 	return llm.NewGemini(ctx, cfg)
 }
 
@@ -530,9 +531,10 @@ func mistral(s settings, m *chatModel, env modelEnv) (llm.Client, error) {
 	return llm.NewOpenAI(cfg)
 }
 
-// awsAuth reads an AWS authentication: credentials (access and secret key)
-// or a Bedrock API key.
-func awsAuth(a settings) (*llm.AWSCredentials, string, error) {
+// awsAuth reads an AWS authentication: credentials (access and secret key),
+// a Bedrock API key, or the AWS default credentials chain (credentials from
+// Orca's environment, found for region).
+func awsAuth(ctx context.Context, a settings, region string) (*llm.AWSCredentials, string, error) {
 	switch t := a.str("type"); t {
 	case "credentials", "awsIam", "":
 		ak, err := a.need("accessKey")
@@ -548,9 +550,13 @@ func awsAuth(a settings) (*llm.AWSCredentials, string, error) {
 		key, err := a.need("apiKey")
 		return nil, key, err
 	case "defaultCredentialsChain":
-		return nil, "", newError(ErrInvalidRequest, "%s 'defaultCredentialsChain' is not supported by Orca; use credentials or apiKey", a.name("type"))
+		c, err := llm.AWSDefaultCredentials(ctx, region)
+		if err != nil {
+			return nil, "", newError(ErrInvalidRequest, "%s 'defaultCredentialsChain': %s", a.name("type"), err)
+		}
+		return c, "", nil
 	default:
-		return nil, "", newError(ErrInvalidRequest, "%s '%s' is not supported; use credentials or apiKey", a.name("type"), t)
+		return nil, "", newError(ErrInvalidRequest, "%s '%s' is not supported; use credentials, apiKey or defaultCredentialsChain", a.name("type"), t)
 	}
 }
 

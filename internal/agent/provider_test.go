@@ -65,10 +65,10 @@ func TestProviderIncidentMessages(t *testing.T) {
 			map[string]any{"type": "bedrock", "bedrock": map[string]any{"region": "eu-west-1",
 				"authentication": map[string]any{"type": "credentials", "accessKey": "AKID"}, "model": map[string]any{"model": "m"}}}, nil,
 			"INVALID_REQUEST: provider.bedrock.authentication.secretKey must not be empty"},
-		{"default credentials chain",
+		{"default credentials chain that finds none",
 			map[string]any{"type": "anthropic", "anthropic": map[string]any{"backend": map[string]any{"type": "aws-bedrock-mantle",
 				"awsBedrockMantle": map[string]any{"region": "us-east-1", "authentication": map[string]any{"type": "defaultCredentialsChain"}}}}}, nil,
-			"INVALID_REQUEST: provider.anthropic.backend.awsBedrockMantle.authentication.type 'defaultCredentialsChain' is not supported by Orca; use credentials or apiKey"},
+			"INVALID_REQUEST: provider.anthropic.backend.awsBedrockMantle.authentication.type 'defaultCredentialsChain': no AWS credentials found"},
 		{"thinking budget below the minimum",
 			map[string]any{"type": "anthropic", "anthropic": map[string]any{"backend": map[string]any{"type": "anthropic-api"}, "model": map[string]any{"model": "claude",
 				"parameters": map[string]any{"thinking": map[string]any{"mode": "enabled", "budgetTokens": 512}}}}}, nil,
@@ -95,6 +95,7 @@ func TestProviderIncidentMessages(t *testing.T) {
 			map[string]any{"type": "openai"}, map[string]any{"systemPrompt": map[string]any{"prompt": "s"}, "memory": map[string]any{"contextWindowSize": "twenty"}},
 			"INVALID_REQUEST: data.memory.contextWindowSize must be a whole number, not a string"},
 	}
+	noAWSCredentials(t)
 	goType := regexp.MustCompile(`\*?[a-z]+\.[A-Z]\w+|map\[|interface \{|json: |Go struct|unmarshal`)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

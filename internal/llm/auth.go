@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
@@ -119,16 +121,55 @@ func withBearer(fn TokenFunc) func(*http.Request, func(*http.Request) (*http.Res
 	}
 }
 
-// AWSCredentials are static AWS credentials for Signature Version 4.
+// AWSCredentials are AWS credentials for Signature Version 4: static
+// ones, or those AWSDefaultCredentials found.
 type AWSCredentials struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	SessionToken    string
+	// provider, when set, supplies the credentials of each signature (they
+	// rotate); the fields above are the first ones it gave.
+	provider aws.CredentialsProvider
+}
+
+// AWSDefaultCredentials finds AWS credentials as the AWS SDKs do (the AWS
+// default credentials chain): environment variables, the shared config and
+// credentials files (AWS_PROFILE), web identity, SSO, the container or EC2
+// instance metadata endpoint. It fails when none are found; those found are
+// refreshed before they expire. The SDK reaches the metadata endpoints with
+// its own HTTP client.
+func AWSDefaultCredentials(ctx context.Context, region string) (*AWSCredentials, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
+	if err != nil {
+		return nil, fmt.Errorf("the AWS configuration cannot be read: %s", firstLine(err.Error()))
+	}
+	if cfg.Credentials == nil {
+		return nil, errors.New("no AWS credentials found")
+	}
+	provider := cfg.Credentials
+	if _, cached := provider.(*aws.CredentialsCache); !cached {
+		provider = aws.NewCredentialsCache(provider)
+	}
+	c, err := provider.Retrieve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("no AWS credentials found: %s",
+			strings.TrimPrefix(firstLine(err.Error()), "failed to refresh cached credentials, "))
+	}
+	return &AWSCredentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, provider: provider}, nil
+}
+
+// credentialsProvider is the SDK provider of c.
+func (c *AWSCredentials) credentialsProvider() aws.CredentialsProvider {
+	if c.provider != nil {
+		return c.provider
+	}
+	return credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
 }
 
 // sigV4 signs each request for service in region with the AWS SDK's signer.
 func sigV4(creds AWSCredentials, service, region string) func(*http.Request, func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	signer := v4.NewSigner()
+	provider := creds.credentialsProvider()
 	return func(r *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 		var body []byte
 		if r.Body != nil {
@@ -145,8 +186,11 @@ func sigV4(creds AWSCredentials, service, region string) func(*http.Request, fun
 		sum := sha256.Sum256(body)
 		r.Header.Del("Authorization")
 		r.Header.Del("X-Api-Key")
-		err := signer.SignHTTP(r.Context(), aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey,
-			SessionToken: creds.SessionToken}, r, hex.EncodeToString(sum[:]), service, region, time.Now().UTC())
+		c, err := provider.Retrieve(r.Context())
+		if err != nil {
+			return nil, fmt.Errorf("AWS credentials: %s", firstLine(err.Error()))
+		}
+		err = signer.SignHTTP(r.Context(), c, r, hex.EncodeToString(sum[:]), service, region, time.Now().UTC())
 		if err != nil {
 			return nil, fmt.Errorf("sign the request: %w", err)
 		}

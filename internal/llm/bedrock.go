@@ -12,7 +12,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
@@ -73,7 +72,7 @@ func NewBedrock(cfg BedrockConfig) (*Bedrock, error) {
 		opts.AuthSchemePreference = []string{"httpBearerAuth"}
 	case cfg.Credentials != nil && cfg.Credentials.AccessKeyID != "" && cfg.Credentials.SecretAccessKey != "":
 		c := cfg.Credentials
-		opts.Credentials = credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
+		opts.Credentials = c.credentialsProvider()
 		red = red.with(c.SecretAccessKey, c.SessionToken)
 	default:
 		return nil, errors.New("bedrock: an access key and secret key, or an API key, are required")

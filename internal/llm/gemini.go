@@ -26,6 +26,11 @@ type GeminiConfig struct {
 	Location string
 	// ServiceAccountJSON is a service account key file's content (Vertex AI).
 	ServiceAccountJSON []byte
+	// ApplicationDefault finds Vertex AI's credentials as Google's
+	// libraries do instead (Application Default Credentials): the file
+	// GOOGLE_APPLICATION_CREDENTIALS names, gcloud's well-known file, or the
+	// metadata server on Google Cloud.
+	ApplicationDefault bool
 	// BaseURL replaces Google's endpoint (tests, proxies).
 	BaseURL string
 	// ThinkingLevel ("minimal", "low", "medium", "high") or ThinkingBudget
@@ -55,12 +60,12 @@ func NewGemini(ctx context.Context, cfg GeminiConfig) (*Gemini, error) {
 	provider := ProviderGemini
 	red := newRedactor(cfg.APIKey)
 	switch {
-	case cfg.Project != "" || len(cfg.ServiceAccountJSON) > 0:
+	case cfg.Project != "" || len(cfg.ServiceAccountJSON) > 0 || cfg.ApplicationDefault:
 		provider = ProviderVertexAI
 		if cfg.Project == "" || cfg.Location == "" {
 			return nil, errors.New("google-vertex-ai: a project ID and a region are required")
 		}
-		if len(cfg.ServiceAccountJSON) == 0 {
+		if len(cfg.ServiceAccountJSON) == 0 && !cfg.ApplicationDefault {
 			return nil, errors.New("google-vertex-ai: a service account key (JSON) is required")
 		}
 		creds, err := credentials.DetectDefault(&credentials.DetectOptions{
@@ -68,7 +73,10 @@ func NewGemini(ctx context.Context, cfg GeminiConfig) (*Gemini, error) {
 			Scopes:          []string{"https://www.googleapis.com/auth/cloud-platform"},
 			Client:          hc,
 		})
-		if err != nil {
+		switch {
+		case err != nil && len(cfg.ServiceAccountJSON) == 0:
+			return nil, fmt.Errorf("google-vertex-ai: no Application Default Credentials found: %s", firstLine(err.Error()))
+		case err != nil:
 			return nil, fmt.Errorf("google-vertex-ai: the service account key cannot be read: %s", firstLine(err.Error()))
 		}
 		// genai signs requests only on a client it makes itself; on ours the

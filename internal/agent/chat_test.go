@@ -455,3 +455,67 @@ func TestChatAnthropicThinkingV2(t *testing.T) {
 		t.Errorf("responseText = %v", agentVar["responseText"])
 	}
 }
+
+// TestChatBedrockPromptCaching runs the 8.10 Bedrock Converse provider with
+// promptCaching.enabled: each call marks the system prompt and the end of the
+// conversation so far with a cachePoint.
+func TestChatBedrockPromptCaching(t *testing.T) {
+	stub := llmtest.NewBedrock(t,
+		llmtest.Turn{ToolCalls: []llm.ToolCall{toolCall("tooluse_1", "SuperfluxProduct", `{"a":3,"b":4}`)}},
+		llmtest.Turn{Text: "The superflux product is 21."},
+	)
+	r := newChatRig(t, agent.Options{Secrets: worker.MapSecrets{"LLM_KEY": "secret-llm-key"}, HTTPClient: stub.HTTPClient})
+	fields := map[string]string{"provider.type": "bedrock", "provider.bedrock.region": "eu-central-1", "provider.bedrock.endpoint": stub.URL,
+		"provider.bedrock.authentication.type": "apiKey", "provider.bedrock.authentication.apiKey": "{{secrets.LLM_KEY}}",
+		"provider.bedrock.model.model":                            "anthropic.claude-sonnet-4-5",
+		"provider.bedrock.model.parameters.promptCaching.enabled": "=true"}
+	if _, err := r.eng.Deploy(r.ctx, "", []engine.Resource{{Name: "chat.bpmn", Content: chatModel(t, fields, "")}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.eng.CreateProcessInstance(r.ctx, engine.CreateInstanceRequest{ProcessID: "chat-with-tools", Variables: map[string]any{
+		"inputText": "What is the superflux product of 3 and 4?", "chatId": "chat-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pi := res.ProcessInstanceKey
+	r.waitFor("the agent's answer", func() bool { return r.state(pi) == store.StateCompleted || len(r.incidents(pi)) > 0 })
+	if inc := r.incidents(pi); len(inc) > 0 {
+		t.Fatalf("incident: %s", inc[0].ErrorMessage)
+	}
+	reqs := stub.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d model calls, want 2", len(reqs))
+	}
+	last := func(v any) string {
+		l, _ := v.([]any)
+		if len(l) == 0 {
+			return ""
+		}
+		b, _ := json.Marshal(l[len(l)-1])
+		return string(b)
+	}
+	const point = `{"cachePoint":{"type":"default"}}`
+	for i, req := range reqs {
+		body := req.JSON()
+		if got := last(body["system"]); got != point {
+			t.Errorf("call %d: the system prompt ends with %s, want %s", i+1, got, point)
+		}
+		msgs, _ := body["messages"].([]any)
+		if len(msgs) == 0 {
+			t.Fatalf("call %d has no messages", i+1)
+		}
+		lastMsg, _ := msgs[len(msgs)-1].(map[string]any)
+		if got := last(lastMsg["content"]); got != point {
+			t.Errorf("call %d: the last message ends with %s, want %s", i+1, got, point)
+		}
+		for j, m := range msgs[:len(msgs)-1] {
+			mm, _ := m.(map[string]any)
+			if b, _ := json.Marshal(mm["content"]); strings.Contains(string(b), "cachePoint") {
+				t.Errorf("call %d: message %d has a cachePoint: %s", i+1, j, b)
+			}
+		}
+		if b, _ := json.Marshal(body["toolConfig"]); strings.Contains(string(b), "cachePoint") {
+			t.Errorf("call %d: the tools have a cachePoint although there is a system prompt", i+1)
+		}
+	}
+}

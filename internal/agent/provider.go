@@ -211,6 +211,7 @@ func newChatModel(ctx context.Context, p map[string]any, env modelEnv) (*chatMod
 	case "bedrock":
 		cfg := llm.BedrockConfig{Region: s.str("region"), Endpoint: s.str("endpoint"), Timeout: m.timeout, HTTPClient: env.http,
 			AdditionalFields: s.object("bodyProperties")}
+		m.params.PromptCaching = promptCaching(s.at("model", "parameters"))
 		if cfg.Region == "" {
 			return nil, newError(ErrInvalidRequest, "%s must name an AWS region", s.name("region"))
 		}
@@ -273,18 +274,23 @@ func (m *chatModel) readParams(s settings) error {
 	return nil
 }
 
+// promptCaching reads promptCaching.enabled of model.parameters (a
+// boolean, or "true" from a FEEL-less text field).
+func promptCaching(s settings) bool {
+	switch b := s.at("promptCaching").m["enabled"].(type) {
+	case bool:
+		return b
+	case string:
+		return strings.EqualFold(b, "true")
+	}
+	return false
+}
+
 // anthropicParams reads the 8.10 Anthropic model parameters beyond the
 // sampling ones: thinking (mode, budgetTokens, display) and promptCaching.
 // Effort is read by readParams.
 func (m *chatModel) anthropicParams(s settings) error {
-	if v, ok := s.at("promptCaching").m["enabled"]; ok {
-		switch b := v.(type) {
-		case bool:
-			m.params.PromptCaching = b
-		case string:
-			m.params.PromptCaching = strings.EqualFold(b, "true")
-		}
-	}
+	m.params.PromptCaching = promptCaching(s)
 	th := s.at("thinking")
 	mode := llm.ThinkingMode(strings.ToLower(th.str("mode")))
 	switch mode {

@@ -210,7 +210,27 @@ func (c *Bedrock) input(req *Request, names *toolNames) (*bedrockruntime.Convers
 		// text, and the system prompt carries the schema.
 		in.System = append(in.System, &types.SystemContentBlockMemberText{Value: "Answer with JSON only, matching this JSON schema: " + string(req.ResponseFormat.Schema)})
 	}
+	if req.Params.PromptCaching {
+		bedrockCachePoints(in)
+	}
 	return in, nil
+}
+
+// bedrockCachePoints marks the prefix that stays the same from call to call
+// (the system prompt, or the tools when there is no system prompt) and the
+// conversation so far (the end of the last message) for prompt caching.
+func bedrockCachePoints(in *bedrockruntime.ConverseInput) {
+	point := types.CachePointBlock{Type: types.CachePointTypeDefault}
+	switch {
+	case len(in.System) > 0:
+		in.System = append(in.System, &types.SystemContentBlockMemberCachePoint{Value: point})
+	case in.ToolConfig != nil && len(in.ToolConfig.Tools) > 0:
+		in.ToolConfig.Tools = append(in.ToolConfig.Tools, &types.ToolMemberCachePoint{Value: point})
+	}
+	if n := len(in.Messages); n > 0 {
+		last := &in.Messages[n-1]
+		last.Content = append(last.Content, &types.ContentBlockMemberCachePoint{Value: point})
+	}
 }
 
 // appendBedrock adds a message, merging it into the previous one of the

@@ -133,8 +133,11 @@ type Params struct {
 	// Thinking configures extended thinking (Anthropic only); nil sends
 	// nothing and the model's default applies.
 	Thinking *Thinking `json:"thinking,omitempty"`
-	// PromptCaching asks Anthropic for automatic prompt caching (a top-level
-	// cache_control breakpoint on the last cacheable block).
+	// PromptCaching asks for prompt caching: Anthropic gets automatic
+	// caching (a top-level cache_control breakpoint on the last cacheable
+	// block); Bedrock Converse gets a cachePoint after the system prompt (or
+	// after the tools when there is none) and one at the end of the last
+	// message.
 	PromptCaching bool `json:"promptCaching,omitempty"`
 }
 

@@ -481,3 +481,45 @@ func TestReasoningEffort(t *testing.T) {
 		t.Errorf("Responses reasoning.effort = %s", got)
 	}
 }
+
+func TestBedrockPromptCaching(t *testing.T) {
+	const point = `{"cachePoint":{"type":"default"}}`
+	user := llm.Message{Role: llm.RoleUser, Content: []llm.Content{llm.Text("What is 3 times 4?")}}
+	system := llm.Message{Role: llm.RoleSystem, Content: []llm.Content{llm.Text("You are a calculator.")}}
+	tool := `{"toolSpec":{"name":"SuperfluxProduct","description":"Multiplies in superflux.","inputSchema":{"json":` + superfluxSchema + `}}}`
+	cases := []struct {
+		name                            string
+		caching                         bool
+		msgs                            []llm.Message
+		wantSystem, wantTools, wantMsgs string
+	}{
+		{"system prompt", true, []llm.Message{system, user},
+			`[{"text":"You are a calculator."},` + point + `]`, `[` + tool + `]`,
+			`[{"role":"user","content":[{"text":"What is 3 times 4?"},` + point + `]}]`},
+		{"no system prompt: after the tools", true, []llm.Message{user},
+			`null`, `[` + tool + `,` + point + `]`,
+			`[{"role":"user","content":[{"text":"What is 3 times 4?"},` + point + `]}]`},
+		{"disabled", false, []llm.Message{system, user},
+			`[{"text":"You are a calculator."}]`, `[` + tool + `]`,
+			`[{"role":"user","content":[{"text":"What is 3 times 4?"}]}]`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			stub := llmtest.NewBedrock(t, llmtest.Turn{Text: "12"})
+			c, err := llm.NewBedrock(llm.BedrockConfig{Region: "eu-central-1", Endpoint: stub.URL, HTTPClient: stub.HTTPClient,
+				APIKey: "ABSKbedrockkey", Logger: quietLogger()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tools := tools()[:1]
+			if _, err := c.Chat(t.Context(), &llm.Request{Model: "anthropic.claude-sonnet-4-5", Messages: tc.msgs, Tools: tools,
+				Params: llm.Params{PromptCaching: tc.caching}}); err != nil {
+				t.Fatal(err)
+			}
+			body := stub.Requests()[0].JSON()
+			assertJSON(t, []byte(field(t, body, "system")), tc.wantSystem)
+			assertJSON(t, []byte(field(t, body, "toolConfig", "tools")), tc.wantTools)
+			assertJSON(t, []byte(field(t, body, "messages")), tc.wantMsgs)
+		})
+	}
+}

@@ -35,7 +35,7 @@ import (
 // provider fields (input mapping targets and their values) pointing at it.
 type chatProvider struct {
 	name   string
-	format string // openai, responses, anthropic, bedrock, gemini
+	format string // openai (also Mistral), responses, anthropic, bedrock, gemini
 	fields func(stub *llmtest.Server, extra map[string]string) map[string]string
 }
 
@@ -88,6 +88,16 @@ func chatProviders() []chatProvider {
 			return map[string]string{"provider.type": "bedrock", "provider.bedrock.region": "eu-central-1", "provider.bedrock.endpoint": s.URL,
 				"provider.bedrock.authentication.type": "apiKey", "provider.bedrock.authentication.apiKey": "{{secrets.LLM_KEY}}",
 				"provider.bedrock.model.model": "amazon.nova-pro-v1:0"}
+		}},
+		{"mistral api", "openai", func(s *llmtest.Server, _ map[string]string) map[string]string {
+			return map[string]string{"provider.type": "mistral", "provider.mistral.backend.type": "mistral-api",
+				"provider.mistral.backend.mistral.endpoint": s.URL + "/v1", "provider.mistral.backend.mistral.apiKey": "{{secrets.LLM_KEY}}",
+				"provider.mistral.model.model": "mistral-medium-2508"}
+		}},
+		{"mistral custom", "openai", func(s *llmtest.Server, _ map[string]string) map[string]string {
+			return map[string]string{"provider.type": "mistral", "provider.mistral.backend.type": "custom",
+				"provider.mistral.backend.custom.endpoint": s.URL + "/v1", "provider.mistral.backend.custom.authentication.type": "apiKey",
+				"provider.mistral.backend.custom.authentication.apiKey": "{{secrets.LLM_KEY}}", "provider.mistral.model.model": "magistral-small-2509"}
 		}},
 		{"google gemini api", "gemini", func(s *llmtest.Server, _ map[string]string) map[string]string {
 			return map[string]string{"provider.type": "google-gemini", "provider.googleGemini.backend.type": "google-gemini-api",
@@ -337,6 +347,14 @@ func TestChatWithToolsV2(t *testing.T) {
 			if len(reqs) != 2 {
 				t.Fatalf("%d model calls, want 2", len(reqs))
 			}
+			// The model the template names reaches the vendor, in the body or
+			// in the path.
+			for k, v := range p.fields(stub, nil) {
+				if strings.HasSuffix(k, ".model.model") && !strings.Contains(reqs[0].Path, v) &&
+					!strings.Contains(string(reqs[0].Body), `"model":"`+v+`"`) {
+					t.Errorf("the model %q is neither in the path %s nor in the body", v, reqs[0].Path)
+				}
+			}
 			system, tools := received(t, p.format, reqs[0].JSON())
 			if !strings.HasPrefix(system, "You are a friendly chat agent of ACME.") {
 				t.Errorf("system prompt = %q", system)
@@ -370,6 +388,10 @@ func TestChatWithToolsV2(t *testing.T) {
 			case strings.Contains(p.name, "vertex"):
 				if auth != "Bearer ya29.chat" {
 					t.Errorf("Authorization = %q", auth)
+				}
+			case strings.Contains(p.name, "mistral"):
+				if auth != "Bearer secret-llm-key" {
+					t.Errorf("Authorization = %q, want the key from the secret as a bearer token", auth)
 				}
 			case strings.Contains(p.name, "completions"):
 				if auth != "" {

@@ -124,23 +124,7 @@ func taskHeaders(ut *store.UserTask, tr *store.TaskTransition) map[string]string
 	if tr.Action != "" {
 		h["io.camunda.zeebe:action"] = tr.Action
 	}
-	if a.Assignee != "" {
-		h["io.camunda.zeebe:assignee"] = a.Assignee
-	}
-	if len(a.CandidateGroups) > 0 {
-		b, _ := json.Marshal(a.CandidateGroups)
-		h["io.camunda.zeebe:candidateGroups"] = string(b)
-	}
-	if len(a.CandidateUsers) > 0 {
-		b, _ := json.Marshal(a.CandidateUsers)
-		h["io.camunda.zeebe:candidateUsers"] = string(b)
-	}
-	if !a.DueDate.IsZero() {
-		h["io.camunda.zeebe:dueDate"] = a.DueDate.Format(time.RFC3339)
-	}
-	if !a.FollowUpDate.IsZero() {
-		h["io.camunda.zeebe:followUpDate"] = a.FollowUpDate.Format(time.RFC3339)
-	}
+	putAssignmentHeaders(h, a.Assignee, a.CandidateGroups, a.CandidateUsers, a.DueDate, a.FollowUpDate)
 	if ut.FormKey != 0 {
 		h["io.camunda.zeebe:formKey"] = strconv.FormatInt(ut.FormKey, 10)
 	}

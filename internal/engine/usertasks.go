@@ -163,23 +163,7 @@ func (w *writer) jobUserTaskHeaders(in *inst, ut *bpmn.UserTaskDefinition, h map
 		w.raise(in, incExtractValue, err.Error(), 0)
 		return false
 	}
-	if f.assignee != "" {
-		h["io.camunda.zeebe:assignee"] = f.assignee
-	}
-	if len(f.candidateGroups) > 0 {
-		b, _ := json.Marshal(f.candidateGroups)
-		h["io.camunda.zeebe:candidateGroups"] = string(b)
-	}
-	if len(f.candidateUsers) > 0 {
-		b, _ := json.Marshal(f.candidateUsers)
-		h["io.camunda.zeebe:candidateUsers"] = string(b)
-	}
-	if !f.dueDate.IsZero() {
-		h["io.camunda.zeebe:dueDate"] = f.dueDate.Format(time.RFC3339)
-	}
-	if !f.followUpDate.IsZero() {
-		h["io.camunda.zeebe:followUpDate"] = f.followUpDate.Format(time.RFC3339)
-	}
+	putAssignmentHeaders(h, f.assignee, f.candidateGroups, f.candidateUsers, f.dueDate, f.followUpDate)
 	switch {
 	case ut.FormKey != "":
 		h["io.camunda.zeebe:formKey"] = ut.FormKey
@@ -192,6 +176,29 @@ func (w *writer) jobUserTaskHeaders(in *inst, ut *bpmn.UserTaskDefinition, h map
 		h["io.camunda.zeebe:formKey"] = strconv.FormatInt(key, 10)
 	}
 	return true
+}
+
+// putAssignmentHeaders sets the io.camunda.zeebe:* headers through which a
+// job (a job-worker user task, or a task listener) sees a user task's
+// assignment and dates; empty values are left out, as Zeebe leaves them.
+func putAssignmentHeaders(h map[string]string, assignee string, groups, users []string, due, followUp time.Time) {
+	if assignee != "" {
+		h["io.camunda.zeebe:assignee"] = assignee
+	}
+	if len(groups) > 0 {
+		b, _ := json.Marshal(groups)
+		h["io.camunda.zeebe:candidateGroups"] = string(b)
+	}
+	if len(users) > 0 {
+		b, _ := json.Marshal(users)
+		h["io.camunda.zeebe:candidateUsers"] = string(b)
+	}
+	if !due.IsZero() {
+		h["io.camunda.zeebe:dueDate"] = due.Format(time.RFC3339)
+	}
+	if !followUp.IsZero() {
+		h["io.camunda.zeebe:followUpDate"] = followUp.Format(time.RFC3339)
+	}
 }
 
 func (w *writer) liveUserTask(key int64, verb string) (*store.UserTask, *inst, error) {

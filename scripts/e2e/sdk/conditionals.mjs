@@ -8,29 +8,11 @@
 //
 // Usage: ORCA_URL=http://127.0.0.1:8080 node conditionals.mjs E2E_DIR
 import path from 'node:path';
-import createCamundaClient from '@camunda8/orchestration-cluster-api';
+import { checker, connect, now } from './common.mjs';
 
-const base = process.env.ORCA_URL;
-const dir = process.argv[2];
-if (!base || !dir) {
-  console.error('usage: ORCA_URL=http://host:port node conditionals.mjs E2E_DIR');
-  process.exit(2);
-}
-const camunda = createCamundaClient({
-  config: {
-    CAMUNDA_REST_ADDRESS: base,
-    CAMUNDA_AUTH_STRATEGY: 'NONE',
-    CAMUNDA_SDK_VALIDATION: process.env.CAMUNDA_SDK_VALIDATION ?? 'req:strict,res:fanatical',
-    CAMUNDA_SDK_HTTP_RETRY_MAX_ATTEMPTS: 1,
-    CAMUNDA_SDK_LOG_LEVEL: 'error',
-  },
-});
-const now = { consistency: { waitUpToMs: 0 } };
-let steps = 0;
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-  steps++;
-}
+const { camunda, dir } = connect('conditionals.mjs');
+const checks = checker();
+const { check } = checks;
 
 async function main() {
   const dep = await camunda.deployResourcesFromFiles([path.join(dir, 'conditional', 'e2e-conditional.bpmn')]);
@@ -64,7 +46,7 @@ async function main() {
   }
   check(status === 404, `unknown definition answered ${status}`);
 
-  console.log(`JS SDK conditionals e2e: ${steps} checks passed`);
+  console.log(`JS SDK conditionals e2e: ${checks.passed} checks passed`);
 }
 
 main().then(() => process.exit(0), (err) => {

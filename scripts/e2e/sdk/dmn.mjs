@@ -8,29 +8,11 @@
 //
 // Usage: ORCA_URL=http://127.0.0.1:8080 node dmn.mjs E2E_DIR
 import path from 'node:path';
-import createCamundaClient from '@camunda8/orchestration-cluster-api';
+import { checker, connect, now } from './common.mjs';
 
-const base = process.env.ORCA_URL;
-const dir = process.argv[2];
-if (!base || !dir) {
-  console.error('usage: ORCA_URL=http://host:port node dmn.mjs E2E_DIR');
-  process.exit(2);
-}
-const camunda = createCamundaClient({
-  config: {
-    CAMUNDA_REST_ADDRESS: base,
-    CAMUNDA_AUTH_STRATEGY: 'NONE',
-    CAMUNDA_SDK_VALIDATION: process.env.CAMUNDA_SDK_VALIDATION ?? 'req:strict,res:fanatical',
-    CAMUNDA_SDK_HTTP_RETRY_MAX_ATTEMPTS: 1,
-    CAMUNDA_SDK_LOG_LEVEL: 'error',
-  },
-});
-const now = { consistency: { waitUpToMs: 0 } };
-let steps = 0;
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-  steps++;
-}
+const { camunda, dir } = connect('dmn.mjs');
+const checks = checker();
+const { check } = checks;
 
 async function main() {
   const dmnDir = path.join(dir, 'dmn');
@@ -114,7 +96,7 @@ async function main() {
     'season:EVALUATED,dish:EVALUATED,beverages:EVALUATED,season:EVALUATED,dish:EVALUATED,risk:FAILED,risk:EVALUATED',
   `decision instances of the process ${pinst.items.map((i) => i.decisionDefinitionId + ':' + i.state)}`);
 
-  console.log(`JS SDK decisions: ${steps} checks passed (fanatical validation)`);
+  console.log(`JS SDK decisions: ${checks.passed} checks passed (fanatical validation)`);
 }
 
 main().catch((err) => {

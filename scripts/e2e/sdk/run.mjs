@@ -9,6 +9,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import createCamundaClient from '@camunda8/orchestration-cluster-api';
+import { checker, now, sdkConfig as config } from './common.mjs';
 
 const base = process.env.ORCA_URL;
 const bpmnDir = process.argv[2];
@@ -17,20 +18,9 @@ if (!base || !bpmnDir) {
   process.exit(2);
 }
 
-const config = (url) => ({
-  CAMUNDA_REST_ADDRESS: url,
-  CAMUNDA_AUTH_STRATEGY: 'NONE',
-  CAMUNDA_SDK_VALIDATION: process.env.CAMUNDA_SDK_VALIDATION ?? 'req:strict,res:fanatical',
-  CAMUNDA_SDK_HTTP_RETRY_MAX_ATTEMPTS: 1,
-  CAMUNDA_SDK_LOG_LEVEL: 'error',
-});
-const now = { consistency: { waitUpToMs: 0 } };
 const until = (predicate, waitUpToMs = 20000) => ({ consistency: { waitUpToMs, pollIntervalMs: 100, predicate } });
-let steps = 0;
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-  steps++;
-}
+const checks = checker();
+const { check } = checks;
 async function expectStatus(status, what, fn) {
   try {
     await fn();
@@ -256,7 +246,7 @@ async function main() {
   const lvars = await camunda.searchVariables({ filter: { processInstanceKey: lpi.processInstanceKey }, sort: [{ field: 'name' }] }, now);
   check(lvars.items.map((v) => v.name).join() === 'comment,fromListener', `listened instance variables ${lvars.items.map((v) => v.name)}`);
 
-  console.log(`JS SDK e2e: ${steps} checks passed (validation ${config(base).CAMUNDA_SDK_VALIDATION})`);
+  console.log(`JS SDK e2e: ${checks.passed} checks passed (validation ${config(base).CAMUNDA_SDK_VALIDATION})`);
 }
 
 main().then(() => process.exit(0), (err) => {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -226,16 +227,21 @@ func TestCrashChild(t *testing.T) {
 	wg.Wait()
 }
 
-func TestCrashRecovery(t *testing.T) {
-	if os.Getenv(crashDirEnv) != "" {
+// startCrashChild runs the test named child in a child process (this test
+// binary) on a new data directory passed in the environment variable env,
+// its stdout piped to the caller, which kills it. Inside the child, and
+// with -short, the calling test is skipped.
+func startCrashChild(t *testing.T, env, child string) (dir string, cmd *exec.Cmd, stdout io.ReadCloser) {
+	t.Helper()
+	if os.Getenv(env) != "" {
 		t.Skip("inside the child")
 	}
 	if testing.Short() {
 		t.Skip("spawns a child process")
 	}
-	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
+	dir = t.TempDir()
+	cmd = exec.Command(os.Args[0], "-test.run=^"+child+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env+"="+dir)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -244,6 +250,11 @@ func TestCrashRecovery(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	return dir, cmd, stdout
+}
+
+func TestCrashRecovery(t *testing.T) {
+	dir, cmd, stdout := startCrashChild(t, crashDirEnv, "TestCrashChild")
 	instances := map[int64]int64{} // process instance -> n
 	done := map[int64]int64{}      // job -> process instance
 	var timers, boundaries, esps, agents, comps []int64

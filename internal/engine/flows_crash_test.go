@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -56,23 +55,7 @@ func TestFlowsCrashChild(t *testing.T) {
 // flow listed once, and every acknowledged listener completion counts
 // (its variable is there, it does not run again, the next one runs once).
 func TestFlowsAndListenersSurviveSIGKILL(t *testing.T) {
-	if os.Getenv(flowsCrashDirEnv) != "" {
-		t.Skip("inside the child")
-	}
-	if testing.Short() {
-		t.Skip("spawns a child process")
-	}
-	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestFlowsCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), flowsCrashDirEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	dir, cmd, stdout := startCrashChild(t, flowsCrashDirEnv, "TestFlowsCrashChild")
 	var chains []int64
 	listened := map[int64]int64{}
 	sc := bufio.NewScanner(stdout)

@@ -41,11 +41,23 @@ type API interface {
 	// GetProcessInstanceSequenceFlows lists the sequence flows an instance
 	// took, each once (sequenceflows.go).
 	GetProcessInstanceSequenceFlows(ctx context.Context, key Key) (*ProcessInstanceSequenceFlowsResult, error)
+	// GetProcessInstanceCallHierarchy lists the instances from the root of
+	// the call tree down to this one (inspect.go).
+	GetProcessInstanceCallHierarchy(ctx context.Context, key Key) ([]ProcessInstanceCallHierarchyEntry, error)
+	// GetProcessInstanceElementStatistics counts the element instances of
+	// one instance per element (inspect.go).
+	GetProcessInstanceElementStatistics(ctx context.Context, key Key) (*ProcessInstanceElementStatisticsResult, error)
 
 	// Element instances
 	SearchElementInstances(ctx context.Context, q *ElementInstanceSearchQuery) (*SearchResult[ElementInstance], error)
 	GetElementInstance(ctx context.Context, key Key) (*ElementInstance, error)
 	SetVariables(ctx context.Context, key Key, req *SetVariableRequest) error
+	// SearchElementInstanceIncidents searches the incidents on an element
+	// instance and below it (inspect.go).
+	SearchElementInstanceIncidents(ctx context.Context, key Key, q *IncidentSearchQuery) (*SearchResult[Incident], error)
+
+	// Expressions: EvaluateExpression evaluates a FEEL expression (inspect.go).
+	EvaluateExpression(ctx context.Context, req *ExpressionEvaluationRequest) (*ExpressionEvaluationResult, error)
 
 	// User tasks
 	SearchUserTasks(ctx context.Context, q *UserTaskSearchQuery) (*SearchResult[UserTask], error)

@@ -288,8 +288,26 @@ func TestRemoteParity(t *testing.T) {
 	if len(flows.Items) != 4 || flows.Items[0].ElementID != "f1" || flows.Items[3].SequenceFlowID != pi.String()+"_f4" {
 		t.Fatalf("sequence flows: %+v", flows.Items)
 	}
-	same(p, "element instances", func(a cluster.API) (*cluster.SearchResult[cluster.ElementInstance], error) {
+	same(p, "call hierarchy of a root", func(a cluster.API) ([]cluster.ProcessInstanceCallHierarchyEntry, error) {
+		return a.GetProcessInstanceCallHierarchy(ctx, pi)
+	})
+	stats := same(p, "element statistics of the instance", func(a cluster.API) (*cluster.ProcessInstanceElementStatisticsResult, error) {
+		return a.GetProcessInstanceElementStatistics(ctx, pi)
+	})
+	if len(stats.Items) == 0 {
+		t.Fatalf("element statistics of the instance: none")
+	}
+	same(p, "expression", func(a cluster.API) (*cluster.ExpressionEvaluationResult, error) {
+		return a.EvaluateExpression(ctx, &cluster.ExpressionEvaluationRequest{Expression: "=x * 2 + y", Variables: map[string]any{"x": 20, "y": 2}})
+	})
+	same(p, "expression with a warning", func(a cluster.API) (*cluster.ExpressionEvaluationResult, error) {
+		return a.EvaluateExpression(ctx, &cluster.ExpressionEvaluationRequest{Expression: "=nothing.here"})
+	})
+	eis := same(p, "element instances", func(a cluster.API) (*cluster.SearchResult[cluster.ElementInstance], error) {
 		return a.SearchElementInstances(ctx, query[cluster.ElementInstanceSearchQuery](t, fmt.Sprintf(`{"filter":{"processInstanceKey":"%d"},"sort":[{"field":"elementInstanceKey"}]}`, pi)))
+	})
+	same(p, "incidents below an element instance", func(a cluster.API) (*cluster.SearchResult[cluster.Incident], error) {
+		return a.SearchElementInstanceIncidents(ctx, eis.Items[0].ElementInstanceKey, nil)
 	})
 	vars := same(p, "variables", func(a cluster.API) (*cluster.SearchResult[cluster.VariableSearchResult], error) {
 		return a.SearchVariables(ctx, query[cluster.VariableSearchQuery](t, fmt.Sprintf(`{"filter":{"processInstanceKey":"%d"},"sort":[{"field":"name"}]}`, pi)), false)
@@ -402,6 +420,16 @@ func TestRemoteErrors(t *testing.T) {
 	}{
 		{"get missing instance", func(a cluster.API) error { _, err := a.GetProcessInstance(ctx, missing); return err }},
 		{"flows of a missing instance", func(a cluster.API) error { _, err := a.GetProcessInstanceSequenceFlows(ctx, missing); return err }},
+		{"call hierarchy of a missing instance", func(a cluster.API) error { _, err := a.GetProcessInstanceCallHierarchy(ctx, missing); return err }},
+		{"statistics of a missing instance", func(a cluster.API) error { _, err := a.GetProcessInstanceElementStatistics(ctx, missing); return err }},
+		{"incidents below a missing element instance", func(a cluster.API) error {
+			_, err := a.SearchElementInstanceIncidents(ctx, missing, nil)
+			return err
+		}},
+		{"expression that does not parse", func(a cluster.API) error {
+			_, err := a.EvaluateExpression(ctx, &cluster.ExpressionEvaluationRequest{Expression: "=(1"})
+			return err
+		}},
 		{"create unknown process", func(a cluster.API) error {
 			_, err := a.CreateProcessInstance(ctx, &cluster.ProcessInstanceCreationInstruction{ProcessDefinitionID: "nope"})
 			return err

@@ -69,11 +69,15 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v2/process-instances/{processInstanceKey}/cancellation", keyed(s, "processInstanceKey", true, a.CancelProcessInstance))
 	m.HandleFunc("POST /v2/process-instances/{processInstanceKey}/incidents/search", keyedQuery(s, "processInstanceKey", a.SearchProcessInstanceIncidents))
 	m.HandleFunc("GET /v2/process-instances/{processInstanceKey}/sequence-flows", get(s, "processInstanceKey", a.GetProcessInstanceSequenceFlows))
+	m.HandleFunc("GET /v2/process-instances/{processInstanceKey}/call-hierarchy", get(s, "processInstanceKey", a.GetProcessInstanceCallHierarchy))
+	m.HandleFunc("GET /v2/process-instances/{processInstanceKey}/statistics/element-instances", get(s, "processInstanceKey", a.GetProcessInstanceElementStatistics))
 
 	// Element instances
 	m.HandleFunc("POST /v2/element-instances/search", query(s, a.SearchElementInstances))
 	m.HandleFunc("GET /v2/element-instances/{elementInstanceKey}", get(s, "elementInstanceKey", a.GetElementInstance))
 	m.HandleFunc("PUT /v2/element-instances/{elementInstanceKey}/variables", keyed(s, "elementInstanceKey", false, a.SetVariables))
+	m.HandleFunc("POST /v2/element-instances/{elementInstanceKey}/incidents/search", keyedQuery(s, "elementInstanceKey", a.SearchElementInstanceIncidents))
+	m.HandleFunc("POST /v2/expression/evaluation", result(s, a.EvaluateExpression))
 
 	// User tasks
 	m.HandleFunc("POST /v2/user-tasks/search", query(s, a.SearchUserTasks))

@@ -98,6 +98,11 @@ grep -q '"state": "COMPLETED"' "$work/pi.txt" || fail "instance $pi not complete
 c8 --json list pi --all >"$work/all.json"
 [ "$(json "d.filter(p=>p.Key==='$pi'&&p.State==='COMPLETED').length" <"$work/all.json")" = 1 ] || fail "c8ctl list pi --all"
 echo "completed user task $ut; instance $pi is COMPLETED"
+c8 --json feel evaluate 'a + b' --var a=1 --var b=41 >"$work/feel.json"
+[ "$(json "d.result" <"$work/feel.json")" = 42 ] || fail "c8ctl feel evaluate: $(cat "$work/feel.json")"
+c8 --json feel evaluate 'nothing' >"$work/feel-null.json"
+[ "$(json "d.result===null&&d.warnings.length===1&&d.warnings[0].message.includes('nothing')" <"$work/feel-null.json")" = true ] || fail "c8ctl feel evaluate with a warning: $(cat "$work/feel-null.json")"
+echo "c8ctl feel evaluate on orca: 42, and a warning for a missing variable"
 
 echo "== e2e: JS SDK (fanatical validation)"
 unset CAMUNDA_BASE_URL

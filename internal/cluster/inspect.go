@@ -156,7 +156,7 @@ func (m *Embedded) EvaluateExpression(ctx context.Context, req *ExpressionEvalua
 	}
 	out.Result = feel.ToJSON(v)
 	for _, w := range warns {
-		out.Warnings = append(out.Warnings, ExpressionEvaluationWarning{Message: w.String()})
+		out.Warnings = append(out.Warnings, ExpressionEvaluationWarning{Message: w.Message})
 	}
 	return out, nil
 }

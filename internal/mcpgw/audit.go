@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -19,17 +20,36 @@ import (
 // inboundChannelType MCP, inboundChannelToolName): who called, which tool
 // on which endpoint, the size of the arguments (never their content), the
 // outcome, and the entity (process instance, user task, incident, ...) the
-// call started or touched. The answer is sent only once the entry is
-// durable: the engine commits it with its next batch, so a call costs no
-// write of its own, and an answered call always has its entry. When the
-// entry cannot be written, the call answers an internal error instead of
-// its result.
+// call started or touched.
+//
+// A call that changes something (operation type CREATE, CANCEL, RESOLVE,
+// ASSIGN, COMPLETE, UPDATE, EVALUATE, a process tool, and the message and
+// signal tools) is answered only once its entry is durable: the engine
+// commits it with its next batch, so the call costs no write of its own,
+// and an answered write always has its entry. When the entry cannot be
+// written, the call answers an internal error instead of its result.
+//
+// A read (operation type UNKNOWN) is answered at once: its entry is handed
+// to a queue that the engine commits with its next batch, so a read costs
+// no wait for a commit. The price: a crash may lose the entries of the
+// last reads answered before it (never a write's), and an entry becomes
+// searchable a batch after its answer. The queue is bounded
+// (auditQueueSize entries): when reads come faster than the engine commits
+// their entries, the next read waits for room instead of growing memory or
+// dropping an entry, so a flood of reads slows down to the pace of the
+// engine's commits rather than leaving calls unrecorded.
 //
 // Against a remote Camunda the cluster keeps its own audit log (it records
 // the operations the gateway's REST calls make) and Orca records nothing.
 
-// auditTimeout bounds the wait for an audit entry to be committed.
-const auditTimeout = 30 * time.Second
+const (
+	// auditTimeout bounds the wait for an audit entry to be committed.
+	auditTimeout = 30 * time.Second
+	// auditQueueSize bounds the reads' entries waiting to be committed.
+	auditQueueSize = 4096
+	// auditFlushMax is the most entries one commit takes from the queue.
+	auditFlushMax = 512
+)
 
 // endpointKey carries the MCP endpoint a request came in on.
 type endpointKey struct{}
@@ -53,6 +73,17 @@ var (
 	readInstances = auditKind{"PROCESS_INSTANCE", "UNKNOWN", "DEPLOYED_RESOURCES"}
 	startInstance = auditKind{"PROCESS_INSTANCE", "CREATE", "DEPLOYED_RESOURCES"}
 )
+
+// changesState names the tools whose operation type is UNKNOWN but which
+// change the cluster: their entries are waited for, as writes' are.
+var changesState = map[string]bool{"publishMessage": true, "correlateMessage": true, "broadcastSignal": true}
+
+// isRead tells whether a call of the tool only reads: its entry is not
+// waited for. A tool not in toolKinds (a process tool) starts an instance.
+func isRead(tool string) bool {
+	k, ok := toolKinds[tool]
+	return ok && k.operation == "UNKNOWN" && !changesState[tool]
+}
 
 // toolKinds maps the gateway's tools to audit log kinds. Reads have no
 // operation type of their own in Camunda's enumeration: they are UNKNOWN.
@@ -95,6 +126,11 @@ var toolKinds = map[string]auditKind{
 type auditor struct {
 	rec cluster.AuditRecorder
 	g   *Gateway
+	// queue holds reads' entries until they are committed; flushing tells
+	// whether a goroutine is committing them.
+	queue    chan *store.AuditLog
+	flushing atomic.Bool
+	lost     atomic.Int64 // entries the engine refused (it failed or closed)
 }
 
 func (g *Gateway) newAuditor() *auditor {
@@ -102,11 +138,11 @@ func (g *Gateway) newAuditor() *auditor {
 	if !ok {
 		return nil
 	}
-	return &auditor{rec: rec, g: g}
+	return &auditor{rec: rec, g: g, queue: make(chan *store.AuditLog, auditQueueSize)}
 }
 
-// middleware records each tools/call once it is answered, and holds the
-// answer back until the entry is durable.
+// middleware records each tools/call once it is answered; a write's answer
+// is held back until its entry is durable.
 func (a *auditor) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		ctr, ok := req.(*mcp.CallToolRequest)
@@ -114,17 +150,75 @@ func (a *auditor) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 			return next(ctx, method, req)
 		}
 		res, err := next(ctx, method, req)
-		entry := a.entry(ctx, ctr, res, err)
-		// The caller may have gone: the entry is written all the same.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
-		defer cancel()
-		if aerr := a.rec.RecordAudit(rctx, entry); aerr != nil {
-			a.g.log.Error("a tool call could not be recorded in the audit log; its answer is withheld",
-				"tool", ctr.Params.Name, "err", aerr)
-			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError,
-				Message: "The call could not be recorded in the audit log, so its answer is withheld: " + aerr.Error()}
+		if aerr := a.record(ctx, ctr, res, err); aerr != nil {
+			return nil, aerr
 		}
 		return res, err
+	}
+}
+
+// record records a call and its outcome: a read's entry is queued, a
+// write's is waited for. A non-nil answer replaces the call's: its entry
+// could not be written.
+func (a *auditor) record(ctx context.Context, req *mcp.CallToolRequest, res mcp.Result, err error) *jsonrpc.Error {
+	entry := a.entry(ctx, req, res, err)
+	if isRead(req.Params.Name) {
+		a.later(entry)
+		return nil
+	}
+	// The caller may have gone: the entry is written all the same.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
+	defer cancel()
+	if aerr := a.rec.RecordAudit(rctx, entry); aerr != nil {
+		a.g.log.Error("a tool call could not be recorded in the audit log; its answer is withheld",
+			"tool", req.Params.Name, "err", aerr)
+		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError,
+			Message: "The call could not be recorded in the audit log, so its answer is withheld: " + aerr.Error()}
+	}
+	return nil
+}
+
+// later queues a read's entry for the engine's next batch. It waits only
+// while the queue is full, whatever the caller does: the call was made, so
+// its entry is due.
+func (a *auditor) later(e *store.AuditLog) {
+	a.queue <- e
+	if a.flushing.CompareAndSwap(false, true) {
+		go a.flush()
+	}
+}
+
+// flush commits queued entries until the queue is empty.
+func (a *auditor) flush() {
+	batch := make([]*store.AuditLog, 0, auditFlushMax)
+	for {
+		batch = batch[:0]
+	take:
+		for len(batch) < auditFlushMax {
+			select {
+			case e := <-a.queue:
+				batch = append(batch, e)
+			default:
+				break take
+			}
+		}
+		if len(batch) == 0 {
+			a.flushing.Store(false)
+			// An entry queued after the last take but before the flag
+			// dropped found it set and started nobody: take it now.
+			if len(a.queue) == 0 || !a.flushing.CompareAndSwap(false, true) {
+				return
+			}
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), auditTimeout)
+		err := a.rec.RecordAudit(ctx, batch...)
+		cancel()
+		if err != nil {
+			n := a.lost.Add(int64(len(batch)))
+			a.g.log.Error("read tool calls could not be recorded in the audit log",
+				"entries", len(batch), "lostSinceStart", n, "err", err)
+		}
 	}
 }
 

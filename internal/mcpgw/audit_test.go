@@ -81,6 +81,23 @@ func (e *env) audit(q map[string]any) []map[string]any {
 	return items(m)
 }
 
+// auditN waits until the search finds n entries (reads' entries are
+// committed after their answer) and returns them; more than n fails.
+func (e *env) auditN(q map[string]any, n int) []map[string]any {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := e.audit(q)
+		if len(got) == n {
+			return got
+		}
+		if len(got) > n || time.Now().After(deadline) {
+			e.t.Fatalf("audit search %v: %d entries, want %d: %v", q, len(got), n, got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func toolFilter(tool string) map[string]any {
 	return map[string]any{"filter": map[string]any{"inboundChannelType": "MCP", "inboundChannelToolName": tool}}
 }
@@ -123,8 +140,8 @@ func TestAuditToolCalls(t *testing.T) {
 	}
 
 	// The failed read, the process tool.
-	reads := e.audit(map[string]any{"filter": map[string]any{"inboundChannelToolName": "getProcessInstance"}, "sort": []any{map[string]any{"field": "auditLogKey"}}})
-	if len(reads) != 2 || reads[0]["result"] != "SUCCESS" || reads[1]["result"] != "FAIL" || reads[0]["processInstanceKey"] != pi {
+	reads := e.auditN(map[string]any{"filter": map[string]any{"inboundChannelToolName": "getProcessInstance"}, "sort": []any{map[string]any{"field": "auditLogKey"}}}, 2)
+	if reads[0]["result"] != "SUCCESS" || reads[1]["result"] != "FAIL" || reads[0]["processInstanceKey"] != pi {
 		t.Fatalf("getProcessInstance entries: %v", reads)
 	}
 	proc := e.audit(map[string]any{"filter": map[string]any{"actorId": "bob"}})
@@ -177,6 +194,9 @@ func TestAuditRejectedCalls(t *testing.T) {
 	if res.StatusCode != 401 {
 		t.Fatalf("unauthenticated call: %d %s", res.StatusCode, body)
 	}
+	// A later read's entry is committed after any earlier one's.
+	e.okText("getClusterStatus", nil)
+	e.auditN(toolFilter("getClusterStatus"), 1)
 	if got := e.audit(toolFilter("getTopology")); len(got) != 0 {
 		t.Fatalf("an unauthenticated call was recorded: %v", got)
 	}
@@ -190,10 +210,7 @@ func TestAuditHugeArgument(t *testing.T) {
 	if !res.IsError {
 		t.Fatal("an unknown argument was accepted")
 	}
-	got := e.audit(toolFilter("getProcessInstance"))
-	if len(got) != 1 {
-		t.Fatalf("entries: %v", got)
-	}
+	got := e.auditN(toolFilter("getProcessInstance"), 1)
 	b, _ := json.Marshal(got[0])
 	d, _ := got[0]["entityDescription"].(string)
 	var size int
@@ -204,13 +221,17 @@ func TestAuditHugeArgument(t *testing.T) {
 }
 
 // 50 concurrent calls, two of them by clients that hang up mid-call: every
-// call has exactly one entry.
+// call has exactly one entry. The two hang up once their call is running
+// (their instance exists): a client that gives up before its request
+// arrives made no call, and has no entry.
 func TestAuditConcurrentCalls(t *testing.T) {
 	e := auditEnv(t)
 	e.deploy()
 	const n = 50
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
+	hangUp, cancelAbandoned := context.WithCancel(context.Background())
+	defer cancelAbandoned()
 	for i := range n {
 		wg.Add(1)
 		go func() {
@@ -220,10 +241,8 @@ func TestAuditConcurrentCalls(t *testing.T) {
 			defer cancel()
 			if i < 2 {
 				// Waits for a signal that never comes; the client gives up.
-				ctx2, cancel2 := context.WithTimeout(ctx, 300*time.Millisecond)
-				defer cancel2()
-				cs.CallTool(ctx2, &mcp.CallToolParams{Name: "createProcessInstance", Arguments: map[string]any{
-					"processDefinitionId": "payment", "awaitCompletion": true, "requestTimeout": 2000}})
+				cs.CallTool(hangUp, &mcp.CallToolParams{Name: "createProcessInstance", Arguments: map[string]any{
+					"processDefinitionId": "payment", "awaitCompletion": true, "requestTimeout": 3000}})
 				return
 			}
 			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "createProcessInstance", Arguments: map[string]any{"processDefinitionId": "quick"}})
@@ -232,6 +251,17 @@ func TestAuditConcurrentCalls(t *testing.T) {
 			}
 		}()
 	}
+	waiting := map[string]any{"filter": map[string]any{"processDefinitionId": "payment"}}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if status, m := e.rest("POST", "/v2/process-instances/search", waiting); status == 200 && len(items(m)) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the two abandoned calls never started their instances")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancelAbandoned()
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -239,19 +269,12 @@ func TestAuditConcurrentCalls(t *testing.T) {
 	}
 	// The two abandoned calls end when their request does; their entries
 	// follow.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		got := e.audit(map[string]any{"filter": map[string]any{"inboundChannelToolName": "createProcessInstance"}, "page": map[string]any{"limit": 1000}})
-		keys := map[any]bool{}
-		for _, it := range got {
-			keys[it["auditLogKey"]] = true
-		}
-		if len(got) == n && len(keys) == n {
-			break
-		}
-		if len(got) > n || time.Now().After(deadline) {
-			t.Fatalf("%d entries for %d calls", len(got), n)
-		}
-		time.Sleep(20 * time.Millisecond)
+	got := e.auditN(map[string]any{"filter": map[string]any{"inboundChannelToolName": "createProcessInstance"}, "page": map[string]any{"limit": 1000}}, n)
+	keys := map[any]bool{}
+	for _, it := range got {
+		keys[it["auditLogKey"]] = true
+	}
+	if len(keys) != n {
+		t.Fatalf("%d distinct entries for %d calls", len(keys), n)
 	}
 }

@@ -1,0 +1,86 @@
+package mcpgw
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orcabpm/orca/internal/store"
+)
+
+// gatedRecorder holds every RecordAudit until it is opened, and keeps what
+// it was given: it stands for an engine whose commits are slower than the
+// reads coming in.
+type gatedRecorder struct {
+	open    chan struct{}
+	mu      sync.Mutex
+	blocked bool
+	got     []*store.AuditLog
+}
+
+func (r *gatedRecorder) RecordAudit(ctx context.Context, entries ...*store.AuditLog) error {
+	r.mu.Lock()
+	r.blocked = true
+	r.mu.Unlock()
+	<-r.open
+	r.mu.Lock()
+	r.got = append(r.got, entries...)
+	r.mu.Unlock()
+	return nil
+}
+
+// A flood of reads against an engine that does not keep up: the queue holds
+// at most auditQueueSize entries (plus one commit's worth in flight) and
+// the next read waits for room; once the engine commits again every entry
+// is recorded once, in the order of the calls.
+func TestAuditQueueBounded(t *testing.T) {
+	rec := &gatedRecorder{open: make(chan struct{})}
+	a := &auditor{rec: rec, g: &Gateway{log: slog.New(slog.DiscardHandler)}, queue: make(chan *store.AuditLog, auditQueueSize)}
+	const n = auditQueueSize + auditFlushMax + 1 // more than can be held
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range n {
+			a.later(&store.AuditLog{Key: int64(i + 1)})
+		}
+	}()
+	// Wait until the queue is full and a commit is stuck.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		rec.mu.Lock()
+		blocked := rec.blocked
+		rec.mu.Unlock()
+		if blocked && len(a.queue) == cap(a.queue) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue %d of %d, commit blocked %v", len(a.queue), cap(a.queue), blocked)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case <-done:
+		t.Fatal("more reads were taken than the queue can hold")
+	default:
+	}
+	close(rec.open)
+	<-done
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		rec.mu.Lock()
+		got := len(rec.got)
+		rec.mu.Unlock()
+		if got == n && !a.flushing.Load() {
+			break
+		}
+		if got > n || time.Now().After(deadline) {
+			t.Fatalf("%d entries recorded for %d reads", got, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for i, e := range rec.got {
+		if e.Key != int64(i+1) {
+			t.Fatalf("entry %d is read %d", i, e.Key)
+		}
+	}
+}

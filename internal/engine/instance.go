@@ -17,17 +17,21 @@ type instanceOptions struct {
 }
 
 // createInstance starts a process instance at start (the none start event
-// when nil), with vars in the process scope.
+// when nil), with vars in the process scope, or, for the event start event
+// with output mappings that created it, as that event's variables
+// (element_startevent.go).
 func (w *writer) createInstance(def *definition, start *bpmn.Element, vars map[string]json.RawMessage, opts instanceOptions) *inst {
+	trigger, vars := startTrigger(start, vars)
 	in := w.newProcessInstance(def, vars, opts)
 	if start == nil {
 		start = def.proc.NoneStart
 	}
 	if w.processStartListeners(in, start) {
-		return in // processlisteners.go: it starts once they are done
+		in.rt().Trigger = trigger // processlisteners.go: it starts once they are done
+		return in
 	}
 	w.processActivated(in)
-	w.activate(in, start)
+	w.activateStart(in, start, trigger)
 	w.conditionsOnActivation(in)
 	return in
 }

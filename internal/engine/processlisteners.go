@@ -32,9 +32,10 @@ func (w *writer) startAfterListeners(in *inst) {
 		return
 	}
 	start := in.def.proc.ElementByID(in.rt().Start)
-	in.rt().Start = ""
+	trigger := in.rt().Trigger
+	in.rt().Start, in.rt().Trigger = "", nil
 	w.processActivated(in)
 	if start != nil {
-		w.activate(in, start)
+		w.activateStart(in, start, trigger)
 	}
 }

@@ -48,7 +48,7 @@ func pinnedName(tool string) (name string, version int32, ok bool) {
 
 // addAliases adds the stable names of the tools in want: one per tool name
 // that one open subscription carries and that names nothing else.
-func (p *processes) addAliases(subs []cluster.MessageSubscription, want map[string]*processTool) {
+func (p *processes) addAliases(ctx context.Context, subs []cluster.MessageSubscription, want map[string]*processTool) {
 	count := map[string]int{}
 	for _, s := range subs {
 		if s.ToolName != nil && *s.ToolName != "" {
@@ -63,7 +63,7 @@ func (p *processes) addAliases(subs []cluster.MessageSubscription, want map[stri
 		if p.static[name] || want[name] != nil {
 			continue
 		}
-		t := newProcessTool(s)
+		t := newProcessTool(s, p.inputOf(ctx, s))
 		t.alias = true
 		t.tool.Name = name
 		t.tool.Description = joinDescription(t.tool.Description, aliasNote)

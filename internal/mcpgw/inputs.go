@@ -1,9 +1,155 @@
 package mcpgw
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
 	"regexp"
 	"strings"
+
+	"github.com/orcabpm/orca/internal/bpmn"
+	"github.com/orcabpm/orca/internal/cluster"
 )
+
+// A process tool's input schema comes, first found, from
+//
+//  1. fromAi calls in its start event's output mappings (below),
+//  2. typed entries in its io.camunda.tool:inputs property,
+//  3. Camunda's schema: businessId, every other argument a variable.
+//
+// fromAi inputs (beyond Camunda 8.10, whose tools take any object): the
+// start event's output mappings declare the parameters the way Camunda's
+// AI agent reads an ad-hoc activity's input mappings (bpmn.ToolInputSchema,
+// one path for both), for example
+//
+//	<zeebe:output source="=fromAi(toolCall.firstName, &quot;The first name&quot;, &quot;string&quot;)" target="firstName" />
+//
+// Each toolCall.<name> is a property with its type, description and
+// schema; it is required unless options.required is false; businessId is
+// Camunda's as ever; other arguments are refused, since only the mappings'
+// results reach the process. A call's arguments are the message's
+// variables twice over: as themselves (as Camunda passes them, for
+// mappings such as =firstName) and as the context toolCall (as the AI agent
+// names it, for fromAi). The engine keeps a start event's message
+// variables local to it when it has output mappings (as Zeebe does), so
+// the process sees the mapped variables only. A malformed fromAi call
+// leaves the tool with the next schema, and a warning in the log.
+
+// toolInput is what a process tool takes.
+type toolInput struct {
+	schema map[string]any
+	fromAi bool // the schema is the start event's fromAi parameters
+}
+
+// variables are the message variables of a call with these arguments
+// (businessId removed).
+func (in *toolInput) variables(args map[string]any) map[string]any {
+	if !in.fromAi {
+		return args
+	}
+	vars := maps.Clone(args)
+	vars[toolCallVariable] = args
+	return vars
+}
+
+// toolCallVariable is the context fromAi reads, as in Camunda's AI agent.
+const toolCallVariable = "toolCall"
+
+// inputOf finds the input of a start event subscription's tool. Its
+// process definition is read once (the XML does not change).
+func (p *processes) inputOf(ctx context.Context, s cluster.MessageSubscription) *toolInput {
+	key := ""
+	if s.ProcessDefinitionKey != nil {
+		key = fmt.Sprintf("%d/%s", *s.ProcessDefinitionKey, s.ElementID)
+		p.inputsMu.Lock()
+		in := p.inputs[key]
+		p.inputsMu.Unlock()
+		if in != nil {
+			return in
+		}
+	}
+	in, cache := p.readInput(ctx, s)
+	if key != "" && cache {
+		p.inputsMu.Lock()
+		if len(p.inputs) >= 10000 {
+			clear(p.inputs)
+		}
+		p.inputs[key] = in
+		p.inputsMu.Unlock()
+	}
+	return in
+}
+
+// readInput builds a tool's input; cache is false when the definition
+// could not be read (it is tried again on the next call).
+func (p *processes) readInput(ctx context.Context, s cluster.MessageSubscription) (in *toolInput, cache bool) {
+	cache = true
+	if s.ProcessDefinitionKey != nil {
+		schema, err := p.fromAiInput(ctx, *s.ProcessDefinitionKey, s.ElementID)
+		switch {
+		case err != nil && ctx.Err() == nil && cluster.CodeOf(err) != cluster.CodeUnavailable:
+			p.g.log.Warn("the fromAi inputs of a process tool are not used", "processDefinitionKey", *s.ProcessDefinitionKey, "element", s.ElementID, "err", err)
+		case err != nil:
+			cache = false
+		case schema != nil:
+			return &toolInput{schema: schema, fromAi: true}, true
+		}
+	}
+	if fields, ok := parseInputs(s.ToolProperties[propInputs]); ok {
+		return &toolInput{schema: typedInput(fields)}, cache
+	}
+	return &toolInput{schema: processToolInput()}, cache
+}
+
+// fromAiInput is the input schema the fromAi calls of a start event's
+// output mappings declare; nil when there are none.
+func (p *processes) fromAiInput(ctx context.Context, key cluster.Key, elementID string) (map[string]any, error) {
+	xml, err := p.g.api.GetProcessDefinitionXML(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("read process definition %d: %w", key, err)
+	}
+	defs, err := bpmn.Parse(fmt.Sprintf("definition-%d.bpmn", key), xml)
+	if err != nil {
+		return nil, fmt.Errorf("parse process definition %d: %w", key, err)
+	}
+	var el *bpmn.Element
+	for _, proc := range defs.Processes {
+		if el = proc.ElementByID(elementID); el != nil {
+			break
+		}
+	}
+	if el == nil {
+		return nil, nil
+	}
+	params, err := bpmn.OutputFromAiParameters(el)
+	if err != nil || len(params) == 0 {
+		return nil, err
+	}
+	schema, err := bpmn.ToolInputSchema(params)
+	if err != nil {
+		return nil, err
+	}
+	props := schema["properties"].(map[string]any)
+	if _, clash := props[businessIDArgument]; clash {
+		return nil, fmt.Errorf("the fromAi parameter toolCall.%s clashes with Camunda's %s argument", businessIDArgument, businessIDArgument)
+	}
+	props[businessIDArgument] = processToolInput()["properties"].(map[string]any)[businessIDArgument]
+	if len(schema["required"].([]string)) == 0 {
+		delete(schema, "required")
+	}
+	schema["additionalProperties"] = false
+	// As JSON decodes it: what checkArgs and clients read.
+	b, err := json.Marshal(schema)
+	if err != nil {
+		return nil, fmt.Errorf("the fromAi parameters' schema: %w", err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
 // Typed inputs (beyond Camunda): when a process tool's io.camunda.tool:inputs
 // property lists its inputs in this form, one after the other,

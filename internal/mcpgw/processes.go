@@ -109,10 +109,13 @@ type processes struct {
 
 	mu    sync.Mutex        // guards tools
 	tools map[string]string // the process tools registered, name → fingerprint
+
+	inputsMu sync.Mutex            // guards inputs
+	inputs   map[string]*toolInput // the input of each start event read, by definition key and element (inputs.go)
 }
 
 func (g *Gateway) newProcesses() (*processes, error) {
-	p := &processes{g: g, static: map[string]bool{}, tools: map[string]string{}}
+	p := &processes{g: g, static: map[string]bool{}, tools: map[string]string{}, inputs: map[string]*toolInput{}}
 	p.server = mcp.NewServer(&mcp.Implementation{Name: ProcessesServerName, Title: "Orca " + g.opts.Version, Version: cluster.Version},
 		&mcp.ServerOptions{
 			Instructions: processesInstructions,
@@ -309,10 +312,10 @@ func (p *processes) syncLocked(ctx context.Context) error {
 		if s.ToolName == nil || *s.ToolName == "" {
 			continue
 		}
-		t := newProcessTool(s)
+		t := newProcessTool(s, p.inputOf(ctx, s))
 		want[t.tool.Name] = t
 	}
-	p.addAliases(subs, want)
+	p.addAliases(ctx, subs, want)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var gone []string
@@ -347,17 +350,13 @@ type processTool struct {
 	alias bool // the stable name of the tool (aliases.go)
 }
 
-func newProcessTool(s cluster.MessageSubscription) *processTool {
+func newProcessTool(s cluster.MessageSubscription, in *toolInput) *processTool {
 	name := *s.ToolName
-	input := processToolInput()
-	if fields, ok := parseInputs(s.ToolProperties[propInputs]); ok {
-		input = typedInput(fields)
-	}
 	return &processTool{sub: s, tool: &mcp.Tool{
 		Name:         fmt.Sprintf("%s_%d", name, s.MessageSubscriptionKey),
 		Title:        name,
 		Description:  toolDescription(s.ToolProperties),
-		InputSchema:  input,
+		InputSchema:  in.schema,
 		OutputSchema: processToolOutput(),
 	}}
 }
@@ -404,11 +403,15 @@ func (p *processes) handler(t *processTool) mcp.ToolHandler {
 
 // start starts the process of an open start event subscription: it
 // correlates the start message with a fresh correlation key, so that
-// every call starts an instance. Every argument but businessId is a
-// variable.
+// every call starts an instance. The arguments are checked against the
+// tool's input schema; every argument but businessId is a variable of the
+// message (and, for fromAi inputs, toolCall holds them too, inputs.go).
 func (p *processes) start(ctx context.Context, sub cluster.MessageSubscription, raw json.RawMessage) *mcp.CallToolResult {
-	schema := maps.Clone(newProcessTool(sub).tool.InputSchema.(map[string]any))
-	schema["additionalProperties"] = true
+	in := p.inputOf(ctx, sub)
+	schema := maps.Clone(in.schema)
+	if _, set := schema["additionalProperties"]; !set {
+		schema["additionalProperties"] = true
+	}
 	args, errs := checkArgs(schema, raw)
 	if len(errs) > 0 {
 		return invalidResult(errs)
@@ -416,7 +419,7 @@ func (p *processes) start(ctx context.Context, sub cluster.MessageSubscription, 
 	businessID, _ := args[businessIDArgument].(string)
 	delete(args, businessIDArgument)
 	res, err := p.g.api.CorrelateMessage(ctx, &cluster.MessageCorrelationRequest{
-		Name: sub.MessageName, CorrelationKey: newUUID(), Variables: args, TenantID: sub.TenantID,
+		Name: sub.MessageName, CorrelationKey: newUUID(), Variables: in.variables(args), TenantID: sub.TenantID,
 		BusinessID: strings.TrimSpace(businessID),
 	})
 	if err != nil {

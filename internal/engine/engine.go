@@ -402,11 +402,18 @@ func (e *Engine) flush(ctx context.Context, w *writer) error {
 	if err != nil {
 		return err
 	}
+	st.rows.Reset()
 	for _, r := range st.dirty {
-		if err := tx.Put(ctx, r); err != nil {
+		// Keys up to savedKey were handed out by committed batches: their
+		// rows are updated.
+		if err := st.rows.AddNewFrom(r, st.savedKey+1); err != nil {
 			tx.Rollback()
 			return err
 		}
+	}
+	if err := tx.Write(ctx, &st.rows); err != nil {
+		tx.Rollback()
+		return err
 	}
 	for _, c := range w.cleanups {
 		c.run(ctx, tx)

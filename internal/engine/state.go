@@ -108,6 +108,7 @@ type state struct {
 
 	dirty    []store.Record
 	dirtySet map[store.Record]struct{}
+	rows     store.Rows // dirty, encoded for the commit
 
 	agents *agentCache // agent records of the batch being written (agents.go)
 }

@@ -63,6 +63,24 @@ var tables = map[string][]string{
 		"loop_iteration", "role", "produced_at", "body", "process_instance_key"},
 }
 
+// fixedColumns are, per table, indexed columns that never change once a
+// row is inserted: updating a stored row leaves them (and so the index
+// entries made of them alone) as they are (updateSQL). A column listed
+// here that an engine change starts to change after the insert would
+// keep its first value: list only what is set once at creation.
+var fixedColumns = map[string][]string{
+	"process_instances": {"process_definition_key", "start_date", "root_process_instance_key",
+		"parent_process_instance_key"},
+	"element_instances":     {"process_instance_key"},
+	"variables":             {"name", "scope_key", "process_instance_key"},
+	"jobs":                  {"process_instance_key"},
+	"user_tasks":            {"process_instance_key"},
+	"incidents":             {"process_instance_key"},
+	"message_subscriptions": {"process_instance_key"},
+	"timers":                {"process_instance_key"},
+	"signal_subscriptions":  {"process_instance_key"},
+}
+
 // schema creates the tables. Times are Unix milliseconds (NULL when unset);
 // keys are integers; JSON columns are text.
 const schema = `

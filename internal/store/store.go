@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,8 +45,13 @@ type Store struct {
 	path  string
 	write *sql.DB
 	read  *sql.DB
-	stmts map[string]*sql.Stmt // upsert statement per table, on the write connection
-	reads *stmtCache           // prepared statements of the read pool
+	// upserts are the insert statements of the write connection, prepared
+	// on its driver connection (upsertStmt); only the writer uses them.
+	upserts struct {
+		conn  any
+		stmts map[writeStmtKey]driver.StmtExecContext
+	}
+	reads *stmtCache // prepared statements of the read pool
 	lock  *DirLock
 
 	searchCaps limits.Search
@@ -121,15 +127,7 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 	}
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	s = &Store{path: path, write: w, read: r, stmts: map[string]*sql.Stmt{}, reads: newStmtCache(r), lock: lock, searchCaps: opts.SearchLimits.OrDefault()}
-	for table, cols := range tables {
-		st, err := w.PrepareContext(ctx, upsertSQL(table, cols))
-		if err != nil {
-			s.closeDB()
-			return nil, fmt.Errorf("prepare upsert for %s: %w", table, err)
-		}
-		s.stmts[table] = st
-	}
+	s = &Store{path: path, write: w, read: r, reads: newStmtCache(r), lock: lock, searchCaps: opts.SearchLimits.OrDefault()}
 	return s, nil
 }
 
@@ -145,8 +143,22 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) closeDB() error {
-	for _, st := range s.stmts {
-		st.Close()
+	if len(s.upserts.stmts) > 0 {
+		// Statements are closed on their driver connection, as Raw wants.
+		if c, err := s.write.Conn(context.Background()); err == nil {
+			_ = c.Raw(func(dc any) error {
+				if dc == s.upserts.conn {
+					for _, st := range s.upserts.stmts {
+						if c, ok := st.(driver.Stmt); ok {
+							c.Close()
+						}
+					}
+				}
+				return nil
+			})
+			c.Close()
+		}
+		s.upserts.stmts = nil
 	}
 	s.reads.close()
 	err1 := s.read.Close()
@@ -170,65 +182,210 @@ func upsertSQL(table string, cols []string) string {
 	return b.String()
 }
 
+type writeStmtKey struct {
+	table  string
+	update bool
+}
+
+// updateSQL updates a row by key; its parameters are numbered as the
+// table's columns (those of the insert), so that both statements take the
+// same arguments. Columns that never change once a row is inserted and
+// that an index holds (fixedColumns) are left out: SQLite rewrites the
+// entries of every index whose columns an UPDATE sets.
+func updateSQL(table string, cols []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "UPDATE %s SET ", table)
+	n := 0
+	for i, c := range cols[1:] {
+		if slices.Contains(fixedColumns[table], c) {
+			continue
+		}
+		if n > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s = ?%d", c, i+2)
+		n++
+	}
+	b.WriteString(" WHERE key = ?1")
+	return b.String()
+}
+
 // Tx is one write transaction.
 type Tx struct {
-	s  *Store
-	tx *sql.Tx
-	// stmts are the insert statements bound to this transaction, by table:
-	// a batch writes many rows of few tables, and binding a statement to
-	// the transaction once per table instead of once per row saves the
-	// writer's commit path a wrapper, a lock and a close per row.
-	stmts map[string]*sql.Stmt
+	s    *Store
+	conn *sql.Conn // the write connection, held for the transaction
+	tx   *sql.Tx
+	rows Rows // the rows of Put, encoded
 }
 
 // Begin starts a write transaction. Only one can be open at a time: the
 // engine's single writer owns the write connection.
 func (s *Store) Begin(ctx context.Context) (*Tx, error) {
-	tx, err := s.write.BeginTx(ctx, nil)
+	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	return &Tx{s: s, tx: tx}, nil
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	return &Tx{s: s, conn: conn, tx: tx}, nil
 }
 
 // Put inserts or replaces a record.
 func (t *Tx) Put(ctx context.Context, r Record) error {
-	table := r.Table()
-	st := t.stmts[table]
-	if st == nil {
-		st = t.tx.StmtContext(ctx, t.s.stmts[table])
-		if t.stmts == nil {
-			t.stmts = map[string]*sql.Stmt{}
+	t.rows.Reset()
+	if err := t.rows.Add(r); err != nil {
+		return err
+	}
+	return t.Write(ctx, &t.rows)
+}
+
+// Rows are records encoded for writing: a snapshot of their columns, which
+// the records may change afterwards without changing what is written.
+// The writer encodes a batch's records while it owns them and writes them
+// later (Tx.Write).
+type Rows struct {
+	rows []encodedRow
+	args []driver.NamedValue
+}
+
+type encodedRow struct {
+	table      string
+	start, end int  // the row's values in Rows.args
+	stored     bool // probably in the store already: update it
+}
+
+// Len is the number of rows.
+func (b *Rows) Len() int { return len(b.rows) }
+
+// Reset empties b, keeping its memory.
+func (b *Rows) Reset() {
+	clear(b.args) // drop the references to the values
+	b.rows, b.args = b.rows[:0], b.args[:0]
+}
+
+// Add encodes r's columns, to be inserted or replaced.
+func (b *Rows) Add(r Record) error { return b.add(r, 0) }
+
+// AddNewFrom encodes r's columns, where keys from newFrom on are new (made
+// since the last transaction that wrote rows): a row with a smaller key was
+// probably stored before, and is updated (inserted when it was not). An
+// update leaves the index entries of columns that never change after the
+// insert (fixedColumns) untouched, where replacing the row rewrites every
+// index of the table.
+func (b *Rows) AddNewFrom(r Record, newFrom int64) error { return b.add(r, newFrom) }
+
+func (b *Rows) add(r Record, newFrom int64) error {
+	start := len(b.args)
+	for i, c := range r.Columns() {
+		var v driver.Value
+		switch p := c.(type) {
+		case *int64:
+			v = *p
+		case *string:
+			v = *p
+		case *bool:
+			v = *p
+		case *int32:
+			v = int64(*p)
+		case *int:
+			v = int64(*p)
+		case *[]byte:
+			v = *p
+		case driver.Valuer:
+			var err error
+			if v, err = p.Value(); err != nil {
+				b.args = b.args[:start]
+				return fmt.Errorf("write %s: column %d: %w", r.Table(), i+1, err)
+			}
+		default:
+			b.args = b.args[:start]
+			return fmt.Errorf("write %s: column %d: unsupported %T", r.Table(), i+1, c)
 		}
-		t.stmts[table] = st
+		b.args = append(b.args, driver.NamedValue{Ordinal: i + 1, Value: v})
 	}
-	if _, err := st.ExecContext(ctx, execArgs(r.Columns())...); err != nil {
-		return fmt.Errorf("write %s: %w", r.Table(), err)
+	stored := false
+	if k, ok := b.args[start].Value.(int64); ok && k < newFrom {
+		stored = true
 	}
+	b.rows = append(b.rows, encodedRow{table: r.Table(), start: start, end: len(b.args), stored: stored})
 	return nil
 }
 
-// execArgs turns the column pointers of a record (shared with Scan) into
-// the values they point at, as database/sql would through reflection, for
-// the common column types; other columns (Valuers) are left as they are.
-func execArgs(cols []any) []any {
-	for i, c := range cols {
-		switch p := c.(type) {
-		case *int64:
-			cols[i] = *p
-		case *string:
-			cols[i] = *p
-		case *bool:
-			cols[i] = *p
-		case *int32:
-			cols[i] = int64(*p)
-		case *int:
-			cols[i] = int64(*p)
-		case *[]byte:
-			cols[i] = *p
-		}
+// Write inserts or replaces the rows, in their order.
+func (t *Tx) Write(ctx context.Context, b *Rows) error {
+	if len(b.rows) == 0 {
+		return nil
 	}
-	return cols
+	return t.conn.Raw(func(dc any) error {
+		for _, r := range b.rows {
+			args := b.args[r.start:r.end]
+			if r.stored {
+				st, err := t.s.writeStmt(ctx, dc, r.table, true)
+				if err != nil {
+					return err
+				}
+				res, err := st.ExecContext(ctx, args)
+				if err != nil {
+					return fmt.Errorf("update %s: %w", r.table, err)
+				}
+				if n, err := res.RowsAffected(); err == nil && n == 1 {
+					continue
+				}
+				// Not stored after all: insert it.
+			}
+			st, err := t.s.writeStmt(ctx, dc, r.table, false)
+			if err != nil {
+				return err
+			}
+			if _, err := st.ExecContext(ctx, args); err != nil {
+				return fmt.Errorf("write %s: %w", r.table, err)
+			}
+		}
+		return nil
+	})
+}
+
+// writeStmt is the insert (or, with update, the update) statement of a
+// table, prepared on the driver connection dc. Rows are written through the driver directly, without
+// database/sql's per-statement argument conversion and bookkeeping (a
+// fifth of the writer's time went there): only the writer uses the write
+// connection's statements, one transaction at a time.
+func (s *Store) writeStmt(ctx context.Context, dc any, table string, update bool) (driver.StmtExecContext, error) {
+	if s.upserts.conn != dc {
+		// A new connection (database/sql replaced a broken one): the old
+		// statements went with the old connection.
+		s.upserts.conn, s.upserts.stmts = dc, map[writeStmtKey]driver.StmtExecContext{}
+	}
+	k := writeStmtKey{table, update}
+	if st := s.upserts.stmts[k]; st != nil {
+		return st, nil
+	}
+	cols, ok := tables[table]
+	if !ok {
+		return nil, fmt.Errorf("write %s: unknown table", table)
+	}
+	p, ok := dc.(driver.ConnPrepareContext)
+	if !ok {
+		return nil, fmt.Errorf("write %s: the driver cannot prepare statements", table)
+	}
+	q := upsertSQL(table, cols)
+	if update {
+		q = updateSQL(table, cols)
+	}
+	st, err := p.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare %q: %w", q, err)
+	}
+	ex, ok := st.(driver.StmtExecContext)
+	if !ok {
+		st.Close()
+		return nil, fmt.Errorf("write %s: the driver's statements take no context", table)
+	}
+	s.upserts.stmts[k] = ex
+	return ex, nil
 }
 
 // SetMeta stores a named counter.
@@ -242,14 +399,20 @@ func (t *Tx) SetMeta(ctx context.Context, name string, v int64) error {
 
 // Commit makes the transaction durable.
 func (t *Tx) Commit() error {
-	if err := t.tx.Commit(); err != nil {
+	err := t.tx.Commit()
+	t.conn.Close()
+	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
 
 // Rollback abandons the transaction.
-func (t *Tx) Rollback() error { return t.tx.Rollback() }
+func (t *Tx) Rollback() error {
+	err := t.tx.Rollback()
+	t.conn.Close()
+	return err
+}
 
 // AbortWrite rolls back whatever a failed commit may have left open on the
 // write connection (SQLite keeps a transaction whose COMMIT failed busy), so

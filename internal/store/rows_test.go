@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestRowsUpdateOrInsert: rows written with AddNewFrom are updated when a
+// transaction stored them before, inserted when none did (a key older than
+// newFrom that was never written), and the row read back is the record as
+// it was when it was encoded, not as it is when the transaction writes it.
+func TestRowsUpdateOrInsert(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	start := time.UnixMilli(1_700_000_000_000).UTC()
+	write := func(newFrom int64, recs ...Record) {
+		t.Helper()
+		tx, err := s.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows Rows
+		for _, r := range recs {
+			if err := rows.AddNewFrom(r, newFrom); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Write(ctx, &rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pi := &ProcessInstance{Key: 10, ProcessDefinitionKey: 1, ProcessID: "p", State: StateActive, StartDate: start,
+		RootProcessInstanceKey: 10, TenantID: "<default>", TakenFlows: []string{"f1"}}
+	write(10, pi) // new: inserted
+
+	// Stored: updated. Changed after encoding: the encoded values are written.
+	pi.State, pi.EndDate, pi.TakenFlows = StateCompleted, start.Add(time.Second), []string{"f1", "f2"}
+	tx, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows Rows
+	if err := rows.AddNewFrom(pi, 11); err != nil {
+		t.Fatal(err)
+	}
+	orphan := &ProcessInstance{Key: 5, ProcessDefinitionKey: 1, ProcessID: "p", State: StateActive, StartDate: start,
+		RootProcessInstanceKey: 5, TenantID: "<default>"}
+	if err := rows.AddNewFrom(orphan, 11); err != nil { // older key, never stored: inserted
+		t.Fatal(err)
+	}
+	pi.State = "CHANGED-LATER"
+	if err := tx.Write(ctx, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	got, ok, err := Get(ctx, s, func() *ProcessInstance { return new(ProcessInstance) }, 10)
+	if err != nil || !ok {
+		t.Fatalf("get 10: %v %v", ok, err)
+	}
+	if got.State != StateCompleted || !got.EndDate.Equal(start.Add(time.Second)) || len(got.TakenFlows) != 2 ||
+		!got.StartDate.Equal(start) || got.RootProcessInstanceKey != 10 {
+		t.Fatalf("updated row: %+v", got)
+	}
+	if _, ok, err := Get(ctx, s, func() *ProcessInstance { return new(ProcessInstance) }, 5); err != nil || !ok {
+		t.Fatalf("row with an old key never stored: found %v, %v", ok, err)
+	}
+	// The indexes still find the updated row by its new state.
+	done, err := Select(ctx, s, func() *ProcessInstance { return new(ProcessInstance) }, "state = ?", StateCompleted)
+	if err != nil || len(done) != 1 || done[0].Key != 10 {
+		t.Fatalf("completed instances: %v, %v", done, err)
+	}
+}

@@ -1,0 +1,150 @@
+package storetest
+
+import (
+	"context"
+	"database/sql/driver"
+	"strings"
+	"sync"
+)
+
+// Writes counts the statements that change rows (INSERT, UPDATE, DELETE)
+// on a wrapped write connection, by statement kind and table: what a batch
+// costs SQLite, whatever the engine's own bookkeeping says.
+type Writes struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// Wrap is a store.Options.WrapWriter.
+func (w *Writes) Wrap(c driver.Connector) driver.Connector { return &countingConnector{c, w} }
+
+// Counts returns the statements run so far, keyed "INSERT table" (an
+// upsert counts as an INSERT), "UPDATE table", "DELETE table".
+func (w *Writes) Counts() map[string]int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make(map[string]int, len(w.n))
+	for k, v := range w.n {
+		out[k] = v
+	}
+	return out
+}
+
+// Total is the number of statements counted so far, leaving out those
+// keyed in skip.
+func (w *Writes) Total(skip ...string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t := 0
+next:
+	for k, v := range w.n {
+		for _, s := range skip {
+			if k == s {
+				continue next
+			}
+		}
+		t += v
+	}
+	return t
+}
+
+func (w *Writes) count(query string) {
+	k := writeKind(query)
+	if k == "" {
+		return
+	}
+	w.mu.Lock()
+	if w.n == nil {
+		w.n = map[string]int{}
+	}
+	w.n[k]++
+	w.mu.Unlock()
+}
+
+// writeKind names a statement "INSERT table", "UPDATE table" or "DELETE
+// table"; "" for anything else (reads, BEGIN, COMMIT, pragmas).
+func writeKind(q string) string {
+	f := strings.Fields(q)
+	if len(f) < 3 {
+		return ""
+	}
+	switch strings.ToUpper(f[0]) {
+	case "INSERT", "REPLACE":
+		if strings.EqualFold(f[1], "INTO") {
+			return "INSERT " + f[2]
+		}
+		if len(f) > 3 && strings.EqualFold(f[1], "OR") && strings.EqualFold(f[3], "INTO") && len(f) > 4 {
+			return "INSERT " + f[4]
+		}
+	case "UPDATE":
+		return "UPDATE " + f[1]
+	case "DELETE":
+		if strings.EqualFold(f[1], "FROM") {
+			return "DELETE " + f[2]
+		}
+	}
+	return ""
+}
+
+type countingConnector struct {
+	driver.Connector
+	w *Writes
+}
+
+func (c *countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{faultyConn{conn, &Faults{}}, c.w}, nil
+}
+
+// countingConn passes everything to the real connection, counting the
+// writes of direct and prepared statements.
+type countingConn struct {
+	faultyConn
+	w *Writes
+}
+
+func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	r, err := c.faultyConn.ExecContext(ctx, query, args)
+	if err == nil {
+		c.w.count(query)
+	}
+	return r, err
+}
+
+func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	st, err := c.faultyConn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return &countingStmt{st, c.w, query}, nil
+}
+
+type countingStmt struct {
+	driver.Stmt
+	w     *Writes
+	query string
+}
+
+func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	var r driver.Result
+	var err error
+	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
+		r, err = e.ExecContext(ctx, args)
+	} else {
+		return nil, driver.ErrSkip
+	}
+	if err == nil {
+		s.w.count(s.query)
+	}
+	return r, err
+}
+
+func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
+		return q.QueryContext(ctx, args)
+	}
+	return nil, driver.ErrSkip
+}

@@ -1,7 +1,7 @@
 // Package a2a is Camunda's A2A Client connector (io.camunda.agenticai:a2aclient:0):
 // it fetches a remote agent's Agent Card and sends it messages over the
-// Agent2Agent protocol's JSON-RPC binding (message/send, tasks/get),
-// waiting for a task's answer by polling. No official A2A SDK for Go is
+// Agent2Agent protocol's JSON-RPC binding (message/send, tasks/get), and
+// answers in Camunda's shape (see Convert). No official A2A SDK for Go is
 // served to us, so the small JSON-RPC client is written here.
 package a2a
 
@@ -32,8 +32,6 @@ const maxAnswer = 4 << 20
 // Client talks to A2A servers.
 type Client struct {
 	http *http.Client
-	// PollInterval is the pause between two tasks/get (default 500 ms).
-	PollInterval time.Duration
 }
 
 // NewClient makes a client; hc nil: a client that refuses link-local
@@ -44,7 +42,7 @@ func NewClient(hc *http.Client) *Client {
 		hc = &http.Client{Transport: &http.Transport{DialContext: d.DialContext, Proxy: http.ProxyFromEnvironment,
 			TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: 2 * time.Minute}}
 	}
-	return &Client{http: hc, PollInterval: 500 * time.Millisecond}
+	return &Client{http: hc}
 }
 
 func refuseLinkLocal(network, address string, _ syscall.RawConn) error {
@@ -202,21 +200,38 @@ type Message struct {
 	ReferenceTaskIDs []string
 }
 
-// SendSettings say how to wait for the answer.
-type SendSettings struct {
-	Blocking      bool          // ask the server to answer only when done
-	HistoryLength int           // messages of the task's history to return
-	Timeout       time.Duration // the whole exchange, polling included (default 1 minute)
+// Response retrieval modes (settings.responseRetrievalMode.type).
+const (
+	Blocking     = "blocking"     // the server answers when the task settled
+	Polling      = "polling"      // the first answer; an A2A polling catch event waits for the rest
+	Notification = "notification" // the first answer; the server pushes the rest to a webhook
+)
+
+// PushConfig is where the remote agent pushes a task's updates in
+// notification mode (A2A's PushNotificationConfig): the webhook URL, the
+// token it sends back in X-A2A-Notification-Token, and the authentication
+// (schemes and credentials) it uses to call the webhook.
+type PushConfig struct {
+	URL         string
+	Token       string
+	Schemes     []string
+	Credentials string
 }
 
-// Terminal task states (and those that wait for the caller).
-var settled = map[string]bool{"completed": true, "canceled": true, "failed": true, "rejected": true,
-	"input-required": true, "auth-required": true, "unknown": true}
+// SendSettings say how to wait for the answer.
+type SendSettings struct {
+	Mode          string        // Blocking, Polling (default) or Notification
+	Push          PushConfig    // Notification's webhook
+	HistoryLength int           // messages of the task's history to return
+	Timeout       time.Duration // how long to wait for the server's answer (default 1 minute)
+}
 
-// SendMessage sends a text message to the agent of card and waits until it
-// answers: with a message, or with a task in a settled state (polling
-// tasks/get while it is submitted or working). The result is the A2A
-// Message or Task object.
+// SendMessage sends a text message to the agent of card and returns its
+// first answer, as Camunda's connector does: a message, or a task (in
+// blocking mode the server holds the answer until the task settled; in
+// polling and notification mode it is usually still submitted or working,
+// and an A2A polling or webhook catch event waits for the rest). The
+// result is the A2A Message or Task object as the server sent it.
 func (c *Client) SendMessage(ctx context.Context, card *Card, m Message, s SendSettings) (map[string]any, error) {
 	if s.Timeout <= 0 {
 		s.Timeout = time.Minute
@@ -234,44 +249,83 @@ func (c *Client) SendMessage(ctx context.Context, card *Card, m Message, s SendS
 	if len(m.ReferenceTaskIDs) > 0 {
 		msg["referenceTaskIds"] = m.ReferenceTaskIDs
 	}
-	cfg := map[string]any{"blocking": s.Blocking, "acceptedOutputModes": []string{"text/plain", "application/json"}}
+	cfg := map[string]any{"blocking": s.Mode == Blocking, "acceptedOutputModes": []string{"text/plain", "application/json"}}
 	if s.HistoryLength > 0 {
 		cfg["historyLength"] = s.HistoryLength
+	}
+	if s.Mode == Notification {
+		if s.Push.URL == "" {
+			return nil, errors.New("the notification response retrieval needs a webhook URL (responseRetrievalMode.webhookUrl)")
+		}
+		schemes := s.Push.Schemes
+		if schemes == nil {
+			schemes = []string{}
+		}
+		auth := map[string]any{"schemes": schemes}
+		if s.Push.Credentials != "" {
+			auth["credentials"] = s.Push.Credentials
+		}
+		push := map[string]any{"url": s.Push.URL, "authentication": auth}
+		if s.Push.Token != "" {
+			push["token"] = s.Push.Token
+		}
+		cfg["pushNotificationConfig"] = push
 	}
 	res, err := c.call(ctx, card.URL, "message/send", map[string]any{"message": msg, "configuration": cfg})
 	if err != nil {
 		return nil, timeoutError(ctx, err, s.Timeout)
 	}
-	for {
-		switch res["kind"] {
-		case "message":
-			return res, nil
-		case "task":
-		default:
-			return nil, fmt.Errorf("message/send: the remote agent answered neither a message nor a task (kind %v)", res["kind"])
-		}
-		id, _ := res["id"].(string)
-		status, _ := res["status"].(map[string]any)
-		state, _ := status["state"].(string)
-		if id == "" || state == "" {
-			return nil, errors.New("message/send: the remote agent answered a task without id or status")
-		}
-		if settled[state] {
-			return res, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, timeoutError(ctx, ctx.Err(), s.Timeout)
-		case <-time.After(c.PollInterval):
-		}
-		params := map[string]any{"id": id}
-		if s.HistoryLength > 0 {
-			params["historyLength"] = s.HistoryLength
-		}
-		if res, err = c.call(ctx, card.URL, "tasks/get", params); err != nil {
-			return nil, timeoutError(ctx, err, s.Timeout)
-		}
+	switch res["kind"] {
+	case "message":
+		return res, nil
+	case "task":
+	default:
+		return nil, fmt.Errorf("message/send: the remote agent answered neither a message nor a task (kind %v)", res["kind"])
 	}
+	if err := checkTask(res); err != nil {
+		return nil, fmt.Errorf("message/send: %w", err)
+	}
+	return res, nil
+}
+
+// checkTask checks a task has an id and a state Camunda's connector takes.
+func checkTask(t map[string]any) error {
+	id, _ := t["id"].(string)
+	status, _ := t["status"].(map[string]any)
+	state, _ := status["state"].(string)
+	if id == "" || state == "" {
+		return errors.New("the remote agent answered a task without id or status")
+	}
+	if !knownStates[state] {
+		return fmt.Errorf("the remote agent answered a task in the unknown state '%s'", state)
+	}
+	if state == "auth-required" {
+		return errors.New("the remote agent's task needs authentication (state auth-required), which is not supported")
+	}
+	return nil
+}
+
+var knownStates = map[string]bool{"submitted": true, "working": true, "input-required": true, "auth-required": true,
+	"completed": true, "canceled": true, "failed": true, "rejected": true, "unknown": true}
+
+// GetTask reads a task (tasks/get) with at most historyLength messages of
+// its history.
+func (c *Client) GetTask(ctx context.Context, card *Card, id string, historyLength int) (map[string]any, error) {
+	params := map[string]any{"id": id}
+	if historyLength > 0 {
+		params["historyLength"] = historyLength
+	}
+	res, err := c.call(ctx, card.URL, "tasks/get", params)
+	if err != nil {
+		return nil, err
+	}
+	if res["kind"] != "task" {
+		return nil, fmt.Errorf("tasks/get: the remote agent answered no task (kind %v)", res["kind"])
+	}
+	if err := checkTask(res); err != nil {
+		return nil, fmt.Errorf("tasks/get: %w", err)
+	}
+	return res, nil
 }
 
 func timeoutError(ctx context.Context, err error, d time.Duration) error {
@@ -279,36 +333,6 @@ func timeoutError(ctx context.Context, err error, d time.Duration) error {
 		return fmt.Errorf("the remote agent did not answer within %s", d)
 	}
 	return err
-}
-
-// Text joins the text parts of a message, or of a task's status message and
-// artifacts: what the remote agent said.
-func Text(res map[string]any) string {
-	var parts []string
-	addParts := func(ps any) {
-		list, _ := ps.([]any)
-		for _, p := range list {
-			pm, _ := p.(map[string]any)
-			if t, ok := pm["text"].(string); ok && t != "" {
-				parts = append(parts, t)
-			}
-		}
-	}
-	if res["kind"] == "message" {
-		addParts(res["parts"])
-		return strings.Join(parts, "\n")
-	}
-	arts, _ := res["artifacts"].([]any)
-	for _, a := range arts {
-		am, _ := a.(map[string]any)
-		addParts(am["parts"])
-	}
-	if st, ok := res["status"].(map[string]any); ok {
-		if m, ok := st["message"].(map[string]any); ok {
-			addParts(m["parts"])
-		}
-	}
-	return strings.Join(parts, "\n")
 }
 
 func newID() string {

@@ -6,9 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/orcabpm/orca/internal/a2a"
 	"github.com/orcabpm/orca/internal/a2a/a2atest"
@@ -27,45 +27,84 @@ func sendData(url, retrieval, timeout string) map[string]any {
 			"settings": map[string]any{"responseRetrievalMode": map[string]any{"type": retrieval}, "historyLength": json.Number("3"), "timeout": timeout}}}}
 }
 
-// TestConnectorFetchesTheCardAndPollsTheTask: the standalone connector
-// reads the agent card, sends a message (message/send, not blocking) and
-// polls tasks/get until the task completed; the answer is the task with
-// its artifact.
-func TestConnectorFetchesTheCardAndPollsTheTask(t *testing.T) {
+// TestConnectorAnswersInCamundasShape: the standalone connector reads the
+// agent card and sends messages (message/send) in each response retrieval
+// mode, answering as Camunda's connector does: {result, pollingData} with
+// the first answer in polling mode (blocking false, no tasks/get), the
+// settled task in blocking mode, and {result, pushNotificationData} in
+// notification mode after handing the server the webhook, token and
+// authentication to push with; parts become Camunda's contents.
+func TestConnectorAnswersInCamundasShape(t *testing.T) {
 	srv := a2atest.New(t, "Weather agent", "Knows the weather")
-	srv.WorkingPolls = 2
 	c := a2a.NewClient(nil)
-	c.PollInterval = 10 * time.Millisecond
 
 	card, err := run(t, c, map[string]any{"connection": map[string]any{"url": srv.URL},
 		"connectorMode": map[string]any{"type": "standalone", "operation": map[string]any{"type": "fetchAgentCard"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := card.(map[string]any); m["name"] != "Weather agent" || m["url"] != srv.URL+"/a2a" {
+	cm := card.(map[string]any)
+	res := cm["result"].(map[string]any)
+	pid, _ := cm["pollingData"].(map[string]any)["id"].(string)
+	if res["kind"] != "agentCard" || res["name"] != "Weather agent" || res["description"] != "Knows the weather" || len(pid) != 36 ||
+		res["skills"].([]any)[0].(map[string]any)["id"] != "forecast" {
 		t.Fatalf("card: %v", card)
 	}
 
-	res, err := run(t, c, sendData(srv.URL, "polling", "PT10S"))
+	got, err := run(t, c, sendData(srv.URL, "polling", "PT10S"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	task := res.(map[string]any)
-	if task["kind"] != "task" || task["status"].(map[string]any)["state"] != "completed" || a2a.Text(task) != "echo: Weather in Paris?" {
-		t.Fatalf("result: %v", task)
+	task := got.(map[string]any)["result"].(map[string]any)
+	if task["kind"] != "task" || task["status"].(map[string]any)["state"] != "submitted" ||
+		got.(map[string]any)["pollingData"].(map[string]any)["id"] != task["id"] {
+		t.Fatalf("polling result: %v", got)
+	}
+	first := srv.Requests()[0]["params"].(map[string]any)
+	msg := first["message"].(map[string]any)
+	cfg := first["configuration"].(map[string]any)
+	if msg["role"] != "user" || msg["kind"] != "message" || msg["messageId"] == "" || cfg["blocking"] != false || cfg["historyLength"] != float64(3) || cfg["pushNotificationConfig"] != nil {
+		t.Fatalf("message/send params: %v", first)
+	}
+
+	got, err = run(t, c, sendData(srv.URL, "blocking", "PT10S"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	task = got.(map[string]any)["result"].(map[string]any)
+	want := []any{map[string]any{"artifactId": "answer", "contents": []any{map[string]any{"type": "text", "text": "echo: Weather in Paris?"}}}}
+	if task["status"].(map[string]any)["state"] != "completed" || !reflect.DeepEqual(task["artifacts"], want) || len(got.(map[string]any)) != 1 {
+		t.Fatalf("blocking result: %v", got)
+	}
+
+	data := sendData(srv.URL, "notification", "PT10S")
+	data["connectorMode"].(map[string]any)["operation"].(map[string]any)["settings"].(map[string]any)["responseRetrievalMode"] = map[string]any{
+		"type": "notification", "webhookUrl": "http://127.0.0.1:8080/inbound/a2a-hook", "token": "tok-1",
+		"authenticationSchemes": []any{"Bearer"}, "credentials": "s3cret"}
+	got, err = run(t, c, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gm := got.(map[string]any)
+	if gm["result"].(map[string]any)["status"].(map[string]any)["state"] != "submitted" || gm["pushNotificationData"].(map[string]any)["token"] != "tok-1" || gm["pollingData"] != nil {
+		t.Fatalf("notification result: %v", got)
+	}
+	ids := srv.Tasks()
+	pc := srv.PushConfig(ids[len(ids)-1])
+	if !reflect.DeepEqual(pc, map[string]any{"url": "http://127.0.0.1:8080/inbound/a2a-hook", "token": "tok-1",
+		"authentication": map[string]any{"schemes": []any{"Bearer"}, "credentials": "s3cret"}}) {
+		t.Fatalf("push notification config sent: %v", pc)
 	}
 	var methods []string
 	for _, r := range srv.Requests() {
 		methods = append(methods, r["method"].(string))
 	}
-	if got := strings.Join(methods, ","); got != "message/send,tasks/get,tasks/get,tasks/get" {
+	if got := strings.Join(methods, ","); got != "message/send,message/send,message/send" {
 		t.Fatalf("requests: %s", got)
 	}
-	first := srv.Requests()[0]["params"].(map[string]any)
-	msg := first["message"].(map[string]any)
-	cfg := first["configuration"].(map[string]any)
-	if msg["role"] != "user" || msg["kind"] != "message" || msg["messageId"] == "" || cfg["blocking"] != false || cfg["historyLength"] != float64(3) {
-		t.Fatalf("message/send params: %v", first)
+	data["connectorMode"].(map[string]any)["operation"].(map[string]any)["settings"].(map[string]any)["responseRetrievalMode"] = map[string]any{"type": "notification"}
+	if _, err := run(t, c, data); err == nil || !strings.Contains(err.Error(), "webhookUrl") {
+		t.Fatalf("notification without a webhook URL: %v", err)
 	}
 }
 
@@ -109,12 +148,19 @@ func TestConnectorAgainstHostileServers(t *testing.T) {
 			}},
 		{name: "answers 5 MiB", want: "larger than",
 			rpc: func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(strings.Repeat(" ", 5<<20))) }},
-		{name: "never settles", timeout: "PT1S", want: "did not answer within 1s",
+		{name: "needs authentication", want: "auth-required",
 			rpc: func(w http.ResponseWriter, r *http.Request) {
 				var req map[string]any
 				_ = json.NewDecoder(r.Body).Decode(&req)
 				_ = json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "id": req["id"],
-					"result": map[string]any{"kind": "task", "id": "t", "status": map[string]any{"state": "working"}}})
+					"result": map[string]any{"kind": "task", "id": "t", "status": map[string]any{"state": "auth-required"}}})
+			}},
+		{name: "answers a file", want: "'file' part",
+			rpc: func(w http.ResponseWriter, r *http.Request) {
+				var req map[string]any
+				_ = json.NewDecoder(r.Body).Decode(&req)
+				_ = json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "id": req["id"],
+					"result": map[string]any{"kind": "message", "messageId": "m", "role": "agent", "parts": []any{map[string]any{"kind": "file"}}}})
 			}},
 		{name: "card is not JSON", cardRaw: "not json", want: "not JSON"},
 		{name: "card without url", cardRaw: `{"name":"x"}`, want: "no name or url"},
@@ -135,7 +181,6 @@ func TestConnectorAgainstHostileServers(t *testing.T) {
 				mux.HandleFunc("POST /rpc", c.rpc)
 			}
 			cl := a2a.NewClient(nil)
-			cl.PollInterval = 50 * time.Millisecond
 			timeout := c.timeout
 			if timeout == "" {
 				timeout = "PT5S"

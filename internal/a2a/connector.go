@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orcabpm/orca/internal/iso8601"
@@ -25,8 +26,11 @@ const (
 // data.connection (url, agentCardLocation) and data.connectorMode, either
 // standalone (operation.type, operation.params, operation.settings) or as
 // an AI agent tool (toolOperation.operation, toolOperation.params,
-// toolOperation.sendMessageSettings). A fetched card is answered as the
-// server gave it; a sent message with the remote agent's Message or Task.
+// toolOperation.sendMessageSettings). It answers as Camunda's connector
+// does (A2aClientResponse): {result, pollingData: {id}} (the card, or the
+// remote agent's first answer in polling mode; id the task's or message's
+// id, a random one for a card), or {result, pushNotificationData: {token}}
+// in notification mode, or {result} in blocking mode.
 func (c *Client) Connector() worker.ConnectorFunc {
 	return func(ctx context.Context, job *worker.Job, input map[string]any) (any, error) {
 		data, _ := input["data"].(map[string]any)
@@ -59,13 +63,34 @@ func (c *Client) Connector() worker.ConnectorFunc {
 		}
 		switch op {
 		case OpFetchAgentCard:
-			return card.Raw, nil
+			return map[string]any{"result": convertCard(card), "pollingData": map[string]any{"id": newUUID()}}, nil
 		case OpSendMessage:
 			m, s, err := sendInput(params, settings)
 			if err != nil {
 				return nil, err
 			}
-			return c.SendMessage(ctx, card, m, s)
+			raw, err := c.SendMessage(ctx, card, m, s)
+			if err != nil {
+				return nil, err
+			}
+			res, err := Convert(raw)
+			if err != nil {
+				return nil, err
+			}
+			out := map[string]any{"result": res}
+			switch s.Mode {
+			case Polling:
+				id := res["id"]
+				if res["kind"] == "message" {
+					id = res["messageId"]
+				}
+				out["pollingData"] = map[string]any{"id": id}
+			case Notification:
+				if s.Push.Token != "" {
+					out["pushNotificationData"] = map[string]any{"token": s.Push.Token}
+				}
+			}
+			return out, nil
 		}
 		return nil, fmt.Errorf("unknown A2A operation '%s' (fetchAgentCard or sendMessage)", op)
 	}
@@ -103,13 +128,37 @@ func sendInput(params, settings map[string]any) (Message, SendSettings, error) {
 	}
 	rm, _ := settings["responseRetrievalMode"].(map[string]any)
 	switch rm["type"] {
-	case "blocking":
-		s.Blocking = true
-	case "polling", nil, "":
-	case "notification":
-		return m, s, fmt.Errorf("the notification response retrieval (a push notification to a webhook) is not supported by Orca; use polling or blocking")
+	case Blocking:
+		s.Mode = Blocking
+	case Polling, nil, "":
+		s.Mode = Polling
+	case Notification:
+		s.Mode = Notification
+		s.Push.URL, _ = rm["webhookUrl"].(string)
+		if strings.TrimSpace(s.Push.URL) == "" {
+			return m, s, fmt.Errorf("the notification response retrieval needs the webhook URL the remote agent pushes to (responseRetrievalMode.webhookUrl)")
+		}
+		s.Push.Token, _ = rm["token"].(string)
+		s.Push.Credentials, _ = rm["credentials"].(string)
+		switch v := rm["authenticationSchemes"].(type) {
+		case []any:
+			for _, x := range v {
+				if str, ok := x.(string); ok && str != "" {
+					s.Push.Schemes = append(s.Push.Schemes, str)
+				}
+			}
+		case string:
+			for _, x := range strings.Split(v, ",") {
+				if x = strings.TrimSpace(x); x != "" {
+					s.Push.Schemes = append(s.Push.Schemes, x)
+				}
+			}
+		case nil:
+		default:
+			return m, s, fmt.Errorf("the authentication schemes (responseRetrievalMode.authenticationSchemes) must be a list of strings such as [\"Bearer\"]")
+		}
 	default:
-		return m, s, fmt.Errorf("unknown response retrieval '%v' (blocking, polling)", rm["type"])
+		return m, s, fmt.Errorf("unknown response retrieval '%v' (blocking, polling, notification)", rm["type"])
 	}
 	switch h := settings["historyLength"].(type) {
 	case json.Number:

@@ -22,8 +22,9 @@ import (
 // TestAgentCallsARemoteAgentOverA2A: an A2A Client element in AI agent
 // tool mode (gateway type a2aClient) is discovered by fetching the remote
 // agent's card, offered to the model as one tool A2A_<elementId> described
-// by the card, and called with a message whose answer (a task polled until
-// completed) is the tool result the model reads.
+// by the card, and called with a message whose answer (a blocking
+// message/send's completed task, in Camunda's shape) is the tool result the
+// model reads.
 func TestAgentCallsARemoteAgentOverA2A(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	eng, err := engine.Open(ctx, engine.Options{DataDir: t.TempDir(), Synchronous: "NORMAL"})
@@ -45,7 +46,6 @@ func TestAgentCallsARemoteAgentOverA2A(t *testing.T) {
 	)
 	api := cluster.NewEmbedded(eng, cluster.EmbeddedOptions{})
 	client := a2a.NewClient(nil)
-	client.PollInterval = 10 * time.Millisecond
 	secrets := worker.MapSecrets{"LLM_KEY": "sk-test-123"}
 	workers := []worker.Config{
 		{Type: agent.JobTypeSubProcess, Handler: agent.New(agent.Options{Secrets: secrets, Instances: api}), FetchVariables: agent.FetchVariables},
@@ -103,7 +103,7 @@ func TestAgentCallsARemoteAgentOverA2A(t *testing.T) {
 	for _, r := range remote.Requests() {
 		methods = append(methods, r["method"].(string))
 	}
-	if got := strings.Join(methods, ","); got != "message/send,tasks/get,tasks/get" {
+	if got := strings.Join(methods, ","); got != "message/send" {
 		t.Fatalf("the remote agent's requests: %s", got)
 	}
 }

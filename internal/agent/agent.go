@@ -362,7 +362,23 @@ func (t *turn) resultFor(c ToolCall, r toolResult) ToolResult {
 		}
 		return ToolResult{ID: c.ID, Name: c.Name, Content: content}
 	}
+	if _, isA2A := parseA2AName(c.Name); isA2A {
+		return ToolResult{ID: c.ID, Name: c.Name, Content: a2aResult(r.Content)}
+	}
 	return ToolResult{ID: c.ID, Name: c.Name, Content: r.Content}
+}
+
+// a2aResult is what an A2A client element answered: the A2A client
+// connector's whole response ({result, pollingData}) when the element's
+// result variable is toolCallResult itself, or its result when the model
+// maps it (toolCallResult = clientResponse.result, as Camunda's examples do).
+func a2aResult(c any) any {
+	if m, ok := c.(map[string]any); ok {
+		if r, ok := m["result"].(map[string]any); ok && r["kind"] != nil {
+			return r
+		}
+	}
+	return c
 }
 
 func eventText(content any) string {

@@ -205,7 +205,7 @@ var a2aInputSchema = json.RawMessage(`{"type":"object","properties":{` +
 // a2aToolDefinition describes an A2A gateway element as one tool, from the
 // remote agent's card (its name, description and skills).
 func a2aToolDefinition(elementID string, card any) (ToolDefinition, error) {
-	b, err := json.Marshal(card)
+	b, err := json.Marshal(a2aResult(card))
 	if err != nil {
 		return ToolDefinition{}, err
 	}

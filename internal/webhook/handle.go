@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orcabpm/orca/internal/a2a"
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/feel"
 	"github.com/orcabpm/orca/internal/iso8601"
@@ -42,15 +43,32 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, e *endpoint) {
 		problem(w, r, http.StatusInternalServerError, "The webhook '%s' is misconfigured: %v.", e.context, err)
 		return
 	}
-	if m := strings.ToLower(props["inbound.method"]); m != "" && m != "any" && !strings.EqualFold(m, r.Method) {
-		w.Header().Set("Allow", strings.ToUpper(m))
-		problem(w, r, http.StatusMethodNotAllowed, "The webhook '%s' takes %s requests only.", e.context, strings.ToUpper(m))
-		return
-	}
 	req, status, msg := s.read(w, r)
 	if status != 0 {
 		problem(w, r, status, "%s", msg)
 		return
+	}
+	if !e.a2a {
+		// Camunda's runtime asks the webhook's verification expression
+		// first (a challenge such as Slack's url_verification is echoed
+		// without authentication and without correlating), then checks
+		// the method.
+		if x := props["inbound.verificationExpression"]; strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(x), "=")) != "" {
+			v, err := eval(r.Context(), x, feel.MapVariables{"request": req.vars()})
+			if err != nil {
+				problem(w, r, http.StatusInternalServerError, "The verification expression of the webhook '%s' failed: %v", e.context, err)
+				return
+			}
+			if !isNull(v) {
+				writeResponse(w, r, v)
+				return
+			}
+		}
+		if m := strings.ToLower(props["inbound.method"]); m != "" && m != "any" && !strings.EqualFold(m, r.Method) {
+			w.Header().Set("Allow", strings.ToUpper(m))
+			problem(w, r, http.StatusMethodNotAllowed, "The webhook '%s' takes %s requests only.", e.context, strings.ToUpper(m))
+			return
+		}
 	}
 	ctx := r.Context()
 	if status, msg := s.verifyHMAC(ctx, props, r, req); status != 0 {
@@ -63,6 +81,18 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, e *endpoint) {
 		}
 		problem(w, r, status, "%s", msg)
 		return
+	}
+	if e.a2a {
+		body, _ := req.body.(map[string]any)
+		task, err := a2a.ConvertTask(body)
+		if err != nil || body["kind"] != "task" {
+			if err == nil {
+				err = fmt.Errorf("its kind is %v", body["kind"])
+			}
+			problem(w, r, http.StatusBadRequest, "The request to the A2A webhook '%s' is not an A2A task: %v.", e.context, err)
+			return
+		}
+		req.body = task
 	}
 	scope := feel.MapVariables{"request": req.vars()}
 	if cond := props["activationCondition"]; strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(cond), "=")) != "" {
@@ -98,6 +128,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, e *endpoint) {
 			return
 		}
 		corr = map[string]any{"type": "MESSAGE_ALREADY_CORRELATED"}
+	}
+	if e.a2a {
+		w.WriteHeader(http.StatusOK) // the A2A webhook has no response expression
+		return
 	}
 	s.respond(ctx, w, r, props, req, corr)
 }
@@ -234,6 +268,7 @@ func (s *Server) correlate(ctx context.Context, e *endpoint, props map[string]st
 		}
 		msg.MessageID = id
 	}
+	msg.TimeToLive = s.opts.MessageTTL.Milliseconds()
 	if t := strings.TrimSpace(props["messageTtl"]); t != "" {
 		d, err := iso8601.ParseDuration(t)
 		if err != nil {
@@ -266,6 +301,12 @@ func (s *Server) respond(ctx context.Context, w http.ResponseWriter, r *http.Req
 		problem(w, r, http.StatusInternalServerError, "The response expression failed after the request was correlated: %v", err)
 		return
 	}
+	writeResponse(w, r, v)
+}
+
+// writeResponse answers what a response or verification expression gave:
+// {statusCode, body, headers}.
+func writeResponse(w http.ResponseWriter, r *http.Request, v feel.Value) {
 	spec, _ := feel.ToJSON(v).(map[string]any)
 	status := http.StatusOK
 	if n, ok := spec["statusCode"].(json.Number); ok {

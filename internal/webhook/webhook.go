@@ -29,6 +29,21 @@ import (
 // Type is the inbound.type of the webhook connector.
 const Type = "io.camunda:webhook:1"
 
+// A2AType is the inbound.type of Camunda's A2A Client Webhook connector
+// (templates io.camunda.connectors.agenticai.a2a.client.webhook.intermediate.v0
+// and ...webhook.receive.v0): the webhook a remote A2A agent pushes its task
+// updates to when the A2A client sent the message in notification mode. It
+// is a webhook whose body must be an A2A Task, handed on in Camunda's shape
+// (see a2a.ConvertTask); the correlation key joins the task id and the
+// X-A2A-Notification-Token the push carries.
+const A2AType = "io.camunda.agenticai:a2aclient:webhook:0"
+
+// DefaultMessageTTL is how long a published message waits for its catch
+// event when the element sets no messageTtl: Camunda's connector runtime
+// default (camunda.connector.inbound.message.ttl), so a request that
+// arrives before the process reaches the event still correlates.
+const DefaultMessageTTL = time.Hour
+
 // PathPrefix is where webhooks are served.
 const PathPrefix = "/inbound/"
 
@@ -57,6 +72,9 @@ type Options struct {
 	Refresh time.Duration
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// MessageTTL is the time to live of a published message whose element
+	// sets no messageTtl (default DefaultMessageTTL).
+	MessageTTL time.Duration
 }
 
 // Server serves the webhooks of the deployed processes.
@@ -99,6 +117,9 @@ func New(c Cluster, opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MessageTTL <= 0 {
+		opts.MessageTTL = DefaultMessageTTL
+	}
 	s := &Server{c: c, opts: opts, sem: make(chan struct{}, opts.MaxConcurrent), parsed: map[cluster.Key][]*endpoint{},
 		jwks: newJWKSCache(opts.HTTPClient), stale: true}
 	if w, ok := c.(cluster.DeploymentWatcher); ok {
@@ -134,6 +155,7 @@ type endpoint struct {
 	tenantID    string
 	elementID   string
 	messageName string
+	a2a         bool // the A2A client webhook (A2AType)
 	props       map[string]string
 }
 
@@ -236,11 +258,12 @@ func endpointsOf(d cluster.ProcessDefinition, xml []byte, log *slog.Logger) []*e
 		sort.Strings(ids)
 		for _, id := range ids {
 			el := p.Elements()[id]
-			if t, _ := el.Property(bpmn.InboundTypeProperty); t != Type {
+			t, _ := el.Property(bpmn.InboundTypeProperty)
+			if t != Type && t != A2AType {
 				continue
 			}
 			e := &endpoint{defKey: d.ProcessDefinitionKey, processID: d.ProcessDefinitionID, version: d.Version,
-				tenantID: d.TenantID, elementID: el.ID, props: map[string]string{}}
+				tenantID: d.TenantID, elementID: el.ID, a2a: t == A2AType, props: map[string]string{}}
 			for _, pr := range el.Properties {
 				e.props[pr.Name] = pr.Value
 			}
@@ -249,6 +272,8 @@ func endpointsOf(d cluster.ProcessDefinition, xml []byte, log *slog.Logger) []*e
 				continue
 			}
 			switch {
+			case e.a2a && (el.Message == nil || el.Type == bpmn.TypeStartEvent):
+				continue // the A2A webhook answers a task the process is waiting for
 			case el.Type == bpmn.TypeStartEvent && el.Parent == p.Element && el.Message == nil:
 				e.kind = kindStart
 			case el.Type == bpmn.TypeStartEvent && el.Parent == p.Element:

@@ -471,3 +471,29 @@ func TestWebhookMessageStartBoundaryAndRedeployment(t *testing.T) {
 		t.Fatalf("%d instances of versions, want 2", n)
 	}
 }
+
+// TestWebhookVerificationExpression: a verification challenge (Slack's
+// url_verification) is answered by inbound.verificationExpression before
+// the method and authentication checks and starts nothing; another
+// request goes through the webhook as usual.
+func TestWebhookVerificationExpression(t *testing.T) {
+	r := newRig(t, webhook.Options{}, nil)
+	r.deploy(startModel("verified", with(nil, "inbound.context", "verified", "inbound.method", "post",
+		"inbound.auth.type", "BASIC", "inbound.auth.username", "u", "inbound.auth.password", "{{secrets.HOOK_PASSWORD}}",
+		"inbound.verificationExpression", `=if request.body.type = "url_verification" then {body: {challenge: request.body.challenge}, statusCode: 202} else null`,
+		"resultVariable", "req")))
+	a := r.send("PUT", "/inbound/verified", `{"type":"url_verification","challenge":"c-123"}`)
+	if a.status != http.StatusAccepted || strings.TrimSpace(a.body) != `{"challenge":"c-123"}` {
+		t.Fatalf("the challenge: %d %s", a.status, a.body)
+	}
+	if n := len(r.instances("verified")); n != 0 {
+		t.Fatalf("the challenge started %d instances", n)
+	}
+	wantProblem(t, r.send("POST", "/inbound/verified", `{"type":"event"}`), http.StatusUnauthorized, "")
+	if a := r.send("POST", "/inbound/verified", `{"type":"event"}`, "Authorization", "Basic dTpzM2NyZXQ="); a.status != http.StatusOK {
+		t.Fatalf("an event: %d %s", a.status, a.body)
+	}
+	if n := len(r.instances("verified")); n != 1 {
+		t.Fatalf("%d instances after one event, want 1", n)
+	}
+}

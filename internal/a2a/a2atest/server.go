@@ -1,13 +1,21 @@
 // Package a2atest is a loopback A2A server for tests: an agent card at
 // /.well-known/agent-card.json and the JSON-RPC binding (message/send,
 // tasks/get) at /a2a, answering each message with a task that is
-// submitted, then working, then completed with an artifact.
+// submitted, then working, then completed with an artifact (at once when
+// the message asks for a blocking answer). A message that carries a
+// pushNotificationConfig is remembered, and Push sends the task's state to
+// its webhook as an A2A server does: a POST of the Task with the token in
+// X-A2A-Notification-Token and the configured authentication.
 package a2atest
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -20,24 +28,31 @@ type Server struct {
 	// WorkingPolls is how many tasks/get answer "working" before
 	// "completed" (default 1).
 	WorkingPolls int
+	// Hang makes message/send wait until the client gives up.
+	Hang bool
+	// BeforeAnswer, when set, runs with the new task's id before
+	// message/send is answered (a remote agent that pushes at once).
+	BeforeAnswer func(id string)
 
 	mu       sync.Mutex
 	requests []map[string]any
 	polls    map[string]int
 	texts    map[string]string
+	push     map[string]map[string]any
+	order    []string
 }
 
 // New starts a server that stops at the end of the test.
 func New(t testing.TB, name, description string) *Server {
 	s := &Server{Answer: func(text string) string { return "echo: " + text }, WorkingPolls: 1,
-		polls: map[string]int{}, texts: map[string]string{}}
+		polls: map[string]int{}, texts: map[string]string{}, push: map[string]map[string]any{}}
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL
 	mux.HandleFunc("GET /.well-known/agent-card.json", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"protocolVersion": "0.3.0", "name": name, "description": description, "url": srv.URL + "/a2a",
-			"preferredTransport": "JSONRPC", "version": "1.0.0", "capabilities": map[string]any{"streaming": false, "pushNotifications": false},
+			"preferredTransport": "JSONRPC", "version": "1.0.0", "capabilities": map[string]any{"streaming": false, "pushNotifications": true},
 			"defaultInputModes": []string{"text/plain"}, "defaultOutputModes": []string{"text/plain"},
 			"skills": []any{map[string]any{"id": "forecast", "name": "Forecast", "description": "Weather forecasts for a city",
 				"tags": []string{"weather"}, "examples": []string{"Weather in Paris tomorrow?"}}}})
@@ -55,6 +70,10 @@ func New(t testing.TB, name, description string) *Server {
 		var result map[string]any
 		switch req["method"] {
 		case "message/send":
+			if s.Hang {
+				<-r.Context().Done()
+				return
+			}
 			msg, _ := params["message"].(map[string]any)
 			parts, _ := msg["parts"].([]any)
 			text := ""
@@ -62,11 +81,23 @@ func New(t testing.TB, name, description string) *Server {
 				p, _ := parts[0].(map[string]any)
 				text, _ = p["text"].(string)
 			}
+			cfg, _ := params["configuration"].(map[string]any)
 			s.mu.Lock()
-			id := "task-" + string(rune('a'+len(s.texts)))
+			id := fmt.Sprintf("task-%d", len(s.texts)+1)
 			s.texts[id] = text
+			s.order = append(s.order, id)
+			if pc, ok := cfg["pushNotificationConfig"].(map[string]any); ok {
+				s.push[id] = pc
+			}
 			s.mu.Unlock()
-			result = s.task(id, "submitted")
+			if s.BeforeAnswer != nil {
+				s.BeforeAnswer(id)
+			}
+			if cfg["blocking"] == true {
+				result = s.task(id, "completed")
+			} else {
+				result = s.task(id, "submitted")
+			}
 		case "tasks/get":
 			id, _ := params["id"].(string)
 			s.mu.Lock()
@@ -101,6 +132,61 @@ func (s *Server) task(id, state string) map[string]any {
 		t["artifacts"] = []any{map[string]any{"artifactId": "answer", "parts": []any{map[string]any{"kind": "text", "text": s.Answer(text)}}}}
 	}
 	return t
+}
+
+// Tasks are the ids of the tasks made, in order.
+func (s *Server) Tasks() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.order)
+}
+
+// PushConfig is the pushNotificationConfig the message that made a task
+// carried (nil without one).
+func (s *Server) PushConfig(id string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.push[id]
+}
+
+// Push posts the task in state to the webhook of its push notification
+// config, with token as X-A2A-Notification-Token (the config's token when
+// empty) and authorization as Authorization (when empty, the config's
+// first scheme and its credentials, as "Bearer <credentials>"); it
+// answers the webhook's status.
+func (s *Server) Push(ctx context.Context, id, state, token, authorization string) (int, error) {
+	pc := s.PushConfig(id)
+	if pc == nil {
+		return 0, fmt.Errorf("task %s has no push notification config", id)
+	}
+	url, _ := pc["url"].(string)
+	if token == "" {
+		token, _ = pc["token"].(string)
+	}
+	b, _ := json.Marshal(s.task(id, state))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("X-A2A-Notification-Token", token)
+	}
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	} else if auth, ok := pc["authentication"].(map[string]any); ok {
+		schemes, _ := auth["schemes"].([]any)
+		cred, _ := auth["credentials"].(string)
+		if len(schemes) > 0 && cred != "" {
+			req.Header.Set("Authorization", fmt.Sprint(schemes[0])+" "+cred)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }
 
 // Requests are the JSON-RPC requests received, in order.

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/orcabpm/orca/internal/a2a"
 	"github.com/orcabpm/orca/internal/auth"
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/config"
@@ -307,8 +308,9 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	mux.Handle("/v2/", authn.Wrap(restSrv))
 	// Webhook connectors authenticate their callers themselves (the
 	// element's inbound.auth.* and HMAC settings), as c8run's /inbound does.
-	mux.Handle(webhook.PathPrefix, webhook.New(api, webhook.Options{Secrets: worker.EnvSecrets{Prefix: sf.secretsPrefix},
-		MaxBodyBytes: sf.maxBody, Logger: log}))
+	hooks := webhook.New(api, webhook.Options{Secrets: worker.EnvSecrets{Prefix: sf.secretsPrefix},
+		MaxBodyBytes: sf.maxBody, Logger: log})
+	mux.Handle(webhook.PathPrefix, hooks)
 	if withMCP {
 		secret, err := mcpgw.TaskSecret(sf.dataDir)
 		if err != nil {
@@ -353,8 +355,21 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		return err
 	}
 
+	// The A2A polling catch events poll the remote agents of the waiting
+	// instances, as Camunda's connector runtime does.
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	pollDone := make(chan struct{})
+	go func() {
+		defer close(pollDone)
+		if err := hooks.PollA2A(pollCtx, a2a.NewClient(nil)); err != nil {
+			log.Warn("the A2A polling events cannot run", "error", err)
+		}
+	}()
+
 	err = waitStop(ctx, served, log)
 	health.Stopping()
+	stopPolling()
+	<-pollDone
 	workersDone()
 	restSrv.Drain()
 	stopServer(srv, sf.shutdownTimeout, log)

@@ -129,11 +129,18 @@ func (o *orca) start() {
 		o.t.Fatal(err)
 	}
 	o.eng, o.api = eng, cluster.NewEmbedded(eng, cluster.EmbeddedOptions{})
-	var h http.Handler = webhook.New(o.api, webhook.Options{Secrets: o.secrets})
+	wh := webhook.New(o.api, webhook.Options{Secrets: o.secrets})
+	var h http.Handler = wh
 	o.handler.Store(&h)
 	ctx, cancel := context.WithCancel(context.Background())
 	o.cancel = cancel
-	o.wg.Add(1)
+	o.wg.Add(2)
+	go func() {
+		defer o.wg.Done()
+		if err := wh.PollA2A(ctx, a2a.NewClient(nil)); err != nil {
+			o.t.Error(err)
+		}
+	}()
 	go func() {
 		defer o.wg.Done()
 		worker.Run(ctx, o.api, worker.Config{Type: a2a.JobType, PollTimeout: 200 * time.Millisecond, FetchVariables: []string{"data"},
@@ -161,8 +168,12 @@ func (o *orca) deploy(model string) {
 }
 
 func (o *orca) startInstance(vars map[string]any) cluster.Key {
+	return o.startProcess("a2a-push", vars)
+}
+
+func (o *orca) startProcess(id string, vars map[string]any) cluster.Key {
 	o.t.Helper()
-	res, err := o.api.CreateProcessInstance(context.Background(), &cluster.ProcessInstanceCreationInstruction{ProcessDefinitionID: "a2a-push", Variables: vars})
+	res, err := o.api.CreateProcessInstance(context.Background(), &cluster.ProcessInstanceCreationInstruction{ProcessDefinitionID: id, Variables: vars})
 	if err != nil {
 		o.t.Fatal(err)
 	}
@@ -365,4 +376,127 @@ func (o *orca) messages(name, key string) int {
 		o.t.Fatal(err)
 	}
 	return len(ms)
+}
+
+// a2aPollModel is Camunda's A2A polling pattern as its example wires it:
+// the A2A client sends the message in polling mode and answers at once,
+// a gateway asks whether the task needs waiting for, and an A2A Client
+// Polling intermediate catch event (inbound.type
+// io.camunda.agenticai:a2aclient:polling:0) reads the task until it
+// settled, correlated by the task id (pollingData.id).
+func a2aPollModel() string {
+	q := func(s string) string { return strings.ReplaceAll(s, `"`, "&#34;") }
+	return `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="t">
+  <bpmn:message id="m" name="a2a-poll-done"><bpmn:extensionElements><zeebe:subscription correlationKey="=internal_clientResponse.pollingData.id" /></bpmn:extensionElements></bpmn:message>
+  <bpmn:process id="a2a-poll" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="send" />
+    <bpmn:serviceTask id="send">
+      <bpmn:extensionElements>
+        <zeebe:taskDefinition type="io.camunda.agenticai:a2aclient:0" retries="1" />
+        <zeebe:ioMapping>
+          <zeebe:input source="=a2aUrl" target="data.connection.url" />
+          <zeebe:input source="standalone" target="data.connectorMode.type" />
+          <zeebe:input source="sendMessage" target="data.connectorMode.operation.type" />
+          <zeebe:input source="=question" target="data.connectorMode.operation.params.text" />
+          <zeebe:input source="polling" target="data.connectorMode.operation.settings.responseRetrievalMode.type" />
+          <zeebe:input source="=3" target="data.connectorMode.operation.settings.historyLength" />
+          <zeebe:input source="PT5S" target="data.connectorMode.operation.settings.timeout" />
+        </zeebe:ioMapping>
+        <zeebe:taskHeaders><zeebe:header key="resultVariable" value="clientResponse" /></zeebe:taskHeaders>
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="send" targetRef="needsPolling" />
+    <bpmn:exclusiveGateway id="needsPolling" default="f4" />
+    <bpmn:sequenceFlow id="f3" sourceRef="needsPolling" targetRef="wait"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">` +
+		q(`=clientResponse.result.kind = "task" and list contains(["submitted", "working"], clientResponse.result.status.state)`) + `</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f4" sourceRef="needsPolling" targetRef="review" />
+    <bpmn:intermediateCatchEvent id="wait">
+      <bpmn:extensionElements>
+        <zeebe:ioMapping><zeebe:input source="=clientResponse" target="internal_clientResponse" /></zeebe:ioMapping>
+        <zeebe:properties>
+          <zeebe:property name="inbound.type" value="io.camunda.agenticai:a2aclient:polling:0" />
+          <zeebe:property name="data.connection.url" value="=a2aUrl" />
+          <zeebe:property name="data.clientResponse" value="=internal_clientResponse" />
+          <zeebe:property name="data.historyLength" value="3" />
+          <zeebe:property name="data.processPollingInterval" value="PT0.1S" />
+          <zeebe:property name="data.taskPollingInterval" value="PT0.1S" />
+          <zeebe:property name="activationCondition" value="` + q("=if result.kind = \"task\" then\n  is defined(result.status.state) and not(list contains([\"submitted\", \"working\"], result.status.state))\nelse\n  true") + `" />
+          <zeebe:property name="correlationKeyExpression" value="=pollingData.id" />
+          <zeebe:property name="deduplicationModeManualFlag" value="false" />
+          <zeebe:property name="deduplicationMode" value="AUTO" />
+          <zeebe:property name="resultExpression" value="={response: result}" />
+        </zeebe:properties>
+      </bpmn:extensionElements>
+      <bpmn:messageEventDefinition messageRef="m" />
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f5" sourceRef="wait" targetRef="review" />
+    <bpmn:userTask id="review"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements></bpmn:userTask>
+  </bpmn:process>
+</bpmn:definitions>`
+}
+
+// TestA2APollingCorrelates: the A2A client in polling mode answers with
+// the submitted task; the polling catch event reads it with tasks/get
+// until it completed and continues the instance with the task in
+// Camunda's shape, also when Orca restarted while the instance waited and
+// when the remote agent failed some polls; an instance whose task is
+// unknown to the remote agent keeps waiting.
+func TestA2APollingCorrelates(t *testing.T) {
+	remote := a2atest.New(t, "Weather agent", "Knows the weather")
+	remote.WorkingPolls = 3
+	o := newOrca(t)
+	o.deploy(a2aPollModel())
+	vars := map[string]any{"a2aUrl": remote.URL, "question": "Weather in Rome?"}
+
+	pi := o.startProcess("a2a-poll", vars)
+	o.waitAt(pi, "review")
+	id := remote.Tasks()[0]
+	want := fmt.Sprintf(`{"artifacts":[{"artifactId":"answer","contents":[{"text":"echo: Weather in Rome?","type":"text"}]}],"contextId":"ctx-1","id":"%s","kind":"task","status":{"state":"completed"}}`, id)
+	if got := o.variable(pi, "response"); got != want {
+		t.Fatalf("response = %s\nwant       %s", got, want)
+	}
+	var methods []string
+	for _, r := range remote.Requests() {
+		methods = append(methods, r["method"].(string))
+		if r["method"] == "tasks/get" {
+			if p := r["params"].(map[string]any); p["id"] != id || p["historyLength"] != float64(3) {
+				t.Fatalf("tasks/get params %v", p)
+			}
+		}
+	}
+	if got := strings.Join(methods, ","); got != "message/send,tasks/get,tasks/get,tasks/get,tasks/get" {
+		t.Fatalf("the remote agent's requests: %s", got)
+	}
+
+	// Orca restarts while the instance waits: the polling goes on.
+	remote.WorkingPolls = 1 << 30
+	pi = o.startProcess("a2a-poll", vars)
+	o.waitAt(pi, "wait")
+	id = remote.Tasks()[1]
+	waitFor(t, func() bool { return remote.Polls(id) >= 2 })
+	o.stop()
+	o.start()
+	n := remote.Polls(id)
+	waitFor(t, func() bool { return remote.Polls(id) > n })
+	if !o.activeAt(pi, "wait") {
+		t.Fatal("a working task continued the instance")
+	}
+	remote.Complete(id)
+	o.waitAt(pi, "review")
+	if got := o.variable(pi, "response"); !strings.Contains(got, `"state":"completed"`) {
+		t.Fatalf("response = %s", got)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

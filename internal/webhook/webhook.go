@@ -83,10 +83,12 @@ type Server struct {
 	opts Options
 	sem  chan struct{}
 	jwks *jwksCache
+	wake chan struct{} // a deployment: the A2A poller looks again
 
 	mu      sync.Mutex
 	parsed  map[cluster.Key][]*endpoint // by process definition key (immutable)
 	index   map[string]*endpoint        // by context
+	polled  []*endpoint                 // the A2A polling catch events
 	built   time.Time
 	stale   bool
 	watched bool
@@ -121,7 +123,7 @@ func New(c Cluster, opts Options) *Server {
 		opts.MessageTTL = DefaultMessageTTL
 	}
 	s := &Server{c: c, opts: opts, sem: make(chan struct{}, opts.MaxConcurrent), parsed: map[cluster.Key][]*endpoint{},
-		jwks: newJWKSCache(opts.HTTPClient), stale: true}
+		jwks: newJWKSCache(opts.HTTPClient), stale: true, wake: make(chan struct{}, 1)}
 	if w, ok := c.(cluster.DeploymentWatcher); ok {
 		s.watched = true
 		w.OnDeployment(s.Invalidate)
@@ -134,6 +136,10 @@ func (s *Server) Invalidate() {
 	s.mu.Lock()
 	s.stale = true
 	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
 // kind is how a webhook element reacts to a request.
@@ -156,6 +162,7 @@ type endpoint struct {
 	elementID   string
 	messageName string
 	a2a         bool // the A2A client webhook (A2AType)
+	polling     bool // the A2A client polling event (A2APollingType)
 	props       map[string]string
 }
 
@@ -164,12 +171,29 @@ type endpoint struct {
 func (s *Server) lookup(ctx context.Context, context string) (*endpoint, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.stale || (!s.watched && s.opts.Now().Sub(s.built) > s.opts.Refresh) {
-		if err := s.rebuild(ctx); err != nil {
-			return nil, err
-		}
+	if err := s.fresh(ctx); err != nil {
+		return nil, err
 	}
 	return s.index[context], nil
+}
+
+// pollEndpoints lists the A2A polling events, reading the deployed
+// processes again when they may have changed.
+func (s *Server) pollEndpoints(ctx context.Context) ([]*endpoint, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.fresh(ctx); err != nil {
+		return nil, err
+	}
+	return s.polled, nil
+}
+
+// fresh rebuilds the index when it may be stale; s.mu is held.
+func (s *Server) fresh(ctx context.Context) error {
+	if s.stale || (!s.watched && s.opts.Now().Sub(s.built) > s.opts.Refresh) {
+		return s.rebuild(ctx)
+	}
+	return nil
 }
 
 // rebuild reads every deployed process definition (the XML of new ones
@@ -198,6 +222,7 @@ func (s *Server) rebuild(ctx context.Context) error {
 	}
 	index := map[string]*endpoint{}
 	claims := map[string][]string{}
+	var polled []*endpoint
 	for _, d := range defs {
 		eps, ok := s.parsed[d.ProcessDefinitionKey]
 		if !ok {
@@ -210,6 +235,10 @@ func (s *Server) rebuild(ctx context.Context) error {
 		}
 		isLatest := latest[d.TenantID+"\x00"+d.ProcessDefinitionID] == d.Version
 		for _, e := range eps {
+			if e.polling {
+				polled = append(polled, e)
+				continue
+			}
 			if e.kind != kindMessage && !isLatest {
 				continue
 			}
@@ -225,7 +254,7 @@ func (s *Server) rebuild(ctx context.Context) error {
 			s.opts.Logger.Warn("several webhook elements use one webhook id; the newest deployment's answers", "context", c, "elements", uniq(who))
 		}
 	}
-	s.index, s.built, s.stale = index, s.opts.Now(), false
+	s.index, s.polled, s.built, s.stale = index, polled, s.opts.Now(), false
 	return nil
 }
 
@@ -259,20 +288,20 @@ func endpointsOf(d cluster.ProcessDefinition, xml []byte, log *slog.Logger) []*e
 		for _, id := range ids {
 			el := p.Elements()[id]
 			t, _ := el.Property(bpmn.InboundTypeProperty)
-			if t != Type && t != A2AType {
+			if t != Type && t != A2AType && t != A2APollingType {
 				continue
 			}
 			e := &endpoint{defKey: d.ProcessDefinitionKey, processID: d.ProcessDefinitionID, version: d.Version,
-				tenantID: d.TenantID, elementID: el.ID, a2a: t == A2AType, props: map[string]string{}}
+				tenantID: d.TenantID, elementID: el.ID, a2a: t == A2AType, polling: t == A2APollingType, props: map[string]string{}}
 			for _, pr := range el.Properties {
 				e.props[pr.Name] = pr.Value
 			}
 			e.context = e.props["inbound.context"]
-			if e.context == "" {
+			if e.context == "" && !e.polling {
 				continue
 			}
 			switch {
-			case e.a2a && (el.Message == nil || el.Type == bpmn.TypeStartEvent):
+			case (e.a2a || e.polling) && (el.Message == nil || el.Type == bpmn.TypeStartEvent):
 				continue // the A2A webhook answers a task the process is waiting for
 			case el.Type == bpmn.TypeStartEvent && el.Parent == p.Element && el.Message == nil:
 				e.kind = kindStart

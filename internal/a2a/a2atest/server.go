@@ -40,6 +40,7 @@ type Server struct {
 	texts    map[string]string
 	push     map[string]map[string]any
 	order    []string
+	done     []string
 }
 
 // New starts a server that stops at the end of the test.
@@ -110,9 +111,11 @@ func New(t testing.TB, name, description string) *Server {
 				return
 			}
 			state := "working"
-			if n > s.WorkingPolls {
+			s.mu.Lock()
+			if n > s.WorkingPolls || slices.Contains(s.done, id) {
 				state = "completed"
 			}
+			s.mu.Unlock()
 			result = s.task(id, state)
 		default:
 			writeJSON(w, map[string]any{"jsonrpc": "2.0", "id": req["id"], "error": map[string]any{"code": -32601, "message": "Method not found"}})
@@ -132,6 +135,20 @@ func (s *Server) task(id, state string) map[string]any {
 		t["artifacts"] = []any{map[string]any{"artifactId": "answer", "parts": []any{map[string]any{"kind": "text", "text": s.Answer(text)}}}}
 	}
 	return t
+}
+
+// Polls is how many times tasks/get read a task.
+func (s *Server) Polls(id string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.polls[id]
+}
+
+// Complete makes the next tasks/get of a task answer it completed.
+func (s *Server) Complete(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = append(s.done, id)
 }
 
 // Tasks are the ids of the tasks made, in order.

@@ -6,7 +6,12 @@
 # intermediate catch event takes their payments (refused unsigned or
 # tampered, a replay acknowledged without a second correlation), then a
 # bounded flood of 200 orders: every answer is 201 or 429, and each 201 is
-# one instance. Installs curl and openssl with apt-get when missing.
+# one instance. curl then plays a remote A2A agent pushing task updates to
+# Camunda's A2A Client Webhook catch event (working refused, wrong key 401,
+# another instance's token correlates nothing, not a task 400, the
+# completed push continues the instance once), and a verification
+# challenge is echoed without starting anything. Installs curl and openssl
+# with apt-get when missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -33,7 +38,7 @@ trap cleanup EXIT
 go build -o "$work/orca" ./cmd/orca
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null ||
   node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-E2E_ORDERS_KEY=k-orders-1 E2E_PAYMENTS_HMAC=pay-secret "$work/orca" start --addr "127.0.0.1:$port" --data-dir "$work/data" \
+E2E_ORDERS_KEY=k-orders-1 E2E_PAYMENTS_HMAC=pay-secret E2E_A2A_PUSH_KEY=push-key-1 "$work/orca" start --addr "127.0.0.1:$port" --data-dir "$work/data" \
   --synchronous NORMAL --workers none --management-addr off --secrets-prefix E2E_ \
   --auth-method basic --basic-user demo:demo-secret >"$work/orca.out" 2>"$work/orca.log" &
 orca_pid=$!
@@ -88,4 +93,38 @@ refused=$(grep -c '^429$' "$work/flood.txt" || true)
 [ $((created + refused)) = 200 ] || fail "flood answers other than 201 and 429: $(sort "$work/flood.txt" | uniq -c | tr '\n' ' ')"
 [ "$(count ACTIVE)" = $((1 + created)) ] || fail "the flood: $created created, $(count ACTIVE) active instances (want $((1 + created)))"
 kill -0 "$orca_pid" || fail "orca died in the flood"
+
+echo "== webhook e2e: a remote A2A agent pushes task updates to the A2A webhook"
+v2 -o "$work/deploy2.json" -F "resources=@$dir/a2a.bpmn" "$base/v2/deployments"
+grep -q '"processDefinitionId":"e2e-a2a-push"' "$work/deploy2.json" || fail "deploy a2a.bpmn: $(cat "$work/deploy2.json")"
+v2 -o "$work/pi.json" -X POST -H 'Content-Type: application/json' "$base/v2/process-instances" -d '{"processDefinitionId":"e2e-a2a-push",
+  "variables":{"clientResponse":{"result":{"kind":"task","id":"T-1","contextId":"c-1","status":{"state":"submitted"}},"pushNotificationData":{"token":"tok-1"}}}}'
+pi=$(grep -o '"processInstanceKey":"[0-9]*"' "$work/pi.json" | cut -d'"' -f4)
+[ -n "$pi" ] || fail "start an A2A instance: $(cat "$work/pi.json")"
+a2a_state() {
+  v2 "$base/v2/process-instances/$pi" | grep -o '"state":"[A-Z]*"' | cut -d'"' -f4
+}
+task() { printf '{"kind":"task","id":"T-1","contextId":"c-1","status":{"state":"%s"},"artifacts":[{"artifactId":"a","parts":[{"kind":"text","text":"Sunny"}]}]}' "$1"; }
+push() { hook -H 'X-A2A-Notification-Token: tok-1' "$@"; }
+for _ in $(seq 1 50); do [ "$(a2a_state)" = ACTIVE ] && break; sleep 0.1; done
+[ "$(push -H 'Authorization: Bearer push-key-1' "$base/inbound/e2e-a2a" -d "$(task working)")" = 422 ] || fail "a working push: $(cat "$work/body")"
+[ "$(push -H 'Authorization: Bearer wrong' "$base/inbound/e2e-a2a" -d "$(task completed)")" = 401 ] || fail "a push with a wrong key: $(cat "$work/body")"
+[ "$(push -H 'Authorization: Bearer push-key-1' "$base/inbound/e2e-a2a" -d '{"kind":"message","parts":[]}')" = 400 ] || fail "a push that is no task: $(cat "$work/body")"
+[ "$(hook -H 'X-A2A-Notification-Token: tok-other' -H 'Authorization: Bearer push-key-1' "$base/inbound/e2e-a2a" -d "$(task failed)")" = 200 ] || fail "a push with another token: $(cat "$work/body")"
+[ "$(a2a_state)" = ACTIVE ] || fail "a push with another instance's token continued the instance"
+[ "$(push -H 'Authorization: Bearer push-key-1' "$base/inbound/e2e-a2a" -d "$(task completed)")" = 200 ] || fail "the completed push: $(cat "$work/body")"
+[ "$(push -H 'Authorization: Bearer push-key-1' "$base/inbound/e2e-a2a" -d "$(task completed)")" = 200 ] || fail "the repeated push: $(cat "$work/body")"
+for _ in $(seq 1 50); do [ "$(a2a_state)" = COMPLETED ] && break; sleep 0.1; done
+[ "$(a2a_state)" = COMPLETED ] || fail "the completed push did not continue the instance ($(a2a_state))"
+v2 -X POST -H 'Content-Type: application/json' "$base/v2/variables/search" -d "{\"filter\":{\"name\":\"answer\",\"processInstanceKey\":\"$pi\"}}" >"$work/answer.json"
+grep -q '\\"state\\":\\"completed\\"' "$work/answer.json" && grep -q '\\"contents\\":\[{\\"text\\":\\"Sunny\\",\\"type\\":\\"text\\"}\]' "$work/answer.json" ||
+  fail "the answer variable: $(head -c 600 "$work/answer.json")"
+
+echo "== webhook e2e: a verification challenge is echoed, nothing started"
+[ "$(hook "$base/inbound/e2e-verified" -d '{"type":"url_verification","challenge":"ch-1"}')" = 200 ] || fail "the challenge: $(cat "$work/body")"
+grep -q '"challenge":"ch-1"' "$work/body" || fail "the challenge's answer: $(cat "$work/body")"
+[ "$(hook "$base/inbound/e2e-verified" -d '{"type":"event"}')" = 401 ] || fail "an event without the key"
+[ "$(hook -H 'X-API-Key: push-key-1' "$base/inbound/e2e-verified" -d '{"type":"event"}')" = 200 ] || fail "an event: $(cat "$work/body")"
+v2 -X POST -H 'Content-Type: application/json' "$base/v2/process-instances/search" -d '{"filter":{"processDefinitionId":"e2e-verified"}}' |
+  grep -q '"totalItems":1' || fail "the verified webhook should have started exactly one instance"
 echo "webhook e2e: passed ($created orders of the flood created, $refused refused with 429)"

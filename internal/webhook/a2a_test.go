@@ -500,3 +500,55 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestA2APollingSurvivesAHangingAgent: while one remote agent hangs on
+// tasks/get, the instance waiting for another is polled and continues;
+// the hanging one keeps waiting.
+func TestA2APollingSurvivesAHangingAgent(t *testing.T) {
+	healthy := a2atest.New(t, "Healthy", "answers")
+	healthy.WorkingPolls = 2
+	hanging := a2atest.New(t, "Hanging", "never answers a poll")
+	hanging.HangPolls = true
+	o := newOrca(t)
+	o.deploy(a2aPollModel())
+	stuck := o.startProcess("a2a-poll", map[string]any{"a2aUrl": hanging.URL, "question": "q1"})
+	o.waitAt(stuck, "wait")
+	waitFor(t, func() bool { return len(hanging.Requests()) >= 2 }) // message/send, then a tasks/get that hangs
+	ok := o.startProcess("a2a-poll", map[string]any{"a2aUrl": healthy.URL, "question": "q2"})
+	o.waitAt(ok, "review")
+	if !o.activeAt(stuck, "wait") {
+		t.Fatal("the instance of the hanging agent moved on")
+	}
+}
+
+// TestA2AWebhookRefusesWhatIsNoTask: a push whose body is no A2A task (a
+// message, a task without id or state, a file part, malformed JSON, an
+// unknown state) is a 400 and correlates nothing.
+func TestA2AWebhookRefusesWhatIsNoTask(t *testing.T) {
+	o := newOrca(t)
+	o.deploy(a2aPushModel(o.url + "/inbound/a2a-hook"))
+	for _, body := range []string{
+		`{"kind":"message","messageId":"m","role":"agent","parts":[]}`,
+		`{"kind":"task","status":{"state":"completed"}}`,
+		`{"kind":"task","id":"t"}`,
+		`{"kind":"task","id":"t","status":{"state":"done"}}`,
+		`{"kind":"task","id":"t","status":{"state":"completed"},"artifacts":[{"artifactId":"a","parts":[{"kind":"file","file":{"uri":"file:///etc/passwd"}}]}]}`,
+		`[1,2,3]`,
+		`{"kind":"task",`,
+	} {
+		req, _ := http.NewRequest("POST", o.url+"/inbound/a2a-hook", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer push-key-1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("%s: %d, want 400", body, resp.StatusCode)
+		}
+	}
+	if n := o.messages("a2a-push-done", "t"); n != 0 {
+		t.Fatalf("%d messages published", n)
+	}
+}

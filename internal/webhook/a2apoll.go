@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orcabpm/orca/internal/a2a"
@@ -43,6 +45,10 @@ type PollCluster interface {
 // the agent card and the task).
 const pollCallTimeout = 30 * time.Second
 
+// maxPolls bounds the instances polled at once; a remote agent that hangs
+// holds one of them until pollCallTimeout, not the others.
+const maxPolls = 8
+
 // PollA2A runs the A2A polling events of the deployed processes until ctx
 // ends, reading the remote agents with client.
 func (s *Server) PollA2A(ctx context.Context, client *a2a.Client) error {
@@ -50,7 +56,8 @@ func (s *Server) PollA2A(ctx context.Context, client *a2a.Client) error {
 	if !ok {
 		return errors.New("the cluster cannot search element instances and variables or correlate messages")
 	}
-	p := &poller{s: s, c: pc, client: client, waiting: map[cluster.Key]*waiting{}}
+	p := &poller{s: s, c: pc, client: client, waiting: map[cluster.Key]*waiting{}, sem: make(chan struct{}, maxPolls)}
+	defer p.wg.Wait()
 	for {
 		wait := p.round(ctx)
 		t := time.NewTimer(wait)
@@ -69,13 +76,16 @@ type poller struct {
 	s       *Server
 	c       PollCluster
 	client  *a2a.Client
-	waiting map[cluster.Key]*waiting // by element instance key
+	waiting map[cluster.Key]*waiting // by element instance key; round's own
+	sem     chan struct{}
+	wg      sync.WaitGroup
 }
 
 // waiting is an instance waiting at a polling event.
 type waiting struct {
-	next time.Time
-	card *a2a.Card
+	next     time.Time   // round's own
+	inFlight atomic.Bool // a poll of it runs
+	card     *a2a.Card   // the poll's own
 }
 
 // round polls the instances due and tells how long to sleep.
@@ -113,15 +123,29 @@ func (p *poller) round(ctx context.Context) time.Duration {
 				w = &waiting{}
 				p.waiting[ei.ElementInstanceKey] = w
 			}
-			if now := p.s.opts.Now(); now.Before(w.next) {
+			now := p.s.opts.Now()
+			if now.Before(w.next) || w.inFlight.Load() {
 				continue
-			} else {
-				w.next = now.Add(taskEvery)
 			}
-			if err := p.poll(ctx, e, props, ei, w); err != nil && ctx.Err() == nil {
-				p.s.opts.Logger.Warn("polling the A2A task of a waiting instance failed", "element", e.elementID,
-					"processInstanceKey", ei.ProcessInstanceKey, "error", err)
+			select {
+			case p.sem <- struct{}{}:
+			default:
+				continue // as many polls run as allowed; next round
 			}
+			w.next = now.Add(taskEvery)
+			w.inFlight.Store(true)
+			p.wg.Add(1)
+			go func(e *endpoint, ei cluster.ElementInstance) {
+				defer func() {
+					w.inFlight.Store(false)
+					<-p.sem
+					p.wg.Done()
+				}()
+				if err := p.poll(ctx, e, props, ei, w); err != nil && ctx.Err() == nil {
+					p.s.opts.Logger.Warn("polling the A2A task of a waiting instance failed", "element", e.elementID,
+						"processInstanceKey", ei.ProcessInstanceKey, "error", err)
+				}
+			}(e, ei)
 		}
 	}
 	for k := range p.waiting {

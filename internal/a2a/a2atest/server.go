@@ -11,6 +11,8 @@ package a2atest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -19,6 +21,12 @@ import (
 	"sync"
 	"testing"
 )
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
 
 // Server is a running A2A server.
 type Server struct {
@@ -30,6 +38,8 @@ type Server struct {
 	WorkingPolls int
 	// Hang makes message/send wait until the client gives up.
 	Hang bool
+	// HangPolls makes tasks/get wait until the client gives up.
+	HangPolls bool
 	// BeforeAnswer, when set, runs with the new task's id before
 	// message/send is answered (a remote agent that pushes at once).
 	BeforeAnswer func(id string)
@@ -41,12 +51,14 @@ type Server struct {
 	push     map[string]map[string]any
 	order    []string
 	done     []string
+	prefix   string // tasks ids are unique across servers, as real ones are
 }
 
 // New starts a server that stops at the end of the test.
 func New(t testing.TB, name, description string) *Server {
 	s := &Server{Answer: func(text string) string { return "echo: " + text }, WorkingPolls: 1,
-		polls: map[string]int{}, texts: map[string]string{}, push: map[string]map[string]any{}}
+		polls: map[string]int{}, texts: map[string]string{}, push: map[string]map[string]any{},
+		prefix: randomHex(4)}
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
@@ -84,7 +96,7 @@ func New(t testing.TB, name, description string) *Server {
 			}
 			cfg, _ := params["configuration"].(map[string]any)
 			s.mu.Lock()
-			id := fmt.Sprintf("task-%d", len(s.texts)+1)
+			id := fmt.Sprintf("task-%s-%d", s.prefix, len(s.texts)+1)
 			s.texts[id] = text
 			s.order = append(s.order, id)
 			if pc, ok := cfg["pushNotificationConfig"].(map[string]any); ok {
@@ -100,6 +112,10 @@ func New(t testing.TB, name, description string) *Server {
 				result = s.task(id, "submitted")
 			}
 		case "tasks/get":
+			if s.HangPolls {
+				<-r.Context().Done()
+				return
+			}
 			id, _ := params["id"].(string)
 			s.mu.Lock()
 			_, known := s.texts[id]

@@ -217,6 +217,8 @@ ORCA_E2E=1 go test -count=1 -run '^TestAgentEndToEnd$' ./internal/agent/ || fail
 
 echo "== e2e: the distributed case: orca start, the agent in one orca worker, the MCP clients in another, directly and through orca gateway"
 ORCA_E2E=1 go test -count=1 -run '^TestDistributedAgent$' ./cmd/orca/ || fail "distributed agent"
+echo "== e2e: MCP input requests, elicitation and tasks with the TypeScript SDK's client (scripts/e2e/mcptasks.sh)"
+"$e2e/mcptasks.sh" || fail "MCP TypeScript SDK client"
 echo "== e2e: webhook connectors with curl (scripts/e2e/webhook.sh)"
 "$e2e/webhook.sh" || fail "webhook connectors"
 echo "== e2e: the web console in headless Chromium (scripts/e2e/console.sh)"

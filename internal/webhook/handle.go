@@ -36,13 +36,23 @@ func (q *request) vars() map[string]any {
 }
 
 // handle runs one request through the webhook's checks and correlates it.
-func (s *Server) handle(w http.ResponseWriter, r *http.Request, e *endpoint) {
-	props, err := s.resolve(e)
-	if err != nil {
-		s.opts.Logger.Warn("a webhook's properties cannot be resolved", "context", e.context, "error", err)
-		problem(w, r, http.StatusInternalServerError, "The webhook '%s' is misconfigured: %v.", e.context, err)
-		return
+// The elements of group share the webhook (see dedupKey): the checks are
+// theirs in common, then the element whose activation condition accepts
+// the request correlates it, as Camunda's runtime picks among the
+// elements of one executable.
+func (s *Server) handle(w http.ResponseWriter, r *http.Request, group []*endpoint) {
+	e := group[0]
+	all := make([]map[string]string, len(group))
+	for i, g := range group {
+		p, err := s.resolve(g)
+		if err != nil {
+			s.opts.Logger.Warn("a webhook's properties cannot be resolved", "context", g.context, "element", g.elementID, "error", err)
+			problem(w, r, http.StatusInternalServerError, "The webhook '%s' is misconfigured: %v.", g.context, err)
+			return
+		}
+		all[i] = p
 	}
+	props := all[0]
 	req, status, msg := s.read(w, r)
 	if status != 0 {
 		problem(w, r, status, "%s", msg)
@@ -95,22 +105,40 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, e *endpoint) {
 		req.body = task
 	}
 	scope := feel.MapVariables{"request": req.vars()}
-	if cond := props["activationCondition"]; strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(cond), "=")) != "" {
+	var matched []int
+	consume := false
+	for i := range group {
+		cond := all[i]["activationCondition"]
+		consume = consume || all[i]["consumeUnmatchedEvents"] == "true"
+		if strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(cond), "=")) == "" {
+			matched = append(matched, i)
+			continue
+		}
 		v, err := eval(ctx, cond, scope)
 		if err != nil {
-			s.opts.Logger.Warn("a webhook's activation condition failed", "context", e.context, "error", err)
+			s.opts.Logger.Warn("a webhook's activation condition failed", "context", e.context, "element", group[i].elementID, "error", err)
 			problem(w, r, http.StatusUnprocessableEntity, "The activation condition of the webhook '%s' could not be evaluated: %v", e.context, err)
 			return
 		}
-		if b, ok := v.(feel.Boolean); !ok || !bool(b) {
-			if props["consumeUnmatchedEvents"] == "true" {
-				w.WriteHeader(http.StatusOK)
-				return
-			}
-			problem(w, r, http.StatusUnprocessableEntity, "The request does not meet the activation condition of the webhook '%s'.", e.context)
+		if b, ok := v.(feel.Boolean); ok && bool(b) {
+			matched = append(matched, i)
+		}
+	}
+	switch {
+	case len(matched) == 0:
+		if consume {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		problem(w, r, http.StatusUnprocessableEntity, "The request does not meet the activation condition of the webhook '%s'.", e.context)
+		return
+	case len(matched) > 1:
+		if why := incompatible(group, all, matched); why != "" {
+			problem(w, r, http.StatusBadRequest, "The request meets the activation condition of several elements of the webhook '%s': %s.", e.context, why)
 			return
 		}
 	}
+	e, props = group[matched[0]], all[matched[0]]
 	vars, err := s.result(ctx, props, req)
 	if err != nil {
 		problem(w, r, http.StatusUnprocessableEntity, "The result of the webhook '%s' could not be built: %v", e.context, err)
@@ -134,6 +162,28 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, e *endpoint) {
 		return
 	}
 	s.respond(ctx, w, r, props, req, corr)
+}
+
+// incompatible tells why several elements a request activates cannot take
+// it as one (empty when they can): Camunda's runtime takes the first when
+// all are message elements with the same message name and the same
+// result, correlation key, message id and time to live expressions.
+func incompatible(group []*endpoint, all []map[string]string, matched []int) string {
+	first := matched[0]
+	for _, i := range matched {
+		if group[i].kind != kindMessage && group[i].kind != kindMessageStart {
+			return "not all of them are message events (" + group[i].elementID + ")"
+		}
+		if group[i].messageName != group[first].messageName {
+			return "they have different message names"
+		}
+		for _, k := range []string{"resultExpression", "resultVariable", "correlationKeyExpression", "messageIdExpression", "messageTtl"} {
+			if strings.TrimSpace(all[i][k]) != strings.TrimSpace(all[first][k]) {
+				return "they differ in " + k
+			}
+		}
+	}
+	return ""
 }
 
 // resolve replaces {{secrets.NAME}} in the properties.

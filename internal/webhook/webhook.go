@@ -87,7 +87,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	parsed  map[cluster.Key][]*endpoint // by process definition key (immutable)
-	index   map[string]*endpoint        // by context
+	index   map[string][]*endpoint      // by context: the elements sharing the webhook
 	polled  []*endpoint                 // the A2A polling catch events
 	built   time.Time
 	stale   bool
@@ -166,9 +166,9 @@ type endpoint struct {
 	props       map[string]string
 }
 
-// lookup finds the webhook of a context, reading the deployed processes
-// again when they may have changed.
-func (s *Server) lookup(ctx context.Context, context string) (*endpoint, error) {
+// lookup finds the webhook elements of a context, reading the deployed
+// processes again when they may have changed.
+func (s *Server) lookup(ctx context.Context, context string) ([]*endpoint, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.fresh(ctx); err != nil {
@@ -199,7 +199,10 @@ func (s *Server) fresh(ctx context.Context) error {
 // rebuild reads every deployed process definition (the XML of new ones
 // only) and indexes the webhooks: start events of the latest version of
 // each process, message events of every version (older instances may wait
-// on them), the newest definition winning a context two claim.
+// on them). Elements of one process that claim a context with the same
+// settings share it, as Camunda's runtime deduplicates them into one
+// executable (see dedupKey); among groups that claim one context, the
+// newest deployment's wins.
 func (s *Server) rebuild(ctx context.Context) error {
 	var defs []cluster.ProcessDefinition
 	q := &cluster.ProcessDefinitionSearchQuery{Sort: []cluster.SortRequest{{Field: "processDefinitionKey"}}}
@@ -220,8 +223,7 @@ func (s *Server) rebuild(ctx context.Context) error {
 			latest[k] = d.Version
 		}
 	}
-	index := map[string]*endpoint{}
-	claims := map[string][]string{}
+	groups := map[string]map[string][]*endpoint{} // by context, then dedupKey
 	var polled []*endpoint
 	for _, d := range defs {
 		eps, ok := s.parsed[d.ProcessDefinitionKey]
@@ -242,20 +244,64 @@ func (s *Server) rebuild(ctx context.Context) error {
 			if e.kind != kindMessage && !isLatest {
 				continue
 			}
-			if prev := index[e.context]; prev == nil || prev.defKey <= e.defKey {
-				index[e.context] = e
+			if groups[e.context] == nil {
+				groups[e.context] = map[string][]*endpoint{}
 			}
-			claims[e.context] = append(claims[e.context], e.processID+"/"+e.elementID)
+			k := dedupKey(e)
+			groups[e.context][k] = append(groups[e.context][k], e)
 		}
 	}
-	for c, who := range claims {
-		sort.Strings(who)
-		if len(uniq(who)) > 1 {
-			s.opts.Logger.Warn("several webhook elements use one webhook id; the newest deployment's answers", "context", c, "elements", uniq(who))
+	index := map[string][]*endpoint{}
+	for c, byKey := range groups {
+		var who []string
+		for _, g := range byKey {
+			sort.Slice(g, func(i, j int) bool {
+				if g[i].defKey != g[j].defKey {
+					return g[i].defKey > g[j].defKey
+				}
+				return g[i].elementID < g[j].elementID
+			})
+			if best := index[c]; best == nil || best[0].defKey < g[0].defKey {
+				index[c] = g
+			}
+			who = append(who, g[0].processID+"/"+g[0].elementID)
+		}
+		if len(byKey) > 1 {
+			sort.Strings(who)
+			s.opts.Logger.Warn("several webhook elements use one webhook id with different settings; the newest deployment's answers", "context", c, "elements", uniq(who))
 		}
 	}
 	s.index, s.polled, s.built, s.stale = index, polled, s.opts.Now(), false
 	return nil
+}
+
+// dedupKey groups the webhook elements that share one webhook as Camunda's
+// runtime deduplicates inbound connectors (InboundConnectorElement's
+// deduplicationId): within one tenant and process, with deduplicationMode
+// MANUAL those of the same deduplicationId, with AUTO those whose webhook
+// settings (the inbound.* properties but the response expressions) are
+// equal; without deduplicationMode (older templates) each element alone.
+func dedupKey(e *endpoint) string {
+	base := e.tenantID + "\x00" + e.processID + "\x00" + e.props["inbound.type"]
+	switch e.props["deduplicationMode"] {
+	case "MANUAL":
+		return base + "\x00manual\x00" + e.props["deduplicationId"]
+	case "AUTO":
+		var names []string
+		for k := range e.props {
+			if strings.HasPrefix(k, "inbound.") && k != "inbound.type" && k != "inbound.responseExpression" && k != "inbound.responseBodyExpression" {
+				names = append(names, k)
+			}
+		}
+		sort.Strings(names)
+		var b strings.Builder
+		b.WriteString(base + "\x00auto")
+		for _, k := range names {
+			b.WriteString("\x00" + k + "=" + e.props[k])
+		}
+		return b.String()
+	}
+	return fmt.Sprintf("%s\x00element\x00%d\x00%s", base, e.defKey, e.elementID)
 }
 
 func uniq(xs []string) []string {
@@ -339,17 +385,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusNotFound, "No webhook is registered at %s.", r.URL.Path)
 		return
 	}
-	e, err := s.lookup(r.Context(), context)
+	group, err := s.lookup(r.Context(), context)
 	if err != nil {
 		s.opts.Logger.Error("reading the deployed webhooks failed", "error", err)
 		problem(w, r, http.StatusServiceUnavailable, "The deployed webhooks cannot be read now; try again later.")
 		return
 	}
-	if e == nil {
+	if len(group) == 0 {
 		problem(w, r, http.StatusNotFound, "No webhook is registered with the id '%s'.", context)
 		return
 	}
-	s.handle(w, r, e)
+	s.handle(w, r, group)
 }
 
 func problem(w http.ResponseWriter, r *http.Request, status int, format string, args ...any) {

@@ -497,3 +497,78 @@ func TestWebhookVerificationExpression(t *testing.T) {
 		t.Fatalf("%d instances after one event, want 1", n)
 	}
 }
+
+// TestWebhookElementsShareAnId: two catch events of one process with the
+// same webhook settings (deduplicationMode AUTO) share the webhook id, and
+// each request goes to the element whose activation condition accepts it,
+// as Camunda's runtime picks among the elements of one executable; a
+// request that both accept is refused when they would correlate
+// differently, and one that neither accepts is a 422.
+func TestWebhookElementsShareAnId(t *testing.T) {
+	r := newRig(t, webhook.Options{}, nil)
+	common := `<zeebe:property name="inbound.type" value="io.camunda:webhook:1" />
+          <zeebe:property name="inbound.context" value="decisions" />
+          <zeebe:property name="inbound.auth.type" value="APIKEY" />
+          <zeebe:property name="inbound.auth.apiKey" value="k-1" />
+          <zeebe:property name="inbound.auth.apiKeyLocator" value="=get value(request.headers, &#34;x-api-key&#34;)" />
+          <zeebe:property name="deduplicationMode" value="AUTO" />
+          <zeebe:property name="correlationKeyExpression" value="=request.body.orderId" />
+          <zeebe:property name="resultExpression" value="={decision: request.body.decision}" />`
+	model := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="t">
+  <bpmn:message id="ma" name="approved"><bpmn:extensionElements><zeebe:subscription correlationKey="=orderId" /></bpmn:extensionElements></bpmn:message>
+  <bpmn:message id="mr" name="rejected"><bpmn:extensionElements><zeebe:subscription correlationKey="=orderId" /></bpmn:extensionElements></bpmn:message>
+  <bpmn:process id="decide" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="race" />
+    <bpmn:eventBasedGateway id="race" />
+    <bpmn:sequenceFlow id="f2" sourceRef="race" targetRef="approvedEvt" />
+    <bpmn:sequenceFlow id="f3" sourceRef="race" targetRef="rejectedEvt" />
+    <bpmn:intermediateCatchEvent id="approvedEvt"><bpmn:extensionElements><zeebe:properties>%s
+          <zeebe:property name="activationCondition" value="=request.body.decision = &#34;approve&#34; or request.body.decision = &#34;both&#34;" /></zeebe:properties></bpmn:extensionElements><bpmn:messageEventDefinition messageRef="ma" /></bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="rejectedEvt"><bpmn:extensionElements><zeebe:properties>%s
+          <zeebe:property name="activationCondition" value="=request.body.decision = &#34;reject&#34; or request.body.decision = &#34;both&#34;" /></zeebe:properties></bpmn:extensionElements><bpmn:messageEventDefinition messageRef="mr" /></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f4" sourceRef="approvedEvt" targetRef="ship" />
+    <bpmn:sequenceFlow id="f5" sourceRef="rejectedEvt" targetRef="refund" />
+    <bpmn:userTask id="ship"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:userTask id="refund"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements></bpmn:userTask>
+  </bpmn:process>
+</bpmn:definitions>`, common, common)
+	r.deploy(model)
+	ctx := context.Background()
+	keys := map[string]cluster.Key{}
+	for _, id := range []string{"O-1", "O-2"} {
+		res, err := r.api.CreateProcessInstance(ctx, &cluster.ProcessInstanceCreationInstruction{ProcessDefinitionID: "decide", Variables: map[string]any{"orderId": id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[id] = res.ProcessInstanceKey
+	}
+	wantProblem(t, r.send("POST", "/inbound/decisions", `{"orderId":"O-1","decision":"approve"}`), http.StatusUnauthorized, "")
+	wantProblem(t, r.send("POST", "/inbound/decisions", `{"orderId":"O-1","decision":"maybe"}`, "X-API-Key", "k-1"), http.StatusUnprocessableEntity, "activation condition")
+	wantProblem(t, r.send("POST", "/inbound/decisions", `{"orderId":"O-1","decision":"both"}`, "X-API-Key", "k-1"), http.StatusBadRequest, "different message names")
+	if a := r.send("POST", "/inbound/decisions", `{"orderId":"O-1","decision":"approve"}`, "X-API-Key", "k-1"); a.status != http.StatusOK {
+		t.Fatalf("approve O-1: %d %s", a.status, a.body)
+	}
+	if a := r.send("POST", "/inbound/decisions", `{"orderId":"O-2","decision":"reject"}`, "X-API-Key", "k-1"); a.status != http.StatusOK {
+		t.Fatalf("reject O-2: %d %s", a.status, a.body)
+	}
+	for id, want := range map[string]string{"O-1": "ship", "O-2": "refund"} {
+		key, el, active := keys[id], want, "ACTIVE"
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			res, err := r.api.SearchElementInstances(ctx, &cluster.ElementInstanceSearchQuery{Filter: &cluster.ElementInstanceFilter{
+				ProcessInstanceKey: &key, ElementID: &el, State: &cluster.EnumFilter{Filter: cluster.Filter[string]{Eq: &active}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Items) == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never reached %s", id, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}

@@ -10,8 +10,11 @@
 # Camunda's A2A Client Webhook catch event (working refused, wrong key 401,
 # another instance's token correlates nothing, not a task 400, the
 # completed push continues the instance once), and a verification
-# challenge is echoed without starting anything. Installs curl and openssl
-# with apt-get when missing.
+# challenge is echoed without starting anything. Last, against a loopback
+# A2A agent (scripts/e2e/webhook/a2a-agent.mjs, Node), Camunda's A2A
+# polling and notification patterns run end to end in `orca start`: the A2A
+# client worker, the polling catch event and the pushed webhook. Installs
+# curl and openssl with apt-get when missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -30,7 +33,9 @@ fi
 
 work=$(mktemp -d)
 orca_pid=""
+agent_pid=""
 cleanup() {
+  if [ -n "$agent_pid" ] && kill -0 "$agent_pid" 2>/dev/null; then kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true; fi
   if [ -n "$orca_pid" ] && kill -0 "$orca_pid" 2>/dev/null; then kill "$orca_pid"; wait "$orca_pid" 2>/dev/null || true; fi
   if [ -n "${KEEP_WORK:-}" ]; then echo "work dir kept: $work"; else rm -rf "$work"; fi
 }
@@ -39,7 +44,7 @@ go build -o "$work/orca" ./cmd/orca
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null ||
   node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 E2E_ORDERS_KEY=k-orders-1 E2E_PAYMENTS_HMAC=pay-secret E2E_A2A_PUSH_KEY=push-key-1 "$work/orca" start --addr "127.0.0.1:$port" --data-dir "$work/data" \
-  --synchronous NORMAL --workers none --management-addr off --secrets-prefix E2E_ \
+  --synchronous NORMAL --workers a2a --management-addr off --secrets-prefix E2E_ \
   --auth-method basic --basic-user demo:demo-secret >"$work/orca.out" 2>"$work/orca.log" &
 orca_pid=$!
 base="http://127.0.0.1:$port"
@@ -127,4 +132,31 @@ grep -q '"challenge":"ch-1"' "$work/body" || fail "the challenge's answer: $(cat
 [ "$(hook -H 'X-API-Key: push-key-1' "$base/inbound/e2e-verified" -d '{"type":"event"}')" = 200 ] || fail "an event: $(cat "$work/body")"
 v2 -X POST -H 'Content-Type: application/json' "$base/v2/process-instances/search" -d '{"filter":{"processDefinitionId":"e2e-verified"}}' |
   grep -q '"totalItems":1' || fail "the verified webhook should have started exactly one instance"
+echo "== webhook e2e: the A2A client against a loopback A2A agent, polling and push notification"
+node "$dir/a2a-agent.mjs" >"$work/agent.out" 2>&1 &
+agent_pid=$!
+for _ in $(seq 1 100); do grep -q '^port ' "$work/agent.out" 2>/dev/null && break; sleep 0.1; done
+agent_port=$(sed -n 's/^port //p' "$work/agent.out")
+[ -n "$agent_port" ] || fail "the A2A agent did not start: $(cat "$work/agent.out")"
+v2 -o "$work/deploy3.json" -F "resources=@$dir/a2a-flows.bpmn" "$base/v2/deployments"
+grep -q '"processDefinitionId":"e2e-a2a-notify"' "$work/deploy3.json" || fail "deploy a2a-flows.bpmn: $(cat "$work/deploy3.json")"
+a2a_run() { # process id: starts an instance, waits until it completed, prints its answer variable
+  v2 -o "$work/pi3.json" -X POST -H 'Content-Type: application/json' "$base/v2/process-instances" -d "{\"processDefinitionId\":\"$1\",
+    \"variables\":{\"a2aUrl\":\"http://127.0.0.1:$agent_port\",\"question\":\"$1?\",\"hookUrl\":\"$base/inbound/e2e-a2a-notify\"}}"
+  local key state=""
+  key=$(grep -o '"processInstanceKey":"[0-9]*"' "$work/pi3.json" | cut -d'"' -f4)
+  [ -n "$key" ] || fail "start $1: $(cat "$work/pi3.json")"
+  for _ in $(seq 1 150); do
+    state=$(v2 "$base/v2/process-instances/$key" | grep -o '"state":"[A-Z]*"' | cut -d'"' -f4)
+    [ "$state" = COMPLETED ] && break
+    sleep 0.1
+  done
+  [ "$state" = COMPLETED ] || fail "$1 did not complete ($state); incidents: $(v2 -X POST -H 'Content-Type: application/json' "$base/v2/incidents/search" -d '{}' | head -c 600)"
+  v2 -X POST -H 'Content-Type: application/json' "$base/v2/variables/search" -d "{\"filter\":{\"name\":\"answer\",\"processInstanceKey\":\"$key\"}}"
+}
+a2a_run e2e-a2a-poll >"$work/poll.json"
+grep -q '\\"state\\":\\"completed\\"' "$work/poll.json" && grep -q 'echo: e2e-a2a-poll?' "$work/poll.json" || fail "the polled answer: $(head -c 600 "$work/poll.json")"
+a2a_run e2e-a2a-notify >"$work/notify.json"
+grep -q '\\"state\\":\\"completed\\"' "$work/notify.json" && grep -q 'echo: e2e-a2a-notify?' "$work/notify.json" || fail "the pushed answer: $(head -c 600 "$work/notify.json")"
+grep -q '^pushed e2e-task-2: 200$' "$work/agent.out" || fail "the agent's push: $(cat "$work/agent.out")"
 echo "webhook e2e: passed ($created orders of the flood created, $refused refused with 429)"

@@ -17,7 +17,9 @@ type Retention struct {
 	// Enabled turns the janitor on; off, everything is kept.
 	Enabled bool
 	// TTL is how long a finished root instance is kept after it ended (0:
-	// until the next cleanup run).
+	// until the next cleanup run); also how long expired messages, audit
+	// log entries of no existing process instance and the fired timers of
+	// timer start events are kept.
 	TTL time.Duration
 	// DecisionTTL is how long a decision instance evaluated outside any
 	// process instance (through the API) is kept.

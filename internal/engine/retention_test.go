@@ -421,3 +421,85 @@ func dbFileBytes(dir string) (n int64) {
 	}
 	return n
 }
+
+// TestRetentionRowsOfNoInstance: audit log entries of no existing process
+// instance (reads of definitions, calls naming an instance that does not
+// exist) and the fired timers of a cyclic timer start event belong to no
+// instance tree; they go once their time to live has passed, measured from
+// when they were written or due. An active instance's entries, its rows and
+// the timer start event's next timer stay, across a restart, and the timer
+// still fires.
+func TestRetentionRowsOfNoInstance(t *testing.T) {
+	l := newRetentionLoad(t, Retention{TTL: time.Hour, InstanceBatch: 100, RowBatch: 1000})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l.at(t0)
+	l.deploy("retention-ticker.bpmn")
+	l.startActive() // one audit entry of an active instance, at t0
+	// A read of a definition; a call naming an instance that never existed.
+	read := &store.AuditLog{ActorType: "ANONYMOUS", Result: "SUCCESS", Category: "DEPLOYED_RESOURCES", EntityType: "RESOURCE",
+		EntityKey: "1", OperationType: "UNKNOWN", Endpoint: "/mcp/cluster", InboundChannelTool: "getProcessDefinition"}
+	bogus := &store.AuditLog{ActorType: "ANONYMOUS", Result: "FAIL", Category: "DEPLOYED_RESOURCES", EntityType: "PROCESS_INSTANCE",
+		EntityKey: "999999999", OperationType: "UNKNOWN", Endpoint: "/mcp/cluster", ProcessInstanceKey: 999_999_999,
+		InboundChannelTool: "getProcessInstance", ErrorMessage: "not found"}
+	if _, err := l.e.RecordAudit(l.ctx, read, bogus); err != nil {
+		t.Fatal(err)
+	}
+	ticks := func() int {
+		l.t.Helper()
+		pis, err := store.Select(l.ctx, l.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, "process_id = 'ret-ticker'")
+		if err != nil {
+			l.t.Fatal(err)
+		}
+		return len(pis)
+	}
+	timers := func(state string) int64 {
+		l.t.Helper()
+		ts, err := store.Select(l.ctx, l.e.Store(), func() *store.Timer { return new(store.Timer) }, "process_instance_key IS NULL AND state = ?", state)
+		if err != nil {
+			l.t.Fatal(err)
+		}
+		return int64(len(ts))
+	}
+	// Two hours, ten minutes at a time: the ticker fired 12 times, at 0:10
+	// to 2:00, and its instances ended then.
+	for i := 1; i <= 12; i++ {
+		l.at(t0.Add(time.Duration(i) * 10 * time.Minute))
+	}
+	later := *read
+	later.Timestamp = time.Time{}
+	if _, err := l.e.RecordAudit(l.ctx, &later); err != nil { // at 2:00
+		t.Fatal(err)
+	}
+	if n, fired := ticks(), timers(store.TimerTriggered); n != 12 || fired != 12 || timers(store.TimerCreated) != 1 {
+		t.Fatalf("after two hours: %d ticker instances, %d fired and %d waiting timers; want 12, 12, 1", n, fired, timers(store.TimerCreated))
+	}
+	if got := l.count("audit_logs"); got != 4 {
+		t.Fatalf("audit log entries: %d, want 4", got)
+	}
+	// The time to live is an hour: what was written or due before 1:00 goes.
+	l.clean()
+	if n, fired := ticks(), timers(store.TimerTriggered); n != 7 || fired != 7 {
+		t.Fatalf("after the cleanup: %d ticker instances and %d fired timers, want 7 and 7 (those of 1:00 to 2:00)", n, fired)
+	}
+	if got := l.count("audit_logs"); got != 2 {
+		t.Fatalf("after the cleanup: %d audit log entries, want 2 (the active instance's and the read at 2:00)", got)
+	}
+	l.wantActiveIntact() // no entry names an instance that is gone
+	l.restart()
+	// A day later (the cleanup's clock only): everything of no instance
+	// goes; the active instance's entry and the waiting timer stay.
+	l.clock.set(t0.Add(26 * time.Hour))
+	l.clean()
+	if fired, waiting := timers(store.TimerTriggered), timers(store.TimerCreated); fired != 0 || waiting != 1 {
+		t.Fatalf("a day later: %d fired and %d waiting timers, want 0 and 1", fired, waiting)
+	}
+	if got := l.count("audit_logs"); got != 1 {
+		t.Fatalf("a day later: %d audit log entries, want the active instance's 1", got)
+	}
+	l.wantActiveIntact()
+	l.restart()
+	l.pin(t0.Add(2*time.Hour + 10*time.Minute))
+	if n := ticks(); n != 1 {
+		t.Fatalf("the timer start event after the cleanup and a restart: %d ticker instances, want 1 more tick", n)
+	}
+}

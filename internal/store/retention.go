@@ -47,17 +47,28 @@ WHERE parent_process_instance_key IS NULL AND end_date < ? AND state <> 'ACTIVE'
 
 // HasExpiredHistory says whether rows other than process instance trees
 // are past their time to live: decision instances evaluated outside any
-// process instance before decisionCutoff, messages expired before cutoff.
+// process instance before decisionCutoff; messages expired, audit log
+// entries of no existing process instance written, and fired or withdrawn
+// timer start events due before cutoff.
 func (s *Store) HasExpiredHistory(ctx context.Context, cutoff, decisionCutoff time.Time) (bool, error) {
 	var n int
 	err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM decision_instances INDEXED BY decision_instances_standalone
-WHERE process_instance_key IS NULL AND evaluation_date < ?) OR EXISTS (SELECT 1 FROM messages
-WHERE state = 'EXPIRED' AND expire_time < ?)`, decisionCutoff.UnixMilli(), cutoff.UnixMilli()).Scan(&n)
+WHERE process_instance_key IS NULL AND evaluation_date < ?1) OR EXISTS (SELECT 1 FROM messages
+WHERE state = 'EXPIRED' AND expire_time < ?2) OR EXISTS (SELECT 1 FROM audit_logs INDEXED BY audit_logs_timestamp
+WHERE timestamp < ?2 AND `+auditWithoutInstance+`) OR EXISTS (SELECT 1 FROM timers INDEXED BY timers_start_done
+WHERE process_instance_key IS NULL AND state <> 'CREATED' AND due_date < ?2)`, decisionCutoff.UnixMilli(), cutoff.UnixMilli()).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("find expired history: %w", err)
 	}
 	return n != 0, nil
 }
+
+// auditWithoutInstance selects the audit log entries that belong to no
+// existing process instance: those about other things (definitions,
+// decisions, reads through MCP tools, ...) and those that name an instance
+// that never existed or is gone. An instance's own entries go with it.
+const auditWithoutInstance = `(audit_logs.process_instance_key IS NULL OR NOT EXISTS
+(SELECT 1 FROM process_instances WHERE process_instances.key = audit_logs.process_instance_key))`
 
 // HistoryDeletion is what one DeleteHistory call removed.
 type HistoryDeletion struct {
@@ -77,8 +88,9 @@ type HistoryDeletion struct {
 // DeleteHistory deletes, in this transaction, the trees of the given
 // finished root process instances (the roots, the instances they called
 // and all their rows), decision instances evaluated outside any process
-// instance before decisionCutoff, and messages expired before cutoff; at
-// most maxRows rows in all. A tree with an active process instance is left
+// instance before decisionCutoff, and, before cutoff, expired messages,
+// audit log entries of no existing process instance and fired or withdrawn
+// timer start events; at most maxRows rows in all. A tree with an active process instance is left
 // alone. An instance's own row goes last, so that a tree left half
 // deleted (budget, crash) is found and finished by a later call. It runs in
 // a savepoint: when it fails, it leaves the transaction as it found it.
@@ -175,6 +187,19 @@ INDEXED BY decision_instances_standalone WHERE process_instance_key IS NULL AND 
 	if budget > 0 {
 		if _, err := exec("messages", `DELETE FROM messages WHERE rowid IN (SELECT rowid FROM messages
 WHERE state = 'EXPIRED' AND expire_time < ? LIMIT ?)`, cutoff.UnixMilli(), budget); err != nil {
+			return d, err
+		}
+	}
+	if budget > 0 {
+		if _, err := exec("audit log entries", `DELETE FROM audit_logs WHERE rowid IN (SELECT rowid FROM audit_logs
+INDEXED BY audit_logs_timestamp WHERE timestamp < ? AND `+auditWithoutInstance+` LIMIT ?)`, cutoff.UnixMilli(), budget); err != nil {
+			return d, err
+		}
+	}
+	if budget > 0 {
+		if _, err := exec("timer start events", `DELETE FROM timers WHERE rowid IN (SELECT rowid FROM timers
+INDEXED BY timers_start_done WHERE process_instance_key IS NULL AND state <> 'CREATED' AND due_date < ? LIMIT ?)`,
+			cutoff.UnixMilli(), budget); err != nil {
 			return d, err
 		}
 	}

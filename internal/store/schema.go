@@ -228,4 +228,7 @@ CREATE TABLE IF NOT EXISTS agent_history (
   loop_iteration INTEGER NOT NULL, role TEXT NOT NULL, produced_at INTEGER, body TEXT, process_instance_key INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS agent_history_agent ON agent_history (agent_instance_key, history_item_id);
 CREATE INDEX IF NOT EXISTS agent_history_pi ON agent_history (process_instance_key);
+-- History retention of rows that belong to no process instance: the
+-- fired or withdrawn timers of timer start events.
+CREATE INDEX IF NOT EXISTS timers_start_done ON timers (due_date) WHERE process_instance_key IS NULL AND state <> 'CREATED';
 `

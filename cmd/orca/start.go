@@ -366,6 +366,11 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		}
 	}()
 
+	// Starting (the configuration, the MCP tools' schemas, the engine's
+	// state, the workers) leaves garbage the collector would keep until the
+	// heap grows to 1+GOGC/100 times what is live: collect it once and give
+	// the memory back, so that an idle server holds what it uses.
+	go debug.FreeOSMemory()
 	err = waitStop(ctx, served, log)
 	health.Stopping()
 	stopPolling()

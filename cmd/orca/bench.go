@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -26,9 +24,9 @@ import (
 )
 
 type benchFlags struct {
-	instances, reads, clients int
-	synchronous               string
-	keep                      bool
+	instances, reads, clients, starts int
+	synchronous                       string
+	keep                              bool
 }
 
 func newBenchCmd() *cobra.Command {
@@ -38,9 +36,11 @@ func newBenchCmd() *cobra.Command {
 		Short: "Measure this machine: start time and idle RSS of orca start, instances per second in process and over /v2, MCP against REST",
 		Long: `orca bench measures, on this machine, in temporary data directories:
 
-  - orca start (this binary, no built-in workers, no configuration file): the time from
-    starting the process to its first /v2/topology answer, on a new data directory and on
-    a restart, and its resident memory (RSS) once idle;
+  - orca start (this binary as a user starts it: built-in workers, management endpoints,
+    console and MCP gateway on; no configuration file): the time from starting the process
+    to its first /v2/topology answer, on a new data directory and on a restart, and its
+    resident memory (VmRSS, in MiB and MB) 2 s after that answer, and its peak (VmHWM); the
+    restart figures are the medians of --starts runs;
   - one-task instances per second (create, a job worker completes the service task, end):
     in process through the engine's API, and end to end over /v2 with REST job workers;
   - the same read (a process instance by key) over /v2 and as the MCP tool
@@ -57,14 +57,15 @@ the machine shows in the figures: run it on a quiet machine, more than once.`,
 	f.IntVar(&bf.instances, "instances", 5000, "one-task instances per throughput run")
 	f.IntVar(&bf.reads, "reads", 5000, "reads per protocol in the MCP against REST run")
 	f.IntVar(&bf.clients, "clients", 8, "concurrent clients in the MCP against REST run")
+	f.IntVar(&bf.starts, "starts", 5, "restarts of orca start to take the median start time and idle RSS of")
 	f.StringVar(&bf.synchronous, "synchronous", "FULL", "SQLite synchronous mode of the runs: FULL (durable) or NORMAL")
 	f.BoolVar(&bf.keep, "keep", false, "keep the temporary data directories (their paths are printed)")
 	return cmd
 }
 
 func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
-	if bf.instances < 1 || bf.reads < 1 || bf.clients < 1 {
-		return errors.New("--instances, --reads and --clients must be at least 1")
+	if bf.instances < 1 || bf.reads < 1 || bf.clients < 1 || bf.starts < 1 {
+		return errors.New("--instances, --reads, --clients and --starts must be at least 1")
 	}
 	tmp, err := os.MkdirTemp("", "orca-bench-")
 	if err != nil {
@@ -78,41 +79,53 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 	row := func(what, value string) { fmt.Fprintf(out, "%-66s %s\n", what, value) }
 	fmt.Fprintf(out, "orca bench: %s, %s/%s, %d CPUs, synchronous=%s\n", versionString(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), bf.synchronous)
 
-	// orca start: start time, idle RSS; then the runs over HTTP against it.
+	// orca start as a user runs it (built-in workers, management
+	// endpoints, console, MCP): start time and idle RSS.
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
 	srvDir := filepath.Join(tmp, "server")
-	srv, d, err := benchStart(ctx, srvDir, bf.synchronous)
+	first, err := loadgen.StartOrca(ctx, exe, srvDir, "--synchronous", bf.synchronous)
 	if err != nil {
 		return err
 	}
-	row("orca start, new data directory, to the first /v2/topology answer", ms(d)+srv.cpu)
-	srv.stop()
-	srv, d, err = benchStart(ctx, srvDir, bf.synchronous)
+	first.Stop()
+	row("orca start, new data directory, to the first /v2/topology answer", ms(first.Ready)+cpuNote(first.CPU))
+	sf, err := loadgen.MeasureStarts(ctx, exe, srvDir, bf.starts, "--synchronous", bf.synchronous)
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
-	row("orca start, restart, to the first /v2/topology answer", ms(d)+srv.cpu)
-	time.Sleep(2 * time.Second) // idle: the start's garbage is collected
-	if rss, err := processRSS(srv.cmd.Process.Pid); err == nil {
-		row("orca start, idle RSS", fmt.Sprintf("%.1f MB", float64(rss)/(1<<20)))
+	of := fmt.Sprintf(" (median of %d)", sf.Runs)
+	row("orca start, restart, to the first /v2/topology answer", ms(sf.Ready)+cpuNote(sf.CPU)+of)
+	if sf.RSS < 0 {
+		row("orca start, idle RSS", "not measured (no /proc on "+runtime.GOOS+")")
 	} else {
-		row("orca start, idle RSS", "not measured: "+err.Error())
+		row(fmt.Sprintf("orca start, idle RSS %s after the first answer (VmRSS; peak VmHWM)", loadgen.Idle),
+			fmt.Sprintf("%.1f MiB = %.1f MB, peak %.1f MiB%s", float64(sf.RSS)/(1<<20), float64(sf.RSS)/1e6, float64(sf.Peak)/(1<<20), of))
 	}
 
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: time.Minute}
-	if err := benchDeploy(ctx, hc, srv.base); err != nil {
+	// The runs over HTTP, against an orca start without built-in workers.
+	srv, err := loadgen.StartOrca(ctx, exe, srvDir, "--synchronous", bf.synchronous, "--workers", "none")
+	if err != nil {
 		return err
 	}
-	res, err := loadgen.Load{Instances: bf.instances}.REST(ctx, hc, srv.base)
+	defer srv.Stop()
+
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: time.Minute}
+	if err := benchDeploy(ctx, hc, srv.Base); err != nil {
+		return err
+	}
+	res, err := loadgen.Load{Instances: bf.instances}.REST(ctx, hc, srv.Base)
 	if err != nil {
 		return fmt.Errorf("end to end run: %w", err)
 	}
 	row("one-task instances/s end to end over /v2, REST job workers", fmt.Sprintf("%.0f (%d in %s)", res.PerSecond(), res.Instances, res.Elapsed.Round(time.Millisecond)))
 
-	if err := benchReads(ctx, row, hc, srv.base, bf); err != nil {
+	if err := benchReads(ctx, row, hc, srv.Base, bf); err != nil {
 		return err
 	}
-	srv.stop()
+	srv.Stop()
 
 	// In process.
 	e, err := engine.Open(ctx, engine.Options{DataDir: filepath.Join(tmp, "engine"), Synchronous: bf.synchronous})
@@ -133,86 +146,12 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
-// benchServer is an orca start run by orca bench.
-type benchServer struct {
-	cmd  *exec.Cmd
-	base string
-	done chan struct{}
-	log  *bytes.Buffer
-	cpu  string // ", N ms of CPU": what it used until it answered (Linux)
-}
-
-func (s *benchServer) stop() {
-	select {
-	case <-s.done:
-		return
-	default:
+// cpuNote is ", N ms of CPU" when the CPU time is known.
+func cpuNote(d time.Duration) string {
+	if d <= 0 {
+		return ""
 	}
-	_ = s.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-s.done:
-	case <-time.After(20 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-}
-
-// benchStart runs this binary's orca start on dir and times it until its
-// first /v2/topology answer.
-func benchStart(ctx context.Context, dir, synchronous string) (*benchServer, time.Duration, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, 0, err
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, 0, err
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, 0, err
-	}
-	addr := l.Addr().String()
-	l.Close()
-	empty := filepath.Join(dir, "..", "empty.yaml")
-	if err := os.WriteFile(empty, []byte("{}\n"), 0o600); err != nil {
-		return nil, 0, err
-	}
-	cmd := exec.Command(exe, "start", "--addr", addr, "--data-dir", dir, "--workers", "none", "--config", empty,
-		"--management-addr", "off", "--synchronous", synchronous)
-	s := &benchServer{cmd: cmd, base: "http://" + addr, done: make(chan struct{}), log: &bytes.Buffer{}}
-	cmd.Stdout, cmd.Stderr = io.Discard, s.log
-	hc := &http.Client{Timeout: time.Second}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return nil, 0, err
-	}
-	go func() { _ = cmd.Wait(); close(s.done) }()
-	deadline := start.Add(60 * time.Second)
-	for {
-		res, err := hc.Get(s.base + "/v2/topology")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				d := time.Since(start)
-				if cpu, err := processCPU(cmd.Process.Pid); err == nil {
-					s.cpu = fmt.Sprintf(" (%s of CPU)", ms(cpu))
-				}
-				return s, d, nil
-			}
-		}
-		select {
-		case <-s.done:
-			return nil, 0, fmt.Errorf("orca start exited:\n%s", s.log)
-		case <-ctx.Done():
-			s.stop()
-			return nil, 0, ctx.Err()
-		case <-time.After(time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			s.stop()
-			return nil, 0, fmt.Errorf("orca start did not answer /v2/topology within 60 s:\n%s", s.log)
-		}
-	}
+	return fmt.Sprintf(" (%s of CPU)", ms(d))
 }
 
 func benchDeploy(ctx context.Context, hc *http.Client, base string) error {
@@ -306,43 +245,4 @@ func between(s, from, to string) string {
 	}
 	v, _, _ := strings.Cut(after, to)
 	return v
-}
-
-// processRSS is a process's resident set size in bytes (Linux).
-func processRSS(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, fmt.Errorf("no /proc on %s", runtime.GOOS)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, errors.New("no VmRSS in /proc status")
-}
-
-// processCPU is the user and system CPU time a process used (Linux; in
-// clock ticks of 10 ms).
-func processCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// Fields after the command (which may hold spaces) in parentheses.
-	_, rest, ok := strings.Cut(string(b), ") ")
-	if !ok {
-		return 0, errors.New("malformed /proc stat")
-	}
-	f := strings.Fields(rest)
-	if len(f) < 13 {
-		return 0, errors.New("malformed /proc stat")
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, errors.New("malformed /proc stat")
-	}
-	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }

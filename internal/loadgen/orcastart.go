@@ -1,0 +1,239 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Orca is an `orca start` process run for a measurement: the binary as a
+// user starts it (every built-in worker, the management endpoints, the
+// console and the MCP gateway on; no configuration file), on loopback
+// ports of its own.
+type Orca struct {
+	Base  string        // the REST API's base URL, http://127.0.0.1:PORT
+	Ready time.Duration // from starting the process to its first /v2/topology answer
+	CPU   time.Duration // user and system CPU time it used until then (Linux; 0 elsewhere)
+
+	cmd  *exec.Cmd
+	done chan struct{}
+	log  *bytes.Buffer
+}
+
+// StartOrca starts exe's orca start on dataDir with extra flags and waits
+// for its first /v2/topology answer.
+func StartOrca(ctx context.Context, exe, dataDir string, extra ...string) (*Orca, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	mgmt, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	// An empty configuration file: an application.yaml in the working
+	// directory must not change what is measured.
+	cfg, err := os.CreateTemp("", "orca-empty-*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	_, err = cfg.WriteString("{}\n")
+	if cerr := cfg.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(cfg.Name())
+		return nil, err
+	}
+	args := append([]string{"start", "--addr", addr, "--data-dir", dataDir, "--config", cfg.Name(), "--management-addr", mgmt}, extra...)
+	cmd := exec.Command(exe, args...)
+	o := &Orca{Base: "http://" + addr, cmd: cmd, done: make(chan struct{}), log: &bytes.Buffer{}}
+	cmd.Stdout, cmd.Stderr = io.Discard, o.log
+	hc := &http.Client{Timeout: time.Second}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		os.Remove(cfg.Name())
+		return nil, err
+	}
+	go func() { _ = cmd.Wait(); os.Remove(cfg.Name()); close(o.done) }()
+	deadline := start.Add(60 * time.Second)
+	for {
+		res, err := hc.Get(o.Base + "/v2/topology")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				o.Ready = time.Since(start)
+				o.CPU, _ = ProcessCPU(cmd.Process.Pid)
+				return o, nil
+			}
+		}
+		select {
+		case <-o.done:
+			return nil, fmt.Errorf("orca start exited:\n%s", o.log)
+		case <-ctx.Done():
+			o.Stop()
+			return nil, ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			o.Stop()
+			return nil, fmt.Errorf("orca start did not answer /v2/topology within 60 s:\n%s", o.log)
+		}
+	}
+}
+
+// Memory is the process's resident set now and its peak (VmRSS and
+// VmHWM, in bytes; Linux).
+func (o *Orca) Memory() (rss, peak int64, err error) {
+	return ProcessMemory(o.cmd.Process.Pid)
+}
+
+// Stop stops the process as Ctrl-C does and waits for it.
+func (o *Orca) Stop() {
+	select {
+	case <-o.done:
+		return
+	default:
+	}
+	_ = o.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-o.done:
+	case <-time.After(20 * time.Second):
+		_ = o.cmd.Process.Kill()
+		<-o.done
+	}
+}
+
+// Idle is how long an orca start runs idle before its memory is read: the
+// start's garbage is collected by then.
+const Idle = 2 * time.Second
+
+// StartFigures are the medians of several starts of orca start on one data
+// directory (each stopped before the next).
+type StartFigures struct {
+	Runs      int
+	Ready     time.Duration // to the first /v2/topology answer
+	CPU       time.Duration // CPU time used until then
+	RSS, Peak int64         // VmRSS after Idle, VmHWM (bytes); -1: not measured
+}
+
+func (f StartFigures) String() string {
+	mem := "RSS not measured"
+	if f.RSS >= 0 {
+		mem = fmt.Sprintf("idle RSS %.1f MiB (%.1f MB), peak %.1f MiB", float64(f.RSS)/(1<<20), float64(f.RSS)/1e6, float64(f.Peak)/(1<<20))
+	}
+	return fmt.Sprintf("ready %.1f ms (%.0f ms CPU), %s, median of %d", float64(f.Ready.Microseconds())/1000, float64(f.CPU.Milliseconds()), mem, f.Runs)
+}
+
+// MeasureStarts starts orca start on dataDir runs times, each until its
+// first /v2/topology answer and then Idle, and gives the medians.
+func MeasureStarts(ctx context.Context, exe, dataDir string, runs int, extra ...string) (StartFigures, error) {
+	var ready, cpu []time.Duration
+	var rss, peak []int64
+	for range runs {
+		o, err := StartOrca(ctx, exe, dataDir, extra...)
+		if err != nil {
+			return StartFigures{}, err
+		}
+		select {
+		case <-time.After(Idle):
+		case <-ctx.Done():
+		}
+		r, p, err := o.Memory()
+		o.Stop()
+		if ctx.Err() != nil {
+			return StartFigures{}, ctx.Err()
+		}
+		ready, cpu = append(ready, o.Ready), append(cpu, o.CPU)
+		if err == nil {
+			rss, peak = append(rss, r), append(peak, p)
+		}
+	}
+	f := StartFigures{Runs: runs, Ready: median(ready), CPU: median(cpu), RSS: -1, Peak: -1}
+	if len(rss) == runs {
+		f.RSS, f.Peak = median(rss), median(peak)
+	}
+	return f, nil
+}
+
+func median[T int64 | time.Duration](xs []T) T {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// ProcessMemory is a process's resident set size and its peak (VmRSS and
+// VmHWM in /proc/PID/status, in bytes; Linux).
+func ProcessMemory(pid int) (rss, peak int64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, fmt.Errorf("no /proc on %s", runtime.GOOS)
+	}
+	rss, peak = -1, -1
+	for _, line := range strings.Split(string(b), "\n") {
+		name, v, ok := strings.Cut(line, ":")
+		if !ok || (name != "VmRSS" && name != "VmHWM") {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("malformed %s in /proc status: %w", name, err)
+		}
+		if name == "VmRSS" {
+			rss = kb << 10
+		} else {
+			peak = kb << 10
+		}
+	}
+	if rss < 0 || peak < 0 {
+		return 0, 0, errors.New("no VmRSS or VmHWM in /proc status")
+	}
+	return rss, peak, nil
+}
+
+// ProcessCPU is the user and system CPU time a process used (Linux; in
+// clock ticks of 10 ms).
+func ProcessCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command (which may hold spaces) in parentheses.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	if !ok {
+		return 0, errors.New("malformed /proc stat")
+	}
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0, errors.New("malformed /proc stat")
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, errors.New("malformed /proc stat")
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}

@@ -20,7 +20,11 @@ import (
 	"github.com/orcabpm/orca/internal/store"
 )
 
-var sizes = flag.String("scale", "", "TestScale: comma-separated numbers of finished instances to measure at, besides none (e.g. 10000,100000,1000000)")
+var (
+	sizes    = flag.String("scale", "", "TestScale: comma-separated numbers of finished instances to measure at, besides none (e.g. 10000,100000,1000000)")
+	scaleDir = flag.String("scale-dir", "", "TestScale: the data directory to build the store in and keep (a later run with it adds only the finished instances missing); default a temporary one")
+	scaleBin = flag.String("scale-orca", "", "TestScale: an orca binary; each step also times its orca start on the store (to the first /v2/topology answer) and reads its idle RSS")
+)
 
 // TestScale measures, on a store with 10,000 active instances and growing
 // numbers of finished ones (-scale), what users wait for: the engine's
@@ -43,30 +47,19 @@ func TestScale(t *testing.T) {
 	}
 	slices.Sort(steps)
 	ctx := context.Background()
-	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Deploy(ctx, e); err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := RunTemplate(ctx, e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	active, err := StartActive(ctx, e, 10_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
+	dir, active, have := scaleStore(t)
 	var base *figures
-	have := 1 // the template
 	for _, n := range append([]int{0}, steps...) {
+		if n+1 < have { // the template is one finished instance
+			t.Logf("finished %8d | skipped: the store holds %d already", n, have)
+			continue
+		}
 		if n > have {
 			s, err := store.Open(ctx, dir, store.Options{Synchronous: "NORMAL"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmpl, err := s.Meta(ctx, metaTemplate)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,6 +73,13 @@ func TestScale(t *testing.T) {
 			have = n
 		}
 		f := measure(t, dir, active)
+		if *scaleBin != "" {
+			sf, err := MeasureStarts(ctx, *scaleBin, dir, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.orca = &sf
+		}
 		t.Logf("finished %8d | %s", n, f)
 		if base == nil {
 			base = f
@@ -89,10 +89,83 @@ func TestScale(t *testing.T) {
 	}
 }
 
+// metaTemplate is the store's meta entry that names the loader's template
+// instance in a kept scale store.
+const metaTemplate = "loadgen.template"
+
+// scaleStore is the scale test's store: a kept one (-scale-dir) as a
+// former run left it, else a new one with the template and 10,000 active
+// instances. have is how many finished instances it holds.
+func scaleStore(t *testing.T) (dir string, active []int64, have int) {
+	ctx := context.Background()
+	dir = *scaleDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	e, err := engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.Store()
+	tmpl, err := s.Meta(ctx, metaTemplate)
+	if err != nil {
+		e.Close()
+		t.Fatal(err)
+	}
+	if tmpl == 0 {
+		err := Deploy(ctx, e)
+		if err == nil {
+			tmpl, err = RunTemplate(ctx, e)
+		}
+		if err == nil {
+			active, err = StartActive(ctx, e, 10_000)
+		}
+		if err != nil {
+			e.Close()
+			t.Fatal(err)
+		}
+		if err := e.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s, err := store.Open(ctx, dir, store.Options{Synchronous: "NORMAL"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		tx, err := s.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.SetMeta(ctx, metaTemplate, tmpl); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		return dir, active, 1
+	}
+	defer e.Close()
+	pis, err := store.Select(ctx, s, func() *store.ProcessInstance { return new(store.ProcessInstance) }, "process_id = 'scale-review' AND state = 'ACTIVE' ORDER BY key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pi := range pis {
+		active = append(active, pi.Key)
+	}
+	all, err := s.CountRows(ctx, "process_instances")
+	if err != nil {
+		t.Fatal(err)
+	}
+	have = int(all) - len(active) // the finished ones and the template
+	t.Logf("kept store %s: %d active, %d finished instances", dir, len(active), have)
+	return dir, active, have
+}
+
 // figures are one measurement: the restart (engine.Open, the median of
 // three), and the latencies of each read.
 type figures struct {
 	restart              time.Duration
+	orca                 *StartFigures
 	get, search, vsearch []time.Duration
 	tsearch, done, all   []time.Duration
 }
@@ -104,15 +177,26 @@ func pct(d []time.Duration, p int) float64 {
 }
 
 func (f *figures) String() string {
+	orca := ""
+	if f.orca != nil {
+		orca = " | orca start " + f.orca.String()
+	}
 	return fmt.Sprintf("restart %7.1f ms | get p50 %.2f p99 %.2f | active page p50 %.2f p99 %.2f | by variable p50 %.2f p99 %.2f | task page p50 %.2f p99 %.2f | completed page p50 %.2f p99 %.2f | all page p50 %.2f p99 %.2f",
 		float64(f.restart.Microseconds())/1000, pct(f.get, 50), pct(f.get, 99), pct(f.search, 50), pct(f.search, 99),
-		pct(f.vsearch, 50), pct(f.vsearch, 99), pct(f.tsearch, 50), pct(f.tsearch, 99), pct(f.done, 50), pct(f.done, 99), pct(f.all, 50), pct(f.all, 99))
+		pct(f.vsearch, 50), pct(f.vsearch, 99), pct(f.tsearch, 50), pct(f.tsearch, 99), pct(f.done, 50), pct(f.done, 99), pct(f.all, 50), pct(f.all, 99)) + orca
 }
 
 func (f *figures) ratio(b *figures) string {
 	r := func(x, y []time.Duration) float64 { return pct(x, 50) / pct(y, 50) }
-	return fmt.Sprintf("restart x%.2f | get x%.2f | active page x%.2f | by variable x%.2f | task page x%.2f | completed page x%.2f | all page x%.2f (medians against no finished instances)",
-		float64(f.restart)/float64(b.restart), r(f.get, b.get), r(f.search, b.search), r(f.vsearch, b.vsearch), r(f.tsearch, b.tsearch), r(f.done, b.done), r(f.all, b.all))
+	orca := ""
+	if f.orca != nil && b.orca != nil {
+		orca = fmt.Sprintf(" | orca start ready x%.2f", float64(f.orca.Ready)/float64(b.orca.Ready))
+		if f.orca.RSS > 0 && b.orca.RSS > 0 {
+			orca += fmt.Sprintf(", idle RSS x%.2f", float64(f.orca.RSS)/float64(b.orca.RSS))
+		}
+	}
+	return fmt.Sprintf("restart x%.2f | get x%.2f | active page x%.2f | by variable x%.2f | task page x%.2f | completed page x%.2f | all page x%.2f%s (medians against no finished instances)",
+		float64(f.restart)/float64(b.restart), r(f.get, b.get), r(f.search, b.search), r(f.vsearch, b.vsearch), r(f.tsearch, b.tsearch), r(f.done, b.done), r(f.all, b.all), orca)
 }
 
 // measure opens the engine on dir (the restart), serves /v2 and times

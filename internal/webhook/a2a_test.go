@@ -552,3 +552,36 @@ func TestA2AWebhookRefusesWhatIsNoTask(t *testing.T) {
 		t.Fatalf("%d messages published", n)
 	}
 }
+
+// asReceiveTask turns a model's catch event "wait" into a receive task, as
+// Camunda's ...-receive.v0 templates apply the connectors.
+func asReceiveTask(model string) string {
+	model = strings.Replace(model, `<bpmn:intermediateCatchEvent id="wait">`, `<bpmn:receiveTask id="wait" messageRef="m">`, 1)
+	model = strings.Replace(model, `<bpmn:messageEventDefinition messageRef="m" />
+    </bpmn:intermediateCatchEvent>`, `</bpmn:receiveTask>`, 1)
+	return model
+}
+
+// TestA2AReceiveTasks: both A2A inbound connectors also wait in a receive
+// task (templates ...webhook.receive.v0 and ...polling.receive.v0).
+func TestA2AReceiveTasks(t *testing.T) {
+	remote := a2atest.New(t, "Weather agent", "Knows the weather")
+	o := newOrca(t)
+	push, poll := asReceiveTask(a2aPushModel(o.url+"/inbound/a2a-hook")), asReceiveTask(a2aPollModel())
+	if !strings.Contains(push, `<bpmn:receiveTask id="wait"`) || !strings.Contains(poll, `</bpmn:receiveTask>`) {
+		t.Fatal("the models were not rewritten")
+	}
+	o.deploy(push)
+	o.deploy(poll)
+	pi := o.startInstance(map[string]any{"a2aUrl": remote.URL, "question": "q", "token": "tok-r", "timeout": "PT5S"})
+	o.waitAt(pi, "wait")
+	if st, err := remote.Push(context.Background(), remote.Tasks()[0], "completed", "", ""); err != nil || st != http.StatusOK {
+		t.Fatalf("push: %d %v", st, err)
+	}
+	o.waitAt(pi, "review")
+	pi = o.startProcess("a2a-poll", map[string]any{"a2aUrl": remote.URL, "question": "q"})
+	o.waitAt(pi, "review")
+	if got := o.variable(pi, "response"); !strings.Contains(got, `"state":"completed"`) {
+		t.Fatalf("response = %s", got)
+	}
+}

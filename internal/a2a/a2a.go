@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -114,7 +115,7 @@ func (c *Client) FetchCard(ctx context.Context, base, location string) (*Card, e
 func (c *Client) do(req *http.Request) ([]byte, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, inUserTerms(err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
@@ -128,6 +129,33 @@ func (c *Client) do(req *http.Request) ([]byte, error) {
 		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, snippet(body))
 	}
 	return body, nil
+}
+
+// inUserTerms says why a request failed without Go's wrapping (Post
+// "http://...": dial tcp ...): the server cannot be reached, its name does
+// not resolve, or it did not answer in time. A context's end is left as is.
+func inUserTerms(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var dns *net.DNSError
+	if errors.As(ue.Err, &dns) {
+		return fmt.Errorf("the host name '%s' does not resolve", dns.Name)
+	}
+	if ue.Timeout() {
+		return errors.New("the server did not answer in time")
+	}
+	var op *net.OpError
+	if errors.As(ue.Err, &op) && op.Op == "dial" {
+		cause := op.Err.Error()
+		var sc *os.SyscallError
+		if errors.As(op.Err, &sc) {
+			cause = sc.Err.Error()
+		}
+		return fmt.Errorf("the server cannot be reached (%s)", cause)
+	}
+	return fmt.Errorf("the request failed: %v", ue.Err)
 }
 
 func snippet(b []byte) string {

@@ -194,7 +194,8 @@ func TestConnectorAgainstHostileServers(t *testing.T) {
 	if _, err := run(t, a2a.NewClient(nil), sendData("http://169.254.169.254", "polling", "PT1S")); err == nil || !strings.Contains(err.Error(), "link-local") {
 		t.Fatalf("the metadata address: %v", err)
 	}
-	if _, err := run(t, a2a.NewClient(nil), sendData("http://127.0.0.1:1", "notification", "PT1S")); err == nil {
-		t.Fatal("an unreachable server did not fail")
+	_, err := run(t, a2a.NewClient(nil), sendData("http://127.0.0.1:1", "polling", "PT1S"))
+	if err == nil || err.Error() != "fetching the agent card from http://127.0.0.1:1/.well-known/agent-card.json: the server cannot be reached (connection refused)" {
+		t.Fatalf("an unreachable server: %v", err)
 	}
 }

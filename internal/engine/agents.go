@@ -63,8 +63,14 @@ func (st *state) agentCache(w *writer) *agentCache {
 	if st.agents.w != w {
 		// Once committed, the records are read from the store again (a
 		// batch whose commit failed leaves them to the next one).
+		// The batch being committed may still hold some: the cache goes
+		// once the last batch that used it is committed.
 		st.agents.w = w
-		w.afterCommit(func() { st.agents = nil })
+		w.afterCommit(func() {
+			if st.agents != nil && st.agents.w == w {
+				st.agents = nil
+			}
+		})
 	}
 	return st.agents
 }
@@ -193,6 +199,7 @@ func (w *writer) agentInstance(ac *agentCache, key int64) (*store.AgentInstance,
 	if ai := ac.instances[key]; ai != nil {
 		return ai, nil
 	}
+	w.syncStore()
 	rs, err := store.LoadAll(context.Background(), w.e.store, func() *store.AgentInstance { return new(store.AgentInstance) }, "key = ?", key)
 	if err != nil || len(rs) == 0 {
 		return nil, err
@@ -205,6 +212,7 @@ func (w *writer) agentByElement(ac *agentCache, elementInstanceKey int64) (int64
 	if k, ok := ac.byElement[elementInstanceKey]; ok {
 		return k, nil
 	}
+	w.syncStore()
 	rs, err := store.LoadAll(context.Background(), w.e.store, func() *store.AgentInstance { return new(store.AgentInstance) },
 		"element_instance_key = ? LIMIT 1", elementInstanceKey)
 	if err != nil || len(rs) == 0 {
@@ -218,6 +226,7 @@ func (w *writer) agentHistoryItem(ac *agentCache, agentKey int64, id string) (in
 	if k, ok := ac.items[agentKey][id]; ok {
 		return k, nil
 	}
+	w.syncStore()
 	rs, err := store.LoadAll(context.Background(), w.e.store, func() *store.AgentHistoryItem { return new(store.AgentHistoryItem) },
 		"agent_instance_key = ? AND history_item_id = ? LIMIT 1", agentKey, id)
 	if err != nil || len(rs) == 0 {

@@ -127,19 +127,17 @@ const (
 // meanwhile, so that none is acknowledged before it is durable, and none is
 // applied twice; new commands are refused as UNAVAILABLE. It gives up only
 // when the engine closes, with the batch unanswered until then.
-func (e *Engine) commit(w *writer, commands int) error {
+//
+// It runs on the committer goroutine (pipeline.go), with the batch sealed.
+func (e *Engine) commit(b *batch) error {
 	if p := e.failed.Load(); p != nil {
 		return *p
 	}
 	ctx := context.Background()
-	records := len(e.st.dirty)
-	if e.opts.ElementEvents {
-		w.emitRowChanges(e.st.dirty)
-	}
 	start := time.Now()
-	err := e.flush(ctx, w)
+	err := e.flush(ctx, b)
 	if err == nil {
-		e.committed(w, commands, records, time.Since(start))
+		b.dur = time.Since(start)
 		return nil
 	}
 	since := time.Now()
@@ -147,7 +145,7 @@ func (e *Engine) commit(w *writer, commands int) error {
 	for attempt := 1; ; attempt++ {
 		e.trouble.Store(&storageTrouble{err: err, since: since, retries: attempt})
 		e.log.Error("commit failed; retrying, new commands are refused until it goes through",
-			"err", err, "attempt", attempt, "commands", commands, "retryIn", pause)
+			"err", err, "attempt", attempt, "commands", len(b.cmds), "retryIn", pause)
 		if o := e.opts.Observer; o != nil {
 			o.StorageFailed(err, attempt)
 		}
@@ -162,27 +160,30 @@ func (e *Engine) commit(w *writer, commands int) error {
 		}
 		pause = min(2*pause, commitRetryMax)
 		start = time.Now()
-		if err = e.flush(ctx, w); err == nil {
+		if err = e.flush(ctx, b); err == nil {
 			down := time.Since(since)
 			e.trouble.Store(nil)
 			e.log.Warn("storage recovered: the retried commit went through", "down", down, "attempts", attempt+1)
 			if o := e.opts.Observer; o != nil {
 				o.StorageRecovered(down)
 			}
-			e.committed(w, commands, records, time.Since(start))
+			b.dur = time.Since(start)
 			return nil
 		}
 	}
 }
 
-func (e *Engine) committed(w *writer, commands, records int, d time.Duration) {
+// committed counts a committed batch and reports it; on the writer
+// goroutine.
+func (e *Engine) committed(b *batch) {
+	commands := len(b.cmds)
 	e.stats.Batches.Add(1)
 	e.stats.Commands.Add(int64(commands))
 	if n := int64(commands); n > e.stats.MaxBatch.Load() {
 		e.stats.MaxBatch.Store(n)
 	}
 	if o := e.opts.Observer; o != nil {
-		o.Committed(Commit{Commands: commands, Records: records, Duration: d, Events: w.events})
+		o.Committed(Commit{Commands: commands, Records: b.records, Duration: b.dur, Events: b.w.events})
 	}
 }
 

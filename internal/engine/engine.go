@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,7 +77,8 @@ type Engine struct {
 	jobWaiters jobNotifier
 	stats      Stats
 
-	st *state // owned by the writer goroutine
+	st   *state    // owned by the writer goroutine
+	pipe *pipeline // the writer goroutine's commit pipeline
 
 	janitorDone chan struct{} // closed when the history cleanup stopped (nil: none runs)
 }
@@ -86,7 +86,10 @@ type Engine struct {
 // Stats are counters of the writer, for benchmarks and diagnostics.
 type Stats struct {
 	Batches  atomic.Int64 // transactions committed
-	Commands atomic.Int64 // commands applied
+	Commands atomic.Int64 // commands applied and committed
+	// Applied counts commands applied to the in-memory state, committed
+	// or not (yet).
+	Applied  atomic.Int64
 	MaxBatch atomic.Int64 // largest batch
 	// CarriedSteps counts follow-up steps run in a later batch than the
 	// command that caused them.
@@ -234,125 +237,12 @@ func do[T any](ctx context.Context, e *Engine, fn func(w *writer) (T, error)) (T
 	return r.(T), nil
 }
 
-// run is the writer loop.
+// run is the writer loop (pipeline.go).
 func (e *Engine) run() {
 	defer close(e.stopped)
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	batch := make([]*command, 0, e.opts.MaxBatch)
-	for {
-		// Arm the timer for the earliest due item.
-		if due, ok := e.st.due.peek(); ok {
-			d := due.Sub(e.Now())
-			if d < 0 {
-				d = 0
-			}
-			timer.Reset(d)
-		} else {
-			timer.Reset(time.Hour)
-		}
-		batch = batch[:0]
-		fire := false
-		if e.st.carry.len() > 0 && e.failed.Load() == nil {
-			// Carried-over steps wait for nobody: take what is queued and go.
-			select {
-			case c := <-e.cmds:
-				batch = append(batch, c)
-			case <-e.quit:
-				e.stop(batch)
-				return
-			default:
-			}
-			goto drain
-		}
-		select {
-		case c := <-e.cmds:
-			batch = append(batch, c)
-		case <-timer.C:
-			fire = true
-		case <-e.quit:
-			e.stop(batch)
-			return
-		}
-	drain:
-		for len(batch) < e.opts.MaxBatch {
-			select {
-			case c := <-e.cmds:
-				batch = append(batch, c)
-			default:
-				break drain
-			}
-		}
-		e.apply(batch, fire)
-	}
-}
-
-// stop applies what was queued before the quit; steps still carried over
-// stay owed by the stored state and run after the next Open.
-func (e *Engine) stop(batch []*command) {
-	for {
-		select {
-		case c := <-e.cmds:
-			batch = append(batch, c)
-			continue
-		default:
-		}
-		break
-	}
-	if len(batch) > 0 {
-		e.apply(batch, false)
-	}
-	for {
-		select {
-		case c := <-e.cmds:
-			c.err = ErrClosed
-			close(c.done)
-		default:
-			return
-		}
-	}
-}
-
-// apply runs a batch and commits it. Due timers are fired first, so that a
-// command sees the state as of its time.
-func (e *Engine) apply(batch []*command, fire bool) {
-	w := &writer{e: e, st: e.st, now: e.Now()}
-	var panicked any
-	if fire || e.st.due.dueBy(w.now) {
-		func() {
-			defer func() { panicked = recover() }()
-			w.fireDue()
-		}()
-	}
-	for _, c := range batch {
-		if panicked != nil {
-			break
-		}
-		c.res, c.err, panicked = e.safeRun(w, c)
-	}
-	if panicked == nil {
-		func() {
-			defer func() { panicked = recover() }()
-			w.runCarried()
-		}()
-	}
-	if panicked != nil {
-		e.rollback(batch, panicked)
-		return
-	}
-	if err := e.commit(w, len(batch)); err != nil {
-		for _, c := range batch {
-			c.res, c.err = nil, &Error{Code: CodeUnavailable, Message: "storage failure: " + err.Error()}
-			close(c.done)
-		}
-		return
-	}
-	for _, c := range batch {
-		close(c.done)
-	}
-	for _, f := range w.after {
-		f()
-	}
+	p := newPipeline(e)
+	defer p.close()
+	p.run()
 }
 
 // safeRun runs one command and its follow-up steps, turning a panic (a bug)
@@ -370,72 +260,4 @@ func (e *Engine) safeRun(w *writer, c *command) (res any, err error, panicked an
 		w.drain()
 	}
 	return res, err, nil
-}
-
-// rollback abandons a batch in which a command panicked: the in-memory
-// state, which the command may have left half changed, is thrown away and
-// read again from the last commit, and every command of the batch fails
-// having changed nothing.
-func (e *Engine) rollback(batch []*command, panicked any) {
-	e.log.Error("internal error: the batch is rolled back and the state reloaded", "panic", panicked, "commands", len(batch), "stack", string(debug.Stack()))
-	msg := fmt.Sprintf("internal error, nothing was changed: %v", panicked)
-	st, err := loadState(context.Background(), e.store, e.log, e.Now)
-	if err != nil {
-		err = fmt.Errorf("reload after an internal error: %w", err)
-		e.failed.Store(&err)
-		msg += "; " + err.Error()
-	} else {
-		e.st = st
-	}
-	for _, c := range batch {
-		c.res, c.err = nil, &Error{Code: CodeInternal, Message: msg}
-		close(c.done)
-	}
-}
-
-func (e *Engine) flush(ctx context.Context, w *writer) error {
-	st := e.st
-	if len(st.dirty) == 0 && st.nextKey == st.savedKey && st.clock == st.savedClock && len(w.cleanups) == 0 {
-		return nil
-	}
-	tx, err := e.store.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	st.rows.Reset()
-	for _, r := range st.dirty {
-		// Keys up to savedKey were handed out by committed batches: their
-		// rows are updated.
-		if err := st.rows.AddNewFrom(r, st.savedKey+1); err != nil {
-			tx.Rollback()
-			return err
-		}
-	}
-	if err := tx.Write(ctx, &st.rows); err != nil {
-		tx.Rollback()
-		return err
-	}
-	for _, c := range w.cleanups {
-		c.run(ctx, tx)
-	}
-	if st.nextKey != st.savedKey {
-		if err := tx.SetMeta(ctx, "key", st.nextKey); err != nil {
-			tx.Rollback()
-			return err
-		}
-	}
-	if st.clock != st.savedClock {
-		if err := tx.SetMeta(ctx, "clock", st.clock); err != nil {
-			tx.Rollback()
-			return err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	clear(st.dirtySet)
-	st.dirty = st.dirty[:0]
-	st.savedKey = st.nextKey
-	st.savedClock = st.clock
-	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"sync"
 	"sync/atomic"
 )
 
@@ -18,7 +19,34 @@ type Faults struct {
 	failing atomic.Bool
 	failed  atomic.Int64
 	commits atomic.Int64
+	held    atomic.Int64
+	mu      sync.Mutex
+	gate    chan struct{} // while set, commits wait for it to close
 }
+
+// Hold makes commits wait (in Commit, with the transaction's rows
+// written) until Release: a commit that takes its time, as an fsync does.
+func (f *Faults) Hold() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.gate == nil {
+		f.gate = make(chan struct{})
+	}
+}
+
+// Release lets the held commits go on (failing them when Fail was called
+// meanwhile).
+func (f *Faults) Release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.gate != nil {
+		close(f.gate)
+		f.gate = nil
+	}
+}
+
+// Held counts the commits waiting for Release.
+func (f *Faults) Held() int64 { return f.held.Load() }
 
 // Fail makes every commit fail (rolled back, as SQLite does on a full
 // disk) until Heal.
@@ -111,6 +139,14 @@ type faultyTx struct {
 }
 
 func (t *faultyTx) Commit() error {
+	t.f.mu.Lock()
+	gate := t.f.gate
+	t.f.mu.Unlock()
+	if gate != nil {
+		t.f.held.Add(1)
+		<-gate
+		t.f.held.Add(-1)
+	}
 	if t.f.failing.Load() {
 		t.f.failed.Add(1)
 		_ = t.Tx.Rollback()

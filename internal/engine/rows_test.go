@@ -24,22 +24,15 @@ func TestRowsPerOneTaskInstance(t *testing.T) {
 	h := newHarnessWith(t, Options{Store: store.Options{WrapWriter: w.Wrap}})
 	h.deploy("order.bpmn")
 
-	before := w.Counts()
+	before, beforeStmts := w.Rows(), w.Counts()
 	const n = 20
 	for i := 0; i < n; i++ {
 		pi := h.start("order", map[string]any{"order": map[string]any{"total": 9.99}})
 		h.complete(h.job("charge-card").Key, map[string]any{"receipt": map[string]any{"id": "r"}})
 		h.wantState(pi, store.StateCompleted)
 	}
-	after := w.Counts()
-	got := map[string]float64{}
-	total := 0.0
-	for _, k := range slices.Sorted(maps.Keys(after)) {
-		if d := after[k] - before[k]; d > 0 {
-			got[k] = float64(d) / n
-			total += got[k]
-		}
-	}
+	got, total := perInstance(before, w.Rows(), n)
+	stmts, totalStmts := perInstance(beforeStmts, w.Counts(), n)
 	want := map[string]float64{
 		"INSERT process_instances": 1, // created
 		"UPDATE process_instances": 1, // completed
@@ -56,6 +49,33 @@ func TestRowsPerOneTaskInstance(t *testing.T) {
 	if !maps.Equal(got, want) {
 		t.Errorf("row writes per one-task instance\n got %s\nwant %s", fmtCounts(got), fmtCounts(want))
 	}
+	// New rows of a table are inserted by one statement.
+	wantStmts := map[string]float64{
+		"INSERT process_instances": 1,
+		"UPDATE process_instances": 1,
+		"INSERT element_instances": 2, // the process, start event and task; the end event
+		"UPDATE element_instances": 2,
+		"INSERT jobs":              1,
+		"UPDATE jobs":              2,
+		"INSERT variables":         2, // order and cents; receipt and receiptId
+		"INSERT meta":              2,
+	}
+	t.Logf("statements per instance: %v (%.0f in all)", stmts, totalStmts)
+	if !maps.Equal(stmts, wantStmts) {
+		t.Errorf("statements per one-task instance\n got %s\nwant %s", fmtCounts(stmts), fmtCounts(wantStmts))
+	}
+}
+
+// perInstance divides the growth of each count by n.
+func perInstance(before, after map[string]int, n int) (map[string]float64, float64) {
+	out, total := map[string]float64{}, 0.0
+	for k, v := range after {
+		if d := v - before[k]; d > 0 {
+			out[k] = float64(d) / float64(n)
+			total += out[k]
+		}
+	}
+	return out, total
 }
 
 func fmtCounts(m map[string]float64) string {

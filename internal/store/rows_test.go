@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -75,5 +76,52 @@ func TestRowsUpdateOrInsert(t *testing.T) {
 	done, err := Select(ctx, s, func() *ProcessInstance { return new(ProcessInstance) }, "state = ?", StateCompleted)
 	if err != nil || len(done) != 1 || done[0].Key != 10 {
 		t.Fatalf("completed instances: %v, %v", done, err)
+	}
+}
+
+// TestRowsInsertedManyToAStatement: new rows of several tables, more than
+// one INSERT statement holds, interleaved, are each stored once with their
+// own values.
+func TestRowsInsertedManyToAStatement(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	tx, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows Rows
+	const n = 2*maxRowsPerInsert + 3
+	for i := int64(1); i <= n; i++ {
+		v := &Variable{Key: 1000 + i, Name: fmt.Sprintf("v%d", i), Value: fmt.Sprintf("%d", i), ScopeKey: 7, ProcessInstanceKey: 7, RootProcessInstanceKey: 7, TenantID: "<default>"}
+		ei := &ElementInstance{Key: 2000 + i, ProcessInstanceKey: 7, RootProcessInstanceKey: 7, ElementID: fmt.Sprintf("e%d", i), State: StateActive, TenantID: "<default>",
+			Runtime: ScopeRuntime{Lifecycle: "ACTIVATED", ActiveChildren: int(i)}}
+		if err := rows.AddNewFrom(v, 1000); err != nil {
+			t.Fatal(err)
+		}
+		if err := rows.AddNewFrom(ei, 1000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Write(ctx, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := Select(ctx, s, func() *Variable { return new(Variable) }, "scope_key = 7 ORDER BY key")
+	if err != nil || len(vs) != n {
+		t.Fatalf("%d variables stored, want %d: %v", len(vs), n, err)
+	}
+	eis, err := Select(ctx, s, func() *ElementInstance { return new(ElementInstance) }, "process_instance_key = 7 ORDER BY key")
+	if err != nil || len(eis) != n {
+		t.Fatalf("%d element instances stored, want %d: %v", len(eis), n, err)
+	}
+	for i := range n {
+		if v := vs[i]; v.Key != int64(1001+i) || v.Name != fmt.Sprintf("v%d", i+1) || v.Value != fmt.Sprint(i+1) {
+			t.Errorf("variable %d: %+v", i+1, v)
+		}
+		if ei := eis[i]; ei.Key != int64(2001+i) || ei.ElementID != fmt.Sprintf("e%d", i+1) || ei.Runtime.ActiveChildren != i+1 {
+			t.Errorf("element instance %d: %+v", i+1, ei)
+		}
 	}
 }

@@ -169,10 +169,12 @@ func (s *Store) closeDB() error {
 	return err1
 }
 
-func upsertSQL(table string, cols []string) string {
+// upsertSQL inserts rows (replacing a row of the same key).
+func upsertSQL(table string, cols []string, rows int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT(key) DO UPDATE SET ", table,
-		strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "))
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES %s ON CONFLICT(key) DO UPDATE SET ", table,
+		strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat(row+", ", rows), ", "))
 	for i, c := range cols[1:] {
 		if i > 0 {
 			b.WriteString(", ")
@@ -185,6 +187,7 @@ func upsertSQL(table string, cols []string) string {
 type writeStmtKey struct {
 	table  string
 	update bool
+	rows   int // rows of an insert
 }
 
 // updateSQL updates a row by key; its parameters are numbered as the
@@ -249,6 +252,10 @@ func (t *Tx) Put(ctx context.Context, r Record) error {
 type Rows struct {
 	rows []encodedRow
 	args []driver.NamedValue
+	// Scratch of Tx.Write: the rows to insert, and one statement's
+	// arguments.
+	pending []int
+	multi   []driver.NamedValue
 }
 
 type encodedRow struct {
@@ -320,14 +327,16 @@ func (t *Tx) Write(ctx context.Context, b *Rows) error {
 		return nil
 	}
 	return t.conn.Raw(func(dc any) error {
-		for _, r := range b.rows {
-			args := b.args[r.start:r.end]
+		// Stored rows are updated one by one; the others (and stored ones
+		// not found) are inserted several to a statement, by table.
+		b.pending = b.pending[:0]
+		for i, r := range b.rows {
 			if r.stored {
-				st, err := t.s.writeStmt(ctx, dc, r.table, true)
+				st, err := t.s.writeStmt(ctx, dc, writeStmtKey{table: r.table, update: true})
 				if err != nil {
 					return err
 				}
-				res, err := st.ExecContext(ctx, args)
+				res, err := st.ExecContext(ctx, b.args[r.start:r.end])
 				if err != nil {
 					return fmt.Errorf("update %s: %w", r.table, err)
 				}
@@ -336,33 +345,60 @@ func (t *Tx) Write(ctx context.Context, b *Rows) error {
 				}
 				// Not stored after all: insert it.
 			}
-			st, err := t.s.writeStmt(ctx, dc, r.table, false)
+			b.pending = append(b.pending, i)
+		}
+		// Group by table, keeping the order within a table.
+		slices.SortStableFunc(b.pending, func(i, j int) int { return strings.Compare(b.rows[i].table, b.rows[j].table) })
+		for len(b.pending) > 0 {
+			table := b.rows[b.pending[0]].table
+			n := 1
+			for n < len(b.pending) && n < maxRowsPerInsert && b.rows[b.pending[n]].table == table {
+				n++
+			}
+			st, err := t.s.writeStmt(ctx, dc, writeStmtKey{table: table, rows: n})
 			if err != nil {
 				return err
 			}
-			if _, err := st.ExecContext(ctx, args); err != nil {
-				return fmt.Errorf("write %s: %w", r.table, err)
+			b.multi = b.multi[:0]
+			for _, i := range b.pending[:n] {
+				r := b.rows[i]
+				for _, a := range b.args[r.start:r.end] {
+					a.Ordinal = len(b.multi) + 1
+					b.multi = append(b.multi, a)
+				}
 			}
+			_, err = st.ExecContext(ctx, b.multi)
+			clear(b.multi)
+			if err != nil {
+				return fmt.Errorf("write %s: %w", table, err)
+			}
+			b.pending = b.pending[n:]
 		}
 		return nil
 	})
 }
+
+// maxRowsPerInsert bounds the rows of one INSERT statement: one statement
+// of n rows costs SQLite much less than n statements (the statement's
+// set-up, its cursors on the table and each index, its reset), and each
+// row count is a statement of its own, prepared once.
+const maxRowsPerInsert = 16
 
 // writeStmt is the insert (or, with update, the update) statement of a
 // table, prepared on the driver connection dc. Rows are written through the driver directly, without
 // database/sql's per-statement argument conversion and bookkeeping (a
 // fifth of the writer's time went there): only the writer uses the write
 // connection's statements, one transaction at a time.
-func (s *Store) writeStmt(ctx context.Context, dc any, table string, update bool) (driver.StmtExecContext, error) {
+func (s *Store) writeStmt(ctx context.Context, dc any, k writeStmtKey) (driver.StmtExecContext, error) {
 	if s.upserts.conn != dc {
 		// A new connection (database/sql replaced a broken one): the old
 		// statements went with the old connection.
 		s.upserts.conn, s.upserts.stmts = dc, map[writeStmtKey]driver.StmtExecContext{}
 	}
-	k := writeStmtKey{table, update}
 	if st := s.upserts.stmts[k]; st != nil {
 		return st, nil
 	}
+	table := k.table
 	cols, ok := tables[table]
 	if !ok {
 		return nil, fmt.Errorf("write %s: unknown table", table)
@@ -371,8 +407,8 @@ func (s *Store) writeStmt(ctx context.Context, dc any, table string, update bool
 	if !ok {
 		return nil, fmt.Errorf("write %s: the driver cannot prepare statements", table)
 	}
-	q := upsertSQL(table, cols)
-	if update {
+	q := upsertSQL(table, cols, max(k.rows, 1))
+	if k.update {
 		q = updateSQL(table, cols)
 	}
 	st, err := p.PrepareContext(ctx, q)

@@ -3,16 +3,19 @@ package storetest
 import (
 	"context"
 	"database/sql/driver"
+	"maps"
 	"strings"
 	"sync"
 )
 
 // Writes counts the statements that change rows (INSERT, UPDATE, DELETE)
-// on a wrapped write connection, by statement kind and table: what a batch
-// costs SQLite, whatever the engine's own bookkeeping says.
+// on a wrapped write connection, and the rows they changed, by statement
+// kind and table: what a batch costs SQLite, whatever the engine's own
+// bookkeeping says.
 type Writes struct {
-	mu sync.Mutex
-	n  map[string]int
+	mu   sync.Mutex
+	n    map[string]int
+	rows map[string]int
 }
 
 // Wrap is a store.Options.WrapWriter.
@@ -23,41 +26,28 @@ func (w *Writes) Wrap(c driver.Connector) driver.Connector { return &countingCon
 func (w *Writes) Counts() map[string]int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	out := make(map[string]int, len(w.n))
-	for k, v := range w.n {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(w.n)
 }
 
-// Total is the number of statements counted so far, leaving out those
-// keyed in skip.
-func (w *Writes) Total(skip ...string) int {
+// Rows returns the rows those statements changed, keyed as Counts.
+func (w *Writes) Rows() map[string]int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	t := 0
-next:
-	for k, v := range w.n {
-		for _, s := range skip {
-			if k == s {
-				continue next
-			}
-		}
-		t += v
-	}
-	return t
+	return maps.Clone(w.rows)
 }
 
-func (w *Writes) count(query string) {
+func (w *Writes) count(query string, res driver.Result) {
 	k := writeKind(query)
 	if k == "" {
 		return
 	}
+	rows, _ := res.RowsAffected()
 	w.mu.Lock()
 	if w.n == nil {
-		w.n = map[string]int{}
+		w.n, w.rows = map[string]int{}, map[string]int{}
 	}
 	w.n[k]++
+	w.rows[k] += int(rows)
 	w.mu.Unlock()
 }
 
@@ -109,7 +99,7 @@ type countingConn struct {
 func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	r, err := c.faultyConn.ExecContext(ctx, query, args)
 	if err == nil {
-		c.w.count(query)
+		c.w.count(query, r)
 	}
 	return r, err
 }
@@ -137,7 +127,7 @@ func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue
 		return nil, driver.ErrSkip
 	}
 	if err == nil {
-		s.w.count(s.query)
+		s.w.count(s.query, r)
 	}
 	return r, err
 }

@@ -139,7 +139,10 @@ CREATE TABLE IF NOT EXISTS user_tasks (
   creation_date INTEGER, completion_date INTEGER, due_date INTEGER, follow_up_date INTEGER, form_key INTEGER,
   external_form_reference TEXT NOT NULL, custom_headers TEXT, priority INTEGER NOT NULL, tenant_id TEXT NOT NULL, tags TEXT);
 CREATE INDEX IF NOT EXISTS user_tasks_pi ON user_tasks (process_instance_key);
-CREATE INDEX IF NOT EXISTS user_tasks_state ON user_tasks (state);
+-- Task lists filter by state and sort by creation date: one index walk
+-- instead of sorting every open task.
+DROP INDEX IF EXISTS user_tasks_state;
+CREATE INDEX IF NOT EXISTS user_tasks_state_creation ON user_tasks (state, creation_date);
 CREATE TABLE IF NOT EXISTS incidents (
   key INTEGER PRIMARY KEY, process_id TEXT NOT NULL, process_definition_key INTEGER NOT NULL,
   process_instance_key INTEGER NOT NULL, root_process_instance_key INTEGER NOT NULL, element_id TEXT NOT NULL,

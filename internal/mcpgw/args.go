@@ -66,6 +66,11 @@ func keyLabel(name string) string {
 	return b.String()
 }
 
+// plainValue marks a property schema (in the schema a tool's arguments are
+// checked against, not the one listed) whose value is no engine key,
+// whatever its name: a process tool's inputs.
+const plainValue = "x-orca-plain-value"
+
 // isKeyName tells whether an argument holds an engine key: the arguments
 // named ...Key, except the correlation key of messages.
 func isKeyName(name string) bool {
@@ -132,7 +137,7 @@ func checkValue(schema map[string]any, name string, v any, path string, top bool
 			fail("must be a number.")
 		}
 	case "integer":
-		if isKeyName(name) {
+		if isKeyName(name) && schema[plainValue] != true {
 			if k, ok := keyValue(v); !ok || k <= 0 {
 				if top {
 					fail("%s must be a positive number.", keyLabel(name))
@@ -156,7 +161,7 @@ func checkValue(schema map[string]any, name string, v any, path string, top bool
 			fail("must be a 32-bit integer.")
 		}
 	case "string":
-		if isKeyName(name) {
+		if isKeyName(name) && schema[plainValue] != true {
 			if k, ok := keyValue(v); !ok || k <= 0 {
 				fail("%s is not a valid key: expected a string of digits.", describe(v))
 			}

@@ -147,3 +147,21 @@ func TestProcessesFromAiMalformed(t *testing.T) {
 		e.ok(name, map[string]any{"anything": 1})
 	}
 }
+
+// Arguments of process tools named like engine keys (customerKey, apiKey)
+// are the process's own values: a string is not checked for digits, an
+// integer not for a positive key.
+func TestProcessesInputsNamedKey(t *testing.T) {
+	e, cs := processesEnv(t)
+	defer cs.Close()
+	e.cs = cs
+	e.restDeploy("keys.bpmn", fromAiBPMN("keyed", "keyed-start", `
+          <zeebe:output source="=fromAi(toolCall.customerKey, &quot;The customer's key in the CRM&quot;, &quot;string&quot;)" target="customerKey" />
+          <zeebe:output source="=fromAi(toolCall.offsetKey, &quot;A signed offset&quot;, &quot;integer&quot;)" target="offsetKey" />`))
+	e.restDeploy("typed.bpmn", toolBPMN("typed", "typed-start", "io.camunda.tool:name", "typed", "io.camunda.tool:purpose", "Typed.",
+		"io.camunda.tool:inputs", "apiKey: required string, the key to use."))
+	keys := e.openToolKeys()
+	e.ok("keyed_"+keys["keyed"], map[string]any{"customerKey": "C-17", "offsetKey": -3})
+	e.invalid("keyed_"+keys["keyed"], map[string]any{"customerKey": 17, "offsetKey": 1.5}, "customerKey: must be a string.; offsetKey: must be an integer, not 1.5.")
+	e.ok("typed_"+keys["typed"], map[string]any{"apiKey": "k-abc"})
+}

@@ -42,6 +42,29 @@ type toolInput struct {
 	fromAi bool // the schema is the start event's fromAi parameters
 }
 
+// checkSchema is the schema a call's arguments are checked against: the
+// listed one, its properties plain values (an input named customerKey is
+// the process's, not an engine key), other arguments allowed unless it
+// says otherwise (Camunda passes them as variables).
+func (in *toolInput) checkSchema() map[string]any {
+	s := maps.Clone(in.schema)
+	if _, set := s["additionalProperties"]; !set {
+		s["additionalProperties"] = true
+	}
+	props, _ := s["properties"].(map[string]any)
+	plain := make(map[string]any, len(props))
+	for name, p := range props {
+		if ps, ok := p.(map[string]any); ok {
+			ps = maps.Clone(ps)
+			ps[plainValue] = true
+			p = ps
+		}
+		plain[name] = p
+	}
+	s["properties"] = plain
+	return s
+}
+
 // variables are the message variables of a call with these arguments
 // (businessId removed).
 func (in *toolInput) variables(args map[string]any) map[string]any {

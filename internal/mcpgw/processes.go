@@ -36,7 +36,8 @@ const ProcessesServerName = "Camunda 8 Orchestration API Processes MCP Server"
 // processesInstructions are sent in initialize on /mcp/processes.
 const processesInstructions = `This server exposes deployed BPMN processes as tools. Calling a process tool starts a new
 instance of the process and returns its processInstanceKey at once; the process then runs on its
-own. Arguments become process variables, except businessId, which marks the instance.
+own. Arguments become process variables (through the start event's output mappings where it has
+them), except businessId, which marks the instance.
 
 Use getProcessInstance, searchVariables and searchIncidents with the processInstanceKey to follow
 the instance: its state, its variables (the results, once it completes) and its incidents.
@@ -408,11 +409,7 @@ func (p *processes) handler(t *processTool) mcp.ToolHandler {
 // message (and, for fromAi inputs, toolCall holds them too, inputs.go).
 func (p *processes) start(ctx context.Context, sub cluster.MessageSubscription, raw json.RawMessage) *mcp.CallToolResult {
 	in := p.inputOf(ctx, sub)
-	schema := maps.Clone(in.schema)
-	if _, set := schema["additionalProperties"]; !set {
-		schema["additionalProperties"] = true
-	}
-	args, errs := checkArgs(schema, raw)
+	args, errs := checkArgs(in.checkSchema(), raw)
 	if len(errs) > 0 {
 		return invalidResult(errs)
 	}

@@ -166,6 +166,7 @@ type Element struct {
 	Inputs         []Mapping
 	Outputs        []Mapping
 	Properties     []Property
+	ToolInputs     []ToolInput // zeebe:externalParameters (inputspec.go)
 	UserTask       *UserTaskDefinition
 	Message        *MessageDefinition
 	Timer          *TimerDefinition

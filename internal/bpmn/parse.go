@@ -317,6 +317,7 @@ func (b *builder) flowNode(scope *Element, n *node, t ElementType) *Element {
 		ext = &node{}
 	}
 	e.Properties = b.properties(ext)
+	e.ToolInputs = toolInputs(ext)
 	b.eventDefinition(e, n, ext)
 	b.executionListeners(e, ext)
 
@@ -786,7 +787,7 @@ func (b *builder) checkExtensions(e *Element, ext *node, allowed ...string) {
 			continue
 		}
 		switch c.Local {
-		case "properties", "linkedResources", "versionTag", "userTaskForm":
+		case "properties", "linkedResources", "versionTag", "userTaskForm", "externalParameters":
 			continue // descriptive only
 		case "executionListeners":
 			continue // read by executionListeners

@@ -165,3 +165,79 @@ func TestProcessesInputsNamedKey(t *testing.T) {
 	e.invalid("keyed_"+keys["keyed"], map[string]any{"customerKey": 17, "offsetKey": 1.5}, "customerKey: must be a string.; offsetKey: must be an integer, not 1.5.")
 	e.ok("typed_"+keys["typed"], map[string]any{"apiKey": "k-abc"})
 }
+
+// specBPMN is a process tool whose start event declares tool inputs
+// (Camunda 8.10's zeebe:externalParameters) in the namespace ns.
+func specBPMN(id, message, ns string) []byte {
+	return fmt.Appendf(nil, `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:specext="http://camunda.org/schema/spec-extension/1.0" id="d">
+  <bpmn:process id="%[1]s" isExecutable="true">
+    <bpmn:startEvent id="start" zeebe:modelerTemplate="io.camunda.mcp.start-message">
+      <bpmn:extensionElements>
+        <zeebe:properties>
+          <zeebe:property name="io.camunda.tool:name" value="%[1]s" />
+          <zeebe:property name="io.camunda.tool:purpose" value="Withdraws money." />
+        </zeebe:properties>
+        <%[3]s:externalParameters>
+          <%[3]s:inputSpecification name="firstName" description="The first name" type="string" required="false" />
+          <%[3]s:inputSpecification name="amount" description="The amount to withdraw" type="integer" required="true" schema="{&quot;minimum&quot;: 1}" />
+          <%[3]s:inputSpecification name="currency" schema="{&quot;enum&quot;: [&quot;EUR&quot;, &quot;USD&quot;]}" />
+        </%[3]s:externalParameters>
+      </bpmn:extensionElements>
+      <bpmn:messageEventDefinition messageRef="m" />
+    </bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+    <bpmn:receiveTask id="wait" messageRef="w" />
+  </bpmn:process>
+  <bpmn:message id="m" name="%[2]s" />
+  <bpmn:message id="w" name="%[2]s-done"><bpmn:extensionElements><zeebe:subscription correlationKey="=amount" /></bpmn:extensionElements></bpmn:message>
+</bpmn:definitions>`, id, message, ns)
+}
+
+// Tool inputs (zeebe:inputSpecification, in Zeebe's namespace or the
+// Modeler plugin's) deploy and are the tool's input schema; a call that
+// violates it starts nothing; other arguments are variables, as Camunda
+// passes every argument.
+func TestProcessesToolInputSpecification(t *testing.T) {
+	e, cs := processesEnv(t)
+	defer cs.Close()
+	e.cs = cs
+	e.restDeploy("withdraw.bpmn", specBPMN("withdraw", "withdraw-start", "zeebe"))
+	e.restDeploy("withdraw2.bpmn", specBPMN("withdraw_plugin", "withdraw2-start", "specext"))
+	keys := e.openToolKeys()
+	tools := listTools(t, cs)
+	for _, name := range []string{"withdraw_" + keys["withdraw"], "withdraw_plugin_" + keys["withdraw_plugin"]} {
+		tl := tools[name]
+		if tl == nil {
+			t.Fatalf("no tool %s in %v", name, names(tools))
+		}
+		in, _ := json.Marshal(tl.InputSchema)
+		var schema struct {
+			Properties map[string]map[string]any
+			Required   []string
+		}
+		json.Unmarshal(in, &schema)
+		if schema.Properties["amount"]["type"] != "integer" || schema.Properties["amount"]["minimum"] != float64(1) ||
+			schema.Properties["amount"]["description"] != "The amount to withdraw" || schema.Properties["firstName"]["type"] != "string" ||
+			schema.Properties["currency"]["type"] != "string" || fmt.Sprint(schema.Properties["currency"]["enum"]) != "[EUR USD]" ||
+			schema.Properties["businessId"] == nil || !slices.Equal(schema.Required, []string{"amount"}) {
+			t.Fatalf("%s: input schema %s", name, in)
+		}
+		e.invalid(name, map[string]any{"firstName": "Ada"}, "amount: must not be null.")
+		e.invalid(name, map[string]any{"amount": 5, "currency": "CHF"}, "currency: 'CHF' is not one of [EUR, USD].")
+	}
+	if n := len(items(e.restPost("/v2/process-instances/search", map[string]any{}))); n != 0 {
+		t.Fatalf("rejected calls started %d instances", n)
+	}
+	started := e.ok("withdraw_"+keys["withdraw"], map[string]any{"amount": 20, "currency": "EUR", "note": "extra"})
+	pi := numKey(started["processInstanceKey"])
+	vars := e.restPost("/v2/variables/search", map[string]any{"filter": map[string]any{"processInstanceKey": pi}})
+	var got []string
+	for _, v := range items(vars) {
+		got = append(got, fmt.Sprintf("%v=%v", v["name"], v["value"]))
+	}
+	slices.Sort(got)
+	if want := []string{"amount=20", `currency="EUR"`, `note="extra"`}; !slices.Equal(got, want) {
+		t.Errorf("variables %v, want %v", got, want)
+	}
+}

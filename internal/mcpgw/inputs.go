@@ -14,9 +14,13 @@ import (
 
 // A process tool's input schema comes, first found, from
 //
-//  1. fromAi calls in its start event's output mappings (below),
-//  2. typed entries in its io.camunda.tool:inputs property,
-//  3. Camunda's schema: businessId, every other argument a variable.
+//  1. tool inputs declared on its start event (zeebe:externalParameters
+//     with zeebe:inputSpecification children, Camunda 8.10's structured
+//     inputs; bpmn.ToolInput): names, types, descriptions, required, a
+//     schema's keywords; other arguments are variables too;
+//  2. fromAi calls in its start event's output mappings (below),
+//  3. typed entries in its io.camunda.tool:inputs property,
+//  4. Camunda's schema: businessId, every other argument a variable.
 //
 // fromAi inputs (beyond Camunda 8.10, whose tools take any object): the
 // start event's output mappings declare the parameters the way Camunda's
@@ -109,14 +113,14 @@ func (p *processes) inputOf(ctx context.Context, s cluster.MessageSubscription) 
 func (p *processes) readInput(ctx context.Context, s cluster.MessageSubscription) (in *toolInput, cache bool) {
 	cache = true
 	if s.ProcessDefinitionKey != nil {
-		schema, err := p.fromAiInput(ctx, *s.ProcessDefinitionKey, s.ElementID)
+		in, err := p.declaredInput(ctx, *s.ProcessDefinitionKey, s.ElementID)
 		switch {
 		case err != nil && ctx.Err() == nil && cluster.CodeOf(err) != cluster.CodeUnavailable:
-			p.g.log.Warn("the fromAi inputs of a process tool are not used", "processDefinitionKey", *s.ProcessDefinitionKey, "element", s.ElementID, "err", err)
+			p.g.log.Warn("the declared inputs of a process tool are not used", "processDefinitionKey", *s.ProcessDefinitionKey, "element", s.ElementID, "err", err)
 		case err != nil:
 			cache = false
-		case schema != nil:
-			return &toolInput{schema: schema, fromAi: true}, true
+		case in != nil:
+			return in, true
 		}
 	}
 	if fields, ok := parseInputs(s.ToolProperties[propInputs]); ok {
@@ -125,9 +129,10 @@ func (p *processes) readInput(ctx context.Context, s cluster.MessageSubscription
 	return &toolInput{schema: processToolInput()}, cache
 }
 
-// fromAiInput is the input schema the fromAi calls of a start event's
-// output mappings declare; nil when there are none.
-func (p *processes) fromAiInput(ctx context.Context, key cluster.Key, elementID string) (map[string]any, error) {
+// declaredInput is the input a start event declares with tool inputs
+// (zeebe:inputSpecification) or fromAi calls in its output mappings; nil
+// when it declares none.
+func (p *processes) declaredInput(ctx context.Context, key cluster.Key, elementID string) (*toolInput, error) {
 	xml, err := p.g.api.GetProcessDefinitionXML(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("read process definition %d: %w", key, err)
@@ -145,6 +150,13 @@ func (p *processes) fromAiInput(ctx context.Context, key cluster.Key, elementID 
 	if el == nil {
 		return nil, nil
 	}
+	if len(el.ToolInputs) > 0 {
+		schema, err := specifiedInput(el.ToolInputs)
+		if err != nil {
+			return nil, err
+		}
+		return &toolInput{schema: schema}, nil
+	}
 	params, err := bpmn.OutputFromAiParameters(el)
 	if err != nil || len(params) == 0 {
 		return nil, err
@@ -153,19 +165,68 @@ func (p *processes) fromAiInput(ctx context.Context, key cluster.Key, elementID 
 	if err != nil {
 		return nil, err
 	}
-	props := schema["properties"].(map[string]any)
-	if _, clash := props[businessIDArgument]; clash {
-		return nil, fmt.Errorf("the fromAi parameter toolCall.%s clashes with Camunda's %s argument", businessIDArgument, businessIDArgument)
-	}
-	props[businessIDArgument] = processToolInput()["properties"].(map[string]any)[businessIDArgument]
 	if len(schema["required"].([]string)) == 0 {
 		delete(schema, "required")
 	}
 	schema["additionalProperties"] = false
-	// As JSON decodes it: what checkArgs and clients read.
+	schema, err = withBusinessID(schema)
+	if err != nil {
+		return nil, err
+	}
+	return &toolInput{schema: schema, fromAi: true}, nil
+}
+
+// specifiedInput is the input schema of tool inputs (Camunda 8.10's
+// zeebe:inputSpecification): each input a property of its type (string
+// when none is given) and description, with the keywords of its schema
+// attribute; required ones required. Other arguments are variables too,
+// as Camunda passes every argument.
+func specifiedInput(ins []bpmn.ToolInput) (map[string]any, error) {
+	props := map[string]any{}
+	var required []string
+	for _, in := range ins {
+		if in.Name == "" {
+			return nil, fmt.Errorf("a tool input (zeebe:inputSpecification) has no name")
+		}
+		if _, dup := props[in.Name]; dup {
+			return nil, fmt.Errorf("the tool input '%s' is declared more than once", in.Name)
+		}
+		kw, ok := in.SchemaKeywords()
+		if !ok {
+			return nil, fmt.Errorf("the schema of the tool input '%s' is not a JSON object: %q", in.Name, in.Schema)
+		}
+		prop := map[string]any{}
+		maps.Copy(prop, kw)
+		prop["type"] = "string"
+		if in.Type != "" {
+			prop["type"] = in.Type
+		}
+		if in.Description != "" {
+			prop["description"] = in.Description
+		}
+		props[in.Name] = prop
+		if in.Required {
+			required = append(required, in.Name)
+		}
+	}
+	schema := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		schema["required"] = required
+	}
+	return withBusinessID(schema)
+}
+
+// withBusinessID adds Camunda's businessId to a declared input schema and
+// returns it as JSON decodes it (what checkArgs and clients read).
+func withBusinessID(schema map[string]any) (map[string]any, error) {
+	props := schema["properties"].(map[string]any)
+	if _, clash := props[businessIDArgument]; clash {
+		return nil, fmt.Errorf("the input %s clashes with Camunda's %s argument", businessIDArgument, businessIDArgument)
+	}
+	props[businessIDArgument] = processToolInput()["properties"].(map[string]any)[businessIDArgument]
 	b, err := json.Marshal(schema)
 	if err != nil {
-		return nil, fmt.Errorf("the fromAi parameters' schema: %w", err)
+		return nil, fmt.Errorf("the declared inputs' schema: %w", err)
 	}
 	var out map[string]any
 	if err := json.Unmarshal(b, &out); err != nil {

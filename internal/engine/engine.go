@@ -185,8 +185,21 @@ func (e *Engine) PinClock(ctx context.Context, t time.Time) error {
 	e.pinned = t.UTC().Truncate(time.Millisecond)
 	ms := e.pinned.UnixMilli()
 	e.clockMu.Unlock()
-	_, err := e.exec(ctx, func(w *writer) (any, error) { w.st.clock = ms; return nil, nil })
+	_, err := e.exec(ctx, func(w *writer) (any, error) {
+		w.st.clock = ms
+		w.catchUp()
+		return nil, nil
+	})
 	return err
+}
+
+// catchUp moves the batch's time to the engine's clock and fires what is
+// due by then: a batch opened while the one before it was being committed
+// started at an earlier time (pipeline.go), and a clock command promises
+// that what is due by the new time has fired when it is answered.
+func (w *writer) catchUp() {
+	w.now = w.e.Now()
+	w.fireDue()
 }
 
 // ResetClock returns to the real clock.
@@ -194,7 +207,11 @@ func (e *Engine) ResetClock(ctx context.Context) error {
 	e.clockMu.Lock()
 	e.pinned = time.Time{}
 	e.clockMu.Unlock()
-	_, err := e.exec(ctx, func(w *writer) (any, error) { w.st.clock = 0; return nil, nil })
+	_, err := e.exec(ctx, func(w *writer) (any, error) {
+		w.st.clock = 0
+		w.catchUp()
+		return nil, nil
+	})
 	return err
 }
 

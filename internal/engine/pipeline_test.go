@@ -255,3 +255,38 @@ func TestPipelineLosesNoAcknowledgedCommandOnFailure(t *testing.T) {
 	}
 	t.Logf("%d creations acknowledged, %d failed; %d completions acknowledged, %d failed", len(created), len(refused), len(completed), len(notCompleted))
 }
+
+// A clock pinned by a command applied in a batch that opened earlier (while
+// the batch before it was being committed) still fires what is due by the
+// new time before it is answered.
+func TestPinClockFiresWhatIsDueWhilePipelined(t *testing.T) {
+	faults := &storetest.Faults{}
+	h := newHarnessWith(t, Options{Store: store.Options{WrapWriter: faults.Wrap}})
+	h.deploy("timers.bpmn", "order.bpmn")
+	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	h.pin(t0)
+	pi := h.start("reminder", map[string]any{"delay": "PT10M"})
+	e, ctx := h.e, context.Background()
+	order := CreateInstanceRequest{ProcessID: "order", Variables: map[string]any{"order": map[string]any{"total": 1}}}
+
+	applied := e.stats.Applied.Load()
+	faults.Hold()
+	errs := make(chan error, 2)
+	go func() { _, err := e.CreateProcessInstance(ctx, order); errs <- err }()
+	waitFor(t, "a commit to be held", func() bool { return faults.Held() == 1 })
+	go func() { _, err := e.CreateProcessInstance(ctx, order); errs <- err }() // opens the next batch at t0
+	waitFor(t, "the next batch to open", func() bool { return e.stats.Applied.Load() == applied+2 })
+	pinned := make(chan error, 1)
+	go func() { pinned <- e.PinClock(ctx, t0.Add(10*time.Minute)) }()
+	waitFor(t, "the pin to be applied in that batch", func() bool { return e.stats.Applied.Load() == applied+3 })
+	faults.Release()
+	if err := <-pinned; err != nil {
+		t.Fatal(err)
+	}
+	h.wantState(pi, store.StateCompleted)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

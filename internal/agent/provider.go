@@ -3,6 +3,8 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
 	"sort"
 	"strconv"
@@ -55,16 +57,31 @@ func supportedProviders() string {
 type settings struct {
 	prefix string
 	m      map[string]any
+	// seen records the fields read (the provider field table's test).
+	seen map[string]bool
+	// cred names the reusable credential whose fields replace these
+	// settings' own; credEmpty says the template chose one that gave no
+	// value.
+	cred      string
+	credEmpty bool
 }
 
 func (s settings) at(path ...string) settings {
 	m, _ := lookup(s.m, path...).(map[string]any)
-	return settings{prefix: s.prefix + "." + strings.Join(path, "."), m: m}
+	return settings{prefix: s.prefix + "." + strings.Join(path, "."), m: m, seen: s.seen, cred: s.cred, credEmpty: s.credEmpty}
 }
 
 func (s settings) name(path ...string) string { return s.prefix + "." + strings.Join(path, ".") }
 
+// mark records that the field at path was read.
+func (s settings) mark(path ...string) {
+	if s.seen != nil {
+		s.seen[s.name(path...)] = true
+	}
+}
+
 func (s settings) str(path ...string) string {
+	s.mark(path...)
 	switch v := lookup(s.m, path...).(type) {
 	case string:
 		return strings.TrimSpace(v)
@@ -74,15 +91,70 @@ func (s settings) str(path ...string) string {
 	return ""
 }
 
+// choice reads a dropdown: lower case, with the templates' "modelDefault"
+// (and "default") meaning none.
+func (s settings) choice(path ...string) string {
+	v := strings.ToLower(s.str(path...))
+	if v == "modeldefault" || v == "default" {
+		return ""
+	}
+	return v
+}
+
 func (s settings) need(path ...string) (string, error) {
 	v := s.str(path...)
 	if v == "" {
-		return "", newError(ErrInvalidRequest, "%s must not be empty", s.name(path...))
+		hint := ""
+		switch {
+		case s.credEmpty:
+			hint = fmt.Sprintf("; the credential %s gave no value (a saved credential is read from a cluster variable, "+
+				"camunda.vars.env.NAME, which Orca does not hold: fill in the field, or map the credential's object from a variable)", s.cred)
+		case s.cred != "":
+			hint = fmt.Sprintf(" (the credential %s holds none)", s.cred)
+		}
+		return "", newError(ErrInvalidRequest, "%s must not be empty%s", s.name(path...), hint)
 	}
 	return v, nil
 }
 
+// credential returns s with the fields of the reusable credential at
+// s.m[field] (Camunda 8.10's saved credentials, an object such as {apiKey,
+// organizationId, projectId}) in place of its own: a chosen credential is
+// authoritative for every field it holds, the others stay the template's.
+func (s settings) credential(field string) (settings, error) {
+	s.mark(field)
+	v, present := s.m[field]
+	switch c := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(s.m)+len(c))
+		maps.Copy(m, s.m)
+		maps.Copy(m, c)
+		return settings{prefix: s.prefix, m: m, seen: s.seen, cred: s.name(field)}, nil
+	case nil:
+		if present {
+			s.cred, s.credEmpty = s.name(field), true
+		}
+		return s, nil
+	}
+	return s, newError(ErrInvalidRequest, "%s must be a saved credential (an object of its fields), not %s", s.name(field), kindOf(v))
+}
+
+func kindOf(v any) string {
+	switch v.(type) {
+	case string:
+		return "text"
+	case json.Number, float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "a list"
+	}
+	return "a value of another kind"
+}
+
 func (s settings) num(path ...string) (float64, bool, error) {
+	s.mark(path...)
 	switch v := lookup(s.m, path...).(type) {
 	case nil:
 		return 0, false, nil
@@ -121,17 +193,35 @@ func (s settings) float(path ...string) (*float64, error) {
 	return &f, nil
 }
 
-func (s settings) strings(path ...string) map[string]string { return stringMap(lookup(s.m, path...)) }
+func (s settings) strings(path ...string) map[string]string {
+	s.mark(path...)
+	return stringMap(lookup(s.m, path...))
+}
 
 func (s settings) object(path ...string) map[string]any {
+	s.mark(path...)
 	m, _ := lookup(s.m, path...).(map[string]any)
 	return m
+}
+
+// bool reads a checkbox (a boolean, or "true" from a FEEL-less text field).
+func (s settings) bool(path ...string) bool {
+	s.mark(path...)
+	switch b := lookup(s.m, path...).(type) {
+	case bool:
+		return b
+	case string:
+		return strings.EqualFold(strings.TrimSpace(b), "true")
+	}
+	return false
 }
 
 // modelEnv is what building a model needs besides the provider variable.
 type modelEnv struct {
 	secrets worker.Secrets
 	http    *http.Client
+	// seen, when set, records the provider fields read (tests).
+	seen map[string]bool
 }
 
 // newChatModel builds the LLM client the provider variable describes. The
@@ -143,6 +233,9 @@ func newChatModel(ctx context.Context, p map[string]any, env modelEnv) (*chatMod
 		return nil, newError(ErrInvalidRequest, "provider.type must name the model provider (%s)", supportedProviders())
 	}
 	if typ == "custom" {
+		if env.seen != nil {
+			env.seen["provider.providerType"] = true
+		}
 		return nil, newError(ErrInvalidRequest, "the custom model provider '%s' is a Java extension of Camunda's connector runtime; Orca cannot run it. Use one of: %s",
 			stringOr(p["providerType"], "?"), supportedProviders())
 	}
@@ -158,7 +251,7 @@ func newChatModel(ctx context.Context, p map[string]any, env modelEnv) (*chatMod
 	if err != nil {
 		return nil, newError(ErrInvalidRequest, "provider.%s: %v", key, err)
 	}
-	s := settings{prefix: "provider." + key, m: resolved.(map[string]any)}
+	s := settings{prefix: "provider." + key, m: resolved.(map[string]any), seen: env.seen}
 	m := &chatModel{timeout: DefaultModelTimeout}
 	if t := s.str("timeouts", "timeout"); t != "" {
 		d, err := iso8601.ParseDuration(t)
@@ -176,7 +269,7 @@ func newChatModel(ctx context.Context, p map[string]any, env modelEnv) (*chatMod
 	switch typ {
 	case "openai":
 		if s.m["backend"] != nil || s.m["api"] != nil {
-			client, err = openAIv2(s, m, env)
+			client, err = openAIv2(ctx, s, m, env)
 		} else {
 			client, err = llm.NewOpenAI(llm.OpenAIConfig{APIKey: s.str("authentication", "apiKey"), Organization: s.str("authentication", "organizationId"),
 				Project: s.str("authentication", "projectId"), BaseURL: s.str("endpoint"), Timeout: m.timeout, HTTPClient: env.http})
@@ -194,7 +287,7 @@ func newChatModel(ctx context.Context, p map[string]any, env modelEnv) (*chatMod
 	case "azureOpenAi":
 		m.model = s.str("model", "deploymentName")
 		cfg := llm.AzureOpenAIConfig{Endpoint: s.str("endpoint"), Timeout: m.timeout, HTTPClient: env.http}
-		if cfg.Token, cfg.APIKey, err = azureAuth(s.at("authentication"), llm.EntraScopeCognitiveServices, env); err != nil {
+		if cfg.Token, cfg.APIKey, err = azureAuth(ctx, s, llm.EntraScopeCognitiveServices, env); err != nil {
 			return nil, err
 		}
 		client, err = llm.NewAzureOpenAI(cfg)
@@ -209,13 +302,10 @@ func newChatModel(ctx context.Context, p map[string]any, env modelEnv) (*chatMod
 				Timeout: m.timeout, HTTPClient: env.http})
 		}
 	case "bedrock":
-		cfg := llm.BedrockConfig{Region: s.str("region"), Endpoint: s.str("endpoint"), Timeout: m.timeout, HTTPClient: env.http,
-			AdditionalFields: s.object("bodyProperties")}
-		m.params.PromptCaching = promptCaching(s.at("model", "parameters"))
-		if cfg.Region == "" {
-			return nil, newError(ErrInvalidRequest, "%s must name an AWS region", s.name("region"))
-		}
-		if cfg.Credentials, cfg.APIKey, err = awsAuth(ctx, s.at("authentication"), cfg.Region); err != nil {
+		cfg := llm.BedrockConfig{Endpoint: s.str("endpoint"), Timeout: m.timeout, HTTPClient: env.http,
+			AdditionalFields: s.object("bodyProperties"), Headers: s.strings("headers"), QueryParams: s.strings("queryParameters")}
+		m.params.PromptCaching = s.at("model", "parameters").bool("promptCaching", "enabled")
+		if cfg.Region, cfg.Credentials, cfg.APIKey, err = awsConnection(ctx, s); err != nil {
 			return nil, err
 		}
 		client, err = llm.NewBedrock(cfg)
@@ -270,29 +360,17 @@ func (m *chatModel) readParams(s settings) error {
 	if m.params.TopK, err = s.int("topK"); err != nil {
 		return err
 	}
-	m.params.Effort = strings.ToLower(s.str("effort"))
+	m.params.Effort = s.choice("effort")
 	return nil
-}
-
-// promptCaching reads promptCaching.enabled of model.parameters (a
-// boolean, or "true" from a FEEL-less text field).
-func promptCaching(s settings) bool {
-	switch b := s.at("promptCaching").m["enabled"].(type) {
-	case bool:
-		return b
-	case string:
-		return strings.EqualFold(b, "true")
-	}
-	return false
 }
 
 // anthropicParams reads the 8.10 Anthropic model parameters beyond the
 // sampling ones: thinking (mode, budgetTokens, display) and promptCaching.
 // Effort is read by readParams.
 func (m *chatModel) anthropicParams(s settings) error {
-	m.params.PromptCaching = promptCaching(s)
+	m.params.PromptCaching = s.bool("promptCaching", "enabled")
 	th := s.at("thinking")
-	mode := llm.ThinkingMode(strings.ToLower(th.str("mode")))
+	mode := llm.ThinkingMode(th.choice("mode"))
 	switch mode {
 	case "":
 		return nil
@@ -311,7 +389,7 @@ func (m *chatModel) anthropicParams(s settings) error {
 		}
 		m.params.Thinking = &llm.Thinking{Mode: mode, BudgetTokens: *budget}
 	case llm.ThinkingAdaptive:
-		display := strings.ToLower(th.str("display"))
+		display := th.choice("display")
 		if display != "" && display != "summarized" && display != "omitted" {
 			return newError(ErrInvalidRequest, "%s must be 'summarized' or 'omitted', not '%s'", th.name("display"), display)
 		}
@@ -324,8 +402,10 @@ func (m *chatModel) anthropicParams(s settings) error {
 	return nil
 }
 
-// openAIv2 is the 8.10 OpenAI provider: api.type and a backend.
-func openAIv2(s settings, m *chatModel, env modelEnv) (llm.Client, error) {
+// openAIv2 is the 8.10 OpenAI provider: api.type and a backend. The model
+// parameters of the chosen API family (api.responses.* or api.completions.*)
+// win over the older model.parameters.
+func openAIv2(ctx context.Context, s settings, m *chatModel, env modelEnv) (llm.Client, error) {
 	api := llm.API(s.str("api", "type"))
 	switch api {
 	case "":
@@ -334,8 +414,8 @@ func openAIv2(s settings, m *chatModel, env modelEnv) (llm.Client, error) {
 	default:
 		return nil, newError(ErrInvalidRequest, "%s must be 'responses' or 'completions', not '%s'", s.name("api", "type"), api)
 	}
-	if e := s.str("api", "responses", "effort"); e != "" && api == llm.APIResponses {
-		m.params.Effort = strings.ToLower(e)
+	if err := m.apiParams(s.at("api", string(api)), api); err != nil {
+		return nil, err
 	}
 	b := s.at("backend")
 	switch t := b.str("type"); t {
@@ -344,21 +424,29 @@ func openAIv2(s settings, m *chatModel, env modelEnv) (llm.Client, error) {
 		if o.m == nil {
 			o = b // early 8.10 alphas kept the fields on the backend itself
 		}
+		o, err := o.credential("credential")
+		if err != nil {
+			return nil, err
+		}
 		key, err := o.need("apiKey")
 		if err != nil {
 			return nil, err
 		}
 		return llm.NewOpenAI(llm.OpenAIConfig{API: api, APIKey: key, Organization: o.str("organizationId"), Project: o.str("projectId"),
-			BaseURL: o.str("endpoint"), Headers: b.strings("headers"), QueryParams: b.strings("queryParameters"),
-			ExtraBody: b.object("bodyProperties"), Timeout: m.timeout, HTTPClient: env.http})
+			BaseURL: o.str("endpoint"), Headers: o.strings("headers"), QueryParams: o.strings("queryParameters"),
+			ExtraBody: o.object("bodyProperties"), Timeout: m.timeout, HTTPClient: env.http})
 	case "foundry":
-		f := b.at("foundry")
+		f, err := b.at("foundry").credential("credential")
+		if err != nil {
+			return nil, err
+		}
 		endpoint, err := f.need("endpoint")
 		if err != nil {
 			return nil, err
 		}
-		cfg := llm.AzureOpenAIConfig{Endpoint: endpoint, V1: true, API: api, Headers: f.strings("headers"), Timeout: m.timeout, HTTPClient: env.http}
-		if cfg.Token, cfg.APIKey, err = azureAuth(f.at("authentication"), llm.EntraScopeCognitiveServices, env); err != nil {
+		cfg := llm.AzureOpenAIConfig{Endpoint: endpoint, V1: true, API: api, APIVersion: f.str("apiVersion"), Headers: f.strings("headers"),
+			QueryParams: f.strings("queryParameters"), ExtraBody: f.object("bodyProperties"), Timeout: m.timeout, HTTPClient: env.http}
+		if cfg.Token, cfg.APIKey, err = azureAuth(ctx, f, llm.EntraScopeCognitiveServices, env); err != nil {
 			return nil, err
 		}
 		return llm.NewAzureOpenAI(cfg)
@@ -367,16 +455,20 @@ func openAIv2(s settings, m *chatModel, env modelEnv) (llm.Client, error) {
 		if c.m == nil {
 			c = b
 		}
+		c, err := c.credential("credential")
+		if err != nil {
+			return nil, err
+		}
 		endpoint, err := c.need("endpoint")
 		if err != nil {
 			return nil, err
 		}
 		cfg := llm.OpenAIConfig{API: api, BaseURL: endpoint, Headers: c.strings("headers"), QueryParams: c.strings("queryParameters"),
 			ExtraBody: c.object("bodyProperties"), Timeout: m.timeout, HTTPClient: env.http}
-		if len(cfg.ExtraBody) == 0 {
+		if len(cfg.ExtraBody) == 0 && c.m["requestParameters"] != nil {
 			cfg.ExtraBody = c.object("requestParameters")
 		}
-		if cfg.Token, cfg.APIKey, err = gatewayAuth(c.at("authentication"), env); err != nil {
+		if cfg.Token, cfg.APIKey, err = gatewayAuth(c, env); err != nil {
 			return nil, err
 		}
 		return llm.NewOpenAI(cfg)
@@ -385,53 +477,97 @@ func openAIv2(s settings, m *chatModel, env modelEnv) (llm.Client, error) {
 	}
 }
 
+// apiParams reads the model parameters of the 8.10 templates' OpenAI API
+// family: maxOutputTokens (responses) or maxCompletionTokens (completions),
+// temperature, topP and effort.
+func (m *chatModel) apiParams(s settings, api llm.API) error {
+	max := "maxOutputTokens"
+	if api == llm.APIChatCompletions {
+		max = "maxCompletionTokens"
+	}
+	v, err := s.int(max)
+	if err != nil {
+		return err
+	}
+	if v != nil {
+		m.params.MaxTokens = v
+	}
+	for name, dst := range map[string]**float64{"temperature": &m.params.Temperature, "topP": &m.params.TopP} {
+		f, err := s.float(name)
+		if err != nil {
+			return err
+		}
+		if f != nil {
+			*dst = f
+		}
+	}
+	if e := s.choice("effort"); e != "" {
+		m.params.Effort = e
+	}
+	return nil
+}
+
 // anthropicV2 is the 8.10 Anthropic provider with its backends.
 func anthropicV2(ctx context.Context, s settings, m *chatModel, env modelEnv) (llm.Client, error) {
 	b := s.at("backend")
 	cfg := llm.AnthropicConfig{Timeout: m.timeout, HTTPClient: env.http}
+	overrides := func(o settings) {
+		cfg.Headers, cfg.QueryParams, cfg.ExtraBody = o.strings("headers"), o.strings("queryParameters"), o.object("bodyProperties")
+	}
 	switch t := b.str("type"); t {
 	case "anthropic-api", "direct":
 		a := b.at("anthropic")
 		if a.m == nil {
 			a = b
 		}
+		a, err := a.credential("credential")
+		if err != nil {
+			return nil, err
+		}
 		key, err := a.need("apiKey")
 		if err != nil {
 			return nil, err
 		}
-		cfg.APIKey, cfg.BaseURL, cfg.Headers = key, a.str("endpoint"), b.strings("headers")
+		cfg.APIKey, cfg.BaseURL = key, a.str("endpoint")
+		overrides(a)
 	case "aws-bedrock-mantle", "bedrock":
 		a := b.at("awsBedrockMantle")
 		if a.m == nil {
 			a = b
 		}
-		region, err := a.need("region")
+		aws := &llm.AnthropicAWS{}
+		var err error
+		if aws.Region, aws.Credentials, aws.APIKey, err = awsConnection(ctx, a); err != nil {
+			return nil, err
+		}
+		cfg.AWS, cfg.BaseURL = aws, a.str("endpoint")
+		overrides(a)
+	case "foundry":
+		f, err := b.at("foundry").credential("credential")
 		if err != nil {
 			return nil, err
 		}
-		aws := &llm.AnthropicAWS{Region: region}
-		if aws.Credentials, aws.APIKey, err = awsAuth(ctx, a.at("authentication"), region); err != nil {
-			return nil, err
-		}
-		cfg.AWS, cfg.BaseURL, cfg.Headers = aws, a.str("endpoint"), a.strings("headers")
-	case "foundry":
-		f := b.at("foundry")
 		endpoint, err := f.need("endpoint")
 		if err != nil {
 			return nil, err
 		}
-		cfg.Foundry, cfg.BaseURL, cfg.Headers = true, endpoint, f.strings("headers")
-		if cfg.Token, cfg.APIKey, err = azureAuth(f.at("authentication"), llm.EntraScopeAIFoundry, env); err != nil {
+		cfg.Foundry, cfg.BaseURL = true, endpoint
+		overrides(f)
+		if cfg.Token, cfg.APIKey, err = azureAuth(ctx, f, llm.EntraScopeAIFoundry, env); err != nil {
 			return nil, err
 		}
 	case "custom":
-		c := b.at("custom")
+		c, err := b.at("custom").credential("credential")
+		if err != nil {
+			return nil, err
+		}
 		endpoint, err := c.need("endpoint")
 		if err != nil {
 			return nil, err
 		}
-		cfg.BaseURL, cfg.Headers = endpoint, c.strings("headers")
-		if cfg.Token, cfg.APIKey, err = gatewayAuth(c.at("authentication"), env); err != nil {
+		cfg.BaseURL = endpoint
+		overrides(c)
+		if cfg.Token, cfg.APIKey, err = gatewayAuth(c, env); err != nil {
 			return nil, err
 		}
 		cfg.NoAuth = cfg.Token == nil && cfg.APIKey == ""
@@ -450,7 +586,10 @@ func geminiV2(ctx context.Context, s settings, m *chatModel, env modelEnv) (llm.
 	}
 	switch t := b.str("type"); t {
 	case "google-gemini-api":
-		g := b.at("googleGeminiApi")
+		g, err := b.at("googleGeminiApi").credential("credential")
+		if err != nil {
+			return nil, err
+		}
 		key, err := g.need("apiKey")
 		if err != nil {
 			return nil, err
@@ -458,14 +597,18 @@ func geminiV2(ctx context.Context, s settings, m *chatModel, env modelEnv) (llm.
 		return llm.NewGemini(ctx, llm.GeminiConfig{APIKey: key, BaseURL: g.str("endpoint"), ThinkingLevel: level, ThinkingBudget: budget,
 			Timeout: m.timeout, HTTPClient: env.http})
 	case "google-vertex-ai":
-		return vertexAI(ctx, b.at("googleVertexAi"), level, budget, m, env)
+		v, err := b.at("googleVertexAi").credential("credential")
+		if err != nil {
+			return nil, err
+		}
+		return vertexAI(ctx, v, level, budget, m, env)
 	default:
 		return nil, newError(ErrInvalidRequest, "%s '%s' is not supported; use google-gemini-api or google-vertex-ai", b.name("type"), t)
 	}
 }
 
 func thinking(s settings) (string, *int32, error) {
-	level := s.str("thinkingLevel")
+	level := s.choice("thinkingLevel")
 	b, err := s.int("thinkingBudget")
 	if err != nil || b == nil {
 		return level, nil, err
@@ -528,7 +671,7 @@ func mistral(s settings, m *chatModel, env modelEnv) (llm.Client, error) {
 			return nil, err
 		}
 		cfg.Headers = c.strings("headers")
-		if cfg.Token, cfg.APIKey, err = gatewayAuth(c.at("authentication"), env); err != nil {
+		if cfg.Token, cfg.APIKey, err = gatewayAuth(c, env); err != nil {
 			return nil, err
 		}
 	default:
@@ -537,62 +680,140 @@ func mistral(s settings, m *chatModel, env modelEnv) (llm.Client, error) {
 	return llm.NewOpenAI(cfg)
 }
 
-// awsAuth reads an AWS authentication: credentials (access and secret key),
-// a Bedrock API key, or the AWS default credentials chain (credentials from
-// Orca's environment, found for region).
-func awsAuth(ctx context.Context, a settings, region string) (*llm.AWSCredentials, string, error) {
+// awsConnection reads the region and AWS authentication of Bedrock Converse
+// or Bedrock Mantle (s holds region and authentication). The 8.10 templates
+// choose awsIam (a saved AWS credential in awsCredential, else
+// inlineAuthentication with credentials or the default credentials chain)
+// or bedrockApiKey (a saved credential in bedrockApiKeyCredential, else
+// apiKey); the older ones credentials, apiKey or defaultCredentialsChain.
+// The template's region wins over a saved credential's.
+func awsConnection(ctx context.Context, s settings) (region string, creds *llm.AWSCredentials, apiKey string, err error) {
+	a := s.at("authentication")
+	region = s.str("region")
+	auth := a // what says credentials or the default chain, with the keys
 	switch t := a.str("type"); t {
+	case "awsIam":
+		if c := a.object("awsCredential"); c != nil {
+			cred := settings{prefix: a.name("awsCredential"), m: c, seen: s.seen}
+			if region == "" {
+				region = cred.str("region")
+			}
+			auth = cred.at("authentication")
+		} else if a.m["awsCredential"] == nil && a.m["inlineAuthentication"] != nil {
+			auth = a.at("inlineAuthentication")
+		} else if _, chosen := a.m["awsCredential"]; chosen && a.m["inlineAuthentication"] == nil && a.m["accessKey"] == nil {
+			return "", nil, "", newError(ErrInvalidRequest, "%s gave no value (a saved credential is read from a cluster variable, "+
+				"camunda.vars.env.NAME, which Orca does not hold): fill in %s", a.name("awsCredential"), a.name("inlineAuthentication"))
+		}
+	case "bedrockApiKey":
+		if c := a.object("bedrockApiKeyCredential"); c != nil {
+			cred := settings{prefix: a.name("bedrockApiKeyCredential"), m: c, seen: s.seen}
+			if region == "" {
+				region = cred.str("region")
+			}
+			a = cred
+		} else if a, err = a.credential("bedrockApiKeyCredential"); err != nil {
+			return "", nil, "", err
+		}
+		auth = settings{}
+		if apiKey, err = a.need("apiKey"); err != nil {
+			return "", nil, "", err
+		}
+	}
+	if region == "" {
+		return "", nil, "", newError(ErrInvalidRequest, "%s must name an AWS region", s.name("region"))
+	}
+	if auth.m == nil && apiKey != "" {
+		return region, nil, apiKey, nil
+	}
+	switch t := auth.str("type"); t {
 	case "credentials", "awsIam", "":
-		ak, err := a.need("accessKey")
+		ak, err := auth.need("accessKey")
 		if err != nil {
-			return nil, "", err
+			return "", nil, "", err
 		}
-		sk, err := a.need("secretKey")
+		sk, err := auth.need("secretKey")
 		if err != nil {
-			return nil, "", err
+			return "", nil, "", err
 		}
-		return &llm.AWSCredentials{AccessKeyID: ak, SecretAccessKey: sk, SessionToken: a.str("sessionToken")}, "", nil
-	case "apiKey", "bedrockApiKey":
-		key, err := a.need("apiKey")
-		return nil, key, err
+		return region, &llm.AWSCredentials{AccessKeyID: ak, SecretAccessKey: sk, SessionToken: auth.str("sessionToken")}, "", nil
+	case "apiKey":
+		key, err := auth.need("apiKey")
+		return region, nil, key, err
 	case "defaultCredentialsChain":
 		c, err := llm.AWSDefaultCredentials(ctx, region)
 		if err != nil {
-			return nil, "", newError(ErrInvalidRequest, "%s 'defaultCredentialsChain': %s", a.name("type"), err)
+			return "", nil, "", newError(ErrInvalidRequest, "%s 'defaultCredentialsChain': %s", auth.name("type"), err)
 		}
-		return c, "", nil
+		return region, c, "", nil
 	default:
-		return nil, "", newError(ErrInvalidRequest, "%s '%s' is not supported; use credentials, apiKey or defaultCredentialsChain", a.name("type"), t)
+		return "", nil, "", newError(ErrInvalidRequest, "%s '%s' is not supported; use awsIam, bedrockApiKey, credentials, apiKey or defaultCredentialsChain", auth.name("type"), t)
 	}
 }
 
-// azureAuth reads a Microsoft Foundry / Azure OpenAI authentication: an
-// API key or Entra ID client credentials.
-func azureAuth(a settings, scope string, env modelEnv) (llm.TokenFunc, string, error) {
+// azureAuth reads a Microsoft Foundry / Azure OpenAI authentication (s
+// holds it under authentication): an API key, Entra ID client credentials
+// or the managed identity of Orca's machine. entraIdScope replaces scope.
+func azureAuth(ctx context.Context, s settings, scope string, env modelEnv) (llm.TokenFunc, string, error) {
+	a := s.at("authentication")
+	if a.m == nil && s.cred != "" && !s.credEmpty && s.m["apiKey"] != nil {
+		a = s // a saved API key credential: {apiKey}
+	}
 	switch t := a.str("type"); t {
 	case "apiKey", "":
+		if a.m == nil && s.cred != "" && !s.credEmpty {
+			// a saved client credentials credential: {clientId, clientSecret, tenantId, authorityHost}
+			if s.m["clientSecret"] != nil {
+				return entraClientCredentials(s, scope, env)
+			}
+		}
 		key, err := a.need("apiKey")
 		return nil, key, err
 	case "clientCredentials":
-		var vals [3]string
-		for i, f := range []string{"tenantId", "clientId", "clientSecret"} {
-			v, err := a.need(f)
-			if err != nil {
-				return nil, "", err
-			}
-			vals[i] = v
-		}
-		return llm.EntraClientCredentials(a.str("authorityHost"), vals[0], vals[1], vals[2], scope, env.http).Token(), "", nil
+		return entraClientCredentials(a, scope, env)
 	case "managedIdentity":
-		return nil, "", newError(ErrInvalidRequest, "%s 'managedIdentity' is not supported by Orca; use apiKey or clientCredentials", a.name("type"))
+		if sc := a.str("entraIdScope"); sc != "" {
+			scope = sc
+		}
+		tok, err := llm.EntraManagedIdentity(a.str("clientId"), scope)
+		if err == nil {
+			// The first token now, so a missing identity is this job's
+			// incident in plain words; the credential keeps it cached.
+			_, err = tok(ctx)
+		}
+		if err != nil {
+			return nil, "", newError(ErrInvalidRequest, "%s 'managedIdentity': %s", a.name("type"), err)
+		}
+		return tok, "", nil
 	default:
-		return nil, "", newError(ErrInvalidRequest, "%s '%s' is not supported; use apiKey or clientCredentials", a.name("type"), t)
+		return nil, "", newError(ErrInvalidRequest, "%s '%s' is not supported; use apiKey, clientCredentials or managedIdentity", a.name("type"), t)
 	}
 }
 
-// gatewayAuth reads a custom endpoint's authentication: none, an API key,
-// or OAuth 2.0 client credentials.
-func gatewayAuth(a settings, env modelEnv) (llm.TokenFunc, string, error) {
+func entraClientCredentials(a settings, scope string, env modelEnv) (llm.TokenFunc, string, error) {
+	var vals [3]string
+	for i, f := range []string{"tenantId", "clientId", "clientSecret"} {
+		v, err := a.need(f)
+		if err != nil {
+			return nil, "", err
+		}
+		vals[i] = v
+	}
+	if sc := a.str("entraIdScope"); sc != "" {
+		scope = sc
+	}
+	return llm.EntraClientCredentials(a.str("authorityHost"), vals[0], vals[1], vals[2], scope, env.http).Token(), "", nil
+}
+
+// gatewayAuth reads a custom endpoint's authentication (c holds it under
+// authentication): none, an API key, or OAuth 2.0 client credentials. A
+// saved gateway credential may hold just {endpoint, apiKey}.
+func gatewayAuth(c settings, env modelEnv) (llm.TokenFunc, string, error) {
+	a := c.at("authentication")
+	if a.m == nil && c.cred != "" && !c.credEmpty && c.m["apiKey"] != nil {
+		key, err := c.need("apiKey")
+		return nil, key, err
+	}
 	switch t := a.str("type"); t {
 	case "none", "noAuth", "":
 		return nil, "", nil

@@ -45,6 +45,11 @@ type AnthropicConfig struct {
 	AWS *AnthropicAWS
 	// Headers are added to every request (values count as secrets).
 	Headers map[string]string
+	// QueryParams are added to every request URL (values count as secrets).
+	QueryParams map[string]string
+	// ExtraBody sets extra top-level fields of the request body (Camunda's
+	// bodyProperties), over those Orca writes.
+	ExtraBody map[string]any
 	// DefaultMaxTokens replaces DefaultAnthropicMaxTokens.
 	DefaultMaxTokens int64
 	// Timeout bounds one Chat call on top of the caller's context.
@@ -88,6 +93,13 @@ func NewAnthropic(cfg AnthropicConfig) (*Anthropic, error) {
 		option.WithRequestTimeout(requestTimeout(cfg.Timeout)),
 	}
 	red := newRedactor(cfg.APIKey)
+	for k, v := range cfg.QueryParams {
+		opts = append(opts, option.WithQuery(k, v))
+		red = red.with(v)
+	}
+	for k, v := range cfg.ExtraBody {
+		opts = append(opts, option.WithJSONSet(k, v))
+	}
 	var svc anthropic.MessageService
 	switch {
 	case cfg.Foundry:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -107,6 +110,53 @@ func EntraClientCredentials(authorityHost, tenant, clientID, clientSecret, scope
 		InBody:       true,
 		HTTPClient:   hc,
 	}
+}
+
+// EntraManagedIdentity gets Microsoft Entra ID tokens for scope from the
+// managed identity of the machine Orca runs on (azidentity's
+// ManagedIdentityCredential: App Service, Functions, Container Apps, Arc,
+// Service Fabric or Cloud Shell through their IDENTITY_ENDPOINT/MSI_ENDPOINT
+// variables, else the instance metadata service). clientID picks a
+// user-assigned identity; empty means the system-assigned one. The
+// credential caches its tokens until shortly before they expire.
+func EntraManagedIdentity(clientID, scope string) (TokenFunc, error) {
+	var opts azidentity.ManagedIdentityCredentialOptions
+	if clientID != "" {
+		opts.ID = azidentity.ClientID(clientID)
+	}
+	cred, err := azidentity.NewManagedIdentityCredential(&opts)
+	if err != nil {
+		return nil, fmt.Errorf("no managed identity: %s", firstLine(err.Error()))
+	}
+	return func(ctx context.Context) (string, error) {
+		tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}})
+		if err != nil {
+			return "", fmt.Errorf("no Entra ID token from the managed identity: %s", managedIdentityError(err))
+		}
+		return tok.Token, nil
+	}, nil
+}
+
+// managedIdentityError says why azidentity got no token: the identity
+// endpoint's own message, else its status, else the first line.
+func managedIdentityError(err error) string {
+	msg := err.Error()
+	if i, j := strings.Index(msg, "{"), strings.LastIndex(msg, "}"); i >= 0 && j > i {
+		var body map[string]any
+		if json.Unmarshal([]byte(msg[i:j+1]), &body) == nil {
+			for _, k := range []string{"error_description", "message", "Message", "error"} {
+				if v, ok := body[k].(string); ok && v != "" {
+					return v
+				}
+			}
+		}
+	}
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "RESPONSE ") {
+			return strings.TrimPrefix(l, "RESPONSE ")
+		}
+	}
+	return strings.TrimPrefix(firstLine(msg), "ManagedIdentityCredential: ")
 }
 
 // withBearer sets Authorization: Bearer from fn on each request.

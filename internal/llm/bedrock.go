@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/auth/bearer"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // BedrockConfig configures the AWS Bedrock Converse adapter. Exactly one
@@ -32,9 +34,13 @@ type BedrockConfig struct {
 	// AdditionalFields go to the model as additionalModelRequestFields
 	// (Camunda's bodyProperties), e.g. {"top_k": 40}.
 	AdditionalFields map[string]any
-	Timeout          time.Duration
-	HTTPClient       *http.Client
-	Logger           *slog.Logger
+	// Headers and QueryParams are added to every request before it is
+	// signed (Camunda's headers and queryParameters; values count as secrets).
+	Headers     map[string]string
+	QueryParams map[string]string
+	Timeout     time.Duration
+	HTTPClient  *http.Client
+	Logger      *slog.Logger
 }
 
 // Bedrock is the adapter for the Bedrock Converse API
@@ -76,6 +82,15 @@ func NewBedrock(cfg BedrockConfig) (*Bedrock, error) {
 		red = red.with(c.SecretAccessKey, c.SessionToken)
 	default:
 		return nil, errors.New("bedrock: an access key and secret key, or an API key, are required")
+	}
+	if len(cfg.Headers) > 0 || len(cfg.QueryParams) > 0 {
+		opts.APIOptions = append(opts.APIOptions, addToRequest(cfg.Headers, cfg.QueryParams))
+		for _, v := range cfg.Headers {
+			red = red.with(v)
+		}
+		for _, v := range cfg.QueryParams {
+			red = red.with(v)
+		}
 	}
 	return &Bedrock{
 		client:  bedrockruntime.New(opts),
@@ -363,4 +378,27 @@ func (c *Bedrock) error(ctx context.Context, err error) *Error {
 		return e
 	}
 	return transportError(ctx, ProviderBedrock, err, c.red)
+}
+
+// addToRequest adds headers and query parameters to each request in the
+// build step, before the finalize step signs it.
+func addToRequest(headers, query map[string]string) func(*middleware.Stack) error {
+	return func(st *middleware.Stack) error {
+		return st.Build.Add(middleware.BuildMiddlewareFunc("OrcaHeadersAndQuery",
+			func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+				if req, ok := in.Request.(*smithyhttp.Request); ok {
+					for k, v := range headers {
+						req.Header.Set(k, v)
+					}
+					if len(query) > 0 {
+						q := req.URL.Query()
+						for k, v := range query {
+							q.Set(k, v)
+						}
+						req.URL.RawQuery = q.Encode()
+					}
+				}
+				return next.HandleBuild(ctx, in)
+			}), middleware.After)
+	}
 }

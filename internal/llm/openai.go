@@ -101,11 +101,15 @@ type AzureOpenAIConfig struct {
 	// deployment path with an api-version.
 	V1 bool
 	// API selects Chat Completions (default) or the Responses API.
-	API        API
-	Headers    map[string]string
-	Timeout    time.Duration
-	HTTPClient *http.Client
-	Logger     *slog.Logger
+	API     API
+	Headers map[string]string
+	// QueryParams are added to every request URL, ExtraBody to the request
+	// body (Camunda's hidden queryParameters and bodyProperties).
+	QueryParams map[string]string
+	ExtraBody   map[string]any
+	Timeout     time.Duration
+	HTTPClient  *http.Client
+	Logger      *slog.Logger
 }
 
 // OpenAI is the adapter for the Chat Completions wire format
@@ -205,6 +209,9 @@ func NewAzureOpenAI(cfg AzureOpenAIConfig) (*OpenAI, error) {
 	}
 	if cfg.V1 {
 		opts = append(opts, option.WithBaseURL(strings.TrimRight(cfg.Endpoint, "/")+"/openai/v1/"))
+		if cfg.APIVersion != "" {
+			opts = append(opts, option.WithQuery("api-version", cfg.APIVersion))
+		}
 		if cfg.Token == nil {
 			opts = append(opts, option.WithHeader("Api-Key", cfg.APIKey))
 		}
@@ -225,6 +232,13 @@ func NewAzureOpenAI(cfg AzureOpenAIConfig) (*OpenAI, error) {
 	for k, v := range cfg.Headers {
 		opts = append(opts, option.WithHeader(k, v))
 		red = red.with(v)
+	}
+	for k, v := range cfg.QueryParams {
+		opts = append(opts, option.WithQuery(k, v))
+		red = red.with(v)
+	}
+	for k, v := range cfg.ExtraBody {
+		opts = append(opts, option.WithJSONSet(k, v))
 	}
 	return &OpenAI{
 		provider:  ProviderAzureOpenAI,

@@ -229,6 +229,9 @@ type modelEnv struct {
 // settings (and only those) are resolved.
 func newChatModel(ctx context.Context, p map[string]any, env modelEnv) (*chatModel, error) {
 	typ, _ := p["type"].(string)
+	if env.seen != nil {
+		env.seen["provider.type"] = true
+	}
 	if typ == "" {
 		return nil, newError(ErrInvalidRequest, "provider.type must name the model provider (%s)", supportedProviders())
 	}

@@ -177,7 +177,10 @@ func fieldScenarios() []map[string]any {
 			{p + "authentication.type": "apiKey", p + "authentication.apiKey": "k"},
 			{p + "authentication.type": "clientCredentials", p + "authentication.clientId": "c", p + "authentication.clientSecret": "s",
 				p + "authentication.tenantId": "t"},
-			{p + "authentication.type": "managedIdentity"},
+			// a client id and scope of its own: azidentity caches managed
+			// identity tokens for the whole process
+			{p + "authentication.type": "managedIdentity", p + "authentication.clientId": "orca-field-table",
+				p + "authentication.entraIdScope": "api://orca-field-table/.default"},
 			{p + "credential": map[string]any{"endpoint": "http://127.0.0.1:9", "authentication": map[string]any{"type": "apiKey", "apiKey": "k"}}},
 		}
 	}

@@ -294,7 +294,9 @@ func newIdentityEndpoint(t *testing.T, token string) *identityEndpoint {
 // TestProviderManagedIdentity checks Entra ID managed identity on the
 // Foundry backends: the token comes from the machine's identity endpoint
 // (a user-assigned identity by its client id, the scope as the resource)
-// and reaches the vendor as a bearer token.
+// and reaches the vendor as a bearer token. azidentity (MSAL) caches these
+// tokens for the whole process by identity and resource, so each case uses
+// its own.
 func TestProviderManagedIdentity(t *testing.T) {
 	cases := []struct {
 		name, format, resource string
@@ -305,10 +307,10 @@ func TestProviderManagedIdentity(t *testing.T) {
 				"provider.anthropic.backend.foundry.endpoint": s.URL, "provider.anthropic.backend.foundry.authentication.type": "managedIdentity",
 				"provider.anthropic.backend.foundry.authentication.clientId": "0a1b2c3d-user-assigned", "provider.anthropic.model.model": "claude-deployment"}
 		}},
-		{"openai foundry, system-assigned, scope override", "responses", "https://ai.azure.com", func(s *llmtest.Server) map[string]any {
+		{"openai foundry, system-assigned, scope override", "responses", "api://orca-test-foundry", func(s *llmtest.Server) map[string]any {
 			return map[string]any{"provider.type": "openai", "provider.openai.backend.type": "foundry",
 				"provider.openai.backend.foundry.endpoint": s.URL, "provider.openai.backend.foundry.authentication.type": "managedIdentity",
-				"provider.openai.backend.foundry.authentication.entraIdScope": "https://ai.azure.com/.default", "provider.openai.model.model": "gpt-deployment"}
+				"provider.openai.backend.foundry.authentication.entraIdScope": "api://orca-test-foundry/.default", "provider.openai.model.model": "gpt-deployment"}
 		}},
 	}
 	for _, tc := range cases {

@@ -130,12 +130,13 @@ func (m *Metrics) StorageRecovered(time.Duration) { m.storageUp.Set(1) }
 
 var _ engine.Observer = (*Metrics)(nil)
 
-// WatchStore adds gauges read from the store at each scrape: element
-// instances by type and state, active incidents by error type, and the
-// store's size on disk.
+// WatchStore adds gauges read from the store at each scrape: active
+// element instances by type, active incidents by error type, open jobs and
+// the store's size on disk. Each reads what is active through an index, so
+// a scrape costs the same however much history the store holds.
 func (m *Metrics) WatchStore(s *store.Store) {
 	m.reg.MustRegister(&storeCollector{s: s,
-		elements:  prometheus.NewDesc("orca_element_instances", "Element instances in the store by element type and state.", []string{"type", "state"}, nil),
+		elements:  prometheus.NewDesc("orca_element_instances", "Active element instances by element type (state is ACTIVE; finished ones are history, whose size orca_store_size_bytes shows).", []string{"type", "state"}, nil),
 		incidents: prometheus.NewDesc("orca_incidents_active", "Active incidents by error type.", []string{"error_type"}, nil),
 		size:      prometheus.NewDesc("orca_store_size_bytes", "Bytes the store takes on disk (database, write-ahead log and its index).", nil, nil),
 		jobs:      prometheus.NewDesc("orca_jobs_open", "Open jobs by job type and state: waiting for a worker (the queue's depth; failed ones in their back-off included) or activated (held by a worker).", []string{"type", "state"}, nil),
@@ -159,7 +160,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	ch <- prometheus.MustNewConstMetric(c.size, prometheus.GaugeValue, float64(c.s.Size()))
-	if counts, err := c.s.ElementInstanceCounts(ctx); err == nil {
+	if counts, err := c.s.ActiveElementInstanceCounts(ctx); err == nil {
 		for _, n := range counts {
 			ch <- prometheus.MustNewConstMetric(c.elements, prometheus.GaugeValue, float64(n.N), n.Labels...)
 		}

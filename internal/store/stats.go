@@ -12,9 +12,12 @@ type Count struct {
 	N      int64
 }
 
-// ElementInstanceCounts counts element instances by type and state.
-func (s *Store) ElementInstanceCounts(ctx context.Context) ([]Count, error) {
-	return s.counts(ctx, "SELECT type, state, count(*) FROM element_instances GROUP BY type, state", 2)
+// ActiveElementInstanceCounts counts the active element instances by type
+// (labels: type, "ACTIVE"). Finished ones are not counted: that would read
+// every element instance of the history (15 s at a million finished
+// instances) where this reads the active ones through their index.
+func (s *Store) ActiveElementInstanceCounts(ctx context.Context) ([]Count, error) {
+	return s.counts(ctx, "SELECT type, state, count(*) FROM element_instances INDEXED BY element_instances_active WHERE state = 'ACTIVE' GROUP BY type, state", 2)
 }
 
 // ActiveIncidentCounts counts active incidents by error type.

@@ -182,8 +182,9 @@ func auditLog(r *store.AuditLog) AuditLog {
 		Timestamp: r.Timestamp.UTC(), ActorID: optString(r.ActorID), ActorType: optString(r.ActorType),
 		TenantID: optString(r.TenantID), Result: r.Result, Category: r.Category,
 		ProcessDefinitionID: optString(r.ProcessDefinitionID), ProcessDefinitionKey: keyRef(r.ProcessDefinitionKey),
-		ProcessInstanceKey: keyRef(r.ProcessInstanceKey), ElementInstanceKey: keyRef(r.ElementInstanceKey),
-		JobKey: keyRef(r.JobKey), UserTaskKey: keyRef(r.UserTaskKey), EntityDescription: auditDescription(r),
+		ProcessInstanceKey: keyRef(r.ProcessInstanceKey), RootProcessInstanceKey: keyRef(r.RootProcessInstanceKey),
+		ElementInstanceKey: keyRef(r.ElementInstanceKey),
+		JobKey:             keyRef(r.JobKey), UserTaskKey: keyRef(r.UserTaskKey), EntityDescription: auditDescription(r),
 		InboundChannelType: optString(r.InboundChannelType), InboundChannelToolName: optString(r.InboundChannelTool)}
 	return a
 }

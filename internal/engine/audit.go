@@ -12,9 +12,11 @@ import (
 // durable, with the keys they were given. A row without a timestamp gets
 // the batch's time.
 func (e *Engine) RecordAudit(ctx context.Context, rows ...*store.AuditLog) ([]int64, error) {
+	e.fillAuditScopes(ctx, rows) // auditscope.go
 	return do(ctx, e, func(w *writer) ([]int64, error) {
 		keys := make([]int64, len(rows))
 		for i, r := range rows {
+			w.auditScope(r)
 			r.Key = w.st.newKey()
 			if r.Timestamp.IsZero() {
 				r.Timestamp = w.now

@@ -146,7 +146,8 @@ func TestAuditToolCalls(t *testing.T) {
 	}
 	proc := e.audit(map[string]any{"filter": map[string]any{"actorId": "bob"}})
 	if len(proc) != 1 || proc[0]["inboundChannelToolName"] != "place_order" || proc[0]["processInstanceKey"] != started ||
-		proc[0]["operationType"] != "CREATE" || !strings.HasPrefix(proc[0]["entityDescription"].(string), "/mcp/processes: ") {
+		proc[0]["operationType"] != "CREATE" || !strings.HasPrefix(proc[0]["entityDescription"].(string), "/mcp/processes: ") ||
+		proc[0]["rootProcessInstanceKey"] != started || proc[0]["tenantId"] != "<default>" {
 		t.Fatalf("process tool entries: %v", proc)
 	}
 

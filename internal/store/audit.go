@@ -28,6 +28,9 @@ type AuditLog struct {
 	Endpoint             string // the MCP endpoint (/mcp/cluster, /mcp/processes, ...)
 	ArgumentsSize        int64  // bytes of the call's arguments
 	ErrorMessage         string // why it failed ("" on success)
+	// RootProcessInstanceKey is the root of the entry's process instance
+	// (filled by the engine with TenantID when the entry names one).
+	RootProcessInstanceKey int64
 }
 
 func (*AuditLog) Table() string { return "audit_logs" }
@@ -36,5 +39,5 @@ func (r *AuditLog) Columns() []any {
 		&r.Category, &r.EntityType, &r.EntityKey, &r.OperationType, nullString{&r.ProcessDefinitionID},
 		keyCol{&r.ProcessDefinitionKey}, keyCol{&r.ProcessInstanceKey}, keyCol{&r.ElementInstanceKey}, keyCol{&r.UserTaskKey},
 		keyCol{&r.JobKey}, nullString{&r.InboundChannelType}, nullString{&r.InboundChannelTool}, &r.Endpoint, &r.ArgumentsSize,
-		&r.ErrorMessage}
+		&r.ErrorMessage, keyCol{&r.RootProcessInstanceKey}}
 }

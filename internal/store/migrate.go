@@ -36,6 +36,10 @@ var addedColumns = []addedColumn{
 	// A task listener's denial (isDenied, deniedReason in job searches).
 	{"jobs", "is_denied", "INTEGER NOT NULL DEFAULT 0", ""},
 	{"jobs", "denied_reason", "TEXT", ""},
+	// The root process instance of an audit log entry's instance.
+	{"audit_logs", "root_process_instance_key", "INTEGER",
+		"UPDATE audit_logs SET root_process_instance_key = (SELECT p.root_process_instance_key FROM process_instances p " +
+			"WHERE p.key = audit_logs.process_instance_key) WHERE process_instance_key IS NOT NULL"},
 }
 
 // migrate adds the columns a data file made by an earlier version lacks.

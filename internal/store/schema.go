@@ -53,7 +53,7 @@ var tables = map[string][]string{
 	"audit_logs": {"key", "timestamp", "actor_id", "actor_type", "tenant_id", "result", "category", "entity_type",
 		"entity_key", "operation_type", "process_definition_id", "process_definition_key", "process_instance_key",
 		"element_instance_key", "user_task_key", "job_key", "inbound_channel_type", "inbound_channel_tool_name",
-		"endpoint", "arguments_size", "error_message"},
+		"endpoint", "arguments_size", "error_message", "root_process_instance_key"},
 	// agents.go
 	"agent_instances": {"key", "element_instance_key", "element_instance_keys", "element_id", "process_instance_key",
 		"root_process_instance_key", "process_definition_key", "process_id", "process_version", "process_version_tag",

@@ -620,11 +620,8 @@ func toLLM(m Message) llm.Message {
 	case RoleAssistant:
 		out := llm.Message{Role: llm.RoleAssistant}
 		for _, b := range m.Content {
-			switch b.Type {
-			case string(llm.ContentThinking):
-				out.Content = append(out.Content, llm.Content{Type: llm.ContentThinking, Text: b.Text, Signature: b.Signature})
-			case string(llm.ContentRedactedThinking):
-				out.Content = append(out.Content, llm.Content{Type: llm.ContentRedactedThinking, Data: []byte(b.Data)})
+			if c, ok := b.thinking(); ok {
+				out.Content = append(out.Content, c)
 			}
 		}
 		if text := m.text(); text != "" {
@@ -645,17 +642,62 @@ func toLLM(m Message) llm.Message {
 
 // thinkingBlocks keeps a model's thinking blocks for the conversation
 // memory, in their order: a thinking model's next turn must send them back.
+// They are stored as Camunda's agent stores them: a "reasoning" block with
+// the vendor's block (its thinking text taken out) as payload and the text
+// beside it.
 func thinkingBlocks(content []llm.Content) []ContentBlock {
 	var out []ContentBlock
 	for _, c := range content {
+		var payload any
 		switch c.Type {
 		case llm.ContentThinking:
-			out = append(out, ContentBlock{Type: string(c.Type), Text: c.Text, Signature: c.Signature})
+			payload = map[string]string{"type": string(c.Type), "signature": c.Signature}
 		case llm.ContentRedactedThinking:
-			out = append(out, ContentBlock{Type: string(c.Type), Data: string(c.Data)})
+			payload = map[string]string{"type": string(c.Type), "data": string(c.Data)}
+		default:
+			continue
 		}
+		raw, _ := json.Marshal(payload)
+		out = append(out, ContentBlock{Type: "reasoning", Provider: llm.ProviderAnthropic, Payload: raw, Text: c.Text})
 	}
 	return out
+}
+
+// thinking reads a thinking block back for the model: Camunda's
+// "reasoning" blocks of Anthropic (the text merged back into its block),
+// and the "thinking" and "redacted_thinking" blocks earlier Orca versions
+// stored. Reasoning of another vendor is not sent (as in Camunda).
+func (b ContentBlock) thinking() (llm.Content, bool) {
+	switch b.Type {
+	case string(llm.ContentThinking):
+		return llm.Content{Type: llm.ContentThinking, Text: b.Text, Signature: b.Signature}, true
+	case string(llm.ContentRedactedThinking):
+		return llm.Content{Type: llm.ContentRedactedThinking, Data: []byte(b.Data)}, true
+	case "reasoning":
+		if b.Provider != llm.ProviderAnthropic {
+			return llm.Content{}, false
+		}
+		var p struct {
+			Type      string `json:"type"`
+			Thinking  string `json:"thinking"`
+			Signature string `json:"signature"`
+			Data      string `json:"data"`
+		}
+		if json.Unmarshal(b.Payload, &p) != nil {
+			return llm.Content{}, false
+		}
+		switch p.Type {
+		case string(llm.ContentThinking):
+			text := b.Text
+			if text == "" {
+				text = p.Thinking // stored with the text inside its block
+			}
+			return llm.Content{Type: llm.ContentThinking, Text: text, Signature: p.Signature}, true
+		case string(llm.ContentRedactedThinking):
+			return llm.Content{Type: llm.ContentRedactedThinking, Data: []byte(p.Data)}, true
+		}
+	}
+	return llm.Content{}, false
 }
 
 // finalAnswer completes the ad-hoc sub-process with the agent's response.

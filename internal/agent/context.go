@@ -80,15 +80,72 @@ const (
 	RoleToolCallResult = "tool_call_result"
 )
 
-// ContentBlock is a piece of message content.
+// ContentBlock is a piece of message content, in Camunda's shape: "text",
+// and "reasoning" for a model's thinking ({provider, payload, text}: the
+// vendor's block without its text in payload, the text beside it, as
+// Camunda's agent stores it). Blocks of other types and fields Orca does
+// not know (documents, provider content, metadata) are kept as they came,
+// so a conversation stored by Camunda's agent continues here and back.
 type ContentBlock struct {
 	Type string `json:"type"`
 	Text string `json:"text,omitempty"`
-	// Signature signs a "thinking" block (the model's extended thinking,
-	// kept so the next turn can send it back; never the answer).
+	// Provider and Payload are a "reasoning" block's vendor and its block
+	// as the vendor sent it, without the thinking text (Anthropic:
+	// {"type":"thinking","signature":...} or {"type":"redacted_thinking",
+	// "data":...}).
+	Provider string          `json:"provider,omitempty"`
+	Payload  json.RawMessage `json:"payload,omitempty"`
+	// Signature and Data are the thinking blocks earlier Orca versions
+	// stored ("thinking" with its signature, "redacted_thinking"); they are
+	// still read.
 	Signature string `json:"signature,omitempty"`
-	// Data is a "redacted_thinking" block's opaque value.
-	Data string `json:"data,omitempty"`
+	Data      string `json:"data,omitempty"`
+	// rest holds the fields not above, written back unchanged.
+	rest map[string]json.RawMessage
+}
+
+var contentBlockFields = map[string]bool{"type": true, "text": true, "provider": true, "payload": true, "signature": true, "data": true}
+
+// UnmarshalJSON keeps the fields ContentBlock does not name.
+func (b *ContentBlock) UnmarshalJSON(data []byte) error {
+	type plain ContentBlock
+	var p plain
+	if err := json.Unmarshal(data, &p); err != nil {
+		return err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(data, &all); err != nil {
+		return err
+	}
+	for k := range all {
+		if contentBlockFields[k] {
+			delete(all, k)
+		}
+	}
+	*b = ContentBlock(p)
+	if len(all) > 0 {
+		b.rest = all
+	}
+	return nil
+}
+
+// MarshalJSON writes the known fields and those kept from reading.
+func (b ContentBlock) MarshalJSON() ([]byte, error) {
+	type plain ContentBlock
+	known, err := json.Marshal(plain(b))
+	if err != nil || len(b.rest) == 0 {
+		return known, err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(known, &all); err != nil {
+		return nil, err
+	}
+	for k, v := range b.rest {
+		if _, set := all[k]; !set {
+			all[k] = v
+		}
+	}
+	return json.Marshal(all)
 }
 
 // ToolCall is a call the LLM asked for.

@@ -378,3 +378,92 @@ func TestProviderModelDefault(t *testing.T) {
 		t.Errorf("api.responses parameters not sent: %s", got.Body)
 	}
 }
+
+// TestConversationMemoryAsCamundaStoresIt continues a conversation that
+// Camunda's agent stored (thinking as a "reasoning" block: the Anthropic
+// block without its text as payload, the text beside it; another vendor's
+// reasoning; fields Orca does not know) and checks the model gets the
+// thinking block whole and signed, the other vendor's reasoning is not
+// sent, the stored blocks come back unchanged, and Orca stores the new
+// thinking the same way.
+func TestConversationMemoryAsCamundaStoresIt(t *testing.T) {
+	stored := `{"state":"READY","metadata":{"processDefinitionKey":"3","processInstanceKey":"2"},
+	  "metrics":{"modelCalls":1,"tokenUsage":{"inputTokenCount":10,"outputTokenCount":5}},"toolDefinitions":[],
+	  "conversation":{"type":"in-process","conversationId":"c-1","messages":[
+	    {"role":"system","content":[{"type":"text","text":"You are terse."}]},
+	    {"role":"user","content":[{"type":"text","text":"What is 3 times 4?"}]},
+	    {"role":"assistant","content":[
+	      {"type":"reasoning","provider":"anthropic","payload":{"type":"thinking","signature":"sig-camunda"},"text":"3 times 4 is 12."},
+	      {"type":"reasoning","provider":"openai","payload":{"type":"reasoning","id":"rs_1","encrypted_content":"opaque"}},
+	      {"type":"text","text":"12","metadata":{"source":"camunda"}}],
+	     "metadata":{"timestamp":"2026-12-05T10:00:00Z","framework":{"provider":"anthropic"}}}]}}`
+	var ac any
+	if err := json.Unmarshal([]byte(stored), &ac); err != nil {
+		t.Fatal(err)
+	}
+	stub := newStub(t, "anthropic", llmtest.Turn{Thinking: "5 times 6 is 30.", Signature: "sig-orca", Text: "30"})
+	vars := nest(map[string]any{"provider.type": "anthropic", "provider.anthropic.backend.type": "anthropic-api",
+		"provider.anthropic.backend.anthropic.apiKey": "k", "provider.anthropic.backend.anthropic.endpoint": stub.URL,
+		"provider.anthropic.model.model": "claude-sonnet-5"})
+	vars["data"] = map[string]any{"systemPrompt": map[string]any{"prompt": "You are terse."}, "userPrompt": map[string]any{"prompt": "And 5 times 6?"}}
+	vars["agentContext"] = ac
+	done, err := agent.New(agent.Options{Secrets: worker.MapSecrets{}, HTTPClient: stub.HTTPClient}).Handle(t.Context(), job(t, vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := stub.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d model calls, want 1", len(reqs))
+	}
+	msgs, _ := reqs[0].JSON()["messages"].([]any)
+	if len(msgs) != 3 {
+		t.Fatalf("the model got %d messages, want the stored user and assistant turns and the new question: %s", len(msgs), reqs[0].Body)
+	}
+	assistant, _ := msgs[1].(map[string]any)["content"].([]any)
+	got, _ := json.Marshal(assistant)
+	if want := `[{"signature":"sig-camunda","thinking":"3 times 4 is 12.","type":"thinking"},{"text":"12","type":"text"}]`; string(got) != want {
+		t.Errorf("the stored assistant turn reached the model as\n%s\nwant\n%s", got, want)
+	}
+	b, _ := json.Marshal(done.Variables["agentContext"])
+	var after struct {
+		Conversation struct {
+			Messages []json.RawMessage `json:"messages"`
+		} `json:"conversation"`
+	}
+	if err := json.Unmarshal(b, &after); err != nil {
+		t.Fatal(err)
+	}
+	var before struct {
+		Conversation struct {
+			Messages []json.RawMessage `json:"messages"`
+		} `json:"conversation"`
+	}
+	json.Unmarshal([]byte(stored), &before)
+	if n := len(after.Conversation.Messages); n != 5 {
+		t.Fatalf("%d messages stored, want 5", n)
+	}
+	for i := range 3 {
+		if !jsonEqual(t, before.Conversation.Messages[i], after.Conversation.Messages[i]) {
+			t.Errorf("stored message %d changed:\n%s\nwas\n%s", i, after.Conversation.Messages[i], before.Conversation.Messages[i])
+		}
+	}
+	var last struct {
+		Content []json.RawMessage `json:"content"`
+	}
+	json.Unmarshal(after.Conversation.Messages[4], &last)
+	if len(last.Content) == 0 || !jsonEqual(t, last.Content[0],
+		json.RawMessage(`{"type":"reasoning","provider":"anthropic","payload":{"type":"thinking","signature":"sig-orca"},"text":"5 times 6 is 30."}`)) {
+		t.Errorf("the new thinking is stored as %s, want Camunda's reasoning block", after.Conversation.Messages[4])
+	}
+}
+
+func jsonEqual(t *testing.T, a, b json.RawMessage) bool {
+	t.Helper()
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	xs, _ := json.Marshal(x)
+	ys, _ := json.Marshal(y)
+	return string(xs) == string(ys)
+}

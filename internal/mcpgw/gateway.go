@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"sync/atomic"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -40,6 +41,9 @@ type Options struct {
 	// one, so that authenticated users' task ids do not survive a restart.
 	TaskSecret []byte
 	Logger     *slog.Logger
+	// DisableLeanPath sends every request through go-sdk's handler, as
+	// before the lean path (lean.go) existed: tests compare the two.
+	DisableLeanPath bool
 }
 
 // OAuthResource describes the gateway as an OAuth 2.0 protected resource.
@@ -59,13 +63,18 @@ type Gateway struct {
 	opts   Options
 	log    *slog.Logger
 	server *mcp.Server
+	impl   *mcp.Implementation // the server's name, title and version
 	// streaming names the tools whose calls send notifications while they
 	// run; those calls are answered with an SSE stream instead of JSON.
 	streaming map[string]bool
 	tools     map[string]bool // the names of all tools
-	procs     *processes      // /mcp/processes; nil when off
-	audit     *auditor        // records tool calls; nil when the cluster keeps no Orca audit log
-	fx        *fixtureTasks   // the conformance suite's task fixtures; nil without ConformanceFixtures
+	// leanTools are the tools the lean path calls (lean.go): those
+	// addTools registers, with the handler go-sdk's server calls.
+	leanTools map[string]*leanTool
+	leanCalls atomic.Int64  // calls the lean path answered
+	procs     *processes    // /mcp/processes; nil when off
+	audit     *auditor      // records tool calls; nil when the cluster keeps no Orca audit log
+	fx        *fixtureTasks // the conformance suite's task fixtures; nil without ConformanceFixtures
 	// taskSecret keys the binding of task ids to their principal.
 	taskSecret []byte
 }
@@ -93,6 +102,7 @@ func New(api cluster.API, opts Options) (*Gateway, error) {
 		opts.MaxBodyBytes = 4 << 20
 	}
 	g := &Gateway{api: api, opts: opts, log: slog.New(quiet{opts.Logger.Handler()}), streaming: map[string]bool{}, tools: map[string]bool{},
+		leanTools:  map[string]*leanTool{},
 		taskSecret: opts.TaskSecret}
 	if len(g.taskSecret) == 0 {
 		g.taskSecret = make([]byte, taskSecretSize)
@@ -112,7 +122,8 @@ func New(api cluster.API, opts Options) (*Gateway, error) {
 	if opts.ConformanceFixtures {
 		fixtureOptions(sopts)
 	}
-	g.server = mcp.NewServer(&mcp.Implementation{Name: ServerName, Title: "Orca " + opts.Version, Version: cluster.Version}, sopts)
+	g.impl = &mcp.Implementation{Name: ServerName, Title: "Orca " + opts.Version, Version: cluster.Version}
+	g.server = mcp.NewServer(g.impl, sopts)
 	err := g.addTools("camunda_tools.json", g.camundaTools())
 	if err != nil {
 		return nil, err
@@ -158,13 +169,15 @@ func (g *Gateway) addTools(file string, handlers map[string]toolHandler) error {
 		}
 		seen[t.Name] = true
 		schema := t.InputSchema.(map[string]any)
-		g.addTool(t, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		handler := func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			args, errs := checkArgs(schema, req.Params.Arguments)
 			if len(errs) > 0 {
 				return invalidResult(errs), nil
 			}
 			return h(context.WithValue(ctx, callKey{}, req), args), nil
-		})
+		}
+		g.addTool(t, handler)
+		g.leanTools[t.Name] = &leanTool{handler: handler}
 	}
 	for _, name := range slices.Sorted(maps.Keys(handlers)) {
 		if !seen[name] {

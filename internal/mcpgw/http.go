@@ -46,7 +46,10 @@ func (g *Gateway) Register(mux *http.ServeMux, authn func(http.Handler) http.Han
 	})
 	sse := (&sseOwners{}).wrap(mcp.NewSSEHandler(get, &mcp.SSEOptions{MaxRequestBodyBytes: g.opts.MaxBodyBytes}))
 	rpc := rpcErrors(g.taskHandler(streamable, false), g.opts.MaxBodyBytes)
-	handlers := map[string]http.Handler{PathMCP: rpc, PathCluster: rpc, PathSSE: sse}
+	// A plain stateless tools/call takes the lean path (lean.go); any
+	// other request goes on to the task layer and go-sdk.
+	lean := g.lean(rpc)
+	handlers := map[string]http.Handler{PathMCP: lean, PathCluster: lean, PathSSE: sse}
 	if g.procs != nil {
 		// Calls answer with JSON; subscriptions/listen streams (the SDK
 		// answers it with SSE whatever JSONResponse says).

@@ -1,0 +1,420 @@
+package mcpgw
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// The lean path: a single stateless tools/call, as most MCP clients send
+// it, answered without go-sdk's per-request machinery (a throwaway session
+// per request, its JSON decoder's 32 KiB buffer per message, the message
+// decoded three to five times on its way to the tool). It decodes the
+// message once, calls the same tool handler go-sdk's server calls (the one
+// addTools registers: argument checks included), records the call in the
+// audit log as the server's middleware does, and encodes the answer once,
+// as go-sdk's stateless JSON response would carry it.
+//
+// It takes only what it can answer exactly as go-sdk would: a POST whose
+// headers pass go-sdk's checks (Content-Type application/json, an Accept
+// with both JSON and SSE, no protocol version or one before 2026-07-28, no
+// other Mcp-* header, no Last-Event-ID, no DNS rebinding suspicion), with
+// one JSON-RPC request object (jsonrpc "2.0", an integer or string id,
+// method tools/call, params with only name and arguments: no _meta, so no
+// task metadata, progress token or input responses) calling a tool of
+// Camunda's, Orca's or the decision tools that sends no notifications, or
+// a tool that does not exist. Everything else (initialize, other methods,
+// notifications, batches, malformed JSON, conformance fixtures, process
+// tools of /mcp/processes, the 2026-07-28 protocol) goes on unchanged to
+// the task layer and go-sdk. TestLeanDifferential holds the two paths to
+// the same answers.
+
+// leanTool is a tool the lean path may call.
+type leanTool struct {
+	handler mcp.ToolHandler
+}
+
+// protocolNew is the sessionless protocol revision (SEP-2575): each
+// request carries its protocol version, client capabilities and client
+// information in params._meta, and each result says resultType and names
+// the server in its _meta.
+const protocolNew = "2026-07-28"
+
+// leanVersions are the protocol versions whose stateless tools/call the
+// lean path answers (go-sdk v1.8's; none is no header).
+var leanVersions = map[string]bool{"2024-11-05": true, "2025-03-26": true, "2025-06-18": true, "2025-11-25": true, protocolNew: true}
+
+// Members of params._meta in the 2026-07-28 protocol.
+const (
+	metaProtocolVersion = "io.modelcontextprotocol/protocolVersion"
+	metaClientCaps      = "io.modelcontextprotocol/clientCapabilities"
+	metaClientInfo      = "io.modelcontextprotocol/clientInfo"
+	metaServerInfo      = "io.modelcontextprotocol/serverInfo"
+)
+
+// lean answers the calls it can and passes every other request to next
+// with its body intact.
+func (g *Gateway) lean(next http.Handler) http.Handler {
+	if g.opts.DisableLeanPath {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !leanHeaders(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, g.opts.MaxBodyBytes+1))
+		if err != nil || int64(len(body)) > g.opts.MaxBodyBytes {
+			r.Body = struct {
+				io.Reader
+				io.Closer
+			}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
+			next.ServeHTTP(w, r)
+			return
+		}
+		call, ok := g.leanCall(r.Header, body)
+		if !ok {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			next.ServeHTTP(w, r)
+			return
+		}
+		g.leanCalls.Add(1)
+		g.serveLean(w, r, call)
+	})
+}
+
+// leanHeaders tells whether a request's method and headers are those the
+// lean path answers; go-sdk checks (and answers) any other. For the
+// 2026-07-28 protocol, the body must then agree with Mcp-Method and
+// Mcp-Name (leanCall).
+func leanHeaders(r *http.Request) bool {
+	if r.Method != http.MethodPost || r.Header.Get("Last-Event-ID") != "" {
+		return false
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return false
+	}
+	if jsonOK, sseOK := accepts(r.Header.Values("Accept")); !jsonOK || !sseOK {
+		return false
+	}
+	v := r.Header.Values("Mcp-Protocol-Version")
+	if len(v) > 1 || len(v) == 1 && !leanVersions[v[0]] {
+		return false
+	}
+	newProtocol := len(v) == 1 && v[0] == protocolNew
+	for name, vals := range r.Header {
+		switch {
+		case !strings.HasPrefix(name, "Mcp-"), name == "Mcp-Protocol-Version":
+		case newProtocol && (name == "Mcp-Method" || name == "Mcp-Name") && len(vals) == 1:
+		default:
+			return false // session ids, parameter headers: go-sdk's to judge
+		}
+	}
+	if newProtocol && r.Header.Get("Mcp-Method") != "tools/call" {
+		return false
+	}
+	// go-sdk refuses a loopback server reached under another host name
+	// (DNS rebinding): leave that judgement to it.
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && la != nil && loopback(la.String()) && !loopback(r.Host) {
+		return false
+	}
+	return true
+}
+
+// accepts reads an Accept header as go-sdk does: does it take JSON, and
+// an SSE stream?
+func accepts(values []string) (jsonOK, sseOK bool) {
+	for _, v := range values {
+		for _, raw := range strings.Split(v, ",") {
+			base, _, _ := strings.Cut(strings.TrimSpace(raw), ";")
+			switch strings.ToLower(strings.TrimSpace(base)) {
+			case "application/json", "application/*":
+				jsonOK = true
+			case "text/event-stream", "text/*":
+				sseOK = true
+			case "*/*":
+				jsonOK, sseOK = true, true
+			}
+		}
+	}
+	return jsonOK, sseOK
+}
+
+// loopback tells whether a host (with or without a port) is a loopback
+// name or address.
+func loopback(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// leanRequest is a tools/call the lean path answers.
+type leanRequest struct {
+	id   json.RawMessage // as the answer carries it
+	name string
+	args json.RawMessage // nil when absent
+	tool *leanTool       // nil: an unknown tool
+	// newProtocol: the call is of the 2026-07-28 protocol.
+	newProtocol bool
+}
+
+// maxExactID bounds integer ids: go-sdk reads them as float64 first.
+const maxExactID = 1 << 53
+
+// leanCall reads a message the lean path answers; false for any other.
+func (g *Gateway) leanCall(h http.Header, body []byte) (leanRequest, bool) {
+	c := leanRequest{newProtocol: h.Get("Mcp-Protocol-Version") == protocolNew}
+	msg, ok := members(body)
+	if !ok || len(msg) != 4 || string(msg["jsonrpc"]) != `"2.0"` || string(msg["method"]) != `"tools/call"` {
+		return c, false
+	}
+	id := msg["id"]
+	switch {
+	case len(id) > 0 && id[0] == '"':
+		var s string
+		if json.Unmarshal(id, &s) != nil {
+			return c, false
+		}
+		c.id, _ = json.Marshal(s)
+	default:
+		n, err := strconv.ParseInt(string(id), 10, 64)
+		if err != nil || n >= maxExactID || n <= -maxExactID || strconv.FormatInt(n, 10) != string(id) {
+			return c, false
+		}
+		c.id = id
+	}
+	params, ok := members(msg["params"])
+	if !ok {
+		return c, false
+	}
+	name, hasName := params["name"]
+	args, hasArgs := params["arguments"]
+	meta, hasMeta := params["_meta"]
+	if !hasName || len(params) != 1+btoi(hasArgs)+btoi(hasMeta) || name[0] != '"' || json.Unmarshal(name, &c.name) != nil {
+		return c, false
+	}
+	if hasMeta != c.newProtocol || c.newProtocol && (h.Get("Mcp-Name") != c.name || !plainMeta(meta)) {
+		return c, false
+	}
+	if hasArgs {
+		if args[0] != '{' {
+			return c, false
+		}
+		c.args = args
+	}
+	if t, ok := g.leanTools[c.name]; ok {
+		c.tool = t
+		return c, true
+	}
+	// Unknown tools are answered here; tools the lean path does not call
+	// (fixtures, tools that stream) go to go-sdk.
+	_, fixture := fixtureTools[c.name]
+	return c, !g.tools[c.name] && !fixture
+}
+
+// plainMeta tells whether a 2026-07-28 call's _meta says no more than
+// go-sdk's own client does: the protocol version, client capabilities that
+// declare at most roots (no elicitation or sampling, so no input request
+// can be answered, and no extensions, so no task), and optionally the
+// client's name, title and version.
+func plainMeta(raw json.RawMessage) bool {
+	meta, ok := members(raw)
+	if !ok || string(meta[metaProtocolVersion]) != `"`+protocolNew+`"` {
+		return false
+	}
+	caps, ok := members(meta[metaClientCaps])
+	if !ok {
+		return false
+	}
+	n := 2
+	for k, v := range caps {
+		if k != "roots" {
+			return false
+		}
+		roots, ok := members(v)
+		if !ok {
+			return false
+		}
+		for k, v := range roots {
+			if k != "listChanged" || string(v) != "true" && string(v) != "false" {
+				return false
+			}
+		}
+	}
+	if info, ok := meta[metaClientInfo]; ok {
+		n++
+		m, ok := members(info)
+		if !ok {
+			return false
+		}
+		for k, v := range m {
+			if k != "name" && k != "title" && k != "version" || v[0] != '"' {
+				return false
+			}
+		}
+	}
+	return len(meta) == n
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// members reads the members of one JSON object (and nothing after it);
+// false when data is no object, not valid JSON, or names a member twice.
+func members(data []byte) (map[string]json.RawMessage, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, false
+	}
+	m := make(map[string]json.RawMessage, 4)
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		k, ok := t.(string)
+		if !ok {
+			return nil, false
+		}
+		if _, dup := m[k]; dup {
+			return nil, false
+		}
+		var v json.RawMessage
+		if dec.Decode(&v) != nil {
+			return nil, false
+		}
+		m[k] = v
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, false
+	}
+	return m, true
+}
+
+// serveLean calls the tool and answers as go-sdk's server would: the
+// unknownTool and audit middleware's checks and record, the tool's result
+// (content never null), one JSON-RPC response as application/json.
+func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, c leanRequest) {
+	// go-sdk runs a stateless call on a context the client's hang-up does
+	// not cancel; so does the lean path (awaitCompletion bounds its own
+	// wait).
+	ctx := context.WithoutCancel(r.Context())
+	req := &mcp.CallToolRequest{
+		Params: &mcp.CallToolParamsRaw{Name: c.name, Arguments: c.args},
+		Extra:  &mcp.RequestExtra{TokenInfo: auth.TokenInfoFromContext(ctx), Header: r.Header},
+	}
+	var (
+		res *mcp.CallToolResult
+		err error
+	)
+	if c.tool == nil {
+		err = &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "Unknown tool: " + c.name}
+	} else {
+		res, err = c.tool.handler(ctx, req)
+		if err == nil && res != nil {
+			if res.InputRequests != nil {
+				// No lean tool asks without a session that can answer.
+				g.log.Error("a tool asked for input on the lean path", "tool", c.name)
+				res, err = nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "the tool asked for input the call cannot carry"}
+			} else if res.Content == nil {
+				res2 := *res
+				res2.Content = []mcp.Content{} // as go-sdk: never null
+				res = &res2
+			}
+		}
+	}
+	if g.audit != nil {
+		var result mcp.Result
+		if res != nil {
+			result = res
+		}
+		if aerr := g.audit.record(ctx, req, result, err); aerr != nil {
+			res, err = nil, aerr
+		}
+	}
+	var buf bytes.Buffer
+	buf.Grow(512)
+	buf.WriteString(`{"jsonrpc":"2.0","id":`)
+	buf.Write(c.id)
+	var out []byte
+	var merr error
+	if err != nil {
+		var rpcErr *jsonrpc.Error
+		if !errors.As(err, &rpcErr) {
+			rpcErr = &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: err.Error()}
+		}
+		buf.WriteString(`,"error":`)
+		out, merr = json.Marshal(rpcErr)
+	} else {
+		buf.WriteString(`,"result":`)
+		if c.newProtocol && res != nil {
+			// go-sdk names the server in every result's _meta, and says
+			// the result is complete.
+			res2 := *res
+			res2.Meta = maps.Clone(res.Meta)
+			if res2.Meta == nil {
+				res2.Meta = mcp.Meta{}
+			}
+			if _, ok := res2.Meta[metaServerInfo]; !ok {
+				res2.Meta[metaServerInfo] = g.impl
+			}
+			res = &res2
+		}
+		out, merr = json.Marshal(res)
+		if merr == nil && c.newProtocol && len(out) > 2 && out[len(out)-1] == '}' {
+			out = append(out[:len(out)-1:len(out)-1], `,"resultType":"complete"}`...)
+		}
+	}
+	if merr != nil {
+		g.log.Error("a tool's answer cannot be encoded", "tool", c.name, "err", merr)
+		buf.Truncate(len(`{"jsonrpc":"2.0","id":`) + len(c.id))
+		buf.WriteString(`,"error":`)
+		out, _ = json.Marshal(&jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: merr.Error()})
+	}
+	buf.Write(out)
+	buf.WriteByte('}')
+	status := http.StatusOK
+	if c.newProtocol && err != nil {
+		// SEP-2575: protocol-level errors carry an HTTP status.
+		var rpcErr *jsonrpc.Error
+		if errors.As(err, &rpcErr) {
+			switch rpcErr.Code {
+			case jsonrpc.CodeMethodNotFound:
+				status = http.StatusNotFound
+			case jsonrpc.CodeInvalidParams, mcp.CodeUnsupportedProtocolVersion, mcp.CodeMissingRequiredClientCapabilities:
+				status = http.StatusBadRequest
+			}
+		}
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-cache, no-transform")
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -585,3 +585,33 @@ func TestA2AReceiveTasks(t *testing.T) {
 		t.Fatalf("response = %s", got)
 	}
 }
+
+// TestA2APollingGivesUpWithATimer: a receive task polling a task that
+// never settles is left by its timer boundary event, and the polling of
+// that task stops.
+func TestA2APollingGivesUpWithATimer(t *testing.T) {
+	remote := a2atest.New(t, "Slow agent", "never done")
+	remote.WorkingPolls = 1 << 30
+	o := newOrca(t)
+	model := asReceiveTask(a2aPollModel())
+	model = strings.Replace(model, `<bpmn:sequenceFlow id="f5" sourceRef="wait" targetRef="review" />`,
+		`<bpmn:sequenceFlow id="f5" sourceRef="wait" targetRef="review" />
+    <bpmn:boundaryEvent id="tooLong" attachedToRef="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1S</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f6" sourceRef="tooLong" targetRef="gaveUp" />
+    <bpmn:userTask id="gaveUp"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements></bpmn:userTask>`, 1)
+	o.deploy(model)
+	pi := o.startProcess("a2a-poll", map[string]any{"a2aUrl": remote.URL, "question": "q"})
+	o.waitAt(pi, "gaveUp")
+	id := remote.Tasks()[0]
+	if remote.Polls(id) == 0 {
+		t.Fatal("the task was never polled")
+	}
+	// The polling stops: a later deployment wakes the poller, and after
+	// it looked again the count stays.
+	o.deploy(strings.Replace(model, `id="a2a-poll"`, `id="a2a-poll-2"`, 1))
+	n := remote.Polls(id)
+	time.Sleep(500 * time.Millisecond) // five task polling intervals: a poll would show
+	if m := remote.Polls(id); m > n+1 {
+		t.Fatalf("the task was polled %d more times after the instance left", m-n)
+	}
+}

@@ -174,8 +174,21 @@ func (s *Server) lookup(ctx context.Context, context string) ([]*endpoint, error
 	if err := s.fresh(ctx); err != nil {
 		return nil, err
 	}
+	if g := s.index[context]; g != nil || s.opts.Now().Sub(s.built) < missRebuild {
+		return g, nil
+	}
+	// An unknown id may be one deployed an instant ago (the cluster tells
+	// of deployments in a goroutine of its own): look once more, at most
+	// every missRebuild, so a flood of unknown ids costs little.
+	if err := s.rebuild(ctx); err != nil {
+		return nil, err
+	}
 	return s.index[context], nil
 }
+
+// missRebuild is how often a request for an unknown webhook id reads the
+// deployed processes again.
+const missRebuild = 200 * time.Millisecond
 
 // pollEndpoints lists the A2A polling events, reading the deployed
 // processes again when they may have changed.

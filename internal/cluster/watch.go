@@ -7,7 +7,9 @@ import "sync"
 // a client sees new deployments only when it asks again.
 type DeploymentWatcher interface {
 	// OnDeployment registers f to run after each successful deployment,
-	// in a goroutine of its own; f must not block for long.
+	// before the deployment is answered (so a request that follows the
+	// answer sees what f did): f must not block, and starts a goroutine for
+	// any longer work.
 	OnDeployment(f func())
 }
 
@@ -28,7 +30,7 @@ func (w *deployWatchers) notify() {
 	fs := w.fs
 	w.mu.Unlock()
 	for _, f := range fs {
-		go f()
+		f()
 	}
 }
 

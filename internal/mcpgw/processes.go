@@ -142,7 +142,7 @@ func (g *Gateway) newProcesses() (*processes, error) {
 		p.server.AddReceivingMiddleware(g.audit.middleware)
 	}
 	if w, ok := g.api.(cluster.DeploymentWatcher); ok {
-		w.OnDeployment(p.kick)
+		w.OnDeployment(func() { go p.kick() })
 	}
 	return p, nil
 }

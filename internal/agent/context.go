@@ -70,6 +70,8 @@ type Message struct {
 	ToolCalls []ToolCall     `json:"toolCalls,omitempty"`
 	Results   []ToolResult   `json:"results,omitempty"`
 	Metadata  map[string]any `json:"metadata,omitempty"`
+	// rest holds the fields not above (a message id), written back unchanged.
+	rest map[string]json.RawMessage
 }
 
 // Message roles.
@@ -110,39 +112,69 @@ var contentBlockFields = map[string]bool{"type": true, "text": true, "provider":
 func (b *ContentBlock) UnmarshalJSON(data []byte) error {
 	type plain ContentBlock
 	var p plain
-	if err := json.Unmarshal(data, &p); err != nil {
-		return err
-	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(data, &all); err != nil {
-		return err
-	}
-	for k := range all {
-		if contentBlockFields[k] {
-			delete(all, k)
-		}
-	}
+	rest, err := unmarshalKeeping(data, &p, contentBlockFields)
 	*b = ContentBlock(p)
-	if len(all) > 0 {
-		b.rest = all
-	}
-	return nil
+	b.rest = rest
+	return err
 }
 
 // MarshalJSON writes the known fields and those kept from reading.
 func (b ContentBlock) MarshalJSON() ([]byte, error) {
 	type plain ContentBlock
-	known, err := json.Marshal(plain(b))
-	if err != nil || len(b.rest) == 0 {
+	return marshalKeeping(plain(b), b.rest)
+}
+
+var messageFields = map[string]bool{"role": true, "content": true, "toolCalls": true, "results": true, "metadata": true}
+
+// UnmarshalJSON keeps the fields Message does not name (a message id).
+func (m *Message) UnmarshalJSON(data []byte) error {
+	type plain Message
+	var p plain
+	rest, err := unmarshalKeeping(data, &p, messageFields)
+	*m = Message(p)
+	m.rest = rest
+	return err
+}
+
+// MarshalJSON writes the known fields and those kept from reading.
+func (m Message) MarshalJSON() ([]byte, error) {
+	type plain Message
+	return marshalKeeping(plain(m), m.rest)
+}
+
+// unmarshalKeeping decodes data into v and returns the fields not in known.
+func unmarshalKeeping(data []byte, v any, known map[string]bool) (map[string]json.RawMessage, error) {
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(data, &all); err != nil {
+		return nil, err
+	}
+	for k := range all {
+		if known[k] {
+			delete(all, k)
+		}
+	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	return all, nil
+}
+
+// marshalKeeping encodes v with the kept fields beside its own.
+func marshalKeeping(v any, rest map[string]json.RawMessage) ([]byte, error) {
+	known, err := json.Marshal(v)
+	if err != nil || len(rest) == 0 {
 		return known, err
 	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(known, &all); err != nil {
 		return nil, err
 	}
-	for k, v := range b.rest {
+	for k, x := range rest {
 		if _, set := all[k]; !set {
-			all[k] = v
+			all[k] = x
 		}
 	}
 	return json.Marshal(all)

@@ -108,7 +108,7 @@ func (s settings) need(path ...string) (string, error) {
 		switch {
 		case s.credEmpty:
 			hint = fmt.Sprintf("; the credential %s gave no value (a saved credential is read from a cluster variable, "+
-				"camunda.vars.env.NAME, which Orca does not hold: fill in the field, or map the credential's object from a variable)", s.cred)
+				"camunda.vars.env.<name>, which Orca does not hold: fill in the field, or map the credential's object from a variable)", s.cred)
 		case s.cred != "":
 			hint = fmt.Sprintf(" (the credential %s holds none)", s.cred)
 		}
@@ -706,7 +706,7 @@ func awsConnection(ctx context.Context, s settings) (region string, creds *llm.A
 			auth = a.at("inlineAuthentication")
 		} else if _, chosen := a.m["awsCredential"]; chosen && a.m["inlineAuthentication"] == nil && a.m["accessKey"] == nil {
 			return "", nil, "", newError(ErrInvalidRequest, "%s gave no value (a saved credential is read from a cluster variable, "+
-				"camunda.vars.env.NAME, which Orca does not hold): fill in %s", a.name("awsCredential"), a.name("inlineAuthentication"))
+				"camunda.vars.env.<name>, which Orca does not hold): fill in %s", a.name("awsCredential"), a.name("inlineAuthentication"))
 		}
 	case "bedrockApiKey":
 		if c := a.object("bedrockApiKeyCredential"); c != nil {

@@ -391,7 +391,7 @@ func TestConversationMemoryAsCamundaStoresIt(t *testing.T) {
 	  "metrics":{"modelCalls":1,"tokenUsage":{"inputTokenCount":10,"outputTokenCount":5}},"toolDefinitions":[],
 	  "conversation":{"type":"in-process","conversationId":"c-1","messages":[
 	    {"role":"system","content":[{"type":"text","text":"You are terse."}]},
-	    {"role":"user","content":[{"type":"text","text":"What is 3 times 4?"}]},
+	    {"role":"user","id":"msg-1","content":[{"type":"text","text":"What is 3 times 4?"}]},
 	    {"role":"assistant","content":[
 	      {"type":"reasoning","provider":"anthropic","payload":{"type":"thinking","signature":"sig-camunda"},"text":"3 times 4 is 12."},
 	      {"type":"reasoning","provider":"openai","payload":{"type":"reasoning","id":"rs_1","encrypted_content":"opaque"}},

@@ -143,13 +143,16 @@ func TestHealthThroughStartAndStorageFailure(t *testing.T) {
 	s.deploy("../rest/testdata/service.bpmn")
 
 	s.faults.Fail()
+	t.Cleanup(s.faults.Heal) // a failed check must not leave the create retrying until the test times out
 	done := make(chan []byte, 1)
 	go func() {
 		b, _ := json.Marshal(map[string]any{"processDefinitionId": "service"})
 		_, out := s.post("/v2/process-instances", "application/json", b)
 		done <- out
 	}()
-	waitFor(t, "the failing commit", func() bool { return s.faults.Failed() > 0 })
+	// The engine reports the trouble once the failed commit returns, an
+	// instant after the fault fired: wait for the report, not the fault.
+	waitFor(t, "the failing commit", func() bool { return s.faults.Failed() > 0 && !s.eng.Storage().Healthy })
 	s.wantStatus(management.PathReadiness, 503, management.StatusOutOfService)
 	s.wantStatus(management.PathLiveness, 200, management.StatusUp)
 	h := s.wantStatus(management.PathHealth, 503, management.StatusOutOfService)

@@ -108,7 +108,6 @@ type state struct {
 
 	dirty    []store.Record
 	dirtySet map[store.Record]struct{}
-	rows     store.Rows // dirty, encoded for the commit
 
 	agents *agentCache // agent records of the batch being written (agents.go)
 }

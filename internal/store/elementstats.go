@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -9,6 +10,48 @@ import (
 type ElementStatistic struct {
 	ElementID                              string
 	Active, Incidents, Completed, Canceled int64
+}
+
+// parentStep is the element instance above e: its flow scope, or, for a
+// called process instance (e.type 'PROCESS', joined as p), the call
+// activity that started it. It is 0 or e itself at the top of a tree.
+const parentStep = `CASE WHEN e.type = 'PROCESS' THEN p.parent_element_instance_key ELSE e.flow_scope_key END`
+
+// stepUp joins the element instance e a recursive walk stands on (at
+// column at) and, for a process, its process instance p, and stops at the
+// top of the tree.
+func stepUp(at string) string {
+	return `JOIN element_instances e ON e.key = ` + at + ` LEFT JOIN process_instances p ON e.type = 'PROCESS' AND p.key = e.key
+  WHERE COALESCE(` + parentStep + `, 0) NOT IN (0, e.key)`
+}
+
+// flaggedCTE is the recursive CTE flagged(k): the element instances with an
+// active incident among those the incidents condition selects, and every
+// element instance above them (flow scopes, and the call activity above a
+// called process instance).
+func flaggedCTE(incidents string) string {
+	return `flagged(k) AS (
+  SELECT element_instance_key FROM incidents
+  WHERE state = 'ACTIVE' AND element_instance_key IS NOT NULL AND ` + incidents + `
+  UNION
+  SELECT ` + parentStep + `
+  FROM flagged ` + stepUp("flagged.k") + `
+)`
+}
+
+// scanElementStatistics reads rows of (element_id, active, incidents,
+// completed, canceled).
+func (s *Store) scanElementStatistics(ctx context.Context, rows *sql.Rows, what string) ([]ElementStatistic, error) {
+	defer rows.Close()
+	var out []ElementStatistic
+	for rows.Next() {
+		var e ElementStatistic
+		if err := rows.Scan(&e.ElementID, &e.Active, &e.Incidents, &e.Completed, &e.Canceled); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, e)
+	}
+	return out, searchTimeout(ctx, rows.Err(), s.searchCaps.Time)
 }
 
 // ElementStatistics counts, per element of a process definition, its
@@ -35,18 +78,8 @@ func (s *Store) ElementStatistics(ctx context.Context, processDefinitionKey int6
 		sub += " AND " + sql
 		subArgs = append(subArgs, a...)
 	}
-	// flagged: the element instances with an active incident and those
-	// above them (flow scopes, and the call activity above a called
-	// process instance).
 	q := `WITH RECURSIVE pis(key) AS (` + sub + `),
-flagged(k) AS (
-  SELECT element_instance_key FROM incidents
-  WHERE state = 'ACTIVE' AND element_instance_key IS NOT NULL AND root_process_instance_key IN (SELECT root_process_instance_key FROM process_instances WHERE key IN pis)
-  UNION
-  SELECT CASE WHEN e.type = 'PROCESS' THEN p.parent_element_instance_key ELSE e.flow_scope_key END
-  FROM flagged JOIN element_instances e ON e.key = flagged.k LEFT JOIN process_instances p ON e.type = 'PROCESS' AND p.key = e.key
-  WHERE COALESCE(CASE WHEN e.type = 'PROCESS' THEN p.parent_element_instance_key ELSE e.flow_scope_key END, 0) NOT IN (0, e.key)
-),
+` + flaggedCTE("root_process_instance_key IN (SELECT root_process_instance_key FROM process_instances WHERE key IN pis)") + `,
 per AS (
   SELECT e.element_id,
     MAX(e.state = 'ACTIVE' AND e.has_incident = 0 AND e.key NOT IN flagged) AS active,
@@ -64,16 +97,7 @@ FROM per GROUP BY element_id ORDER BY element_id`
 	if err != nil {
 		return nil, searchTimeout(ctx, fmt.Errorf("element statistics: %w", err), s.searchCaps.Time)
 	}
-	defer rows.Close()
-	var out []ElementStatistic
-	for rows.Next() {
-		var e ElementStatistic
-		if err := rows.Scan(&e.ElementID, &e.Active, &e.Incidents, &e.Completed, &e.Canceled); err != nil {
-			return nil, fmt.Errorf("element statistics: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, searchTimeout(ctx, rows.Err(), s.searchCaps.Time)
+	return s.scanElementStatistics(ctx, rows, "element statistics")
 }
 
 // InstanceElementStatistics counts, per element of one process instance,
@@ -88,15 +112,7 @@ FROM per GROUP BY element_id ORDER BY element_id`
 func (s *Store) InstanceElementStatistics(ctx context.Context, processInstanceKey int64) ([]ElementStatistic, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.searchCaps.Time)
 	defer cancel()
-	q := `WITH RECURSIVE flagged(k) AS (
-  SELECT element_instance_key FROM incidents
-  WHERE state = 'ACTIVE' AND element_instance_key IS NOT NULL
-    AND process_instance_key IN (SELECT key FROM process_instances WHERE root_process_instance_key = (SELECT root_process_instance_key FROM process_instances WHERE key = ?))
-  UNION
-  SELECT CASE WHEN e.type = 'PROCESS' THEN p.parent_element_instance_key ELSE e.flow_scope_key END
-  FROM flagged JOIN element_instances e ON e.key = flagged.k LEFT JOIN process_instances p ON e.type = 'PROCESS' AND p.key = e.key
-  WHERE COALESCE(CASE WHEN e.type = 'PROCESS' THEN p.parent_element_instance_key ELSE e.flow_scope_key END, 0) NOT IN (0, e.key)
-)
+	q := `WITH RECURSIVE ` + flaggedCTE("process_instance_key IN (SELECT key FROM process_instances WHERE root_process_instance_key = (SELECT root_process_instance_key FROM process_instances WHERE key = ?))") + `
 SELECT e.element_id,
   SUM(e.state = 'ACTIVE' AND e.has_incident = 0 AND e.key NOT IN flagged),
   SUM(e.state = 'ACTIVE' AND (e.has_incident <> 0 OR e.key IN flagged)),
@@ -108,16 +124,7 @@ GROUP BY e.element_id ORDER BY e.element_id`
 	if err != nil {
 		return nil, searchTimeout(ctx, fmt.Errorf("element statistics of instance %d: %w", processInstanceKey, err), s.searchCaps.Time)
 	}
-	defer rows.Close()
-	var out []ElementStatistic
-	for rows.Next() {
-		var e ElementStatistic
-		if err := rows.Scan(&e.ElementID, &e.Active, &e.Incidents, &e.Completed, &e.Canceled); err != nil {
-			return nil, fmt.Errorf("element statistics of instance %d: %w", processInstanceKey, err)
-		}
-		out = append(out, e)
-	}
-	return out, searchTimeout(ctx, rows.Err(), s.searchCaps.Time)
+	return s.scanElementStatistics(ctx, rows, fmt.Sprintf("element statistics of instance %d", processInstanceKey))
 }
 
 // IncidentsBelow is a condition on incidents: those raised on the element
@@ -131,8 +138,7 @@ func IncidentsBelow(elementInstanceKey, rootProcessInstanceKey int64) Cond {
   WHERE i.element_instance_key IS NOT NULL
     AND i.process_instance_key IN (SELECT key FROM process_instances WHERE root_process_instance_key = ?)
   UNION
-  SELECT up.ik, CASE WHEN e.type = 'PROCESS' THEN p.parent_element_instance_key ELSE e.flow_scope_key END
-  FROM up JOIN element_instances e ON e.key = up.k LEFT JOIN process_instances p ON e.type = 'PROCESS' AND p.key = e.key
-  WHERE up.k <> ? AND COALESCE(CASE WHEN e.type = 'PROCESS' THEN p.parent_element_instance_key ELSE e.flow_scope_key END, 0) NOT IN (0, e.key)
+  SELECT up.ik, `+parentStep+`
+  FROM up `+stepUp("up.k")+` AND up.k <> ?
 ) SELECT ik FROM up WHERE k = ?)`, rootProcessInstanceKey, elementInstanceKey, elementInstanceKey)
 }

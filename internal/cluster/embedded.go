@@ -359,6 +359,12 @@ func (m *Embedded) CancelProcessInstance(ctx context.Context, key Key, _ *Cancel
 }
 
 func (m *Embedded) SearchProcessInstanceIncidents(ctx context.Context, key Key, q *IncidentSearchQuery) (*SearchResult[Incident], error) {
+	return m.searchIncidentsWhere(ctx, q, store.Raw("incidents.process_instance_key = ? OR incidents.root_process_instance_key = ?", int64(key), int64(key)))
+}
+
+// searchIncidentsWhere runs an incident search with one more condition:
+// the incidents of what the search is below.
+func (m *Embedded) searchIncidentsWhere(ctx context.Context, q *IncidentSearchQuery, below store.Cond) (*SearchResult[Incident], error) {
 	if q == nil {
 		q = &IncidentSearchQuery{}
 	}
@@ -366,7 +372,7 @@ func (m *Embedded) SearchProcessInstanceIncidents(ctx context.Context, key Key, 
 	if err != nil {
 		return nil, err
 	}
-	sq.Where = append(sq.Where, store.Raw("incidents.process_instance_key = ? OR incidents.root_process_instance_key = ?", int64(key), int64(key)))
+	sq.Where = append(sq.Where, below)
 	return runQuery(ctx, m.store, sq, func() *store.Incident { return new(store.Incident) }, incident)
 }
 

@@ -100,12 +100,7 @@ func (m *Embedded) GetProcessInstanceElementStatistics(ctx context.Context, key 
 	if err != nil {
 		return nil, fromEngine(err)
 	}
-	out := &ProcessInstanceElementStatisticsResult{Items: make([]ProcessElementStatistics, 0, len(stats))}
-	for _, s := range stats {
-		out.Items = append(out.Items, ProcessElementStatistics{ElementID: s.ElementID, Active: s.Active, Canceled: s.Canceled,
-			Incidents: s.Incidents, Completed: s.Completed})
-	}
-	return out, nil
+	return &ProcessInstanceElementStatisticsResult{Items: elementStatistics(stats)}, nil
 }
 
 // SearchElementInstanceIncidents searches the incidents raised on the
@@ -116,15 +111,7 @@ func (m *Embedded) SearchElementInstanceIncidents(ctx context.Context, key Key, 
 	if err != nil {
 		return nil, err
 	}
-	if q == nil {
-		q = &IncidentSearchQuery{}
-	}
-	sq, err := incidentSpec.query(q.Filter, q.Sort, q.Page)
-	if err != nil {
-		return nil, err
-	}
-	sq.Where = append(sq.Where, store.IncidentsBelow(ei.Key, ei.RootProcessInstanceKey))
-	return runQuery(ctx, m.store, sq, func() *store.Incident { return new(store.Incident) }, incident)
+	return m.searchIncidentsWhere(ctx, q, store.IncidentsBelow(ei.Key, ei.RootProcessInstanceKey))
 }
 
 // EvaluateExpression evaluates an expression as Zeebe reads one in a

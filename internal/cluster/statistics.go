@@ -62,12 +62,18 @@ func (m *Embedded) GetProcessDefinitionElementStatistics(ctx context.Context, ke
 	if err != nil {
 		return nil, fromEngine(err)
 	}
-	out := &ProcessDefinitionElementStatisticsResult{Items: make([]ProcessElementStatistics, 0, len(stats))}
+	return &ProcessDefinitionElementStatisticsResult{Items: elementStatistics(stats)}, nil
+}
+
+// elementStatistics are the store's counts per element in the API's terms
+// (an empty list, not null, when nothing ran).
+func elementStatistics(stats []store.ElementStatistic) []ProcessElementStatistics {
+	out := make([]ProcessElementStatistics, 0, len(stats))
 	for _, s := range stats {
-		out.Items = append(out.Items, ProcessElementStatistics{ElementID: s.ElementID, Active: s.Active, Canceled: s.Canceled,
+		out = append(out, ProcessElementStatistics{ElementID: s.ElementID, Active: s.Active, Canceled: s.Canceled,
 			Incidents: s.Incidents, Completed: s.Completed})
 	}
-	return out, nil
+	return out
 }
 
 // GetProcessDefinitionElementStatistics asks the cluster for the counts per

@@ -171,4 +171,10 @@ func TestEvaluateExpression(t *testing.T) {
 	e.problem(e.do("POST", "/v2/expression/evaluation", map[string]any{"expression": "=1 +"}), http.StatusBadRequest, "INVALID_ARGUMENT", "=1 +")
 	e.problem(e.do("POST", "/v2/expression/evaluation", map[string]any{"expression": ""}), http.StatusBadRequest, "INVALID_ARGUMENT", "expression")
 	e.problem(e.do("POST", "/v2/expression/evaluation", map[string]any{"expression": `=assert(1, false, "nope")`}), http.StatusBadRequest, "INVALID_ARGUMENT", "nope")
+	// An expression that would run for ever stops at FEEL's step limit; the
+	// server goes on answering.
+	e.problem(e.do("POST", "/v2/expression/evaluation", map[string]any{"expression": "=count(for i in 1..1000000000 return i)"}), http.StatusBadRequest, "INVALID_ARGUMENT", "limit")
+	if r = eval(map[string]any{"expression": "=1 + 1"}); r["result"] != float64(2) {
+		t.Fatalf("after the runaway expression: %v", r)
+	}
 }

@@ -22,8 +22,22 @@ var historyKeys = struct{ ttl, decisionTTL, minInterval, maxInterval, rows, inst
 	historyPrefix + "max-history-cleanup-usage", "orca.history.keep-all",
 }
 
+// inertHistoryKeys are Camunda's history settings for what Orca does not
+// keep (batch operations, usage metrics). A Camunda configuration file
+// setting them loads: each is checked as Camunda checks it (a positive
+// duration) and has no effect.
+var inertHistoryKeys = []string{
+	historyPrefix + "default-batch-operation-history-ttl",
+	historyPrefix + "batch-operation-cancel-process-instance-history-ttl",
+	historyPrefix + "batch-operation-migrate-process-instance-history-ttl",
+	historyPrefix + "batch-operation-modify-process-instance-history-ttl",
+	historyPrefix + "batch-operation-resolve-incident-history-ttl",
+	historyPrefix + "usage-metrics-cleanup",
+	historyPrefix + "usage-metrics-ttl",
+}
+
 func historySchema() config.Schema {
-	return config.Schema{
+	s := config.Schema{
 		{Name: historyKeys.ttl, Kind: config.Duration, Help: "how long a finished root process instance, with the instances it called and all their rows, is kept (default P30D)"},
 		{Name: historyKeys.decisionTTL, Kind: config.Duration, Help: "how long a decision instance evaluated outside any process instance is kept (default: default-history-ttl)"},
 		{Name: historyKeys.minInterval, Kind: config.Duration, Help: "shortest pause between cleanup runs (default PT1M)"},
@@ -33,6 +47,30 @@ func historySchema() config.Schema {
 		{Name: historyKeys.usage, Kind: config.String, Help: "share of the engine's time back-to-back cleanup runs may take, above 0 and at most 1 (default 0.25)"},
 		{Name: historyKeys.keepAll, Kind: config.Bool, Help: "keep all history: no cleanup (default false)"},
 	}
+	for _, k := range inertHistoryKeys {
+		s = append(s, config.Key{Name: k, Kind: config.Duration, Help: "Camunda's setting for batch operations or usage metrics, which Orca does not keep: accepted (a positive duration), no effect"})
+	}
+	return s
+}
+
+// inertHistorySettings checks the inert history keys a configuration sets
+// and names them, so orca start can say they have no effect.
+func inertHistorySettings(props *config.Properties) ([]string, error) {
+	var set []string
+	for _, k := range inertHistoryKeys {
+		v, ok, err := props.Duration(k)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		if v <= 0 {
+			return nil, fmt.Errorf("%s: want a positive duration, got %s", k, v)
+		}
+		set = append(set, k)
+	}
+	return set, nil
 }
 
 // historySettings reads the history retention of orca start.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,8 @@ func TestStartHistoryCleanup(t *testing.T) {
           default-history-ttl: PT0S
           min-history-cleanup-interval: 50ms
           max-history-cleanup-interval: PT0.2S
+          default-batch-operation-history-ttl: P5D
+          usage-metrics-ttl: P730D
 `)
 	port := freePort(t)
 	runOrca(t, nil, "start", "--config", cfg, "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", t.TempDir(), "--workers", "none", "--management-addr", "off")
@@ -107,6 +110,20 @@ func TestHistorySettings(t *testing.T) {
 			}
 		}, ""},
 		{"usage beyond", historyPrefix + "max-history-cleanup-usage: 2\n", nil, `want a number above 0 and at most 1, got "2"`},
+		// Camunda's settings for what Orca does not keep load, checked as
+		// Camunda checks them, and change nothing.
+		{"camunda's batch operation and usage metrics keys", historyPrefix + "default-batch-operation-history-ttl: P5D\n" +
+			historyPrefix + "batch-operation-cancel-process-instance-history-ttl: P1D\n" + historyPrefix + "usage-metrics-cleanup: P1D\n" +
+			historyPrefix + "usage-metrics-ttl: P730D\n", func(t *testing.T, r engine.Retention) {
+			d := engine.DefaultRetention()
+			r.Now, d.Now = nil, nil
+			if !reflect.DeepEqual(r, d) {
+				t.Errorf("inert keys changed the retention: %+v", r)
+			}
+		}, ""},
+		{"usage metrics ttl zero", historyPrefix + "usage-metrics-ttl: PT0S\n", nil, historyPrefix + "usage-metrics-ttl: want a positive duration, got 0s"},
+		{"batch operation ttl negative", historyPrefix + "batch-operation-resolve-incident-history-ttl: -PT1S\n", nil, "batch-operation-resolve-incident-history-ttl: want a positive duration"},
+		{"batch operation ttl text", historyPrefix + "default-batch-operation-history-ttl: soon\n", nil, "default-batch-operation-history-ttl"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, "orca.yaml", tc.file)
@@ -117,6 +134,9 @@ func TestHistorySettings(t *testing.T) {
 			var r engine.Retention
 			if err == nil {
 				r, err = historySettings(props)
+			}
+			if err == nil {
+				_, err = inertHistorySettings(props)
 			}
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {

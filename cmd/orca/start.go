@@ -293,6 +293,11 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	if engOpts.Retention, err = historySettings(props); err != nil {
 		return err
 	}
+	if inert, err := inertHistorySettings(props); err != nil {
+		return err
+	} else if len(inert) > 0 {
+		log.Info("history settings with no effect: Orca keeps no batch operations or usage metrics", "keys", inert)
+	}
 	if err := sf.engine.apply(&engOpts); err != nil {
 		return err
 	}

@@ -606,11 +606,24 @@ func TestA2APollingGivesUpWithATimer(t *testing.T) {
 	if remote.Polls(id) == 0 {
 		t.Fatal("the task was never polled")
 	}
-	// The polling stops: a later deployment wakes the poller, and after
-	// it looked again the count stays.
-	o.deploy(strings.Replace(model, `id="a2a-poll"`, `id="a2a-poll-2"`, 1))
+	// The polling stops: a second instance, which waits on a task of its
+	// own with no timer, is polled three more times (three rounds of the
+	// poller), and meanwhile the first task is polled once at most (a poll
+	// already under way when the instance left).
+	o.deploy(strings.Replace(asReceiveTask(a2aPollModel()), `id="a2a-poll"`, `id="a2a-poll-2"`, 1))
 	n := remote.Polls(id)
-	time.Sleep(500 * time.Millisecond) // five task polling intervals: a poll would show
+	o.startProcess("a2a-poll-2", map[string]any{"a2aUrl": remote.URL, "question": "q2"})
+	var other string
+	waitFor(t, func() bool {
+		for _, tid := range remote.Tasks() {
+			if tid != id {
+				other = tid
+				return true
+			}
+		}
+		return false
+	})
+	waitFor(t, func() bool { return remote.Polls(other) >= 3 })
 	if m := remote.Polls(id); m > n+1 {
 		t.Fatalf("the task was polled %d more times after the instance left", m-n)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/spf13/cobra"
 
+	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/engine"
 	"github.com/orcabpm/orca/internal/loadgen"
 	"github.com/orcabpm/orca/internal/mcpgw"
@@ -43,8 +45,14 @@ func newBenchCmd() *cobra.Command {
     restart figures are the medians of --starts runs;
   - one-task instances per second (create, a job worker completes the service task, end):
     in process through the engine's API, and end to end over /v2 with REST job workers;
-  - the same read (a process instance by key) over /v2 and as the MCP tool
-    getProcessInstance over /mcp/cluster (the official Go MCP client): p50, p99, ratio.
+  - MCP against REST, on the same read (a process instance by key: GET /v2/process-instances/{key}
+    against the tool getProcessInstance on /mcp/cluster) and the same write (createProcessInstance),
+    with --clients concurrent clients of equal weight (each encodes its request and decodes the
+    whole answer into the same typed value; the MCP client is a minimal stateless Streamable HTTP
+    client, one JSON-RPC POST per call): p50, p99, calls per second, and the server's CPU time per
+    call (utime+stime of the orca start process over the run, divided by the calls: the gateway's
+    own cost, independent of the client), with their ratios; the official Go MCP client (go-sdk)
+    runs too, for information. The protocols alternate, twice each.
 
 Commits are durable (synchronous=FULL) unless --synchronous says otherwise. Other load on
 the machine shows in the figures: run it on a quiet machine, more than once.`,
@@ -55,7 +63,7 @@ the machine shows in the figures: run it on a quiet machine, more than once.`,
 	}
 	f := cmd.Flags()
 	f.IntVar(&bf.instances, "instances", 5000, "one-task instances per throughput run")
-	f.IntVar(&bf.reads, "reads", 5000, "reads per protocol in the MCP against REST run")
+	f.IntVar(&bf.reads, "reads", 5000, "calls per protocol and operation in the MCP against REST runs")
 	f.IntVar(&bf.clients, "clients", 8, "concurrent clients in the MCP against REST run")
 	f.IntVar(&bf.starts, "starts", 5, "restarts of orca start to take the median start time and idle RSS of")
 	f.StringVar(&bf.synchronous, "synchronous", "FULL", "SQLite synchronous mode of the runs: FULL (durable) or NORMAL")
@@ -76,7 +84,7 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	row := func(what, value string) { fmt.Fprintf(out, "%-66s %s\n", what, value) }
+	row := func(what, value string) { fmt.Fprintf(out, "%-72s %s\n", what, value) }
 	fmt.Fprintf(out, "orca bench: %s, %s/%s, %d CPUs, synchronous=%s\n", versionString(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), bf.synchronous)
 
 	// orca start as a user runs it (built-in workers, management
@@ -122,7 +130,7 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 	}
 	row("one-task instances/s end to end over /v2, REST job workers", fmt.Sprintf("%.0f (%d in %s)", res.PerSecond(), res.Instances, res.Elapsed.Round(time.Millisecond)))
 
-	if err := benchReads(ctx, row, hc, srv.Base, bf); err != nil {
+	if err := benchReads(ctx, row, hc, srv, bf); err != nil {
 		return err
 	}
 	srv.Stop()
@@ -180,9 +188,20 @@ func benchDeploy(ctx context.Context, hc *http.Client, base string) error {
 	return nil
 }
 
-// benchReads times GET /v2/process-instances/{key} against the MCP tool
-// getProcessInstance on /mcp/cluster, each with its own clients.
-func benchReads(ctx context.Context, row func(string, string), hc *http.Client, base string, bf benchFlags) error {
+// benchReads compares MCP with REST on the same two operations: a read
+// (GET /v2/process-instances/{key} against the tool getProcessInstance on
+// /mcp/cluster) and a write (POST /v2/process-instances against the tool
+// createProcessInstance). The REST client and the minimal MCP client weigh
+// the same (loadgen.RESTCall, loadgen.MCPCall: each encodes its request
+// and decodes the whole answer into the same typed value); the official
+// Go MCP client (go-sdk) runs too, for information. Each protocol runs
+// twice, alternating, half the calls each time, so that a change in the
+// machine's load falls on all of them. Besides latency and rate, the
+// server's CPU time per call (utime+stime of the orca start process from
+// the start of a run until it is idle again, divided by the calls) is the
+// gateway's own cost, whatever the client costs.
+func benchReads(ctx context.Context, row func(string, string), hc *http.Client, srv *loadgen.Orca, bf benchFlags) error {
+	base := srv.Base
 	b, err := loadgen.Post(ctx, hc, base+"/v2/process-instances", []byte(`{"processDefinitionId":"scale-review"}`))
 	if err != nil {
 		return err
@@ -191,51 +210,121 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 	if key == "" {
 		return fmt.Errorf("no processInstanceKey in %s", b)
 	}
-	rest := func() (func(context.Context) error, func(), error) {
-		return func(ctx context.Context) error {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v2/process-instances/"+key, nil)
-			res, err := hc.Do(req)
-			if err != nil {
-				return err
-			}
-			defer res.Body.Close()
-			io.Copy(io.Discard, res.Body)
-			if res.StatusCode != http.StatusOK {
-				return fmt.Errorf("GET /v2/process-instances/%s: %d", key, res.StatusCode)
-			}
-			return nil
-		}, func() {}, nil
-	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "orca-bench", Version: version}, nil)
-	viaMCP := func() (func(context.Context) error, func(), error) {
-		cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + mcpgw.PathCluster, HTTPClient: hc}, nil)
-		if err != nil {
-			return nil, nil, fmt.Errorf("connect to %s: %w", mcpgw.PathCluster, err)
-		}
-		return func(ctx context.Context) error {
-			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "getProcessInstance", Arguments: map[string]any{"processInstanceKey": key}})
-			if err == nil && res.IsError {
-				err = errors.New("getProcessInstance answered an error")
+	goSDK := func(tool string, args map[string]any) func() (func(context.Context) error, func(), error) {
+		return func() (func(context.Context) error, func(), error) {
+			cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + mcpgw.PathCluster, HTTPClient: hc}, nil)
+			if err != nil {
+				return nil, nil, fmt.Errorf("connect to %s: %w", mcpgw.PathCluster, err)
 			}
-			return err
-		}, func() { cs.Close() }, nil
+			return func(ctx context.Context) error {
+				res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: args})
+				if err == nil && res.IsError {
+					err = fmt.Errorf("%s answered an error", tool)
+				}
+				return err
+			}, func() { cs.Close() }, nil
+		}
 	}
-	restLat, restRate, err := loadgen.Latencies(ctx, bf.reads, bf.clients, rest)
-	if err != nil {
-		return err
+	shared := func(call func(context.Context) error) func() (func(context.Context) error, func(), error) {
+		return func() (func(context.Context) error, func(), error) { return call, func() {}, nil }
 	}
-	mcpLat, mcpRate, err := loadgen.Latencies(ctx, bf.reads, bf.clients, viaMCP)
-	if err != nil {
-		return err
+	type create struct {
+		ProcessDefinitionID string `json:"processDefinitionId"`
 	}
-	p := func(l []time.Duration, q float64) float64 {
-		return float64(loadgen.Percentile(l, q).Microseconds()) / 1000
+	type readArgs struct {
+		ProcessInstanceKey string `json:"processInstanceKey"`
 	}
+	endpoint := base + mcpgw.PathCluster
 	clients := strconv.Itoa(bf.clients) + " clients"
-	row("a process instance by key, REST GET /v2 ("+clients+")", fmt.Sprintf("p50 %.2f ms, p99 %.2f ms, %.0f/s", p(restLat, 50), p(restLat, 99), restRate))
-	row("the same, MCP getProcessInstance on /mcp/cluster", fmt.Sprintf("p50 %.2f ms, p99 %.2f ms, %.0f/s", p(mcpLat, 50), p(mcpLat, 99), mcpRate))
-	row("MCP against REST", fmt.Sprintf("p50 x%.2f, p99 x%.2f", p(mcpLat, 50)/p(restLat, 50), p(mcpLat, 99)/p(restLat, 99)))
+	for _, op := range []struct {
+		name, rest string
+		runs       []protocolRun
+	}{
+		{"getProcessInstance", "GET /v2/process-instances/{key}", []protocolRun{
+			{label: "REST", newCall: shared(loadgen.RESTCall[cluster.ProcessInstance](hc, http.MethodGet, base+"/v2/process-instances/"+key, nil))},
+			{label: "MCP", newCall: shared(loadgen.MCPCall[cluster.ProcessInstance](hc, endpoint, "getProcessInstance", readArgs{key}))},
+			{label: "go-sdk", newCall: goSDK("getProcessInstance", map[string]any{"processInstanceKey": key})},
+		}},
+		{"createProcessInstance", "POST /v2/process-instances", []protocolRun{
+			{label: "REST", newCall: shared(loadgen.RESTCall[cluster.CreateProcessInstanceResult](hc, http.MethodPost, base+"/v2/process-instances", create{"scale-review"}))},
+			{label: "MCP", newCall: shared(loadgen.MCPCall[cluster.CreateProcessInstanceResult](hc, endpoint, "createProcessInstance", create{"scale-review"}))},
+			{label: "go-sdk", newCall: goSDK("createProcessInstance", map[string]any{"processDefinitionId": "scale-review"})},
+		}},
+	} {
+		runs := op.runs
+		for round := range 2 {
+			for i := range runs {
+				n := bf.reads / 2
+				if round == 1 {
+					n = bf.reads - n
+				}
+				if err := runs[i].run(ctx, srv, n, bf.clients); err != nil {
+					return fmt.Errorf("%s %s: %w", op.name, runs[i].label, err)
+				}
+			}
+		}
+		rest, lean, sdk := runs[0], runs[1], runs[2]
+		row(op.name+": REST "+op.rest+" ("+clients+")", rest.String())
+		row(op.name+": MCP tools/call on /mcp/cluster (minimal client)", lean.String())
+		cpuRatio := "not measured (no CPU time counted for REST: too few calls for /proc's 10 ms ticks)"
+		if rest.cpu > 0 {
+			cpuRatio = fmt.Sprintf("x%.2f", lean.cpuPerCall()/rest.cpuPerCall())
+		}
+		row(op.name+": MCP against REST", fmt.Sprintf("p50 x%.2f, p99 x%.2f, server CPU per call %s",
+			lean.p(50)/rest.p(50), lean.p(99)/rest.p(99), cpuRatio))
+		row(op.name+": for information, MCP with the Go SDK client", sdk.String())
+	}
 	return nil
+}
+
+// protocolRun is one protocol's share of the MCP against REST runs.
+type protocolRun struct {
+	label   string
+	newCall func() (func(context.Context) error, func(), error)
+	lats    []time.Duration
+	elapsed time.Duration
+	cpu     time.Duration // the server's
+}
+
+// run makes n calls from clients goroutines and adds their latencies,
+// time and the server's CPU time.
+func (r *protocolRun) run(ctx context.Context, srv *loadgen.Orca, n, clients int) error {
+	if n == 0 {
+		return nil
+	}
+	cpu0, err := srv.Settle(ctx)
+	if err != nil {
+		return err
+	}
+	lats, rate, err := loadgen.Latencies(ctx, n, clients, r.newCall)
+	if err != nil {
+		return err
+	}
+	cpu1, err := srv.Settle(ctx)
+	if err != nil {
+		return err
+	}
+	r.lats = append(r.lats, lats...)
+	slices.Sort(r.lats)
+	r.elapsed += time.Duration(float64(len(lats)) / rate * float64(time.Second))
+	r.cpu += cpu1 - cpu0
+	return nil
+}
+
+// p is a percentile of the latencies, in ms.
+func (r *protocolRun) p(q float64) float64 {
+	return float64(loadgen.Percentile(r.lats, q).Microseconds()) / 1000
+}
+
+// cpuPerCall is the server's CPU time per call, in µs.
+func (r *protocolRun) cpuPerCall() float64 {
+	return float64(r.cpu.Microseconds()) / float64(len(r.lats))
+}
+
+func (r *protocolRun) String() string {
+	return fmt.Sprintf("p50 %.2f ms, p99 %.2f ms, %.0f/s, server CPU %.0f µs/call",
+		r.p(50), r.p(99), float64(len(r.lats))/r.elapsed.Seconds(), r.cpuPerCall())
 }
 
 func between(s, from, to string) string {

@@ -15,14 +15,23 @@ func TestBench(t *testing.T) {
 		t.Fatalf("orca bench: %v\n%s", err, p.out)
 	}
 	out := p.out.String()
+	const (
+		protocolFigures = `p50 \d+\.\d\d ms, p99 \d+\.\d\d ms, \d+/s, server CPU \d+ µs/call`
+		ratios          = `p50 x\d+\.\d\d, p99 x\d+\.\d\d, server CPU per call (x\d+\.\d\d|not measured)`
+	)
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`new data directory, to the first /v2/topology answer +\d+\.\d ms`),
 		regexp.MustCompile(`restart, to the first /v2/topology answer +\d+\.\d ms.* \(median of 1\)`),
 		regexp.MustCompile(`idle RSS 2s after the first answer \(VmRSS; peak VmHWM\) +\d+\.\d MiB = \d+\.\d MB, peak \d+\.\d MiB \(median of 1\)`),
 		regexp.MustCompile(`end to end over /v2, REST job workers +\d+ \(40 in `),
-		regexp.MustCompile(`REST GET /v2 \(2 clients\) +p50 \d+\.\d\d ms, p99 \d+\.\d\d ms`),
-		regexp.MustCompile(`MCP getProcessInstance on /mcp/cluster +p50 \d+\.\d\d ms, p99 \d+\.\d\d ms`),
-		regexp.MustCompile(`MCP against REST +p50 x\d+\.\d\d, p99 x\d+\.\d\d`),
+		regexp.MustCompile(`getProcessInstance: REST GET /v2/process-instances/\{key\} \(2 clients\) +` + protocolFigures),
+		regexp.MustCompile(`getProcessInstance: MCP tools/call on /mcp/cluster \(minimal client\) +` + protocolFigures),
+		regexp.MustCompile(`getProcessInstance: MCP against REST +` + ratios),
+		regexp.MustCompile(`getProcessInstance: for information, MCP with the Go SDK client +` + protocolFigures),
+		regexp.MustCompile(`createProcessInstance: REST POST /v2/process-instances \(2 clients\) +` + protocolFigures),
+		regexp.MustCompile(`createProcessInstance: MCP tools/call on /mcp/cluster \(minimal client\) +` + protocolFigures),
+		regexp.MustCompile(`createProcessInstance: MCP against REST +` + ratios),
+		regexp.MustCompile(`createProcessInstance: for information, MCP with the Go SDK client +` + protocolFigures),
 		regexp.MustCompile(`in process \(engine API\) +\d+ \(40 in `),
 	} {
 		if !want.MatchString(out) {

@@ -1,11 +1,14 @@
 package mcpgw_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,14 +16,35 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/loadgen"
 	"github.com/orcabpm/orca/internal/mcpgw"
 )
 
-// The gateway's overhead: the same operations as MCP tools/call (go-sdk
-// client, Streamable HTTP, JSON responses) and over /v2 (plain HTTP), with
-// concurrent clients. Reported: ops/s and p50/p99 latency per call.
+// The gateway's overhead: the same operations as MCP tools/call
+// (Streamable HTTP, JSON responses) and over /v2 (plain HTTP), with
+// concurrent clients, server and clients in this process. The clients:
 //
-//	go test ./internal/mcpgw -run '^$' -bench . -benchtime 3s
+//   - v2: REST, the answer read and discarded;
+//   - v2-typed: REST, the answer decoded into the typed value a program
+//     uses (loadgen.RESTCall, as orca bench's REST client);
+//   - mcp-raw: one JSON-RPC tools/call POST, the answer read and checked
+//     for an error, not decoded;
+//   - mcp-typed: the minimal MCP client of orca bench (loadgen.MCPCall):
+//     the request encoded from Go values, the whole result decoded, its
+//     structured content into the same typed value as v2-typed: the
+//     client of equal weight to v2-typed;
+//   - mcp: the official Go MCP client (go-sdk), one session per client.
+//
+// Reported: ops/s, p50/p99 latency per call, the process's CPU time per
+// call (cpu-us/op: clients and server) and, except for mcp, the server's
+// handler CPU time per call (server-us/op): cpu-us/op less the CPU time
+// per call of the same client against a server that replays the answer
+// it recorded (same status, headers and bytes) without doing anything:
+// what the REST API or the gateway costs beyond net/http's serving of the
+// same bytes. Compare v2-typed with mcp-typed.
+//
+//	go test ./internal/mcpgw -run '^$' -bench Gateway -benchtime 3000x
 func BenchmarkGateway(b *testing.B) {
 	e := newEnv(b, envOptions{noClient: true})
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
@@ -30,106 +54,237 @@ func BenchmarkGateway(b *testing.B) {
 	e.deploy()
 	piKey := e.ok("createProcessInstance", map[string]any{"processDefinitionId": "order"})["processInstanceKey"].(string)
 
-	rest := func(method, path, body string) func() error {
-		return func() error {
-			req, _ := http.NewRequest(method, e.url+path, strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			res, err := hc.Do(req)
-			if err != nil {
-				return err
+	rest := func(method, path, body string) func(string) func(context.Context) error {
+		return func(base string) func(context.Context) error {
+			return func(ctx context.Context) error {
+				req, _ := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				res, err := hc.Do(req)
+				if err != nil {
+					return err
+				}
+				defer res.Body.Close()
+				io.Copy(io.Discard, res.Body)
+				if res.StatusCode != 200 {
+					return fmt.Errorf("%s %s: %d", method, path, res.StatusCode)
+				}
+				return nil
 			}
-			defer res.Body.Close()
-			io.Copy(io.Discard, res.Body)
-			if res.StatusCode != 200 {
-				return fmt.Errorf("%s %s: %d", method, path, res.StatusCode)
-			}
-			return nil
 		}
 	}
-	tool := func(cs *mcp.ClientSession, name string, args map[string]any) func() error {
-		return func() error {
-			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: name, Arguments: args})
+	tool := func(cs *mcp.ClientSession, name string, args map[string]any) func(context.Context) error {
+		return func(ctx context.Context) error {
+			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args})
 			if err == nil && res.IsError {
 				err = fmt.Errorf("%s: %s", name, text(res))
 			}
 			return err
 		}
 	}
+	type readArgs struct {
+		ProcessInstanceKey string `json:"processInstanceKey"`
+	}
+	type createArgs struct {
+		ProcessDefinitionID string `json:"processDefinitionId"`
+	}
 	for _, op := range []struct {
-		name string
-		rest func() error
-		raw  func() error // one JSON-RPC tools/call POST, no MCP client library
-		tool string
-		args map[string]any
+		name  string
+		calls map[string]func(base string) func(context.Context) error
+		tool  string
+		args  map[string]any
 	}{
-		{"getProcessInstance", rest(http.MethodGet, "/v2/process-instances/"+piKey, ""),
-			rawCall(hc, e.url, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getProcessInstance","arguments":{"processInstanceKey":"`+piKey+`"}}}`),
-			"getProcessInstance", map[string]any{"processInstanceKey": piKey}},
-		{"createProcessInstance", rest(http.MethodPost, "/v2/process-instances", `{"processDefinitionId":"quick"}`),
-			rawCall(hc, e.url, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"createProcessInstance","arguments":{"processDefinitionId":"quick"}}}`),
-			"createProcessInstance", map[string]any{"processDefinitionId": "quick"}},
+		{"getProcessInstance", map[string]func(string) func(context.Context) error{
+			"v2": rest(http.MethodGet, "/v2/process-instances/"+piKey, ""),
+			"v2-typed": func(base string) func(context.Context) error {
+				return loadgen.RESTCall[cluster.ProcessInstance](hc, http.MethodGet, base+"/v2/process-instances/"+piKey, nil)
+			},
+			"mcp-raw": rawCall(hc, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getProcessInstance","arguments":{"processInstanceKey":"`+piKey+`"}}}`),
+			"mcp-typed": func(base string) func(context.Context) error {
+				return loadgen.MCPCall[cluster.ProcessInstance](hc, base+mcpgw.PathCluster, "getProcessInstance", readArgs{piKey})
+			},
+		}, "getProcessInstance", map[string]any{"processInstanceKey": piKey}},
+		{"createProcessInstance", map[string]func(string) func(context.Context) error{
+			"v2": rest(http.MethodPost, "/v2/process-instances", `{"processDefinitionId":"quick"}`),
+			"v2-typed": func(base string) func(context.Context) error {
+				return loadgen.RESTCall[cluster.CreateProcessInstanceResult](hc, http.MethodPost, base+"/v2/process-instances", createArgs{"quick"})
+			},
+			"mcp-raw": rawCall(hc, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"createProcessInstance","arguments":{"processDefinitionId":"quick"}}}`),
+			"mcp-typed": func(base string) func(context.Context) error {
+				return loadgen.MCPCall[cluster.CreateProcessInstanceResult](hc, base+mcpgw.PathCluster, "createProcessInstance", createArgs{"quick"})
+			},
+		}, "createProcessInstance", map[string]any{"processDefinitionId": "quick"}},
 	} {
-		for _, via := range []string{"v2", "mcp-raw", "mcp"} {
+		for _, via := range []string{"v2", "v2-typed", "mcp-raw", "mcp-typed", "mcp"} {
 			b.Run(op.name+"/"+via, func(b *testing.B) {
-				var (
-					mu   sync.Mutex
-					lats []time.Duration
-				)
-				b.SetParallelism(8) // 8 × GOMAXPROCS concurrent clients
-				start := time.Now()
-				b.RunParallel(func(pb *testing.PB) {
-					call := op.rest
-					if via == "mcp-raw" {
-						call = op.raw
-					}
-					if via == "mcp" {
+				var newCall func() (func(context.Context) error, func())
+				var replay *httptest.Server
+				if via == "mcp" {
+					newCall = func() (func(context.Context) error, func()) {
 						cs := e.connect(b, &mcp.StreamableClientTransport{Endpoint: e.url + mcpgw.PathCluster, HTTPClient: hc})
-						defer cs.Close()
-						call = tool(cs, op.tool, op.args)
+						return tool(cs, op.tool, op.args), func() { cs.Close() }
 					}
-					var mine []time.Duration
-					for pb.Next() {
-						t0 := time.Now()
-						if err := call(); err != nil {
-							b.Error(err)
-							return
-						}
-						mine = append(mine, time.Since(t0))
-					}
-					mu.Lock()
-					lats = append(lats, mine...)
-					mu.Unlock()
-				})
-				elapsed := time.Since(start)
+				} else {
+					call := op.calls[via](e.url)
+					newCall = func() (func(context.Context) error, func()) { return call, func() {} }
+					replay = replayServer(b, hc, e.url, op.calls[via])
+				}
+				lats, elapsed, cpu := runParallel(b, newCall)
 				if len(lats) == 0 {
 					return
 				}
-				slices.Sort(lats)
 				b.ReportMetric(float64(len(lats))/elapsed.Seconds(), "ops/s")
 				b.ReportMetric(float64(lats[len(lats)/2].Microseconds())/1000, "p50-ms")
 				b.ReportMetric(float64(lats[len(lats)*99/100].Microseconds())/1000, "p99-ms")
+				perOp := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(len(lats)) }
+				b.ReportMetric(perOp(cpu), "cpu-us/op")
+				if replay != nil {
+					b.StopTimer()
+					call := op.calls[via](replay.URL)
+					ctx := context.Background()
+					// The same calls, one client at a time as in runParallel's
+					// share: only their CPU time counts.
+					var wg sync.WaitGroup
+					c0 := processCPU()
+					for w := range 8 * clientsPerCPU() {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							for i := w; i < len(lats); i += 8 * clientsPerCPU() {
+								if err := call(ctx); err != nil {
+									b.Error(err)
+									return
+								}
+							}
+						}()
+					}
+					wg.Wait()
+					b.ReportMetric(perOp(cpu-(processCPU()-c0)), "server-us/op")
+				}
 			})
 		}
 	}
 }
 
-// rawCall posts a JSON-RPC message as a minimal MCP client would: the
-// stateless gateway needs no initialize first.
-func rawCall(hc *http.Client, base, body string) func() error {
-	return func() error {
-		req, _ := http.NewRequest(http.MethodPost, base+mcpgw.PathCluster, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+// clientsPerCPU is GOMAXPROCS, which b.SetParallelism multiplies.
+func clientsPerCPU() int { return max(1, runtimeGOMAXPROCS()) }
+
+// runParallel makes b.N calls from 8 × GOMAXPROCS concurrent clients (each
+// made by newCall) and returns their latencies, sorted, the time they took
+// and the process's CPU time meanwhile.
+func runParallel(b *testing.B, newCall func() (func(context.Context) error, func())) ([]time.Duration, time.Duration, time.Duration) {
+	var (
+		mu   sync.Mutex
+		lats []time.Duration
+	)
+	b.SetParallelism(8)
+	start, c0 := time.Now(), processCPU()
+	b.RunParallel(func(pb *testing.PB) {
+		call, done := newCall()
+		defer done()
+		ctx := context.Background()
+		var mine []time.Duration
+		for pb.Next() {
+			t0 := time.Now()
+			if err := call(ctx); err != nil {
+				b.Error(err)
+				return
+			}
+			mine = append(mine, time.Since(t0))
+		}
+		mu.Lock()
+		lats = append(lats, mine...)
+		mu.Unlock()
+	})
+	elapsed, cpu := time.Since(start), processCPU()-c0
+	slices.Sort(lats)
+	return lats, elapsed, cpu
+}
+
+// replayServer is a server that answers every request with the answer
+// the real server (at base) gave to the client's first call: the same
+// status, headers and bytes, without doing anything else.
+func replayServer(b *testing.B, hc *http.Client, base string, client func(string) func(context.Context) error) *httptest.Server {
+	var (
+		status int
+		header http.Header
+		body   []byte
+	)
+	recorder := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequest(r.Method, base+r.URL.Path, r.Body)
+		req.Header = r.Header.Clone()
 		res, err := hc.Do(req)
 		if err != nil {
-			return err
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
 		}
 		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != 200 || strings.Contains(string(b), `"isError":true`) {
-			return fmt.Errorf("tools/call: %d %s", res.StatusCode, b)
+		body, _ = io.ReadAll(res.Body)
+		status, header = res.StatusCode, res.Header.Clone()
+		for k, v := range header {
+			w.Header()[k] = v
 		}
+		w.WriteHeader(status)
+		w.Write(body)
+	}))
+	defer recorder.Close()
+	if err := client(recorder.URL)(context.Background()); err != nil {
+		b.Fatalf("recording an answer: %v", err)
+	}
+	header.Del("Date")
+	// A JSON-RPC answer carries the id of its request.
+	recordedID := jsonRPCID(body)
+	replay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, _ := io.ReadAll(r.Body)
+		answer := body
+		if id := jsonRPCID(req); id != nil && recordedID != nil {
+			i := bytes.Index(body, recordedID)
+			answer = slices.Concat(body[:i], id, body[i+len(recordedID):])
+		}
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(answer)))
+		w.WriteHeader(status)
+		w.Write(answer)
+	}))
+	b.Cleanup(replay.Close)
+	return replay
+}
+
+// jsonRPCID is `"id":N,` of a JSON-RPC message as the clients here and
+// the gateway write it; nil if there is none.
+func jsonRPCID(msg []byte) []byte {
+	i := bytes.Index(msg, []byte(`"id":`))
+	if i < 0 {
 		return nil
+	}
+	j := bytes.IndexByte(msg[i:], ',')
+	if j < 0 {
+		return nil
+	}
+	return msg[i : i+j+1]
+}
+
+// rawCall posts a JSON-RPC message as a minimal MCP client would: the
+// stateless gateway needs no initialize first. The answer is read and
+// checked, not decoded.
+func rawCall(hc *http.Client, body string) func(string) func(context.Context) error {
+	return func(base string) func(context.Context) error {
+		return func(ctx context.Context) error {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+mcpgw.PathCluster, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+			res, err := hc.Do(req)
+			if err != nil {
+				return err
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			if res.StatusCode != 200 || bytes.Contains(b, []byte(`"isError":true`)) {
+				return fmt.Errorf("tools/call: %d %s", res.StatusCode, b)
+			}
+			return nil
+		}
 	}
 }

@@ -1,0 +1,181 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// The clients that compare MCP with REST. Both weigh the same: each
+// encodes its request from a Go value, sends it over one keep-alive
+// connection pool, reads the whole answer and decodes it into the typed
+// value a program would use (T), as a typed client (Camunda's SDKs, a Go
+// program) does. Neither uses a client library: what differs between
+// them is the protocol, not the client. The MCP client speaks Streamable
+// HTTP as the MCP specification's minimal stateless client does: one POST
+// of a JSON-RPC tools/call (no initialize first: Orca's gateway is
+// stateless and needs none), answered by one JSON-RPC response
+// (application/json); it decodes the whole result, the text content and
+// the structured content.
+
+// RESTCall is a call of the REST API: method url, with body (when not
+// nil) encoded as JSON; the answer must be 2xx and is decoded into a T.
+func RESTCall[T any](hc *http.Client, method, url string, body any) func(context.Context) error {
+	return func(ctx context.Context) error {
+		var rd io.Reader
+		if body != nil {
+			b, err := json.Marshal(body)
+			if err != nil {
+				return err
+			}
+			rd = bytes.NewReader(b)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, url, rd)
+		if err != nil {
+			return err
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		req.Header.Set("Accept", "application/json")
+		res, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			return err
+		}
+		if res.StatusCode/100 != 2 {
+			return fmt.Errorf("%s %s: %d %s", method, url, res.StatusCode, b)
+		}
+		var v T
+		if err := json.Unmarshal(b, &v); err != nil {
+			return fmt.Errorf("%s %s: %w", method, url, err)
+		}
+		return nil
+	}
+}
+
+// MCPProtocolVersion is the protocol version the minimal MCP client
+// declares.
+const MCPProtocolVersion = "2025-11-25"
+
+// MCPCall is a call of an MCP tool over Streamable HTTP at endpoint, as a
+// minimal stateless client makes it: one POST of a JSON-RPC tools/call
+// with args, answered by one JSON-RPC response whose result is decoded
+// whole: its content (text) and its structured content, into a T. A
+// JSON-RPC error or a result with isError is an error.
+func MCPCall[T any](hc *http.Client, endpoint, tool string, args any) func(context.Context) error {
+	var ids atomic.Int64
+	return func(ctx context.Context) error {
+		id := ids.Add(1)
+		b, err := json.Marshal(mcpRequest{JSONRPC: "2.0", ID: id, Method: "tools/call", Params: mcpCallParams{Name: tool, Arguments: args}})
+		if err != nil {
+			return err
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(b))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Mcp-Protocol-Version", MCPProtocolVersion)
+		res, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		b, err = io.ReadAll(res.Body)
+		if err != nil {
+			return err
+		}
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("tools/call %s: %d %s", tool, res.StatusCode, b)
+		}
+		var answer mcpResponse[T]
+		if err := json.Unmarshal(b, &answer); err != nil {
+			return fmt.Errorf("tools/call %s: %w", tool, err)
+		}
+		switch {
+		case answer.Error != nil:
+			return fmt.Errorf("tools/call %s: error %d: %s", tool, answer.Error.Code, answer.Error.Message)
+		case answer.Result == nil || string(answer.ID) != strconv.FormatInt(id, 10):
+			return fmt.Errorf("tools/call %s: no result for id %d: %s", tool, id, b)
+		case answer.Result.IsError:
+			return fmt.Errorf("tools/call %s: the tool failed: %s", tool, b)
+		case len(answer.Result.Content) == 0 || answer.Result.StructuredContent == nil:
+			return fmt.Errorf("tools/call %s: no content or no structured content: %s", tool, b)
+		}
+		return nil
+	}
+}
+
+type mcpRequest struct {
+	JSONRPC string        `json:"jsonrpc"`
+	ID      int64         `json:"id"`
+	Method  string        `json:"method"`
+	Params  mcpCallParams `json:"params"`
+}
+
+type mcpCallParams struct {
+	Name      string `json:"name"`
+	Arguments any    `json:"arguments,omitempty"`
+}
+
+type mcpResponse[T any] struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Result  *struct {
+		Content []struct {
+			Type string `json:"type"`
+			Text string `json:"text"`
+		} `json:"content"`
+		StructuredContent *T   `json:"structuredContent"`
+		IsError           bool `json:"isError"`
+	} `json:"result"`
+	Error *struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// CPUNow is the user and system CPU time the process has used so far
+// (Linux).
+func (o *Orca) CPUNow() (time.Duration, error) {
+	return ProcessCPU(o.cmd.Process.Pid)
+}
+
+// Settle waits until the process uses no more CPU (none in 100 ms, at
+// most 5 s), so that work a run left behind (queued audit entries, a
+// commit in flight) counts towards that run, and returns its CPU time
+// then.
+func (o *Orca) Settle(ctx context.Context) (time.Duration, error) {
+	last, err := o.CPUNow()
+	if err != nil {
+		return 0, err
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		now, err := o.CPUNow()
+		if err != nil {
+			return 0, err
+		}
+		if now == last {
+			break
+		}
+		last = now
+	}
+	return last, nil
+}

@@ -316,13 +316,14 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	hooks := webhook.New(api, webhook.Options{Secrets: worker.EnvSecrets{Prefix: sf.secretsPrefix},
 		MaxBodyBytes: sf.maxBody, Logger: log})
 	mux.Handle(webhook.PathPrefix, hooks)
+	var gw *mcpgw.Gateway
 	if withMCP {
 		secret, err := mcpgw.TaskSecret(sf.dataDir)
 		if err != nil {
 			_ = eng.Close()
 			return err
 		}
-		gw, err := newGateway(api, sf, acfg, secret, log)
+		gw, err = newGateway(api, sf, acfg, secret, log)
 		if err != nil {
 			_ = eng.Close()
 			return fmt.Errorf("mcp gateway: %w", err)
@@ -383,6 +384,9 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	workersDone()
 	restSrv.Drain()
 	stopServer(srv, sf.shutdownTimeout, log)
+	if gw != nil {
+		gw.Close() // commits the audit entries of the last reads
+	}
 	if cerr := eng.Close(); cerr != nil {
 		return fmt.Errorf("close engine: %w", cerr)
 	}

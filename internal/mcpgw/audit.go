@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,14 +31,20 @@ import (
 // written, the call answers an internal error instead of its result.
 //
 // A read (operation type UNKNOWN) is answered at once: its entry is handed
-// to a queue that the engine commits with its next batch, so a read costs
-// no wait for a commit. The price: a crash may lose the entries of the
-// last reads answered before it (never a write's), and an entry becomes
-// searchable a batch after its answer. The queue is bounded
-// (auditQueueSize entries): when reads come faster than the engine commits
-// their entries, the next read waits for room instead of growing memory or
-// dropping an entry, so a flood of reads slows down to the pace of the
-// engine's commits rather than leaving calls unrecorded.
+// to a queue, and the queue is committed in groups: the first entry of a
+// group waits up to auditWindow for others (or until auditFlushMax have
+// queued), and the group is then committed with one RecordAudit, which
+// rides the engine's next batch. So a read costs no wait for a commit, and
+// a commit carries the entries of many reads. The price: a crash (not a
+// shutdown: Close commits what is queued) loses the entries of the reads
+// answered in the last auditWindow before it plus those of the commit in
+// flight, at most auditQueueSize+auditFlushMax entries, never a write's;
+// and an entry becomes searchable up to auditWindow plus a commit after
+// its answer. The queue is bounded (auditQueueSize entries): when reads
+// come faster than the engine commits their entries, the next read waits
+// for room instead of growing memory or dropping an entry, so a flood of
+// reads slows down to the pace of the engine's commits rather than leaving
+// calls unrecorded.
 //
 // Against a remote Camunda the cluster keeps its own audit log (it records
 // the operations the gateway's REST calls make) and Orca records nothing.
@@ -47,8 +54,12 @@ const (
 	auditTimeout = 30 * time.Second
 	// auditQueueSize bounds the reads' entries waiting to be committed.
 	auditQueueSize = 4096
-	// auditFlushMax is the most entries one commit takes from the queue.
+	// auditFlushMax is the most entries one commit takes from the queue;
+	// a group is committed as soon as that many are queued.
 	auditFlushMax = 512
+	// auditWindow is how long the first read's entry of a group waits for
+	// others before the group is committed.
+	auditWindow = 10 * time.Millisecond
 )
 
 // endpointKey carries the MCP endpoint a request came in on.
@@ -130,6 +141,11 @@ type auditor struct {
 	// whether a goroutine is committing them.
 	queue    chan *store.AuditLog
 	flushing atomic.Bool
+	full     chan struct{} // a group's worth is queued: commit without waiting out the window
+	closing  atomic.Bool   // Close: commit what is queued at once
+	// commitMu is held while a group is taken from the queue and
+	// committed: Close waits for the commit in flight.
+	commitMu sync.Mutex
 	lost     atomic.Int64 // entries the engine refused (it failed or closed)
 }
 
@@ -138,7 +154,21 @@ func (g *Gateway) newAuditor() *auditor {
 	if !ok {
 		return nil
 	}
-	return &auditor{rec: rec, g: g, queue: make(chan *store.AuditLog, auditQueueSize)}
+	return newAuditor(rec, g)
+}
+
+func newAuditor(rec cluster.AuditRecorder, g *Gateway) *auditor {
+	return &auditor{rec: rec, g: g, queue: make(chan *store.AuditLog, auditQueueSize), full: make(chan struct{}, 1)}
+}
+
+// Close commits the audit entries of the reads answered so far, which wait
+// for a group to fill otherwise (audit.go); call it once the server has
+// stopped answering calls and before the cluster closes. A gateway keeps
+// serving after Close, committing each read's entry without the wait.
+func (g *Gateway) Close() {
+	if g.audit != nil {
+		g.audit.close()
+	}
 }
 
 // middleware records each tools/call once it is answered; a write's answer
@@ -183,41 +213,94 @@ func (a *auditor) record(ctx context.Context, req *mcp.CallToolRequest, res mcp.
 // its entry is due.
 func (a *auditor) later(e *store.AuditLog) {
 	a.queue <- e
+	if len(a.queue) >= auditFlushMax {
+		select {
+		case a.full <- struct{}{}:
+		default:
+		}
+	}
 	if a.flushing.CompareAndSwap(false, true) {
 		go a.flush()
 	}
 }
 
-// flush commits queued entries until the queue is empty.
+// flush commits queued entries, a group at a time, until the queue is
+// empty. A group is what queued during auditWindow from the start of the
+// previous commit (or of the flush), or auditFlushMax entries, whichever
+// comes first; on Close, what is queued.
 func (a *auditor) flush() {
 	batch := make([]*store.AuditLog, 0, auditFlushMax)
+	window := time.NewTimer(auditWindow)
+	defer window.Stop()
 	for {
-		batch = batch[:0]
-	take:
-		for len(batch) < auditFlushMax {
-			select {
-			case e := <-a.queue:
-				batch = append(batch, e)
-			default:
-				break take
-			}
-		}
-		if len(batch) == 0 {
+		if len(a.queue) == 0 {
 			a.flushing.Store(false)
-			// An entry queued after the last take but before the flag
-			// dropped found it set and started nobody: take it now.
+			// An entry queued after the check but before the flag dropped
+			// found it set and started nobody: take it now.
 			if len(a.queue) == 0 || !a.flushing.CompareAndSwap(false, true) {
 				return
 			}
-			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), auditTimeout)
-		err := a.rec.RecordAudit(ctx, batch...)
-		cancel()
-		if err != nil {
-			n := a.lost.Add(int64(len(batch)))
-			a.g.log.Error("read tool calls could not be recorded in the audit log",
-				"entries", len(batch), "lostSinceStart", n, "err", err)
+		if len(a.queue) < auditFlushMax && !a.closing.Load() {
+			select {
+			case <-window.C:
+			case <-a.full:
+			}
+		}
+		window.Reset(auditWindow)
+		a.commitMu.Lock()
+		batch = a.commitGroup(batch)
+		a.commitMu.Unlock()
+	}
+}
+
+// commitGroup takes up to auditFlushMax queued entries and commits them;
+// with commitMu held. It returns batch, emptied, for reuse.
+func (a *auditor) commitGroup(batch []*store.AuditLog) []*store.AuditLog {
+	batch = batch[:0]
+take:
+	for len(batch) < auditFlushMax {
+		select {
+		case e := <-a.queue:
+			batch = append(batch, e)
+		default:
+			break take
+		}
+	}
+	if len(batch) == 0 {
+		return batch
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), auditTimeout)
+	err := a.rec.RecordAudit(ctx, batch...)
+	cancel()
+	if err != nil {
+		n := a.lost.Add(int64(len(batch)))
+		a.g.log.Error("read tool calls could not be recorded in the audit log",
+			"entries", len(batch), "lostSinceStart", n, "err", err)
+	}
+	clear(batch)
+	return batch[:0]
+}
+
+// close commits the entries queued so far, and those of reads answered
+// meanwhile, without waiting out the window; it returns once they are
+// committed (or refused: then they are counted as lost and logged).
+func (a *auditor) close() {
+	a.closing.Store(true)
+	select {
+	case a.full <- struct{}{}:
+	default:
+	}
+	batch := make([]*store.AuditLog, 0, auditFlushMax)
+	for {
+		a.commitMu.Lock()
+		empty := len(a.queue) == 0
+		if !empty {
+			batch = a.commitGroup(batch)
+		}
+		a.commitMu.Unlock()
+		if empty {
+			return
 		}
 	}
 }
@@ -269,6 +352,7 @@ func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.R
 			_ = json.Unmarshal(v, &e.ProcessDefinitionID)
 		}
 	}
+	scopeFrom(out, e)
 	var entity int64
 	switch kind.entity {
 	case "PROCESS_INSTANCE":
@@ -292,6 +376,27 @@ func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.R
 		e.EntityKey = cluster.Key(entity).String()
 	}
 	return e
+}
+
+// scopeFrom takes the tenant and root process instance of the entry's
+// instance from the call's result when the result is that instance's (a
+// process instance, a user task, a job, a variable of it): the engine then
+// need not read them from the store (engine.fillAuditScopes).
+func scopeFrom(out map[string]json.RawMessage, e *store.AuditLog) {
+	if e.ProcessInstanceKey == 0 || e.RootProcessInstanceKey != 0 {
+		return
+	}
+	var pi, root int64
+	keyIn(out, "processInstanceKey", &pi)
+	keyIn(out, "rootProcessInstanceKey", &root)
+	var tenant string
+	if pi != e.ProcessInstanceKey || root == 0 || json.Unmarshal(out["tenantId"], &tenant) != nil || tenant == "" {
+		return
+	}
+	e.RootProcessInstanceKey = root
+	if e.TenantID == "" {
+		e.TenantID = tenant
+	}
 }
 
 // topLevel reads the members of a JSON object; nil if it is none.

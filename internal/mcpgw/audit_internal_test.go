@@ -37,7 +37,7 @@ func (r *gatedRecorder) RecordAudit(ctx context.Context, entries ...*store.Audit
 // is recorded once, in the order of the calls.
 func TestAuditQueueBounded(t *testing.T) {
 	rec := &gatedRecorder{open: make(chan struct{})}
-	a := &auditor{rec: rec, g: &Gateway{log: slog.New(slog.DiscardHandler)}, queue: make(chan *store.AuditLog, auditQueueSize)}
+	a := newAuditor(rec, &Gateway{log: slog.New(slog.DiscardHandler)})
 	const n = auditQueueSize + auditFlushMax + 1 // more than can be held
 	done := make(chan struct{})
 	go func() {

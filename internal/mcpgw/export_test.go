@@ -2,3 +2,7 @@ package mcpgw
 
 // LeanCalls is the number of calls the lean path answered.
 func LeanCalls(g *Gateway) int64 { return g.leanCalls.Load() }
+
+// AuditLossBound is the most read entries a crash can lose: a full queue
+// and a group in flight.
+const AuditLossBound = auditQueueSize + auditFlushMax

@@ -1,0 +1,281 @@
+package mcpgw_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/mcpgw"
+	"github.com/orcabpm/orca/internal/store"
+)
+
+// auditCrashDirEnv carries the data directory to the child process of
+// TestAuditSurvivesSIGKILL.
+const auditCrashDirEnv = "ORCA_AUDIT_CRASH_CHILD_DIR"
+
+// auditServer is an engine on dir with the MCP gateway on loopback HTTP,
+// without authentication, as orca start mounts it.
+type auditServer struct {
+	eng *engine.Engine
+	gw  *mcpgw.Gateway
+	hs  *httptest.Server
+}
+
+func openAuditServer(t testing.TB, dir string) *auditServer {
+	t.Helper()
+	eng, err := engine.Open(context.Background(), engine.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := mcpgw.New(cluster.NewEmbedded(eng, cluster.EmbeddedOptions{}), mcpgw.Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	gw.Register(mux, func(h http.Handler) http.Handler { return h })
+	return &auditServer{eng: eng, gw: gw, hs: httptest.NewServer(mux)}
+}
+
+// callTool posts one tools/call as a plain JSON-RPC client does and
+// returns its structured result; an error or a tool error is an error.
+func callTool(hc *http.Client, url, tool string, args any) (map[string]any, error) {
+	a, _ := json.Marshal(args)
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + tool + `","arguments":` + string(a) + `}}`
+	req, _ := http.NewRequest(http.MethodPost, url+mcpgw.PathCluster, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	res, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	var msg struct {
+		Result *struct {
+			IsError           bool           `json:"isError"`
+			StructuredContent map[string]any `json:"structuredContent"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(b, &msg); err != nil || res.StatusCode != 200 || msg.Result == nil || msg.Result.IsError {
+		return nil, fmt.Errorf("%s: %d %s", tool, res.StatusCode, b)
+	}
+	return msg.Result.StructuredContent, nil
+}
+
+// storedAuditEntries reads every audit log entry of the store in dir, through a
+// fresh engine (a restart).
+func storedAuditEntries(t *testing.T, dir string) []*store.AuditLog {
+	t.Helper()
+	eng, err := engine.Open(context.Background(), engine.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	rows, err := store.Select(context.Background(), eng.Store(), func() *store.AuditLog { return new(store.AuditLog) }, "1=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestAuditCrashChild is the load TestAuditSurvivesSIGKILL kills: two
+// clients, each starting an instance with createProcessInstance and
+// reading it five times with getProcessInstance, over and over. It prints
+// a line for every acknowledged call and runs until killed.
+func TestAuditCrashChild(t *testing.T) {
+	dir := os.Getenv(auditCrashDirEnv)
+	if dir == "" {
+		t.Skip("runs only as the child process of TestAuditSurvivesSIGKILL")
+	}
+	s := openAuditServer(t, dir)
+	hc := &http.Client{}
+	if _, err := callTool(hc, s.hs.URL, "deployResource", map[string]any{"resourceName": "orders.bpmn", "resource": readFile(t, "testdata/orders.bpmn")}); err != nil {
+		fmt.Println("ERR", err)
+		os.Exit(2)
+	}
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for {
+				out, err := callTool(hc, s.hs.URL, "createProcessInstance", map[string]any{"processDefinitionId": "quick"})
+				if err != nil {
+					continue
+				}
+				pi := out["processInstanceKey"].(string)
+				fmt.Println("W", pi)
+				for range 5 {
+					if _, err := callTool(hc, s.hs.URL, "getProcessInstance", map[string]any{"processInstanceKey": pi}); err == nil {
+						fmt.Println("R", pi)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// SIGKILL while clients start instances and read them over MCP: after the
+// restart every acknowledged write (createProcessInstance) has exactly one
+// entry; reads' entries are committed in groups after their answer, so the
+// last ones answered may be missing, never more than the queue and a group
+// in flight hold, and none is recorded twice. Every read's entry carries
+// the instance's tenant and root, taken from the result.
+func TestAuditSurvivesSIGKILL(t *testing.T) {
+	if os.Getenv(auditCrashDirEnv) != "" {
+		t.Skip("inside the child")
+	}
+	if testing.Short() {
+		t.Skip("spawns a child process")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAuditCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), auditCrashDirEnv+"="+dir)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	writes := map[int64]bool{}
+	reads := map[int64]int{} // instance -> acknowledged reads
+	nreads := 0
+	sc := bufio.NewScanner(stdout)
+	killed := false
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 2 && (f[0] == "W" || f[0] == "R") {
+			k, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				t.Fatalf("child: %q", sc.Text())
+			}
+			if f[0] == "W" {
+				writes[k] = true
+			} else {
+				reads[k]++
+				nreads++
+			}
+		} else if len(f) > 0 && f[0] == "ERR" {
+			t.Fatalf("child: %s", sc.Text())
+		}
+		if !killed && len(writes) >= 60 && nreads >= 300 {
+			// SIGKILL: no chance to commit or close anything.
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			killed = true
+		}
+	}
+	cmd.Wait()
+	if !killed {
+		t.Fatalf("the child ended before the kill: %d writes, %d reads", len(writes), nreads)
+	}
+
+	created := map[int64]int{}
+	read := map[int64]int{}
+	for _, r := range storedAuditEntries(t, dir) {
+		switch r.InboundChannelTool {
+		case "createProcessInstance":
+			if r.Result != cluster.AuditSuccess || r.OperationType != "CREATE" {
+				t.Errorf("write entry %+v", r)
+			}
+			created[r.ProcessInstanceKey]++
+		case "getProcessInstance":
+			if r.Result != cluster.AuditSuccess || r.TenantID != engine.DefaultTenant || r.RootProcessInstanceKey != r.ProcessInstanceKey {
+				t.Errorf("read entry %+v", r)
+			}
+			read[r.ProcessInstanceKey]++
+		}
+	}
+	for pi := range writes {
+		if created[pi] != 1 {
+			t.Errorf("acknowledged write of instance %d has %d entries", pi, created[pi])
+		}
+	}
+	for pi, n := range created {
+		if n > 1 {
+			t.Errorf("instance %d has %d creation entries", pi, n)
+		}
+	}
+	lost, extra := 0, 0
+	for pi, n := range reads {
+		if read[pi] < n {
+			lost += n - read[pi]
+		}
+	}
+	for pi, n := range read {
+		if n > reads[pi] {
+			extra += n - reads[pi]
+		}
+	}
+	// A read answered but not yet acknowledged to the client when it died
+	// (one per client at most) may have its entry.
+	if extra > 2 {
+		t.Errorf("%d read entries more than acknowledged reads", extra)
+	}
+	if bound := mcpgw.AuditLossBound; lost > bound {
+		t.Errorf("%d acknowledged reads lost their entries, more than the bound %d", lost, bound)
+	}
+	t.Logf("%d acknowledged writes, all recorded; %d acknowledged reads, %d of their entries lost in the crash", len(writes), nreads, lost)
+}
+
+// A shutdown commits every read's entry: reads, then the server stops, the
+// gateway closes and the engine closes; after the restart each read has
+// its entry.
+func TestAuditReadsCommittedOnClose(t *testing.T) {
+	dir := t.TempDir()
+	s := openAuditServer(t, dir)
+	hc := &http.Client{}
+	if _, err := callTool(hc, s.hs.URL, "deployResource", map[string]any{"resourceName": "orders.bpmn", "resource": readFile(t, "testdata/orders.bpmn")}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := callTool(hc, s.hs.URL, "createProcessInstance", map[string]any{"processDefinitionId": "quick"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pi, _ := strconv.ParseInt(out["processInstanceKey"].(string), 10, 64)
+	const n = 100
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range n / 4 {
+				if _, err := callTool(hc, s.hs.URL, "getProcessInstance", map[string]any{"processInstanceKey": fmt.Sprint(pi)}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	s.hs.Close()
+	s.gw.Close()
+	if err := s.eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for _, r := range storedAuditEntries(t, dir) {
+		if r.InboundChannelTool == "getProcessInstance" && r.ProcessInstanceKey == pi {
+			got++
+		}
+	}
+	if got != n {
+		t.Fatalf("%d read entries after the shutdown, want %d", got, n)
+	}
+}

@@ -64,6 +64,8 @@ type Gateway struct {
 	log    *slog.Logger
 	server *mcp.Server
 	impl   *mcp.Implementation // the server's name, title and version
+	// leanMeta is the _meta the lean path's 2026-07-28 results carry.
+	leanMeta []byte
 	// streaming names the tools whose calls send notifications while they
 	// run; those calls are answered with an SSE stream instead of JSON.
 	streaming map[string]bool
@@ -80,13 +82,13 @@ type Gateway struct {
 }
 
 // toolHandler serves one tool with checked arguments.
-type toolHandler func(ctx context.Context, args map[string]any) *mcp.CallToolResult
+type toolHandler func(ctx context.Context, args toolArgs) *mcp.CallToolResult
 
 // typed decodes checked arguments into A for fn.
 func typed[A any](fn func(context.Context, *A) *mcp.CallToolResult) toolHandler {
-	return func(ctx context.Context, args map[string]any) *mcp.CallToolResult {
+	return func(ctx context.Context, args toolArgs) *mcp.CallToolResult {
 		var a A
-		if err := decodeArgs(args, &a); err != nil {
+		if err := args.decode(&a); err != nil {
 			return invalidResult([]string{"arguments: " + err.Error()})
 		}
 		return fn(ctx, &a)
@@ -124,6 +126,7 @@ func New(api cluster.API, opts Options) (*Gateway, error) {
 	}
 	g.impl = &mcp.Implementation{Name: ServerName, Title: "Orca " + opts.Version, Version: cluster.Version}
 	g.server = mcp.NewServer(g.impl, sopts)
+	g.leanMeta = leanMetaOf(g.impl)
 	err := g.addTools("camunda_tools.json", g.camundaTools())
 	if err != nil {
 		return nil, err
@@ -168,14 +171,9 @@ func (g *Gateway) addTools(file string, handlers map[string]toolHandler) error {
 			return fmt.Errorf("%s: no handler for tool %s", file, t.Name)
 		}
 		seen[t.Name] = true
-		schema := t.InputSchema.(map[string]any)
-		handler := func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			args, errs := checkArgs(schema, req.Params.Arguments)
-			if len(errs) > 0 {
-				return invalidResult(errs), nil
-			}
-			return h(context.WithValue(ctx, callKey{}, req), args), nil
-		}
+		handler := checkedHandler(t, func(ctx context.Context, req *mcp.CallToolRequest, args toolArgs) *mcp.CallToolResult {
+			return h(context.WithValue(ctx, callKey{}, req), args)
+		})
 		g.addTool(t, handler)
 		g.leanTools[t.Name] = &leanTool{handler: handler}
 	}

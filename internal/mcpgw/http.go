@@ -46,19 +46,21 @@ func (g *Gateway) Register(mux *http.ServeMux, authn func(http.Handler) http.Han
 	})
 	sse := (&sseOwners{}).wrap(mcp.NewSSEHandler(get, &mcp.SSEOptions{MaxRequestBodyBytes: g.opts.MaxBodyBytes}))
 	rpc := rpcErrors(g.taskHandler(streamable, false), g.opts.MaxBodyBytes)
-	// A plain stateless tools/call takes the lean path (lean.go); any
-	// other request goes on to the task layer and go-sdk.
-	lean := g.lean(rpc)
-	handlers := map[string]http.Handler{PathMCP: lean, PathCluster: lean, PathSSE: sse}
+	// A plain stateless tools/call takes the lean path (lean.go), which
+	// writes its answers without HTML escapes itself; any other request
+	// goes on to the task layer and go-sdk, whose answers plainWire
+	// rewrites.
+	lean := g.lean(plainWire(rpc))
+	handlers := map[string]http.Handler{PathMCP: lean, PathCluster: lean, PathSSE: plainWire(sse)}
 	if g.procs != nil {
 		// Calls answer with JSON; subscriptions/listen streams (the SDK
 		// answers it with SSE whatever JSONResponse says).
-		handlers[PathProcesses] = rpcErrors(g.taskHandler(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.procs.server },
+		handlers[PathProcesses] = plainWire(rpcErrors(g.taskHandler(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.procs.server },
 			&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: g.log, MaxRequestBodyBytes: g.opts.MaxBodyBytes}), true),
-			g.opts.MaxBodyBytes)
+			g.opts.MaxBodyBytes))
 	}
 	for path, h := range handlers {
-		mux.Handle(path, g.challenge(authn(plainWire(atEndpoint(path, h)))))
+		mux.Handle(path, g.challenge(authn(atEndpoint(path, h))))
 	}
 	if g.opts.OAuth != nil {
 		mux.HandleFunc(PathPRM, g.serveMetadata)

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -75,7 +77,7 @@ func (g *Gateway) lean(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, g.opts.MaxBodyBytes+1))
+		body, err := readBody(r, g.opts.MaxBodyBytes)
 		if err != nil || int64(len(body)) > g.opts.MaxBodyBytes {
 			r.Body = struct {
 				io.Reader
@@ -95,6 +97,32 @@ func (g *Gateway) lean(next http.Handler) http.Handler {
 	})
 }
 
+// readBody reads a request's body, up to max+1 bytes, in one buffer of
+// the size the request declares.
+func readBody(r *http.Request, max int64) ([]byte, error) {
+	n := r.ContentLength
+	if n < 0 || n > max {
+		return io.ReadAll(io.LimitReader(r.Body, max+1))
+	}
+	// One byte more than declared, so that a body longer than its
+	// Content-Length (net/http stops it there) reads as it does.
+	buf := make([]byte, 0, n+1)
+	for {
+		m, err := r.Body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			rest, err := io.ReadAll(io.LimitReader(r.Body, max+1-int64(len(buf))))
+			return append(buf, rest...), err
+		}
+	}
+}
+
 // leanHeaders tells whether a request's method and headers are those the
 // lean path answers; go-sdk checks (and answers) any other. For the
 // 2026-07-28 protocol, the body must then agree with Mcp-Method and
@@ -103,8 +131,10 @@ func leanHeaders(r *http.Request) bool {
 	if r.Method != http.MethodPost || r.Header.Get("Last-Event-ID") != "" {
 		return false
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return false
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return false
+		}
 	}
 	if jsonOK, sseOK := accepts(r.Header.Values("Accept")); !jsonOK || !sseOK {
 		return false
@@ -136,6 +166,9 @@ func leanHeaders(r *http.Request) bool {
 // accepts reads an Accept header as go-sdk does: does it take JSON, and
 // an SSE stream?
 func accepts(values []string) (jsonOK, sseOK bool) {
+	if len(values) == 1 && values[0] == "application/json, text/event-stream" {
+		return true, true // as the SDKs send it
+	}
 	for _, v := range values {
 		for _, raw := range strings.Split(v, ",") {
 			base, _, _ := strings.Cut(strings.TrimSpace(raw), ";")
@@ -183,18 +216,22 @@ const maxExactID = 1 << 53
 // leanCall reads a message the lean path answers; false for any other.
 func (g *Gateway) leanCall(h http.Header, body []byte) (leanRequest, bool) {
 	c := leanRequest{newProtocol: h.Get("Mcp-Protocol-Version") == protocolNew}
-	msg, ok := members(body)
-	if !ok || len(msg) != 4 || string(msg["jsonrpc"]) != `"2.0"` || string(msg["method"]) != `"tools/call"` {
+	if !json.Valid(body) {
 		return c, false
 	}
-	id := msg["id"]
+	var space [4]member
+	msg, ok := objectMembers(body, space[:0], 4)
+	if !ok || len(msg) != 4 || string(get(msg, "jsonrpc")) != `"2.0"` || string(get(msg, "method")) != `"tools/call"` {
+		return c, false
+	}
+	id := get(msg, "id")
 	switch {
 	case len(id) > 0 && id[0] == '"':
 		var s string
 		if json.Unmarshal(id, &s) != nil {
 			return c, false
 		}
-		c.id, _ = json.Marshal(s)
+		c.id = appendJSONString(nil, s)
 	default:
 		n, err := strconv.ParseInt(string(id), 10, 64)
 		if err != nil || n >= maxExactID || n <= -maxExactID || strconv.FormatInt(n, 10) != string(id) {
@@ -202,14 +239,14 @@ func (g *Gateway) leanCall(h http.Header, body []byte) (leanRequest, bool) {
 		}
 		c.id = id
 	}
-	params, ok := members(msg["params"])
+	var paramSpace [3]member
+	params, ok := objectMembers(get(msg, "params"), paramSpace[:0], 3)
 	if !ok {
 		return c, false
 	}
-	name, hasName := params["name"]
-	args, hasArgs := params["arguments"]
-	meta, hasMeta := params["_meta"]
-	if !hasName || len(params) != 1+btoi(hasArgs)+btoi(hasMeta) || name[0] != '"' || json.Unmarshal(name, &c.name) != nil {
+	name, args, meta := get(params, "name"), get(params, "arguments"), get(params, "_meta")
+	hasArgs, hasMeta := args != nil, meta != nil
+	if name == nil || len(params) != 1+btoi(hasArgs)+btoi(hasMeta) || name[0] != '"' || json.Unmarshal(name, &c.name) != nil {
 		return c, false
 	}
 	if hasMeta != c.newProtocol || c.newProtocol && (h.Get("Mcp-Name") != c.name || !plainMeta(meta)) {
@@ -358,47 +395,30 @@ func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, c leanReques
 			res, err = nil, aerr
 		}
 	}
-	var buf bytes.Buffer
-	buf.Grow(512)
-	buf.WriteString(`{"jsonrpc":"2.0","id":`)
-	buf.Write(c.id)
-	var out []byte
-	var merr error
+	bp := responsePool.Get().(*[]byte)
+	defer responsePool.Put(bp)
+	buf := append((*bp)[:0], `{"jsonrpc":"2.0","id":`...)
+	buf = append(buf, c.id...)
 	if err != nil {
 		var rpcErr *jsonrpc.Error
 		if !errors.As(err, &rpcErr) {
 			rpcErr = &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: err.Error()}
 		}
-		buf.WriteString(`,"error":`)
-		out, merr = json.Marshal(rpcErr)
+		buf = append(buf, `,"error":`...)
+		out, merr := json.Marshal(rpcErr)
+		if merr != nil {
+			out, _ = json.Marshal(&jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: merr.Error()})
+		}
+		buf, _ = appendUnescaped(buf, out)
 	} else {
-		buf.WriteString(`,"result":`)
-		if c.newProtocol && res != nil {
-			// go-sdk names the server in every result's _meta, and says
-			// the result is complete.
-			res2 := *res
-			res2.Meta = maps.Clone(res.Meta)
-			if res2.Meta == nil {
-				res2.Meta = mcp.Meta{}
-			}
-			if _, ok := res2.Meta[metaServerInfo]; !ok {
-				res2.Meta[metaServerInfo] = g.impl
-			}
-			res = &res2
-		}
-		out, merr = json.Marshal(res)
-		if merr == nil && c.newProtocol && len(out) > 2 && out[len(out)-1] == '}' {
-			out = append(out[:len(out)-1:len(out)-1], `,"resultType":"complete"}`...)
+		buf = append(buf, `,"result":`...)
+		var ok bool
+		if buf, ok = appendResult(buf, res, c.newProtocol, g.leanMeta); !ok {
+			buf = g.appendResultGeneric(buf, c, res)
 		}
 	}
-	if merr != nil {
-		g.log.Error("a tool's answer cannot be encoded", "tool", c.name, "err", merr)
-		buf.Truncate(len(`{"jsonrpc":"2.0","id":`) + len(c.id))
-		buf.WriteString(`,"error":`)
-		out, _ = json.Marshal(&jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: merr.Error()})
-	}
-	buf.Write(out)
-	buf.WriteByte('}')
+	buf = append(buf, '}')
+	*bp = buf
 	status := http.StatusOK
 	if c.newProtocol && err != nil {
 		// SEP-2575: protocol-level errors carry an HTTP status.
@@ -413,8 +433,162 @@ func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, c leanReques
 		}
 	}
 	h := w.Header()
-	h.Set("Cache-Control", "no-cache, no-transform")
-	h.Set("Content-Type", "application/json")
+	h["Cache-Control"] = cacheControlValue
+	h["Content-Type"] = contentTypeJSON
+	h["Content-Length"] = []string{strconv.Itoa(len(buf))}
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(buf)
+}
+
+// Header values the lean path's answers share (never appended to: their
+// capacity is their length).
+var (
+	cacheControlValue = []string{"no-cache, no-transform"}[:1:1]
+	contentTypeJSON   = []string{"application/json"}[:1:1]
+)
+
+// responsePool holds the lean path's answer buffers.
+var responsePool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// appendResult appends a tool's result as go-sdk encodes it and plainWire
+// then rewrites it (no HTML escapes), for the results the tools make: text
+// contents and, from jsonResult, structured content that is the JSON of
+// the text, encoded once and embedded as it is. newProtocol adds the
+// 2026-07-28 protocol's _meta (meta: `"_meta":{...},`) and resultType.
+// False, with buf unchanged, for any other shape.
+func appendResult(buf []byte, res *mcp.CallToolResult, newProtocol bool, meta []byte) ([]byte, bool) {
+	if res == nil || res.Meta != nil || res.InputRequests != nil || res.RequestState != "" {
+		return buf, false
+	}
+	raw, isRaw := res.StructuredContent.(json.RawMessage)
+	if res.StructuredContent != nil && (!isRaw || len(raw) == 0) {
+		return buf, false
+	}
+	start := len(buf)
+	buf = append(buf, '{')
+	if newProtocol {
+		buf = append(buf, meta...)
+	}
+	buf = append(buf, `"content":[`...)
+	for i, c := range res.Content {
+		tc, ok := c.(*mcp.TextContent)
+		if !ok || tc.Meta != nil || tc.Annotations != nil {
+			return buf[:start], false
+		}
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"type":"text","text":`...)
+		buf = appendJSONString(buf, tc.Text)
+		buf = append(buf, '}')
+	}
+	buf = append(buf, ']')
+	if isRaw {
+		// jsonResult's JSON (marshal): compact, no HTML escapes.
+		buf = append(buf, `,"structuredContent":`...)
+		buf = append(buf, raw...)
+	}
+	if res.IsError {
+		buf = append(buf, `,"isError":true`...)
+	}
+	if newProtocol {
+		buf = append(buf, `,"resultType":"complete"`...)
+	}
+	return append(buf, '}'), true
+}
+
+// appendResultGeneric appends a result of any shape through go-sdk's
+// encoding, without its HTML escapes, as go-sdk's path answers it.
+func (g *Gateway) appendResultGeneric(buf []byte, c leanRequest, res *mcp.CallToolResult) []byte {
+	if c.newProtocol && res != nil {
+		// go-sdk names the server in every result's _meta, and says
+		// the result is complete.
+		res2 := *res
+		res2.Meta = maps.Clone(res.Meta)
+		if res2.Meta == nil {
+			res2.Meta = mcp.Meta{}
+		}
+		if _, ok := res2.Meta[metaServerInfo]; !ok {
+			res2.Meta[metaServerInfo] = g.impl
+		}
+		res = &res2
+	}
+	out, err := json.Marshal(res)
+	if err == nil && c.newProtocol && len(out) > 2 && out[len(out)-1] == '}' {
+		out = append(out[:len(out)-1:len(out)-1], `,"resultType":"complete"}`...)
+	}
+	if err != nil {
+		g.log.Error("a tool's answer cannot be encoded", "tool", c.name, "err", err)
+		buf = buf[:len(buf)-len(`,"result":`)]
+		buf = append(buf, `,"error":`...)
+		out, _ = json.Marshal(&jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: err.Error()})
+	}
+	buf, _ = appendUnescaped(buf, out)
+	return buf
+}
+
+// leanMetaOf is the _meta member of the 2026-07-28 protocol's results,
+// naming the server, as go-sdk writes it: `"_meta":{...},`.
+func leanMetaOf(impl *mcp.Implementation) []byte {
+	b, err := json.Marshal(mcp.Meta{metaServerInfo: impl})
+	if err != nil {
+		panic(err) // an Implementation always encodes
+	}
+	out := append([]byte(nil), `"_meta":`...)
+	out, _ = appendUnescaped(out, b)
+	return append(out, ',')
+}
+
+// appendJSONString appends s as encoding/json writes a string without
+// HTML escaping: what go-sdk's encoding and plainWire make of it.
+func appendJSONString(buf []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= ' ' && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				buf = append(buf, '\\', b)
+			case '\b':
+				buf = append(buf, '\\', 'b')
+			case '\f':
+				buf = append(buf, '\\', 'f')
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, '\\', 'u', '2', '0', '2', hex[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
 }

@@ -59,7 +59,21 @@ func (w *unescapeWriter) Write(p []byte) (int, error) {
 		data = append(w.pending, p...)
 		w.pending = nil
 	}
-	out := w.buf[:0]
+	out, rest := appendUnescaped(w.buf[:0], data)
+	if len(rest) > 0 {
+		w.pending = append(w.pending[:0], rest...)
+	}
+	w.buf = out
+	if _, err := w.ResponseWriter.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// appendUnescaped appends data to out with the escapes \u003c, \u003e and
+// \u0026 written as the characters they stand for; rest is an escape cut
+// by the end of data (at most 5 bytes), not appended.
+func appendUnescaped(out, data []byte) (_, rest []byte) {
 	i := 0
 	for i < len(data) {
 		c := data[i]
@@ -73,8 +87,7 @@ func (w *unescapeWriter) Write(p []byte) (int, error) {
 			continue
 		}
 		if i+1 >= len(data) || (data[i+1] == 'u' && i+6 > len(data)) {
-			w.pending = append(w.pending[:0], data[i:]...)
-			break
+			return out, data[i:]
 		}
 		if data[i+1] != 'u' {
 			out = append(out, data[i], data[i+1]) // \\, \", \n, ...: never the start of \u
@@ -93,11 +106,7 @@ func (w *unescapeWriter) Write(p []byte) (int, error) {
 		}
 		i += 6
 	}
-	w.buf = out
-	if _, err := w.ResponseWriter.Write(out); err != nil {
-		return 0, err
-	}
-	return len(p), nil
+	return out, nil
 }
 
 // Flush sends what was written but a cut escape, which waits for its end

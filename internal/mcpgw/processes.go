@@ -166,14 +166,9 @@ func (p *processes) kick() {
 
 // checked serves a tool whose arguments are checked against its input schema.
 func checked(t *mcp.Tool, h toolHandler) mcp.ToolHandler {
-	schema := t.InputSchema.(map[string]any)
-	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		args, errs := checkArgs(schema, req.Params.Arguments)
-		if len(errs) > 0 {
-			return invalidResult(errs), nil
-		}
-		return h(ctx, args), nil
-	}
+	return checkedHandler(t, func(ctx context.Context, _ *mcp.CallToolRequest, args toolArgs) *mcp.CallToolResult {
+		return h(ctx, args)
+	})
 }
 
 // middleware brings the process tools up to date before they are listed,

@@ -1,0 +1,241 @@
+package mcpgw
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// A tool's input schema compiled for the common case: arguments that are
+// valid are checked on their raw JSON, without decoding them into maps,
+// and then decoded once, straight into the tool's argument struct. The
+// compiled schema only tells valid arguments from the others; anything
+// it is not sure of (invalid arguments, which need checkArgs' messages, a
+// member named twice, an escape in a key or checked string, a member an
+// open object allows) goes the generic way: checkArgs, then decodeArgs.
+// Both ways accept the same arguments and decode them to the same values
+// (TestCompiledSchemaAgrees, FuzzCompiledSchema).
+
+// argSchema is a compiled property schema.
+type argSchema struct {
+	typ   string                // "object", "array", "boolean", "number", "integer", "string"; "" any
+	props map[string]*argSchema // object: its properties; nil: free-form
+	// required are the members an object must have (not null).
+	required []string
+	// open: an object admits members it does not list (they go the
+	// generic way).
+	open  bool
+	items *argSchema // array: its items; nil: anything
+	// key: an integer or string that holds an engine key (a number or a
+	// string of digits, positive).
+	key   bool
+	int32 bool
+	enum  []string
+}
+
+// compileSchema compiles an object schema as checkObject reads it.
+func compileSchema(schema map[string]any) *argSchema {
+	return compileProp(schema, "", true)
+}
+
+func compileProp(schema map[string]any, name string, isObject bool) *argSchema {
+	c := &argSchema{}
+	if schema == nil {
+		return c
+	}
+	c.typ, _ = schema["type"].(string)
+	if isObject {
+		c.typ = "object"
+	}
+	switch c.typ {
+	case "object":
+		if props, ok := schema["properties"].(map[string]any); ok {
+			c.props = make(map[string]*argSchema, len(props))
+			for n, p := range props {
+				ps, ok := p.(map[string]any)
+				if !ok {
+					// checkObject treats a member it cannot read as unknown.
+					continue
+				}
+				c.props[n] = compileProp(ps, n, false)
+			}
+			c.required = asStrings(schema["required"])
+			c.open, _ = schema["additionalProperties"].(bool)
+		}
+	case "array":
+		items, _ := schema["items"].(map[string]any)
+		c.items = compileProp(items, name, false)
+	case "integer", "string":
+		c.key = isKeyName(name) && schema[plainValue] != true
+		c.int32 = schema["format"] == "int32"
+		c.enum = asStrings(schema["enum"])
+	}
+	return c
+}
+
+// valid tells whether raw arguments (an object, valid JSON) are valid
+// for the schema, when it can tell without decoding them; false sends
+// them the generic way.
+func (c *argSchema) valid(raw []byte) bool {
+	s := &jsonScan{b: raw}
+	if s.peek() != '{' {
+		return false
+	}
+	return c.object(s)
+}
+
+// object checks the object at s.
+func (c *argSchema) object(s *jsonScan) bool {
+	if c.props == nil {
+		_, ok := s.value(false)
+		return ok
+	}
+	var presentArr [8]string
+	present := presentArr[:0]
+	ok := s.object(func(name string, _ []byte, v *jsonScan) bool {
+		p, ok := c.props[name]
+		if !ok {
+			return false // unknown (an error) or admitted by an open object: the generic way
+		}
+		if v.peek() == 'n' {
+			v.value(false) // null stands for absent
+			return true
+		}
+		present = append(present, name)
+		return p.check(v)
+	}, false)
+	if !ok {
+		return false
+	}
+	for _, r := range c.required {
+		if !slices.Contains(present, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// check checks the value at s (not null) against c, and consumes it.
+func (c *argSchema) check(s *jsonScan) bool {
+	first := s.peek()
+	switch c.typ {
+	case "object":
+		if first != '{' {
+			return false
+		}
+		return c.object(s)
+	case "array":
+		if first != '[' {
+			return false
+		}
+		s.i++
+		if s.peek() == ']' {
+			s.i++
+			return true
+		}
+		for {
+			if s.peek() == 'n' {
+				s.value(false)
+			} else if !c.items.check(s) {
+				return false
+			}
+			if s.peek() == ',' {
+				s.i++
+				continue
+			}
+			s.i++ // ]
+			return true
+		}
+	case "boolean":
+		v, _ := s.value(false)
+		return string(v) == "true" || string(v) == "false"
+	case "number":
+		v, _ := s.value(false)
+		return isNumber(v)
+	case "integer", "string":
+		if c.key {
+			var digits []byte
+			if first == '"' {
+				raw, escaped := s.str()
+				if escaped {
+					return false
+				}
+				digits = raw
+			} else if digits, _ = s.value(false); !isNumber(digits) {
+				return false
+			}
+			n, err := strconv.ParseInt(string(digits), 10, 64)
+			return err == nil && len(digits) <= 25 && n > 0
+		}
+		if c.typ == "integer" {
+			v, _ := s.value(false)
+			if !isNumber(v) {
+				return false
+			}
+			n, err := strconv.ParseInt(string(v), 10, 64)
+			return err == nil && (!c.int32 || n >= math.MinInt32 && n <= math.MaxInt32)
+		}
+		if first != '"' {
+			return false
+		}
+		raw, escaped := s.str()
+		if c.enum == nil {
+			return true
+		}
+		return !escaped && slices.Contains(c.enum, string(raw))
+	}
+	_, ok := s.value(false)
+	return ok
+}
+
+// isNumber tells whether a valid JSON value is a number.
+func isNumber(v []byte) bool {
+	return len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9')
+}
+
+// toolArgs are a call's checked arguments: raw (the compiled schema found
+// them valid) or decoded by checkArgs.
+type toolArgs struct {
+	raw json.RawMessage
+	m   map[string]any
+}
+
+// decode decodes the arguments into the tool's argument struct, numbers
+// as json.Number, as decodeArgs does.
+func (a toolArgs) decode(dst any) error {
+	if a.m != nil {
+		return decodeArgs(a.m, dst)
+	}
+	dec := json.NewDecoder(bytes.NewReader(a.raw))
+	dec.UseNumber()
+	return dec.Decode(dst)
+}
+
+// checkToolArgs checks raw arguments against a tool's schema, compiled
+// and as map: the arguments to decode, or the violations.
+func checkToolArgs(c *argSchema, schema map[string]any, raw json.RawMessage) (toolArgs, []string) {
+	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '{' && json.Valid(t) && c.valid(t) {
+		return toolArgs{raw: t}, nil
+	}
+	m, errs := checkArgs(schema, raw)
+	return toolArgs{m: m}, errs
+}
+
+// checkedHandler serves a tool whose arguments are checked against its
+// input schema (compiled once, here) before h sees them.
+func checkedHandler(t *mcp.Tool, h func(context.Context, *mcp.CallToolRequest, toolArgs) *mcp.CallToolResult) mcp.ToolHandler {
+	schema := t.InputSchema.(map[string]any)
+	compiled := compileSchema(schema)
+	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		args, errs := checkToolArgs(compiled, schema, req.Params.Arguments)
+		if len(errs) > 0 {
+			return invalidResult(errs), nil
+		}
+		return h(ctx, req, args), nil
+	}
+}

@@ -1,0 +1,112 @@
+package mcpgw
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// leanStrings are strings that JSON escapes in every way it can.
+var leanStrings = []string{
+	"", "plain", `<default>&"quoted"\back`, "a\u2028b\u2029c", "\x00\x01\x1f\x7f", "\b\f\n\r\t",
+	"bad \xff\xfe utf-8 \xe2\x82", "é ü 😀 \ufffd", `\u003c written out`, "{\"json\":\"<in text>\"}",
+}
+
+// The lean path writes a string as go-sdk's encoding and plainWire do.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range leanStrings {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, rest := appendUnescaped(nil, b)
+		if len(rest) > 0 {
+			t.Fatalf("%q: a cut escape at the end of a whole string", s)
+		}
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("%q:\nlean %s\nsdk  %s", s, got, want)
+		}
+	})
+}
+
+// The lean path's results, encoded once, are byte for byte what go-sdk's
+// encoding and plainWire write, for every shape the tools make, under
+// both protocols; a shape it does not know is left to the generic
+// encoding.
+func TestAppendResultMatchesGoSDK(t *testing.T) {
+	g := &Gateway{impl: &mcp.Implementation{Name: "A <&> server", Title: "Orca <test>", Version: "8.9.0"}}
+	g.leanMeta = leanMetaOf(g.impl)
+	var results []*mcp.CallToolResult
+	for _, s := range leanStrings {
+		results = append(results,
+			jsonResult(map[string]any{"s": s, "n": 1, "k": []string{s}}),
+			textResult(s),
+			invalidResult([]string{s, "b: must not be null."}),
+			problemResult(problem{Title: "NOT_FOUND", Status: 404, Detail: s}),
+		)
+	}
+	results = append(results, &mcp.CallToolResult{Content: []mcp.Content{}}, &mcp.CallToolResult{
+		Content: []mcp.Content{&mcp.TextContent{Text: "one"}, &mcp.TextContent{Text: "two"}}, IsError: true})
+	for _, res := range results {
+		for _, newProtocol := range []bool{false, true} {
+			c := leanRequest{newProtocol: newProtocol}
+			want := g.appendResultGeneric(nil, c, res)
+			got, ok := appendResult(nil, res, newProtocol, g.leanMeta)
+			if !ok {
+				t.Fatalf("%+v: the lean encoding refused a tool's result", res)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("new protocol %v:\nlean %s\nsdk  %s", newProtocol, got, want)
+			}
+		}
+	}
+	for _, odd := range []*mcp.CallToolResult{
+		{Content: []mcp.Content{&mcp.ImageContent{Data: []byte("x"), MIMEType: "image/png"}}},
+		{Content: []mcp.Content{&mcp.TextContent{Text: "x", Meta: mcp.Meta{"a": 1}}}},
+		{Content: []mcp.Content{}, StructuredContent: map[string]any{"a": "<"}},
+		{Content: []mcp.Content{}, StructuredContent: json.RawMessage(nil)},
+		{Content: []mcp.Content{}, Meta: mcp.Meta{"x": "y"}},
+	} {
+		if got, ok := appendResult([]byte("prefix"), odd, false, g.leanMeta); ok || string(got) != "prefix" {
+			t.Errorf("%+v: encoded %s, want it left to the generic encoding", odd, got)
+		}
+	}
+}
+
+// The envelope reader agrees with a generic decoder on any body: the
+// same members, and false for what is no object, or names a member twice.
+func FuzzObjectMembers(f *testing.F) {
+	for _, s := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{}}}`,
+		` {"a" : [1, {"b":null}], "c":"\u0041\"", "d":-1.5e3 } `, `{"a":1,"a":2}`, `{"a":1,"\u0061":2}`,
+		`{}`, `[]`, `"x"`, `{"a":{"b":1,"b":2}}`, `{"a":1}{}`, `{"a":1} x`, `{"a":[]}`, `{"":true,"\ud800":false}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		want, wantOK := members(data)
+		got, ok := objectMembers(data, nil, 1<<20)
+		if ok != wantOK {
+			t.Fatalf("%s: ok %v, decoder %v", data, ok, wantOK)
+		}
+		if !ok {
+			return
+		}
+		m := map[string]json.RawMessage{}
+		for _, x := range got {
+			m[x.name] = x.value
+		}
+		if len(m) != len(got) || !maps.EqualFunc(m, want, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }) {
+			t.Fatalf("%s:\nlean    %q\ndecoder %q", data, m, want)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/orcabpm/orca/internal/engine"
 	"github.com/orcabpm/orca/internal/store"
 )
 
@@ -194,6 +195,70 @@ func auditLog(r *store.AuditLog) AuditLog {
 type AuditRecorder interface {
 	// RecordAudit appends entries and returns once they are durable.
 	RecordAudit(ctx context.Context, entries ...*store.AuditLog) error
+}
+
+// AuditRider is a cluster whose commands can carry the audit entry of the
+// call that makes them: the embedded engine.
+type AuditRider interface {
+	// RideAudit returns a context whose first command writes entry in its
+	// own transaction, completed with the command's outcome: on success
+	// the keys of what it started, on failure FAIL and failText of the
+	// error the call returns (failText runs on the engine's writer: it
+	// must be quick).
+	RideAudit(ctx context.Context, entry *store.AuditLog, failText func(error) string) (context.Context, AuditRide)
+	// RewriteAudit replaces a committed entry (one that rode a command) by
+	// entry, which has its key and timestamp, and returns once that is
+	// durable.
+	RewriteAudit(ctx context.Context, entry *store.AuditLog) error
+}
+
+// AuditRide is an audit entry handed to a cluster's next command.
+type AuditRide interface {
+	// Settle ends the ride and reports whether the entry was committed
+	// with a command; if not, the caller records it itself.
+	Settle(ctx context.Context) (bool, error)
+	// Entry is the entry as committed.
+	Entry() *store.AuditLog
+}
+
+// RideAudit lets the next command made with the returned context carry
+// entry (engine.WithAuditRide).
+func (m *Embedded) RideAudit(ctx context.Context, entry *store.AuditLog, failText func(error) string) (context.Context, AuditRide) {
+	return engine.WithAuditRide(ctx, entry, func(e *store.AuditLog, res any, err error) {
+		if err != nil {
+			e.Result, e.ErrorMessage = AuditFail, failText(fromEngine(err))
+			return
+		}
+		e.Result = AuditSuccess
+		switch r := res.(type) {
+		case engine.CreateInstanceResult:
+			setKey(&e.ProcessInstanceKey, r.ProcessInstanceKey)
+			setKey(&e.ProcessDefinitionKey, r.ProcessDefinitionKey)
+			if e.ProcessDefinitionID == "" {
+				e.ProcessDefinitionID = r.ProcessID
+			}
+		case engine.MessageResult:
+			setKey(&e.ProcessInstanceKey, r.ProcessInstanceKey)
+		case engine.DeployResult:
+			if e.EntityType == "RESOURCE" && e.EntityKey == "" {
+				e.EntityKey = Key(r.DeploymentKey).String()
+			}
+		}
+		if e.EntityType == "PROCESS_INSTANCE" && e.EntityKey == "" && e.ProcessInstanceKey != 0 {
+			e.EntityKey = Key(e.ProcessInstanceKey).String()
+		}
+	})
+}
+
+// RewriteAudit replaces a committed audit log entry.
+func (m *Embedded) RewriteAudit(ctx context.Context, entry *store.AuditLog) error {
+	return fromEngine(m.eng.RewriteAudit(ctx, entry))
+}
+
+func setKey(dst *int64, k int64) {
+	if *dst == 0 {
+		*dst = k
+	}
 }
 
 // RecordAudit appends audit log entries; they are committed with the

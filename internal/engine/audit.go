@@ -12,7 +12,8 @@ import (
 // durable, with the keys they were given. A row without a timestamp gets
 // the batch's time.
 func (e *Engine) RecordAudit(ctx context.Context, rows ...*store.AuditLog) ([]int64, error) {
-	e.fillAuditScopes(ctx, rows) // auditscope.go
+	e.fillAuditScopes(ctx, rows)                                    // auditscope.go
+	ctx = context.WithValue(ctx, auditRideKey{}, (*AuditRide)(nil)) // no entry riding on ctx joins them
 	return do(ctx, e, func(w *writer) ([]int64, error) {
 		keys := make([]int64, len(rows))
 		for i, r := range rows {
@@ -26,4 +27,21 @@ func (e *Engine) RecordAudit(ctx context.Context, rows ...*store.AuditLog) ([]in
 		}
 		return keys, nil
 	})
+}
+
+// RewriteAudit replaces the stored audit log row of row's key (an entry
+// that rode a command, corrected by its caller: auditride.go) and returns
+// once that is durable.
+func (e *Engine) RewriteAudit(ctx context.Context, row *store.AuditLog) error {
+	if row.Key == 0 || row.Timestamp.IsZero() {
+		return errorf(CodeInvalidArgument, "Expected an audit log entry with a key and a timestamp to rewrite")
+	}
+	e.fillAuditScopes(ctx, []*store.AuditLog{row})
+	ctx = context.WithValue(ctx, auditRideKey{}, (*AuditRide)(nil))
+	_, err := e.exec(ctx, func(w *writer) (any, error) {
+		w.auditScope(row)
+		w.st.touch(row)
+		return nil, nil
+	})
+	return err
 }

@@ -221,6 +221,9 @@ type command struct {
 	res  any
 	err  error
 	done chan struct{}
+	// committed is set before done is closed when the command's batch was
+	// committed (its error, if any, is the command's own).
+	committed bool
 }
 
 // exec runs fn on the writer and waits until its effects are committed.
@@ -228,12 +231,28 @@ func (e *Engine) exec(ctx context.Context, fn func(w *writer) (any, error)) (any
 	if err := e.troubled(); err != nil {
 		return nil, err
 	}
+	select {
+	case <-e.quit:
+		// Closed: a command sent now would wait in the queue for nobody.
+		return nil, ErrClosed
+	default:
+	}
 	c := &command{run: fn, done: make(chan struct{})}
+	ride := rideOf(ctx) // auditride.go
+	if !ride.board(c) {
+		ride = nil
+	}
 	select {
 	case e.cmds <- c:
 	case <-e.quit:
+		if ride != nil {
+			ride.leave(c)
+		}
 		return nil, ErrClosed
 	case <-ctx.Done():
+		if ride != nil {
+			ride.leave(c)
+		}
 		return nil, ctx.Err()
 	}
 	select {

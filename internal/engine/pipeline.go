@@ -285,6 +285,7 @@ func (p *pipeline) finish(b *batch) {
 	e := p.e
 	e.committed(b)
 	for _, c := range b.cmds {
+		c.committed = true
 		close(c.done)
 	}
 	for _, f := range b.w.after {

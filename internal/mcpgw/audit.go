@@ -25,10 +25,17 @@ import (
 //
 // A call that changes something (operation type CREATE, CANCEL, RESOLVE,
 // ASSIGN, COMPLETE, UPDATE, EVALUATE, a process tool, and the message and
-// signal tools) is answered only once its entry is durable: the engine
-// commits it with its next batch, so the call costs no write of its own,
-// and an answered write always has its entry. When the entry cannot be
-// written, the call answers an internal error instead of its result.
+// signal tools) is answered only once its entry is durable. Its entry, as
+// far as the call names it, rides the call's first engine command
+// (cluster.AuditRider): the command's transaction writes it, completed
+// with the command's outcome (the instance it started, or FAIL and why),
+// so the call costs no commit of its own, and an acknowledged command
+// always has its entry, once. If the answer then says more than the
+// command did (awaitCompletion ran out, a later command failed), the
+// entry is rewritten in place; if no command carried it (the call failed
+// before reaching the engine, or the batch was never committed), it is
+// written on its own. When the entry cannot be written, the call answers
+// an internal error instead of its result.
 //
 // A read (operation type UNKNOWN) is answered at once: its entry is handed
 // to a queue, and the queue is committed in groups: the first entry of a
@@ -89,6 +96,11 @@ var (
 // change the cluster: their entries are waited for, as writes' are.
 var changesState = map[string]bool{"publishMessage": true, "correlateMessage": true, "broadcastSignal": true}
 
+// noRide names the writes whose first command is not the one that
+// writes: their entries are committed on their own (evaluateDecision
+// looks the decision up first, then records the evaluation).
+var noRide = map[string]bool{"evaluateDecision": true}
+
 // isRead tells whether a call of the tool only reads: its entry is not
 // waited for. A tool not in toolKinds (a process tool) starts an instance.
 func isRead(tool string) bool {
@@ -135,8 +147,9 @@ var toolKinds = map[string]auditKind{
 // auditor records tool calls; nil when the cluster keeps no audit log
 // Orca writes.
 type auditor struct {
-	rec cluster.AuditRecorder
-	g   *Gateway
+	rec   cluster.AuditRecorder
+	rider cluster.AuditRider // nil: writes' entries are committed on their own
+	g     *Gateway
 	// queue holds reads' entries until they are committed; flushing tells
 	// whether a goroutine is committing them.
 	queue    chan *store.AuditLog
@@ -147,6 +160,9 @@ type auditor struct {
 	// committed: Close waits for the commit in flight.
 	commitMu sync.Mutex
 	lost     atomic.Int64 // entries the engine refused (it failed or closed)
+	// corrected counts writes' entries that rode a command and were then
+	// rewritten: the call's answer said more than the command did.
+	corrected atomic.Int64
 }
 
 func (g *Gateway) newAuditor() *auditor {
@@ -158,7 +174,9 @@ func (g *Gateway) newAuditor() *auditor {
 }
 
 func newAuditor(rec cluster.AuditRecorder, g *Gateway) *auditor {
-	return &auditor{rec: rec, g: g, queue: make(chan *store.AuditLog, auditQueueSize), full: make(chan struct{}, 1)}
+	a := &auditor{rec: rec, g: g, queue: make(chan *store.AuditLog, auditQueueSize), full: make(chan struct{}, 1)}
+	a.rider, _ = rec.(cluster.AuditRider)
+	return a
 }
 
 // Close commits the audit entries of the reads answered so far, which wait
@@ -179,6 +197,7 @@ func (a *auditor) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 		if !ok || method != "tools/call" {
 			return next(ctx, method, req)
 		}
+		ctx = a.board(ctx, ctr)
 		res, err := next(ctx, method, req)
 		if aerr := a.record(ctx, ctr, res, err); aerr != nil {
 			return nil, aerr
@@ -187,8 +206,38 @@ func (a *auditor) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 	}
 }
 
-// record records a call and its outcome: a read's entry is queued, a
-// write's is waited for. A non-nil answer replaces the call's: its entry
+// board hands the entry of a write, as far as it is known before the call
+// runs, to the cluster: the first command the call makes writes it in its
+// own transaction, completed with the command's outcome (record then has
+// nothing to write). Reads' entries are queued instead.
+func (a *auditor) board(ctx context.Context, req *mcp.CallToolRequest) context.Context {
+	if a.rider == nil || isRead(req.Params.Name) || noRide[req.Params.Name] {
+		return ctx
+	}
+	ctx, ride := a.rider.RideAudit(ctx, a.entry(ctx, req, &mcp.CallToolResult{}, nil), failText)
+	return context.WithValue(ctx, rideKey{}, ride)
+}
+
+// rideKey carries a call's cluster.AuditRide from board to record.
+type rideKey struct{}
+
+// failText is the error message an entry keeps of a call that failed
+// with err: the text of the tool error it answers (errorResult).
+func failText(err error) string { return errorText(errorResult(err)) }
+
+// errorText is the error message an entry keeps of a tool error.
+func errorText(r *mcp.CallToolResult) string {
+	if len(r.Content) > 0 {
+		if t, ok := r.Content[0].(*mcp.TextContent); ok {
+			return clip(t.Text)
+		}
+	}
+	return ""
+}
+
+// record records a call and its outcome: a read's entry is queued; a
+// write's entry, unless it rode the call's command already (board), is
+// written and waited for. A non-nil answer replaces the call's: its entry
 // could not be written.
 func (a *auditor) record(ctx context.Context, req *mcp.CallToolRequest, res mcp.Result, err error) *jsonrpc.Error {
 	entry := a.entry(ctx, req, res, err)
@@ -199,6 +248,38 @@ func (a *auditor) record(ctx context.Context, req *mcp.CallToolRequest, res mcp.
 	// The caller may have gone: the entry is written all the same.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 	defer cancel()
+	if ride, _ := ctx.Value(rideKey{}).(cluster.AuditRide); ride != nil {
+		rode, serr := ride.Settle(rctx)
+		if serr != nil {
+			// The command may still commit with its entry: writing
+			// another could record the call twice.
+			a.g.log.Error("a tool call's audit entry was not committed in time; its answer is withheld",
+				"tool", req.Params.Name, "err", serr)
+			return &jsonrpc.Error{Code: jsonrpc.CodeInternalError,
+				Message: "The call could not be recorded in the audit log in time, so its answer is withheld: " + serr.Error()}
+		}
+		if rode {
+			written := ride.Entry()
+			fillFrom(entry, written)
+			if sameEntry(written, entry) {
+				return nil
+			}
+			// The answer says more than the command did (a later command
+			// failed, awaitCompletion ran out): the entry is rewritten.
+			entry.Key, entry.Timestamp = written.Key, written.Timestamp
+			if entry.ProcessInstanceKey == written.ProcessInstanceKey && entry.RootProcessInstanceKey == 0 {
+				entry.TenantID, entry.RootProcessInstanceKey = written.TenantID, written.RootProcessInstanceKey
+			}
+			a.corrected.Add(1)
+			if aerr := a.rider.RewriteAudit(rctx, entry); aerr != nil {
+				a.g.log.Error("a tool call's audit entry could not be corrected; its answer is withheld",
+					"tool", req.Params.Name, "err", aerr)
+				return &jsonrpc.Error{Code: jsonrpc.CodeInternalError,
+					Message: "The call could not be recorded in the audit log, so its answer is withheld: " + aerr.Error()}
+			}
+			return nil
+		}
+	}
 	if aerr := a.rec.RecordAudit(rctx, entry); aerr != nil {
 		a.g.log.Error("a tool call could not be recorded in the audit log; its answer is withheld",
 			"tool", req.Params.Name, "err", aerr)
@@ -328,12 +409,7 @@ func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.R
 	case ctr == nil:
 		e.Result = cluster.AuditFail
 	case ctr.IsError:
-		e.Result = cluster.AuditFail
-		if len(ctr.Content) > 0 {
-			if t, ok := ctr.Content[0].(*mcp.TextContent); ok {
-				e.ErrorMessage = clip(t.Text)
-			}
-		}
+		e.Result, e.ErrorMessage = cluster.AuditFail, errorText(ctr)
 	case ctr.InputRequests != nil:
 		e.OperationType = "UNKNOWN" // it asked the client; the retry carries the answers
 	default:
@@ -397,6 +473,39 @@ func scopeFrom(out map[string]json.RawMessage, e *store.AuditLog) {
 	if e.TenantID == "" {
 		e.TenantID = tenant
 	}
+}
+
+// fillFrom gives the entry of a call's answer what the entry written with
+// its command named and the answer does not: the instance a
+// createProcessInstance started, when its awaitCompletion ran out.
+func fillFrom(answered, written *store.AuditLog) {
+	for _, k := range []struct{ dst, src *int64 }{
+		{&answered.ProcessInstanceKey, &written.ProcessInstanceKey},
+		{&answered.ProcessDefinitionKey, &written.ProcessDefinitionKey},
+		{&answered.ElementInstanceKey, &written.ElementInstanceKey},
+		{&answered.UserTaskKey, &written.UserTaskKey},
+		{&answered.JobKey, &written.JobKey},
+	} {
+		if *k.dst == 0 {
+			*k.dst = *k.src
+		}
+	}
+	if answered.ProcessDefinitionID == "" {
+		answered.ProcessDefinitionID = written.ProcessDefinitionID
+	}
+	if answered.EntityKey == "" {
+		answered.EntityKey = written.EntityKey
+	}
+}
+
+// sameEntry tells whether the entry written with a command says what the
+// call's answer says (the scope the engine filled and the key and time it
+// gave aside).
+func sameEntry(written, answered *store.AuditLog) bool {
+	w := *written
+	w.Key, w.Timestamp = answered.Key, answered.Timestamp
+	w.TenantID, w.RootProcessInstanceKey = answered.TenantID, answered.RootProcessInstanceKey
+	return w == *answered
 }
 
 // topLevel reads the members of a JSON object; nil if it is none.

@@ -35,8 +35,12 @@ type auditServer struct {
 }
 
 func openAuditServer(t testing.TB, dir string) *auditServer {
+	return openAuditServerWith(t, engine.Options{DataDir: dir})
+}
+
+func openAuditServerWith(t testing.TB, opts engine.Options) *auditServer {
 	t.Helper()
-	eng, err := engine.Open(context.Background(), engine.Options{DataDir: dir})
+	eng, err := engine.Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

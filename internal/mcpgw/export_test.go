@@ -6,3 +6,7 @@ func LeanCalls(g *Gateway) int64 { return g.leanCalls.Load() }
 // AuditLossBound is the most read entries a crash can lose: a full queue
 // and a group in flight.
 const AuditLossBound = auditQueueSize + auditFlushMax
+
+// AuditCorrected is the number of writes' entries that rode their command
+// and were rewritten after the call's answer.
+func AuditCorrected(g *Gateway) int64 { return g.audit.corrected.Load() }

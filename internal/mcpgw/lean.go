@@ -370,6 +370,9 @@ func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, c leanReques
 		res *mcp.CallToolResult
 		err error
 	)
+	if g.audit != nil {
+		ctx = g.audit.board(ctx, req)
+	}
 	if c.tool == nil {
 		err = &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "Unknown tool: " + c.name}
 	} else {

@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/orcabpm/orca/internal/store"
+	"github.com/orcabpm/orca/internal/store/storetest"
+)
+
+// rideEntry is an audit entry as the MCP gateway hands it over, and the
+// completion it gives with it.
+func rideEntry(ctx context.Context) (context.Context, *AuditRide) {
+	e := &store.AuditLog{ActorType: "ANONYMOUS", Result: "SUCCESS", Category: "DEPLOYED_RESOURCES",
+		EntityType: "PROCESS_INSTANCE", OperationType: "CREATE", Endpoint: "/mcp/cluster", InboundChannelTool: "createProcessInstance"}
+	return WithAuditRide(ctx, e, func(e *store.AuditLog, res any, err error) {
+		if err != nil {
+			e.Result, e.ErrorMessage = "FAIL", err.Error()
+			return
+		}
+		if r, ok := res.(CreateInstanceResult); ok {
+			e.ProcessInstanceKey = r.ProcessInstanceKey
+		}
+	})
+}
+
+func auditRows(t *testing.T, h *harness) []*store.AuditLog {
+	t.Helper()
+	rows, err := store.Select(h.ctx, h.e.Store(), func() *store.AuditLog { return new(store.AuditLog) }, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// A command run with an entry riding on its context writes the entry in
+// its own transaction, completed with its outcome and the instance's
+// scope: one commit for both. Only the first command takes the entry.
+func TestAuditRideCommitsWithItsCommand(t *testing.T) {
+	h := newHarness(t)
+	h.deploy("order.bpmn")
+	ctx, ride := rideEntry(h.ctx)
+	batches := h.e.stats.Batches.Load()
+	res, err := h.e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "order", Variables: map[string]any{"order": map[string]any{"total": 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := h.e.stats.Batches.Load() - batches; n != 1 {
+		t.Errorf("%d commits for the command and its entry, want 1", n)
+	}
+	// A second command on the same context carries nothing.
+	if _, err := h.e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "order", Variables: map[string]any{"order": map[string]any{"total": 2}}}); err != nil {
+		t.Fatal(err)
+	}
+	ok, err := ride.Settle(h.ctx)
+	if !ok || err != nil {
+		t.Fatalf("settle: %v %v", ok, err)
+	}
+	rows := auditRows(t, h)
+	if len(rows) != 1 {
+		t.Fatalf("%d entries, want 1: %+v", len(rows), rows)
+	}
+	r := rows[0]
+	if r.Key != ride.Entry().Key || r.Result != "SUCCESS" || r.ProcessInstanceKey != res.ProcessInstanceKey ||
+		r.RootProcessInstanceKey != res.ProcessInstanceKey || r.TenantID != DefaultTenant || r.Timestamp.IsZero() {
+		t.Fatalf("entry %+v, instance %d", r, res.ProcessInstanceKey)
+	}
+}
+
+// A command that fails still writes its entry, as failed; a call that
+// fails before any command leaves the entry to its caller.
+func TestAuditRideOfFailedCommands(t *testing.T) {
+	h := newHarness(t)
+	ctx, ride := rideEntry(h.ctx)
+	_, err := h.e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "nope"})
+	wantCode(t, err, CodeNotFound)
+	if ok, err := ride.Settle(h.ctx); !ok || err != nil {
+		t.Fatalf("settle: %v %v", ok, err)
+	}
+	rows := auditRows(t, h)
+	if len(rows) != 1 || rows[0].Result != "FAIL" || !strings.Contains(rows[0].ErrorMessage, "nope") {
+		t.Fatalf("entries %+v", rows)
+	}
+
+	// Refused before reaching the writer: no process given.
+	ctx, ride = rideEntry(h.ctx)
+	_, err = h.e.CreateProcessInstance(ctx, CreateInstanceRequest{})
+	wantCode(t, err, CodeInvalidArgument)
+	if ok, err := ride.Settle(h.ctx); ok || err != nil {
+		t.Fatalf("settle of a call that reached no command: %v %v", ok, err)
+	}
+	// Settled: a later command on the context takes nothing.
+	h.deploy("order.bpmn")
+	if _, err := h.e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "order", Variables: map[string]any{"order": map[string]any{"total": 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if rows := auditRows(t, h); len(rows) != 1 {
+		t.Fatalf("entries %+v", rows)
+	}
+}
+
+// A command whose batch is never committed (the storage fails and the
+// engine closes) has no entry: Settle says so, and after a restart the
+// store holds neither the command's changes nor the entry.
+func TestAuditRideOfUncommittedCommand(t *testing.T) {
+	faults := &storetest.Faults{}
+	h := newHarnessWith(t, Options{Store: store.Options{WrapWriter: faults.Wrap}})
+	h.deploy("order.bpmn")
+	ctx, ride := rideEntry(h.ctx)
+	faults.Fail()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := h.e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "order", Variables: map[string]any{"order": map[string]any{"total": 1}}})
+		errc <- err
+	}()
+	waitFor(t, "the failing commit", func() bool { return faults.Failed() >= 1 })
+	if err := h.e.Close(); err != nil {
+		t.Logf("close: %v", err)
+	}
+	h.e = nil
+	wantCode(t, <-errc, CodeUnavailable)
+	if ok, err := ride.Settle(context.Background()); ok || err != nil {
+		t.Fatalf("settle of an uncommitted command: %v %v", ok, err)
+	}
+	faults.Heal()
+	h.open()
+	if rows := auditRows(t, h); len(rows) != 0 {
+		t.Fatalf("entries of an uncommitted command: %+v", rows)
+	}
+}
+
+// A command sent to a closed engine is refused at once and takes no entry.
+func TestAuditRideOnClosedEngine(t *testing.T) {
+	h := newHarness(t)
+	h.deploy("order.bpmn")
+	if err := h.e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, ride := rideEntry(h.ctx)
+	_, err := h.e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "order"})
+	if err != ErrClosed {
+		t.Fatalf("create on a closed engine: %v", err)
+	}
+	if ok, err := ride.Settle(h.ctx); ok || err != nil {
+		t.Fatalf("settle: %v %v", ok, err)
+	}
+	h.e = nil
+}

@@ -401,7 +401,7 @@ func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.R
 	}
 	e.ActorType, e.ActorID = actor(ctx)
 	args := topLevel(req.Params.Arguments)
-	var out map[string]json.RawMessage
+	var out auditFields
 	ctr, _ := res.(*mcp.CallToolResult)
 	switch {
 	case err != nil:
@@ -418,17 +418,15 @@ func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.R
 		}
 	}
 	// What the call named, else what it answered.
-	for _, m := range []map[string]json.RawMessage{args, out} {
+	for _, m := range []*auditFields{&args, &out} {
 		keyIn(m, "processInstanceKey", &e.ProcessInstanceKey)
 		keyIn(m, "processDefinitionKey", &e.ProcessDefinitionKey)
 		keyIn(m, "userTaskKey", &e.UserTaskKey)
 		keyIn(m, "elementInstanceKey", &e.ElementInstanceKey)
 		keyIn(m, "jobKey", &e.JobKey)
-		if v, ok := m["processDefinitionId"]; ok && e.ProcessDefinitionID == "" {
-			_ = json.Unmarshal(v, &e.ProcessDefinitionID)
-		}
+		stringIn(m, "processDefinitionId", &e.ProcessDefinitionID)
 	}
-	scopeFrom(out, e)
+	scopeFrom(&out, e)
 	var entity int64
 	switch kind.entity {
 	case "PROCESS_INSTANCE":
@@ -438,15 +436,15 @@ func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.R
 	case "JOB":
 		entity = e.JobKey
 	case "INCIDENT":
-		keyIn(args, "incidentKey", &entity)
+		keyIn(&args, "incidentKey", &entity)
 	case "VARIABLE":
-		keyIn(args, "variableKey", &entity)
+		keyIn(&args, "variableKey", &entity)
 	case "DECISION":
-		keyIn(args, "decisionEvaluationInstanceKey", &entity)
-		keyIn(out, "decisionEvaluationKey", &entity)
+		keyIn(&args, "decisionEvaluationInstanceKey", &entity)
+		keyIn(&out, "decisionEvaluationKey", &entity)
 	case "RESOURCE":
-		keyIn(args, "processDefinitionKey", &entity)
-		keyIn(out, "deploymentKey", &entity)
+		keyIn(&args, "processDefinitionKey", &entity)
+		keyIn(&out, "deploymentKey", &entity)
 	}
 	if entity != 0 {
 		e.EntityKey = cluster.Key(entity).String()
@@ -458,7 +456,7 @@ func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.R
 // instance from the call's result when the result is that instance's (a
 // process instance, a user task, a job, a variable of it): the engine then
 // need not read them from the store (engine.fillAuditScopes).
-func scopeFrom(out map[string]json.RawMessage, e *store.AuditLog) {
+func scopeFrom(out *auditFields, e *store.AuditLog) {
 	if e.ProcessInstanceKey == 0 || e.RootProcessInstanceKey != 0 {
 		return
 	}
@@ -466,7 +464,8 @@ func scopeFrom(out map[string]json.RawMessage, e *store.AuditLog) {
 	keyIn(out, "processInstanceKey", &pi)
 	keyIn(out, "rootProcessInstanceKey", &root)
 	var tenant string
-	if pi != e.ProcessInstanceKey || root == 0 || json.Unmarshal(out["tenantId"], &tenant) != nil || tenant == "" {
+	stringIn(out, "tenantId", &tenant)
+	if pi != e.ProcessInstanceKey || root == 0 || tenant == "" {
 		return
 	}
 	e.RootProcessInstanceKey = root
@@ -506,29 +505,6 @@ func sameEntry(written, answered *store.AuditLog) bool {
 	w.Key, w.Timestamp = answered.Key, answered.Timestamp
 	w.TenantID, w.RootProcessInstanceKey = answered.TenantID, answered.RootProcessInstanceKey
 	return w == *answered
-}
-
-// topLevel reads the members of a JSON object; nil if it is none.
-func topLevel(raw json.RawMessage) map[string]json.RawMessage {
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil
-	}
-	return m
-}
-
-// keyIn reads the key m names name into dst, unless dst is set.
-func keyIn(m map[string]json.RawMessage, name string, dst *int64) {
-	if *dst != 0 {
-		return
-	}
-	var k cluster.Key
-	if v, ok := m[name]; ok && json.Unmarshal(v, &k) == nil {
-		*dst = int64(k)
-	}
 }
 
 // clip shortens an error message for the audit log.

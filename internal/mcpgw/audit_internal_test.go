@@ -1,7 +1,9 @@
 package mcpgw
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
 	"testing"
@@ -83,4 +85,40 @@ func TestAuditQueueBounded(t *testing.T) {
 			t.Fatalf("entry %d is read %d", i, e.Key)
 		}
 	}
+}
+
+// The one-pass reader of an entry's members finds what decoding the whole
+// object finds, for any JSON object: every member an entry reads, by its
+// raw value; nothing for what is not an object.
+func FuzzAuditFields(f *testing.F) {
+	for _, s := range []string{
+		`{"processInstanceKey":"2251799813685249","tenantId":"<default>","rootProcessInstanceKey":"2251799813685249"}`,
+		` { "processDefinitionId" : "a\"b" , "x" : [1, {"processInstanceKey": "9"}, "]}"], "jobKey": 17 } `,
+		`{"process\u0049nstanceKey":"5","processInstanceKey":"6"}`,
+		`{}`, `[]`, `"x"`, `{"a":}`, `{"userTaskKey":null,"deploymentKey":true,"variableKey":-1.5e3}`,
+		`{"incidentKey":"1"} trailing`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := topLevel([]byte(s))
+		var m map[string]json.RawMessage
+		if json.Unmarshal([]byte(s), &m) != nil || m == nil {
+			for k, v := range got {
+				if v != nil && json.Valid([]byte(s)) {
+					t.Fatalf("%q is no object, yet member %s was read: %q", s, auditMembers[k], v)
+				}
+			}
+			return
+		}
+		for k, name := range auditMembers {
+			want, ok := m[name]
+			if !ok {
+				want = nil
+			}
+			if !bytes.Equal(bytes.TrimSpace(got[k]), bytes.TrimSpace(want)) {
+				t.Fatalf("%q: member %s = %q, want %q", s, name, got[k], want)
+			}
+		}
+	})
 }

@@ -206,12 +206,16 @@ func boolSetting(flags *pflag.FlagSet, flag string, flagValue bool, props *confi
 // resource of the configured issuer. taskSecret binds task ids to their
 // principal (nil: a random one).
 func newGateway(api cluster.API, sf startFlags, acfg auth.Config, taskSecret []byte, log *slog.Logger) (*mcpgw.Gateway, error) {
+	return mcpgw.New(api, gatewayOptions(sf, acfg, taskSecret, log))
+}
+
+func gatewayOptions(sf startFlags, acfg auth.Config, taskSecret []byte, log *slog.Logger) mcpgw.Options {
 	opts := mcpgw.Options{Version: version, ConformanceFixtures: sf.mcpFixtures, MaxBodyBytes: sf.maxBody, Logger: log,
 		Processes: sf.mcpProcesses, TaskSecret: taskSecret}
 	if strings.EqualFold(strings.TrimSpace(acfg.Method), auth.MethodOIDC) {
 		opts.OAuth = &mcpgw.OAuthResource{AuthorizationServers: []string{acfg.OIDC.IssuerURI}, PublicURL: sf.mcpResourceURL}
 	}
-	return mcpgw.New(api, opts)
+	return opts
 }
 
 func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
@@ -316,19 +320,18 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	hooks := webhook.New(api, webhook.Options{Secrets: worker.EnvSecrets{Prefix: sf.secretsPrefix},
 		MaxBodyBytes: sf.maxBody, Logger: log})
 	mux.Handle(webhook.PathPrefix, hooks)
-	var gw *mcpgw.Gateway
+	var gw *mcpgw.Lazy
 	if withMCP {
 		secret, err := mcpgw.TaskSecret(sf.dataDir)
 		if err != nil {
 			_ = eng.Close()
 			return err
 		}
-		gw, err = newGateway(api, sf, acfg, secret, log)
-		if err != nil {
-			_ = eng.Close()
-			return fmt.Errorf("mcp gateway: %w", err)
-		}
-		gw.Server().AddReceivingMiddleware(metrics.MCP())
+		// Built on the first MCP request: a server nobody calls over MCP
+		// does not pay for it (mcpgw.Lazy).
+		gw = mcpgw.NewLazy(api, gatewayOptions(sf, acfg, secret, log), func(g *mcpgw.Gateway) {
+			g.Server().AddReceivingMiddleware(metrics.MCP())
+		})
 		gw.Register(mux, authn.Wrap)
 	}
 	if consolePath != "" {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -55,7 +56,15 @@ func Load(path string, required bool, env func(string) (string, bool)) (*Propert
 // canonical is a property name in Spring's relaxed form: lower case,
 // without dashes and underscores.
 func canonical(key string) string {
-	return strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(key))
+	// strings.Map, not a strings.Replacer: a Replacer built per call
+	// allocates a 256-entry table each time, and a start canonicalises
+	// every key of the schema (megabytes of garbage).
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, key)
 }
 
 func flatten(prefix string, v any, out map[string]any) {
@@ -85,8 +94,19 @@ func join(prefix, k string) string {
 // camunda.security.authentication.oidc.issuer-uri is
 // CAMUNDA_SECURITY_AUTHENTICATION_OIDC_ISSUERURI or ..._ISSUER_URI.
 func envNames(key string) []string {
-	plain := strings.ToUpper(strings.NewReplacer(".", "_", "-", "").Replace(key))
-	dashed := strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+	upper := func(dash rune) func(rune) rune {
+		return func(r rune) rune {
+			switch r {
+			case '.':
+				return '_'
+			case '-':
+				return dash
+			}
+			return unicode.ToUpper(r)
+		}
+	}
+	plain := strings.Map(upper(-1), key)
+	dashed := strings.Map(upper('_'), key)
 	if plain == dashed {
 		return []string{plain}
 	}

@@ -41,8 +41,10 @@ func newBenchCmd() *cobra.Command {
   - orca start (this binary as a user starts it: built-in workers, management endpoints,
     console and MCP gateway on; no configuration file): the time from starting the process
     to its first /v2/topology answer, on a new data directory and on a restart, and its
-    resident memory (VmRSS, in MiB and MB) 2 s after that answer, and its peak (VmHWM); the
-    restart figures are the medians of --starts runs;
+    resident memory (VmRSS, in MiB and MB) 2 s after that answer, of it the anonymous
+    memory (RssAnon: heap, stacks) and the file pages mapped (RssFile: mostly this binary's
+    code and tables, shared with the page cache), and its peak (VmHWM); the restart figures
+    are the medians of --starts runs;
   - one-task instances per second (create, a job worker completes the service task, end):
     in process through the engine's API, and end to end over /v2 with REST job workers;
   - MCP against REST, on the same read (a process instance by key: GET /v2/process-instances/{key}
@@ -109,8 +111,7 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 	if sf.RSS < 0 {
 		row("orca start, idle RSS", "not measured (no /proc on "+runtime.GOOS+")")
 	} else {
-		row(fmt.Sprintf("orca start, idle RSS %s after the first answer (VmRSS; peak VmHWM)", loadgen.Idle),
-			fmt.Sprintf("%.1f MiB = %.1f MB, peak %.1f MiB%s", float64(sf.RSS)/(1<<20), float64(sf.RSS)/1e6, float64(sf.Peak)/(1<<20), of))
+		row(fmt.Sprintf("orca start, idle RSS %s after the first answer (VmRSS; peak VmHWM)", loadgen.Idle), sf.MemoryString()+of)
 	}
 
 	// The runs over HTTP, against an orca start without built-in workers.

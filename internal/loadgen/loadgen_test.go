@@ -2,6 +2,8 @@ package loadgen
 
 import (
 	"context"
+	"os"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -108,4 +110,24 @@ func TestLoader(t *testing.T) {
 	if o, err := e.Store().OrphanRows(ctx); err != nil || len(o) > 0 {
 		t.Fatalf("rows without their instance after the cleanup: %v %v", o, err)
 	}
+}
+
+// ProcessMemory reads this test's own resident memory: the anonymous and
+// file-backed parts are within the total, and the peak is at least it.
+func TestProcessMemory(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("/proc is Linux's")
+	}
+	ballast := make([]byte, 8<<20)
+	for i := range ballast {
+		ballast[i] = 1
+	}
+	m, err := ProcessMemory(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Anon < int64(len(ballast)) || m.File <= 0 || m.Anon+m.File > m.RSS || m.Peak < m.RSS {
+		t.Errorf("memory %+v: want anonymous at least the 8 MiB written, file pages, anonymous+file within VmRSS, VmHWM at least VmRSS", m)
+	}
+	runtime.KeepAlive(ballast)
 }

@@ -96,9 +96,8 @@ func StartOrca(ctx context.Context, exe, dataDir string, extra ...string) (*Orca
 	}
 }
 
-// Memory is the process's resident set now and its peak (VmRSS and
-// VmHWM, in bytes; Linux).
-func (o *Orca) Memory() (rss, peak int64, err error) {
+// Memory is the process's resident set now and its peak (Linux).
+func (o *Orca) Memory() (Memory, error) {
 	return ProcessMemory(o.cmd.Process.Pid)
 }
 
@@ -125,25 +124,35 @@ const Idle = 2 * time.Second
 // StartFigures are the medians of several starts of orca start on one data
 // directory (each stopped before the next).
 type StartFigures struct {
-	Runs      int
-	Ready     time.Duration // to the first /v2/topology answer
-	CPU       time.Duration // CPU time used until then
-	RSS, Peak int64         // VmRSS after Idle, VmHWM (bytes); -1: not measured
+	Runs  int
+	Ready time.Duration // to the first /v2/topology answer
+	CPU   time.Duration // CPU time used until then
+	// RSS, Anon, File and Peak are VmRSS, RssAnon, RssFile after Idle and
+	// VmHWM, each the median of its own (bytes); -1: not measured.
+	RSS, Anon, File, Peak int64
 }
 
 func (f StartFigures) String() string {
 	mem := "RSS not measured"
 	if f.RSS >= 0 {
-		mem = fmt.Sprintf("idle RSS %.1f MiB (%.1f MB), peak %.1f MiB", float64(f.RSS)/(1<<20), float64(f.RSS)/1e6, float64(f.Peak)/(1<<20))
+		mem = "idle RSS " + f.MemoryString()
 	}
 	return fmt.Sprintf("ready %.1f ms (%.0f ms CPU), %s, median of %d", float64(f.Ready.Microseconds())/1000, float64(f.CPU.Milliseconds()), mem, f.Runs)
+}
+
+// MemoryString is the idle RSS in MiB and MB, its anonymous and file-backed
+// parts and the peak.
+func (f StartFigures) MemoryString() string {
+	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
+	return fmt.Sprintf("%.1f MiB = %.1f MB (anonymous %.1f MiB, file-backed %.1f MiB), peak %.1f MiB",
+		mib(f.RSS), float64(f.RSS)/1e6, mib(f.Anon), mib(f.File), mib(f.Peak))
 }
 
 // MeasureStarts starts orca start on dataDir runs times, each until its
 // first /v2/topology answer and then Idle, and gives the medians.
 func MeasureStarts(ctx context.Context, exe, dataDir string, runs int, extra ...string) (StartFigures, error) {
 	var ready, cpu []time.Duration
-	var rss, peak []int64
+	var rss, anon, file, peak []int64
 	for range runs {
 		o, err := StartOrca(ctx, exe, dataDir, extra...)
 		if err != nil {
@@ -153,19 +162,19 @@ func MeasureStarts(ctx context.Context, exe, dataDir string, runs int, extra ...
 		case <-time.After(Idle):
 		case <-ctx.Done():
 		}
-		r, p, err := o.Memory()
+		m, err := o.Memory()
 		o.Stop()
 		if ctx.Err() != nil {
 			return StartFigures{}, ctx.Err()
 		}
 		ready, cpu = append(ready, o.Ready), append(cpu, o.CPU)
 		if err == nil {
-			rss, peak = append(rss, r), append(peak, p)
+			rss, anon, file, peak = append(rss, m.RSS), append(anon, m.Anon), append(file, m.File), append(peak, m.Peak)
 		}
 	}
-	f := StartFigures{Runs: runs, Ready: median(ready), CPU: median(cpu), RSS: -1, Peak: -1}
+	f := StartFigures{Runs: runs, Ready: median(ready), CPU: median(cpu), RSS: -1, Anon: -1, File: -1, Peak: -1}
 	if len(rss) == runs {
-		f.RSS, f.Peak = median(rss), median(peak)
+		f.RSS, f.Anon, f.File, f.Peak = median(rss), median(anon), median(file), median(peak)
 	}
 	return f, nil
 }
@@ -185,33 +194,41 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// ProcessMemory is a process's resident set size and its peak (VmRSS and
-// VmHWM in /proc/PID/status, in bytes; Linux).
-func ProcessMemory(pid int) (rss, peak int64, err error) {
+// Memory is a process's resident memory (Linux, /proc/PID/status), in
+// bytes.
+type Memory struct {
+	RSS  int64 // VmRSS: resident now
+	Anon int64 // RssAnon: of it, anonymous (heap, stacks, written data)
+	File int64 // RssFile: of it, file pages mapped (mostly the binary's own, shared with the page cache)
+	Peak int64 // VmHWM: the largest RSS so far
+}
+
+// ProcessMemory is a process's resident memory.
+func ProcessMemory(pid int) (Memory, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, fmt.Errorf("no /proc on %s", runtime.GOOS)
+		return Memory{}, fmt.Errorf("no /proc on %s", runtime.GOOS)
 	}
-	rss, peak = -1, -1
+	m := Memory{RSS: -1, Anon: -1, File: -1, Peak: -1}
+	fields := map[string]*int64{"VmRSS": &m.RSS, "RssAnon": &m.Anon, "RssFile": &m.File, "VmHWM": &m.Peak}
 	for _, line := range strings.Split(string(b), "\n") {
 		name, v, ok := strings.Cut(line, ":")
-		if !ok || (name != "VmRSS" && name != "VmHWM") {
+		dst := fields[name]
+		if !ok || dst == nil {
 			continue
 		}
 		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 		if err != nil {
-			return 0, 0, fmt.Errorf("malformed %s in /proc status: %w", name, err)
+			return Memory{}, fmt.Errorf("malformed %s in /proc status: %w", name, err)
 		}
-		if name == "VmRSS" {
-			rss = kb << 10
-		} else {
-			peak = kb << 10
+		*dst = kb << 10
+	}
+	for name, dst := range fields {
+		if *dst < 0 {
+			return Memory{}, fmt.Errorf("no %s in /proc status", name)
 		}
 	}
-	if rss < 0 || peak < 0 {
-		return 0, 0, errors.New("no VmRSS or VmHWM in /proc status")
-	}
-	return rss, peak, nil
+	return m, nil
 }
 
 // ProcessCPU is the user and system CPU time a process used (Linux; in

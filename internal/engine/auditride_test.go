@@ -147,3 +147,54 @@ func TestAuditRideOnClosedEngine(t *testing.T) {
 	}
 	h.e = nil
 }
+
+// Calls whose caller gave up before or while their command ran (the
+// context is cancelled): whether the command was sent or not, each call
+// ends with exactly one entry, written with its command when the command
+// ran, else by the caller; every instance that was started is named by
+// one entry.
+func TestAuditRideOfAbandonedCalls(t *testing.T) {
+	h := newHarness(t)
+	h.deploy("order.bpmn")
+	const n = 50
+	for range n {
+		ctx, cancel := context.WithCancel(h.ctx)
+		cancel()
+		ctx, ride := rideEntry(ctx)
+		_, _ = h.e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "order", Variables: map[string]any{"order": map[string]any{"total": 1}}})
+		ok, err := ride.Settle(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			e := ride.Entry()
+			e.Result = "FAIL"
+			if _, err := h.e.RecordAudit(h.ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	pis, err := store.Select(h.ctx, h.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := auditRows(t, h)
+	if len(rows) != n {
+		t.Fatalf("%d entries for %d calls", len(rows), n)
+	}
+	named := map[int64]int{}
+	for _, r := range rows {
+		if r.ProcessInstanceKey != 0 {
+			named[r.ProcessInstanceKey]++
+		}
+	}
+	for _, pi := range pis {
+		if named[pi.Key] != 1 {
+			t.Errorf("instance %d is named by %d entries", pi.Key, named[pi.Key])
+		}
+	}
+	if len(named) != len(pis) {
+		t.Errorf("%d instances named, %d started", len(named), len(pis))
+	}
+	t.Logf("%d of %d abandoned calls started their instance", len(pis), n)
+}

@@ -283,3 +283,47 @@ func TestAuditReadsCommittedOnClose(t *testing.T) {
 		t.Fatalf("%d read entries after the shutdown, want %d", got, n)
 	}
 }
+
+// The engine closes before the gateway (a shutdown in the wrong order, or
+// the engine stopping on a storage failure): the reads' entries still
+// waiting for their group are refused, counted and logged, never waited
+// for (Close returns at once); each read is either recorded or counted as
+// lost, and the writes (one per read here) are all recorded.
+func TestAuditEngineClosesFirst(t *testing.T) {
+	dir := t.TempDir()
+	s := openAuditServer(t, dir)
+	hc := &http.Client{}
+	if _, err := callTool(hc, s.hs.URL, "deployResource", map[string]any{"resourceName": "orders.bpmn", "resource": readFile(t, "testdata/orders.bpmn")}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 40
+	for range n {
+		out, err := callTool(hc, s.hs.URL, "createProcessInstance", map[string]any{"processDefinitionId": "quick"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := callTool(hc, s.hs.URL, "getProcessInstance", map[string]any{"processInstanceKey": out["processInstanceKey"]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.hs.Close()
+	if err := s.eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.gw.Close() // commits what is queued: refused now
+	reads, writes := 0, 0
+	for _, r := range storedAuditEntries(t, dir) {
+		switch r.InboundChannelTool {
+		case "getProcessInstance":
+			reads++
+		case "createProcessInstance":
+			writes++
+		}
+	}
+	lost := int(mcpgw.AuditLost(s.gw))
+	if writes != n || reads+lost != n {
+		t.Fatalf("%d writes recorded, %d reads recorded and %d lost; want %d writes, and reads recorded and lost adding up to %d",
+			writes, reads, lost, n, n)
+	}
+	t.Logf("%d reads' entries recorded, %d refused by the closed engine", reads, lost)
+}

@@ -10,3 +10,6 @@ const AuditLossBound = auditQueueSize + auditFlushMax
 // AuditCorrected is the number of writes' entries that rode their command
 // and were rewritten after the call's answer.
 func AuditCorrected(g *Gateway) int64 { return g.audit.corrected.Load() }
+
+// AuditLost is the number of reads' entries the engine refused.
+func AuditLost(g *Gateway) int64 { return g.audit.lost.Load() }

@@ -48,6 +48,29 @@ type leanTool struct {
 	handler mcp.ToolHandler
 }
 
+// leanEndpoint is what the lean path needs to know of an MCP endpoint.
+type leanEndpoint struct {
+	// tool finds the tool a call names: lean false leaves the call to
+	// go-sdk; a nil tool (with lean true) is an unknown tool, answered
+	// as the endpoint's go-sdk server answers it.
+	tool func(name string) (t *leanTool, lean bool)
+	impl *mcp.Implementation // the server's name, title and version
+	meta []byte              // the _meta of its 2026-07-28 results (leanMetaOf)
+}
+
+// clusterEndpoint is /mcp and /mcp/cluster: the tools addTools registers;
+// unknown tools are answered here, fixtures and tools that stream go to
+// go-sdk.
+func (g *Gateway) clusterEndpoint() *leanEndpoint {
+	return &leanEndpoint{impl: g.impl, meta: g.leanMeta, tool: func(name string) (*leanTool, bool) {
+		if t, ok := g.leanTools[name]; ok {
+			return t, true
+		}
+		_, fixture := fixtureTools[name]
+		return nil, !g.tools[name] && !fixture
+	}}
+}
+
 // protocolNew is the sessionless protocol revision (SEP-2575): each
 // request carries its protocol version, client capabilities and client
 // information in params._meta, and each result says resultType and names
@@ -68,7 +91,7 @@ const (
 
 // lean answers the calls it can and passes every other request to next
 // with its body intact.
-func (g *Gateway) lean(next http.Handler) http.Handler {
+func (g *Gateway) lean(ep *leanEndpoint, next http.Handler) http.Handler {
 	if g.opts.DisableLeanPath {
 		return next
 	}
@@ -86,14 +109,14 @@ func (g *Gateway) lean(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		call, ok := g.leanCall(r.Header, body)
+		call, ok := leanCall(ep, r.Header, body)
 		if !ok {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			next.ServeHTTP(w, r)
 			return
 		}
 		g.leanCalls.Add(1)
-		g.serveLean(w, r, call)
+		g.serveLean(w, r, ep, call)
 	})
 }
 
@@ -214,9 +237,9 @@ type leanRequest struct {
 const maxExactID = 1 << 53
 
 // leanCall reads a message the lean path answers; false for any other.
-func (g *Gateway) leanCall(h http.Header, body []byte) (leanRequest, bool) {
+func leanCall(ep *leanEndpoint, h http.Header, body []byte) (leanRequest, bool) {
 	c := leanRequest{newProtocol: h.Get("Mcp-Protocol-Version") == protocolNew}
-	if !json.Valid(body) {
+	if !json.Valid(body) || nestedDeeper(body, sdkMaxDepth) {
 		return c, false
 	}
 	var space [4]member
@@ -258,14 +281,37 @@ func (g *Gateway) leanCall(h http.Header, body []byte) (leanRequest, bool) {
 		}
 		c.args = args
 	}
-	if t, ok := g.leanTools[c.name]; ok {
-		c.tool = t
-		return c, true
+	t, lean := ep.tool(c.name)
+	c.tool = t
+	return c, lean
+}
+
+// sdkMaxDepth is the deepest nesting of objects and arrays go-sdk
+// decodes (its internal/json's defaultMaxDepth); it answers a deeper
+// message with a parse error, and so the lean path leaves it to go-sdk.
+const sdkMaxDepth = 1000
+
+// nestedDeeper tells whether valid JSON nests objects and arrays deeper
+// than max, counting as go-sdk does.
+func nestedDeeper(data []byte, max int) bool {
+	depth := 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			if depth++; depth > max {
+				return true
+			}
+		case '}', ']':
+			depth--
+		}
 	}
-	// Unknown tools are answered here; tools the lean path does not call
-	// (fixtures, tools that stream) go to go-sdk.
-	_, fixture := fixtureTools[c.name]
-	return c, !g.tools[c.name] && !fixture
+	return false
 }
 
 // plainMeta tells whether a 2026-07-28 call's _meta says no more than
@@ -357,7 +403,7 @@ func members(data []byte) (map[string]json.RawMessage, bool) {
 // serveLean calls the tool and answers as go-sdk's server would: the
 // unknownTool and audit middleware's checks and record, the tool's result
 // (content never null), one JSON-RPC response as application/json.
-func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, c leanRequest) {
+func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, ep *leanEndpoint, c leanRequest) {
 	// go-sdk runs a stateless call on a context the client's hang-up does
 	// not cancel; so does the lean path (awaitCompletion bounds its own
 	// wait).
@@ -416,8 +462,8 @@ func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, c leanReques
 	} else {
 		buf = append(buf, `,"result":`...)
 		var ok bool
-		if buf, ok = appendResult(buf, res, c.newProtocol, g.leanMeta); !ok {
-			buf = g.appendResultGeneric(buf, c, res)
+		if buf, ok = appendResult(buf, res, c.newProtocol, ep.meta); !ok {
+			buf = g.appendResultGeneric(buf, ep.impl, c, res)
 		}
 	}
 	buf = append(buf, '}')
@@ -502,7 +548,7 @@ func appendResult(buf []byte, res *mcp.CallToolResult, newProtocol bool, meta []
 
 // appendResultGeneric appends a result of any shape through go-sdk's
 // encoding, without its HTML escapes, as go-sdk's path answers it.
-func (g *Gateway) appendResultGeneric(buf []byte, c leanRequest, res *mcp.CallToolResult) []byte {
+func (g *Gateway) appendResultGeneric(buf []byte, impl *mcp.Implementation, c leanRequest, res *mcp.CallToolResult) []byte {
 	if c.newProtocol && res != nil {
 		// go-sdk names the server in every result's _meta, and says
 		// the result is complete.
@@ -512,7 +558,7 @@ func (g *Gateway) appendResultGeneric(buf []byte, c leanRequest, res *mcp.CallTo
 			res2.Meta = mcp.Meta{}
 		}
 		if _, ok := res2.Meta[metaServerInfo]; !ok {
-			res2.Meta[metaServerInfo] = g.impl
+			res2.Meta[metaServerInfo] = impl
 		}
 		res = &res2
 	}

@@ -56,7 +56,7 @@ func TestAppendResultMatchesGoSDK(t *testing.T) {
 	for _, res := range results {
 		for _, newProtocol := range []bool{false, true} {
 			c := leanRequest{newProtocol: newProtocol}
-			want := g.appendResultGeneric(nil, c, res)
+			want := g.appendResultGeneric(nil, g.impl, c, res)
 			got, ok := appendResult(nil, res, newProtocol, g.leanMeta)
 			if !ok {
 				t.Fatalf("%+v: the lean encoding refused a tool's result", res)

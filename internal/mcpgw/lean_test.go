@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -342,6 +343,22 @@ func TestLeanDifferential(t *testing.T) {
 		{name: "wrong password", body: get, header: with(old, "Authorization", "Basic YWxpY2U6bm8=")},
 		{name: "foreign Host", body: get, header: old, host: "evil.example"},
 		{name: "huge body", body: call("1", "getTopology", `{"x":"`+strings.Repeat("y", 5<<20)+`"}`, ""), header: old},
+		{name: "huge arguments", body: call("1", "createProcessInstance", `{"processDefinitionId":"payment","variables":{"blob":"`+strings.Repeat("<&>", 1<<20)+`"}}`, ""), header: old},
+		{name: "many arguments", body: call("1", "searchProcessInstances", `{"filter":{"processDefinitionId":"payment"}`+strings.Repeat(`,"zz":1`, 10000)+`}`, ""), header: old},
+		{name: "deep arguments", body: call("1", "createProcessInstance", `{"processDefinitionId":"payment","variables":{"d":`+strings.Repeat("[", 5000)+strings.Repeat("]", 5000)+`}}`, ""), header: old},
+		{name: "arguments at go-sdk's depth", body: call("1", "createProcessInstance", `{"processDefinitionId":"payment","variables":{"d":`+strings.Repeat("[", 996)+strings.Repeat("]", 996)+`}}`, ""), header: old},
+		{name: "arguments past go-sdk's depth", body: call("1", "createProcessInstance", `{"processDefinitionId":"payment","variables":{"d":`+strings.Repeat("[", 997)+strings.Repeat("]", 997)+`}}`, ""), header: old},
+		{name: "too deep arguments", body: call("1", "createProcessInstance", `{"processDefinitionId":"payment","variables":{"d":`+strings.Repeat("[", 10001)+strings.Repeat("]", 10001)+`}}`, ""), header: old},
+		{name: "key true", body: call("1", "getProcessInstance", `{"processInstanceKey":true}`, ""), header: old},
+		{name: "key object", body: call("1", "getProcessInstance", `{"processInstanceKey":{"a":1}}`, ""), header: old},
+		{name: "key number", body: call("1", "getProcessInstance", `{"processInstanceKey":`+piKey+`}`, ""), header: old},
+		{name: "key escaped", body: call("1", "getProcessInstance", `{"processInstanceKey":"\u0032251799813999999"}`, ""), header: old},
+		{name: "key twice", body: call("1", "getProcessInstance", `{"processInstanceKey":"1","processInstanceKey":"2251799813999999"}`, ""), header: old},
+		{name: "int32 overflow", body: call("1", "searchProcessInstances", `{"page":{"limit":2147483648}}`, ""), header: old},
+		{name: "enum escaped", body: call("1", "searchProcessInstances", `{"filter":{"state":"ACT\u0049VE"},"page":{"limit":1}}`, ""), header: old},
+		{name: "name escaped", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"\u006eame":"getTopology"}}`, header: old},
+		{name: "name invalid UTF-8", body: "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get\xffTopology\"}}", header: old},
+		{name: "whitespace everywhere", body: " \n{ \"jsonrpc\" : \"2.0\" ,\t\"id\" : 1 , \"method\":\"tools/call\", \"params\" : { \"name\" : \"getTopology\" , \"arguments\" : { } } }\r\n", header: old},
 	} {
 		for _, path := range []string{mcpgw.PathMCP, mcpgw.PathCluster} {
 			r.path = path
@@ -363,6 +380,33 @@ func TestLeanDifferential(t *testing.T) {
 	if served < int64(len(corpus))/3 {
 		t.Errorf("the lean path answered %d of %d requests: the comparison is mostly go-sdk against itself", served, len(corpus))
 	}
+
+	// A process tool whose process is deployed again is stale: the lean
+	// path still knows its name, calls it, and answers as go-sdk does.
+	var stale []string
+	for _, name := range toolNames(t, tw.lean+mcpgw.PathProcesses) {
+		if strings.HasPrefix(name, "place_order_") {
+			stale = append(stale, name)
+		}
+	}
+	if len(stale) == 0 {
+		t.Fatal("no process tool place_order_<key> on /mcp/processes")
+	}
+	must(twinRequest{name: "deploy tool again", path: mcpgw.PathCluster, body: call("1", "deployResource",
+		`{"resourceName":"order.bpmn","resource":`+quote(string(toolBPMN("placing", "order-start", "io.camunda.tool:name", "place_order", "io.camunda.tool:purpose", "v2")))+`}`, "")})
+	before = mcpgw.LeanCalls(tw.leanGW)
+	for _, name := range stale {
+		for _, proto := range protos {
+			r := twinRequest{name: "stale " + name + " " + proto, path: mcpgw.PathProcesses, header: protoHeader(proto, name), body: call("9", name, `{"orderId":"o-2"}`, proto)}
+			l, s := tw.do(tw.lean, r), tw.do(tw.sdk, r)
+			if !reflect.DeepEqual(l, s) {
+				lb, _ := json.Marshal(l)
+				sb, _ := json.Marshal(s)
+				t.Errorf("%s:\nlean %s\nsdk  %s", r.name, lb, sb)
+			}
+		}
+	}
+	t.Logf("stale process tools: %d of %d calls on the lean path", mcpgw.LeanCalls(tw.leanGW)-before, len(stale)*len(protos))
 
 }
 
@@ -444,7 +488,8 @@ func auditEntries(t testing.TB, base, tool string, n int) []map[string]any {
 	}
 }
 
-// FuzzLean posts arbitrary bodies to both twins, under an older protocol
+// FuzzLean posts arbitrary bodies to both twins (on /mcp/cluster and on
+// /mcp/processes), under an older protocol
 // and under 2026-07-28 (with Mcp-Method and Mcp-Name as a client would
 // send them): the lean gateway never fails where go-sdk does not, and
 // answers the same status, headers and JSON.
@@ -460,6 +505,8 @@ func FuzzLean(f *testing.F) {
 		call("1", "searchProcessInstances", `{"filter":{"state":"ACTIVE"},"page":{"limit":100000}}`, ""),
 		call("2", "getProcessInstance", `{"processInstanceKey":"x"}`, "2026-07-28"),
 		call("3", "noSuchTool", `{}`, ""),
+		call("5", "searchIncidents", `{"filter":{"state":"ACTIVE"}}`, ""),
+		call("6", "getProcessInstance", `{"processInstanceKey":"2251799813685249"}`, ""),
 		call("4", "getTopology", `[1]`, ""),
 		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getTopology","arguments":{},"arguments":{}}}`,
 		`{"jsonrpc":"2.0","id":-0,"method":"tools/call","params":{"name":"getTopology"}}`,
@@ -482,14 +529,80 @@ func FuzzLean(f *testing.F) {
 		if strings.ContainsFunc(p.Params.Name, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 			p.Params.Name = "" // no header can carry it
 		}
-		for _, proto := range []string{"2025-11-25", "2026-07-28"} {
-			r := twinRequest{name: fmt.Sprintf("%q %s", body, proto), path: mcpgw.PathCluster, header: protoHeader(proto, p.Params.Name), body: string(body)}
-			l, s := tw.do(tw.lean, r), tw.do(tw.sdk, r)
-			if !reflect.DeepEqual(l, s) {
-				lb, _ := json.Marshal(l)
-				sb, _ := json.Marshal(s)
-				t.Fatalf("%s:\nlean %s\nsdk  %s", r.name, lb, sb)
+		for _, path := range []string{mcpgw.PathCluster, mcpgw.PathProcesses} {
+			for _, proto := range []string{"2025-11-25", "2026-07-28"} {
+				r := twinRequest{name: fmt.Sprintf("%s %q %s", path, body, proto), path: path, header: protoHeader(proto, p.Params.Name), body: string(body)}
+				l, s := tw.do(tw.lean, r), tw.do(tw.sdk, r)
+				if !reflect.DeepEqual(l, s) {
+					lb, _ := json.Marshal(l)
+					sb, _ := json.Marshal(s)
+					t.Fatalf("%s:\nlean %s\nsdk  %s", r.name, lb, sb)
+				}
 			}
 		}
 	})
+}
+
+// A client that hangs up on the lean path: after sending a whole call it
+// still gets its instance and its audit entry (the call runs on, as on
+// go-sdk's path); in the middle of its body, it starts nothing. The
+// server answers the next call either way.
+func TestLeanClientHangsUp(t *testing.T) {
+	if *backend == "remote" {
+		t.Skip("the twins front the embedded engine")
+	}
+	tw := newTwins(t)
+	deploy := tw.do(tw.lean, twinRequest{name: "deploy", path: mcpgw.PathCluster, body: call("1", "deployResource",
+		`{"resourceName":"orders.bpmn","resource":`+quote(readFile(t, "testdata/orders.bpmn"))+`}`, "")})
+	if deploy.Status != 200 {
+		t.Fatalf("deploy: %+v", deploy)
+	}
+	addr := strings.TrimPrefix(tw.lean, "http://")
+	send := func(body string, declared int) {
+		t.Helper()
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"+
+			"Authorization: Basic YWxpY2U6cHctYQ==\r\nContent-Length: %d\r\n\r\n%s", mcpgw.PathCluster, addr, declared, body)
+		conn.Close() // without reading the answer
+	}
+	before := mcpgw.LeanCalls(tw.leanGW)
+	whole := call("1", "createProcessInstance", `{"processDefinitionId":"payment","businessId":"hung-up-whole"}`, "")
+	send(whole, len(whole))
+	half := call("2", "createProcessInstance", `{"processDefinitionId":"payment","businessId":"hung-up-half"}`, "")
+	send(half[:len(half)/2], len(half))
+
+	// The whole call's instance and its entry come, though nobody reads the answer.
+	instances := func(businessID string) []map[string]any {
+		req, _ := http.NewRequest(http.MethodPost, tw.lean+"/v2/process-instances/search", strings.NewReader(`{"filter":{"businessId":"`+businessID+`"}}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.SetBasicAuth("alice", "pw-a")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		json.NewDecoder(res.Body).Decode(&m)
+		return items(m)
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(instances("hung-up-whole")) != 1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the call whose client hung up started no instance")
+		}
+	}
+	auditEntries(t, tw.lean, "createProcessInstance", 1)
+	if got := mcpgw.LeanCalls(tw.leanGW) - before; got != 1 {
+		t.Errorf("the lean path answered %d calls, want the whole one", got)
+	}
+	// The server answers the next call, and the half call started nothing.
+	next := tw.do(tw.lean, twinRequest{name: "next", path: mcpgw.PathCluster, body: call("3", "getTopology", `{}`, "")})
+	if m, _ := next.Body.(map[string]any); next.Status != 200 || m["result"] == nil {
+		t.Fatalf("the call after the hang-ups: %+v", next)
+	}
+	if got := instances("hung-up-half"); len(got) != 0 {
+		t.Errorf("a call cut in the middle of its body started %v", got)
+	}
 }

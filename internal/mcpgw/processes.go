@@ -108,16 +108,25 @@ type processes struct {
 	syncMu  sync.Mutex  // serialises syncs, from reading the subscriptions to registering the tools
 	pending atomic.Bool // a sync after a deployment waits for syncMu
 
-	mu    sync.Mutex        // guards tools
+	mu    sync.Mutex        // guards tools and handlers
 	tools map[string]string // the process tools registered, name → fingerprint
+	// handlers are the process tools' handlers and the static tools', for
+	// the lean path (lean.go).
+	handlers map[string]*leanTool
+
+	impl     *mcp.Implementation // the server's name, title and version
+	leanMeta []byte              // the _meta of the lean path's 2026-07-28 results
 
 	inputsMu sync.Mutex            // guards inputs
 	inputs   map[string]*toolInput // the input of each start event read, by definition key and element (inputs.go)
 }
 
 func (g *Gateway) newProcesses() (*processes, error) {
-	p := &processes{g: g, static: map[string]bool{}, tools: map[string]string{}, inputs: map[string]*toolInput{}}
-	p.server = mcp.NewServer(&mcp.Implementation{Name: ProcessesServerName, Title: "Orca " + g.opts.Version, Version: cluster.Version},
+	p := &processes{g: g, static: map[string]bool{}, tools: map[string]string{}, inputs: map[string]*toolInput{},
+		handlers: map[string]*leanTool{}}
+	p.impl = &mcp.Implementation{Name: ProcessesServerName, Title: "Orca " + g.opts.Version, Version: cluster.Version}
+	p.leanMeta = leanMetaOf(p.impl)
+	p.server = mcp.NewServer(p.impl,
 		&mcp.ServerOptions{
 			Instructions: processesInstructions,
 			Logger:       g.log,
@@ -135,7 +144,9 @@ func (g *Gateway) newProcesses() (*processes, error) {
 			return nil, fmt.Errorf("camunda_tools.json: no tool %s", name)
 		}
 		p.static[name] = true
-		p.server.AddTool(defs[i], checked(defs[i], handlers[name]))
+		h := checked(defs[i], handlers[name])
+		p.server.AddTool(defs[i], h)
+		p.handlers[name] = &leanTool{handler: h}
 	}
 	p.server.AddReceivingMiddleware(p.middleware)
 	if g.audit != nil {
@@ -201,6 +212,19 @@ func (p *processes) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 		}
 		return next(ctx, method, req)
 	}
+}
+
+// leanEndpoint is /mcp/processes for the lean path: it calls the static
+// tools and the process tools registered; any other name (a stale or
+// pinned tool, an unknown one) goes to go-sdk, whose middleware syncs the
+// tools and explains.
+func (p *processes) leanEndpoint() *leanEndpoint {
+	return &leanEndpoint{impl: p.impl, meta: p.leanMeta, tool: func(name string) (*leanTool, bool) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		t, ok := p.handlers[name]
+		return t, ok
+	}}
 }
 
 func (p *processes) has(name string) bool {
@@ -319,6 +343,7 @@ func (p *processes) syncLocked(ctx context.Context) error {
 		if want[name] == nil {
 			gone = append(gone, name)
 			delete(p.tools, name)
+			delete(p.handlers, name)
 		}
 	}
 	if len(gone) > 0 {
@@ -333,6 +358,7 @@ func (p *processes) syncLocked(ctx context.Context) error {
 				h = p.aliasHandler(*t.sub.ToolName)
 			}
 			p.server.AddTool(t.tool, h)
+			p.handlers[name] = &leanTool{handler: h}
 		}
 	}
 	return nil

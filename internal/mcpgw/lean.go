@@ -56,19 +56,27 @@ type leanEndpoint struct {
 	tool func(name string) (t *leanTool, lean bool)
 	impl *mcp.Implementation // the server's name, title and version
 	meta []byte              // the _meta of its 2026-07-28 results (leanMetaOf)
+	// list keeps the endpoint's answer to tools/list (leanlist.go); nil:
+	// its tool list changes, go-sdk answers each time.
+	list *listCache
 }
 
 // clusterEndpoint is /mcp and /mcp/cluster: the tools addTools registers;
 // unknown tools are answered here, fixtures and tools that stream go to
-// go-sdk.
+// go-sdk. Its tool list is kept (both paths share it: they list the same).
 func (g *Gateway) clusterEndpoint() *leanEndpoint {
-	return &leanEndpoint{impl: g.impl, meta: g.leanMeta, tool: func(name string) (*leanTool, bool) {
+	ep := &leanEndpoint{impl: g.impl, meta: g.leanMeta, tool: func(name string) (*leanTool, bool) {
 		if t, ok := g.leanTools[name]; ok {
 			return t, true
 		}
 		_, fixture := fixtureTools[name]
 		return nil, !g.tools[name] && !fixture
 	}}
+	if !g.opts.ConformanceFixtures {
+		// The conformance suite's fixtures add and remove tools.
+		ep.list = &listCache{}
+	}
+	return ep
 }
 
 // protocolNew is the sessionless protocol revision (SEP-2575): each
@@ -111,6 +119,10 @@ func (g *Gateway) lean(ep *leanEndpoint, next http.Handler) http.Handler {
 		}
 		call, ok := leanCall(ep, r.Header, body)
 		if !ok {
+			if id, ok := leanList(body); ok && ep.list != nil {
+				ep.list.serveList(w, r, body, id, next, &g.leanCalls)
+				return
+			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			next.ServeHTTP(w, r)
 			return
@@ -247,20 +259,8 @@ func leanCall(ep *leanEndpoint, h http.Header, body []byte) (leanRequest, bool) 
 	if !ok || len(msg) != 4 || string(get(msg, "jsonrpc")) != `"2.0"` || string(get(msg, "method")) != `"tools/call"` {
 		return c, false
 	}
-	id := get(msg, "id")
-	switch {
-	case len(id) > 0 && id[0] == '"':
-		var s string
-		if json.Unmarshal(id, &s) != nil {
-			return c, false
-		}
-		c.id = appendJSONString(nil, s)
-	default:
-		n, err := strconv.ParseInt(string(id), 10, 64)
-		if err != nil || n >= maxExactID || n <= -maxExactID || strconv.FormatInt(n, 10) != string(id) {
-			return c, false
-		}
-		c.id = id
+	if c.id, ok = answerID(get(msg, "id")); !ok {
+		return c, false
 	}
 	var paramSpace [3]member
 	params, ok := objectMembers(get(msg, "params"), paramSpace[:0], 3)

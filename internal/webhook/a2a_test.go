@@ -99,6 +99,7 @@ type orca struct {
 
 	eng    *engine.Engine
 	api    *cluster.Embedded
+	reads  *clusterReads // what the webhooks read of api since the last start
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -129,7 +130,8 @@ func (o *orca) start() {
 		o.t.Fatal(err)
 	}
 	o.eng, o.api = eng, cluster.NewEmbedded(eng, cluster.EmbeddedOptions{})
-	wh := webhook.New(o.api, webhook.Options{Secrets: o.secrets})
+	o.reads = &clusterReads{Embedded: o.api}
+	wh := webhook.New(o.reads, webhook.Options{Secrets: o.secrets})
 	var h http.Handler = wh
 	o.handler.Store(&h)
 	ctx, cancel := context.WithCancel(context.Background())

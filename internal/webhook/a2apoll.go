@@ -37,6 +37,7 @@ const A2APollingType = "io.camunda.agenticai:a2aclient:polling:0"
 // Cluster.
 type PollCluster interface {
 	SearchElementInstances(ctx context.Context, q *cluster.ElementInstanceSearchQuery) (*cluster.SearchResult[cluster.ElementInstance], error)
+	SearchMessageSubscriptions(ctx context.Context, q *cluster.MessageSubscriptionSearchQuery) (*cluster.SearchResult[cluster.MessageSubscription], error)
 	SearchVariables(ctx context.Context, q *cluster.VariableSearchQuery, truncateValues bool) (*cluster.SearchResult[cluster.VariableSearchResult], error)
 	CorrelateMessage(ctx context.Context, req *cluster.MessageCorrelationRequest) (*cluster.MessageCorrelationResult, error)
 }
@@ -44,6 +45,10 @@ type PollCluster interface {
 // pollCallTimeout bounds one poll of one instance (reading its variables,
 // the agent card and the task).
 const pollCallTimeout = 30 * time.Second
+
+// unprimedWait is how often the poller looks whether an instance waits
+// for a message while none has since it started.
+const unprimedWait = 250 * time.Millisecond
 
 // maxPolls bounds the instances polled at once; a remote agent that hangs
 // holds one of them until pollCallTimeout, not the others.
@@ -79,6 +84,9 @@ type poller struct {
 	waiting map[cluster.Key]*waiting // by element instance key; round's own
 	sem     chan struct{}
 	wg      sync.WaitGroup
+	// primed: an instance has waited for a message since the poller
+	// started, so the deployed processes are read (round's own).
+	primed bool
 }
 
 // waiting is an instance waiting at a polling event.
@@ -91,6 +99,18 @@ type waiting struct {
 // round polls the instances due and tells how long to sleep.
 func (p *poller) round(ctx context.Context) time.Duration {
 	wait := 5 * time.Second
+	if !p.primed {
+		// An instance waiting at a polling event waits for a message.
+		// Until one waits for any, there is nothing to poll: the deployed
+		// processes are not read (their XML parsed) for nothing at start.
+		// The look is one indexed row, so it is taken often: the first
+		// instance to wait is polled about as soon as it would have been.
+		waits, err := p.messageWaits(ctx)
+		if err == nil && !waits {
+			return unprimedWait
+		}
+		p.primed = true
+	}
 	eps, err := p.s.pollEndpoints(ctx)
 	if err != nil {
 		p.s.opts.Logger.Warn("reading the deployed A2A polling events failed", "error", err)
@@ -173,6 +193,24 @@ func (p *poller) instances(ctx context.Context, e *endpoint) ([]cluster.ElementI
 		}
 		q.Page = &cluster.PageRequest{After: page.Page.EndCursor}
 	}
+}
+
+// messageWaits tells whether an instance waits for a message (an open
+// subscription of an intermediate catch event, a receive task or a
+// boundary event): one row of an indexed search.
+func (p *poller) messageWaits(ctx context.Context) (bool, error) {
+	created, instance := "CREATED", "PROCESS_EVENT"
+	one := int32(1)
+	page, err := p.c.SearchMessageSubscriptions(ctx, &cluster.MessageSubscriptionSearchQuery{
+		Filter: &cluster.MessageSubscriptionFilter{
+			MessageSubscriptionState: &cluster.EnumFilter{Filter: cluster.Filter[string]{Eq: &created}},
+			MessageSubscriptionType:  &cluster.EnumFilter{Filter: cluster.Filter[string]{Eq: &instance}},
+		},
+		Page: &cluster.PageRequest{Limit: &one}})
+	if err != nil {
+		return false, err
+	}
+	return len(page.Items) > 0, nil
 }
 
 // poll handles one waiting instance.

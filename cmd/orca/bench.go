@@ -44,7 +44,8 @@ func newBenchCmd() *cobra.Command {
     resident memory (VmRSS, in MiB and MB) 2 s after that answer, of it the anonymous
     memory (RssAnon: heap, stacks) and the file pages mapped (RssFile: mostly this binary's
     code and tables, shared with the page cache), and its peak (VmHWM); the restart figures
-    are the medians of --starts runs;
+    are the medians of --starts runs; the same again from a copy of this binary written as
+    cp writes it (a freshly linked binary can map more of its pages: docs/performance.md);
   - one-task instances per second (create, a job worker completes the service task, end):
     in process through the engine's API, and end to end over /v2 with REST job workers;
   - MCP against REST, on the same read (a process instance by key: GET /v2/process-instances/{key}
@@ -54,7 +55,8 @@ func newBenchCmd() *cobra.Command {
     client, one JSON-RPC POST per call): p50, p99, calls per second, and the server's CPU time per
     call (utime+stime of the orca start process over the run, divided by the calls: the gateway's
     own cost, independent of the client), with their ratios; the official Go MCP client (go-sdk)
-    runs too, for information. The protocols alternate, twice each.
+    runs too, for information. The protocols alternate, twice each. Then the peak RSS (VmHWM)
+    of that orca start over these runs.
 
 Commits are durable (synchronous=FULL) unless --synchronous says otherwise. Other load on
 the machine shows in the figures: run it on a quiet machine, more than once.`,
@@ -112,6 +114,21 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 		row("orca start, idle RSS", "not measured (no /proc on "+runtime.GOOS+")")
 	} else {
 		row(fmt.Sprintf("orca start, idle RSS %s after the first answer (VmRSS; peak VmHWM)", loadgen.Idle), sf.MemoryString()+of)
+		// The file-backed part depends on how the binary's pages came into
+		// the page cache: the Go linker writes its output through a memory
+		// mapping, which can leave large folios there, and Linux maps a
+		// large folio whole on a fault. A copy written with write(2), as
+		// cp, tar and package managers install it, or the binary read from
+		// disk after a reboot, is mapped 64 KiB around each page touched.
+		copied := filepath.Join(tmp, "orca-copy")
+		if err := copyFile(exe, copied); err != nil {
+			return err
+		}
+		cf, err := loadgen.MeasureStarts(ctx, copied, srvDir, bf.starts, "--synchronous", bf.synchronous)
+		if err != nil {
+			return err
+		}
+		row("orca start, the same from a copy of this binary (as cp installs it)", cf.MemoryString()+of)
 	}
 
 	// The runs over HTTP, against an orca start without built-in workers.
@@ -134,6 +151,10 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 	if err := benchReads(ctx, row, hc, srv, bf); err != nil {
 		return err
 	}
+	if m, err := srv.Memory(); err == nil {
+		row("orca start, peak RSS over the runs over /v2 and MCP above (VmHWM)", fmt.Sprintf("%.1f MiB (RSS now %.1f MiB, anonymous %.1f MiB)",
+			float64(m.Peak)/(1<<20), float64(m.RSS)/(1<<20), float64(m.Anon)/(1<<20)))
+	}
 	srv.Stop()
 
 	// In process.
@@ -151,6 +172,24 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 	}
 	row("one-task instances/s in process (engine API)", fmt.Sprintf("%.0f (%d in %s)", res.PerSecond(), res.Instances, res.Elapsed.Round(time.Millisecond)))
 	return nil
+}
+
+// copyFile copies an executable with ordinary writes.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

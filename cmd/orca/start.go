@@ -223,13 +223,6 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	if err != nil {
 		return err
 	}
-	if os.Getenv("GOGC") == "" {
-		// The MCP SDK's JSON decoding allocates large short-lived buffers per
-		// message: a less eager collector serves 2.7x the MCP calls per second
-		// (BenchmarkGateway, GOGC 400 against 100). GOGC in the environment
-		// still decides.
-		debug.SetGCPercent(defaultGCPercent)
-	}
 	props, err := loadSettings(flags, sf.configPath, log)
 	if err != nil {
 		return err
@@ -401,9 +394,6 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 }
 
 // listenHostPort is the host clients use and the port actually bound.
-// defaultGCPercent is orca start's GOGC when the environment sets none.
-const defaultGCPercent = 400
-
 func listenHostPort(addr string, bound net.Addr) (string, int) {
 	host, _, _ := net.SplitHostPort(addr)
 	port := 0

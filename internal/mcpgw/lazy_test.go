@@ -228,3 +228,20 @@ func TestLazyGatewayClose(t *testing.T) {
 		t.Errorf("builds: %d, want 1", n)
 	}
 }
+
+// BenchmarkNew is what building the gateway costs, which orca start no
+// longer pays at start (Lazy): go test -bench New -benchmem.
+func BenchmarkNew(b *testing.B) {
+	eng, err := engine.Open(context.Background(), engine.Options{DataDir: b.TempDir(), Synchronous: "NORMAL"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close()
+	api := cluster.NewEmbedded(eng, cluster.EmbeddedOptions{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := mcpgw.New(api, mcpgw.Options{Version: "bench", Processes: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 
@@ -206,14 +207,43 @@ type toolArgs struct {
 }
 
 // decode decodes the arguments into the tool's argument struct, numbers
-// as json.Number, as decodeArgs does.
-func (a toolArgs) decode(dst any) error {
+// as json.Number, as decodeArgs does. plain: dst holds no interface
+// value, so that numbers decode the same either way, and the raw
+// arguments are read without a decoder's buffer.
+func (a toolArgs) decode(dst any, plain bool) error {
 	if a.m != nil {
 		return decodeArgs(a.m, dst)
+	}
+	if plain {
+		return json.Unmarshal(a.raw, dst)
 	}
 	dec := json.NewDecoder(bytes.NewReader(a.raw))
 	dec.UseNumber()
 	return dec.Decode(dst)
+}
+
+// holdsInterface tells whether a value of type t can hold an interface
+// value (where json.Number and float64 differ).
+func holdsInterface(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return holdsInterface(t.Elem(), seen)
+	case reflect.Map:
+		return holdsInterface(t.Key(), seen) || holdsInterface(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if holdsInterface(t.Field(i).Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkToolArgs checks raw arguments against a tool's schema, compiled

@@ -80,10 +80,14 @@ func agreeOn(t *testing.T, tool string, c *argSchema, schema map[string]any, raw
 		func() any { return new(processInstanceSearchArgs) },
 		func() any { return new(userTaskSearchArgs) },
 		func() any { return new(completeUserTaskArgs) },
+		func() any { return new(processInstanceKeyArgs) },
+		func() any { return new(incidentSearchArgs) },
+		func() any { return new(assignUserTaskArgs) },
 		func() any { return new(map[string]any) },
 	} {
 		a, b := dst(), dst()
-		errA := args.decode(a)
+		plain := !holdsInterface(reflect.TypeOf(a).Elem(), map[reflect.Type]bool{})
+		errA := args.decode(a, plain)
 		errB := decodeArgs(m, b)
 		if (errA == nil) != (errB == nil) || errA == nil && !reflect.DeepEqual(a, b) {
 			t.Fatalf("%s(%s) into %T: raw %+v (%v), generic %+v (%v)", tool, raw, a, a, errA, b, errB)
@@ -125,4 +129,25 @@ func FuzzCompiledSchema(f *testing.F) {
 			agreeOn(t, names[i], compiled[i], schemas[i], []byte(raw))
 		}
 	})
+}
+
+type nested struct {
+	A []*struct{ B map[string][]any }
+}
+
+// The argument structs of the tools without interface values decode
+// without a decoder; those with one (variables) keep json.Number.
+func TestHoldsInterface(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want bool
+	}{
+		{processInstanceKeyArgs{}, false}, {processInstanceSearchArgs{}, false}, {incidentSearchArgs{}, false},
+		{createProcessInstanceArgs{}, true}, {completeUserTaskArgs{}, true}, {map[string]any{}, true},
+		{nested{}, true}, {noArgs{}, false},
+	} {
+		if got := holdsInterface(reflect.TypeOf(c.v), map[reflect.Type]bool{}); got != c.want {
+			t.Errorf("%T: %v, want %v", c.v, got, c.want)
+		}
+	}
 }

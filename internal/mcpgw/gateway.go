@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"sync/atomic"
 
@@ -86,9 +87,10 @@ type toolHandler func(ctx context.Context, args toolArgs) *mcp.CallToolResult
 
 // typed decodes checked arguments into A for fn.
 func typed[A any](fn func(context.Context, *A) *mcp.CallToolResult) toolHandler {
+	plain := !holdsInterface(reflect.TypeFor[A](), map[reflect.Type]bool{})
 	return func(ctx context.Context, args toolArgs) *mcp.CallToolResult {
 		var a A
-		if err := args.decode(&a); err != nil {
+		if err := args.decode(&a, plain); err != nil {
 			return invalidResult([]string{"arguments: " + err.Error()})
 		}
 		return fn(ctx, &a)

@@ -46,10 +46,6 @@ type PollCluster interface {
 // the agent card and the task).
 const pollCallTimeout = 30 * time.Second
 
-// unprimedWait is how often the poller looks whether an instance waits
-// for a message while none has since it started.
-const unprimedWait = 250 * time.Millisecond
-
 // maxPolls bounds the instances polled at once; a remote agent that hangs
 // holds one of them until pollCallTimeout, not the others.
 const maxPolls = 8
@@ -72,6 +68,7 @@ func (s *Server) PollA2A(ctx context.Context, client *a2a.Client) error {
 			return nil
 		case <-s.wake:
 			t.Stop()
+			p.primed = true // a deployment: it may have polling events
 		case <-t.C:
 		}
 	}
@@ -84,8 +81,8 @@ type poller struct {
 	waiting map[cluster.Key]*waiting // by element instance key; round's own
 	sem     chan struct{}
 	wg      sync.WaitGroup
-	// primed: an instance has waited for a message since the poller
-	// started, so the deployed processes are read (round's own).
+	// primed: an instance has waited for a message, or a deployment
+	// happened, since the poller started: the deployed processes are read.
 	primed bool
 }
 
@@ -101,13 +98,13 @@ func (p *poller) round(ctx context.Context) time.Duration {
 	wait := 5 * time.Second
 	if !p.primed {
 		// An instance waiting at a polling event waits for a message.
-		// Until one waits for any, there is nothing to poll: the deployed
-		// processes are not read (their XML parsed) for nothing at start.
-		// The look is one indexed row, so it is taken often: the first
-		// instance to wait is polled about as soon as it would have been.
+		// Until one waits for any, or a deployment brings new processes,
+		// there is nothing to poll: the processes deployed before the start
+		// are not read (their XML parsed) for nothing. The look is one
+		// indexed row every 5 s, as often as the rounds went before.
 		waits, err := p.messageWaits(ctx)
 		if err == nil && !waits {
-			return unprimedWait
+			return wait
 		}
 		p.primed = true
 	}

@@ -180,7 +180,7 @@ func runGateway(ctx context.Context, flags *pflag.FlagSet, sf startFlags, rf rem
 	if err != nil {
 		return fmt.Errorf("mcp gateway: %w", err)
 	}
-	gw.Server().AddReceivingMiddleware(metrics.MCP())
+	gw.AddReceivingMiddleware(metrics.MCP()) // the lean path's calls too
 	gw.Register(mux, authn.Wrap)
 	consolePath, err := consoleBase(flags, sf.console, props)
 	if err != nil {

@@ -323,7 +323,7 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 		// Built on the first MCP request: a server nobody calls over MCP
 		// does not pay for it (mcpgw.Lazy).
 		gw = mcpgw.NewLazy(api, gatewayOptions(sf, acfg, secret, log), func(g *mcpgw.Gateway) {
-			g.Server().AddReceivingMiddleware(metrics.MCP())
+			g.AddReceivingMiddleware(metrics.MCP()) // the lean path's calls too
 		})
 		gw.Register(mux, authn.Wrap)
 	}

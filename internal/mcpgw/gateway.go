@@ -67,6 +67,8 @@ type Gateway struct {
 	impl   *mcp.Implementation // the server's name, title and version
 	// leanMeta is the _meta the lean path's 2026-07-28 results carry.
 	leanMeta []byte
+	// middleware are the batches of AddReceivingMiddleware, in order.
+	middleware [][]mcp.Middleware
 	// streaming names the tools whose calls send notifications while they
 	// run; those calls are answered with an SSE stream instead of JSON.
 	streaming map[string]bool
@@ -159,7 +161,24 @@ func New(api cluster.API, opts Options) (*Gateway, error) {
 }
 
 // Server is the MCP server, for transports of the caller's choosing.
+// Middleware that must see every tool call goes through
+// AddReceivingMiddleware instead: the lean path bypasses the server's.
 func (g *Gateway) Server() *mcp.Server { return g.server }
+
+// AddReceivingMiddleware adds middleware to the gateway's MCP servers (of
+// /mcp and /mcp/cluster, and of /mcp/processes), as
+// mcp.Server.AddReceivingMiddleware does, and the lean path runs it around
+// each tools/call it answers, so that middleware observing calls (the
+// metrics) sees them all whichever path answers them. A tools/list the
+// lean path answers from its kept answer passes no middleware. Call it
+// before the gateway serves.
+func (g *Gateway) AddReceivingMiddleware(mw ...mcp.Middleware) {
+	g.server.AddReceivingMiddleware(mw...)
+	if g.procs != nil {
+		g.procs.server.AddReceivingMiddleware(mw...)
+	}
+	g.middleware = append(g.middleware, mw)
+}
 
 func (g *Gateway) addTools(file string, handlers map[string]toolHandler) error {
 	tools, err := loadTools(file)

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -412,38 +413,54 @@ func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, ep *leanEndp
 		Params: &mcp.CallToolParamsRaw{Name: c.name, Arguments: c.args},
 		Extra:  &mcp.RequestExtra{TokenInfo: auth.TokenInfoFromContext(ctx), Header: r.Header},
 	}
-	var (
-		res *mcp.CallToolResult
-		err error
-	)
-	if g.audit != nil {
-		ctx = g.audit.board(ctx, req)
-	}
-	if c.tool == nil {
-		err = &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "Unknown tool: " + c.name}
-	} else {
-		res, err = c.tool.handler(ctx, req)
-		if err == nil && res != nil {
-			if res.InputRequests != nil {
-				// No lean tool asks without a session that can answer.
-				g.log.Error("a tool asked for input on the lean path", "tool", c.name)
-				res, err = nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "the tool asked for input the call cannot carry"}
-			} else if res.Content == nil {
-				res2 := *res
-				res2.Content = []mcp.Content{} // as go-sdk: never null
-				res = &res2
+	call := func(ctx context.Context, _ string, _ mcp.Request) (mcp.Result, error) {
+		var (
+			res *mcp.CallToolResult
+			err error
+		)
+		if g.audit != nil {
+			ctx = g.audit.board(ctx, req)
+		}
+		if c.tool == nil {
+			err = &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "Unknown tool: " + c.name}
+		} else {
+			res, err = c.tool.handler(ctx, req)
+			if err == nil && res != nil {
+				if res.InputRequests != nil {
+					// No lean tool asks without a session that can answer.
+					g.log.Error("a tool asked for input on the lean path", "tool", c.name)
+					res, err = nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "the tool asked for input the call cannot carry"}
+				} else if res.Content == nil {
+					res2 := *res
+					res2.Content = []mcp.Content{} // as go-sdk: never null
+					res = &res2
+				}
 			}
 		}
-	}
-	if g.audit != nil {
-		var result mcp.Result
-		if res != nil {
-			result = res
+		if g.audit != nil {
+			var result mcp.Result
+			if res != nil {
+				result = res
+			}
+			if aerr := g.audit.record(ctx, req, result, err); aerr != nil {
+				res, err = nil, aerr
+			}
 		}
-		if aerr := g.audit.record(ctx, req, result, err); aerr != nil {
-			res, err = nil, aerr
+		if res == nil {
+			return nil, err
+		}
+		return res, err
+	}
+	// The middleware added to the servers (AddReceivingMiddleware) runs
+	// around the call as it does on go-sdk's path.
+	handle := mcp.MethodHandler(call)
+	for _, batch := range g.middleware {
+		for _, m := range slices.Backward(batch) {
+			handle = m(handle)
 		}
 	}
+	out, err := handle(ctx, "tools/call", req)
+	res, _ := out.(*mcp.CallToolResult)
 	bp := responsePool.Get().(*[]byte)
 	defer responsePool.Put(bp)
 	buf := append((*bp)[:0], `{"jsonrpc":"2.0","id":`...)

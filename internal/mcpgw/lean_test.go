@@ -13,8 +13,11 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/orcabpm/orca/internal/auth"
 	"github.com/orcabpm/orca/internal/cluster"
@@ -617,5 +620,80 @@ func TestLeanClientHangsUp(t *testing.T) {
 	}
 	if got := instances("hung-up-half"); len(got) != 0 {
 		t.Errorf("a call cut in the middle of its body started %v", got)
+	}
+}
+
+// Middleware added with AddReceivingMiddleware (the metrics) sees every
+// tool call once, with its outcome, whichever path answers it and on
+// every endpoint.
+func TestMiddlewareSeesEveryCall(t *testing.T) {
+	if *backend == "remote" {
+		t.Skip("the gateway fronts the embedded engine")
+	}
+	eng, err := engine.Open(context.Background(), engine.Options{DataDir: t.TempDir(), Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	gw, err := mcpgw.New(cluster.NewEmbedded(eng, cluster.EmbeddedOptions{}), mcpgw.Options{Version: "test", Processes: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu   sync.Mutex
+		seen []string
+	)
+	gw.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			res, err := next(ctx, method, req)
+			if method == "tools/call" {
+				outcome := "ok"
+				if err != nil {
+					outcome = "error"
+				} else if r, ok := res.(*mcp.CallToolResult); ok && r.IsError {
+					outcome = "tool_error"
+				}
+				mu.Lock()
+				seen = append(seen, req.GetParams().(*mcp.CallToolParamsRaw).Name+" "+outcome)
+				mu.Unlock()
+			}
+			return res, err
+		}
+	})
+	mux := http.NewServeMux()
+	gw.Register(mux, nil)
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
+	post := func(path, body string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, hs.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("%s %s: %d", path, body, res.StatusCode)
+		}
+	}
+	before := mcpgw.LeanCalls(gw)
+	post(mcpgw.PathCluster, call("1", "getTopology", `{}`, ""))
+	post(mcpgw.PathMCP, call("2", "getProcessInstance", `{"processInstanceKey":"2251799813999999"}`, ""))
+	post(mcpgw.PathCluster, call("3", "noSuchTool", `{}`, ""))
+	post(mcpgw.PathProcesses, call("4", "getProcessInstance", `{"processInstanceKey":"2251799813999999"}`, ""))
+	lean := mcpgw.LeanCalls(gw) - before
+	// go-sdk's path: a progress token is not the lean path's.
+	post(mcpgw.PathCluster, `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"getTopology","_meta":{"progressToken":"p"}}}`)
+	if lean != 4 {
+		t.Errorf("the lean path answered %d of the first four calls", lean)
+	}
+	want := []string{"getTopology ok", "getProcessInstance tool_error", "noSuchTool error", "getProcessInstance tool_error", "getTopology ok"}
+	mu.Lock()
+	defer mu.Unlock()
+	if !reflect.DeepEqual(seen, want) {
+		t.Errorf("the middleware saw %q, want %q", seen, want)
 	}
 }

@@ -47,7 +47,7 @@ func (x *Expression) FunctionCalls(name string) []Call {
 		call := Call{Name: name, Source: x.src[pos:end], Pos: pos, End: end, Named: c.named}
 		var params []string
 		if !c.named {
-			if b, ok := builtinsByName[name]; ok {
+			if b, ok := builtinsByName()[name]; ok {
 				if o, ok := b.selectPositional(len(c.args)); ok {
 					params = o.params
 				}

@@ -6,6 +6,7 @@ import (
 	"github.com/cockroachdb/apd/v3"
 	"sort"
 	"strings"
+	"sync"
 )
 
 type bfn = func(e *env, a []Value) (Value, error)
@@ -20,20 +21,22 @@ type sig struct {
 
 func ps(p ...string) []string { return p }
 
-// builtinsByName is the immutable table of builtin functions.
-var builtinsByName = buildBuiltins()
+// builtinsByName is the immutable table of builtin functions, built on
+// first use (a program that evaluates no FEEL, as orca start until a
+// process is deployed, does not build it).
+var builtinsByName = sync.OnceValue(buildBuiltins)
 
 // builtinMultiNames lists builtin names made of several tokens, for the parser.
-var builtinMultiNames = func() []string {
+var builtinMultiNames = sync.OnceValue(func() []string {
 	var out []string
-	for name := range builtinsByName {
+	for name := range builtinsByName() {
 		if strings.ContainsAny(name, " ") {
 			out = append(out, name)
 		}
 	}
 	sort.Strings(out)
 	return out
-}()
+})
 
 func buildBuiltins() map[string]*builtin {
 	var all []sig

@@ -214,7 +214,7 @@ func (c *compiler) compileCall(n *callExpr) evalFn {
 		}
 		r := c.resolve(name)
 		if !r.found && len(r.dynHops) == 0 {
-			if b, ok := builtinsByName[name]; ok {
+			if b, ok := builtinsByName()[name]; ok {
 				if !n.named {
 					o, ok := b.selectPositional(len(argFns))
 					if !ok {
@@ -244,7 +244,7 @@ func (c *compiler) compileCall(n *callExpr) evalFn {
 		return func(e *env) Value {
 			fv := fn(e)
 			if isNull(fv) {
-				if b, ok := builtinsByName[name]; ok {
+				if b, ok := builtinsByName()[name]; ok {
 					fv = b.value()
 				}
 			}

@@ -83,7 +83,7 @@ func (e *env) lookupGlobal(name string) Value {
 	if raw, ok := e.vars.Lookup(name); ok {
 		return FromJSON(raw)
 	}
-	if b, ok := builtinsByName[name]; ok {
+	if b, ok := builtinsByName()[name]; ok {
 		return b.value()
 	}
 	e.warn(NoVariableFound, "no variable found with name '%s'", name)

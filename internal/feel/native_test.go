@@ -57,7 +57,7 @@ func TestNewFunctionContextAndInvoke(t *testing.T) {
 	if got := Format(v); got != `["x", 2]` {
 		t.Errorf("named Invoke = %s", got)
 	}
-	sum := builtinsByName["sum"].value()
+	sum := builtinsByName()["sum"].value()
 	v, _, err = Invoke(context.Background(), sum, []Value{IntNumber(2), IntNumber(3)}, nil)
 	if err != nil || Format(v) != "5" {
 		t.Errorf("Invoke(sum, 2, 3) = %v, %v", v, err)

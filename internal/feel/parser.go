@@ -2,6 +2,7 @@ package feel
 
 import (
 	"strings"
+	"sync"
 )
 
 // stopWords end a name made of several words unless the whole sequence is a
@@ -32,17 +33,18 @@ type knownName struct {
 const maxParseDepth = 200
 
 // builtinKnown holds the multi-token builtin function and property names,
-// keyed by their first token. It is built once and never modified.
-var builtinKnown = func() map[string][]knownName {
+// keyed by their first token. It is built once, on first use, and never
+// modified.
+var builtinKnown = sync.OnceValue(func() map[string][]knownName {
 	m := map[string][]knownName{}
-	for _, n := range builtinMultiNames {
+	for _, n := range builtinMultiNames() {
 		addKnown(m, n)
 	}
 	for _, n := range propertyNames {
 		addKnown(m, n)
 	}
 	return m
-}()
+})
 
 func newParser(src string, toks []token, names []string) *parser {
 	p := &parser{src: src, toks: toks}
@@ -553,7 +555,7 @@ func (p *parser) parseNameTokens(afterDot bool) (string, int) {
 		return first.text, first.end
 	}
 	best := 0
-	cands := builtinKnown[first.text]
+	cands := builtinKnown()[first.text]
 	if extra := p.known[first.text]; len(extra) > 0 {
 		cands = append(append([]knownName(nil), cands...), extra...)
 	}

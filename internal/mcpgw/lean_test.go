@@ -241,7 +241,11 @@ func TestLeanDifferential(t *testing.T) {
 	for _, c := range []struct {
 		tool  string
 		prior int
-	}{{"getProcessInstance", 0}, {"createProcessInstance", 1}, {"noSuchTool", 0}} {
+	}{
+		{"getProcessInstance", 0}, {"createProcessInstance", 1}, {"noSuchTool", 0},
+		// A read that fails, a search, a write that fails, a message.
+		{"getVariable", 0}, {"searchProcessInstances", 0}, {"cancelProcessInstance", 0}, {"publishMessage", 0},
+	} {
 		args := valid[c.tool]
 		if args == "" {
 			args = "{}"
@@ -257,6 +261,9 @@ func TestLeanDifferential(t *testing.T) {
 		}
 		if !reflect.DeepEqual(normalise(a), normalise(b)) {
 			t.Errorf("%s audit entries differ:\n%v\n%v", c.tool, a, b)
+		}
+		if a["operationType"] == nil || a["result"] == nil {
+			t.Errorf("%s audit entry lacks its operation or result: %v", c.tool, a)
 		}
 	}
 

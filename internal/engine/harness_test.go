@@ -43,6 +43,8 @@ func (h *harness) open() {
 	h.t.Helper()
 	o := h.opts
 	o.DataDir = h.dir
+	// Every path the tests take holds to the columns an update writes.
+	o.Store.CheckUpdates = true
 	e, err := Open(h.ctx, o)
 	if err != nil {
 		h.t.Fatalf("open engine: %v", err)

@@ -1,5 +1,7 @@
 package store
 
+import "slices"
+
 // tables lists each table's columns in the order of its record's Columns.
 // The first column is the primary key.
 var tables = map[string][]string{
@@ -80,6 +82,39 @@ var fixedColumns = map[string][]string{
 	"timers":                {"process_instance_key"},
 	"signal_subscriptions":  {"process_instance_key"},
 }
+
+// mutableColumns are, for the tables the engine updates most, the only
+// columns an update of a stored row writes (updateSQL): the others are set
+// once, when the row is inserted, and an update neither binds them (the
+// driver copies every text it binds) nor rewrites their index entries.
+// Options.CheckUpdates holds the engine's tests to it: a column left out
+// here that the engine changes after the insert fails them loudly.
+var mutableColumns = map[string][]string{
+	"process_instances": {"state", "end_date", "has_incident", "tags", "business_id", "taken_flows"},
+	"element_instances": {"state", "end_date", "has_incident", "incident_key", "runtime"},
+	"jobs": {"worker", "state", "retries", "has_failed_with_retries_left", "error_code", "error_message",
+		"custom_headers", "deadline", "retry_at", "end_time", "last_update_time", "activated", "is_denied", "denied_reason"},
+	"variables": {"value"},
+}
+
+// updateArgs are, per table of mutableColumns, the positions in a row's
+// columns of the arguments of its update: the key, then the mutable
+// columns in their order.
+var updateArgs = func() map[string][]int {
+	m := map[string][]int{}
+	for table, mut := range mutableColumns {
+		idx := []int{0}
+		for _, c := range mut {
+			i := slices.Index(tables[table], c)
+			if i < 1 {
+				panic("mutableColumns: no column " + table + "." + c)
+			}
+			idx = append(idx, i)
+		}
+		m[table] = idx
+	}
+	return m
+}()
 
 // schema creates the tables. Times are Unix milliseconds (NULL when unset);
 // keys are integers; JSON columns are text.

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -32,6 +33,11 @@ type Options struct {
 	// seam through which tests inject storage failures (a full disk, a
 	// database locked by another process).
 	WrapWriter func(driver.Connector) driver.Connector
+	// CheckUpdates makes every update of a stored row first check that
+	// the columns it leaves alone (those not in mutableColumns) hold what
+	// the row was inserted with, and panic when one does not: for tests,
+	// which run the engine's every path with it.
+	CheckUpdates bool
 	// Lock is the data directory's lock when the caller took it already
 	// (LockDir); the store then owns it and releases it on Close. Nil: Open
 	// takes it.
@@ -54,6 +60,8 @@ type Store struct {
 	}
 	reads *stmtCache // prepared statements of the read pool
 	lock  *DirLock
+	// checkUpdates: Options.CheckUpdates.
+	checkUpdates bool
 
 	searchCaps limits.Search
 }
@@ -140,7 +148,8 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 	}
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	s = &Store{path: path, write: w, read: r, reads: newStmtCache(r), lock: lock, searchCaps: opts.SearchLimits.OrDefault()}
+	s = &Store{path: path, write: w, read: r, reads: newStmtCache(r), lock: lock, searchCaps: opts.SearchLimits.OrDefault(),
+		checkUpdates: opts.CheckUpdates}
 	return s, nil
 }
 
@@ -203,14 +212,26 @@ type writeStmtKey struct {
 	rows   int // rows of an insert
 }
 
-// updateSQL updates a row by key; its parameters are numbered as the
-// table's columns (those of the insert), so that both statements take the
-// same arguments. Columns that never change once a row is inserted and
-// that an index holds (fixedColumns) are left out: SQLite rewrites the
-// entries of every index whose columns an UPDATE sets.
+// updateSQL updates a row by key. Where the table has mutableColumns, it
+// sets those, from the arguments key, then each of them (updateArgs).
+// Elsewhere its parameters are numbered as the table's columns (those of
+// the insert), so that both statements take the same arguments, and
+// columns that never change once a row is inserted and that an index
+// holds (fixedColumns) are left out: SQLite rewrites the entries of every
+// index whose columns an UPDATE sets.
 func updateSQL(table string, cols []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "UPDATE %s SET ", table)
+	if mut, ok := mutableColumns[table]; ok {
+		for i, c := range mut {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s = ?%d", c, i+2)
+		}
+		b.WriteString(" WHERE key = ?1")
+		return b.String()
+	}
 	n := 0
 	for i, c := range cols[1:] {
 		if slices.Contains(fixedColumns[table], c) {
@@ -339,7 +360,7 @@ func (t *Tx) Write(ctx context.Context, b *Rows) error {
 	if len(b.rows) == 0 {
 		return nil
 	}
-	return t.conn.Raw(func(dc any) error {
+	err := t.conn.Raw(func(dc any) error {
 		// Stored rows are updated one by one; the others (and stored ones
 		// not found) are inserted several to a statement, by table.
 		b.pending = b.pending[:0]
@@ -349,7 +370,22 @@ func (t *Tx) Write(ctx context.Context, b *Rows) error {
 				if err != nil {
 					return err
 				}
-				res, err := st.ExecContext(ctx, b.args[r.start:r.end])
+				args := b.args[r.start:r.end]
+				if idx, ok := updateArgs[r.table]; ok {
+					if t.s.checkUpdates {
+						if err := checkUpdate(ctx, dc, r.table, args); err != nil {
+							return err
+						}
+					}
+					b.multi = b.multi[:0]
+					for n, i := range idx {
+						a := args[i]
+						a.Ordinal = n + 1
+						b.multi = append(b.multi, a)
+					}
+					args = b.multi
+				}
+				res, err := st.ExecContext(ctx, args)
 				if err != nil {
 					return fmt.Errorf("update %s: %w", r.table, err)
 				}
@@ -389,7 +425,17 @@ func (t *Tx) Write(ctx context.Context, b *Rows) error {
 		}
 		return nil
 	})
+	if ce := (*changedColumnError)(nil); errors.As(err, &ce) {
+		panic(err) // a bug of the engine's (Options.CheckUpdates): fail its tests loudly
+	}
+	return err
 }
+
+// changedColumnError is a column an update leaves alone that the engine
+// changed after the insert (Options.CheckUpdates).
+type changedColumnError struct{ msg string }
+
+func (e *changedColumnError) Error() string { return e.msg }
 
 // maxRowsPerInsert bounds the rows of one INSERT statement: one statement
 // of n rows costs SQLite much less than n statements (the statement's
@@ -633,3 +679,50 @@ type subTypeCol struct{ r *MessageSubscription }
 
 func (c subTypeCol) Value() (driver.Value, error) { return c.r.Type(), nil }
 func (c subTypeCol) Scan(any) error               { return nil }
+
+// checkUpdate compares the stored row of args' key with args in every
+// column an update leaves alone (Options.CheckUpdates); a row not stored
+// passes (it is inserted).
+func checkUpdate(ctx context.Context, dc any, table string, args []driver.NamedValue) error {
+	cols := tables[table]
+	var fixed []string
+	var want []driver.Value
+	for i, c := range cols[1:] {
+		if !slices.Contains(mutableColumns[table], c) {
+			fixed = append(fixed, c)
+			want = append(want, args[i+1].Value)
+		}
+	}
+	q, ok := dc.(driver.QueryerContext)
+	if !ok {
+		return fmt.Errorf("check update of %s: the driver cannot query", table)
+	}
+	rows, err := q.QueryContext(ctx, "SELECT "+strings.Join(fixed, ", ")+" FROM "+table+" WHERE key = ?", []driver.NamedValue{{Ordinal: 1, Value: args[0].Value}})
+	if err != nil {
+		return fmt.Errorf("check update of %s: %w", table, err)
+	}
+	defer rows.Close()
+	got := make([]driver.Value, len(fixed))
+	if err := rows.Next(got); err != nil {
+		return nil // not stored: inserted
+	}
+	norm := func(v driver.Value) driver.Value {
+		switch v := v.(type) {
+		case bool:
+			if v {
+				return int64(1)
+			}
+			return int64(0)
+		case []byte:
+			return string(v)
+		}
+		return v
+	}
+	for i, c := range fixed {
+		if norm(got[i]) != norm(want[i]) {
+			return &changedColumnError{fmt.Sprintf("update of %s %v: column %s changed after the insert (%v, now %v), but an update writes only %v (store.mutableColumns)",
+				table, args[0].Value, c, got[i], want[i], mutableColumns[table])}
+		}
+	}
+	return nil
+}

@@ -212,6 +212,11 @@ type writeStmtKey struct {
 	rows   int // rows of an insert
 }
 
+// metaStmtKey is the upsert of a named counter (Tx.SetMeta).
+var metaStmtKey = writeStmtKey{table: "meta"}
+
+const metaUpsertSQL = "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value"
+
 // updateSQL updates a row by key. Where the table has mutableColumns, it
 // sets those, from the arguments key, then each of them (updateArgs).
 // Elsewhere its parameters are numbered as the table's columns (those of
@@ -458,17 +463,22 @@ func (s *Store) writeStmt(ctx context.Context, dc any, k writeStmtKey) (driver.S
 		return st, nil
 	}
 	table := k.table
-	cols, ok := tables[table]
-	if !ok {
-		return nil, fmt.Errorf("write %s: unknown table", table)
-	}
 	p, ok := dc.(driver.ConnPrepareContext)
 	if !ok {
 		return nil, fmt.Errorf("write %s: the driver cannot prepare statements", table)
 	}
-	q := upsertSQL(table, cols, max(k.rows, 1))
-	if k.update {
-		q = updateSQL(table, cols)
+	var q string
+	if k == metaStmtKey {
+		q = metaUpsertSQL
+	} else {
+		cols, ok := tables[table]
+		if !ok {
+			return nil, fmt.Errorf("write %s: unknown table", table)
+		}
+		q = upsertSQL(table, cols, max(k.rows, 1))
+		if k.update {
+			q = updateSQL(table, cols)
+		}
 	}
 	st, err := p.PrepareContext(ctx, q)
 	if err != nil {
@@ -483,9 +493,17 @@ func (s *Store) writeStmt(ctx context.Context, dc any, k writeStmtKey) (driver.S
 	return ex, nil
 }
 
-// SetMeta stores a named counter.
+// SetMeta stores a named counter, through a statement the write connection
+// prepared once (not on every commit).
 func (t *Tx) SetMeta(ctx context.Context, name string, v int64) error {
-	_, err := t.tx.ExecContext(ctx, "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", name, v)
+	err := t.conn.Raw(func(dc any) error {
+		st, err := t.s.writeStmt(ctx, dc, metaStmtKey)
+		if err != nil {
+			return err
+		}
+		_, err = st.ExecContext(ctx, []driver.NamedValue{{Ordinal: 1, Value: name}, {Ordinal: 2, Value: v}})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("write meta %s: %w", name, err)
 	}

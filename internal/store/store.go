@@ -295,6 +295,7 @@ type Rows struct {
 	// arguments.
 	pending []int
 	multi   []driver.NamedValue
+	enc     argEncoder
 }
 
 type encodedRow struct {
@@ -310,6 +311,7 @@ func (b *Rows) Len() int { return len(b.rows) }
 func (b *Rows) Reset() {
 	clear(b.args) // drop the references to the values
 	b.rows, b.args = b.rows[:0], b.args[:0]
+	b.enc.reset()
 }
 
 // Add encodes r's columns, to be inserted or replaced.
@@ -325,6 +327,20 @@ func (b *Rows) AddNewFrom(r Record, newFrom int64) error { return b.add(r, newFr
 
 func (b *Rows) add(r Record, newFrom int64) error {
 	start := len(b.args)
+	if a, ok := r.(argsAppender); ok {
+		b.enc.args, b.enc.err = b.args, nil
+		a.appendArgs(&b.enc)
+		b.args, b.enc.args = b.enc.args, nil
+		if err := b.enc.err; err != nil {
+			clear(b.args[start:])
+			b.args = b.args[:start]
+			return fmt.Errorf("write %s: %w", r.Table(), err)
+		}
+		for i := start; i < len(b.args); i++ {
+			b.args[i].Ordinal = i - start + 1
+		}
+		return b.sealed(r, start, newFrom)
+	}
 	for i, c := range r.Columns() {
 		var v driver.Value
 		switch p := c.(type) {
@@ -352,6 +368,11 @@ func (b *Rows) add(r Record, newFrom int64) error {
 		}
 		b.args = append(b.args, driver.NamedValue{Ordinal: i + 1, Value: v})
 	}
+	return b.sealed(r, start, newFrom)
+}
+
+// sealed records r's row, whose values are b.args[start:].
+func (b *Rows) sealed(r Record, start int, newFrom int64) error {
 	stored := false
 	if k, ok := b.args[start].Value.(int64); ok && k < newFrom {
 		stored = true

@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// The records that encode themselves (argsAppender).
+var (
+	_ argsAppender = (*ProcessInstance)(nil)
+	_ argsAppender = (*ElementInstance)(nil)
+	_ argsAppender = (*Variable)(nil)
+	_ argsAppender = (*Job)(nil)
+)
+
+// columnsOnly hides a record's appendArgs: Rows encodes it through Columns.
+type columnsOnly struct{ Record }
+
+// TestAppendArgsMatchColumns: each record that encodes its own columns
+// (argsAppender) writes exactly the values its Columns write, for zero
+// records, records with every field set, NULL-able fields at and off their
+// NULL value, JSON columns (nil, empty, with text JSON escapes) and keys
+// that repeat across rows (the encoder reuses boxed values), one record at a
+// time and all in one batch.
+func TestAppendArgsMatchColumns(t *testing.T) {
+	t0 := time.UnixMilli(1_700_000_000_123).UTC()
+	t1 := t0.Add(90 * time.Minute)
+	const big = int64(2251799813685249)
+	recs := []Record{
+		&ProcessInstance{},
+		&ProcessInstance{Key: big, ProcessDefinitionKey: big - 1, ProcessID: "order<&>", ProcessName: "Order \"process\"",
+			Version: 3, VersionTag: "v3", State: "ACTIVE", StartDate: t0, HasIncident: true, TenantID: "<default>",
+			RootProcessInstanceKey: big, Tags: []string{}, BusinessID: "b-1", TakenFlows: []string{"f1", "f<2>"}},
+		&ProcessInstance{Key: big + 7, ProcessDefinitionKey: big - 1, ProcessID: "order<&>", State: "COMPLETED",
+			StartDate: t0, EndDate: t1, TenantID: "<default>", ParentProcessInstanceKey: big, ParentElementInstanceKey: 255,
+			RootProcessInstanceKey: big, Tags: []string{"a", "é\u2028"}, Version: math.MaxInt32},
+		&ElementInstance{},
+		&ElementInstance{Key: big + 1, ProcessInstanceKey: big, RootProcessInstanceKey: big, ProcessDefinitionKey: big - 1,
+			ProcessID: "order<&>", ElementID: "task", ElementName: "Task", Type: "SERVICE_TASK", State: "ACTIVE",
+			StartDate: t0, TenantID: "<default>", FlowScopeKey: big,
+			Runtime: ScopeRuntime{Lifecycle: "ACTIVATED", JobKey: big + 2, Joins: map[string]map[string]int{"g": {"b": 1, "a": 2}},
+				Trigger: &EventTrigger{Variables: map[string]json.RawMessage{"x": json.RawMessage(`{"a": [1, 2]}`)}}}},
+		&ElementInstance{Key: big + 3, ProcessInstanceKey: big, RootProcessInstanceKey: big + 9, ProcessDefinitionKey: 1,
+			State: "COMPLETED", StartDate: t0, EndDate: t1, HasIncident: true, IncidentKey: big + 4, FlowScopeKey: big,
+			Runtime: ScopeRuntime{MultiInstance: &MultiInstanceRuntime{Items: []json.RawMessage{json.RawMessage(`"<x>"`)}}}},
+		&Variable{},
+		&Variable{Key: big + 5, Name: "order", Value: `{"id":"<1>","n":2}`, ScopeKey: big, ProcessInstanceKey: big,
+			RootProcessInstanceKey: big, ProcessDefinitionKey: big - 1, ProcessID: "order<&>", TenantID: "<default>"},
+		&Variable{Key: -1, Name: "n", Value: "null", ScopeKey: big + 1, ProcessInstanceKey: big, ProcessID: "order<&>"},
+		&Job{},
+		&Job{Key: big + 2, Type: "pay", Worker: "w1", State: JobCreated, Kind: "BPMN_ELEMENT", Retries: 3,
+			CustomHeaders: map[string]string{"k": "<v>", "a": "b"}, Deadline: t1, CreationTime: t0, LastUpdateTime: t1,
+			ElementID: "task", ElementInstanceKey: big + 1, ProcessInstanceKey: big, RootProcessInstanceKey: big,
+			ProcessDefinitionKey: big - 1, ProcessID: "order<&>", ProcessVersion: 3, TenantID: "<default>", Activated: true},
+		&Job{Key: big + 6, Type: "pay", State: JobFailed, Kind: "EXECUTION_LISTENER", ListenerEventType: "start",
+			Retries: -1, HasFailedWithRetriesLeft: true, ErrorCode: "E1", ErrorMessage: "boom", CustomHeaders: map[string]string{},
+			RetryAt: t1, EndTime: t1, Denied: true, DeniedReason: "no <reason>", ProcessVersion: 256},
+	}
+	encode := func(recs ...Record) []any {
+		t.Helper()
+		var b Rows
+		for _, r := range recs {
+			if err := b.Add(r); err != nil {
+				t.Fatalf("%T: %v", r, err)
+			}
+		}
+		out := make([]any, 0, len(b.args))
+		for _, a := range b.args {
+			out = append(out, a) // Ordinal and Value
+		}
+		return out
+	}
+	var all, allGeneric []Record
+	for _, r := range recs {
+		if _, ok := r.(argsAppender); !ok {
+			t.Fatalf("%T has no fast path", r)
+		}
+		fast, generic := encode(r), encode(columnsOnly{r})
+		if len(generic) != len(r.Columns()) {
+			t.Fatalf("%T: generic path wrote %d values for %d columns", r, len(generic), len(r.Columns()))
+		}
+		if !reflect.DeepEqual(fast, generic) {
+			t.Errorf("%T %+v:\n fast    %#v\n generic %#v", r, r, fast, generic)
+		}
+		all, allGeneric = append(all, r), append(allGeneric, columnsOnly{r})
+	}
+	if fast, generic := encode(all...), encode(allGeneric...); !reflect.DeepEqual(fast, generic) {
+		t.Errorf("one batch of all records:\n fast    %#v\n generic %#v", fast, generic)
+	}
+
+	// Written and read back through the store, the records are unchanged.
+	s := openTest(t)
+	ctx := context.Background()
+	tx, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b Rows
+	for _, r := range recs[1:3] {
+		if err := b.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Write(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range recs[1:3] {
+		got, found, err := Get(ctx, s, newPI, want.(*ProcessInstance).Key)
+		if err != nil || !found {
+			t.Fatalf("get %d: found %v, %v", want.(*ProcessInstance).Key, found, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("read back %+v, wrote %+v", got, want)
+		}
+	}
+}

@@ -436,7 +436,18 @@ func TestLeanDifferential(t *testing.T) {
 // firstInstance is the key of an instance of a process.
 func firstInstance(t testing.TB, base, id string) string {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, base+"/v2/process-instances/search", strings.NewReader(`{"filter":{"processDefinitionId":"`+id+`"}}`))
+	it := searchInstances(t, base, `{"processDefinitionId":"`+id+`"}`)
+	if len(it) == 0 {
+		t.Fatalf("no instance of %s", id)
+	}
+	return it[0]["processInstanceKey"].(string)
+}
+
+// searchInstances is the first page of the process instances that match
+// filter (JSON), searched as alice over /v2.
+func searchInstances(t testing.TB, base, filter string) []map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/v2/process-instances/search", strings.NewReader(`{"filter":`+filter+`}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.SetBasicAuth("alice", "pw-a")
 	res, err := http.DefaultClient.Do(req)
@@ -446,11 +457,7 @@ func firstInstance(t testing.TB, base, id string) string {
 	defer res.Body.Close()
 	var m map[string]any
 	json.NewDecoder(res.Body).Decode(&m)
-	it := items(m)
-	if len(it) == 0 {
-		t.Fatalf("no instance of %s: %v", id, m)
-	}
-	return it[0]["processInstanceKey"].(string)
+	return items(m)
 }
 
 // toolNames lists an endpoint's tools.
@@ -599,17 +606,7 @@ func TestLeanClientHangsUp(t *testing.T) {
 
 	// The whole call's instance and its entry come, though nobody reads the answer.
 	instances := func(businessID string) []map[string]any {
-		req, _ := http.NewRequest(http.MethodPost, tw.lean+"/v2/process-instances/search", strings.NewReader(`{"filter":{"businessId":"`+businessID+`"}}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.SetBasicAuth("alice", "pw-a")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var m map[string]any
-		json.NewDecoder(res.Body).Decode(&m)
-		return items(m)
+		return searchInstances(t, tw.lean, `{"businessId":"`+businessID+`"}`)
 	}
 	for deadline := time.Now().Add(30 * time.Second); len(instances("hung-up-whole")) != 1; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {

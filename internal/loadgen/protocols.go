@@ -69,53 +69,60 @@ func RESTCall[T any](hc *http.Client, method, url string, body any) func(context
 const MCPProtocolVersion = "2025-11-25"
 
 // MCPCall is a call of an MCP tool over Streamable HTTP at endpoint, as a
-// minimal stateless client makes it: one POST of a JSON-RPC tools/call
-// with args, answered by one JSON-RPC response whose result is decoded
-// whole: its content (text) and its structured content, into a T. A
-// JSON-RPC error or a result with isError is an error.
+// minimal stateless client makes it (CallTool), its answer decoded into a
+// T.
 func MCPCall[T any](hc *http.Client, endpoint, tool string, args any) func(context.Context) error {
 	var ids atomic.Int64
 	return func(ctx context.Context) error {
-		id := ids.Add(1)
-		b, err := json.Marshal(mcpRequest{JSONRPC: "2.0", ID: id, Method: "tools/call", Params: mcpCallParams{Name: tool, Arguments: args}})
-		if err != nil {
-			return err
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(b))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("Mcp-Protocol-Version", MCPProtocolVersion)
-		res, err := hc.Do(req)
-		if err != nil {
-			return err
-		}
-		defer res.Body.Close()
-		b, err = io.ReadAll(res.Body)
-		if err != nil {
-			return err
-		}
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("tools/call %s: %d %s", tool, res.StatusCode, b)
-		}
-		var answer mcpResponse[T]
-		if err := json.Unmarshal(b, &answer); err != nil {
-			return fmt.Errorf("tools/call %s: %w", tool, err)
-		}
-		switch {
-		case answer.Error != nil:
-			return fmt.Errorf("tools/call %s: error %d: %s", tool, answer.Error.Code, answer.Error.Message)
-		case answer.Result == nil || string(answer.ID) != strconv.FormatInt(id, 10):
-			return fmt.Errorf("tools/call %s: no result for id %d: %s", tool, id, b)
-		case answer.Result.IsError:
-			return fmt.Errorf("tools/call %s: the tool failed: %s", tool, b)
-		case len(answer.Result.Content) == 0 || answer.Result.StructuredContent == nil:
-			return fmt.Errorf("tools/call %s: no content or no structured content: %s", tool, b)
-		}
-		return nil
+		_, err := CallTool[T](ctx, hc, endpoint, ids.Add(1), tool, args)
+		return err
 	}
+}
+
+// CallTool calls an MCP tool over Streamable HTTP at endpoint as a minimal
+// stateless client does: one POST of a JSON-RPC tools/call with id and
+// args, answered by one JSON-RPC response whose result is decoded whole:
+// its content (text) and its structured content, into a T, which it
+// returns. A JSON-RPC error or a result with isError is an error.
+func CallTool[T any](ctx context.Context, hc *http.Client, endpoint string, id int64, tool string, args any) (*T, error) {
+	b, err := json.Marshal(mcpRequest{JSONRPC: "2.0", ID: id, Method: "tools/call", Params: mcpCallParams{Name: tool, Arguments: args}})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", MCPProtocolVersion)
+	res, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	b, err = io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("tools/call %s: %d %s", tool, res.StatusCode, b)
+	}
+	var answer mcpResponse[T]
+	if err := json.Unmarshal(b, &answer); err != nil {
+		return nil, fmt.Errorf("tools/call %s: %w", tool, err)
+	}
+	switch {
+	case answer.Error != nil:
+		return nil, fmt.Errorf("tools/call %s: error %d: %s", tool, answer.Error.Code, answer.Error.Message)
+	case answer.Result == nil || string(answer.ID) != strconv.FormatInt(id, 10):
+		return nil, fmt.Errorf("tools/call %s: no result for id %d: %s", tool, id, b)
+	case answer.Result.IsError:
+		return nil, fmt.Errorf("tools/call %s: the tool failed: %s", tool, b)
+	case len(answer.Result.Content) == 0 || answer.Result.StructuredContent == nil:
+		return nil, fmt.Errorf("tools/call %s: no content or no structured content: %s", tool, b)
+	}
+	return answer.Result.StructuredContent, nil
 }
 
 type mcpRequest struct {

@@ -3,9 +3,7 @@ package mcpgw_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/loadgen"
 	"github.com/orcabpm/orca/internal/mcpgw"
 	"github.com/orcabpm/orca/internal/store"
 )
@@ -56,31 +55,11 @@ func openAuditServerWith(t testing.TB, opts engine.Options) *auditServer {
 // callTool posts one tools/call as a plain JSON-RPC client does and
 // returns its structured result; an error or a tool error is an error.
 func callTool(hc *http.Client, url, tool string, args any) (map[string]any, error) {
-	a, _ := json.Marshal(args)
-	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + tool + `","arguments":` + string(a) + `}}`
-	req, _ := http.NewRequest(http.MethodPost, url+mcpgw.PathCluster, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
-	res, err := hc.Do(req)
+	out, err := loadgen.CallTool[map[string]any](context.Background(), hc, url+mcpgw.PathCluster, 1, tool, args)
 	if err != nil {
 		return nil, err
 	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, err
-	}
-	var msg struct {
-		Result *struct {
-			IsError           bool           `json:"isError"`
-			StructuredContent map[string]any `json:"structuredContent"`
-		} `json:"result"`
-	}
-	if err := json.Unmarshal(b, &msg); err != nil || res.StatusCode != 200 || msg.Result == nil || msg.Result.IsError {
-		return nil, fmt.Errorf("%s: %d %s", tool, res.StatusCode, b)
-	}
-	return msg.Result.StructuredContent, nil
+	return *out, nil
 }
 
 // storedAuditEntries reads every audit log entry of the store in dir, through a

@@ -47,8 +47,6 @@ func TestDistributedAgent(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			port := freePort(t)
-			base := fmt.Sprintf("http://127.0.0.1:%d", port)
 			stub := llmtest.NewOpenAI(t,
 				llmtest.Turn{ToolCalls: []llm.ToolCall{
 					{ID: "c1", Name: "Lookup", Arguments: json.RawMessage(`{"q":"distributed"}`)},
@@ -57,6 +55,11 @@ func TestDistributedAgent(t *testing.T) {
 				}},
 				llmtest.Turn{Text: "All three tools answered."},
 			)
+			// The port is picked once the stub listens: picked before, the
+			// stub's server could be given the same freed port, and orca
+			// start's readiness probe would then ask the stub (seen in CI).
+			port := freePort(t)
+			base := fmt.Sprintf("http://127.0.0.1:%d", port)
 			config := filepath.Join(dir, "application.yaml")
 			yaml := fmt.Sprintf("camunda:\n  connector:\n    agenticai:\n      mcp:\n        client:\n          clients:\n            everything:\n              type: stdio\n              stdio:\n                command: %s\n                args: [%s, stdio]\n", node, script)
 			if err := os.WriteFile(config, []byte(yaml), 0o600); err != nil {

@@ -85,3 +85,59 @@ func fmtCounts(m map[string]float64) string {
 	}
 	return s
 }
+
+// TestBTreeWritesPerOneTaskInstance pins the B-tree entries (table rows and
+// index entries, each insert or delete of one) SQLite writes for a one-task
+// instance, as TestRowsPerOneTaskInstance pins its rows: each index costs
+// a seek and a write in the committer, the engine's one serial thread, on
+// every row that enters it, leaves it or, when an UPDATE names one of its
+// columns, is rewritten in it (whatever the values). A change that writes
+// more (or fewer) entries per instance fails here: update the table then.
+func TestBTreeWritesPerOneTaskInstance(t *testing.T) {
+	var bt storetest.BTreeWrites
+	h := newHarnessWith(t, Options{Store: store.Options{WrapWriter: bt.Wrap}})
+	h.deploy("order.bpmn")
+
+	mark := bt.Mark()
+	const n = 20
+	for i := 0; i < n; i++ {
+		pi := h.start("order", map[string]any{"order": map[string]any{"total": 9.99}})
+		h.complete(h.job("charge-card").Key, map[string]any{"receipt": map[string]any{"id": "r"}})
+		h.wantState(pi, store.StateCompleted)
+	}
+	counts, err := bt.Entries(h.ctx, h.e.Store().Path(), mark)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, total := perInstance(nil, counts, n)
+	want := map[string]float64{
+		"meta": 2,
+		// Inserted, completed.
+		"process_instances":             2,
+		"process_instances_state_start": 3, // inserted; rewritten (the state changes)
+		"process_instances_state_end":   3,
+		"process_instances_start":       1,
+		"process_instances_definition":  1,
+		"process_instances_root":        1,
+		"process_instances_root_end":    3,
+		// Four inserted (the process, start event, task, end event), two
+		// completed (the process, the task).
+		"element_instances":        6,
+		"element_instances_pi":     4,
+		"element_instances_active": 4, // the process and the task: in, out
+		// Inserted, activated, completed. The activation leaves the
+		// state (CREATED) as it was: it does not set it.
+		"jobs":       3,
+		"jobs_pi":    1,
+		"jobs_state": 3,
+		// Four inserted.
+		"variables":             4,
+		"variables_scope":       4,
+		"variables_pi":          4,
+		"variables_name_prefix": 4,
+	}
+	t.Logf("B-tree entries written per instance: %s(%.0f in all)", fmtCounts(got), total)
+	if !maps.Equal(got, want) {
+		t.Errorf("B-tree entries per one-task instance\n got %s\nwant %s", fmtCounts(got), fmtCounts(want))
+	}
+}

@@ -224,6 +224,14 @@ type ElementInstance struct {
 	TenantID               string
 	FlowScopeKey           int64
 	Runtime                ScopeRuntime
+
+	sealedState string // State as last encoded for writing (stateSealer)
+}
+
+func (r *ElementInstance) sealState() bool {
+	same := r.sealedState != "" && r.sealedState == r.State
+	r.sealedState = r.State
+	return same
 }
 
 func (*ElementInstance) Table() string { return "element_instances" }
@@ -294,6 +302,14 @@ type Job struct {
 	// job completes with one.
 	Denied       bool
 	DeniedReason string
+
+	sealedState string // State as last encoded for writing (stateSealer)
+}
+
+func (r *Job) sealState() bool {
+	same := r.sealedState != "" && r.sealedState == r.State
+	r.sealedState = r.State
+	return same
 }
 
 func (*Job) Table() string { return "jobs" }

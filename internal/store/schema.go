@@ -97,21 +97,51 @@ var mutableColumns = map[string][]string{
 	"variables": {"value"},
 }
 
-// updateArgs are, per table of mutableColumns, the positions in a row's
-// columns of the arguments of its update: the key, then the mutable
-// columns in their order.
-var updateArgs = func() map[string][]int {
-	m := map[string][]int{}
-	for table, mut := range mutableColumns {
-		idx := []int{0}
-		for _, c := range mut {
-			i := slices.Index(tables[table], c)
-			if i < 1 {
-				panic("mutableColumns: no column " + table + "." + c)
+// indexedState is, for tables of mutableColumns, the mutable column an
+// index holds that an update often leaves as it was (a job's state when
+// the job is activated, an element instance's when its incident is
+// raised): an update leaves it out when it is unchanged since the row was
+// last written (stateSealer), since SQLite rewrites the entries of every
+// index whose columns an UPDATE sets, whatever their values.
+var indexedState = map[string]string{"jobs": "state", "element_instances": "state"}
+
+// setColumns are the columns an update of a table's row sets: its
+// mutableColumns, without its indexedState column when keepState.
+func setColumns(table string, keepState bool) []string {
+	mut := mutableColumns[table]
+	if c, ok := indexedState[table]; ok && keepState {
+		return slices.DeleteFunc(slices.Clone(mut), func(m string) bool { return m == c })
+	}
+	return mut
+}
+
+type updateShape struct {
+	table     string
+	keepState bool
+}
+
+// updateArgs are, per table of mutableColumns (and keepState), the
+// positions in a row's columns of the arguments of its update: the key,
+// then the columns it sets (setColumns) in their order.
+var updateArgs = func() map[updateShape][]int {
+	m := map[updateShape][]int{}
+	for table := range mutableColumns {
+		for _, keep := range []bool{false, true} {
+			idx := []int{0}
+			for _, c := range setColumns(table, keep) {
+				i := slices.Index(tables[table], c)
+				if i < 1 {
+					panic("mutableColumns: no column " + table + "." + c)
+				}
+				idx = append(idx, i)
 			}
-			idx = append(idx, i)
+			m[updateShape{table, keep}] = idx
 		}
-		m[table] = idx
+	}
+	for table, c := range indexedState {
+		if !slices.Contains(mutableColumns[table], c) {
+			panic("indexedState: " + table + "." + c + " is not in mutableColumns")
+		}
 	}
 	return m
 }()

@@ -207,9 +207,10 @@ func upsertSQL(table string, cols []string, rows int) string {
 }
 
 type writeStmtKey struct {
-	table  string
-	update bool
-	rows   int // rows of an insert
+	table     string
+	update    bool
+	keepState bool // an update that leaves the indexedState column out
+	rows      int  // rows of an insert
 }
 
 // metaStmtKey is the upsert of a named counter (Tx.SetMeta).
@@ -218,17 +219,18 @@ var metaStmtKey = writeStmtKey{table: "meta"}
 const metaUpsertSQL = "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value"
 
 // updateSQL updates a row by key. Where the table has mutableColumns, it
-// sets those, from the arguments key, then each of them (updateArgs).
+// sets those (without the indexedState column when keepState: setColumns),
+// from the arguments key, then each of them (updateArgs).
 // Elsewhere its parameters are numbered as the table's columns (those of
 // the insert), so that both statements take the same arguments, and
 // columns that never change once a row is inserted and that an index
 // holds (fixedColumns) are left out: SQLite rewrites the entries of every
 // index whose columns an UPDATE sets.
-func updateSQL(table string, cols []string) string {
+func updateSQL(table string, cols []string, keepState bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "UPDATE %s SET ", table)
-	if mut, ok := mutableColumns[table]; ok {
-		for i, c := range mut {
+	if _, ok := mutableColumns[table]; ok {
+		for i, c := range setColumns(table, keepState) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
@@ -302,6 +304,9 @@ type encodedRow struct {
 	table      string
 	start, end int  // the row's values in Rows.args
 	stored     bool // probably in the store already: update it
+	// keepState: the indexedState column holds what the row was last
+	// written with (stateSealer); an update leaves it out.
+	keepState bool
 }
 
 // Len is the number of rows.
@@ -377,8 +382,24 @@ func (b *Rows) sealed(r Record, start int, newFrom int64) error {
 	if k, ok := b.args[start].Value.(int64); ok && k < newFrom {
 		stored = true
 	}
-	b.rows = append(b.rows, encodedRow{table: r.Table(), start: start, end: len(b.args), stored: stored})
+	keep := false
+	if s, ok := r.(stateSealer); ok {
+		keep = s.sealState() && stored
+	}
+	b.rows = append(b.rows, encodedRow{table: r.Table(), start: start, end: len(b.args), stored: stored, keepState: keep})
 	return nil
+}
+
+// stateSealer is a record whose table has an indexedState column: it
+// remembers the column's value each time it is encoded for writing
+// (Rows.add), and says whether the value is the one it was last encoded
+// with. An encoded batch is committed before the next one is written, or
+// the engine stops and reloads its records from the store, so "last
+// encoded" is what the store holds when this encoding is written.
+// Options.CheckUpdates checks it: an update that leaves the column out
+// fails the engine's tests when the stored row holds another value.
+type stateSealer interface {
+	sealState() (unchanged bool)
 }
 
 // Write inserts or replaces the rows, in their order.
@@ -392,14 +413,14 @@ func (t *Tx) Write(ctx context.Context, b *Rows) error {
 		b.pending = b.pending[:0]
 		for i, r := range b.rows {
 			if r.stored {
-				st, err := t.s.writeStmt(ctx, dc, writeStmtKey{table: r.table, update: true})
+				st, err := t.s.writeStmt(ctx, dc, writeStmtKey{table: r.table, update: true, keepState: r.keepState})
 				if err != nil {
 					return err
 				}
 				args := b.args[r.start:r.end]
-				if idx, ok := updateArgs[r.table]; ok {
+				if idx, ok := updateArgs[updateShape{r.table, r.keepState}]; ok {
 					if t.s.checkUpdates {
-						if err := checkUpdate(ctx, dc, r.table, args); err != nil {
+						if err := checkUpdate(ctx, dc, r.table, r.keepState, args); err != nil {
 							return err
 						}
 					}
@@ -498,7 +519,7 @@ func (s *Store) writeStmt(ctx context.Context, dc any, k writeStmtKey) (driver.S
 		}
 		q = upsertSQL(table, cols, max(k.rows, 1))
 		if k.update {
-			q = updateSQL(table, cols)
+			q = updateSQL(table, cols, k.keepState)
 		}
 	}
 	st, err := p.PrepareContext(ctx, q)
@@ -722,12 +743,13 @@ func (c subTypeCol) Scan(any) error               { return nil }
 // checkUpdate compares the stored row of args' key with args in every
 // column an update leaves alone (Options.CheckUpdates); a row not stored
 // passes (it is inserted).
-func checkUpdate(ctx context.Context, dc any, table string, args []driver.NamedValue) error {
+func checkUpdate(ctx context.Context, dc any, table string, keepState bool, args []driver.NamedValue) error {
 	cols := tables[table]
+	set := setColumns(table, keepState)
 	var fixed []string
 	var want []driver.Value
 	for i, c := range cols[1:] {
-		if !slices.Contains(mutableColumns[table], c) {
+		if !slices.Contains(set, c) {
 			fixed = append(fixed, c)
 			want = append(want, args[i+1].Value)
 		}
@@ -759,8 +781,8 @@ func checkUpdate(ctx context.Context, dc any, table string, args []driver.NamedV
 	}
 	for i, c := range fixed {
 		if norm(got[i]) != norm(want[i]) {
-			return &changedColumnError{fmt.Sprintf("update of %s %v: column %s changed after the insert (%v, now %v), but an update writes only %v (store.mutableColumns)",
-				table, args[0].Value, c, got[i], want[i], mutableColumns[table])}
+			return &changedColumnError{fmt.Sprintf("update of %s %v: column %s changed after the insert (%v, now %v), but this update writes only %v (store.mutableColumns, indexedState)",
+				table, args[0].Value, c, got[i], want[i], set)}
 		}
 	}
 	return nil

@@ -96,10 +96,10 @@ func (c *argSchema) object(s *jsonScan) bool {
 		_, ok := s.value(false)
 		return ok
 	}
-	var presentArr [8]string
+	var presentArr [8][]byte
 	present := presentArr[:0]
-	ok := s.object(func(name string, _ []byte, v *jsonScan) bool {
-		p, ok := c.props[name]
+	ok := s.object(func(name []byte, v *jsonScan) bool {
+		p, ok := c.props[string(name)]
 		if !ok {
 			return false // unknown (an error) or admitted by an open object: the generic way
 		}
@@ -114,7 +114,7 @@ func (c *argSchema) object(s *jsonScan) bool {
 		return false
 	}
 	for _, r := range c.required {
-		if !slices.Contains(present, r) {
+		if !slices.ContainsFunc(present, func(n []byte) bool { return string(n) == r }) {
 			return false
 		}
 	}
@@ -206,13 +206,22 @@ type toolArgs struct {
 	m   map[string]any
 }
 
-// decode decodes the arguments into the tool's argument struct, numbers
-// as json.Number, as decodeArgs does. plain: dst holds no interface
-// value, so that numbers decode the same either way, and the raw
-// arguments are read without a decoder's buffer.
-func (a toolArgs) decode(dst any, plain bool) error {
+// decode decodes the arguments into the tool's argument struct (dst, a
+// pointer to a zero struct), numbers as json.Number, as decodeArgs does.
+// plain: dst holds no interface value, so that numbers decode the same
+// either way, and the raw arguments are read without a decoder's buffer.
+// fast (newFastArgs of dst's struct type, or nil) sets plain members
+// without encoding/json.
+func (a toolArgs) decode(dst any, plain bool, fast *fastArgs) error {
 	if a.m != nil {
 		return decodeArgs(a.m, dst)
+	}
+	if fast != nil {
+		v := reflect.ValueOf(dst).Elem()
+		if fast.decode(a.raw, v) {
+			return nil
+		}
+		v.SetZero() // what fast set before it gave up
 	}
 	if plain {
 		return json.Unmarshal(a.raw, dst)

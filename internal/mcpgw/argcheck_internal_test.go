@@ -85,12 +85,18 @@ func agreeOn(t *testing.T, tool string, c *argSchema, schema map[string]any, raw
 		func() any { return new(assignUserTaskArgs) },
 		func() any { return new(map[string]any) },
 	} {
-		a, b := dst(), dst()
-		plain := !holdsInterface(reflect.TypeOf(a).Elem(), map[reflect.Type]bool{})
-		errA := args.decode(a, plain)
-		errB := decodeArgs(m, b)
-		if (errA == nil) != (errB == nil) || errA == nil && !reflect.DeepEqual(a, b) {
-			t.Fatalf("%s(%s) into %T: raw %+v (%v), generic %+v (%v)", tool, raw, a, a, errA, b, errB)
+		for _, withFast := range []bool{false, true} {
+			a, b := dst(), dst()
+			plain := !holdsInterface(reflect.TypeOf(a).Elem(), map[reflect.Type]bool{})
+			var fast *fastArgs
+			if withFast {
+				fast = newFastArgs(reflect.TypeOf(a).Elem())
+			}
+			errA := args.decode(a, plain, fast)
+			errB := decodeArgs(m, b)
+			if (errA == nil) != (errB == nil) || errA == nil && !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s(%s) into %T (fast %v): raw %+v (%v), generic %+v (%v)", tool, raw, a, withFast, a, errA, b, errB)
+			}
 		}
 	}
 	return true

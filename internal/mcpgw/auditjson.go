@@ -3,6 +3,7 @@ package mcpgw
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 
 	"github.com/orcabpm/orca/internal/cluster"
 )
@@ -99,8 +100,11 @@ func keyIn(m *auditFields, name string, dst *int64) {
 		return
 	}
 	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
-		if k, err := cluster.ParseKey(string(v[1 : len(v)-1])); err == nil {
-			*dst = int64(k)
+		// cluster.ParseKey's checks, without the string its error keeps.
+		if digits := v[1 : len(v)-1]; len(digits) > 0 && len(digits) <= 25 {
+			if k, err := strconv.ParseInt(string(digits), 10, 64); err == nil {
+				*dst = k
+			}
 		}
 		return
 	}

@@ -90,9 +90,10 @@ type toolHandler func(ctx context.Context, args toolArgs) *mcp.CallToolResult
 // typed decodes checked arguments into A for fn.
 func typed[A any](fn func(context.Context, *A) *mcp.CallToolResult) toolHandler {
 	plain := !holdsInterface(reflect.TypeFor[A](), map[reflect.Type]bool{})
+	fast := newFastArgs(reflect.TypeFor[A]())
 	return func(ctx context.Context, args toolArgs) *mcp.CallToolResult {
 		var a A
-		if err := args.decode(&a, plain); err != nil {
+		if err := args.decode(&a, plain, fast); err != nil {
 			return invalidResult([]string{"arguments: " + err.Error()})
 		}
 		return fn(ctx, &a)
@@ -193,7 +194,10 @@ func (g *Gateway) addTools(file string, handlers map[string]toolHandler) error {
 		}
 		seen[t.Name] = true
 		handler := checkedHandler(t, func(ctx context.Context, req *mcp.CallToolRequest, args toolArgs) *mcp.CallToolResult {
-			return h(context.WithValue(ctx, callKey{}, req), args)
+			if ctx.Value(callKey{}) != req { // the lean path put it there
+				ctx = context.WithValue(ctx, callKey{}, req)
+			}
+			return h(ctx, args)
 		})
 		g.addTool(t, handler)
 		g.leanTools[t.Name] = &leanTool{handler: handler}

@@ -63,7 +63,7 @@ func (s *jsonScan) value(dupOK bool) ([]byte, bool) {
 	case '"':
 		s.str()
 	case '{':
-		ok := s.object(func(_ string, _ []byte, v *jsonScan) bool {
+		ok := s.object(func(_ []byte, v *jsonScan) bool {
 			_, ok := v.value(dupOK)
 			return ok
 		}, dupOK)
@@ -100,13 +100,15 @@ func (s *jsonScan) value(dupOK bool) ([]byte, bool) {
 }
 
 // object walks the members of the object at the scanner, calling member
-// with each name (decoded) and the scanner positioned at its value, which
-// member must consume. It stops with false when member does, or (unless
-// dupOK) when a name comes twice.
-func (s *jsonScan) object(member func(name string, rawName []byte, v *jsonScan) bool, dupOK bool) bool {
+// with each name (decoded: a slice of the JSON itself unless the name
+// holds an escape or a byte beyond ASCII) and the scanner positioned at its
+// value, which member must consume. It stops with false when member does,
+// or (unless dupOK) when a name comes twice. It allocates only to decode a
+// name with escapes, and to remember more than 8 names.
+func (s *jsonScan) object(member func(name []byte, v *jsonScan) bool, dupOK bool) bool {
 	s.ws()
 	s.i++ // {
-	var seenArr [8]string
+	var seenArr [8][]byte
 	seen := seenArr[:0]
 	if s.peek() == '}' {
 		s.i++
@@ -114,16 +116,17 @@ func (s *jsonScan) object(member func(name string, rawName []byte, v *jsonScan) 
 	}
 	for {
 		s.ws()
-		raw, escaped := s.str()
-		name := string(raw)
+		name, escaped := s.str()
 		if escaped {
-			if json.Unmarshal(s.b[s.i-len(raw)-2:s.i], &name) != nil {
+			var decoded string
+			if json.Unmarshal(s.b[s.i-len(name)-2:s.i], &decoded) != nil {
 				return false
 			}
+			name = []byte(decoded)
 		}
 		if !dupOK {
 			for _, n := range seen {
-				if n == name {
+				if string(n) == string(name) {
 					return false
 				}
 			}
@@ -131,7 +134,7 @@ func (s *jsonScan) object(member func(name string, rawName []byte, v *jsonScan) 
 		}
 		s.ws()
 		s.i++ // :
-		if !member(name, raw, s) {
+		if !member(name, s) {
 			return false
 		}
 		if s.peek() == ',' {
@@ -143,9 +146,9 @@ func (s *jsonScan) object(member func(name string, rawName []byte, v *jsonScan) 
 	}
 }
 
-// member is one member of an object.
+// member is one member of an object: its name, decoded, and its value.
 type member struct {
-	name  string
+	name  []byte
 	value json.RawMessage
 }
 
@@ -157,7 +160,7 @@ func objectMembers(data []byte, dst []member, max int) ([]member, bool) {
 	if s.peek() != '{' {
 		return nil, false
 	}
-	ok := s.object(func(name string, _ []byte, v *jsonScan) bool {
+	ok := s.object(func(name []byte, v *jsonScan) bool {
 		if len(dst) == max {
 			return false
 		}
@@ -174,7 +177,7 @@ func objectMembers(data []byte, dst []member, max int) ([]member, bool) {
 // get is the value of the member named name; nil when there is none.
 func get(ms []member, name string) json.RawMessage {
 	for _, m := range ms {
-		if m.name == name {
+		if string(m.name) == name {
 			return m.value
 		}
 	}

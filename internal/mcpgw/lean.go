@@ -193,7 +193,10 @@ func leanHeaders(r *http.Request) bool {
 	}
 	// go-sdk refuses a loopback server reached under another host name
 	// (DNS rebinding): leave that judgement to it.
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && la != nil && loopback(la.String()) && !loopback(r.Host) {
+	if loopback(r.Host) {
+		return true
+	}
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && la != nil && loopback(la.String()) {
 		return false
 	}
 	return true
@@ -270,7 +273,12 @@ func leanCall(ep *leanEndpoint, h http.Header, body []byte) (leanRequest, bool) 
 	}
 	name, args, meta := get(params, "name"), get(params, "arguments"), get(params, "_meta")
 	hasArgs, hasMeta := args != nil, meta != nil
-	if name == nil || len(params) != 1+btoi(hasArgs)+btoi(hasMeta) || name[0] != '"' || json.Unmarshal(name, &c.name) != nil {
+	if name == nil || len(params) != 1+btoi(hasArgs)+btoi(hasMeta) || name[0] != '"' {
+		return c, false
+	}
+	if raw, escaped := (&jsonScan{b: name}).str(); !escaped {
+		c.name = string(raw)
+	} else if json.Unmarshal(name, &c.name) != nil {
 		return c, false
 	}
 	if hasMeta != c.newProtocol || c.newProtocol && (h.Get("Mcp-Name") != c.name || !plainMeta(meta)) {
@@ -408,11 +416,15 @@ func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, ep *leanEndp
 	// go-sdk runs a stateless call on a context the client's hang-up does
 	// not cancel; so does the lean path (awaitCompletion bounds its own
 	// wait).
-	ctx := context.WithoutCancel(r.Context())
 	req := &mcp.CallToolRequest{
 		Params: &mcp.CallToolParamsRaw{Name: c.name, Arguments: c.args},
-		Extra:  &mcp.RequestExtra{TokenInfo: auth.TokenInfoFromContext(ctx), Header: r.Header},
+		Extra:  &mcp.RequestExtra{TokenInfo: auth.TokenInfoFromContext(r.Context()), Header: r.Header},
 	}
+	// The call rides on the context from here (callKey, for the tool's
+	// handler), which also spares each value looked up through it an
+	// allocation: a lookup made directly on context.WithoutCancel's
+	// context allocates, one made through a context above it does not.
+	ctx := context.WithValue(context.WithoutCancel(r.Context()), callKey{}, req)
 	call := func(ctx context.Context, _ string, _ mcp.Request) (mcp.Result, error) {
 		var (
 			res *mcp.CallToolResult

@@ -103,7 +103,7 @@ func FuzzObjectMembers(f *testing.F) {
 		}
 		m := map[string]json.RawMessage{}
 		for _, x := range got {
-			m[x.name] = x.value
+			m[string(x.name)] = x.value
 		}
 		if len(m) != len(got) || !maps.EqualFunc(m, want, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }) {
 			t.Fatalf("%s:\nlean    %q\ndecoder %q", data, m, want)

@@ -66,7 +66,8 @@ func answerID(id []byte) ([]byte, bool) {
 		return appendJSONString(nil, s), true
 	}
 	n, err := strconv.ParseInt(string(id), 10, 64)
-	if err != nil || n >= maxExactID || n <= -maxExactID || strconv.FormatInt(n, 10) != string(id) {
+	var canon [24]byte
+	if err != nil || n >= maxExactID || n <= -maxExactID || string(strconv.AppendInt(canon[:0], n, 10)) != string(id) {
 		return nil, false
 	}
 	return id, true

@@ -3,7 +3,9 @@ package mcpgw
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -90,7 +92,17 @@ type auditKind struct{ entity, operation, category string }
 var (
 	readInstances = auditKind{"PROCESS_INSTANCE", "UNKNOWN", "DEPLOYED_RESOURCES"}
 	startInstance = auditKind{"PROCESS_INSTANCE", "CREATE", "DEPLOYED_RESOURCES"}
+	// unknownTool is a call of a tool the endpoint does not have (on
+	// /mcp/processes, a process tool that was removed or never was).
+	unknownTool = auditKind{"PROCESS_INSTANCE", "UNKNOWN", "DEPLOYED_RESOURCES"}
 )
+
+// isUnknownTool tells whether err answers a call of a tool the endpoint
+// does not have: JSON-RPC -32602 "Unknown tool: …", as Camunda answers.
+func isUnknownTool(err error) bool {
+	var je *jsonrpc.Error
+	return errors.As(err, &je) && je.Code == jsonrpc.CodeInvalidParams && strings.HasPrefix(je.Message, "Unknown tool: ")
+}
 
 // changesState names the tools whose operation type is UNKNOWN but which
 // change the cluster: their entries are waited for, as writes' are.
@@ -390,7 +402,11 @@ func (a *auditor) close() {
 func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.Result, err error) *store.AuditLog {
 	name := req.Params.Name
 	kind, ok := toolKinds[name]
-	if !ok {
+	switch {
+	case ok:
+	case isUnknownTool(err):
+		kind = unknownTool // it started nothing: not a CREATE
+	default:
 		kind = startInstance
 	}
 	e := &store.AuditLog{

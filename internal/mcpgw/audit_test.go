@@ -187,7 +187,8 @@ func TestAuditRejectedCalls(t *testing.T) {
 	if _, err := e.cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "noSuchTool"}); err == nil {
 		t.Fatal("unknown tool: no error")
 	}
-	if got := e.audit(toolFilter("noSuchTool")); len(got) != 1 || got[0]["result"] != "FAIL" {
+	// It started nothing: its operation is UNKNOWN, not a process tool's CREATE.
+	if got := e.audit(toolFilter("noSuchTool")); len(got) != 1 || got[0]["result"] != "FAIL" || got[0]["operationType"] != "UNKNOWN" {
 		t.Fatalf("unknown tool entries: %v", got)
 	}
 	res, body := rpc(t, e.url+mcpgw.PathCluster, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getTopology","arguments":{}}}`,

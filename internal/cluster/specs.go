@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"strings"
+
 	"github.com/orcabpm/orca/internal/store"
 )
 
@@ -64,7 +66,7 @@ func processInstanceFilter() map[string]column {
 	return map[string]column{
 		"startDate":                   exprFilter("process_instances.start_date"),
 		"endDate":                     exprFilter("process_instances.end_date"),
-		"state":                       exprFilter("process_instances.state", processInstanceStates...),
+		"state":                       withImplied("state", exprFilter("process_instances.state", processInstanceStates...), finishedImplied),
 		"hasIncident":                 exprFilter("process_instances.has_incident"),
 		"tenantId":                    exprFilter("process_instances.tenant_id"),
 		"variables":                   variableFilters("process_instances.key", "v.process_instance_key", ""),
@@ -137,6 +139,73 @@ func elementConds(f *ProcessInstanceFilterFields) ([]store.Cond, error) {
 	return []store.Cond{subquery("process_instances.key", "element_instances", "process_instance_key", "element_instances.type != 'PROCESS'", cs)}, nil
 }
 
+// withImplied adds to a column's conditions what an equality or $in on it
+// implies (implied: the values, or nil for none), for SQLite to find the
+// rows through an index that the column alone does not name.
+func withImplied(name string, c column, implied func(vals []any) []store.Cond) column {
+	return column{build: func(v any) ([]store.Cond, error) {
+		cs, err := c.conds(name, v)
+		if err != nil {
+			return nil, err
+		}
+		var xs []condition
+		switch t := v.(type) {
+		case conditioner:
+			xs = t.conditions()
+		case *string:
+			xs = []condition{{op: store.OpEq, value: *t}}
+		case *Key:
+			xs = []condition{{op: store.OpEq, value: int64(*t)}}
+		}
+		for _, x := range xs {
+			switch x.op {
+			case store.OpEq:
+				cs = append(cs, implied([]any{x.value})...)
+			case store.OpIn:
+				if len(x.values) > 0 {
+					cs = append(cs, implied(x.values)...)
+				}
+			}
+		}
+		return cs, nil
+	}}
+}
+
+// finishedImplied: a completed or terminated process instance has an end
+// date, and the index of finished instances by state and end date
+// (process_instances_state_ended) holds only those, so a search of
+// finished instances sorted by end date walks it.
+func finishedImplied(vals []any) []store.Cond {
+	for _, v := range vals {
+		if v == "ACTIVE" {
+			return nil
+		}
+	}
+	return []store.Cond{store.Raw("process_instances.end_date IS NOT NULL")}
+}
+
+// activeElementImplied: an active element instance belongs to an active
+// process instance; element instances have no index on their state, and
+// are found through those of the active process instances
+// (store.ActiveElements).
+func activeElementImplied(vals []any) []store.Cond {
+	if len(vals) != 1 || vals[0] != "ACTIVE" {
+		return nil
+	}
+	return []store.Cond{store.Raw("element_instances.process_instance_key IN (SELECT key FROM process_instances WHERE state = 'ACTIVE')")}
+}
+
+// instanceScopesImplied: the variables of process instances are those of
+// their scopes, the instances themselves and their element instances;
+// variables have no index on their instance, and are found through their
+// scopes.
+func instanceScopesImplied(vals []any) []store.Cond {
+	ph := strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")
+	args := append(append([]any(nil), vals...), vals...)
+	return []store.Cond{store.Raw("(variables.scope_key IN ("+ph+") OR variables.scope_key IN "+
+		"(SELECT key FROM element_instances WHERE process_instance_key IN ("+ph+")))", args...)}
+}
+
 var processInstanceSort = map[string]string{"processInstanceKey": "key", "processDefinitionId": "process_id",
 	"processDefinitionName": "process_name", "processDefinitionVersion": "version", "processDefinitionVersionTag": "version_tag",
 	"processDefinitionKey": "process_definition_key", "parentProcessInstanceKey": "parent_process_instance_key",
@@ -147,7 +216,7 @@ var elementInstanceSpec = &searchSpec{
 	table: "element_instances",
 	filter: map[string]column{
 		"processDefinitionId":     exprFilter("element_instances.process_id"),
-		"state":                   exprFilter("element_instances.state", processInstanceStates...),
+		"state":                   withImplied("state", exprFilter("element_instances.state", processInstanceStates...), activeElementImplied),
 		"type":                    exprFilter("element_instances.type", elementTypes...),
 		"elementId":               exprFilter("element_instances.element_id"),
 		"elementName":             exprFilter("COALESCE(NULLIF(element_instances.element_name, ''), element_instances.element_id)"),
@@ -206,7 +275,7 @@ var variableSpec = &searchSpec{
 		"isTruncated":        exprFilter("(length(CAST(variables.value AS BLOB)) > 8191)"),
 		"variableKey":        exprFilter("variables.key"),
 		"scopeKey":           exprFilter("variables.scope_key"),
-		"processInstanceKey": exprFilter("variables.process_instance_key"),
+		"processInstanceKey": withImplied("processInstanceKey", exprFilter("variables.process_instance_key"), instanceScopesImplied),
 	},
 	sort: map[string]string{"value": "value", "name": "name", "tenantId": "tenant_id", "variableKey": "key",
 		"scopeKey": "scope_key", "processInstanceKey": "process_instance_key"},

@@ -225,7 +225,8 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 	for _, pi := range pis {
 		piByKey[pi.Key] = pi
 	}
-	eis, err := store.LoadAll(ctx, s, func() *store.ElementInstance { return new(store.ElementInstance) }, "state = 'ACTIVE' ORDER BY key")
+	// In no order: sorting them costs more than reading them.
+	eis, err := store.LoadAll(ctx, s, func() *store.ElementInstance { return new(store.ElementInstance) }, store.ActiveElements)
 	if err != nil {
 		return nil, err
 	}
@@ -262,8 +263,11 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 		}
 	}
 
+	// The variables of the active instances, through their scopes (the
+	// index of the instances' element instances holds their keys: it
+	// reads no element instance); those of the active scopes are kept.
 	vars, err := store.LoadAll(ctx, s, func() *store.Variable { return new(store.Variable) },
-		"process_instance_key IN (SELECT key FROM process_instances WHERE state = 'ACTIVE')")
+		"scope_key IN (SELECT key FROM element_instances WHERE process_instance_key IN (SELECT key FROM process_instances WHERE state = 'ACTIVE'))")
 	if err != nil {
 		return nil, err
 	}
@@ -273,8 +277,11 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 		}
 	}
 
+	// Through their state's index, whatever the planner's statistics say
+	// of it (a few states, most jobs in one: it may judge reading the
+	// table in key order cheaper, which reads every job of the history).
 	jobs, err := store.LoadAll(ctx, s, func() *store.Job { return new(store.Job) },
-		"state IN ('CREATED', 'FAILED', 'RETRIES_UPDATED', 'TIMED_OUT', 'ERROR_THROWN') AND end_time IS NULL ORDER BY key")
+		"key IN (SELECT key FROM jobs INDEXED BY jobs_state WHERE state IN ('CREATED', 'FAILED', 'RETRIES_UPDATED', 'TIMED_OUT', 'ERROR_THROWN') AND end_time IS NULL) ORDER BY key")
 	if err != nil {
 		return nil, err
 	}

@@ -16,18 +16,20 @@ import (
 // writer's transaction, in bounded slices.
 
 // instanceTables are the tables whose rows belong to one process instance,
-// by their process_instance_key column (each has an index on it). A table
-// added for instances (taken sequence flows, audit entries, agent
-// instances) joins this list, and its rows go with their instance.
+// by their process_instance_key column (each has an index on it, but
+// variables: instanceRows). A table added for instances (taken sequence
+// flows, audit entries, agent instances) joins this list, and its rows go
+// with their instance. Variables go before element instances, through
+// which they are found.
 var instanceTables = []string{
-	"element_instances", "variables", "jobs", "user_tasks", "incidents", "message_subscriptions",
+	"variables", "element_instances", "jobs", "user_tasks", "incidents", "message_subscriptions",
 	"timers", "signal_subscriptions", "decision_instances", "audit_logs", "agent_history", "agent_instances",
 }
 
 // FinishedRoots lists, oldest first, up to limit root process instances
 // that ended before cutoff (and are not active). It reads the read pool.
 func (s *Store) FinishedRoots(ctx context.Context, cutoff time.Time, limit int) ([]int64, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT key FROM process_instances INDEXED BY process_instances_root_end
+	rows, err := s.read.QueryContext(ctx, `SELECT key FROM process_instances INDEXED BY process_instances_root_ended
 WHERE parent_process_instance_key IS NULL AND end_date < ? AND state <> 'ACTIVE' ORDER BY end_date LIMIT ?`,
 		cutoff.UnixMilli(), limit)
 	if err != nil {
@@ -69,6 +71,18 @@ WHERE process_instance_key IS NULL AND state <> 'CREATED' AND due_date < ?2)`, d
 // that never existed or is gone. An instance's own entries go with it.
 const auditWithoutInstance = `(audit_logs.process_instance_key IS NULL OR NOT EXISTS
 (SELECT 1 FROM process_instances WHERE process_instances.key = audit_logs.process_instance_key))`
+
+// instanceRows is the condition that selects the rows of table that
+// belong to the process instances of keys (an SQL list or subquery). A
+// variable is found through its scope, which is the process instance or
+// one of its element instances: variables have no index on their instance.
+func instanceRows(table, keys string) string {
+	if table == "variables" {
+		return "process_instance_key IN " + keys + " AND (scope_key IN " + keys +
+			" OR scope_key IN (SELECT key FROM element_instances WHERE process_instance_key IN " + keys + "))"
+	}
+	return "process_instance_key IN " + keys
+}
 
 // HistoryDeletion is what one DeleteHistory call removed.
 type HistoryDeletion struct {
@@ -156,7 +170,7 @@ WHERE root_process_instance_key IN (SELECT value FROM json_each(?1))
 				return d, nil
 			}
 			n, err := exec(table, "DELETE FROM "+table+" WHERE rowid IN (SELECT rowid FROM "+table+
-				" WHERE process_instance_key IN (SELECT value FROM json_each(?)) LIMIT ?)", string(keysJSON), budget)
+				" WHERE "+instanceRows(table, "(SELECT value FROM json_each(?1))")+" LIMIT ?2)", string(keysJSON), budget)
 			if err != nil {
 				return d, err
 			}

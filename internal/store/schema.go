@@ -166,7 +166,12 @@ CREATE TABLE IF NOT EXISTS process_instances (
   root_process_instance_key INTEGER NOT NULL, tags TEXT, business_id TEXT NOT NULL, taken_flows TEXT);
 DROP INDEX IF EXISTS process_instances_state;
 CREATE INDEX IF NOT EXISTS process_instances_state_start ON process_instances (state, start_date);
-CREATE INDEX IF NOT EXISTS process_instances_state_end ON process_instances (state, end_date);
+-- Finished instances by state and end date: only they have an end date,
+-- so an instance enters this index when it ends, and leaves no entry to
+-- rewrite while it runs. A search must say end_date IS NOT NULL for SQLite
+-- to use it (the cluster's state filter does, for a finished state).
+DROP INDEX IF EXISTS process_instances_state_end;
+CREATE INDEX IF NOT EXISTS process_instances_state_ended ON process_instances (state, end_date) WHERE end_date IS NOT NULL;
 CREATE INDEX IF NOT EXISTS process_instances_definition ON process_instances (process_definition_key);
 CREATE INDEX IF NOT EXISTS process_instances_start ON process_instances (start_date);
 CREATE TABLE IF NOT EXISTS element_instances (
@@ -176,13 +181,18 @@ CREATE TABLE IF NOT EXISTS element_instances (
   has_incident INTEGER NOT NULL, incident_key INTEGER, tenant_id TEXT NOT NULL, flow_scope_key INTEGER NOT NULL,
   runtime TEXT);
 CREATE INDEX IF NOT EXISTS element_instances_pi ON element_instances (process_instance_key);
-CREATE INDEX IF NOT EXISTS element_instances_active ON element_instances (state) WHERE state = 'ACTIVE';
+-- Active element instances are found through the active process instances
+-- (an active element instance belongs to one): an index of their own cost
+-- two entries per element instance that is ever active.
+DROP INDEX IF EXISTS element_instances_active;
 CREATE TABLE IF NOT EXISTS variables (
   key INTEGER PRIMARY KEY, name TEXT NOT NULL, value TEXT NOT NULL, scope_key INTEGER NOT NULL,
   process_instance_key INTEGER NOT NULL, root_process_instance_key INTEGER NOT NULL,
   process_definition_key INTEGER NOT NULL, process_id TEXT NOT NULL, tenant_id TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS variables_scope ON variables (scope_key, name);
-CREATE INDEX IF NOT EXISTS variables_pi ON variables (process_instance_key);
+-- An instance's variables are found through its element instances, their
+-- scopes (every scope is one, the process instance's own included).
+DROP INDEX IF EXISTS variables_pi;
 DROP INDEX IF EXISTS variables_name_value;
 CREATE INDEX IF NOT EXISTS variables_name_prefix ON variables (name, substr(value, 1, 64));
 CREATE TABLE IF NOT EXISTS jobs (
@@ -274,9 +284,11 @@ CREATE TABLE IF NOT EXISTS audit_logs (
 CREATE INDEX IF NOT EXISTS audit_logs_pi ON audit_logs (process_instance_key);
 CREATE INDEX IF NOT EXISTS audit_logs_timestamp ON audit_logs (timestamp);
 -- History retention (retention.go): finished root instances by end date, an
--- instance's tree by its root, and each instance table by its instance.
+-- instance's tree by its root, and each instance table by its instance
+-- (variables by their scopes, the tree's element instances).
 CREATE INDEX IF NOT EXISTS process_instances_root ON process_instances (root_process_instance_key);
-CREATE INDEX IF NOT EXISTS process_instances_root_end ON process_instances (end_date) WHERE parent_process_instance_key IS NULL;
+DROP INDEX IF EXISTS process_instances_root_end;
+CREATE INDEX IF NOT EXISTS process_instances_root_ended ON process_instances (end_date) WHERE parent_process_instance_key IS NULL AND end_date IS NOT NULL;
 CREATE INDEX IF NOT EXISTS message_subscriptions_pi ON message_subscriptions (process_instance_key);
 CREATE INDEX IF NOT EXISTS timers_pi ON timers (process_instance_key);
 CREATE INDEX IF NOT EXISTS signal_subscriptions_pi ON signal_subscriptions (process_instance_key);

@@ -33,6 +33,9 @@ type Options struct {
 	// seam through which tests inject storage failures (a full disk, a
 	// database locked by another process).
 	WrapWriter func(driver.Connector) driver.Connector
+	// WrapReader, if set, wraps the connector of the read pool: the seam
+	// through which tests see the queries the reads run.
+	WrapReader func(driver.Connector) driver.Connector
 	// CheckUpdates makes every update of a stored row first check that
 	// the columns it leaves alone (those not in mutableColumns) hold what
 	// the row was inserted with, and panic when one does not: for tests,
@@ -141,11 +144,15 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 		w.Close()
 		return nil, fmt.Errorf("query planner statistics in %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)&_pragma=cache_size("+strconv.Itoa(-readCacheKiB)+")"))
+	rc, err := sqlite.NewConnector(dsn("&_pragma=query_only(1)&_pragma=cache_size(" + strconv.Itoa(-readCacheKiB) + ")"))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
 	}
+	if opts.WrapReader != nil {
+		rc = opts.WrapReader(rc)
+	}
+	r := sql.OpenDB(rc)
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
 	s = &Store{path: path, write: w, read: r, reads: newStmtCache(r), lock: lock, searchCaps: opts.SearchLimits.OrDefault(),

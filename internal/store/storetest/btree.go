@@ -23,6 +23,7 @@ type BTreeWrites struct {
 	mu     sync.Mutex
 	cur    string // the statement being run
 	events []rowEvent
+	conns  []sqlite.DBStatus
 }
 
 type rowEvent struct {
@@ -55,6 +56,11 @@ func (c *btreeConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, fmt.Errorf("storetest: %T has no pre-update hook", conn)
 	}
 	h.RegisterPreUpdateHook(c.b.hook)
+	if st, ok := conn.(sqlite.DBStatus); ok {
+		c.b.mu.Lock()
+		c.b.conns = append(c.b.conns, st)
+		c.b.mu.Unlock()
+	}
 	return &btreeConn{faultyConn{conn, &Faults{}}, c.b}, nil
 }
 
@@ -127,6 +133,22 @@ func (s *btreeStmt) QueryContext(ctx context.Context, args []driver.NamedValue) 
 	}
 	s.b.running(s.query)
 	return q.QueryContext(ctx, args)
+}
+
+// PageFetches counts the pages the wrapped connections have asked SQLite's
+// page cache for so far (hits and misses): the B-tree pages every seek,
+// insert and delete walks, whatever the load on the machine. Call it while
+// the connection is idle.
+func (b *BTreeWrites) PageFetches() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, c := range b.conns {
+		hit, _, _ := c.Status(sqlite.DBStatusCacheHit, false)
+		miss, _, _ := c.Status(sqlite.DBStatusCacheMiss, false)
+		n += hit + miss
+	}
+	return n
 }
 
 // Mark is a position in the recorded changes (for Entries).

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -66,15 +67,18 @@ func benchOneTask(b *testing.B, synchronous string) {
 	start := time.Now()
 	var next atomic.Int64
 	var cw sync.WaitGroup
+	lat := make([][]time.Duration, creators) // each creator's create latencies
 	for c := 0; c < creators; c++ {
 		cw.Add(1)
 		go func() {
 			defer cw.Done()
 			for next.Add(1) <= n {
+				t := time.Now()
 				if _, err := e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "order", Variables: map[string]any{"order": map[string]any{"total": 9.99}}}); err != nil {
 					b.Error(err)
 					return
 				}
+				lat[c] = append(lat[c], time.Since(t))
 			}
 		}()
 	}
@@ -91,4 +95,11 @@ func benchOneTask(b *testing.B, synchronous string) {
 		b.ReportMetric(float64(cmds)/float64(batches), "cmds/commit")
 	}
 	b.ReportMetric(float64(e.stats.MaxBatch.Load()), "max-cmds/commit")
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	if len(all) > 0 {
+		b.ReportMetric(float64(all[len(all)/2].Microseconds())/1e3, "create-p50-ms")
+		b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1e3, "create-p99-ms")
+		b.ReportMetric(float64(all[len(all)-1].Microseconds())/1e3, "create-max-ms")
+	}
 }

@@ -62,6 +62,7 @@ type Store struct {
 		stmts map[writeStmtKey]driver.StmtExecContext
 	}
 	reads *stmtCache // prepared statements of the read pool
+	ckpt  *checkpointer
 	lock  *DirLock
 	// checkUpdates: Options.CheckUpdates.
 	checkUpdates bool
@@ -113,13 +114,25 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 	// several rows) keeps the pages it changes in a statement journal,
 	// which SQLite spills into a temporary file past 64 KiB: about four
 	// write system calls per one-task instance, on the commit's path.
-	wc, err := sqlite.NewConnector(dsn("&_pragma=synchronous(" + sync + ")&_pragma=temp_store(MEMORY)&_txlock=immediate"))
+	//
+	// wal_autocheckpoint: the writer checkpoints only as a backstop; the
+	// checkpointer does it on its own connection (checkpoint.go).
+	wdsn := dsn("&_pragma=synchronous(" + sync + ")&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(" +
+		strconv.Itoa(writerCheckpointPages) + ")&_txlock=immediate")
+	wc, err := sqlite.NewConnector(wdsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if opts.WrapWriter != nil {
 		wc = opts.WrapWriter(wc)
 	}
+	// Commits sync with fdatasync(2), as SQLite's own Linux builds do: the
+	// file's data and size, without the timestamps fsync(2) also forces
+	// through the file system's journal (a WAL sync took about 10 % less
+	// on ext4). The switch is the driver's, process-wide; every store turns
+	// it on, and nothing turns it off. Where the system has no fdatasync it
+	// stays fsync.
+	_, _ = sqlite.Fdatasync(true)
 	w := sql.OpenDB(wc)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
@@ -155,8 +168,18 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 	r := sql.OpenDB(rc)
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
+	c, err := sql.Open("sqlite", dsn(""))
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("open %s for checkpoints: %w", path, err)
+	}
+	c.SetMaxOpenConns(1)
+	c.SetMaxIdleConns(1)
+	c.SetConnMaxLifetime(0)
 	s = &Store{path: path, write: w, read: r, reads: newStmtCache(r), lock: lock, searchCaps: opts.SearchLimits.OrDefault(),
 		checkUpdates: opts.CheckUpdates}
+	s.ckpt = startCheckpointer(c)
 	return s, nil
 }
 
@@ -189,13 +212,11 @@ func (s *Store) closeDB() error {
 		}
 		s.upserts.stmts = nil
 	}
+	err0 := s.ckpt.stop()
 	s.reads.close()
 	err1 := s.read.Close()
 	err2 := s.write.Close()
-	if err2 != nil {
-		return err2
-	}
-	return err1
+	return errors.Join(err2, err1, err0)
 }
 
 // upsertSQL inserts rows (replacing a row of the same key).
@@ -566,6 +587,7 @@ func (t *Tx) Commit() error {
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	t.s.ckpt.committed()
 	return nil
 }
 

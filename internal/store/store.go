@@ -119,6 +119,17 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 	// checkpointer does it on its own connection (checkpoint.go).
 	wdsn := dsn("&_pragma=synchronous(" + sync + ")&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(" +
 		strconv.Itoa(writerCheckpointPages) + ")&_txlock=immediate")
+	// Where every commit syncs the WAL, the writer gathers a commit's WAL
+	// writes into one system call (walbuf.go).
+	if sync != "NORMAL" {
+		vfs, err := walBufferVFS()
+		if err != nil {
+			return nil, err
+		}
+		if vfs != "" {
+			wdsn += "&vfs=" + vfs
+		}
+	}
 	wc, err := sqlite.NewConnector(wdsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)

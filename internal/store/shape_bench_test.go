@@ -22,37 +22,54 @@ import (
 )
 
 // BenchmarkStorageShape measures how many one-task instances per second
-// the storage alone can make durable, in several shapes of storage, and
+// the storage alone can make durable in several shapes of storage, and
 // what each writer goroutine spends per instance: the ceiling of the
-// engine's committer, without the engine.
+// engine's committer without the engine, to decide whether a rate needs
+// another storage design. Run it with many instances, several times, and
+// read the CPU per writer (load moves the wall-clock rate much more):
+//
+//	go test ./internal/store -run '^$' -bench StorageShape -benchtime 20000x
 //
 // A batch holds the rows of perBatch instances created, perBatch activated
 // (created by the batch before) and perBatch completed (activated by the
-// batch before): each instance writes the rows it writes in the engine
-// (order.bpmn, internal/engine/rows_test.go: 15 row writes and a key
-// counter), built as the engine builds them and sealed into Rows as its
-// writer does, on a producer goroutine that runs one batch ahead. Shapes:
+// batch before). Each instance writes the rows it writes in the engine
+// (order.bpmn, internal/engine/rows_test.go: 15 row writes; the batch adds
+// the key counter), built as the engine builds them and sealed into Rows
+// as its writer does, on a producer goroutine that runs ahead of the
+// writers (the engine's writer seals batch N+1 while N commits). Shapes:
 //
-//   - A: today's: one file, one writer, synchronous=FULL.
-//   - B: A without the secondary indexes of the four runtime tables (the
-//     floor of what trimming indexes can give; searches would scan).
-//   - C: the tables split over two files, each with its writer goroutine
-//     and connection (FULL), committing each batch in parallel; a batch
-//     is done when both are durable.
-//   - D: a log and tables (Zeebe's shape): one goroutine appends the
-//     batch's rows, encoded as one blob, to a log file (a SQLite table,
-//     FULL; or, "Dfile", a plain file with fdatasync), while another
-//     writes the tables to a second file at synchronous=NORMAL with the
-//     applied log position; a batch is done when both are.
-//   - E: A with a larger page size; D whose applier writes every batch
-//     waiting for it in one transaction.
+//   - A-today: one file, one writer, synchronous=FULL.
+//   - B-no-indexes: A without any secondary index on the four runtime
+//     tables: the floor of what trimming indexes can give (searches and
+//     restarts would scan).
+//   - C-two-files: process and element instances in one file, jobs and
+//     variables in another, each with its own writer goroutine and
+//     connection (FULL), committing each batch in parallel; a batch is
+//     done when both are durable. (Not crash-atomic across the files as
+//     it is: a crash between the two commits leaves one file a batch
+//     ahead, and nothing to redo the other from.)
+//   - D-log+tables: Zeebe's shape. One goroutine appends the batch's rows,
+//     encoded as one blob (appendLogEntry), as one row of a log table in
+//     its own SQLite file (FULL), while another writes the tables and the
+//     applied log position to a second file at synchronous=NORMAL (no
+//     fsync but at checkpoints); a batch is done when both are, so reads
+//     still see what was answered. Dfile-log+tables: the log is a plain
+//     file, appended and fdatasynced.
+//   - E-Dfile+no-indexes: D's file log with B's tables.
+//   - ref-A-NORMAL: A without the fsync per commit (not durable): what
+//     the fsync costs the writer.
+//   - E-batch50, E-batch100, E-no-indexes-batch50: A (and B) with larger
+//     batches.
 //
-// Op: one instance. Metrics: instances/s (wall), and per writer goroutine
-// (each locked to its OS thread) CPU µs per instance (cpu-us/inst-NAME),
-// write system calls and KiB written per commit (/proc/thread-self/io),
-// commits; the process's CPU µs per instance (all threads: producer, GC);
-// and ceiling-inst/s, 1e6 over the busiest writer's CPU per instance: the
-// rate when each writer has a core of its own.
+// Op: one instance. Metrics: instances/s (wall); per writer goroutine,
+// each locked to its OS thread, CPU µs per instance (cpu-us/inst-NAME,
+// from getrusage(RUSAGE_THREAD)), commits, and write system calls and KiB
+// written per commit (/proc/thread-self/io: about two write calls per
+// WAL frame); the producer's CPU per instance (building and sealing rows,
+// the engine's work); the process's CPU per instance (every thread,
+// the garbage collector's too); and ceiling-inst/s, 1e6 over the busiest
+// writer's CPU per instance: the rate when each writer has a core of its
+// own and nothing else runs.
 func BenchmarkStorageShape(b *testing.B) {
 	for _, sh := range storageShapes {
 		b.Run(sh.name, func(b *testing.B) { runShape(b, sh) })
@@ -73,18 +90,12 @@ type storageShape struct {
 	split bool
 	// perBatch: instances per batch (0: shapePerBatch).
 	perBatch int
-	// lean: the rows leave out the texts a definition holds (names,
-	// types, the process id, the tenant, the job's headers), as if they
-	// were normalised into tables of their own: the floor of what fewer
-	// bytes per row can give.
-	lean bool
 }
 
 // shapeWriter makes a batch durable (or applies it) on its own goroutine.
 type shapeWriter struct {
 	name  string
-	write func(ctx context.Context, bs []*shapeBatch) error // the batches waiting, at least one
-	group bool                                              // takes every batch waiting at once
+	write func(ctx context.Context, bt *shapeBatch) error
 	close func() error
 }
 
@@ -97,73 +108,58 @@ type shapeBatch struct {
 
 var storageShapes = []storageShape{
 	{name: "A-today", open: func(b *testing.B, dir string) []shapeWriter {
-		return []shapeWriter{tablesWriter(b, dir, "FULL", 0, 0, false)}
+		return []shapeWriter{tablesWriter(b, dir, "FULL", 0)}
 	}},
 	{name: "B-no-indexes", open: func(b *testing.B, dir string) []shapeWriter {
-		w, s := openTables(b, dir, "FULL", 0, 0, false)
+		w, s := openTables(b, dir, "FULL", 0)
 		dropRuntimeIndexes(b, s)
 		return []shapeWriter{w}
 	}},
 	{name: "C-two-files", split: true, open: func(b *testing.B, dir string) []shapeWriter {
 		return []shapeWriter{
-			tablesWriter(b, filepath.Join(dir, "instances"), "FULL", 0, 0, false),
-			tablesWriter(b, filepath.Join(dir, "jobsvars"), "FULL", 1, 0, false),
+			tablesWriter(b, filepath.Join(dir, "instances"), "FULL", 0),
+			tablesWriter(b, filepath.Join(dir, "jobsvars"), "FULL", 1),
 		}
 	}},
 	{name: "D-log+tables", open: func(b *testing.B, dir string) []shapeWriter {
-		return []shapeWriter{sqliteLogWriter(b, dir), tablesWriter(b, filepath.Join(dir, "tables"), "NORMAL", 0, 0, false)}
+		return []shapeWriter{sqliteLogWriter(b, dir), tablesWriter(b, filepath.Join(dir, "tables"), "NORMAL", 0)}
 	}},
 	{name: "Dfile-log+tables", open: func(b *testing.B, dir string) []shapeWriter {
-		return []shapeWriter{fileLogWriter(b, dir), tablesWriter(b, filepath.Join(dir, "tables"), "NORMAL", 0, 0, false)}
+		return []shapeWriter{fileLogWriter(b, dir), tablesWriter(b, filepath.Join(dir, "tables"), "NORMAL", 0)}
 	}},
 	{name: "E-Dfile+no-indexes", open: func(b *testing.B, dir string) []shapeWriter {
-		w, s := openTables(b, filepath.Join(dir, "tables"), "NORMAL", 0, 0, false)
+		w, s := openTables(b, filepath.Join(dir, "tables"), "NORMAL", 0)
 		dropRuntimeIndexes(b, s)
 		return []shapeWriter{fileLogWriter(b, dir), w}
 	}},
 	{name: "ref-A-NORMAL", open: func(b *testing.B, dir string) []shapeWriter {
-		return []shapeWriter{tablesWriter(b, dir, "NORMAL", 0, 0, false)}
+		return []shapeWriter{tablesWriter(b, dir, "NORMAL", 0)}
 	}},
 	{name: "E-batch50", perBatch: 50, open: func(b *testing.B, dir string) []shapeWriter {
-		return []shapeWriter{tablesWriter(b, dir, "FULL", 0, 0, false)}
+		return []shapeWriter{tablesWriter(b, dir, "FULL", 0)}
 	}},
 	{name: "E-batch100", perBatch: 100, open: func(b *testing.B, dir string) []shapeWriter {
-		return []shapeWriter{tablesWriter(b, dir, "FULL", 0, 0, false)}
+		return []shapeWriter{tablesWriter(b, dir, "FULL", 0)}
 	}},
-	{name: "E-lean-rows", lean: true, open: func(b *testing.B, dir string) []shapeWriter {
-		return []shapeWriter{tablesWriter(b, dir, "FULL", 0, 0, false)}
-	}},
-	{name: "E-page16k", open: func(b *testing.B, dir string) []shapeWriter {
-		return []shapeWriter{tablesWriter(b, dir, "FULL", 0, 16384, false)}
-	}},
-	{name: "E-Dfile-grouped", open: func(b *testing.B, dir string) []shapeWriter {
-		return []shapeWriter{fileLogWriter(b, dir), tablesWriter(b, filepath.Join(dir, "tables"), "NORMAL", 0, 0, true)}
+	{name: "E-no-indexes-batch50", perBatch: 50, open: func(b *testing.B, dir string) []shapeWriter {
+		w, s := openTables(b, dir, "FULL", 0)
+		dropRuntimeIndexes(b, s)
+		return []shapeWriter{w}
 	}},
 }
 
-// tablesWriter opens a store in dir whose writer commits rows[part] of
-// each batch with the key counter and the batch's sequence number (the
-// applied log position, or what matches the two files of shape C).
-// pageSize 0 keeps SQLite's default. group: one transaction for every
-// batch waiting.
-func tablesWriter(b *testing.B, dir, sync string, part, pageSize int, group bool) shapeWriter {
-	w, _ := openTables(b, dir, sync, part, pageSize, group)
+// tablesWriter opens a store in dir (synchronous sync) whose writer
+// commits rows[part] of each batch with the key counter and the batch's
+// sequence number: the applied log position (D), or what tells whether
+// the two files of C hold the same batches.
+func tablesWriter(b *testing.B, dir, sync string, part int) shapeWriter {
+	w, _ := openTables(b, dir, sync, part)
 	return w
 }
 
-func openTables(b *testing.B, dir, sync string, part, pageSize int, group bool) (shapeWriter, *Store) {
+func openTables(b *testing.B, dir, sync string, part int) (shapeWriter, *Store) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
-	}
-	if pageSize > 0 {
-		db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := db.Exec(fmt.Sprintf("PRAGMA page_size=%d; PRAGMA journal_mode=WAL; CREATE TABLE x (a); DROP TABLE x", pageSize)); err != nil {
-			b.Fatal(err)
-		}
-		db.Close()
 	}
 	s, err := Open(context.Background(), dir, Options{Synchronous: sync})
 	if err != nil {
@@ -173,29 +169,25 @@ func openTables(b *testing.B, dir, sync string, part, pageSize int, group bool) 
 	if part == 1 {
 		name = "tables2"
 	}
-	return shapeWriter{name: name, group: group, close: s.Close,
-		write: func(ctx context.Context, bs []*shapeBatch) error {
-			tx, err := s.Begin(ctx)
-			if err != nil {
-				return err
-			}
-			for _, bt := range bs {
-				if err := tx.Write(ctx, &bt.rows[part]); err != nil {
-					tx.Rollback()
-					return err
-				}
-			}
-			last := bs[len(bs)-1]
-			if err := tx.SetMeta(ctx, "key", last.key); err != nil {
-				tx.Rollback()
-				return err
-			}
-			if err := tx.SetMeta(ctx, "batch", last.seq); err != nil {
-				tx.Rollback()
-				return err
-			}
-			return tx.Commit()
-		}}, s
+	return shapeWriter{name: name, close: s.Close, write: func(ctx context.Context, bt *shapeBatch) error {
+		tx, err := s.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		if err := tx.Write(ctx, &bt.rows[part]); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.SetMeta(ctx, "key", bt.key); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.SetMeta(ctx, "batch", bt.seq); err != nil {
+			tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}}, s
 }
 
 // dropRuntimeIndexes drops every index of the tables a one-task instance
@@ -242,8 +234,11 @@ func sqliteLogWriter(b *testing.B, dir string) shapeWriter {
 		b.Fatal(err)
 	}
 	var buf []byte
-	return shapeWriter{name: "log", close: db.Close, write: func(ctx context.Context, bs []*shapeBatch) error {
-		bt := bs[0]
+	closeLog := func() error {
+		st.Close()
+		return db.Close()
+	}
+	return shapeWriter{name: "log", close: closeLog, write: func(ctx context.Context, bt *shapeBatch) error {
 		buf = appendLogEntry(buf[:0], &bt.rows[0], bt.key)
 		_, err := st.ExecContext(ctx, bt.seq, buf)
 		return err
@@ -258,9 +253,8 @@ func fileLogWriter(b *testing.B, dir string) shapeWriter {
 		b.Fatal(err)
 	}
 	var buf []byte
-	return shapeWriter{name: "log", close: f.Close, write: func(ctx context.Context, bs []*shapeBatch) error {
-		bt := bs[0]
-		buf = append(buf[:0], make([]byte, 8)...)
+	return shapeWriter{name: "log", close: f.Close, write: func(ctx context.Context, bt *shapeBatch) error {
+		buf = append(buf[:0], 0, 0, 0, 0, 0, 0, 0, 0) // length, CRC
 		buf = appendLogEntry(buf, &bt.rows[0], bt.key)
 		binary.LittleEndian.PutUint32(buf, uint32(len(buf)-8))
 		binary.LittleEndian.PutUint32(buf[4:], crc32.ChecksumIEEE(buf[8:]))
@@ -333,7 +327,6 @@ type oneTaskLoad struct {
 	def                int64
 	next               int64
 	created, activated []*oneTaskInstance
-	lean               bool // storageShape.lean
 }
 
 type oneTaskInstance struct {
@@ -388,20 +381,6 @@ func (l *oneTaskLoad) batch(n int) (recs []Record, newFrom int64, completed int)
 		recs = append(recs, pi, order, in.proc, in.start, in.task, cents, in.job)
 		l.created = append(l.created, in)
 	}
-	if l.lean {
-		for _, r := range recs {
-			switch r := r.(type) {
-			case *ProcessInstance:
-				r.ProcessID, r.ProcessName, r.VersionTag, r.TenantID = "", "", "", ""
-			case *ElementInstance:
-				r.ProcessID, r.ElementName, r.Type, r.TenantID = "", "", "", ""
-			case *Variable:
-				r.ProcessID, r.TenantID = "", ""
-			case *Job:
-				r.Type, r.Kind, r.ListenerEventType, r.ProcessID, r.TenantID, r.CustomHeaders = "", "", "", "", "", nil
-			}
-		}
-	}
 	return recs, newFrom, completed
 }
 
@@ -418,8 +397,8 @@ func (l *oneTaskLoad) element(pi *ProcessInstance, key int64, id, name, typ stri
 
 // threadUsage is what the calling OS thread spent so far.
 type threadUsage struct {
-	cpu                 time.Duration
-	syscw, syscr, wchar int64
+	cpu          time.Duration
+	syscw, wchar int64
 }
 
 func readThreadUsage() threadUsage {
@@ -440,8 +419,6 @@ func readThreadUsage() threadUsage {
 		switch k {
 		case "syscw":
 			u.syscw = n
-		case "syscr":
-			u.syscr = n
 		case "wchar":
 			u.wchar = n
 		}
@@ -475,7 +452,7 @@ func runShape(b *testing.B, sh storageShape) {
 			}
 		}
 	}()
-	load := &oneTaskLoad{def: 1, next: 1 << 20, lean: sh.lean}
+	load := &oneTaskLoad{def: 1, next: 1 << 20}
 	perBatch := sh.perBatch
 	if perBatch == 0 {
 		perBatch = shapePerBatch
@@ -497,23 +474,16 @@ func runShape(b *testing.B, sh storageShape) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			start := readThreadUsage()
-			var pending []*shapeBatch
 			for bt := range ins[i] {
-				pending = append(pending[:0], bt)
-				for w.group && len(ins[i]) > 0 {
-					pending = append(pending, <-ins[i])
-				}
-				if err := w.write(ctx, pending); err != nil && results[i].err == nil {
+				if err := w.write(ctx, bt); err != nil && results[i].err == nil {
 					results[i].err = fmt.Errorf("%s: %w", w.name, err)
 				}
 				results[i].commits++
-				for _, p := range pending {
-					dones[i] <- p
-				}
+				dones[i] <- bt
 			}
 			end := readThreadUsage()
 			results[i].use = threadUsage{cpu: end.cpu - start.cpu, syscw: end.syscw - start.syscw,
-				syscr: end.syscr - start.syscr, wchar: end.wchar - start.wchar}
+				wchar: end.wchar - start.wchar}
 			close(dones[i])
 		}()
 	}

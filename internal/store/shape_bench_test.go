@@ -207,8 +207,8 @@ func dropRuntimeIndexes(b *testing.B, s *Store) {
 		names = append(names, n)
 	}
 	rows.Close()
-	if len(names) < 10 {
-		b.Fatalf("only %d indexes on the runtime tables: %v", len(names), names)
+	if len(names) == 0 {
+		b.Fatal("no index on the runtime tables")
 	}
 	for _, n := range names {
 		if _, err := s.write.Exec("DROP INDEX " + n); err != nil {

@@ -64,10 +64,11 @@ import (
 // Op: one instance. Metrics: instances/s (wall); per writer goroutine,
 // each locked to its OS thread, CPU µs per instance (cpu-us/inst-NAME,
 // from getrusage(RUSAGE_THREAD)), commits, and write system calls and KiB
-// written per commit (/proc/thread-self/io: about two write calls per
-// WAL frame); the producer's CPU per instance (building and sealing rows,
-// the engine's work); the process's CPU per instance (every thread,
-// the garbage collector's too); and ceiling-inst/s, 1e6 over the busiest
+// written per commit (/proc/thread-self/io; a WAL frame is a page and 24
+// bytes, so KiB per commit over 4 is about the frames); the producer's CPU
+// per instance (building and sealing rows, the engine's work); the
+// process's CPU per instance (every thread: the store's checkpointer and
+// the garbage collector too); and ceiling-inst/s, 1e6 over the busiest
 // writer's CPU per instance: the rate when each writer has a core of its
 // own and nothing else runs.
 func BenchmarkStorageShape(b *testing.B) {

@@ -98,7 +98,8 @@ func (c *argSchema) object(s *jsonScan) bool {
 	}
 	var presentArr [8][]byte
 	present := presentArr[:0]
-	ok := s.object(func(name []byte, v *jsonScan) bool {
+	ok := s.object(func(name []byte) bool {
+		v := s
 		p, ok := c.props[string(name)]
 		if !ok {
 			return false // unknown (an error) or admitted by an open object: the generic way

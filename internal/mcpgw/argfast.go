@@ -114,7 +114,8 @@ func (f *fastArgs) decode(raw []byte, dst reflect.Value) bool {
 	if s.peek() != '{' {
 		return false
 	}
-	ok := s.object(func(name []byte, v *jsonScan) bool {
+	ok := s.object(func(name []byte) bool {
+		v := s
 		field, ok := f.fields[string(name)]
 		if !ok || field.kind == fastOther {
 			return false // no field by that exact name (encoding/json may fold its case), or not a plain kind

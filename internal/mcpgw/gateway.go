@@ -69,6 +69,9 @@ type Gateway struct {
 	leanMeta []byte
 	// middleware are the batches of AddReceivingMiddleware, in order.
 	middleware [][]mcp.Middleware
+	// leanHandle answers the lean path's calls: leanChain, rebuilt by
+	// AddReceivingMiddleware.
+	leanHandle mcp.MethodHandler
 	// streaming names the tools whose calls send notifications while they
 	// run; those calls are answered with an SSE stream instead of JSON.
 	streaming map[string]bool
@@ -132,6 +135,7 @@ func New(api cluster.API, opts Options) (*Gateway, error) {
 	g.impl = &mcp.Implementation{Name: ServerName, Title: "Orca " + opts.Version, Version: cluster.Version}
 	g.server = mcp.NewServer(g.impl, sopts)
 	g.leanMeta = leanMetaOf(g.impl)
+	g.leanHandle = g.leanChain()
 	err := g.addTools("camunda_tools.json", g.camundaTools())
 	if err != nil {
 		return nil, err
@@ -179,6 +183,7 @@ func (g *Gateway) AddReceivingMiddleware(mw ...mcp.Middleware) {
 		g.procs.server.AddReceivingMiddleware(mw...)
 	}
 	g.middleware = append(g.middleware, mw)
+	g.leanHandle = g.leanChain()
 }
 
 func (g *Gateway) addTools(file string, handlers map[string]toolHandler) error {

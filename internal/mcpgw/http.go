@@ -50,17 +50,18 @@ func (g *Gateway) Register(mux *http.ServeMux, authn func(http.Handler) http.Han
 	// writes its answers without HTML escapes itself; any other request
 	// goes on to the task layer and go-sdk, whose answers plainWire
 	// rewrites.
-	lean := g.lean(g.clusterEndpoint(), plainWire(rpc))
-	handlers := map[string]http.Handler{PathMCP: lean, PathCluster: lean, PathSSE: plainWire(sse)}
+	cluster := g.clusterEndpoint()
+	handlers := map[string]http.Handler{PathMCP: g.lean(cluster, PathMCP, plainWire(rpc)), PathCluster: g.lean(cluster, PathCluster, plainWire(rpc)),
+		PathSSE: atEndpoint(PathSSE, plainWire(sse))}
 	if g.procs != nil {
 		// Calls answer with JSON; subscriptions/listen streams (the SDK
 		// answers it with SSE whatever JSONResponse says).
-		handlers[PathProcesses] = g.lean(g.procs.leanEndpoint(), plainWire(rpcErrors(g.taskHandler(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.procs.server },
+		handlers[PathProcesses] = g.lean(g.procs.leanEndpoint(), PathProcesses, plainWire(rpcErrors(g.taskHandler(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return g.procs.server },
 			&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: g.log, MaxRequestBodyBytes: g.opts.MaxBodyBytes}), true),
 			g.opts.MaxBodyBytes)))
 	}
 	for path, h := range handlers {
-		mux.Handle(path, g.challenge(authn(atEndpoint(path, h))))
+		mux.Handle(path, g.challenge(authn(h)))
 	}
 	if g.opts.OAuth != nil {
 		mux.HandleFunc(PathPRM, g.serveMetadata)

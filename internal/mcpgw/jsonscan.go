@@ -63,7 +63,8 @@ func (s *jsonScan) value(dupOK bool) ([]byte, bool) {
 	case '"':
 		s.str()
 	case '{':
-		ok := s.object(func(_ []byte, v *jsonScan) bool {
+		ok := s.object(func([]byte) bool {
+			v := s
 			_, ok := v.value(dupOK)
 			return ok
 		}, dupOK)
@@ -105,7 +106,7 @@ func (s *jsonScan) value(dupOK bool) ([]byte, bool) {
 // value, which member must consume. It stops with false when member does,
 // or (unless dupOK) when a name comes twice. It allocates only to decode a
 // name with escapes, and to remember more than 8 names.
-func (s *jsonScan) object(member func(name []byte, v *jsonScan) bool, dupOK bool) bool {
+func (s *jsonScan) object(member func(name []byte) bool, dupOK bool) bool {
 	s.ws()
 	s.i++ // {
 	var seenArr [8][]byte
@@ -134,7 +135,7 @@ func (s *jsonScan) object(member func(name []byte, v *jsonScan) bool, dupOK bool
 		}
 		s.ws()
 		s.i++ // :
-		if !member(name, s) {
+		if !member(name) {
 			return false
 		}
 		if s.peek() == ',' {
@@ -160,7 +161,8 @@ func objectMembers(data []byte, dst []member, max int) ([]member, bool) {
 	if s.peek() != '{' {
 		return nil, false
 	}
-	ok := s.object(func(name []byte, v *jsonScan) bool {
+	ok := s.object(func(name []byte) bool {
+		v := s
 		if len(dst) == max {
 			return false
 		}

@@ -98,9 +98,10 @@ const (
 	metaServerInfo      = "io.modelcontextprotocol/serverInfo"
 )
 
-// lean answers the calls it can and passes every other request to next
-// with its body intact.
-func (g *Gateway) lean(ep *leanEndpoint, next http.Handler) http.Handler {
+// lean answers the calls it can on the endpoint at path and passes every
+// other request to next with its body intact.
+func (g *Gateway) lean(ep *leanEndpoint, path string, next http.Handler) http.Handler {
+	next = atEndpoint(path, next)
 	if g.opts.DisableLeanPath {
 		return next
 	}
@@ -129,7 +130,7 @@ func (g *Gateway) lean(ep *leanEndpoint, next http.Handler) http.Handler {
 			return
 		}
 		g.leanCalls.Add(1)
-		g.serveLean(w, r, ep, call)
+		g.serveLean(w, r, ep, path, call)
 	})
 }
 
@@ -278,7 +279,7 @@ func leanCall(ep *leanEndpoint, h http.Header, body []byte) (leanRequest, bool) 
 	}
 	if raw, escaped := (&jsonScan{b: name}).str(); !escaped {
 		c.name = string(raw)
-	} else if json.Unmarshal(name, &c.name) != nil {
+	} else if c.name, ok = unquote(name); !ok {
 		return c, false
 	}
 	if hasMeta != c.newProtocol || c.newProtocol && (h.Get("Mcp-Name") != c.name || !plainMeta(meta)) {
@@ -293,6 +294,13 @@ func leanCall(ep *leanEndpoint, h http.Header, body []byte) (leanRequest, bool) 
 	t, lean := ep.tool(c.name)
 	c.tool = t
 	return c, lean
+}
+
+// unquote decodes a JSON string.
+func unquote(raw []byte) (string, bool) {
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err == nil
 }
 
 // sdkMaxDepth is the deepest nesting of objects and arrays go-sdk
@@ -412,66 +420,22 @@ func members(data []byte) (map[string]json.RawMessage, bool) {
 // serveLean calls the tool and answers as go-sdk's server would: the
 // unknownTool and audit middleware's checks and record, the tool's result
 // (content never null), one JSON-RPC response as application/json.
-func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, ep *leanEndpoint, c leanRequest) {
-	// go-sdk runs a stateless call on a context the client's hang-up does
-	// not cancel; so does the lean path (awaitCompletion bounds its own
-	// wait).
-	req := &mcp.CallToolRequest{
-		Params: &mcp.CallToolParamsRaw{Name: c.name, Arguments: c.args},
-		Extra:  &mcp.RequestExtra{TokenInfo: auth.TokenInfoFromContext(r.Context()), Header: r.Header},
+func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, ep *leanEndpoint, path string, c leanRequest) {
+	// The call's request and context in one allocation. go-sdk runs a
+	// stateless call on a context the client's hang-up does not cancel;
+	// so does the lean path (awaitCompletion bounds its own wait).
+	st := &struct {
+		ctx    leanContext
+		req    mcp.CallToolRequest
+		params mcp.CallToolParamsRaw
+		extra  mcp.RequestExtra
+	}{
+		ctx:    leanContext{Context: context.WithValue(context.WithoutCancel(r.Context()), endpointKey{}, path), tool: c.tool},
+		params: mcp.CallToolParamsRaw{Name: c.name, Arguments: c.args},
+		extra:  mcp.RequestExtra{TokenInfo: auth.TokenInfoFromContext(r.Context()), Header: r.Header},
 	}
-	// The call rides on the context from here (callKey, for the tool's
-	// handler), which also spares each value looked up through it an
-	// allocation: a lookup made directly on context.WithoutCancel's
-	// context allocates, one made through a context above it does not.
-	ctx := context.WithValue(context.WithoutCancel(r.Context()), callKey{}, req)
-	call := func(ctx context.Context, _ string, _ mcp.Request) (mcp.Result, error) {
-		var (
-			res *mcp.CallToolResult
-			err error
-		)
-		if g.audit != nil {
-			ctx = g.audit.board(ctx, req)
-		}
-		if c.tool == nil {
-			err = &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "Unknown tool: " + c.name}
-		} else {
-			res, err = c.tool.handler(ctx, req)
-			if err == nil && res != nil {
-				if res.InputRequests != nil {
-					// No lean tool asks without a session that can answer.
-					g.log.Error("a tool asked for input on the lean path", "tool", c.name)
-					res, err = nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "the tool asked for input the call cannot carry"}
-				} else if res.Content == nil {
-					res2 := *res
-					res2.Content = []mcp.Content{} // as go-sdk: never null
-					res = &res2
-				}
-			}
-		}
-		if g.audit != nil {
-			var result mcp.Result
-			if res != nil {
-				result = res
-			}
-			if aerr := g.audit.record(ctx, req, result, err); aerr != nil {
-				res, err = nil, aerr
-			}
-		}
-		if res == nil {
-			return nil, err
-		}
-		return res, err
-	}
-	// The middleware added to the servers (AddReceivingMiddleware) runs
-	// around the call as it does on go-sdk's path.
-	handle := mcp.MethodHandler(call)
-	for _, batch := range g.middleware {
-		for _, m := range slices.Backward(batch) {
-			handle = m(handle)
-		}
-	}
-	out, err := handle(ctx, "tools/call", req)
+	st.req.Params, st.req.Extra, st.ctx.req = &st.params, &st.extra, &st.req
+	out, err := g.leanHandle(&st.ctx, "tools/call", &st.req)
 	res, _ := out.(*mcp.CallToolResult)
 	bp := responsePool.Get().(*[]byte)
 	defer responsePool.Put(bp)
@@ -516,6 +480,88 @@ func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, ep *leanEndp
 	h["Content-Length"] = []string{strconv.Itoa(len(buf))}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf)
+}
+
+// leanContext is the context of a call the lean path answers: the
+// request's values without its cancellation (context.WithoutCancel), the
+// endpoint (endpointKey), and the call: the request (callKey, for the
+// tool's handler) and the tool (leanInvoke's), in one context. Its values
+// are looked up through a context.WithValue: a lookup made on
+// context.WithoutCancel's context itself allocates, one made through a
+// context above it does not.
+type leanContext struct {
+	context.Context
+	req  *mcp.CallToolRequest
+	tool *leanTool // nil: an unknown tool
+}
+
+// leanCallKey finds a call's leanContext under what middleware added.
+type leanCallKey struct{}
+
+func (c *leanContext) Value(key any) any {
+	switch key.(type) {
+	case callKey:
+		return c.req
+	case leanCallKey:
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// leanChain is the lean path's handler of a call: leanInvoke inside the
+// middleware added with AddReceivingMiddleware, as the servers run it
+// around theirs. Built once, before the gateway serves.
+func (g *Gateway) leanChain() mcp.MethodHandler {
+	handle := mcp.MethodHandler(g.leanInvoke)
+	for _, batch := range g.middleware {
+		for _, m := range slices.Backward(batch) {
+			handle = m(handle)
+		}
+	}
+	return handle
+}
+
+// leanInvoke calls the tool of the call its context carries (serveLean's
+// leanContext), with the audit middleware's record around it.
+func (g *Gateway) leanInvoke(ctx context.Context, _ string, _ mcp.Request) (mcp.Result, error) {
+	lc := ctx.Value(leanCallKey{}).(*leanContext)
+	req := lc.req
+	var (
+		res *mcp.CallToolResult
+		err error
+	)
+	if g.audit != nil {
+		ctx = g.audit.board(ctx, req)
+	}
+	if lc.tool == nil {
+		err = &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "Unknown tool: " + req.Params.Name}
+	} else {
+		res, err = lc.tool.handler(ctx, req)
+		if err == nil && res != nil {
+			if res.InputRequests != nil {
+				// No lean tool asks without a session that can answer.
+				g.log.Error("a tool asked for input on the lean path", "tool", req.Params.Name)
+				res, err = nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "the tool asked for input the call cannot carry"}
+			} else if res.Content == nil {
+				res2 := *res
+				res2.Content = []mcp.Content{} // as go-sdk: never null
+				res = &res2
+			}
+		}
+	}
+	if g.audit != nil {
+		var result mcp.Result
+		if res != nil {
+			result = res
+		}
+		if aerr := g.audit.record(ctx, req, result, err); aerr != nil {
+			res, err = nil, aerr
+		}
+	}
+	if res == nil {
+		return nil, err
+	}
+	return res, err
 }
 
 // Header values the lean path's answers share (never appended to: their

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"unsafe"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -25,13 +26,17 @@ type problem struct {
 
 // jsonResult is a REST v2 response as a tool result: the JSON as
 // structuredContent and, for clients that read only content, as text.
+// The text and the structured content are the same bytes, encoded once:
+// the text is a string over them, not a copy (nothing writes to a
+// result's structured content; its readers, the audit entry and the
+// answer's encoding, only read it).
 func jsonResult(v any) *mcp.CallToolResult {
 	b, err := marshal(v)
 	if err != nil {
 		return errorResult(err)
 	}
 	return &mcp.CallToolResult{
-		Content:           []mcp.Content{&mcp.TextContent{Text: string(b)}},
+		Content:           []mcp.Content{&mcp.TextContent{Text: unsafe.String(unsafe.SliceData(b), len(b))}},
 		StructuredContent: json.RawMessage(b),
 	}
 }

@@ -121,13 +121,13 @@ type updateShape struct {
 }
 
 // updateArgs are, per table of mutableColumns (and keepState), the
-// positions in a row's columns of the arguments of its update: the key,
-// then the columns it sets (setColumns) in their order.
+// positions in a row's columns of the arguments of its update: the
+// columns it sets (setColumns) in their order, then the key.
 var updateArgs = func() map[updateShape][]int {
 	m := map[updateShape][]int{}
 	for table := range mutableColumns {
 		for _, keep := range []bool{false, true} {
-			idx := []int{0}
+			var idx []int
 			for _, c := range setColumns(table, keep) {
 				i := slices.Index(tables[table], c)
 				if i < 1 {
@@ -135,7 +135,7 @@ var updateArgs = func() map[updateShape][]int {
 				}
 				idx = append(idx, i)
 			}
-			m[updateShape{table, keep}] = idx
+			m[updateShape{table, keep}] = append(idx, 0)
 		}
 	}
 	for table, c := range indexedState {

@@ -259,7 +259,9 @@ const metaUpsertSQL = "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(
 
 // updateSQL updates a row by key. Where the table has mutableColumns, it
 // sets those (without the indexedState column when keepState: setColumns),
-// from the arguments key, then each of them (updateArgs).
+// from the arguments each of them, then the key (updateArgs), as
+// anonymous parameters: the driver looks a named one's name up (and copies
+// it) on every execution.
 // Elsewhere its parameters are numbered as the table's columns (those of
 // the insert), so that both statements take the same arguments, and
 // columns that never change once a row is inserted and that an index
@@ -273,9 +275,9 @@ func updateSQL(table string, cols []string, keepState bool) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "%s = ?%d", c, i+2)
+			fmt.Fprintf(&b, "%s = ?", c)
 		}
-		b.WriteString(" WHERE key = ?1")
+		b.WriteString(" WHERE key = ?")
 		return b.String()
 	}
 	n := 0

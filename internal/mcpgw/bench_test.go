@@ -17,8 +17,10 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/engine"
 	"github.com/orcabpm/orca/internal/loadgen"
 	"github.com/orcabpm/orca/internal/mcpgw"
+	"github.com/orcabpm/orca/internal/store"
 )
 
 // The gateway's overhead: the same operations as MCP tools/call
@@ -286,5 +288,43 @@ func rawCall(hc *http.Client, body string) func(string) func(context.Context) er
 			}
 			return nil
 		}
+	}
+}
+
+// What a read's audit entry costs the engine by the size of the group it
+// is committed in (audit.go's auditWindow): the CPU time per entry of
+// RecordAudit with groups of n entries of a getProcessInstance read,
+// synchronous=FULL. A commit's own cost (the WAL's frames, its fsync) is
+// shared by the group; the insert is each entry's.
+//
+//	go test ./internal/mcpgw -run '^$' -bench AuditGroups -benchtime 20000x
+func BenchmarkAuditGroups(b *testing.B) {
+	for _, n := range []int{16, 32, 64, 128, 512} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			eng, err := engine.Open(context.Background(), engine.Options{DataDir: b.TempDir(), Synchronous: "FULL"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer eng.Close()
+			ctx := context.Background()
+			group := make([]*store.AuditLog, 0, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			c0 := processCPU()
+			for done := 0; done < b.N; {
+				group = group[:0]
+				for ; len(group) < n && done < b.N; done++ {
+					group = append(group, &store.AuditLog{ActorType: cluster.AuditActorAnonymous, TenantID: "<default>", Result: cluster.AuditSuccess,
+						Category: "DEPLOYED_RESOURCES", EntityType: "PROCESS_INSTANCE", EntityKey: "2251799813685251", OperationType: "UNKNOWN",
+						ProcessDefinitionID: "order", ProcessDefinitionKey: 2251799813685250, ProcessInstanceKey: 2251799813685251,
+						RootProcessInstanceKey: 2251799813685251, InboundChannelType: cluster.AuditChannelMCP, InboundChannelTool: "getProcessInstance",
+						Endpoint: mcpgw.PathCluster, ArgumentsSize: 43})
+				}
+				if _, err := eng.RecordAudit(ctx, group...); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64((processCPU()-c0).Microseconds())/float64(b.N), "cpu-us/entry")
+		})
 	}
 }

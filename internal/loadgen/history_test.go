@@ -262,19 +262,7 @@ func measure(t *testing.T, dir string, active []int64) *figures {
 // instance written (9 rows).
 func BenchmarkAddFinished(b *testing.B) {
 	ctx := context.Background()
-	dir := b.TempDir()
-	e, err := engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := Deploy(ctx, e); err != nil {
-		b.Fatal(err)
-	}
-	tmpl, err := RunTemplate(ctx, e)
-	if err != nil {
-		b.Fatal(err)
-	}
-	e.Close()
+	dir, tmpl, _ := seedStore(b, 0)
 	s, err := store.Open(ctx, dir, store.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		b.Fatal(err)

@@ -18,23 +18,7 @@ import (
 // own do; the active instances and a one-task run are the engine's.
 func TestLoader(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Deploy(ctx, e); err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := RunTemplate(ctx, e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	active, err := StartActive(ctx, e, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Close()
+	dir, tmpl, active := seedStore(t, 20)
 	s, err := store.Open(ctx, dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +35,7 @@ func TestLoader(t *testing.T) {
 		}
 		return time.Now()
 	}
-	e, err = engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL", Retention: engine.Retention{TTL: time.Hour, Now: now}})
+	e, err := engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL", Retention: engine.Retention{TTL: time.Hour, Now: now}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,4 +114,31 @@ func TestProcessMemory(t *testing.T) {
 		t.Errorf("memory %+v: want anonymous at least the 8 MiB written, file pages, anonymous+file within VmRSS, VmHWM at least VmRSS", m)
 	}
 	runtime.KeepAlive(ballast)
+}
+
+// seedStore makes a data directory for the loader: its processes deployed,
+// its template instance run (tmpl) and nActive instances left active, with
+// the engine closed again so that a store can open it.
+func seedStore(tb testing.TB, nActive int) (dir string, tmpl int64, active []int64) {
+	tb.Helper()
+	ctx := context.Background()
+	dir = tb.TempDir()
+	e, err := engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	err = Deploy(ctx, e)
+	if err == nil {
+		tmpl, err = RunTemplate(ctx, e)
+	}
+	if err == nil && nActive > 0 {
+		active, err = StartActive(ctx, e, nActive)
+	}
+	if cerr := e.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dir, tmpl, active
 }

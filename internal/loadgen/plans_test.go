@@ -35,25 +35,7 @@ var fullScan = regexp.MustCompile(`^SCAN (process_instances|element_instances|va
 // this fails then, where the scale test only shows it in its timings.
 func TestHotSearchesUseIndexes(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	e, err := engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Deploy(ctx, e); err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := RunTemplate(ctx, e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	active, err := StartActive(ctx, e, 200)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
+	dir, tmpl, active := seedStore(t, 200)
 	s, err := store.Open(ctx, dir, store.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +48,7 @@ func TestHotSearchesUseIndexes(t *testing.T) {
 	// The restart: what the engine loads.
 	var reads, writes storetest.Queries
 	// The history is past a short time to live: CleanHistory deletes some.
-	e, err = engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL",
+	e, err := engine.Open(ctx, engine.Options{DataDir: dir, Synchronous: "NORMAL",
 		Retention: engine.Retention{TTL: time.Minute, InstanceBatch: 10, RowBatch: 1000},
 		Store:     store.Options{WrapReader: reads.Wrap, WrapWriter: writes.Wrap}})
 	if err != nil {

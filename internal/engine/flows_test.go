@@ -42,8 +42,9 @@ func (h *harness) wantFlows(pi int64, want ...string) {
 // flowsMatchElements checks what is stored between two batches: a flow is
 // recorded as taken exactly when the element it leads to was entered (in
 // chainModel every element but the start events has one incoming flow).
-// It reads the store from inside the writer, between two commits, while
-// carried steps keep running.
+// It reads the store from inside the writer, while carried steps keep
+// running, after waiting for the batch being committed (syncStore): else
+// its two reads could fall on either side of that commit.
 func flowsMatchElements(h *harness, pi int64) {
 	h.t.Helper()
 	type snapshot struct {
@@ -51,6 +52,7 @@ func flowsMatchElements(h *harness, pi int64) {
 		elements map[string]bool
 	}
 	snap, err := do(h.ctx, h.e, func(w *writer) (snapshot, error) {
+		w.syncStore()
 		p, _, err := store.Get(h.ctx, h.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, pi)
 		if err != nil {
 			return snapshot{}, err

@@ -218,3 +218,28 @@ func (r *Job) appendArgs(e *argEncoder) {
 	e.bool(r.Denied)
 	e.nullString(r.DeniedReason)
 }
+
+func (r *AuditLog) appendArgs(e *argEncoder) {
+	e.int64(r.Key)
+	e.time(r.Timestamp)
+	e.nullString(r.ActorID)
+	e.string(r.ActorType)
+	e.nullString(r.TenantID)
+	e.string(r.Result)
+	e.string(r.Category)
+	e.string(r.EntityType)
+	e.string(r.EntityKey)
+	e.string(r.OperationType)
+	e.nullString(r.ProcessDefinitionID)
+	e.key(r.ProcessDefinitionKey)
+	e.key(r.ProcessInstanceKey)
+	e.key(r.ElementInstanceKey)
+	e.key(r.UserTaskKey)
+	e.key(r.JobKey)
+	e.nullString(r.InboundChannelType)
+	e.nullString(r.InboundChannelTool)
+	e.string(r.Endpoint)
+	e.int64(r.ArgumentsSize)
+	e.string(r.ErrorMessage)
+	e.key(r.RootProcessInstanceKey)
+}

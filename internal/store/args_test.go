@@ -15,6 +15,7 @@ var (
 	_ argsAppender = (*ElementInstance)(nil)
 	_ argsAppender = (*Variable)(nil)
 	_ argsAppender = (*Job)(nil)
+	_ argsAppender = (*AuditLog)(nil)
 )
 
 // columnsOnly hides a record's appendArgs: Rows encodes it through Columns.
@@ -59,6 +60,23 @@ func TestAppendArgsMatchColumns(t *testing.T) {
 		&Job{Key: big + 6, Type: "pay", State: JobFailed, Kind: "EXECUTION_LISTENER", ListenerEventType: "start",
 			Retries: -1, HasFailedWithRetriesLeft: true, ErrorCode: "E1", ErrorMessage: "boom", CustomHeaders: map[string]string{},
 			RetryAt: t1, EndTime: t1, Denied: true, DeniedReason: "no <reason>", ProcessVersion: 256},
+		&AuditLog{},
+		&AuditLog{Key: big + 10, Timestamp: t0, ActorID: "demo<&>", ActorType: "USER", TenantID: "<default>", Result: "SUCCESS",
+			Category: "DEPLOYED_RESOURCES", EntityType: "PROCESS_INSTANCE", EntityKey: "2251799813685249", OperationType: "UNKNOWN",
+			ProcessDefinitionID: "order<&>", ProcessDefinitionKey: big - 1, ProcessInstanceKey: big, ElementInstanceKey: big + 1,
+			UserTaskKey: big + 11, JobKey: big + 2, InboundChannelType: "MCP", InboundChannelTool: "getProcessInstance",
+			Endpoint: "/mcp/cluster", ArgumentsSize: 43, ErrorMessage: "", RootProcessInstanceKey: big},
+		&AuditLog{Key: 256, Timestamp: t1, ActorType: "ANONYMOUS", Result: "FAIL", Category: "USER_TASKS", EntityType: "USER_TASK",
+			EntityKey: "256", OperationType: "COMPLETE", ProcessDefinitionKey: 255, ProcessInstanceKey: 256, ElementInstanceKey: -1,
+			UserTaskKey: math.MaxInt64, JobKey: 1, Endpoint: "/mcp/processes", ArgumentsSize: 256,
+			ErrorMessage: "bad \u2028 <input> & \"more\"", RootProcessInstanceKey: -1},
+		&AuditLog{Key: 255, ActorID: "\u2028", ActorType: "CLIENT", TenantID: "t<1>", Result: "SUCCESS", EntityKey: "",
+			ProcessDefinitionID: "\u2028", ProcessInstanceKey: big, RootProcessInstanceKey: big, InboundChannelType: "REST",
+			InboundChannelTool: "t<&>", ArgumentsSize: -1},
+		&AuditLog{Key: -1, Timestamp: time.UnixMilli(-1).UTC(), ActorID: "demo<&>", ActorType: "USER", TenantID: "<default>",
+			Result: "SUCCESS", OperationType: "UNKNOWN", ProcessDefinitionKey: big - 1, ProcessInstanceKey: big + 7,
+			InboundChannelType: "MCP", InboundChannelTool: "getProcessInstance", Endpoint: "/mcp/cluster",
+			ArgumentsSize: math.MaxInt64, RootProcessInstanceKey: big},
 	}
 	encode := func(recs ...Record) []any {
 		t.Helper()
@@ -95,9 +113,11 @@ func TestAppendArgsMatchColumns(t *testing.T) {
 	// Written and read back through the store, the records are unchanged.
 	s := openTest(t)
 	ctx := context.Background()
-	tx, err := s.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
+	var audits []*AuditLog
+	for _, r := range recs {
+		if a, ok := r.(*AuditLog); ok && a.Key != 0 {
+			audits = append(audits, a)
+		}
 	}
 	var b Rows
 	for _, r := range recs[1:3] {
@@ -105,7 +125,17 @@ func TestAppendArgsMatchColumns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for _, r := range audits {
+		if err := b.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := tx.Write(ctx, &b); err != nil {
+		tx.Rollback() // so that the store closes
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -115,6 +145,15 @@ func TestAppendArgsMatchColumns(t *testing.T) {
 		got, found, err := Get(ctx, s, newPI, want.(*ProcessInstance).Key)
 		if err != nil || !found {
 			t.Fatalf("get %d: found %v, %v", want.(*ProcessInstance).Key, found, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("read back %+v, wrote %+v", got, want)
+		}
+	}
+	for _, want := range audits {
+		got, found, err := Get(ctx, s, func() *AuditLog { return new(AuditLog) }, want.Key)
+		if err != nil || !found {
+			t.Fatalf("get audit entry %d: found %v, %v", want.Key, found, err)
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("read back %+v, wrote %+v", got, want)

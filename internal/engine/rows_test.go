@@ -26,11 +26,7 @@ func TestRowsPerOneTaskInstance(t *testing.T) {
 
 	before, beforeStmts := w.Rows(), w.Counts()
 	const n = 20
-	for i := 0; i < n; i++ {
-		pi := h.start("order", map[string]any{"order": map[string]any{"total": 9.99}})
-		h.complete(h.job("charge-card").Key, map[string]any{"receipt": map[string]any{"id": "r"}})
-		h.wantState(pi, store.StateCompleted)
-	}
+	runOneTaskInstances(h, n)
 	got, total := perInstance(before, w.Rows(), n)
 	stmts, totalStmts := perInstance(beforeStmts, w.Counts(), n)
 	want := map[string]float64{
@@ -100,11 +96,7 @@ func TestBTreeWritesPerOneTaskInstance(t *testing.T) {
 
 	mark, pages := bt.Mark(), bt.PageFetches()
 	const n = 20
-	for i := 0; i < n; i++ {
-		pi := h.start("order", map[string]any{"order": map[string]any{"total": 9.99}})
-		h.complete(h.job("charge-card").Key, map[string]any{"receipt": map[string]any{"id": "r"}})
-		h.wantState(pi, store.StateCompleted)
-	}
+	runOneTaskInstances(h, n)
 	pages = bt.PageFetches() - pages
 	counts, err := bt.Entries(h.ctx, h.e.Store().Path(), mark)
 	if err != nil {
@@ -141,5 +133,17 @@ func TestBTreeWritesPerOneTaskInstance(t *testing.T) {
 	t.Logf("B-tree entries written per instance: %s(%.0f in all); the writer's page fetches per instance: %.0f", fmtCounts(got), total, float64(pages)/n)
 	if !maps.Equal(got, want) {
 		t.Errorf("B-tree entries per one-task instance\n got %s\nwant %s", fmtCounts(got), fmtCounts(want))
+	}
+}
+
+// runOneTaskInstances runs n order.bpmn instances to their end, one at a
+// time: created, their job activated, the job completed, each command in
+// a batch of its own.
+func runOneTaskInstances(h *harness, n int) {
+	h.t.Helper()
+	for i := 0; i < n; i++ {
+		pi := h.start("order", map[string]any{"order": map[string]any{"total": 9.99}})
+		h.complete(h.job("charge-card").Key, map[string]any{"receipt": map[string]any{"id": "r"}})
+		h.wantState(pi, store.StateCompleted)
 	}
 }

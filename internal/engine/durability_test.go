@@ -1,19 +1,15 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/orcabpm/orca/internal/crashtest"
 	"github.com/orcabpm/orca/internal/store"
 )
 
@@ -77,15 +73,11 @@ const crashDirEnv = "ORCA_CRASH_CHILD_DIR"
 // TestCrashChild is the load that TestCrashRecovery kills. It prints a line
 // for every command the engine acknowledged, and runs until killed.
 func TestCrashChild(t *testing.T) {
-	dir := os.Getenv(crashDirEnv)
-	if dir == "" {
-		t.Skip("runs only as the child process of TestCrashRecovery")
-	}
+	dir := crashtest.ChildDir(t, crashDirEnv)
 	ctx := context.Background()
 	e, err := Open(ctx, Options{DataDir: dir})
 	if err != nil {
-		fmt.Println("ERR", err)
-		os.Exit(2)
+		crashtest.Abort(err)
 	}
 	var out sync.Mutex
 	ack := func(format string, args ...any) {
@@ -227,45 +219,15 @@ func TestCrashChild(t *testing.T) {
 	wg.Wait()
 }
 
-// startCrashChild runs the test named child in a child process (this test
-// binary) on a new data directory passed in the environment variable env,
-// its stdout piped to the caller, which kills it. Inside the child, and
-// with -short, the calling test is skipped.
-func startCrashChild(t *testing.T, env, child string) (dir string, cmd *exec.Cmd, stdout io.ReadCloser) {
-	t.Helper()
-	if os.Getenv(env) != "" {
-		t.Skip("inside the child")
-	}
-	if testing.Short() {
-		t.Skip("spawns a child process")
-	}
-	dir = t.TempDir()
-	cmd = exec.Command(os.Args[0], "-test.run=^"+child+"$", "-test.count=1")
-	cmd.Env = append(os.Environ(), env+"="+dir)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return dir, cmd, stdout
-}
-
 func TestCrashRecovery(t *testing.T) {
-	dir, cmd, stdout := startCrashChild(t, crashDirEnv, "TestCrashChild")
 	instances := map[int64]int64{} // process instance -> n
 	done := map[int64]int64{}      // job -> process instance
 	var timers, boundaries, esps, agents, comps []int64
 	listens, tasks := map[int64]int64{}, map[int64]int64{}
 	triggered := map[int64]int{} // process instance -> index in triggerKinds
-	sc := bufio.NewScanner(stdout)
-	killed := false
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+	dir := crashtest.Run(t, crashDirEnv, "TestCrashChild", func(f []string) bool {
 		if len(f) == 0 {
-			continue
+			return false
 		}
 		switch f[0] {
 		case "PI":
@@ -288,22 +250,10 @@ func TestCrashRecovery(t *testing.T) {
 			tasks[atoi(t, f[1])] = atoi(t, f[2])
 		case "COMP":
 			comps = append(comps, atoi(t, f[1]))
-		case "ERR":
-			t.Fatalf("child: %s", sc.Text())
 		}
-		if !killed && len(done) >= 400 && len(timers) >= 5 && len(esps) >= 5 && len(agents) >= 5 && everyKind(triggered, 3) &&
-			len(listens) >= 3 && len(tasks) >= 3 && len(comps) >= 3 {
-			// SIGKILL: no chance to flush or close anything.
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			killed = true
-		}
-	}
-	cmd.Wait()
-	if !killed {
-		t.Fatalf("the child ended before it was killed (%d instances, %d completions)", len(instances), len(done))
-	}
+		return len(done) >= 400 && len(timers) >= 5 && len(esps) >= 5 && len(agents) >= 5 && everyKind(triggered, 3) &&
+			len(listens) >= 3 && len(tasks) >= 3 && len(comps) >= 3
+	})
 	t.Logf("killed after %d acknowledged instances, %d acknowledged job completions, %d timer, %d boundary-timer, %d event-sub-process-timer, %d ad-hoc, %d triggered, %d execution-listener, %d task-listener and %d compensation instances",
 		len(instances), len(done), len(timers), len(boundaries), len(esps), len(agents), len(triggered), len(listens), len(tasks), len(comps))
 

@@ -1,14 +1,11 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
-	"strings"
-	"syscall"
 	"testing"
 
+	"github.com/orcabpm/orca/internal/crashtest"
 	"github.com/orcabpm/orca/internal/store"
 )
 
@@ -21,15 +18,11 @@ const flowsCrashDirEnv = "ORCA_FLOWS_CRASH_CHILD_DIR"
 // and instances left with their process's first start listener done (lp).
 // It prints a line for every acknowledged command and runs until killed.
 func TestFlowsCrashChild(t *testing.T) {
-	dir := os.Getenv(flowsCrashDirEnv)
-	if dir == "" {
-		t.Skip("runs only as the child process of TestFlowsAndListenersSurviveSIGKILL")
-	}
+	dir := crashtest.ChildDir(t, flowsCrashDirEnv)
 	ctx := context.Background()
 	e, err := Open(ctx, Options{DataDir: dir, StepsPerBatch: 1})
 	if err != nil {
-		fmt.Println("ERR", err)
-		os.Exit(2)
+		crashtest.Abort(err)
 	}
 	h := &harness{t: t, ctx: ctx, dir: dir, e: e}
 	h.deployXML("chain.bpmn", chainModel)
@@ -55,32 +48,17 @@ func TestFlowsCrashChild(t *testing.T) {
 // flow listed once, and every acknowledged listener completion counts
 // (its variable is there, it does not run again, the next one runs once).
 func TestFlowsAndListenersSurviveSIGKILL(t *testing.T) {
-	dir, cmd, stdout := startCrashChild(t, flowsCrashDirEnv, "TestFlowsCrashChild")
 	var chains []int64
 	listened := map[int64]int64{}
-	sc := bufio.NewScanner(stdout)
-	killed := false
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+	dir := crashtest.Run(t, flowsCrashDirEnv, "TestFlowsCrashChild", func(f []string) bool {
 		switch {
 		case len(f) == 2 && f[0] == "CHAIN":
 			chains = append(chains, atoi(t, f[1]))
 		case len(f) == 3 && f[0] == "LP":
 			listened[atoi(t, f[1])] = atoi(t, f[2])
-		case len(f) > 0 && f[0] == "ERR":
-			t.Fatalf("child: %s", sc.Text())
 		}
-		if !killed && len(chains) >= 30 && len(listened) >= 30 {
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			killed = true
-		}
-	}
-	cmd.Wait()
-	if !killed {
-		t.Fatalf("the child ended before it was killed (%d chains, %d listened)", len(chains), len(listened))
-	}
+		return len(chains) >= 30 && len(listened) >= 30
+	})
 	h := &harness{t: t, ctx: context.Background(), dir: dir, opts: Options{StepsPerBatch: 1}}
 	h.open()
 	defer h.e.Close()

@@ -1,20 +1,16 @@
 package mcpgw_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/crashtest"
 	"github.com/orcabpm/orca/internal/engine"
 	"github.com/orcabpm/orca/internal/loadgen"
 	"github.com/orcabpm/orca/internal/mcpgw"
@@ -83,15 +79,11 @@ func storedAuditEntries(t *testing.T, dir string) []*store.AuditLog {
 // reading it five times with getProcessInstance, over and over. It prints
 // a line for every acknowledged call and runs until killed.
 func TestAuditCrashChild(t *testing.T) {
-	dir := os.Getenv(auditCrashDirEnv)
-	if dir == "" {
-		t.Skip("runs only as the child process of TestAuditSurvivesSIGKILL")
-	}
+	dir := crashtest.ChildDir(t, auditCrashDirEnv)
 	s := openAuditServer(t, dir)
 	hc := &http.Client{}
 	if _, err := callTool(hc, s.hs.URL, "deployResource", map[string]any{"resourceName": "orders.bpmn", "resource": readFile(t, "testdata/orders.bpmn")}); err != nil {
-		fmt.Println("ERR", err)
-		os.Exit(2)
+		crashtest.Abort(err)
 	}
 	var wg sync.WaitGroup
 	for range 2 {
@@ -121,34 +113,14 @@ func TestAuditCrashChild(t *testing.T) {
 // in flight hold, and none is recorded twice. Every read's entry carries
 // the instance's tenant and root, taken from the result.
 func TestAuditSurvivesSIGKILL(t *testing.T) {
-	if os.Getenv(auditCrashDirEnv) != "" {
-		t.Skip("inside the child")
-	}
-	if testing.Short() {
-		t.Skip("spawns a child process")
-	}
-	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestAuditCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), auditCrashDirEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	writes := map[int64]bool{}
 	reads := map[int64]int{} // instance -> acknowledged reads
 	nreads := 0
-	sc := bufio.NewScanner(stdout)
-	killed := false
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+	dir := crashtest.Run(t, auditCrashDirEnv, "TestAuditCrashChild", func(f []string) bool {
 		if len(f) == 2 && (f[0] == "W" || f[0] == "R") {
 			k, err := strconv.ParseInt(f[1], 10, 64)
 			if err != nil {
-				t.Fatalf("child: %q", sc.Text())
+				t.Fatalf("child: %q", f)
 			}
 			if f[0] == "W" {
 				writes[k] = true
@@ -156,21 +128,9 @@ func TestAuditSurvivesSIGKILL(t *testing.T) {
 				reads[k]++
 				nreads++
 			}
-		} else if len(f) > 0 && f[0] == "ERR" {
-			t.Fatalf("child: %s", sc.Text())
 		}
-		if !killed && len(writes) >= 60 && nreads >= 300 {
-			// SIGKILL: no chance to commit or close anything.
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			killed = true
-		}
-	}
-	cmd.Wait()
-	if !killed {
-		t.Fatalf("the child ended before the kill: %d writes, %d reads", len(writes), nreads)
-	}
+		return len(writes) >= 60 && nreads >= 300
+	})
 
 	created := map[int64]int{}
 	read := map[int64]int{}

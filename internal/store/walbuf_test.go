@@ -3,16 +3,14 @@
 package store
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
+
+	"github.com/orcabpm/orca/internal/crashtest"
 )
 
 // theWALFile is the one WAL file open through the WAL write buffer (the
@@ -211,14 +209,10 @@ const walCrashEnv = "ORCA_WALBUF_CRASH_DIR"
 // prints the number of each commit once Commit returned; its parent kills
 // it.
 func TestWALBufferCrashChild(t *testing.T) {
-	dir := os.Getenv(walCrashEnv)
-	if dir == "" {
-		t.Skip("runs only as the child process of TestWALBufferSurvivesSIGKILL")
-	}
+	dir := crashtest.ChildDir(t, walCrashEnv)
 	s, err := Open(context.Background(), dir, Options{})
 	if err != nil {
-		fmt.Println("ERR", err)
-		os.Exit(2)
+		crashtest.Abort(err)
 	}
 	next := int64(1)
 	for i := 1; ; i++ {
@@ -232,45 +226,16 @@ func TestWALBufferCrashChild(t *testing.T) {
 // returned: every acknowledged batch is there after a restart, whole, and
 // the database is sound. Three kills, at different points.
 func TestWALBufferSurvivesSIGKILL(t *testing.T) {
-	if os.Getenv(walCrashEnv) != "" {
-		t.Skip("inside the child")
-	}
-	if testing.Short() {
-		t.Skip("spawns a child process")
-	}
 	ctx := context.Background()
 	for round, after := range []int{5, 40, 120} {
-		dir := t.TempDir()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestWALBufferCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), walCrashEnv+"="+dir)
-		cmd.Stderr = os.Stderr
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
 		acked := 0
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			f := strings.Fields(sc.Text())
+		dir := crashtest.Run(t, walCrashEnv, "TestWALBufferCrashChild", func(f []string) bool {
 			if len(f) == 2 && f[0] == "ACK" {
 				acked, _ = strconv.Atoi(f[1])
-				if acked == after {
-					// Mid-commit, most likely: the child commits back to back.
-					if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-						t.Fatal(err)
-					}
-				}
-			} else if len(f) > 0 && f[0] == "ERR" {
-				t.Fatalf("child: %s", sc.Text())
 			}
-		}
-		_ = cmd.Wait()
-		if acked < after {
-			t.Fatalf("round %d: the child stopped after %d commits, before it was killed", round, acked)
-		}
+			// Mid-commit, most likely: the child commits back to back.
+			return acked == after
+		})
 		s, err := Open(ctx, dir, Options{})
 		if err != nil {
 			t.Fatal(err)

@@ -36,14 +36,22 @@ func Abort(err error) {
 	os.Exit(2)
 }
 
-// Run runs the test named child in a child process with a new data
-// directory passed in the environment variable env, and returns that
-// directory once the child has ended. It calls line with the fields of
-// each line the child prints to its stdout; when line returns true, Run
-// kills the child with SIGKILL (once) and reads on until the pipe closes.
-// A line beginning with ERR fails t, and so does a child that ended before
-// it was killed. Run skips t with -short and inside a child process.
-func Run(t *testing.T, env, child string, line func(fields []string) (kill bool)) string {
+// Child is a child process running a child test.
+type Child struct {
+	// Dir is the child's data directory.
+	Dir string
+
+	t     *testing.T
+	name  string
+	cmd   *exec.Cmd
+	lines *bufio.Scanner
+}
+
+// Start runs the test named child in a child process with a new data
+// directory passed in the environment variable env. It skips t with
+// -short and inside a child process. The child is killed when t ends, if
+// KillWhen has not seen it end.
+func Start(t *testing.T, env, child string) *Child {
 	t.Helper()
 	if os.Getenv(env) != "" {
 		t.Skip("inside the child")
@@ -51,45 +59,61 @@ func Run(t *testing.T, env, child string, line func(fields []string) (kill bool)
 	if testing.Short() {
 		t.Skip("spawns a child process")
 	}
-	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+child+"$", "-test.count=1")
-	cmd.Env = append(os.Environ(), env+"="+dir)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
+	c := &Child{Dir: t.TempDir(), t: t, name: child}
+	c.cmd = exec.Command(os.Args[0], "-test.run=^"+child+"$", "-test.count=1")
+	c.cmd.Env = append(os.Environ(), env+"="+c.Dir)
+	c.cmd.Stderr = os.Stderr
+	stdout, err := c.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ended := false
-	defer func() { // a test that failed in line leaves no child running
-		if !ended {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
+	t.Cleanup(func() { // a test that failed in KillWhen leaves no child running
+		if c.cmd.ProcessState == nil {
+			_ = c.cmd.Process.Kill()
+			_ = c.cmd.Wait()
 		}
-	}()
+	})
+	c.lines = bufio.NewScanner(stdout)
+	return c
+}
+
+// KillWhen calls line with the fields of each line the child prints to its
+// stdout; when line returns true, it kills the child with SIGKILL (once)
+// and reads on until the pipe closes, then waits for the child. A line
+// beginning with ERR fails the test, and so does a child that ended before
+// it was killed.
+func (c *Child) KillWhen(line func(fields []string) (kill bool)) {
+	c.t.Helper()
 	killed := false
 	last := ""
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		last = sc.Text()
+	for c.lines.Scan() {
+		last = c.lines.Text()
 		f := strings.Fields(last)
 		if len(f) > 0 && f[0] == "ERR" {
-			t.Fatalf("child %s: %s", child, last)
+			c.t.Fatalf("child %s: %s", c.name, last)
 		}
 		if !killed && line(f) {
 			// SIGKILL: no chance to commit, flush or close anything.
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
+			if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				c.t.Fatal(err)
 			}
 			killed = true
 		}
 	}
-	_ = cmd.Wait() // killed: an error by design
-	ended = true
+	_ = c.cmd.Wait() // killed: an error by design
 	if !killed {
-		t.Fatalf("child %s ended before it was killed; its last line: %q", child, last)
+		c.t.Fatalf("child %s ended before it was killed; its last line: %q", c.name, last)
 	}
-	return dir
+}
+
+// Run starts the child test (Start), kills it where line asks (KillWhen)
+// and returns its data directory.
+func Run(t *testing.T, env, child string, line func(fields []string) (kill bool)) string {
+	t.Helper()
+	c := Start(t, env, child)
+	c.KillWhen(line)
+	return c.Dir
 }

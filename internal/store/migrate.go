@@ -42,30 +42,57 @@ var addedColumns = []addedColumn{
 			"WHERE p.key = audit_logs.process_instance_key) WHERE process_instance_key IS NOT NULL"},
 }
 
-// migrate adds the columns a data file made by an earlier version lacks.
+// migrate adds the columns a data file made by an earlier version lacks,
+// and fills them in, in one transaction: a process that stops in the middle
+// (a kill, a power loss, a failed fill) leaves the file as it was, and the
+// next open starts again. A column committed before its fill would be
+// taken as done by the next open and stay empty.
 func migrate(ctx context.Context, db *sql.DB) error {
+	return migrateColumns(ctx, db, addedColumns)
+}
+
+func migrateColumns(ctx context.Context, db *sql.DB, added []addedColumn) (err error) {
+	// The columns each table has, read before the transaction takes the
+	// connection (the writer's pool has one).
 	have := map[string]map[string]bool{}
-	for _, c := range addedColumns {
-		cols, ok := have[c.table]
-		if !ok {
-			var err error
-			if cols, err = columnsOf(ctx, db, c.table); err != nil {
+	for _, c := range added {
+		if _, ok := have[c.table]; !ok {
+			if have[c.table], err = columnsOf(ctx, db, c.table); err != nil {
 				return err
 			}
-			have[c.table] = cols
 		}
+	}
+	var tx *sql.Tx
+	for _, c := range added {
+		cols := have[c.table]
 		if cols[c.column] {
 			continue
 		}
-		if _, err := db.ExecContext(ctx, "ALTER TABLE "+c.table+" ADD COLUMN "+c.column+" "+c.decl); err != nil {
+		if tx == nil {
+			if tx, err = db.BeginTx(ctx, nil); err != nil {
+				return fmt.Errorf("begin the upgrade: %w", err)
+			}
+			defer func() {
+				if err != nil {
+					_ = tx.Rollback()
+				}
+			}()
+		}
+		if _, err := tx.ExecContext(ctx, "ALTER TABLE "+c.table+" ADD COLUMN "+c.column+" "+c.decl); err != nil {
 			return fmt.Errorf("add %s.%s: %w", c.table, c.column, err)
 		}
 		if c.fill != "" {
-			if _, err := db.ExecContext(ctx, c.fill); err != nil {
+			if _, err := tx.ExecContext(ctx, c.fill); err != nil {
 				return fmt.Errorf("fill %s.%s: %w", c.table, c.column, err)
 			}
 		}
 		cols[c.column] = true
+	}
+	if tx == nil {
+		return nil
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit the upgrade: %w", err)
 	}
 	return nil
 }

@@ -114,3 +114,33 @@ func TestMigrateTakenFlows(t *testing.T) {
 		t.Fatalf("taken flows read back: %+v %v", got, err)
 	}
 }
+
+// An upgrade that fails part way (here a fill that cannot run) leaves the
+// file as it was, every column of it undone, and the next upgrade adds and
+// fills them all.
+func TestMigrateFailsWhole(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1), (2), (3)"); err != nil {
+		t.Fatal(err)
+	}
+	double := addedColumn{"t", "b", "INTEGER", "UPDATE t SET b = 2 * a"}
+	if err := migrateColumns(ctx, db, []addedColumn{double, {"t", "c", "INTEGER", "UPDATE t SET c = no_such_function(a)"}}); err == nil {
+		t.Fatal("the upgrade with a broken fill succeeded")
+	}
+	cols, err := columnsOf(ctx, db, "t")
+	if err != nil || cols["b"] || cols["c"] {
+		t.Fatalf("after the failed upgrade the table has columns %v (%v), want only a", cols, err)
+	}
+	if err := migrateColumns(ctx, db, []addedColumn{double, {"t", "c", "INTEGER", "UPDATE t SET c = a + b"}}); err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	if err := db.QueryRowContext(ctx, "SELECT sum(b) + sum(c) FROM t").Scan(&sum); err != nil || sum != 12+18 {
+		t.Fatalf("filled columns sum to %d (%v), want 30", sum, err)
+	}
+}

@@ -57,6 +57,11 @@ type Options struct {
 	// Retention is the history cleanup (retention.go); the zero value keeps
 	// everything.
 	Retention Retention
+
+	// onUnreported, for the tests of Store.CheckUpdates' check of the
+	// batch's rows (pipeline.checkRows), hears a change that was not
+	// touched instead of the panic.
+	onUnreported func(error)
 }
 
 // Engine is an embedded orchestration engine on one data directory.

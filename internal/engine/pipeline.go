@@ -18,9 +18,17 @@ import (
 // of N's state, as Zeebe's stream processor runs ahead of its log appends.
 // What keeps that safe:
 //
-//   - A batch's rows are encoded (store.Rows) when the writer seals it, so
-//     that the committer writes a snapshot while the writer changes the
-//     records again.
+//   - A batch's rows are encoded (store.Rows) on the writer, so that the
+//     committer writes a snapshot while the writer changes the records
+//     again: each command's changes at its end (the records it touched),
+//     while the committer writes the batch before; sealing the batch when
+//     the committer is free encodes only what changed since (steps carried
+//     over, due timers). A record changed again is encoded again, in its
+//     row's place.
+//   - A sealed batch always commits, or the engine stops (and reloads from
+//     the store at the next Open). Records that remember what their row was
+//     last written with (store's stateSealer: an update leaves an
+//     unchanged indexed state out) depend on it.
 //   - Batches commit one at a time, in order: N+1 is handed to the
 //     committer only once N's commit returned. So the pipeline is one batch
 //     deep: the state is at most one sealed batch and one open batch ahead
@@ -181,28 +189,67 @@ func (p *pipeline) open() {
 	}
 }
 
-// take applies the commands queued, without waiting, up to the batch bound.
+// take applies the commands queued, without waiting, up to the batch bound;
+// it stops early when the commit in flight returned, so that the committer,
+// idle then, gets the open batch at once.
 func (p *pipeline) take() {
+	var results <-chan error
+	if p.inflight != nil && !p.received {
+		results = p.results
+	}
 	for p.cur != nil && len(p.cur.cmds) < p.e.opts.MaxBatch {
 		select {
 		case c := <-p.e.cmds:
 			p.apply(c)
+		case err := <-results:
+			p.result, p.received = err, true
+			return
 		default:
 			return
 		}
 	}
 }
 
-// apply runs one command and its follow-up steps in the open batch.
+// apply runs one command and its follow-up steps in the open batch, and
+// encodes the rows it changed.
 func (p *pipeline) apply(c *command) {
 	b := p.cur
 	b.cmds = append(b.cmds, c)
 	var panicked any
 	c.res, c.err, panicked = p.e.safeRun(b.w, c)
 	p.e.stats.Applied.Add(1)
+	if panicked == nil {
+		if err := p.checkRows(b); err != nil {
+			p.rollback(err.Error())
+			return
+		}
+		if err := p.e.st.encodeRows(&b.rows); err != nil {
+			panicked = err.Error()
+		}
+	}
 	if panicked != nil {
 		p.rollback(panicked)
 	}
+}
+
+// checkRows, with Options.CheckUpdates, makes sure no record of the open
+// batch changed since its row was encoded without being touched again, and
+// panics when one did: a bug of the engine's, which fails its tests loudly
+// (or, for the tests of the check, reports it to Options.onUnreported and
+// rolls the batch back).
+func (p *pipeline) checkRows(b *batch) error {
+	if !p.e.opts.Store.CheckUpdates {
+		return nil
+	}
+	err := p.e.st.checkRows(&b.rows)
+	if err == nil {
+		return nil
+	}
+	if f := p.e.opts.onUnreported; f != nil {
+		f(err)
+		return err
+	}
+	panic(err)
 }
 
 // handOver seals the open batch (it runs the carried steps and encodes the
@@ -235,21 +282,22 @@ func (p *pipeline) handOver() {
 	p.commits <- b
 }
 
-// seal encodes what the batch changed; the state's change tracking starts
-// afresh for the next batch.
+// seal encodes what the batch changed since its commands did (apply); the
+// state's change tracking starts afresh for the next batch.
 func (p *pipeline) seal(b *batch) any {
 	e, st, w := p.e, p.e.st, b.w
+	if err := p.checkRows(b); err != nil {
+		return err.Error()
+	}
+	// Keys up to savedKey were handed out by earlier batches, which are
+	// committed before this one: their rows are updated.
+	if err := st.encodeRows(&b.rows); err != nil {
+		return err.Error()
+	}
+	b.rows.Seal()
 	b.records = len(st.dirty)
 	if e.opts.ElementEvents {
 		w.emitRowChanges(st.dirty)
-	}
-	b.rows.Reset()
-	for _, r := range st.dirty {
-		// Keys up to savedKey were handed out by earlier batches, which
-		// are committed before this one: their rows are updated.
-		if err := b.rows.AddNewFrom(r, st.savedKey+1); err != nil {
-			return fmt.Sprintf("encode the batch's rows: %v", err)
-		}
 	}
 	b.cleanups = w.cleanups
 	b.setKey, b.key = st.nextKey != st.savedKey, st.nextKey
@@ -270,7 +318,9 @@ func (p *pipeline) syncStore() {
 }
 
 // finishInflight answers the commands of the batch whose commit returned;
-// when it failed, the open batch, built on its state, fails too.
+// when it failed, the open batch, built on its state, fails too. When it
+// went through, the open batch is handed to the committer first, which
+// would wait for the answers otherwise.
 func (p *pipeline) finishInflight() {
 	b, err := p.inflight, p.result
 	p.inflight, p.result, p.received = nil, nil, false
@@ -281,6 +331,9 @@ func (p *pipeline) finishInflight() {
 			p.cur = nil
 		}
 		return
+	}
+	if p.cur != nil {
+		p.handOver()
 	}
 	p.finish(b)
 }
@@ -327,6 +380,7 @@ func (p *pipeline) rollback(panicked any) {
 	p.cur = nil
 	e.log.Error("internal error: the batch is rolled back and the state reloaded", "panic", panicked, "commands", len(b.cmds), "stack", string(debug.Stack()))
 	msg := fmt.Sprintf("internal error, nothing was changed: %v", panicked)
+	e.st.forgetChanges() // thrown away with the batch's rows
 	p.syncStore()
 	if p.received {
 		p.finishInflight()

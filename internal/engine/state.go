@@ -106,8 +106,13 @@ type state struct {
 	// carry holds the follow-up steps left over at the last commit.
 	carry carryQueue
 
+	// dirty are the records the open batch changed, in the order of their
+	// first change; dirtySet says where each one's row is in the batch's
+	// rows, and fresh holds those changed since their row was last
+	// encoded (encodeRows).
 	dirty    []store.Record
-	dirtySet map[store.Record]struct{}
+	dirtySet map[store.Record]rowMark
+	fresh    []store.Record
 
 	agents *agentCache // agent records of the batch being written (agents.go)
 }
@@ -135,7 +140,7 @@ func newState() *state {
 		msgStarted:  map[string]int64{},
 		condStarts:  condStartIndex{},
 		awaiters:    map[int64][]*awaiter{},
-		dirtySet:    map[store.Record]struct{}{},
+		dirtySet:    map[store.Record]rowMark{},
 		dmn:         newDecisionState(),
 	}
 }
@@ -146,13 +151,77 @@ func (st *state) newKey() int64 {
 	return st.nextKey
 }
 
-// touch marks a record as changed by the current batch.
+// rowMark is where a changed record's row is in the open batch's rows
+// (-1: not encoded yet), and whether the record changed since.
+type rowMark struct {
+	row   int32
+	fresh bool
+}
+
+// touch marks a record as changed by the current batch. Its row is encoded
+// at the end of the command that changed it (encodeRows), so a command
+// touches each record it changes, even one an earlier command of the batch
+// touched: a change not touched in the command that made it is not written
+// (with Options.CheckUpdates, the batch's seal fails loudly instead).
 func (st *state) touch(r store.Record) {
-	if _, ok := st.dirtySet[r]; ok {
+	m, ok := st.dirtySet[r]
+	if !ok {
+		st.dirtySet[r] = rowMark{row: -1, fresh: true}
+		st.dirty = append(st.dirty, r)
+		st.fresh = append(st.fresh, r)
 		return
 	}
-	st.dirtySet[r] = struct{}{}
-	st.dirty = append(st.dirty, r)
+	if !m.fresh {
+		m.fresh = true
+		st.dirtySet[r] = m
+		st.fresh = append(st.fresh, r)
+	}
+}
+
+// encodeRows encodes the rows of the records changed since the last call
+// into the open batch's rows, replacing earlier encodings of the same
+// records. Keys from newFrom on were made by the open batch.
+func (st *state) encodeRows(rows *store.Rows) error {
+	newFrom := st.savedKey + 1
+	for i, r := range st.fresh {
+		m := st.dirtySet[r]
+		row, err := rows.Encode(int(m.row), r, newFrom)
+		if err != nil {
+			clear(st.fresh[:i])
+			st.fresh = append(st.fresh[:0], st.fresh[i:]...)
+			return fmt.Errorf("encode the batch's rows: %w", err)
+		}
+		st.dirtySet[r] = rowMark{row: int32(row)}
+	}
+	clear(st.fresh)
+	st.fresh = st.fresh[:0]
+	return nil
+}
+
+// forgetChanges drops the change tracking of a batch that is rolled back.
+func (st *state) forgetChanges() {
+	clear(st.dirtySet)
+	clear(st.dirty)
+	clear(st.fresh)
+	st.dirty, st.fresh = st.dirty[:0], st.fresh[:0]
+}
+
+// checkRows says which record of the open batch changed after its row was
+// encoded without being touched again (Options.CheckUpdates): a command
+// (or a step, or a timer) that changed a record an earlier command of the
+// batch touched, and did not touch it itself.
+func (st *state) checkRows(rows *store.Rows) error {
+	newFrom := st.savedKey + 1
+	for _, r := range st.dirty {
+		m := st.dirtySet[r]
+		if m.fresh || m.row < 0 {
+			continue // touched again: encoded again
+		}
+		if err := rows.Check(int(m.row), r, newFrom); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func latestKey(tenant, processID string) string { return tenant + "\x00" + processID }

@@ -225,12 +225,14 @@ type ElementInstance struct {
 	FlowScopeKey           int64
 	Runtime                ScopeRuntime
 
-	sealedState string // State as last encoded for writing (stateSealer)
+	sealedState string // State as last sealed for writing (stateSealer)
 }
 
-func (r *ElementInstance) sealState() bool {
-	same := r.sealedState != "" && r.sealedState == r.State
-	r.sealedState = r.State
+func (r *ElementInstance) indexedState() string { return r.State }
+
+func (r *ElementInstance) sealState(s string) bool {
+	same := r.sealedState != "" && r.sealedState == s
+	r.sealedState = s
 	return same
 }
 
@@ -303,12 +305,14 @@ type Job struct {
 	Denied       bool
 	DeniedReason string
 
-	sealedState string // State as last encoded for writing (stateSealer)
+	sealedState string // State as last sealed for writing (stateSealer)
 }
 
-func (r *Job) sealState() bool {
-	same := r.sealedState != "" && r.sealedState == r.State
-	r.sealedState = r.State
+func (r *Job) indexedState() string { return r.State }
+
+func (r *Job) sealState(s string) bool {
+	same := r.sealedState != "" && r.sealedState == s
+	r.sealedState = s
 	return same
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -123,5 +124,75 @@ func TestRowsInsertedManyToAStatement(t *testing.T) {
 		if ei := eis[i]; ei.Key != int64(2001+i) || ei.ElementID != fmt.Sprintf("e%d", i+1) || ei.Runtime.ActiveChildren != i+1 {
 			t.Errorf("element instance %d: %+v", i+1, ei)
 		}
+	}
+}
+
+// TestRowsEncodeReplacesAndSealsOnce: a record Encode writes again (it
+// changed since) replaces its row in place, and Seal decides once, from
+// the last encoding, whether the update may leave the indexed state out.
+// A job stored CREATED, encoded COMPLETED and then again COMPLETED in the
+// same batch must have its state written: deciding at each encoding would
+// take the second for "unchanged" and leave CREATED in the store.
+func TestRowsEncodeReplacesAndSealsOnce(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.UnixMilli(1_700_000_000_000).UTC()
+	job := &Job{Key: 20, Type: "t", State: JobCreated, Kind: "BPMN_ELEMENT", CreationTime: now, LastUpdateTime: now,
+		ElementID: "task", ElementInstanceKey: 19, ProcessInstanceKey: 10, RootProcessInstanceKey: 10,
+		ProcessDefinitionKey: 1, ProcessID: "p", TenantID: "<default>"}
+	v := &Variable{Key: 21, Name: "x", Value: "1", ScopeKey: 10, ProcessInstanceKey: 10, RootProcessInstanceKey: 10, ProcessDefinitionKey: 1, ProcessID: "p", TenantID: "<default>"}
+	commit := func(rows *Rows) {
+		t.Helper()
+		rows.Seal()
+		tx, err := s.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Write(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rows Rows
+	if _, err := rows.Encode(-1, job, 20); err != nil { // new: inserted
+		t.Fatal(err)
+	}
+	commit(&rows)
+
+	rows.Reset()
+	job.State, job.Worker = JobCompleted, "w1"
+	i, err := rows.Encode(-1, job, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vi, err := rows.Encode(-1, v, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job.Worker = "w2" // changed again by a later command
+	if err := rows.Check(i, job, 30); err == nil || !strings.Contains(err.Error(), "column worker changed") {
+		t.Fatalf("Check of a changed record: %v, want the worker column named", err)
+	}
+	if j, err := rows.Encode(i, job, 30); err != nil || j != i {
+		t.Fatalf("encode again into row %d: row %d, %v", i, j, err)
+	}
+	if err := rows.Check(i, job, 30); err != nil {
+		t.Fatalf("Check after encoding again: %v", err)
+	}
+	if rows.Len() != 2 || rows.Check(vi, v, 30) != nil {
+		t.Fatalf("%d rows after encoding the job twice, want 2 (the job's replaced in place)", rows.Len())
+	}
+	commit(&rows)
+	got, ok, err := Get(ctx, s, func() *Job { return new(Job) }, 20)
+	if err != nil || !ok {
+		t.Fatalf("get job: %v %v", ok, err)
+	}
+	if got.State != JobCompleted || got.Worker != "w2" {
+		t.Fatalf("stored job: state %s worker %q, want %s and the last change w2", got.State, got.Worker, JobCompleted)
+	}
+	if _, ok, err := Get(ctx, s, func() *Variable { return new(Variable) }, 21); err != nil || !ok {
+		t.Fatalf("variable encoded between the job's encodings: found %v, %v", ok, err)
 	}
 }

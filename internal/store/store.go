@@ -4,6 +4,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -339,6 +340,7 @@ type Rows struct {
 	pending []int
 	multi   []driver.NamedValue
 	enc     argEncoder
+	check   *Rows // scratch of Check
 }
 
 type encodedRow struct {
@@ -348,6 +350,10 @@ type encodedRow struct {
 	// keepState: the indexedState column holds what the row was last
 	// written with (stateSealer); an update leaves it out.
 	keepState bool
+	// Of a row Encode made, until Seal: its record, and the value of its
+	// indexedState column as encoded (stateSealer).
+	rec   Record
+	state string
 }
 
 // Len is the number of rows.
@@ -356,12 +362,88 @@ func (b *Rows) Len() int { return len(b.rows) }
 // Reset empties b, keeping its memory.
 func (b *Rows) Reset() {
 	clear(b.args) // drop the references to the values
+	clear(b.rows) // and to the records
 	b.rows, b.args = b.rows[:0], b.args[:0]
 	b.enc.reset()
 }
 
+// Encode encodes r's columns as AddNewFrom does, as a new row when i < 0,
+// else into row i, which it replaces (r changed again since it was
+// encoded there; the row keeps its place in the order of writing). It
+// returns r's row. Whether an update of the row may leave its indexed
+// state out is decided by Seal, once every row is encoded: the writer
+// encodes a record each time a command changed it, and only the last of
+// them is written.
+func (b *Rows) Encode(i int, r Record, newFrom int64) (int, error) {
+	if err := b.add(r, newFrom, true); err != nil {
+		return i, err
+	}
+	n := len(b.rows) - 1
+	if i < 0 {
+		return n, nil
+	}
+	b.rows[i], b.rows[n] = b.rows[n], encodedRow{}
+	b.rows = b.rows[:n]
+	return i, nil
+}
+
+// Seal completes the rows Encode made, in one pass once the batch is
+// encoded: each row's record remembers the indexed state it is written with
+// (stateSealer), and an update leaves that column out where the row was
+// written with the same before.
+func (b *Rows) Seal() {
+	for i := range b.rows {
+		row := &b.rows[i]
+		if row.rec == nil {
+			continue
+		}
+		if s, ok := row.rec.(stateSealer); ok {
+			row.keepState = s.sealState(row.state) && row.stored
+		}
+		row.rec, row.state = nil, ""
+	}
+}
+
+// Check encodes r again and compares it with row i, which Encode made of r:
+// an error names the first column that differs, that is a change of r since
+// it was encoded that whoever made it did not report (the engine's touch).
+// For tests (Options.CheckUpdates).
+func (b *Rows) Check(i int, r Record, newFrom int64) error {
+	if b.check == nil {
+		b.check = new(Rows)
+	}
+	c := b.check
+	c.Reset()
+	if err := c.add(r, newFrom, true); err != nil {
+		return err
+	}
+	row := b.rows[i]
+	got, want := c.args, b.args[row.start:row.end]
+	if len(got) != len(want) || row.table != r.Table() {
+		return fmt.Errorf("row %d: %s row of %d columns encoded, now %s of %d", i, row.table, len(want), r.Table(), len(got))
+	}
+	for j := range got {
+		if !sameValue(got[j].Value, want[j].Value) {
+			return fmt.Errorf("%s %v: column %s changed after its row was encoded (%v, now %v), and the change was not reported",
+				row.table, want[0].Value, tables[row.table][j], want[j].Value, got[j].Value)
+		}
+	}
+	return nil
+}
+
+func sameValue(a, b driver.Value) bool {
+	if x, ok := a.([]byte); ok {
+		y, ok := b.([]byte)
+		return ok && bytes.Equal(x, y)
+	}
+	if _, ok := b.([]byte); ok {
+		return false
+	}
+	return a == b
+}
+
 // Add encodes r's columns, to be inserted or replaced.
-func (b *Rows) Add(r Record) error { return b.add(r, 0) }
+func (b *Rows) Add(r Record) error { return b.add(r, 0, false) }
 
 // AddNewFrom encodes r's columns, where keys from newFrom on are new (made
 // since the last transaction that wrote rows): a row with a smaller key was
@@ -369,9 +451,11 @@ func (b *Rows) Add(r Record) error { return b.add(r, 0) }
 // update leaves the index entries of columns that never change after the
 // insert (fixedColumns) untouched, where replacing the row rewrites every
 // index of the table.
-func (b *Rows) AddNewFrom(r Record, newFrom int64) error { return b.add(r, newFrom) }
+func (b *Rows) AddNewFrom(r Record, newFrom int64) error { return b.add(r, newFrom, false) }
 
-func (b *Rows) add(r Record, newFrom int64) error {
+// add encodes r's row; with deferSeal, Seal decides what the row's update
+// leaves out.
+func (b *Rows) add(r Record, newFrom int64, deferSeal bool) error {
 	start := len(b.args)
 	if a, ok := r.(argsAppender); ok {
 		b.enc.args, b.enc.err = b.args, nil
@@ -385,7 +469,7 @@ func (b *Rows) add(r Record, newFrom int64) error {
 		for i := start; i < len(b.args); i++ {
 			b.args[i].Ordinal = i - start + 1
 		}
-		return b.sealed(r, start, newFrom)
+		return b.sealed(r, start, newFrom, deferSeal)
 	}
 	for i, c := range r.Columns() {
 		var v driver.Value
@@ -414,33 +498,38 @@ func (b *Rows) add(r Record, newFrom int64) error {
 		}
 		b.args = append(b.args, driver.NamedValue{Ordinal: i + 1, Value: v})
 	}
-	return b.sealed(r, start, newFrom)
+	return b.sealed(r, start, newFrom, deferSeal)
 }
 
 // sealed records r's row, whose values are b.args[start:].
-func (b *Rows) sealed(r Record, start int, newFrom int64) error {
+func (b *Rows) sealed(r Record, start int, newFrom int64, deferSeal bool) error {
 	stored := false
 	if k, ok := b.args[start].Value.(int64); ok && k < newFrom {
 		stored = true
 	}
-	keep := false
+	row := encodedRow{table: r.Table(), start: start, end: len(b.args), stored: stored}
 	if s, ok := r.(stateSealer); ok {
-		keep = s.sealState() && stored
+		if deferSeal {
+			row.rec, row.state = r, s.indexedState()
+		} else {
+			row.keepState = s.sealState(s.indexedState()) && stored
+		}
 	}
-	b.rows = append(b.rows, encodedRow{table: r.Table(), start: start, end: len(b.args), stored: stored, keepState: keep})
+	b.rows = append(b.rows, row)
 	return nil
 }
 
 // stateSealer is a record whose table has an indexedState column: it
-// remembers the column's value each time it is encoded for writing
-// (Rows.add), and says whether the value is the one it was last encoded
-// with. An encoded batch is committed before the next one is written, or
-// the engine stops and reloads its records from the store, so "last
-// encoded" is what the store holds when this encoding is written.
+// remembers the column's value each time its row is sealed for writing
+// (Rows.add, Rows.Seal), and says whether the value is the one it was last
+// sealed with. A sealed batch is committed before the next one is written,
+// or the engine stops and reloads its records from the store, so "last
+// sealed" is what the store holds when this row is written.
 // Options.CheckUpdates checks it: an update that leaves the column out
 // fails the engine's tests when the stored row holds another value.
 type stateSealer interface {
-	sealState() (unchanged bool)
+	indexedState() string
+	sealState(encoded string) (unchanged bool)
 }
 
 // Write inserts or replaces the rows, in their order.

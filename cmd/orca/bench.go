@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +29,7 @@ import (
 type benchFlags struct {
 	instances, reads, clients, starts int
 	synchronous                       string
-	keep                              bool
+	keep, startOnly                   bool
 }
 
 func newBenchCmd() *cobra.Command {
@@ -72,6 +73,7 @@ the machine shows in the figures: run it on a quiet machine, more than once.`,
 	f.IntVar(&bf.starts, "starts", 5, "restarts of orca start to take the median start time and idle RSS of")
 	f.StringVar(&bf.synchronous, "synchronous", "FULL", "SQLite synchronous mode of the runs: FULL (durable) or NORMAL")
 	f.BoolVar(&bf.keep, "keep", false, "keep the temporary data directories (their paths are printed)")
+	f.BoolVar(&bf.startOnly, "start-only", false, "measure orca start alone (start time and idle RSS, about 30 s) and stop there")
 	return cmd
 }
 
@@ -97,6 +99,7 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 	if err != nil {
 		return err
 	}
+	row("this binary", binaryNote(exe))
 	srvDir := filepath.Join(tmp, "server")
 	first, err := loadgen.StartOrca(ctx, exe, srvDir, "--synchronous", bf.synchronous)
 	if err != nil {
@@ -129,6 +132,9 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 			return err
 		}
 		row("orca start, the same from a copy of this binary (as cp installs it)", cf.MemoryString()+of)
+	}
+	if bf.startOnly {
+		return nil
 	}
 
 	// The runs over HTTP, against an orca start without built-in workers.
@@ -172,6 +178,36 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 	}
 	row("one-task instances/s in process (engine API)", fmt.Sprintf("%.0f (%d in %s)", res.PerSecond(), res.Instances, res.Elapsed.Round(time.Millisecond)))
 	return nil
+}
+
+// binaryNote is the binary's size and the build settings that change what
+// orca start maps: with cgo the binary is linked dynamically and maps the C
+// library too; -trimpath and -ldflags change its tables.
+func binaryNote(exe string) string {
+	var note []string
+	if fi, err := os.Stat(exe); err == nil {
+		note = append(note, fmt.Sprintf("%.1f MB", float64(fi.Size())/1e6))
+	}
+	cgo := false
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "CGO_ENABLED":
+				cgo = s.Value == "1"
+				note = append(note, s.Key+"="+s.Value)
+			case "-trimpath":
+				if s.Value == "true" {
+					note = append(note, s.Key)
+				}
+			case "-ldflags":
+				note = append(note, s.Key+"="+strconv.Quote(s.Value))
+			}
+		}
+	}
+	if cgo {
+		note = append(note, "(linked dynamically: the C library's pages count in its RSS; the README builds with CGO_ENABLED=0)")
+	}
+	return strings.Join(note, ", ")
 }
 
 // copyFile copies an executable with ordinary writes.

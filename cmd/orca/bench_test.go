@@ -20,6 +20,7 @@ func TestBench(t *testing.T) {
 		ratios          = `p50 x\d+\.\d\d, p99 x\d+\.\d\d, server CPU per call (x\d+\.\d\d|not measured)`
 	)
 	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`this binary +\d+\.\d MB, CGO_ENABLED=[01]`),
 		regexp.MustCompile(`new data directory, to the first /v2/topology answer +\d+\.\d ms`),
 		regexp.MustCompile(`restart, to the first /v2/topology answer +\d+\.\d ms.* \(median of 1\)`),
 		regexp.MustCompile(`idle RSS 2s after the first answer \(VmRSS; peak VmHWM\) +\d+\.\d MiB = \d+\.\d MB \(anonymous \d+\.\d MiB, file-backed \d+\.\d MiB\), peak \d+\.\d MiB \(median of 1\)`),
@@ -42,5 +43,25 @@ func TestBench(t *testing.T) {
 	}
 	if strings.Contains(out, "not measured") {
 		t.Logf("orca bench could not measure everything here:\n%s", out)
+	}
+}
+
+// orca bench --start-only measures orca start and nothing else.
+func TestBenchStartOnly(t *testing.T) {
+	p := runOrca(t, nil, "bench", "--start-only", "--starts", "1")
+	if err := p.wait(t, 2*time.Minute); err != nil {
+		t.Fatalf("orca bench --start-only: %v\n%s", err, p.out)
+	}
+	out := p.out.String()
+	for _, want := range []string{"this binary", "new data directory, to the first /v2/topology answer", "restart, to the first /v2/topology answer",
+		"idle RSS 2s after the first answer", "the same from a copy of this binary"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("orca bench --start-only printed no %q:\n%s", want, out)
+		}
+	}
+	for _, not := range []string{"instances/s", "getProcessInstance", "peak RSS over the runs"} {
+		if strings.Contains(out, not) {
+			t.Errorf("orca bench --start-only ran more than orca start (%q):\n%s", not, out)
+		}
 	}
 }

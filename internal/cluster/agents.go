@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/orcabpm/orca/internal/engine"
@@ -255,57 +256,61 @@ var (
 	agentCommitStatuses = []string{"COMMITTED", "PENDING", "DISCARDED"}
 )
 
-var agentInstanceSpec = &searchSpec{
-	table: "agent_instances",
-	filter: map[string]column{
-		"agentInstanceKey":            exprFilter("agent_instances.key"),
-		"agentDefinitionKey":          exprFilter("-1"),
-		"status":                      exprFilter(store.AgentStatusExpr, agentStatuses...),
-		"elementId":                   exprFilter("agent_instances.element_id"),
-		"processInstanceKey":          exprFilter("agent_instances.process_instance_key"),
-		"rootProcessInstanceKey":      exprFilter("agent_instances.root_process_instance_key"),
-		"processDefinitionKey":        exprFilter("agent_instances.process_definition_key"),
-		"tenantId":                    exprFilter("agent_instances.tenant_id"),
-		"creationDate":                exprFilter("agent_instances.creation_date"),
-		"lastUpdatedDate":             exprFilter("agent_instances.last_updated_date"),
-		"completionDate":              exprFilter(store.AgentCompletionExpr),
-		"processDefinitionId":         exprFilter("agent_instances.process_id"),
-		"processDefinitionVersion":    exprFilter("agent_instances.process_version"),
-		"processDefinitionVersionTag": exprFilter("NULLIF(agent_instances.process_version_tag, '')"),
-		"elementInstanceKeys": {build: func(v any) ([]store.Cond, error) {
-			var conds []store.Cond
-			for _, f := range v.([]KeyFilter) {
-				if f.Eq == nil || f.Neq != nil || f.Exists != nil || f.In != nil || f.NotIn != nil {
-					return nil, Errorf(CodeInvalidArgument, "elementInstanceKeys filters each key by its value (or $eq) only")
+var agentInstanceSpec = sync.OnceValue(func() *searchSpec {
+	return &searchSpec{
+		table: "agent_instances",
+		filter: map[string]column{
+			"agentInstanceKey":            exprFilter("agent_instances.key"),
+			"agentDefinitionKey":          exprFilter("-1"),
+			"status":                      exprFilter(store.AgentStatusExpr, agentStatuses...),
+			"elementId":                   exprFilter("agent_instances.element_id"),
+			"processInstanceKey":          exprFilter("agent_instances.process_instance_key"),
+			"rootProcessInstanceKey":      exprFilter("agent_instances.root_process_instance_key"),
+			"processDefinitionKey":        exprFilter("agent_instances.process_definition_key"),
+			"tenantId":                    exprFilter("agent_instances.tenant_id"),
+			"creationDate":                exprFilter("agent_instances.creation_date"),
+			"lastUpdatedDate":             exprFilter("agent_instances.last_updated_date"),
+			"completionDate":              exprFilter(store.AgentCompletionExpr),
+			"processDefinitionId":         exprFilter("agent_instances.process_id"),
+			"processDefinitionVersion":    exprFilter("agent_instances.process_version"),
+			"processDefinitionVersionTag": exprFilter("NULLIF(agent_instances.process_version_tag, '')"),
+			"elementInstanceKeys": {build: func(v any) ([]store.Cond, error) {
+				var conds []store.Cond
+				for _, f := range v.([]KeyFilter) {
+					if f.Eq == nil || f.Neq != nil || f.Exists != nil || f.In != nil || f.NotIn != nil {
+						return nil, Errorf(CodeInvalidArgument, "elementInstanceKeys filters each key by its value (or $eq) only")
+					}
+					conds = append(conds, store.Raw("EXISTS (SELECT 1 FROM json_each(agent_instances.element_instance_keys) WHERE value = ?)", int64(*f.Eq)))
 				}
-				conds = append(conds, store.Raw("EXISTS (SELECT 1 FROM json_each(agent_instances.element_instance_keys) WHERE value = ?)", int64(*f.Eq)))
-			}
-			return conds, nil
-		}},
-	},
-	// Status and completion date are derived at read time: they sort by
-	// what the filter and the result read.
-	sortExpr: map[string]string{"status": store.AgentStatusExpr, "completionDate": store.AgentCompletionExpr},
-	sort: map[string]string{"agentInstanceKey": "key", "agentDefinitionKey": "", "status": "status",
-		"elementId": "element_id", "processInstanceKey": "process_instance_key",
-		"rootProcessInstanceKey": "root_process_instance_key", "processDefinitionKey": "process_definition_key",
-		"tenantId": "tenant_id", "creationDate": "creation_date", "lastUpdatedDate": "last_updated_date",
-		"completionDate": ""},
-}
+				return conds, nil
+			}},
+		},
+		// Status and completion date are derived at read time: they sort by
+		// what the filter and the result read.
+		sortExpr: map[string]string{"status": store.AgentStatusExpr, "completionDate": store.AgentCompletionExpr},
+		sort: map[string]string{"agentInstanceKey": "key", "agentDefinitionKey": "", "status": "status",
+			"elementId": "element_id", "processInstanceKey": "process_instance_key",
+			"rootProcessInstanceKey": "root_process_instance_key", "processDefinitionKey": "process_definition_key",
+			"tenantId": "tenant_id", "creationDate": "creation_date", "lastUpdatedDate": "last_updated_date",
+			"completionDate": ""},
+	}
+})
 
-var agentHistorySpec = &searchSpec{
-	table: "agent_history",
-	filter: map[string]column{
-		"historyItemKey":     exprFilter("agent_history.key"),
-		"role":               exprFilter("agent_history.role", agentRoles...),
-		"elementInstanceKey": exprFilter("agent_history.element_instance_key"),
-		"jobKey":             exprFilter("agent_history.job_key"),
-		"loopIteration":      exprFilter("agent_history.loop_iteration"),
-		"commitStatus":       exprFilter(store.AgentCommitStatusExpr, agentCommitStatuses...),
-		"producedAt":         exprFilter("agent_history.produced_at"),
-	},
-	sort: map[string]string{"producedAt": "produced_at", "historyItemKey": "key", "loopIteration": "loop_iteration"},
-}
+var agentHistorySpec = sync.OnceValue(func() *searchSpec {
+	return &searchSpec{
+		table: "agent_history",
+		filter: map[string]column{
+			"historyItemKey":     exprFilter("agent_history.key"),
+			"role":               exprFilter("agent_history.role", agentRoles...),
+			"elementInstanceKey": exprFilter("agent_history.element_instance_key"),
+			"jobKey":             exprFilter("agent_history.job_key"),
+			"loopIteration":      exprFilter("agent_history.loop_iteration"),
+			"commitStatus":       exprFilter(store.AgentCommitStatusExpr, agentCommitStatuses...),
+			"producedAt":         exprFilter("agent_history.produced_at"),
+		},
+		sort: map[string]string{"producedAt": "produced_at", "historyItemKey": "key", "loopIteration": "loop_iteration"},
+	}
+})
 
 // Embedded
 
@@ -459,7 +464,7 @@ func (m *Embedded) GetAgentInstance(ctx context.Context, key Key) (*AgentInstanc
 
 // SearchAgentInstances searches agent instances.
 func (m *Embedded) SearchAgentInstances(ctx context.Context, q *AgentInstanceSearchQuery) (*SearchResult[AgentInstance], error) {
-	res, err := search(ctx, m.store, agentInstanceSpec, q, func() *store.AgentInstance { return new(store.AgentInstance) },
+	res, err := search(ctx, m.store, agentInstanceSpec(), q, func() *store.AgentInstance { return new(store.AgentInstance) },
 		func(r *store.AgentInstance) *store.AgentInstance { return r })
 	if err != nil {
 		return nil, err
@@ -490,7 +495,7 @@ func (m *Embedded) SearchAgentInstanceHistory(ctx context.Context, key Key, q *A
 	if q == nil {
 		q = &AgentInstanceHistorySearchQuery{}
 	}
-	sq, err := agentHistorySpec.query(q.Filter, q.Sort, q.Page)
+	sq, err := agentHistorySpec().query(q.Filter, q.Sort, q.Page)
 	if err != nil {
 		return nil, err
 	}

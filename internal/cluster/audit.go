@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/orcabpm/orca/internal/engine"
@@ -119,50 +120,52 @@ var (
 	auditChannels   = []string{"REST", "GRPC", "MCP", "INTERNAL"}
 )
 
-var auditLogSpec = &searchSpec{
-	table: "audit_logs",
-	filter: map[string]column{
-		"auditLogKey":             exprFilter("audit_logs.key"),
-		"processDefinitionKey":    exprFilter("audit_logs.process_definition_key"),
-		"processInstanceKey":      exprFilter("audit_logs.process_instance_key"),
-		"elementInstanceKey":      exprFilter("audit_logs.element_instance_key"),
-		"operationType":           exprFilter("audit_logs.operation_type", auditOperationTypes...),
-		"result":                  exprFilter("audit_logs.result", auditResults...),
-		"timestamp":               exprFilter("audit_logs.timestamp"),
-		"actorId":                 exprFilter("audit_logs.actor_id"),
-		"actorType":               exprFilter("audit_logs.actor_type", auditActorTypes...),
-		"agentElementId":          never,
-		"entityKey":               exprFilter("audit_logs.entity_key"),
-		"entityType":              exprFilter("audit_logs.entity_type", auditEntityTypes...),
-		"tenantId":                exprFilter("audit_logs.tenant_id"),
-		"category":                exprFilter("audit_logs.category", auditCategories...),
-		"deploymentKey":           never,
-		"formKey":                 never,
-		"resourceKey":             never,
-		"batchOperationType":      never,
-		"processDefinitionId":     exprFilter("audit_logs.process_definition_id"),
-		"jobKey":                  exprFilter("audit_logs.job_key"),
-		"userTaskKey":             exprFilter("audit_logs.user_task_key"),
-		"decisionRequirementsId":  never,
-		"decisionRequirementsKey": never,
-		"decisionDefinitionId":    never,
-		"decisionDefinitionKey":   never,
-		"decisionEvaluationKey":   never,
-		"relatedEntityKey":        never,
-		"relatedEntityType":       never,
-		"entityDescription":       exprFilter(auditDescriptionSQL),
-		"inboundChannelType":      exprFilter("audit_logs.inbound_channel_type", auditChannels...),
-		"inboundChannelToolName":  exprFilter("audit_logs.inbound_channel_tool_name"),
-	},
-	sort: map[string]string{"actorId": "actor_id", "actorType": "actor_type", "auditLogKey": "key",
-		"batchOperationKey": "", "batchOperationType": "", "category": "category", "decisionDefinitionId": "",
-		"decisionDefinitionKey": "", "decisionEvaluationKey": "", "decisionRequirementsId": "", "decisionRequirementsKey": "",
-		"elementInstanceKey": "element_instance_key", "entityKey": "entity_key", "entityType": "entity_type",
-		"jobKey": "job_key", "operationType": "operation_type", "processDefinitionId": "process_definition_id",
-		"processDefinitionKey": "process_definition_key", "processInstanceKey": "process_instance_key",
-		"result": "result", "tenantId": "tenant_id", "timestamp": "timestamp", "userTaskKey": "user_task_key",
-		"inboundChannelType": "inbound_channel_type", "inboundChannelToolName": "inbound_channel_tool_name"},
-}
+var auditLogSpec = sync.OnceValue(func() *searchSpec {
+	return &searchSpec{
+		table: "audit_logs",
+		filter: map[string]column{
+			"auditLogKey":             exprFilter("audit_logs.key"),
+			"processDefinitionKey":    exprFilter("audit_logs.process_definition_key"),
+			"processInstanceKey":      exprFilter("audit_logs.process_instance_key"),
+			"elementInstanceKey":      exprFilter("audit_logs.element_instance_key"),
+			"operationType":           exprFilter("audit_logs.operation_type", auditOperationTypes...),
+			"result":                  exprFilter("audit_logs.result", auditResults...),
+			"timestamp":               exprFilter("audit_logs.timestamp"),
+			"actorId":                 exprFilter("audit_logs.actor_id"),
+			"actorType":               exprFilter("audit_logs.actor_type", auditActorTypes...),
+			"agentElementId":          never,
+			"entityKey":               exprFilter("audit_logs.entity_key"),
+			"entityType":              exprFilter("audit_logs.entity_type", auditEntityTypes...),
+			"tenantId":                exprFilter("audit_logs.tenant_id"),
+			"category":                exprFilter("audit_logs.category", auditCategories...),
+			"deploymentKey":           never,
+			"formKey":                 never,
+			"resourceKey":             never,
+			"batchOperationType":      never,
+			"processDefinitionId":     exprFilter("audit_logs.process_definition_id"),
+			"jobKey":                  exprFilter("audit_logs.job_key"),
+			"userTaskKey":             exprFilter("audit_logs.user_task_key"),
+			"decisionRequirementsId":  never,
+			"decisionRequirementsKey": never,
+			"decisionDefinitionId":    never,
+			"decisionDefinitionKey":   never,
+			"decisionEvaluationKey":   never,
+			"relatedEntityKey":        never,
+			"relatedEntityType":       never,
+			"entityDescription":       exprFilter(auditDescriptionSQL),
+			"inboundChannelType":      exprFilter("audit_logs.inbound_channel_type", auditChannels...),
+			"inboundChannelToolName":  exprFilter("audit_logs.inbound_channel_tool_name"),
+		},
+		sort: map[string]string{"actorId": "actor_id", "actorType": "actor_type", "auditLogKey": "key",
+			"batchOperationKey": "", "batchOperationType": "", "category": "category", "decisionDefinitionId": "",
+			"decisionDefinitionKey": "", "decisionEvaluationKey": "", "decisionRequirementsId": "", "decisionRequirementsKey": "",
+			"elementInstanceKey": "element_instance_key", "entityKey": "entity_key", "entityType": "entity_type",
+			"jobKey": "job_key", "operationType": "operation_type", "processDefinitionId": "process_definition_id",
+			"processDefinitionKey": "process_definition_key", "processInstanceKey": "process_instance_key",
+			"result": "result", "tenantId": "tenant_id", "timestamp": "timestamp", "userTaskKey": "user_task_key",
+			"inboundChannelType": "inbound_channel_type", "inboundChannelToolName": "inbound_channel_tool_name"},
+	}
+})
 
 // auditDescriptionSQL is the entityDescription of an entry, as
 // auditDescription writes it.
@@ -270,7 +273,7 @@ func (m *Embedded) RecordAudit(ctx context.Context, entries ...*store.AuditLog) 
 
 // SearchAuditLogs searches the audit log.
 func (m *Embedded) SearchAuditLogs(ctx context.Context, q *AuditLogSearchQuery) (*SearchResult[AuditLog], error) {
-	return search(ctx, m.store, auditLogSpec, q, func() *store.AuditLog { return new(store.AuditLog) }, auditLog)
+	return search(ctx, m.store, auditLogSpec(), q, func() *store.AuditLog { return new(store.AuditLog) }, auditLog)
 }
 
 // GetAuditLog reads one audit log entry.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/orcabpm/orca/internal/engine"
@@ -219,75 +220,81 @@ type DecisionAPI interface {
 
 var decisionTypes = []string{"DECISION_TABLE", "LITERAL_EXPRESSION", "UNSPECIFIED", "UNKNOWN"}
 
-var decisionDefinitionSpec = &searchSpec{
-	table: "decision_definitions",
-	filter: map[string]column{
-		"decisionDefinitionId":        exprFilter("decision_definitions.decision_id"),
-		"name":                        exprFilter("decision_definitions.name"),
-		"version":                     exprFilter("decision_definitions.version"),
-		"decisionRequirementsId":      exprFilter("decision_definitions.decision_requirements_id"),
-		"tenantId":                    exprFilter("decision_definitions.tenant_id"),
-		"decisionDefinitionKey":       exprFilter("decision_definitions.key"),
-		"decisionRequirementsKey":     exprFilter("decision_definitions.decision_requirements_key"),
-		"decisionRequirementsName":    exprFilter("decision_definitions.decision_requirements_name"),
-		"decisionRequirementsVersion": exprFilter("decision_definitions.decision_requirements_version"),
-		"isLatestVersion": {build: func(v any) ([]store.Cond, error) {
-			op := "="
-			if !*v.(*bool) {
-				op = "<"
-			}
-			return []store.Cond{store.Raw("decision_definitions.version " + op + " (SELECT MAX(d2.version) FROM decision_definitions d2 " +
-				"WHERE d2.decision_id = decision_definitions.decision_id AND d2.tenant_id = decision_definitions.tenant_id)")}, nil
-		}},
-	},
-	sort: map[string]string{"decisionDefinitionKey": "key", "decisionDefinitionId": "decision_id", "name": "name",
-		"version": "version", "decisionRequirementsId": "decision_requirements_id",
-		"decisionRequirementsKey": "decision_requirements_key", "decisionRequirementsName": "decision_requirements_name",
-		"decisionRequirementsVersion": "decision_requirements_version", "tenantId": "tenant_id"},
-}
+var decisionDefinitionSpec = sync.OnceValue(func() *searchSpec {
+	return &searchSpec{
+		table: "decision_definitions",
+		filter: map[string]column{
+			"decisionDefinitionId":        exprFilter("decision_definitions.decision_id"),
+			"name":                        exprFilter("decision_definitions.name"),
+			"version":                     exprFilter("decision_definitions.version"),
+			"decisionRequirementsId":      exprFilter("decision_definitions.decision_requirements_id"),
+			"tenantId":                    exprFilter("decision_definitions.tenant_id"),
+			"decisionDefinitionKey":       exprFilter("decision_definitions.key"),
+			"decisionRequirementsKey":     exprFilter("decision_definitions.decision_requirements_key"),
+			"decisionRequirementsName":    exprFilter("decision_definitions.decision_requirements_name"),
+			"decisionRequirementsVersion": exprFilter("decision_definitions.decision_requirements_version"),
+			"isLatestVersion": {build: func(v any) ([]store.Cond, error) {
+				op := "="
+				if !*v.(*bool) {
+					op = "<"
+				}
+				return []store.Cond{store.Raw("decision_definitions.version " + op + " (SELECT MAX(d2.version) FROM decision_definitions d2 " +
+					"WHERE d2.decision_id = decision_definitions.decision_id AND d2.tenant_id = decision_definitions.tenant_id)")}, nil
+			}},
+		},
+		sort: map[string]string{"decisionDefinitionKey": "key", "decisionDefinitionId": "decision_id", "name": "name",
+			"version": "version", "decisionRequirementsId": "decision_requirements_id",
+			"decisionRequirementsKey": "decision_requirements_key", "decisionRequirementsName": "decision_requirements_name",
+			"decisionRequirementsVersion": "decision_requirements_version", "tenantId": "tenant_id"},
+	}
+})
 
-var decisionRequirementsSpec = &searchSpec{
-	table: "decision_requirements",
-	filter: map[string]column{
-		"decisionRequirementsName": exprFilter("decision_requirements.name"),
-		"decisionRequirementsId":   exprFilter("decision_requirements.decision_requirements_id"),
-		"decisionRequirementsKey":  exprFilter("decision_requirements.key"),
-		"version":                  exprFilter("decision_requirements.version"),
-		"tenantId":                 exprFilter("decision_requirements.tenant_id"),
-		"resourceName":             exprFilter("decision_requirements.resource_name"),
-	},
-	sort: map[string]string{"decisionRequirementsKey": "key", "decisionRequirementsName": "name", "version": "version",
-		"decisionRequirementsId": "decision_requirements_id", "tenantId": "tenant_id"},
-}
+var decisionRequirementsSpec = sync.OnceValue(func() *searchSpec {
+	return &searchSpec{
+		table: "decision_requirements",
+		filter: map[string]column{
+			"decisionRequirementsName": exprFilter("decision_requirements.name"),
+			"decisionRequirementsId":   exprFilter("decision_requirements.decision_requirements_id"),
+			"decisionRequirementsKey":  exprFilter("decision_requirements.key"),
+			"version":                  exprFilter("decision_requirements.version"),
+			"tenantId":                 exprFilter("decision_requirements.tenant_id"),
+			"resourceName":             exprFilter("decision_requirements.resource_name"),
+		},
+		sort: map[string]string{"decisionRequirementsKey": "key", "decisionRequirementsName": "name", "version": "version",
+			"decisionRequirementsId": "decision_requirements_id", "tenantId": "tenant_id"},
+	}
+})
 
-var decisionInstanceSpec = &searchSpec{
-	table: "decision_instances",
-	filter: map[string]column{
-		"decisionEvaluationInstanceKey": exprFilter("decision_instances.instance_key"),
-		"state":                         exprFilter("decision_instances.state", "EVALUATED", "FAILED", "UNSPECIFIED", "UNKNOWN"),
-		"evaluationFailure":             exprFilter("NULLIF(decision_instances.evaluation_failure, '')"),
-		"evaluationDate":                exprFilter("decision_instances.evaluation_date"),
-		"decisionDefinitionId":          exprFilter("decision_instances.decision_id"),
-		"decisionDefinitionName":        exprFilter("decision_instances.decision_name"),
-		"decisionDefinitionVersion":     exprFilter("decision_instances.decision_version"),
-		"decisionDefinitionType":        exprFilter("decision_instances.decision_type", decisionTypes...),
-		"tenantId":                      exprFilter("decision_instances.tenant_id"),
-		"decisionEvaluationKey":         exprFilter("decision_instances.evaluation_key"),
-		"processDefinitionKey":          exprFilter("decision_instances.process_definition_key"),
-		"processInstanceKey":            exprFilter("decision_instances.process_instance_key"),
-		"decisionDefinitionKey":         exprFilter("decision_instances.decision_definition_key"),
-		"elementInstanceKey":            exprFilter("decision_instances.element_instance_key"),
-		"rootDecisionDefinitionKey":     exprFilter("decision_instances.root_decision_definition_key"),
-		"decisionRequirementsKey":       exprFilter("decision_instances.decision_requirements_key"),
-	},
-	sort: map[string]string{"decisionDefinitionId": "decision_id", "decisionDefinitionKey": "decision_definition_key",
-		"decisionDefinitionName": "decision_name", "decisionDefinitionType": "decision_type",
-		"decisionDefinitionVersion": "decision_version", "decisionEvaluationInstanceKey": "key",
-		"decisionEvaluationKey": "evaluation_key", "elementInstanceKey": "element_instance_key",
-		"evaluationDate": "evaluation_date", "evaluationFailure": "evaluation_failure",
-		"processDefinitionKey": "process_definition_key", "processInstanceKey": "process_instance_key",
-		"rootDecisionDefinitionKey": "root_decision_definition_key", "state": "state", "tenantId": "tenant_id"},
-}
+var decisionInstanceSpec = sync.OnceValue(func() *searchSpec {
+	return &searchSpec{
+		table: "decision_instances",
+		filter: map[string]column{
+			"decisionEvaluationInstanceKey": exprFilter("decision_instances.instance_key"),
+			"state":                         exprFilter("decision_instances.state", "EVALUATED", "FAILED", "UNSPECIFIED", "UNKNOWN"),
+			"evaluationFailure":             exprFilter("NULLIF(decision_instances.evaluation_failure, '')"),
+			"evaluationDate":                exprFilter("decision_instances.evaluation_date"),
+			"decisionDefinitionId":          exprFilter("decision_instances.decision_id"),
+			"decisionDefinitionName":        exprFilter("decision_instances.decision_name"),
+			"decisionDefinitionVersion":     exprFilter("decision_instances.decision_version"),
+			"decisionDefinitionType":        exprFilter("decision_instances.decision_type", decisionTypes...),
+			"tenantId":                      exprFilter("decision_instances.tenant_id"),
+			"decisionEvaluationKey":         exprFilter("decision_instances.evaluation_key"),
+			"processDefinitionKey":          exprFilter("decision_instances.process_definition_key"),
+			"processInstanceKey":            exprFilter("decision_instances.process_instance_key"),
+			"decisionDefinitionKey":         exprFilter("decision_instances.decision_definition_key"),
+			"elementInstanceKey":            exprFilter("decision_instances.element_instance_key"),
+			"rootDecisionDefinitionKey":     exprFilter("decision_instances.root_decision_definition_key"),
+			"decisionRequirementsKey":       exprFilter("decision_instances.decision_requirements_key"),
+		},
+		sort: map[string]string{"decisionDefinitionId": "decision_id", "decisionDefinitionKey": "decision_definition_key",
+			"decisionDefinitionName": "decision_name", "decisionDefinitionType": "decision_type",
+			"decisionDefinitionVersion": "decision_version", "decisionEvaluationInstanceKey": "key",
+			"decisionEvaluationKey": "evaluation_key", "elementInstanceKey": "element_instance_key",
+			"evaluationDate": "evaluation_date", "evaluationFailure": "evaluation_failure",
+			"processDefinitionKey": "process_definition_key", "processInstanceKey": "process_instance_key",
+			"rootDecisionDefinitionKey": "root_decision_definition_key", "state": "state", "tenantId": "tenant_id"},
+	}
+})
 
 func decisionDefinition(r *store.DecisionDefinition) DecisionDefinition {
 	return DecisionDefinition{DecisionDefinitionID: r.DecisionID, DecisionDefinitionKey: Key(r.Key),
@@ -335,7 +342,7 @@ func matchedRules(r *store.DecisionInstance) []MatchedDecisionRule {
 }
 
 func (m *Embedded) SearchDecisionDefinitions(ctx context.Context, q *DecisionDefinitionSearchQuery) (*SearchResult[DecisionDefinition], error) {
-	return search(ctx, m.store, decisionDefinitionSpec, q, func() *store.DecisionDefinition { return new(store.DecisionDefinition) }, decisionDefinition)
+	return search(ctx, m.store, decisionDefinitionSpec(), q, func() *store.DecisionDefinition { return new(store.DecisionDefinition) }, decisionDefinition)
 }
 
 func (m *Embedded) GetDecisionDefinition(ctx context.Context, key Key) (*DecisionDefinition, error) {
@@ -358,7 +365,7 @@ func (m *Embedded) GetDecisionDefinitionXML(ctx context.Context, key Key) ([]byt
 }
 
 func (m *Embedded) SearchDecisionRequirements(ctx context.Context, q *DecisionRequirementsSearchQuery) (*SearchResult[DecisionRequirements], error) {
-	return search(ctx, m.store, decisionRequirementsSpec, q, func() *store.DecisionRequirements { return new(store.DecisionRequirements) }, decisionRequirements)
+	return search(ctx, m.store, decisionRequirementsSpec(), q, func() *store.DecisionRequirements { return new(store.DecisionRequirements) }, decisionRequirements)
 }
 
 func (m *Embedded) GetDecisionRequirements(ctx context.Context, key Key) (*DecisionRequirements, error) {
@@ -424,7 +431,7 @@ func evaluationResult(ev *engine.DecisionEvaluation) *EvaluateDecisionResult {
 }
 
 func (m *Embedded) SearchDecisionInstances(ctx context.Context, q *DecisionInstanceSearchQuery) (*SearchResult[DecisionInstance], error) {
-	return search(ctx, m.store, decisionInstanceSpec, q, func() *store.DecisionInstance { return new(store.DecisionInstance) }, decisionInstance)
+	return search(ctx, m.store, decisionInstanceSpec(), q, func() *store.DecisionInstance { return new(store.DecisionInstance) }, decisionInstance)
 }
 
 func (m *Embedded) GetDecisionInstance(ctx context.Context, key string) (*DecisionInstanceDetail, error) {

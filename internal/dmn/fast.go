@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/orcabpm/orca/internal/feel"
 )
@@ -14,9 +15,14 @@ import (
 // without a FEEL evaluation. Everything else goes through FEEL. The
 // results are the same (TestFastPathMatchesFEEL checks it).
 
+// Compiled on first use: a server with no decisions does not pay for them.
 var (
-	literalRe = regexp.MustCompile(`^(?:-?[0-9]+(?:\.[0-9]+)?|"(?:[^"\\]|\\.)*"|true|false)$`)
-	pathRe    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+	literalRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:-?[0-9]+(?:\.[0-9]+)?|"(?:[^"\\]|\\.)*"|true|false)$`)
+	})
+	pathRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+	})
 )
 
 var feelKeywords = map[string]bool{
@@ -28,7 +34,7 @@ var feelKeywords = map[string]bool{
 // constant evaluates a literal text once; ok is false for anything else.
 func constant(text string) (feel.Value, bool) {
 	text = strings.TrimSpace(text)
-	if !literalRe.MatchString(text) {
+	if !literalRe().MatchString(text) {
 		return nil, false
 	}
 	x, err := feel.Compile(text)
@@ -202,7 +208,7 @@ type fastPath struct {
 
 func compileFastPath(text string) *fastPath {
 	text = strings.TrimSpace(text)
-	if !pathRe.MatchString(text) {
+	if !pathRe().MatchString(text) {
 		return nil
 	}
 	segs := strings.Split(text, ".")

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // range(from) (DMN 1.5): a range from its literal text, e.g. "[1..3]",
@@ -61,24 +62,27 @@ func splitRangeLiteral(s string) (string, string, bool) {
 	return "", "", false
 }
 
+// Compiled on first use: most processes never call range().
 var (
-	rangeNumberRe   = regexp.MustCompile(`^-?[0-9]+(?:\.[0-9]+)?$`)
-	rangeStringRe   = regexp.MustCompile(`^"(?:[^"\\]|\\.)*"$`)
-	rangeTemporalRe = regexp.MustCompile(`^(@|date and time|date|time|duration)\s*\(?\s*("(?:[^"\\]|\\.)*")\s*\)?$`)
+	rangeNumberRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?[0-9]+(?:\.[0-9]+)?$`) })
+	rangeStringRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^"(?:[^"\\]|\\.)*"$`) })
+	rangeTemporalRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(@|date and time|date|time|duration)\s*\(?\s*("(?:[^"\\]|\\.)*")\s*\)?$`)
+	})
 )
 
 func rangeEndpoint(src string) (Value, error) {
 	switch {
-	case rangeNumberRe.MatchString(src):
+	case rangeNumberRe().MatchString(src):
 		return ParseNumber(src)
-	case rangeStringRe.MatchString(src):
+	case rangeStringRe().MatchString(src):
 		s, err := strconv.Unquote(src)
 		if err != nil {
 			return nil, err
 		}
 		return String(s), nil
 	}
-	m := rangeTemporalRe.FindStringSubmatch(src)
+	m := rangeTemporalRe().FindStringSubmatch(src)
 	if m == nil || (m[1] == "@") == (strings.Contains(src, "(") && strings.HasSuffix(src, ")")) {
 		return nil, errors.New("range: endpoint is not a literal")
 	}

@@ -23,19 +23,28 @@ import (
 // and updates that set a job's state when its activation leaves it as it
 // was: the cost this session's index cuts took away, side by side in one
 // process.
+//
+// indexes=now/mutex=sqlite runs the writer's connection with the SQLite
+// connection mutex the driver opens it with (nomutex.go takes it away): what
+// that mutex costs the committer.
 func BenchmarkOneTaskRows(b *testing.B) {
-	for _, shape := range []string{"now", "session6"} {
-		b.Run("indexes="+shape, func(b *testing.B) { benchOneTaskRows(b, shape == "session6") })
+	for _, shape := range []string{"now", "session6", "now/mutex=sqlite"} {
+		b.Run("indexes="+shape, func(b *testing.B) {
+			benchOneTaskRows(b, shape == "session6", shape == "now/mutex=sqlite")
+		})
 	}
 }
 
-func benchOneTaskRows(b *testing.B, session6 bool) {
+func benchOneTaskRows(b *testing.B, session6, connMutex bool) {
 	ctx := context.Background()
 	s, err := Open(ctx, b.TempDir(), Options{Synchronous: "NORMAL"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.Close()
+	if connMutex {
+		restoreConnMutex(b, s.write)
+	}
 	if session6 {
 		if _, err := s.write.ExecContext(ctx, `DROP INDEX process_instances_state_ended;
 CREATE INDEX process_instances_state_end ON process_instances (state, end_date);

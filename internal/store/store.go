@@ -131,7 +131,8 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 			wdsn += "&vfs=" + vfs
 		}
 	}
-	wc, err := sqlite.NewConnector(wdsn)
+	// Each connection without SQLite's connection mutex (nomutex.go).
+	wc, err := connector(wdsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -169,7 +170,7 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 		w.Close()
 		return nil, fmt.Errorf("query planner statistics in %s: %w", path, err)
 	}
-	rc, err := sqlite.NewConnector(dsn("&_pragma=query_only(1)&_pragma=cache_size(" + strconv.Itoa(-readCacheKiB) + ")"))
+	rc, err := connector(dsn("&_pragma=query_only(1)&_pragma=cache_size(" + strconv.Itoa(-readCacheKiB) + ")"))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
@@ -180,12 +181,13 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 	r := sql.OpenDB(rc)
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	c, err := sql.Open("sqlite", dsn(""))
+	cc, err := connector(dsn(""))
 	if err != nil {
 		r.Close()
 		w.Close()
 		return nil, fmt.Errorf("open %s for checkpoints: %w", path, err)
 	}
+	c := sql.OpenDB(cc)
 	c.SetMaxOpenConns(1)
 	c.SetMaxIdleConns(1)
 	c.SetConnMaxLifetime(0)

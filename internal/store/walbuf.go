@@ -130,10 +130,6 @@ func doRegisterWALBuf() error {
 	return nil
 }
 
-// cptr is the C address p as a pointer (SQLite's memory, which Go's
-// collector neither moves nor frees).
-func cptr(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&p)) }
-
 // setFunc stores the Go function f in a C function pointer field, as the
 // transpiled SQLite stores and calls them.
 func setFunc[F any](field *uintptr, f F) { *(*F)(unsafe.Pointer(field)) = f }

@@ -28,6 +28,7 @@ import (
 
 type benchFlags struct {
 	instances, reads, clients, starts int
+	rounds                            int
 	synchronous                       string
 	keep, startOnly                   bool
 }
@@ -54,10 +55,12 @@ func newBenchCmd() *cobra.Command {
     with --clients concurrent clients of equal weight (each encodes its request and decodes the
     whole answer into the same typed value; the MCP client is a minimal stateless Streamable HTTP
     client, one JSON-RPC POST per call): p50, p99, calls per second, and the server's CPU time per
-    call (utime+stime of the orca start process over the run, divided by the calls: the gateway's
-    own cost, independent of the client), with their ratios; the official Go MCP client (go-sdk)
-    runs too, for information. The protocols alternate, twice each. Then the peak RSS (VmHWM)
-    of that orca start over these runs.
+    call (the orca start process's CPU time over the run, divided by the calls: the gateway's own
+    cost, independent of the client), with their ratios; the official Go MCP client (go-sdk)
+    runs too, for information. After a few calls each that are not measured, the protocols
+    alternate in --rounds rounds; the ratios are given over all calls and as the median (and
+    range) of the rounds' own ratios. Then the peak RSS (VmHWM) of that orca start over these
+    runs.
 
 Commits are durable (synchronous=FULL) unless --synchronous says otherwise. Other load on
 the machine shows in the figures: run it on a quiet machine, more than once.`,
@@ -70,6 +73,7 @@ the machine shows in the figures: run it on a quiet machine, more than once.`,
 	f.IntVar(&bf.instances, "instances", 5000, "one-task instances per throughput run")
 	f.IntVar(&bf.reads, "reads", 5000, "calls per protocol and operation in the MCP against REST runs")
 	f.IntVar(&bf.clients, "clients", 8, "concurrent clients in the MCP against REST run")
+	f.IntVar(&bf.rounds, "rounds", 10, "rounds the MCP against REST runs alternate in, each an equal share of --reads")
 	f.IntVar(&bf.starts, "starts", 5, "restarts of orca start to take the median start time and idle RSS of")
 	f.StringVar(&bf.synchronous, "synchronous", "FULL", "SQLite synchronous mode of the runs: FULL (durable) or NORMAL")
 	f.BoolVar(&bf.keep, "keep", false, "keep the temporary data directories (their paths are printed)")
@@ -78,8 +82,8 @@ the machine shows in the figures: run it on a quiet machine, more than once.`,
 }
 
 func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
-	if bf.instances < 1 || bf.reads < 1 || bf.clients < 1 || bf.starts < 1 {
-		return errors.New("--instances, --reads, --clients and --starts must be at least 1")
+	if bf.instances < 1 || bf.reads < 1 || bf.clients < 1 || bf.starts < 1 || bf.rounds < 1 {
+		return errors.New("--instances, --reads, --clients, --starts and --rounds must be at least 1")
 	}
 	tmp, err := os.MkdirTemp("", "orca-bench-")
 	if err != nil {
@@ -269,13 +273,18 @@ func benchDeploy(ctx context.Context, hc *http.Client, base string) error {
 // /mcp/cluster) and a write (POST /v2/process-instances against the tool
 // createProcessInstance). The REST client and the minimal MCP client weigh
 // the same (loadgen.RESTCall, loadgen.MCPCall: each encodes its request
-// and decodes the whole answer into the same typed value); the official
-// Go MCP client (go-sdk) runs too, for information. Each protocol runs
-// twice, alternating, half the calls each time, so that a change in the
-// machine's load falls on all of them. Besides latency and rate, the
-// server's CPU time per call (utime+stime of the orca start process from
-// the start of a run until it is idle again, divided by the calls) is the
-// gateway's own cost, whatever the client costs.
+// and decodes the answer into the same typed value). Both first make a
+// few calls that are not measured (the first MCP call builds the gateway:
+// mcpgw.Lazy), then they alternate in bf.rounds rounds (REST first in
+// even rounds, MCP first in odd ones), each round an equal share of the
+// calls, so that a change in the machine's load falls on both. The
+// pooled figures are over all rounds' calls; the median of the rounds'
+// ratios is less moved by one round's bad luck (a burst of other work on
+// the machine). Besides latency and rate, the server's CPU time per call
+// (that of the orca start process's threads from the start of a run until
+// it is idle again, divided by the calls) is the gateway's own cost,
+// whatever the client costs. The official Go MCP client (go-sdk) runs
+// afterwards, for information.
 func benchReads(ctx context.Context, row func(string, string), hc *http.Client, srv *loadgen.Orca, bf benchFlags) error {
 	base := srv.Base
 	b, err := loadgen.Post(ctx, hc, base+"/v2/process-instances", []byte(`{"processDefinitionId":"scale-review"}`))
@@ -315,43 +324,66 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 	clients := strconv.Itoa(bf.clients) + " clients"
 	for _, op := range []struct {
 		name, rest string
-		runs       []protocolRun
+		runs       [2]protocolRun // REST, MCP
+		sdk        protocolRun
 	}{
-		{"getProcessInstance", "GET /v2/process-instances/{key}", []protocolRun{
+		{"getProcessInstance", "GET /v2/process-instances/{key}", [2]protocolRun{
 			{label: "REST", newCall: shared(loadgen.RESTCall[cluster.ProcessInstance](hc, http.MethodGet, base+"/v2/process-instances/"+key, nil))},
 			{label: "MCP", newCall: shared(loadgen.MCPCall[cluster.ProcessInstance](hc, endpoint, "getProcessInstance", readArgs{key}))},
-			{label: "go-sdk", newCall: goSDK("getProcessInstance", map[string]any{"processInstanceKey": key})},
-		}},
-		{"createProcessInstance", "POST /v2/process-instances", []protocolRun{
+		}, protocolRun{label: "go-sdk", newCall: goSDK("getProcessInstance", map[string]any{"processInstanceKey": key})}},
+		{"createProcessInstance", "POST /v2/process-instances", [2]protocolRun{
 			{label: "REST", newCall: shared(loadgen.RESTCall[cluster.CreateProcessInstanceResult](hc, http.MethodPost, base+"/v2/process-instances", create{"scale-review"}))},
 			{label: "MCP", newCall: shared(loadgen.MCPCall[cluster.CreateProcessInstanceResult](hc, endpoint, "createProcessInstance", create{"scale-review"}))},
-			{label: "go-sdk", newCall: goSDK("createProcessInstance", map[string]any{"processDefinitionId": "scale-review"})},
-		}},
+		}, protocolRun{label: "go-sdk", newCall: goSDK("createProcessInstance", map[string]any{"processDefinitionId": "scale-review"})}},
 	} {
-		runs := op.runs
-		for round := range 2 {
-			for i := range runs {
-				n := bf.reads / 2
-				if round == 1 {
-					n = bf.reads - n
-				}
-				if err := runs[i].run(ctx, srv, n, bf.clients); err != nil {
-					return fmt.Errorf("%s %s: %w", op.name, runs[i].label, err)
-				}
+		rest, lean := &op.runs[0], &op.runs[1]
+		warm := min(200, max(1, bf.reads/10))
+		for _, r := range []*protocolRun{rest, lean} {
+			if _, _, err := loadgen.Latencies(ctx, warm, bf.clients, r.newCall); err != nil {
+				return fmt.Errorf("%s %s: warming up: %w", op.name, r.label, err)
 			}
 		}
-		rest, lean, sdk := runs[0], runs[1], runs[2]
+		var rounds []roundRatio
+		for round := range bf.rounds {
+			n := bf.reads/bf.rounds + btoi(round < bf.reads%bf.rounds)
+			order := []*protocolRun{rest, lean}
+			if round%2 == 1 {
+				order = []*protocolRun{lean, rest}
+			}
+			var got [2]roundFigures
+			for _, r := range order {
+				f, err := r.run(ctx, srv, n, bf.clients)
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", op.name, r.label, err)
+				}
+				got[btoi(r == lean)] = f
+			}
+			if n > 0 {
+				rounds = append(rounds, ratiosOf(got[1], got[0]))
+			}
+		}
+		if _, err := op.sdk.run(ctx, srv, bf.reads, bf.clients); err != nil {
+			return fmt.Errorf("%s %s: %w", op.name, op.sdk.label, err)
+		}
 		row(op.name+": REST "+op.rest+" ("+clients+")", rest.String())
 		row(op.name+": MCP tools/call on /mcp/cluster (minimal client)", lean.String())
-		cpuRatio := "not measured (no CPU time counted for REST: too few calls for /proc's 10 ms ticks)"
+		cpuRatio := "not measured (no CPU time counted for REST)"
 		if rest.cpu > 0 {
 			cpuRatio = fmt.Sprintf("x%.2f", lean.cpuPerCall()/rest.cpuPerCall())
 		}
 		row(op.name+": MCP against REST", fmt.Sprintf("p50 x%.2f, p99 x%.2f, server CPU per call %s",
 			lean.p(50)/rest.p(50), lean.p(99)/rest.p(99), cpuRatio))
-		row(op.name+": for information, MCP with the Go SDK client", sdk.String())
+		row(fmt.Sprintf("%s: MCP against REST, median of %d rounds' ratios", op.name, len(rounds)), medianRatios(rounds))
+		row(op.name+": for information, MCP with the Go SDK client", op.sdk.String())
 	}
 	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // protocolRun is one protocol's share of the MCP against REST runs.
@@ -363,29 +395,65 @@ type protocolRun struct {
 	cpu     time.Duration // the server's
 }
 
-// run makes n calls from clients goroutines and adds their latencies,
-// time and the server's CPU time.
-func (r *protocolRun) run(ctx context.Context, srv *loadgen.Orca, n, clients int) error {
+// roundFigures are one run's figures: its latencies' p50 and p99 and the
+// server's CPU time per call.
+type roundFigures struct{ p50, p99, cpu float64 }
+
+// roundRatio is MCP's figures of one round divided by REST's.
+type roundRatio roundFigures
+
+func ratiosOf(mcp, rest roundFigures) roundRatio {
+	return roundRatio{p50: mcp.p50 / rest.p50, p99: mcp.p99 / rest.p99, cpu: mcp.cpu / rest.cpu}
+}
+
+// medianRatios is the median of each ratio over the rounds, with its
+// range.
+func medianRatios(rounds []roundRatio) string {
+	if len(rounds) == 0 {
+		return "no rounds"
+	}
+	med := func(get func(roundRatio) float64) string {
+		v := make([]float64, len(rounds))
+		for i, r := range rounds {
+			v[i] = get(r)
+		}
+		slices.Sort(v)
+		m := v[len(v)/2]
+		if len(v)%2 == 0 {
+			m = (v[len(v)/2-1] + v[len(v)/2]) / 2
+		}
+		return fmt.Sprintf("x%.2f (x%.2f-x%.2f)", m, v[0], v[len(v)-1])
+	}
+	return fmt.Sprintf("p50 %s, p99 %s, server CPU per call %s",
+		med(func(r roundRatio) float64 { return r.p50 }), med(func(r roundRatio) float64 { return r.p99 }),
+		med(func(r roundRatio) float64 { return r.cpu }))
+}
+
+// run makes n calls from clients goroutines, adds their latencies, time
+// and the server's CPU time, and returns the run's own figures.
+func (r *protocolRun) run(ctx context.Context, srv *loadgen.Orca, n, clients int) (roundFigures, error) {
 	if n == 0 {
-		return nil
+		return roundFigures{}, nil
 	}
 	cpu0, err := srv.Settle(ctx)
 	if err != nil {
-		return err
+		return roundFigures{}, err
 	}
 	lats, rate, err := loadgen.Latencies(ctx, n, clients, r.newCall)
 	if err != nil {
-		return err
+		return roundFigures{}, err
 	}
 	cpu1, err := srv.Settle(ctx)
 	if err != nil {
-		return err
+		return roundFigures{}, err
 	}
 	r.lats = append(r.lats, lats...)
 	slices.Sort(r.lats)
 	r.elapsed += time.Duration(float64(len(lats)) / rate * float64(time.Second))
 	r.cpu += cpu1 - cpu0
-	return nil
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	return roundFigures{p50: ms(loadgen.Percentile(lats, 50)), p99: ms(loadgen.Percentile(lats, 99)),
+		cpu: float64((cpu1 - cpu0).Microseconds()) / float64(len(lats))}, nil
 }
 
 // p is a percentile of the latencies, in ms.

@@ -10,7 +10,7 @@ import (
 // orca bench prints each figure it promises, measured (small runs here;
 // the figures themselves are not checked).
 func TestBench(t *testing.T) {
-	p := runOrca(t, nil, "bench", "--instances", "40", "--reads", "40", "--clients", "2", "--starts", "1", "--synchronous", "NORMAL")
+	p := runOrca(t, nil, "bench", "--instances", "40", "--reads", "40", "--clients", "2", "--rounds", "2", "--starts", "1", "--synchronous", "NORMAL")
 	if err := p.wait(t, 3*time.Minute); err != nil {
 		t.Fatalf("orca bench: %v\n%s", err, p.out)
 	}
@@ -18,6 +18,8 @@ func TestBench(t *testing.T) {
 	const (
 		protocolFigures = `p50 \d+\.\d\d ms, p99 \d+\.\d\d ms, \d+/s, server CPU \d+ µs/call`
 		ratios          = `p50 x\d+\.\d\d, p99 x\d+\.\d\d, server CPU per call (x\d+\.\d\d|not measured)`
+		ratioRange      = `x\d+\.\d\d \(x\d+\.\d\d-x\d+\.\d\d\)`
+		roundRatios     = `p50 ` + ratioRange + `, p99 ` + ratioRange + `, server CPU per call ` + ratioRange
 	)
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`this binary +\d+\.\d MB, CGO_ENABLED=[01]`),
@@ -30,10 +32,12 @@ func TestBench(t *testing.T) {
 		regexp.MustCompile(`getProcessInstance: REST GET /v2/process-instances/\{key\} \(2 clients\) +` + protocolFigures),
 		regexp.MustCompile(`getProcessInstance: MCP tools/call on /mcp/cluster \(minimal client\) +` + protocolFigures),
 		regexp.MustCompile(`getProcessInstance: MCP against REST +` + ratios),
+		regexp.MustCompile(`getProcessInstance: MCP against REST, median of 2 rounds' ratios +` + roundRatios),
 		regexp.MustCompile(`getProcessInstance: for information, MCP with the Go SDK client +` + protocolFigures),
 		regexp.MustCompile(`createProcessInstance: REST POST /v2/process-instances \(2 clients\) +` + protocolFigures),
 		regexp.MustCompile(`createProcessInstance: MCP tools/call on /mcp/cluster \(minimal client\) +` + protocolFigures),
 		regexp.MustCompile(`createProcessInstance: MCP against REST +` + ratios),
+		regexp.MustCompile(`createProcessInstance: MCP against REST, median of 2 rounds' ratios +` + roundRatios),
 		regexp.MustCompile(`createProcessInstance: for information, MCP with the Go SDK client +` + protocolFigures),
 		regexp.MustCompile(`in process \(engine API\) +\d+ \(40 in `),
 	} {

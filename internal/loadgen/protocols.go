@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -21,8 +25,12 @@ import (
 // HTTP as the MCP specification's minimal stateless client does: one POST
 // of a JSON-RPC tools/call (no initialize first: Orca's gateway is
 // stateless and needs none), answered by one JSON-RPC response
-// (application/json); it decodes the whole result, the text content and
-// the structured content.
+// (application/json). It decodes what a typed client uses: the envelope,
+// the content's types and the structured content, into the same T as the
+// REST client. The text content (the same JSON again, for clients that
+// read only text) is read and scanned with the rest of the answer
+// (json.Unmarshal checks all of it), not copied into a string nobody
+// reads.
 
 // RESTCall is a call of the REST API: method url, with body (when not
 // nil) encoded as JSON; the answer must be 2xx and is decoded into a T.
@@ -83,7 +91,8 @@ func MCPCall[T any](hc *http.Client, endpoint, tool string, args any) func(conte
 // stateless client does: one POST of a JSON-RPC tools/call with id and
 // args, answered by one JSON-RPC response whose result is decoded whole:
 // its content (text) and its structured content, into a T, which it
-// returns. A JSON-RPC error or a result with isError is an error.
+// returns (MCPCall's client: the text content is checked to be there, not
+// kept). A JSON-RPC error or a result with isError is an error.
 func CallTool[T any](ctx context.Context, hc *http.Client, endpoint string, id int64, tool string, args any) (*T, error) {
 	b, err := json.Marshal(mcpRequest{JSONRPC: "2.0", ID: id, Method: "tools/call", Params: mcpCallParams{Name: tool, Arguments: args}})
 	if err != nil {
@@ -119,7 +128,7 @@ func CallTool[T any](ctx context.Context, hc *http.Client, endpoint string, id i
 		return nil, fmt.Errorf("tools/call %s: no result for id %d: %s", tool, id, b)
 	case answer.Result.IsError:
 		return nil, fmt.Errorf("tools/call %s: the tool failed: %s", tool, b)
-	case len(answer.Result.Content) == 0 || answer.Result.StructuredContent == nil:
+	case len(answer.Result.Content) == 0 || answer.Result.Content[0].Type != "text" || answer.Result.StructuredContent == nil:
 		return nil, fmt.Errorf("tools/call %s: no content or no structured content: %s", tool, b)
 	}
 	return answer.Result.StructuredContent, nil
@@ -143,7 +152,6 @@ type mcpResponse[T any] struct {
 	Result  *struct {
 		Content []struct {
 			Type string `json:"type"`
-			Text string `json:"text"`
 		} `json:"content"`
 		StructuredContent *T   `json:"structuredContent"`
 		IsError           bool `json:"isError"`
@@ -155,17 +163,50 @@ type mcpResponse[T any] struct {
 }
 
 // CPUNow is the user and system CPU time the process has used so far
-// (Linux).
+// (Linux): to the nanosecond (ThreadsCPU) where the kernel keeps it per
+// thread, else in clock ticks of 10 ms.
 func (o *Orca) CPUNow() (time.Duration, error) {
+	if d, err := ThreadsCPU(o.cmd.Process.Pid); err == nil {
+		return d, nil
+	}
 	return ProcessCPU(o.cmd.Process.Pid)
 }
 
-// Settle waits until the process uses no more CPU (none in 100 ms, at
-// most 5 s), so that work a run left behind (queued audit entries, a
-// commit in flight) counts towards that run, and returns its CPU time
-// then.
+// ThreadsCPU is the CPU time a process's live threads have run, in
+// nanoseconds: the sum of their /proc/PID/task/TID/schedstat (Linux with
+// scheduler statistics). A thread that has exited no longer counts; the Go
+// runtime keeps its threads, so over a measurement the sum only grows.
+func ThreadsCPU(pid int) (time.Duration, error) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var sum time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // the thread exited meanwhile
+		}
+		if err != nil {
+			return 0, err
+		}
+		f, _, _ := strings.Cut(string(b), " ")
+		ns, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("malformed %s/%s/schedstat: %q", dir, t.Name(), b)
+		}
+		sum += time.Duration(ns)
+	}
+	return sum, nil
+}
+
+// Settle waits until the process uses no more CPU (no tick of /proc's
+// 10 ms clock in 100 ms, at most 5 s), so that work a run left behind
+// (queued audit entries, a commit in flight) counts towards that run, and
+// returns its CPU time then (CPUNow).
 func (o *Orca) Settle(ctx context.Context) (time.Duration, error) {
-	last, err := o.CPUNow()
+	last, err := ProcessCPU(o.cmd.Process.Pid)
 	if err != nil {
 		return 0, err
 	}
@@ -175,7 +216,7 @@ func (o *Orca) Settle(ctx context.Context) (time.Duration, error) {
 			return 0, ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
-		now, err := o.CPUNow()
+		now, err := ProcessCPU(o.cmd.Process.Pid)
 		if err != nil {
 			return 0, err
 		}
@@ -184,5 +225,5 @@ func (o *Orca) Settle(ctx context.Context) (time.Duration, error) {
 		}
 		last = now
 	}
-	return last, nil
+	return o.CPUNow()
 }

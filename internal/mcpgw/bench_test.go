@@ -1,10 +1,12 @@
 package mcpgw_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -36,7 +38,12 @@ import (
 //     the request encoded from Go values, the whole result decoded, its
 //     structured content into the same typed value as v2-typed: the
 //     client of equal weight to v2-typed;
-//   - mcp: the official Go MCP client (go-sdk), one session per client.
+//   - mcp: the official Go MCP client (go-sdk), one session per client;
+//   - v2-wire, mcp-wire: the same request as v2 and mcp-raw, its bytes
+//     written as they are on a keep-alive connection of each client's
+//     own and the answer read by its Content-Length, with no HTTP client
+//     at all: cpu-us/op is then almost all the server's, and a profile
+//     shows the server.
 //
 // Reported: ops/s, p50/p99 latency per call, the process's CPU time per
 // call (cpu-us/op: clients and server) and, except for mcp, the server's
@@ -94,6 +101,7 @@ func BenchmarkGateway(b *testing.B) {
 		calls map[string]func(base string) func(context.Context) error
 		tool  string
 		args  map[string]any
+		wire  map[string][2]string // method and path, and body (with its headers), of v2-wire and mcp-wire
 	}{
 		{"getProcessInstance", map[string]func(string) func(context.Context) error{
 			"v2": rest(http.MethodGet, "/v2/process-instances/"+piKey, ""),
@@ -104,7 +112,10 @@ func BenchmarkGateway(b *testing.B) {
 			"mcp-typed": func(base string) func(context.Context) error {
 				return loadgen.MCPCall[cluster.ProcessInstance](hc, base+mcpgw.PathCluster, "getProcessInstance", readArgs{piKey})
 			},
-		}, "getProcessInstance", map[string]any{"processInstanceKey": piKey}},
+		}, "getProcessInstance", map[string]any{"processInstanceKey": piKey}, map[string][2]string{
+			"v2-wire":  {"GET /v2/process-instances/" + piKey, ""},
+			"mcp-wire": {"POST " + mcpgw.PathCluster, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getProcessInstance","arguments":{"processInstanceKey":"` + piKey + `"}}}`},
+		}},
 		{"createProcessInstance", map[string]func(string) func(context.Context) error{
 			"v2": rest(http.MethodPost, "/v2/process-instances", `{"processDefinitionId":"quick"}`),
 			"v2-typed": func(base string) func(context.Context) error {
@@ -114,18 +125,25 @@ func BenchmarkGateway(b *testing.B) {
 			"mcp-typed": func(base string) func(context.Context) error {
 				return loadgen.MCPCall[cluster.CreateProcessInstanceResult](hc, base+mcpgw.PathCluster, "createProcessInstance", createArgs{"quick"})
 			},
-		}, "createProcessInstance", map[string]any{"processDefinitionId": "quick"}},
+		}, "createProcessInstance", map[string]any{"processDefinitionId": "quick"}, map[string][2]string{
+			"v2-wire":  {"POST /v2/process-instances", `{"processDefinitionId":"quick"}`},
+			"mcp-wire": {"POST " + mcpgw.PathCluster, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"createProcessInstance","arguments":{"processDefinitionId":"quick"}}}`},
+		}},
 	} {
-		for _, via := range []string{"v2", "v2-typed", "mcp-raw", "mcp-typed", "mcp"} {
+		for _, via := range []string{"v2", "v2-typed", "mcp-raw", "mcp-typed", "mcp", "v2-wire", "mcp-wire"} {
 			b.Run(op.name+"/"+via, func(b *testing.B) {
 				var newCall func() (func(context.Context) error, func())
 				var replay *httptest.Server
-				if via == "mcp" {
+				switch via {
+				case "v2-wire", "mcp-wire":
+					req := wireRequest(e.url, op.wire[via])
+					newCall = func() (func(context.Context) error, func()) { return wireCall(b, e.url, req) }
+				case "mcp":
 					newCall = func() (func(context.Context) error, func()) {
 						cs := e.connect(b, &mcp.StreamableClientTransport{Endpoint: e.url + mcpgw.PathCluster, HTTPClient: hc})
 						return tool(cs, op.tool, op.args), func() { cs.Close() }
 					}
-				} else {
+				default:
 					call := op.calls[via](e.url)
 					newCall = func() (func(context.Context) error, func()) { return call, func() {} }
 					replay = replayServer(b, hc, e.url, op.calls[via])
@@ -166,6 +184,67 @@ func BenchmarkGateway(b *testing.B) {
 		}
 	}
 }
+
+// The server's own work on one call, without a network or a client: the
+// request as net/http hands it to the handler (parsed, its body a
+// reader), served by the same mux as BenchmarkGateway's server, one call
+// at a time. ns/op is the handler's time, allocs/op and B/op its
+// allocations (and those of the commits of MCP reads' audit entries, which
+// run meanwhile), cpu-us/op the process's CPU time per call, those commits
+// included.
+//
+//	go test ./internal/mcpgw -run '^$' -bench Serve -benchtime 20000x
+func BenchmarkServe(b *testing.B) {
+	e := newEnv(b, envOptions{noClient: true})
+	e.cs = e.connect(b, &mcp.StreamableClientTransport{Endpoint: e.url + mcpgw.PathCluster})
+	e.t = b
+	e.deploy()
+	piKey := e.ok("createProcessInstance", map[string]any{"processDefinitionId": "order"})["processInstanceKey"].(string)
+	for _, c := range []struct {
+		name string
+		line [2]string
+	}{
+		{"getProcessInstance/v2", [2]string{"GET /v2/process-instances/" + piKey, ""}},
+		{"getProcessInstance/mcp", [2]string{"POST " + mcpgw.PathCluster, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getProcessInstance","arguments":{"processInstanceKey":"` + piKey + `"}}}`}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			raw := wireRequest(e.url, c.line)
+			w := &discardWriter{h: http.Header{}}
+			serve := func() {
+				req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				req.RemoteAddr = "127.0.0.1:40000"
+				clear(w.h)
+				w.status = 0
+				e.mux.ServeHTTP(w, req)
+				if w.status != http.StatusOK && w.status != 0 {
+					b.Fatalf("%s: %d", c.name, w.status)
+				}
+			}
+			serve()
+			b.ReportAllocs()
+			b.ResetTimer()
+			c0 := processCPU()
+			for range b.N {
+				serve()
+			}
+			b.ReportMetric(float64((processCPU()-c0).Microseconds())/float64(b.N), "cpu-us/op")
+		})
+	}
+}
+
+// discardWriter is a ResponseWriter that keeps the status and drops the
+// body.
+type discardWriter struct {
+	h      http.Header
+	status int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) WriteHeader(status int)      { w.status = status }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 
 // clientsPerCPU is GOMAXPROCS, which b.SetParallelism multiplies.
 func clientsPerCPU() int { return max(1, runtimeGOMAXPROCS()) }
@@ -265,6 +344,75 @@ func jsonRPCID(msg []byte) []byte {
 		return nil
 	}
 	return msg[i : i+j+1]
+}
+
+// wireRequest is the bytes of an HTTP/1.1 request as Go's HTTP client
+// writes it: line[0] is the method and path, line[1] the JSON body (none
+// when empty). A POST to an MCP endpoint carries the headers of a
+// Streamable HTTP client.
+func wireRequest(base string, line [2]string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Go-http-client/1.1\r\n", line[0], strings.TrimPrefix(base, "http://"))
+	if strings.Contains(line[0], "/mcp") {
+		b.WriteString("Accept: application/json, text/event-stream\r\nMcp-Protocol-Version: 2025-11-25\r\n")
+	} else {
+		b.WriteString("Accept: application/json\r\n")
+	}
+	if line[1] != "" {
+		fmt.Fprintf(&b, "Content-Length: %d\r\nContent-Type: application/json\r\n", len(line[1]))
+	}
+	b.WriteString("Accept-Encoding: gzip\r\n\r\n")
+	b.WriteString(line[1])
+	return []byte(b.String())
+}
+
+// wireCall is a client of its own keep-alive connection to base that
+// writes req and reads the answer: its status must be 200, its length
+// given (Content-Length) and it must carry no tool error.
+func wireCall(b *testing.B, base string, req []byte) (func(context.Context) error, func()) {
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	var body []byte
+	return func(context.Context) error {
+		if _, err := conn.Write(req); err != nil {
+			return err
+		}
+		status, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		ok := bytes.HasPrefix(status, []byte("HTTP/1.1 200 "))
+		n := -1
+		for {
+			line, err := br.ReadSlice('\n')
+			if err != nil {
+				return err
+			}
+			if len(line) <= 2 {
+				break
+			}
+			if v, found := bytes.CutPrefix(line, []byte("Content-Length: ")); found {
+				n, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
+			}
+		}
+		if n < 0 {
+			return fmt.Errorf("an answer without Content-Length to %q", req)
+		}
+		if cap(body) < n {
+			body = make([]byte, n)
+		}
+		body = body[:n]
+		if _, err := io.ReadFull(br, body); err != nil {
+			return err
+		}
+		if !ok || bytes.Contains(body, []byte(`"isError":true`)) {
+			return fmt.Errorf("%s: %s", bytes.TrimSpace(status), body)
+		}
+		return nil
+	}, func() { conn.Close() }
 }
 
 // rawCall posts a JSON-RPC message as a minimal MCP client would: the

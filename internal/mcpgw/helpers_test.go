@@ -35,6 +35,7 @@ type env struct {
 	url string
 	api cluster.API
 	cs  *mcp.ClientSession
+	mux http.Handler // what the server serves
 }
 
 type envOptions struct {
@@ -89,7 +90,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	mux.Handle("/v2/", wrap(restSrv))
 	gw.Register(mux, wrap)
 	hs := httptest.NewServer(mux)
-	e := &env{t: t, url: hs.URL, api: api}
+	e := &env{t: t, url: hs.URL, api: api, mux: mux}
 	t.Cleanup(func() {
 		if e.cs != nil {
 			e.cs.Close()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -322,5 +324,72 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Tool calls through the MCP middleware are counted by tool and outcome,
+// calls after the first of a (tool, outcome) as well as the first; past
+// the bound on tool names, further names count as "other", and a call
+// without a name as "unknown".
+func TestMCPToolCallMetrics(t *testing.T) {
+	m := management.NewMetrics()
+	mgmt := httptest.NewServer(management.Handler(management.NewHealth(), m))
+	t.Cleanup(mgmt.Close)
+	s := &server{t: t, mgmt: mgmt.URL}
+	handle := m.MCP()(func(_ context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		p, ok := req.GetParams().(*mcp.CallToolParamsRaw)
+		if !ok {
+			return &mcp.ListToolsResult{}, nil
+		}
+		switch p.Name {
+		case "failing":
+			return &mcp.CallToolResult{IsError: true}, nil
+		case "broken":
+			return nil, errors.New("broken")
+		}
+		return &mcp.CallToolResult{}, nil
+	})
+	call := func(name string) {
+		_, _ = handle(context.Background(), "tools/call", &mcp.CallToolRequest{Params: &mcp.CallToolParamsRaw{Name: name}})
+	}
+	for range 3 {
+		call("getProcessInstance")
+		call("failing")
+		call("broken")
+	}
+	call("")
+	const names = 250 // past the bound of 200 names: three above, tool000 to tool196
+	for range 2 {
+		for i := range names {
+			call(fmt.Sprintf("tool%03d", i))
+		}
+	}
+	// A method other than tools/call is not a tool call.
+	_, _ = handle(context.Background(), "tools/list", &mcp.ListToolsRequest{Params: &mcp.ListToolsParams{}})
+	fams := s.scrape()
+	const metric = "orca_mcp_tool_call_duration_seconds_count"
+	for _, c := range []struct {
+		tool, outcome string
+		want          float64
+	}{
+		{"getProcessInstance", "ok", 3},
+		{"failing", "tool_error", 3},
+		{"broken", "error", 3},
+		{"unknown", "ok", 1},
+		{"tool000", "ok", 2},
+		{"tool196", "ok", 2},
+		{"tool197", "", 0},
+		{"other", "ok", 2 * (names - 197)},
+	} {
+		labels := map[string]string{"tool": c.tool}
+		if c.outcome != "" {
+			labels["outcome"] = c.outcome
+		}
+		if got := value(fams, metric, labels); got != c.want {
+			t.Errorf("%s%v = %v, want %v", metric, labels, got, c.want)
+		}
+	}
+	if got, want := value(fams, metric, nil), float64(9+1+2*names); got != want {
+		t.Errorf("tool calls counted: %v, want %v", got, want)
 	}
 }

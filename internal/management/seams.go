@@ -3,9 +3,11 @@ package management
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orcabpm/orca/internal/llm"
 	"github.com/orcabpm/orca/internal/worker"
@@ -15,6 +17,23 @@ import (
 // by tool and outcome: ok, tool_error (a result with isError) or error (a
 // JSON-RPC error).
 func (m *Metrics) MCP() mcp.Middleware {
+	// Each (tool, outcome)'s histogram, looked up once: tools with a
+	// label of their own (at most maxLabelValues), not those counted as
+	// "other" or "unknown", which are looked up on each call.
+	var observers sync.Map // mcpSeries → prometheus.Observer
+	observe := func(name, outcome string, took time.Duration) {
+		key := mcpSeries{name, outcome}
+		if o, ok := observers.Load(key); ok {
+			o.(prometheus.Observer).Observe(took.Seconds())
+			return
+		}
+		label := m.mcpTools.value(name)
+		o := m.mcpCalls.WithLabelValues(label, outcome)
+		if label == name {
+			observers.Store(key, o)
+		}
+		o.Observe(took.Seconds())
+	}
 	return func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 			if method != "tools/call" {
@@ -32,11 +51,14 @@ func (m *Metrics) MCP() mcp.Middleware {
 			} else if r, ok := res.(*mcp.CallToolResult); ok && r != nil && r.IsError {
 				outcome = "tool_error"
 			}
-			m.mcpCalls.WithLabelValues(m.mcpTools.value(name), outcome).Observe(time.Since(start).Seconds())
+			observe(name, outcome, time.Since(start))
 			return res, err
 		}
 	}
 }
+
+// mcpSeries is a tool call histogram's labels.
+type mcpSeries struct{ tool, outcome string }
 
 // ModelCalled counts an AI agent's model call by provider, model and
 // outcome, with its latency and tokens (agent.ModelObserver).

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -29,16 +30,22 @@ type problem struct {
 // The text and the structured content are the same bytes, encoded once:
 // the text is a string over them, not a copy (nothing writes to a
 // result's structured content; its readers, the audit entry and the
-// answer's encoding, only read it).
+// answer's encoding, only read it). The result, its content and its text
+// are one allocation.
 func jsonResult(v any) *mcp.CallToolResult {
 	b, err := marshal(v)
 	if err != nil {
 		return errorResult(err)
 	}
-	return &mcp.CallToolResult{
-		Content:           []mcp.Content{&mcp.TextContent{Text: unsafe.String(unsafe.SliceData(b), len(b))}},
-		StructuredContent: json.RawMessage(b),
-	}
+	r := &struct {
+		res     mcp.CallToolResult
+		content [1]mcp.Content
+		text    mcp.TextContent
+	}{}
+	r.text.Text = unsafe.String(unsafe.SliceData(b), len(b))
+	r.content[0] = &r.text
+	r.res.Content, r.res.StructuredContent = r.content[:], json.RawMessage(b)
+	return &r.res
 }
 
 // textResult is a plain text result (HEALTHY, "Incident with key 5 resolved.", BPMN XML).
@@ -98,12 +105,35 @@ func reply[T any](v T, err error) *mcp.CallToolResult {
 
 // marshal is json.Marshal without HTML escaping: '<', '>' and '&' are
 // written as they are, as Camunda writes them, and a model reads them so.
+// It encodes into a buffer kept for the next call and returns a copy of
+// the exact size.
 func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+	e := encoders.Get().(*encoder)
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
+		return nil, err // the encoder is dropped: it may keep the error
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	out := bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")))
+	if e.buf.Cap() <= maxPooledEncoding {
+		encoders.Put(e)
+	}
+	return out, nil
 }
+
+// encoder is a JSON encoder without HTML escaping and the buffer it
+// writes to.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// encoders keeps marshal's encoders for reuse; one that grew past
+// maxPooledEncoding (a large search page) is left to the collector.
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
+
+const maxPooledEncoding = 64 << 10

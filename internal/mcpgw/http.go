@@ -29,6 +29,13 @@ const (
 // authentication /v2 uses. The protected resource metadata (when OAuth is
 // configured) is public.
 func (g *Gateway) Register(mux *http.ServeMux, authn func(http.Handler) http.Handler) {
+	for path, h := range g.routes(authn) {
+		mux.Handle(path, h)
+	}
+}
+
+// routes are the handlers Register mounts, by path.
+func (g *Gateway) routes(authn func(http.Handler) http.Handler) map[string]http.Handler {
 	if authn == nil {
 		authn = func(h http.Handler) http.Handler { return h }
 	}
@@ -60,15 +67,17 @@ func (g *Gateway) Register(mux *http.ServeMux, authn func(http.Handler) http.Han
 			&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: g.log, MaxRequestBodyBytes: g.opts.MaxBodyBytes}), true),
 			g.opts.MaxBodyBytes)))
 	}
+	routes := make(map[string]http.Handler, 2*len(handlers)+1)
 	for path, h := range handlers {
-		mux.Handle(path, g.challenge(authn(h)))
+		routes[path] = g.challenge(authn(h))
 	}
 	if g.opts.OAuth != nil {
-		mux.HandleFunc(PathPRM, g.serveMetadata)
+		routes[PathPRM] = http.HandlerFunc(g.serveMetadata)
 		for p := range handlers {
-			mux.HandleFunc(PathPRM+p, g.serveMetadata)
+			routes[PathPRM+p] = http.HandlerFunc(g.serveMetadata)
 		}
 	}
+	return routes
 }
 
 // streams tells whether a POST is a call of a tool that sends notifications

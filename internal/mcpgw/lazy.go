@@ -19,9 +19,9 @@ type Lazy struct {
 	setup func(*Gateway) // run once on the built gateway, before it serves
 	authn func(http.Handler) http.Handler
 
-	once  sync.Once
-	serve http.Handler // the built gateway's routes (Register's)
-	err   error
+	once   sync.Once
+	routes map[string]http.Handler // the built gateway's handlers by path (Register's)
+	err    error
 
 	mu     sync.Mutex
 	gw     *Gateway // once built
@@ -39,23 +39,28 @@ func NewLazy(api cluster.API, opts Options, setup func(*Gateway)) *Lazy {
 // in Gateway.Register. Register once.
 func (l *Lazy) Register(mux *http.ServeMux, authn func(http.Handler) http.Handler) {
 	l.authn = authn
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		routes, err := l.build()
-		if err != nil {
-			if l.opts.Logger != nil {
-				l.opts.Logger.Error("the MCP gateway cannot be built", "error", err)
-			}
-			http.Error(w, "the MCP gateway cannot be built: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		routes.ServeHTTP(w, r)
-	})
 	for _, p := range registeredPaths(l.opts) {
-		mux.Handle(p, h)
+		mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			routes, err := l.build()
+			if err != nil {
+				if l.opts.Logger != nil {
+					l.opts.Logger.Error("the MCP gateway cannot be built", "error", err)
+				}
+				http.Error(w, "the MCP gateway cannot be built: "+err.Error(), http.StatusInternalServerError)
+				return
+			}
+			// The built gateway's handler of the path mux matched, as
+			// its Register mounts it.
+			if h := routes[p]; h != nil {
+				h.ServeHTTP(w, r)
+				return
+			}
+			http.NotFound(w, r)
+		}))
 	}
 }
 
-func (l *Lazy) build() (http.Handler, error) {
+func (l *Lazy) build() (map[string]http.Handler, error) {
 	l.once.Do(func() {
 		var gw *Gateway
 		gw, l.err = New(l.api, l.opts)
@@ -65,9 +70,7 @@ func (l *Lazy) build() (http.Handler, error) {
 		if l.setup != nil {
 			l.setup(gw)
 		}
-		mux := http.NewServeMux()
-		gw.Register(mux, l.authn)
-		l.serve = mux
+		l.routes = gw.routes(l.authn)
 		l.mu.Lock()
 		l.gw = gw
 		closed := l.closed
@@ -76,7 +79,7 @@ func (l *Lazy) build() (http.Handler, error) {
 			gw.Close() // built by a request that came after Close
 		}
 	})
-	return l.serve, l.err
+	return l.routes, l.err
 }
 
 // Close closes the gateway if it was built (Gateway.Close: the audit

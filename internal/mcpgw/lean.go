@@ -228,6 +228,12 @@ func accepts(values []string) (jsonOK, sseOK bool) {
 // loopback tells whether a host (with or without a port) is a loopback
 // name or address.
 func loopback(hostport string) bool {
+	for _, name := range [...]string{"127.0.0.1:", "localhost:"} {
+		// As clients on this machine write it, without parsing.
+		if port, ok := strings.CutPrefix(hostport, name); ok && digits(port) {
+			return true
+		}
+	}
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
@@ -238,6 +244,16 @@ func loopback(hostport string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// digits tells whether s holds only decimal digits (or nothing).
+func digits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // leanRequest is a tools/call the lean path answers.

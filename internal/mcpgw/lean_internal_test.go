@@ -110,3 +110,19 @@ func FuzzObjectMembers(f *testing.F) {
 		}
 	})
 }
+
+// loopback's judgement of a Host: loopback names and addresses, with or
+// without a port, and nothing else (go-sdk then leaves DNS rebinding to
+// the lean path's caller's checks).
+func TestLoopback(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.0.0.1:8080": true, "127.0.0.1:": true, "localhost": true, "localhost:8080": true,
+		"LocalHost:8080": true, "[::1]:8080": true, "::1": true, "127.0.0.2:80": true, "[::ffff:127.0.0.1]:80": true,
+		"localhost:80:90": false, "127.0.0.1:80:90": false, "localhost.example:80": false, "example.com:80": false,
+		"10.0.0.1:80": false, "": false, "127.0.0.1.example:80": false, "[::2]:80": false,
+	} {
+		if got := loopback(host); got != want {
+			t.Errorf("loopback(%q) = %v, want %v", host, got, want)
+		}
+	}
+}

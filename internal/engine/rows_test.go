@@ -110,7 +110,6 @@ func TestBTreeWritesPerOneTaskInstance(t *testing.T) {
 		"process_instances_state_start": 3, // inserted; rewritten (the state changes)
 		"process_instances_start":       1,
 		"process_instances_definition":  1,
-		"process_instances_root":        1,
 		// Finished instances only: entered on completion.
 		"process_instances_state_ended": 1,
 		"process_instances_root_ended":  1,

@@ -112,7 +112,18 @@ FROM per GROUP BY element_id ORDER BY element_id`
 func (s *Store) InstanceElementStatistics(ctx context.Context, processInstanceKey int64) ([]ElementStatistic, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.searchCaps.Time)
 	defer cancel()
-	q := `WITH RECURSIVE ` + flaggedCTE("process_instance_key IN (SELECT key FROM process_instances WHERE root_process_instance_key = (SELECT root_process_instance_key FROM process_instances WHERE key = ?))") + `
+	rows, err := s.reads.query(ctx, instanceStatisticsSQL, processInstanceKey, processInstanceKey, processInstanceKey)
+	if err != nil {
+		return nil, searchTimeout(ctx, fmt.Errorf("element statistics of instance %d: %w", processInstanceKey, err), s.searchCaps.Time)
+	}
+	return s.scanElementStatistics(ctx, rows, fmt.Sprintf("element statistics of instance %d", processInstanceKey))
+}
+
+// instanceStatisticsSQL counts the element instances of the process
+// instance ?3 per element and state, the active incidents of its call tree
+// (that of the root of the instance ?1 and ?2) flagging their element
+// instances and those above them.
+var instanceStatisticsSQL = `WITH RECURSIVE ` + flaggedCTE("process_instance_key IN ("+treeKeys("(SELECT root_process_instance_key FROM process_instances WHERE key = ?)")+")") + `
 SELECT e.element_id,
   SUM(e.state = 'ACTIVE' AND e.has_incident = 0 AND e.key NOT IN flagged),
   SUM(e.state = 'ACTIVE' AND (e.has_incident <> 0 OR e.key IN flagged)),
@@ -120,12 +131,6 @@ SELECT e.element_id,
 FROM element_instances e
 WHERE e.process_instance_key = ? AND e.type NOT IN ('PROCESS', 'MULTI_INSTANCE_BODY')
 GROUP BY e.element_id ORDER BY e.element_id`
-	rows, err := s.reads.query(ctx, q, processInstanceKey, processInstanceKey)
-	if err != nil {
-		return nil, searchTimeout(ctx, fmt.Errorf("element statistics of instance %d: %w", processInstanceKey, err), s.searchCaps.Time)
-	}
-	return s.scanElementStatistics(ctx, rows, fmt.Sprintf("element statistics of instance %d", processInstanceKey))
-}
 
 // IncidentsBelow is a condition on incidents: those raised on the element
 // instance or anywhere below it, in its own process instance or in the
@@ -136,9 +141,9 @@ func IncidentsBelow(elementInstanceKey, rootProcessInstanceKey int64) Cond {
 	return Raw(`incidents.key IN (WITH RECURSIVE up(ik, k) AS (
   SELECT i.key, i.element_instance_key FROM incidents i
   WHERE i.element_instance_key IS NOT NULL
-    AND i.process_instance_key IN (SELECT key FROM process_instances WHERE root_process_instance_key = ?)
+    AND i.process_instance_key IN (`+treeKeys("?")+`)
   UNION
   SELECT up.ik, `+parentStep+`
   FROM up `+stepUp("up.k")+` AND up.k <> ?
-) SELECT ik FROM up WHERE k = ?)`, rootProcessInstanceKey, elementInstanceKey, elementInstanceKey)
+) SELECT ik FROM up WHERE k = ?)`, rootProcessInstanceKey, rootProcessInstanceKey, elementInstanceKey, elementInstanceKey)
 }

@@ -84,6 +84,28 @@ func instanceRows(table, keys string) string {
 	return "process_instance_key IN " + keys
 }
 
+// treeKeys is a query of the keys of the process instances in the call
+// tree of the root instance root (an SQL expression, which it uses twice):
+// the root, found by its key, and the instances called below it, which
+// alone have a parent and are indexed by their root
+// (process_instances_root_called).
+func treeKeys(root string) string {
+	return "SELECT key FROM process_instances WHERE key = " + root + " AND parent_process_instance_key IS NULL" +
+		" UNION ALL SELECT key FROM process_instances WHERE parent_process_instance_key IS NOT NULL AND root_process_instance_key = " + root
+}
+
+// finishedTreesSQL lists the process instances (key, root) of the trees
+// of the roots in the JSON array ?1 (as treeKeys finds them), without the
+// trees that have an active instance.
+const finishedTreesSQL = `WITH roots(k) AS (SELECT value FROM json_each(?1)),
+tree(key, root, live) AS (
+  SELECT key, root_process_instance_key, state = 'ACTIVE' OR end_date IS NULL FROM process_instances
+  WHERE key IN roots AND parent_process_instance_key IS NULL
+  UNION ALL
+  SELECT key, root_process_instance_key, state = 'ACTIVE' OR end_date IS NULL FROM process_instances
+  WHERE parent_process_instance_key IS NOT NULL AND root_process_instance_key IN roots)
+SELECT key, root FROM tree WHERE root NOT IN (SELECT root FROM tree WHERE live)`
+
 // HistoryDeletion is what one DeleteHistory call removed.
 type HistoryDeletion struct {
 	// Instances are the process instance rows deleted (roots and the
@@ -140,11 +162,8 @@ func (t *Tx) deleteHistory(ctx context.Context, roots []int64, cutoff, decisionC
 	}
 	if len(roots) > 0 {
 		rootsJSON, _ := json.Marshal(roots)
-		// The trees, without those that have an active instance.
-		rows, err := t.tx.QueryContext(ctx, `SELECT key, root_process_instance_key FROM process_instances
-WHERE root_process_instance_key IN (SELECT value FROM json_each(?1))
-  AND root_process_instance_key NOT IN (SELECT root_process_instance_key FROM process_instances
-    WHERE root_process_instance_key IN (SELECT value FROM json_each(?1)) AND (state = 'ACTIVE' OR end_date IS NULL))`, string(rootsJSON))
+		// The trees (treeKeys), without those that have an active instance.
+		rows, err := t.tx.QueryContext(ctx, finishedTreesSQL, string(rootsJSON))
 		if err != nil {
 			return d, fmt.Errorf("read finished instance trees: %w", err)
 		}

@@ -82,7 +82,8 @@ func Start(t *testing.T, env, child string) *Child {
 
 // KillWhen calls line with the fields of each line the child prints to its
 // stdout; when line returns true, it kills the child with SIGKILL (once)
-// and reads on until the pipe closes, then waits for the child. A line
+// and reads on (still calling line) until the pipe closes, then waits for
+// the child. A line
 // beginning with ERR fails the test, and so does a child that ended before
 // it was killed.
 func (c *Child) KillWhen(line func(fields []string) (kill bool)) {
@@ -95,7 +96,10 @@ func (c *Child) KillWhen(line func(fields []string) (kill bool)) {
 		if len(f) > 0 && f[0] == "ERR" {
 			c.t.Fatalf("child %s: %s", c.name, last)
 		}
-		if !killed && line(f) {
+		// line sees every line, those read after the kill too: a child
+		// acknowledges more than the line that asked for the kill before
+		// the signal lands, and the caller must count those as well.
+		if kill := line(f); kill && !killed {
 			// SIGKILL: no chance to commit, flush or close anything.
 			if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				c.t.Fatal(err)

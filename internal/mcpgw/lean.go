@@ -493,7 +493,10 @@ func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, ep *leanEndp
 	h := w.Header()
 	h["Cache-Control"] = cacheControlValue
 	h["Content-Type"] = contentTypeJSON
-	h["Content-Length"] = []string{strconv.Itoa(len(buf))}
+	if len(buf) > autoLengthMax {
+		// Not chunked.
+		h["Content-Length"] = []string{strconv.Itoa(len(buf))}
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf)
 }
@@ -586,6 +589,12 @@ var (
 	cacheControlValue = []string{"no-cache, no-transform"}[:1:1]
 	contentTypeJSON   = []string{"application/json"}[:1:1]
 )
+
+// autoLengthMax is the longest answer net/http gives a Content-Length
+// itself: one written in one Write that fits its buffer
+// (bufferBeforeChunkingSize), once the handler returns. A longer one the
+// lean path gives its length, or net/http would send it chunked.
+const autoLengthMax = 2048
 
 // responsePool holds the lean path's answer buffers.
 var responsePool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}

@@ -701,3 +701,38 @@ func TestMiddlewareSeesEveryCall(t *testing.T) {
 		t.Errorf("the middleware saw %q, want %q", seen, want)
 	}
 }
+
+// A lean answer says its length, short or long (net/http gives a short
+// one its Content-Length, the lean path a long one), and is never sent
+// chunked.
+func TestLeanAnswerLength(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	keys := e.deploy()
+	pi := e.ok("createProcessInstance", map[string]any{"processDefinitionId": "order"})["processInstanceKey"].(string)
+	for _, c := range []struct {
+		tool, args string
+		long       bool
+	}{
+		{"getProcessInstance", `{"processInstanceKey":"` + pi + `"}`, false},
+		{"getProcessDefinitionXml", `{"processDefinitionKey":"` + keys["order"] + `"}`, true},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, e.url+mcpgw.PathCluster, strings.NewReader(call("7", c.tool, c.args, "")))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !json.Valid(b) || bytes.Contains(b, []byte(`"isError":true`)) {
+			t.Fatalf("%s: %d %s", c.tool, res.StatusCode, b)
+		}
+		if res.ContentLength != int64(len(b)) || len(res.TransferEncoding) > 0 {
+			t.Errorf("%s: Content-Length %d, Transfer-Encoding %v, for an answer of %d bytes", c.tool, res.ContentLength, res.TransferEncoding, len(b))
+		}
+		if long := len(b) > 2048; long != c.long {
+			t.Errorf("%s: an answer of %d bytes; the test wants one %s than 2048", c.tool, len(b), map[bool]string{true: "longer", false: "shorter"}[c.long])
+		}
+	}
+}

@@ -259,7 +259,7 @@ func holdsInterface(t reflect.Type, seen map[reflect.Type]bool) bool {
 // checkToolArgs checks raw arguments against a tool's schema, compiled
 // and as map: the arguments to decode, or the violations.
 func checkToolArgs(c *argSchema, schema map[string]any, raw json.RawMessage) (toolArgs, []string) {
-	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '{' && json.Valid(t) && c.valid(t) {
+	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '{' && validJSON(t, stdMaxDepth) && c.valid(t) {
 		return toolArgs{raw: t}, nil
 	}
 	m, errs := checkArgs(schema, raw)

@@ -272,7 +272,7 @@ const maxExactID = 1 << 53
 // leanCall reads a message the lean path answers; false for any other.
 func leanCall(ep *leanEndpoint, h http.Header, body []byte) (leanRequest, bool) {
 	c := leanRequest{newProtocol: h.Get("Mcp-Protocol-Version") == protocolNew}
-	if !json.Valid(body) || nestedDeeper(body, sdkMaxDepth) {
+	if !validJSON(body, sdkMaxDepth) {
 		return c, false
 	}
 	var space [4]member
@@ -323,29 +323,6 @@ func unquote(raw []byte) (string, bool) {
 // decodes (its internal/json's defaultMaxDepth); it answers a deeper
 // message with a parse error, and so the lean path leaves it to go-sdk.
 const sdkMaxDepth = 1000
-
-// nestedDeeper tells whether valid JSON nests objects and arrays deeper
-// than max, counting as go-sdk does.
-func nestedDeeper(data []byte, max int) bool {
-	depth := 0
-	for i := 0; i < len(data); i++ {
-		switch data[i] {
-		case '"':
-			for i++; i < len(data) && data[i] != '"'; i++ {
-				if data[i] == '\\' {
-					i++
-				}
-			}
-		case '{', '[':
-			if depth++; depth > max {
-				return true
-			}
-		case '}', ']':
-			depth--
-		}
-	}
-	return false
-}
 
 // plainMeta tells whether a 2026-07-28 call's _meta says no more than
 // go-sdk's own client does: the protocol version, client capabilities that

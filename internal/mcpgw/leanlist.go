@@ -35,7 +35,7 @@ type listAnswer struct {
 // leanList tells whether body is a plain tools/list, and its id as the
 // answer carries it.
 func leanList(body []byte) (id []byte, ok bool) {
-	if !json.Valid(body) || nestedDeeper(body, sdkMaxDepth) {
+	if !validJSON(body, sdkMaxDepth) {
 		return nil, false
 	}
 	var space [4]member

@@ -666,8 +666,38 @@ func leanMetaOf(impl *mcp.Implementation) []byte {
 }
 
 // appendJSONString appends s as encoding/json writes a string without
-// HTML escaping: what go-sdk's encoding and plainWire make of it.
+// HTML escaping: what go-sdk's encoding and plainWire make of it. A string
+// of printable ASCII (a tool's JSON result, mostly) is copied a byte at a
+// time into room made for it first, its quotes and backslashes escaped;
+// any other goes through appendJSONStringAny.
 func appendJSONString(buf []byte, s string) []byte {
+	start := len(buf)
+	out := slices.Grow(buf, len(s)+len(s)/4+2)
+	out = out[:cap(out)]
+	n := start
+	out[n] = '"'
+	n++
+	for i := 0; i < len(s); i++ {
+		if n+3 > len(out) {
+			return appendJSONStringAny(buf[:start], s)
+		}
+		switch b := s[i]; {
+		case b == '"' || b == '\\':
+			out[n], out[n+1] = '\\', b
+			n += 2
+		case b >= ' ' && b < utf8.RuneSelf:
+			out[n] = b
+			n++
+		default:
+			return appendJSONStringAny(buf[:start], s)
+		}
+	}
+	out[n] = '"'
+	return out[:n+1]
+}
+
+// appendJSONStringAny is appendJSONString for any string.
+func appendJSONStringAny(buf []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	buf = append(buf, '"')
 	start := 0

@@ -14,6 +14,7 @@ import (
 var leanStrings = []string{
 	"", "plain", `<default>&"quoted"\back`, "a\u2028b\u2029c", "\x00\x01\x1f\x7f", "\b\f\n\r\t",
 	"bad \xff\xfe utf-8 \xe2\x82", "é ü 😀 \ufffd", `\u003c written out`, "{\"json\":\"<in text>\"}",
+	`""""""""""""\\\\\\\\"more quotes than room"`,
 }
 
 // The lean path writes a string as go-sdk's encoding and plainWire do.
@@ -32,6 +33,13 @@ func FuzzAppendJSONString(f *testing.F) {
 		}
 		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
 			t.Fatalf("%q:\nlean %s\nsdk  %s", s, got, want)
+		}
+		// After what a buffer holds, with room to spare or none.
+		for _, room := range []int{0, len(s) + 8, 2*len(s) + 8} {
+			prefix := append(make([]byte, 0, 3+room), `{"x`...)
+			if got := appendJSONString(prefix, s); string(got) != `{"x`+string(want) {
+				t.Fatalf("%q after a buffer with room for %d more:\nlean %s\nsdk  {\"x%s", s, room, got, want)
+			}
 		}
 	})
 }

@@ -847,7 +847,8 @@ func runQuery[R store.Record, T any](ctx context.Context, s *store.Store, sq sto
 }
 
 // ScopeKeys walks the flow scopes of an element instance up to its process
-// instance (whose scope row has the process instance's key).
+// instance (the process's own scope has the process instance's key; it has
+// no element_instances row, but files from before hold one).
 func (m *Embedded) ScopeKeys(ctx context.Context, key Key) ([]Key, error) {
 	var out []Key
 	for k := int64(key); k != 0 && len(out) < 1000; {
@@ -856,7 +857,13 @@ func (m *Embedded) ScopeKeys(ctx context.Context, key Key) ([]Key, error) {
 			return nil, err
 		}
 		if !ok {
-			if len(out) == 0 {
+			_, isInstance, err := store.Get(ctx, m.store, func() *store.ProcessInstance { return new(store.ProcessInstance) }, k)
+			if err != nil {
+				return nil, err
+			}
+			if isInstance {
+				out = append(out, Key(k))
+			} else if len(out) == 0 {
 				return nil, Errorf(CodeNotFound, "Element instance with key '%d' not found", key)
 			}
 			break
@@ -868,4 +875,25 @@ func (m *Embedded) ScopeKeys(ctx context.Context, key Key) ([]Key, error) {
 		k = ei.FlowScopeKey
 	}
 	return out, nil
+}
+
+// elementOrProcess reads an element instance, or, for the key of a process
+// instance, the process's own scope (which has no element_instances row:
+// store.ProcessInstance.Scope), as far as its key and root go.
+func (m *Embedded) elementOrProcess(ctx context.Context, key Key) (*store.ElementInstance, error) {
+	ei, found, err := store.Get(ctx, m.store, func() *store.ElementInstance { return new(store.ElementInstance) }, int64(key))
+	if err != nil {
+		return nil, fmt.Errorf("read element instance %d: %w", key, err)
+	}
+	if found {
+		return ei, nil
+	}
+	pi, found, err := store.Get(ctx, m.store, func() *store.ProcessInstance { return new(store.ProcessInstance) }, int64(key))
+	if err != nil {
+		return nil, fmt.Errorf("read element instance %d: %w", key, err)
+	}
+	if !found {
+		return nil, notFound("Element instance", key)
+	}
+	return &store.ElementInstance{Key: pi.Key, ProcessInstanceKey: pi.Key, RootProcessInstanceKey: pi.RootProcessInstanceKey}, nil
 }

@@ -107,7 +107,7 @@ func (m *Embedded) GetProcessInstanceElementStatistics(ctx context.Context, key 
 // element instance or anywhere below it, including the process instances
 // its call activities started, with the query's filter, sort and page.
 func (m *Embedded) SearchElementInstanceIncidents(ctx context.Context, key Key, q *IncidentSearchQuery) (*SearchResult[Incident], error) {
-	ei, err := get(ctx, m.store, key, "Element instance", func() *store.ElementInstance { return new(store.ElementInstance) })
+	ei, err := m.elementOrProcess(ctx, key)
 	if err != nil {
 		return nil, err
 	}

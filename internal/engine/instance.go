@@ -72,6 +72,7 @@ func (w *writer) newProcessInstance(def *definition, vars map[string]json.RawMes
 		StartDate:              w.now,
 		TenantID:               def.rec.TenantID,
 	}
+	pi.Scope = rec
 	in := &inst{rec: rec, pi: pi, el: def.proc.Element, def: def}
 	w.st.insts[key] = in
 	w.transition(in, lcActivating)

@@ -32,8 +32,10 @@ func TestRowsPerOneTaskInstance(t *testing.T) {
 	want := map[string]float64{
 		"INSERT process_instances": 1, // created
 		"UPDATE process_instances": 1, // completed
-		"INSERT element_instances": 4, // the process, start event, task and end event
-		"UPDATE element_instances": 2, // the process and the task completed
+		// The start event, task and end event; the process's own element
+		// instance is written with its process instance (its scope).
+		"INSERT element_instances": 3,
+		"UPDATE element_instances": 1, // the task completed
 		"INSERT jobs":              1, // created
 		"UPDATE jobs":              2, // activated, completed
 		"INSERT variables":         4, // order, cents (input), receipt (the job's, local), receiptId (output)
@@ -49,8 +51,8 @@ func TestRowsPerOneTaskInstance(t *testing.T) {
 	wantStmts := map[string]float64{
 		"INSERT process_instances": 1,
 		"UPDATE process_instances": 1,
-		"INSERT element_instances": 2, // the process, start event and task; the end event
-		"UPDATE element_instances": 2,
+		"INSERT element_instances": 2, // start event and task; the end event
+		"UPDATE element_instances": 1,
 		"INSERT jobs":              1,
 		"UPDATE jobs":              2,
 		"INSERT variables":         2, // order and cents; receipt and receiptId
@@ -113,11 +115,12 @@ func TestBTreeWritesPerOneTaskInstance(t *testing.T) {
 		// Finished instances only: entered on completion.
 		"process_instances_state_ended": 1,
 		"process_instances_root_ended":  1,
-		// Four inserted (the process, start event, task, end event), two
-		// completed (the process, the task). No index on the state: active
-		// ones are found through the active process instances.
-		"element_instances":    6,
-		"element_instances_pi": 4,
+		// Three inserted (start event, task, end event), one completed
+		// (the task); the process's own is its process instance's scope.
+		// No index on the state: active ones are found through the active
+		// process instances.
+		"element_instances":    4,
+		"element_instances_pi": 3,
 		// Inserted, activated, completed. The activation leaves the
 		// state (CREATED) as it was: it does not set it.
 		"jobs":       3,

@@ -145,6 +145,29 @@ func newState() *state {
 	}
 }
 
+// processScope is the element instance of a process instance's own scope
+// as the engine made it (newProcessInstance), with what was stored of it.
+func processScope(def *definition, pi *store.ProcessInstance, sc store.ProcessScope) *store.ElementInstance {
+	rec := &store.ElementInstance{
+		Key:                    pi.Key,
+		ProcessInstanceKey:     pi.Key,
+		RootProcessInstanceKey: pi.RootProcessInstanceKey,
+		ProcessDefinitionKey:   pi.ProcessDefinitionKey,
+		ProcessID:              def.rec.ProcessID,
+		ElementID:              def.rec.ProcessID,
+		ElementName:            def.proc.Name,
+		Type:                   string(bpmn.TypeProcess),
+		State:                  store.StateActive,
+		StartDate:              pi.StartDate,
+		TenantID:               pi.TenantID,
+		HasIncident:            sc.HasIncident,
+		IncidentKey:            sc.IncidentKey,
+		Runtime:                sc.Runtime,
+	}
+	pi.Scope = rec
+	return rec
+}
+
 // newKey hands out the next key.
 func (st *state) newKey() int64 {
 	st.nextKey++
@@ -290,12 +313,29 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 	if err != nil {
 		return nil, err
 	}
-	piByKey := map[int64]*store.ProcessInstance{}
+	// The process scopes, stored with their process instances.
 	for _, pi := range pis {
-		piByKey[pi.Key] = pi
+		def := st.defs[pi.ProcessDefinitionKey]
+		if def == nil {
+			return nil, fmt.Errorf("process instance %d: unknown process definition %d", pi.Key, pi.ProcessDefinitionKey)
+		}
+		sc, ok, err := pi.StoredScope()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("process instance %d: active, but its scope is not stored", pi.Key)
+		}
+		rec := processScope(def, pi, sc)
+		st.insts[pi.Key] = &inst{rec: rec, pi: pi, el: def.proc.Element, def: def}
+		if k := rec.Runtime.MessageStart; k != "" {
+			st.msgStarted[k] = rec.Key
+		}
 	}
-	// In no order: sorting them costs more than reading them.
-	eis, err := store.LoadAll(ctx, s, func() *store.ElementInstance { return new(store.ElementInstance) }, store.ActiveElements)
+	// In no order: sorting them costs more than reading them. Files from
+	// before hold rows of the process scopes too (type PROCESS), read
+	// above from their instances instead.
+	eis, err := store.LoadAll(ctx, s, func() *store.ElementInstance { return new(store.ElementInstance) }, store.ActiveElements+" AND type <> 'PROCESS'")
 	if err != nil {
 		return nil, err
 	}
@@ -305,20 +345,9 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 			return nil, fmt.Errorf("element instance %d: unknown process definition %d", rec.Key, rec.ProcessDefinitionKey)
 		}
 		in := &inst{rec: rec, def: def}
-		if rec.Type == string(bpmn.TypeProcess) {
-			in.el = def.proc.Element
-			in.pi = piByKey[rec.Key]
-			if in.pi == nil {
-				return nil, fmt.Errorf("process instance %d: no process instance record", rec.Key)
-			}
-			if k := rec.Runtime.MessageStart; k != "" {
-				st.msgStarted[k] = rec.Key
-			}
-		} else {
-			in.el = def.proc.ElementByID(rec.ElementID)
-			if in.el == nil {
-				return nil, fmt.Errorf("element instance %d: element %s not in process %s", rec.Key, rec.ElementID, def.rec.ProcessID)
-			}
+		in.el = def.proc.ElementByID(rec.ElementID)
+		if in.el == nil {
+			return nil, fmt.Errorf("element instance %d: element %s not in process %s", rec.Key, rec.ElementID, def.rec.ProcessID)
 		}
 		st.insts[rec.Key] = in
 	}
@@ -333,10 +362,12 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 	}
 
 	// The variables of the active instances, through their scopes (the
-	// index of the instances' element instances holds their keys: it
-	// reads no element instance); those of the active scopes are kept.
+	// instances themselves, and their element instances: that index holds
+	// their keys, it reads no element instance); those of the active
+	// scopes are kept.
 	vars, err := store.LoadAll(ctx, s, func() *store.Variable { return new(store.Variable) },
-		"scope_key IN (SELECT key FROM element_instances WHERE process_instance_key IN (SELECT key FROM process_instances WHERE state = 'ACTIVE'))")
+		"scope_key IN (SELECT key FROM process_instances WHERE state = 'ACTIVE' UNION ALL "+
+			"SELECT key FROM element_instances WHERE process_instance_key IN (SELECT key FROM process_instances WHERE state = 'ACTIVE'))")
 	if err != nil {
 		return nil, err
 	}

@@ -250,11 +250,15 @@ func (q *carryQueue) done(root int64) {
 // afterCommit runs f once the batch's changes are durable.
 func (w *writer) afterCommit(f func()) { w.after = append(w.after, f) }
 
+// touch marks an element instance as changed; the process's own (the
+// process scope) is written with its process instance (store's
+// ProcessInstance.Scope), not as a row of its own.
 func (w *writer) touch(in *inst) {
-	w.st.touch(in.rec)
 	if in.pi != nil {
 		w.st.touch(in.pi)
+		return
 	}
+	w.st.touch(in.rec)
 }
 
 // pendingSteps derives the follow-up steps that the stored state still

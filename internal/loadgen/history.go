@@ -129,9 +129,10 @@ func readTemplate(ctx context.Context, s *store.Store, key int64) (*template, er
 	if t.elements, err = store.Select(ctx, s, func() *store.ElementInstance { return new(store.ElementInstance) }, "process_instance_key = ?", key); err != nil {
 		return nil, err
 	}
-	// Through the instance's scopes: variables have no index on their instance.
+	// Through the instance's scopes (itself and its element instances):
+	// variables have no index on their instance.
 	if t.vars, err = store.Select(ctx, s, func() *store.Variable { return new(store.Variable) },
-		"process_instance_key = ?1 AND scope_key IN (SELECT key FROM element_instances WHERE process_instance_key = ?1)", key); err != nil {
+		"process_instance_key = ?1 AND scope_key IN (SELECT ?1 UNION ALL SELECT key FROM element_instances WHERE process_instance_key = ?1)", key); err != nil {
 		return nil, err
 	}
 	if t.jobs, err = store.Select(ctx, s, func() *store.Job { return new(store.Job) }, "process_instance_key = ?", key); err != nil {

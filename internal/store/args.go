@@ -156,6 +156,11 @@ func (r *ProcessInstance) appendArgs(e *argEncoder) {
 	e.json(&r.Tags)
 	e.string(r.BusinessID)
 	e.json(&r.TakenFlows)
+	if s := r.scope(); s != nil {
+		e.json(s)
+	} else {
+		e.add(nil)
+	}
 }
 
 func (r *ElementInstance) appendArgs(e *argEncoder) {

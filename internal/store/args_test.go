@@ -39,6 +39,12 @@ func TestAppendArgsMatchColumns(t *testing.T) {
 		&ProcessInstance{Key: big + 7, ProcessDefinitionKey: big - 1, ProcessID: "order<&>", State: "COMPLETED",
 			StartDate: t0, EndDate: t1, TenantID: "<default>", ParentProcessInstanceKey: big, ParentElementInstanceKey: 255,
 			RootProcessInstanceKey: big, Tags: []string{"a", "é\u2028"}, Version: math.MaxInt32},
+		// An active instance's scope is written with it; a finished one's
+		// is not.
+		&ProcessInstance{Key: big + 8, ProcessDefinitionKey: 1, ProcessID: "p", State: "ACTIVE", StartDate: t0, RootProcessInstanceKey: big + 8,
+			Scope: &ElementInstance{Key: big + 8, Type: "PROCESS", State: "ACTIVE", HasIncident: true, IncidentKey: big + 9,
+				Runtime: ScopeRuntime{Lifecycle: "ACTIVATED", ActiveChildren: 2, Joins: map[string]map[string]int{"j": {"<a>": 1}}, MessageStart: "m\u2028"}}},
+		&ProcessInstance{Key: big + 9, State: "TERMINATED", EndDate: t1, Scope: &ElementInstance{Runtime: ScopeRuntime{Lifecycle: "TERMINATED"}}},
 		&ElementInstance{},
 		&ElementInstance{Key: big + 1, ProcessInstanceKey: big, RootProcessInstanceKey: big, ProcessDefinitionKey: big - 1,
 			ProcessID: "order<&>", ElementID: "task", ElementName: "Task", Type: "SERVICE_TASK", State: "ACTIVE",

@@ -12,17 +12,21 @@ type ElementStatistic struct {
 	Active, Incidents, Completed, Canceled int64
 }
 
-// parentStep is the element instance above e: its flow scope, or, for a
-// called process instance (e.type 'PROCESS', joined as p), the call
-// activity that started it. It is 0 or e itself at the top of a tree.
-const parentStep = `CASE WHEN e.type = 'PROCESS' THEN p.parent_element_instance_key ELSE e.flow_scope_key END`
+// parentStep is the element instance above the key a walk stands on: the
+// flow scope of an element instance (e), or, for a process instance (p:
+// the process's own scope has no element_instances row; files from
+// before have one of type PROCESS, which the walk leaves alone), the call
+// activity that started it. It is 0, NULL or the key itself at the top of
+// a tree.
+const parentStep = `CASE WHEN e.key IS NULL THEN p.parent_element_instance_key ELSE e.flow_scope_key END`
 
-// stepUp joins the element instance e a recursive walk stands on (at
-// column at) and, for a process, its process instance p, and stops at the
-// top of the tree.
+// stepUp joins what a recursive walk stands on (at column at): the
+// element instance e or else the process instance p, and stops at the top
+// of the tree.
 func stepUp(at string) string {
-	return `JOIN element_instances e ON e.key = ` + at + ` LEFT JOIN process_instances p ON e.type = 'PROCESS' AND p.key = e.key
-  WHERE COALESCE(` + parentStep + `, 0) NOT IN (0, e.key)`
+	return `LEFT JOIN element_instances e ON e.key = ` + at + ` AND e.type <> 'PROCESS'
+  LEFT JOIN process_instances p ON e.key IS NULL AND p.key = ` + at + `
+  WHERE COALESCE(` + parentStep + `, 0) NOT IN (0, ` + at + `)`
 }
 
 // flaggedCTE is the recursive CTE flagged(k): the element instances with an

@@ -40,6 +40,16 @@ var addedColumns = []addedColumn{
 	{"audit_logs", "root_process_instance_key", "INTEGER",
 		"UPDATE audit_logs SET root_process_instance_key = (SELECT p.root_process_instance_key FROM process_instances p " +
 			"WHERE p.key = audit_logs.process_instance_key) WHERE process_instance_key IS NOT NULL"},
+	// The process's own element instance of an active instance
+	// (ProcessScope), which the engine wrote as an element_instances row of
+	// type PROCESS before. Those rows stay, unread: element instance
+	// searches and gets leave type PROCESS out, the restart reads the
+	// scope from here, and the history cleanup deletes them with their
+	// instance.
+	{"process_instances", "scope", "TEXT",
+		"UPDATE process_instances SET scope = (SELECT json_object('rt', json(e.runtime), 'inc', e.incident_key, " +
+			"'hi', CASE WHEN e.has_incident THEN json('true') ELSE json('false') END) FROM element_instances e " +
+			"WHERE e.key = process_instances.key AND e.type = 'PROCESS') WHERE state = 'ACTIVE'"},
 }
 
 // migrate adds the columns a data file made by an earlier version lacks,

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"database/sql/driver"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -80,6 +82,43 @@ type ProcessInstance struct {
 	// Camunda's secondary storage keeps them: one entry per flow and
 	// instance).
 	TakenFlows []string
+	// Scope is the engine's element instance of the process itself (type
+	// PROCESS), which is not a row of element_instances: what a restart
+	// needs of it (ProcessScope) is stored with the instance, in column
+	// scope, while the instance is active, and is NULL once it ended.
+	// Element instance searches list flow nodes only, as Camunda's do.
+	Scope *ElementInstance
+
+	scopeText string // column scope as read (StoredScope)
+}
+
+// ProcessScope is what column scope of an active process instance holds
+// of its own element instance.
+type ProcessScope struct {
+	Runtime     ScopeRuntime `json:"rt"`
+	IncidentKey int64        `json:"inc,omitempty"`
+	HasIncident bool         `json:"hi,omitempty"`
+}
+
+// StoredScope decodes column scope as read from the store; ok is false
+// when it is NULL (an instance that ended).
+func (r *ProcessInstance) StoredScope() (s ProcessScope, ok bool, err error) {
+	if r.scopeText == "" {
+		return s, false, nil
+	}
+	if err := json.Unmarshal([]byte(r.scopeText), &s); err != nil {
+		return s, false, fmt.Errorf("process instance %d: scope: %w", r.Key, err)
+	}
+	return s, true, nil
+}
+
+// scope is what column scope holds: the process's own element instance
+// while the instance is active.
+func (r *ProcessInstance) scope() *ProcessScope {
+	if r.Scope == nil || r.State != StateActive {
+		return nil
+	}
+	return &ProcessScope{Runtime: r.Scope.Runtime, IncidentKey: r.Scope.IncidentKey, HasIncident: r.Scope.HasIncident}
 }
 
 func (*ProcessInstance) Table() string { return "process_instances" }
@@ -87,8 +126,22 @@ func (r *ProcessInstance) Columns() []any {
 	return []any{&r.Key, &r.ProcessDefinitionKey, &r.ProcessID, &r.ProcessName, &r.Version, &r.VersionTag,
 		&r.State, timeCol{&r.StartDate}, timeCol{&r.EndDate}, &r.HasIncident, &r.TenantID,
 		keyCol{&r.ParentProcessInstanceKey}, keyCol{&r.ParentElementInstanceKey}, &r.RootProcessInstanceKey,
-		jsonCol{&r.Tags}, &r.BusinessID, jsonCol{&r.TakenFlows}}
+		jsonCol{&r.Tags}, &r.BusinessID, jsonCol{&r.TakenFlows}, scopeCol{r}}
 }
+
+// scopeCol is column scope of a process instance: written from Scope,
+// read as text (StoredScope decodes it).
+type scopeCol struct{ r *ProcessInstance }
+
+func (c scopeCol) Value() (driver.Value, error) {
+	s := c.r.scope()
+	if s == nil {
+		return nil, nil
+	}
+	return jsonCol{s}.Value()
+}
+
+func (c scopeCol) Scan(src any) error { return nullString{&c.r.scopeText}.Scan(src) }
 
 // ScopeRuntime is what the engine keeps about an element instance while it
 // runs: its place in the element lifecycle and, for scopes, the tokens in it.

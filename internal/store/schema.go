@@ -10,7 +10,7 @@ var tables = map[string][]string{
 		"deployment_key", "checksum", "tenant_id", "deploy_time"},
 	"process_instances": {"key", "process_definition_key", "process_id", "process_name", "version", "version_tag",
 		"state", "start_date", "end_date", "has_incident", "tenant_id", "parent_process_instance_key",
-		"parent_element_instance_key", "root_process_instance_key", "tags", "business_id", "taken_flows"},
+		"parent_element_instance_key", "root_process_instance_key", "tags", "business_id", "taken_flows", "scope"},
 	"element_instances": {"key", "process_instance_key", "root_process_instance_key", "process_definition_key",
 		"process_id", "element_id", "element_name", "type", "state", "start_date", "end_date", "has_incident",
 		"incident_key", "tenant_id", "flow_scope_key", "runtime"},
@@ -90,7 +90,7 @@ var fixedColumns = map[string][]string{
 // Options.CheckUpdates holds the engine's tests to it: a column left out
 // here that the engine changes after the insert fails them loudly.
 var mutableColumns = map[string][]string{
-	"process_instances": {"state", "end_date", "has_incident", "tags", "business_id", "taken_flows"},
+	"process_instances": {"state", "end_date", "has_incident", "tags", "business_id", "taken_flows", "scope"},
 	"element_instances": {"state", "end_date", "has_incident", "incident_key", "runtime"},
 	"jobs": {"worker", "state", "retries", "has_failed_with_retries_left", "error_code", "error_message",
 		"custom_headers", "deadline", "retry_at", "end_time", "last_update_time", "activated", "is_denied", "denied_reason"},
@@ -163,7 +163,8 @@ CREATE TABLE IF NOT EXISTS process_instances (
   process_name TEXT NOT NULL, version INTEGER NOT NULL, version_tag TEXT NOT NULL, state TEXT NOT NULL,
   start_date INTEGER, end_date INTEGER, has_incident INTEGER NOT NULL, tenant_id TEXT NOT NULL,
   parent_process_instance_key INTEGER, parent_element_instance_key INTEGER,
-  root_process_instance_key INTEGER NOT NULL, tags TEXT, business_id TEXT NOT NULL, taken_flows TEXT);
+  root_process_instance_key INTEGER NOT NULL, tags TEXT, business_id TEXT NOT NULL, taken_flows TEXT,
+  scope TEXT);
 DROP INDEX IF EXISTS process_instances_state;
 CREATE INDEX IF NOT EXISTS process_instances_state_start ON process_instances (state, start_date);
 -- Finished instances by state and end date: only they have an end date,

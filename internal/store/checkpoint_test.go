@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"testing"
 	"time"
@@ -74,9 +75,7 @@ func TestCheckpointerCopiesCommittedPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.write.ExecContext(ctx, "PRAGMA wal_autocheckpoint=0"); err != nil {
-		t.Fatal(err)
-	}
+	s.backstopPages = math.MaxInt32
 	before := fileSize(t, s.path)
 	next := int64(1)
 	writeBatches(t, s, 2*checkpointCommits, &next)
@@ -128,9 +127,7 @@ func TestWALIsReusedUnderSteadyWrites(t *testing.T) {
 	defer s.Close()
 	// A small backstop, so that a short test crosses it many times.
 	const backstop = 100
-	if _, err := s.write.ExecContext(ctx, "PRAGMA wal_autocheckpoint="+fmt.Sprint(backstop)); err != nil {
-		t.Fatal(err)
-	}
+	s.backstopPages = backstop
 	next := int64(1)
 	var appended, restarts int
 	prev := walFrames(t, s)
@@ -155,4 +152,61 @@ func TestWALIsReusedUnderSteadyWrites(t *testing.T) {
 		t.Fatalf("the WAL started again from its beginning %d times in %d frames appended, with the writer's checkpoint due every %d: it is not reused", restarts, appended, backstop)
 	}
 	waitFor(t, "the checkpointer ran", func() bool { return s.ckpt.runs.Load() > 0 })
+}
+
+// Under a steady load with the checkpointer's passes overlapping the
+// commits (it is kicked after every commit here), the writer's backstop
+// waits for a pass under way instead of being skipped: after every commit
+// the WAL holds fewer frames than the backstop plus that commit's, and is
+// started again from its beginning each time it reached the backstop.
+// Before, the skipped backstops let it grow past the backstop by whatever
+// was committed during the checkpointer's passes (600 to 2,200 frames with
+// a backstop of 100), without a bound.
+func TestWALStaysBoundedUnderSteadyWrites(t *testing.T) {
+	ctx := context.Background()
+	for _, sync := range []string{"NORMAL", "FULL"} {
+		t.Run(sync, func(t *testing.T) {
+			s, err := Open(ctx, t.TempDir(), Options{Synchronous: sync})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			const backstop = 100
+			s.backstopPages = backstop
+			s.ckpt.every = 1
+			next := int64(1)
+			prev := walFrames(t, s)
+			var most, commit uint32 // the WAL's most frames, and a commit's
+			restarts := 0
+			const commits = 400
+			for range commits {
+				writeBatches(t, s, 1, &next)
+				n := walFrames(t, s)
+				if n < prev {
+					restarts++
+				} else {
+					commit = max(commit, n-prev)
+				}
+				most = max(most, n)
+				prev = n
+			}
+			if commit == 0 || int(commit) >= backstop {
+				t.Fatalf("commits of %d frames: the test needs several commits to reach the backstop (%d)", commit, backstop)
+			}
+			runs, backstops := s.ckpt.runs.Load(), s.backstops.Load()
+			t.Logf("%s: at most %d frames (backstop %d, a commit up to %d), %d restarts of the WAL, %d backstop checkpoints, %d of the checkpointer",
+				sync, most, backstop, commit, restarts, backstops, runs)
+			if int(most) >= backstop+int(commit) {
+				t.Errorf("the WAL held %d frames; its bound is %d (the backstop) plus a commit's %d", most, backstop, commit)
+			}
+			// Every time the backstop was reached, the WAL started again
+			// (at the next write: the last one's may be due still).
+			if int64(restarts) < backstops-1 || restarts < commits*int(commit)/(2*(backstop+int(commit))) {
+				t.Errorf("the WAL started again %d times, after %d backstop checkpoints in %d commits of up to %d frames", restarts, backstops, commits, commit)
+			}
+			if runs == 0 {
+				t.Error("the checkpointer never ran")
+			}
+		})
+	}
 }

@@ -42,18 +42,23 @@ import (
 // that moved it is noticed.
 
 // connector is the driver's connector for dsn, whose connections have no
-// connection mutex.
-func connector(dsn string) (driver.Connector, error) {
+// connection mutex; with walStat (C memory), each records its WAL's
+// frames there after each commit (setWALHook).
+func connector(dsn string, walStat uintptr) (driver.Connector, error) {
 	c, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return noMutexConnector{c}, nil
+	return noMutexConnector{c, walStat}, nil
 }
 
 // noMutexConnector opens connections as its Connector does, then drops
-// each one's SQLite connection mutex (dropConnMutex).
-type noMutexConnector struct{ driver.Connector }
+// each one's SQLite connection mutex (dropConnMutex) and sets its WAL hook
+// where it has a walStat.
+type noMutexConnector struct {
+	driver.Connector
+	walStat uintptr
+}
 
 func (c noMutexConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	dc, err := c.Connector.Connect(ctx)
@@ -61,6 +66,9 @@ func (c noMutexConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, err
 	}
 	dropConnMutex(dc)
+	if c.walStat != 0 {
+		setWALHook(dc, c.walStat)
+	}
 	return dc, nil
 }
 
@@ -116,3 +124,13 @@ func connMutex(dc any) (mutex uintptr, ok bool) {
 // cptr is the C address p as a pointer (SQLite's memory, which Go's
 // collector neither moves nor frees).
 func cptr(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&p)) }
+
+// freeC frees C memory (0: nothing).
+func freeC(p uintptr) {
+	if p == 0 {
+		return
+	}
+	tls := libc.NewTLS()
+	libc.Xfree(tls, p)
+	tls.Close()
+}

@@ -15,8 +15,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
+	"modernc.org/libc"
 	"modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
 
 	"github.com/orcabpm/orca/internal/limits"
@@ -64,7 +67,13 @@ type Store struct {
 	}
 	reads *stmtCache // prepared statements of the read pool
 	ckpt  *checkpointer
-	lock  *DirLock
+	// wal is the writer's walStat (C memory); backstopPages the frames at
+	// which the writer checkpoints (walBackstop), backstops how often it
+	// did.
+	wal           uintptr
+	backstopPages int
+	backstops     atomic.Int64
+	lock          *DirLock
 	// checkUpdates: Options.CheckUpdates.
 	checkUpdates bool
 
@@ -117,7 +126,8 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 	// write system calls per one-task instance, on the commit's path.
 	//
 	// wal_autocheckpoint: the writer checkpoints only as a backstop; the
-	// checkpointer does it on its own connection (checkpoint.go).
+	// checkpointer does it on its own connection (checkpoint.go). The
+	// writer's WAL hook replaces it (walBackstop) where it can be set.
 	wdsn := dsn("&_pragma=synchronous(" + sync + ")&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(" +
 		strconv.Itoa(writerCheckpointPages) + ")&_txlock=immediate")
 	// Where every commit syncs the WAL, the writer gathers a commit's WAL
@@ -132,7 +142,18 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 		}
 	}
 	// Each connection without SQLite's connection mutex (nomutex.go).
-	wc, err := connector(wdsn)
+	tls := libc.NewTLS()
+	wal := libc.Xcalloc(tls, 1, uint64(unsafe.Sizeof(walStat{})))
+	tls.Close()
+	if wal == 0 {
+		return nil, errors.New("open: out of memory")
+	}
+	defer func() {
+		if err != nil {
+			freeC(wal)
+		}
+	}()
+	wc, err := connector(wdsn, wal)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -170,7 +191,7 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 		w.Close()
 		return nil, fmt.Errorf("query planner statistics in %s: %w", path, err)
 	}
-	rc, err := connector(dsn("&_pragma=query_only(1)&_pragma=cache_size(" + strconv.Itoa(-readCacheKiB) + ")"))
+	rc, err := connector(dsn("&_pragma=query_only(1)&_pragma=cache_size("+strconv.Itoa(-readCacheKiB)+")"), 0)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
@@ -181,7 +202,7 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 	r := sql.OpenDB(rc)
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
-	cc, err := connector(dsn(""))
+	cc, err := connector(dsn(""), 0)
 	if err != nil {
 		r.Close()
 		w.Close()
@@ -192,7 +213,7 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 	c.SetMaxIdleConns(1)
 	c.SetConnMaxLifetime(0)
 	s = &Store{path: path, write: w, read: r, reads: newStmtCache(r), lock: lock, searchCaps: opts.SearchLimits.OrDefault(),
-		checkUpdates: opts.CheckUpdates}
+		checkUpdates: opts.CheckUpdates, wal: wal, backstopPages: writerCheckpointPages}
 	s.ckpt = startCheckpointer(c)
 	return s, nil
 }
@@ -230,6 +251,8 @@ func (s *Store) closeDB() error {
 	s.reads.close()
 	err1 := s.read.Close()
 	err2 := s.write.Close()
+	freeC(s.wal) // the writer's connection, which wrote it, is closed
+	s.wal = 0
 	return errors.Join(err2, err1, err0)
 }
 
@@ -692,6 +715,7 @@ func (t *Tx) Commit() error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	t.s.ckpt.committed()
+	t.s.walBackstop(context.Background())
 	return nil
 }
 

@@ -128,6 +128,13 @@ func TestInstanceInspection(t *testing.T) {
 			t.Fatalf("incidents below %s: %v", c.element, got)
 		}
 	}
+	// Below a process instance's own scope (the key of the instance: its
+	// element instance is stored with the instance, not as a row of its own).
+	for _, k := range []string{pi, child} {
+		if got := below(k); !slices.Equal(got, []string{"card declined"}) {
+			t.Fatalf("incidents below process instance %s: %v", k, got)
+		}
+	}
 	// The query's filter still applies.
 	items, _ := e.search("/v2/element-instances/"+e.elementInstanceKey(pi, "pay")+"/incidents/search",
 		map[string]any{"filter": map[string]any{"state": "RESOLVED"}})

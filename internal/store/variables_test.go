@@ -88,21 +88,8 @@ func TestVariablesIndexHoldsPrefixes(t *testing.T) {
 	// The equality filter goes through the index, not a scan of every value.
 	rc, _ := ExprCond("v.value", Cond{Op: OpEq, Value: `"small"`})
 	rsql, args, _ := RawSQL(rc)
-	rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN SELECT v.key FROM variables v WHERE v.name = ? AND "+rsql, append([]any{"payload"}, args...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if p := strings.Join(plan, "; "); !strings.Contains(p, "variables_name_prefix (name=? AND <expr>=?)") {
+	p := explainPlan(t, s.read, "SELECT v.key FROM variables v WHERE v.name = ? AND "+rsql, append([]any{"payload"}, args...)...)
+	if !strings.Contains(p, "variables_name_prefix (name=? AND <expr>=?)") {
 		t.Errorf("plan %q does not search the prefix index by name and prefix", p)
 	}
 }

@@ -83,9 +83,8 @@ func Start(t *testing.T, env, child string) *Child {
 // KillWhen calls line with the fields of each line the child prints to its
 // stdout; when line returns true, it kills the child with SIGKILL (once)
 // and reads on (still calling line) until the pipe closes, then waits for
-// the child. A line
-// beginning with ERR fails the test, and so does a child that ended before
-// it was killed.
+// the child. A line beginning with ERR fails the test, and so does a child
+// that ended before it was killed.
 func (c *Child) KillWhen(line func(fields []string) (kill bool)) {
 	c.t.Helper()
 	killed := false

@@ -62,8 +62,9 @@ type Store struct {
 	// upserts are the insert statements of the write connection, prepared
 	// on its driver connection (upsertStmt); only the writer uses them.
 	upserts struct {
-		conn  any
-		stmts map[writeStmtKey]driver.StmtExecContext
+		conn   any
+		stmts  map[writeStmtKey]driver.StmtExecContext
+		shared sharedStmts // of the statements with shared values (sharedinsert.go)
 	}
 	reads *stmtCache // prepared statements of the read pool
 	ckpt  *checkpointer
@@ -274,8 +275,9 @@ func upsertSQL(table string, cols []string, rows int) string {
 type writeStmtKey struct {
 	table     string
 	update    bool
-	keepState bool // an update that leaves the indexedState column out
-	rows      int  // rows of an insert
+	keepState bool   // an update that leaves the indexedState column out
+	rows      int    // rows of an insert
+	shared    uint64 // of an insert, the columns bound once for all its rows (sharedinsert.go)
 }
 
 // metaStmtKey is the upsert of a named counter (Tx.SetMeta).
@@ -606,16 +608,26 @@ func (t *Tx) Write(ctx context.Context, b *Rows) error {
 			for n < len(b.pending) && n < maxRowsPerInsert && b.rows[b.pending[n]].table == table {
 				n++
 			}
-			st, err := t.s.writeStmt(ctx, dc, writeStmtKey{table: table, rows: n})
+			k := writeStmtKey{table: table, rows: n}
+			if m := sharedMask(b, b.pending[:n], table); m != 0 {
+				if k.shared = m; !t.s.useShared(k) {
+					k.shared = 0
+				}
+			}
+			st, err := t.s.writeStmt(ctx, dc, k)
 			if err != nil {
 				return err
 			}
 			b.multi = b.multi[:0]
-			for _, i := range b.pending[:n] {
-				r := b.rows[i]
-				for _, a := range b.args[r.start:r.end] {
-					a.Ordinal = len(b.multi) + 1
-					b.multi = append(b.multi, a)
+			if k.shared != 0 {
+				b.appendSharedArgs(b.pending[:n], k.shared)
+			} else {
+				for _, i := range b.pending[:n] {
+					r := b.rows[i]
+					for _, a := range b.args[r.start:r.end] {
+						a.Ordinal = len(b.multi) + 1
+						b.multi = append(b.multi, a)
+					}
 				}
 			}
 			_, err = st.ExecContext(ctx, b.multi)
@@ -655,6 +667,7 @@ func (s *Store) writeStmt(ctx context.Context, dc any, k writeStmtKey) (driver.S
 		// A new connection (database/sql replaced a broken one): the old
 		// statements went with the old connection.
 		s.upserts.conn, s.upserts.stmts = dc, map[writeStmtKey]driver.StmtExecContext{}
+		s.upserts.shared = sharedStmts{}
 	}
 	if st := s.upserts.stmts[k]; st != nil {
 		return st, nil
@@ -673,6 +686,9 @@ func (s *Store) writeStmt(ctx context.Context, dc any, k writeStmtKey) (driver.S
 			return nil, fmt.Errorf("write %s: unknown table", table)
 		}
 		q = upsertSQL(table, cols, max(k.rows, 1))
+		if k.shared != 0 {
+			q = sharedUpsertSQL(table, cols, k.rows, k.shared)
+		}
 		if k.update {
 			q = updateSQL(table, cols, k.keepState)
 		}
@@ -687,6 +703,9 @@ func (s *Store) writeStmt(ctx context.Context, dc any, k writeStmtKey) (driver.S
 		return nil, fmt.Errorf("write %s: the driver's statements take no context", table)
 	}
 	s.upserts.stmts[k] = ex
+	if k.shared != 0 {
+		s.keepShared(k)
+	}
 	return ex, nil
 }
 

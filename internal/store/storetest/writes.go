@@ -13,9 +13,10 @@ import (
 // kind and table: what a batch costs SQLite, whatever the engine's own
 // bookkeeping says.
 type Writes struct {
-	mu   sync.Mutex
-	n    map[string]int
-	rows map[string]int
+	mu     sync.Mutex
+	n      map[string]int
+	rows   map[string]int
+	params map[string]int
 }
 
 // Wrap is a store.Options.WrapWriter.
@@ -36,7 +37,15 @@ func (w *Writes) Rows() map[string]int {
 	return maps.Clone(w.rows)
 }
 
-func (w *Writes) count(query string, res driver.Result) {
+// Params returns the arguments bound to those statements (each one the
+// driver binds on its own), keyed as Counts.
+func (w *Writes) Params() map[string]int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return maps.Clone(w.params)
+}
+
+func (w *Writes) count(query string, res driver.Result, params int) {
 	k := writeKind(query)
 	if k == "" {
 		return
@@ -44,10 +53,11 @@ func (w *Writes) count(query string, res driver.Result) {
 	rows, _ := res.RowsAffected()
 	w.mu.Lock()
 	if w.n == nil {
-		w.n, w.rows = map[string]int{}, map[string]int{}
+		w.n, w.rows, w.params = map[string]int{}, map[string]int{}, map[string]int{}
 	}
 	w.n[k]++
 	w.rows[k] += int(rows)
+	w.params[k] += params
 	w.mu.Unlock()
 }
 
@@ -99,7 +109,7 @@ type countingConn struct {
 func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	r, err := c.faultyConn.ExecContext(ctx, query, args)
 	if err == nil {
-		c.w.count(query, r)
+		c.w.count(query, r, len(args))
 	}
 	return r, err
 }
@@ -127,7 +137,7 @@ func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue
 		return nil, driver.ErrSkip
 	}
 	if err == nil {
-		s.w.count(s.query, r)
+		s.w.count(s.query, r, len(args))
 	}
 	return r, err
 }

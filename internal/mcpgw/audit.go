@@ -439,12 +439,12 @@ func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.R
 	}
 	// What the call named, else what it answered.
 	for _, m := range []*auditFields{&args, &out} {
-		keyIn(m, "processInstanceKey", &e.ProcessInstanceKey)
-		keyIn(m, "processDefinitionKey", &e.ProcessDefinitionKey)
-		keyIn(m, "userTaskKey", &e.UserTaskKey)
-		keyIn(m, "elementInstanceKey", &e.ElementInstanceKey)
-		keyIn(m, "jobKey", &e.JobKey)
-		stringIn(m, "processDefinitionId", &e.ProcessDefinitionID)
+		keyIn(m, mProcessInstanceKey, &e.ProcessInstanceKey)
+		keyIn(m, mProcessDefinitionKey, &e.ProcessDefinitionKey)
+		keyIn(m, mUserTaskKey, &e.UserTaskKey)
+		keyIn(m, mElementInstanceKey, &e.ElementInstanceKey)
+		keyIn(m, mJobKey, &e.JobKey)
+		stringIn(m, mProcessDefinitionID, &e.ProcessDefinitionID)
 	}
 	scopeFrom(&out, e)
 	var entity int64
@@ -456,15 +456,15 @@ func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.R
 	case "JOB":
 		entity = e.JobKey
 	case "INCIDENT":
-		keyIn(&args, "incidentKey", &entity)
+		keyIn(&args, mIncidentKey, &entity)
 	case "VARIABLE":
-		keyIn(&args, "variableKey", &entity)
+		keyIn(&args, mVariableKey, &entity)
 	case "DECISION":
-		keyIn(&args, "decisionEvaluationInstanceKey", &entity)
-		keyIn(&out, "decisionEvaluationKey", &entity)
+		keyIn(&args, mDecisionEvaluationInstanceKey, &entity)
+		keyIn(&out, mDecisionEvaluationKey, &entity)
 	case "RESOURCE":
-		keyIn(&args, "processDefinitionKey", &entity)
-		keyIn(&out, "deploymentKey", &entity)
+		keyIn(&args, mProcessDefinitionKey, &entity)
+		keyIn(&out, mDeploymentKey, &entity)
 	}
 	if entity != 0 {
 		e.EntityKey = cluster.Key(entity).String()
@@ -481,10 +481,10 @@ func scopeFrom(out *auditFields, e *store.AuditLog) {
 		return
 	}
 	var pi, root int64
-	keyIn(out, "processInstanceKey", &pi)
-	keyIn(out, "rootProcessInstanceKey", &root)
+	keyIn(out, mProcessInstanceKey, &pi)
+	keyIn(out, mRootProcessInstanceKey, &root)
 	var tenant string
-	stringIn(out, "tenantId", &tenant)
+	stringIn(out, mTenantID, &tenant)
 	if pi != e.ProcessInstanceKey || root == 0 || tenant == "" {
 		return
 	}

@@ -13,10 +13,61 @@ import (
 // finds them with one pass over the JSON, keeping slices of it, instead of
 // decoding the whole object into a map for each call.
 
-// auditMembers are the members an entry reads.
+// auditMembers are the members an entry reads, at the indices below.
 var auditMembers = [...]string{"processInstanceKey", "processDefinitionKey", "userTaskKey", "elementInstanceKey",
 	"jobKey", "processDefinitionId", "incidentKey", "variableKey", "decisionEvaluationInstanceKey",
 	"decisionEvaluationKey", "deploymentKey", "rootProcessInstanceKey", "tenantId"}
+
+// Indices of auditMembers.
+const (
+	mProcessInstanceKey = iota
+	mProcessDefinitionKey
+	mUserTaskKey
+	mElementInstanceKey
+	mJobKey
+	mProcessDefinitionID
+	mIncidentKey
+	mVariableKey
+	mDecisionEvaluationInstanceKey
+	mDecisionEvaluationKey
+	mDeploymentKey
+	mRootProcessInstanceKey
+	mTenantID
+)
+
+// auditMember is the index in auditMembers of a member's name; -1 for
+// any other name.
+func auditMember(name []byte) int {
+	switch string(name) {
+	case "processInstanceKey":
+		return mProcessInstanceKey
+	case "processDefinitionKey":
+		return mProcessDefinitionKey
+	case "userTaskKey":
+		return mUserTaskKey
+	case "elementInstanceKey":
+		return mElementInstanceKey
+	case "jobKey":
+		return mJobKey
+	case "processDefinitionId":
+		return mProcessDefinitionID
+	case "incidentKey":
+		return mIncidentKey
+	case "variableKey":
+		return mVariableKey
+	case "decisionEvaluationInstanceKey":
+		return mDecisionEvaluationInstanceKey
+	case "decisionEvaluationKey":
+		return mDecisionEvaluationKey
+	case "deploymentKey":
+		return mDeploymentKey
+	case "rootProcessInstanceKey":
+		return mRootProcessInstanceKey
+	case "tenantId":
+		return mTenantID
+	}
+	return -1
+}
 
 // auditFields holds the raw values of auditMembers in a JSON object; nil for
 // those it lacks. When a member repeats, the last one counts, as for
@@ -58,11 +109,8 @@ func topLevel(raw []byte) (m auditFields) {
 		if vend < 0 {
 			return auditFields{}
 		}
-		for k, n := range auditMembers {
-			if len(n) == len(name) && n == string(name) {
-				m[k] = raw[i:vend]
-				break
-			}
+		if k := auditMember(name); k >= 0 {
+			m[k] = raw[i:vend]
 		}
 		i = skipSpace(raw, vend)
 		if i >= len(raw) {
@@ -80,46 +128,38 @@ func topLevel(raw []byte) (m auditFields) {
 	return auditFields{}
 }
 
-// get is the raw value of the member name (one of auditMembers).
-func (m *auditFields) get(name string) []byte {
-	for k, n := range auditMembers {
-		if n == name {
-			return m[k]
-		}
-	}
-	return nil
-}
-
-// keyIn reads the key m names name into dst, unless dst is set.
-func keyIn(m *auditFields, name string, dst *int64) {
+// keyIn reads the key of member k (an index of auditMembers) into dst,
+// unless dst is set.
+func keyIn(m *auditFields, k int, dst *int64) {
 	if *dst != 0 {
 		return
 	}
-	v := m.get(name)
+	v := m[k]
 	if len(v) == 0 {
 		return
 	}
 	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
 		// cluster.ParseKey's checks, without the string its error keeps.
 		if digits := v[1 : len(v)-1]; len(digits) > 0 && len(digits) <= 25 {
-			if k, err := strconv.ParseInt(string(digits), 10, 64); err == nil {
-				*dst = k
+			if n, err := strconv.ParseInt(string(digits), 10, 64); err == nil {
+				*dst = n
 			}
 		}
 		return
 	}
-	var k cluster.Key
-	if json.Unmarshal(v, &k) == nil {
-		*dst = int64(k)
+	var key cluster.Key
+	if json.Unmarshal(v, &key) == nil {
+		*dst = int64(key)
 	}
 }
 
-// stringIn reads the string m names name into dst, unless dst is set.
-func stringIn(m *auditFields, name string, dst *string) {
+// stringIn reads the string of member k (an index of auditMembers) into
+// dst, unless dst is set.
+func stringIn(m *auditFields, k int, dst *string) {
 	if *dst != "" {
 		return
 	}
-	v := m.get(name)
+	v := m[k]
 	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
 		*dst = string(v[1 : len(v)-1])
 		return
@@ -140,14 +180,17 @@ func skipSpace(b []byte, i int) int {
 // quote) and whether it holds escapes; -1 if it does not end.
 func skipString(b []byte, i int) (int, bool) {
 	escaped := false
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			escaped = true
-			j++
-		case '"':
-			return j + 1, escaped
+	for j := i + 1; j < len(b); {
+		q := bytes.IndexByte(b[j:], '"')
+		if q < 0 {
+			break
 		}
+		bs := bytes.IndexByte(b[j:j+q], '\\')
+		if bs < 0 {
+			return j + q + 1, escaped
+		}
+		escaped = true
+		j += bs + 2 // the backslash and the byte it escapes
 	}
 	return -1, false
 }

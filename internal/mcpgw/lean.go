@@ -32,17 +32,20 @@ import (
 //
 // It takes only what it can answer exactly as go-sdk would: a POST whose
 // headers pass go-sdk's checks (Content-Type application/json, an Accept
-// with both JSON and SSE, no protocol version or one before 2026-07-28, no
-// other Mcp-* header, no Last-Event-ID, no DNS rebinding suspicion), with
-// one JSON-RPC request object (jsonrpc "2.0", an integer or string id,
-// method tools/call, params with only name and arguments: no _meta, so no
-// task metadata, progress token or input responses) calling a tool of
-// Camunda's, Orca's or the decision tools that sends no notifications, or
-// a tool that does not exist. Everything else (initialize, other methods,
-// notifications, batches, malformed JSON, conformance fixtures, process
-// tools of /mcp/processes, the 2026-07-28 protocol) goes on unchanged to
-// the task layer and go-sdk. TestLeanDifferential holds the two paths to
-// the same answers.
+// with both JSON and SSE, no protocol version or a known one, no other
+// Mcp-* header than the 2026-07-28 protocol's Mcp-Method and Mcp-Name, no
+// Last-Event-ID, no DNS rebinding suspicion), with one JSON-RPC request
+// object (jsonrpc "2.0", an integer or string id, method tools/call,
+// params with only name and arguments: no _meta, so no task metadata,
+// progress token or input responses; in the 2026-07-28 protocol the
+// _meta its requests carry, declaring no more than roots) calling a tool
+// of Camunda's, Orca's or the decision tools that sends no notifications,
+// a registered process tool of /mcp/processes, or a tool that does not
+// exist; and a plain tools/list, from go-sdk's kept answer (leanlist.go).
+// Everything else (initialize, other methods, notifications, batches,
+// malformed JSON, conformance fixtures, stale or pinned process tools)
+// goes on unchanged to the task layer and go-sdk. TestLeanDifferential
+// holds the two paths to the same answers.
 
 // leanTool is a tool the lean path may call.
 type leanTool struct {
@@ -121,7 +124,7 @@ func (g *Gateway) lean(ep *leanEndpoint, path string, next http.Handler) http.Ha
 		}
 		call, ok := leanCall(ep, r.Header, body)
 		if !ok {
-			if id, ok := leanList(body); ok && ep.list != nil {
+			if id, ok := leanList(r.Header, body); ok && ep.list != nil {
 				ep.list.serveList(w, r, body, id, next, &g.leanCalls)
 				return
 			}
@@ -163,7 +166,7 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 // leanHeaders tells whether a request's method and headers are those the
 // lean path answers; go-sdk checks (and answers) any other. For the
 // 2026-07-28 protocol, the body must then agree with Mcp-Method and
-// Mcp-Name (leanCall).
+// Mcp-Name (leanCall, leanList).
 func leanHeaders(r *http.Request) bool {
 	if r.Method != http.MethodPost || r.Header.Get("Last-Event-ID") != "" {
 		return false
@@ -189,7 +192,7 @@ func leanHeaders(r *http.Request) bool {
 			return false // session ids, parameter headers: go-sdk's to judge
 		}
 	}
-	if newProtocol && r.Header.Get("Mcp-Method") != "tools/call" {
+	if m := r.Header.Get("Mcp-Method"); newProtocol && m != "tools/call" && m != "tools/list" {
 		return false
 	}
 	// go-sdk refuses a loopback server reached under another host name
@@ -298,7 +301,7 @@ func leanCall(ep *leanEndpoint, h http.Header, body []byte) (leanRequest, bool) 
 	} else if c.name, ok = unquote(name); !ok {
 		return c, false
 	}
-	if hasMeta != c.newProtocol || c.newProtocol && (h.Get("Mcp-Name") != c.name || !plainMeta(meta)) {
+	if hasMeta != c.newProtocol || c.newProtocol && (h.Get("Mcp-Method") != "tools/call" || h.Get("Mcp-Name") != c.name || !plainMeta(meta)) {
 		return c, false
 	}
 	if hasArgs {

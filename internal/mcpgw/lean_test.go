@@ -294,6 +294,8 @@ func TestLeanDifferential(t *testing.T) {
 	getNew := call("1", "getProcessInstance", valid["getProcessInstance"], "2026-07-28")
 	old := protoHeader("2025-11-25", "")
 	newH := protoHeader("2026-07-28", "getProcessInstance")
+	listNew := `{"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`
+	listNewH := map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"}
 	with := func(h map[string]string, k, v string) map[string]string {
 		m := map[string]string{}
 		for a, b := range h {
@@ -330,7 +332,19 @@ func TestLeanDifferential(t *testing.T) {
 		{name: "tools/list 2024-11-05 again", body: `{"jsonrpc":"2.0","id":5,"method":"tools/list"}`, header: protoHeader("2024-11-05", "")},
 		{name: "tools/list no version", body: `{"jsonrpc":"2.0","id":6,"method":"tools/list"}`},
 		{name: "tools/list no version again", body: `{"jsonrpc":"2.0","id":-7,"method":"tools/list"}`},
-		{name: "tools/list 2026-07-28", body: `{"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`, header: map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"}},
+		{name: "tools/list 2026-07-28", body: listNew, header: listNewH},
+		{name: "tools/list 2026-07-28 again", body: strings.Replace(listNew, `"id":8`, `"id":"n-<9>"`, 1), header: listNewH},
+		{name: "tools/list 2026-07-28 client info", body: strings.Replace(listNew, `"io.modelcontextprotocol/clientCapabilities":{}`,
+			`"io.modelcontextprotocol/clientCapabilities":{"roots":{"listChanged":false}},"io.modelcontextprotocol/clientInfo":{"name":"other","title":"O","version":"2"}`, 1), header: listNewH},
+		{name: "tools/list 2026-07-28 sampling", body: strings.Replace(listNew, `"io.modelcontextprotocol/clientCapabilities":{}`,
+			`"io.modelcontextprotocol/clientCapabilities":{"sampling":{}}`, 1), header: listNewH},
+		{name: "tools/list 2026-07-28 no _meta", body: `{"jsonrpc":"2.0","id":8,"method":"tools/list"}`, header: listNewH},
+		{name: "tools/list 2026-07-28 _meta version differs", body: strings.Replace(listNew, `"protocolVersion":"2026-07-28"`, `"protocolVersion":"2025-11-25"`, 1), header: listNewH},
+		{name: "tools/list 2026-07-28 cursor", body: strings.Replace(listNew, `"params":{`, `"params":{"cursor":"x",`, 1), header: listNewH},
+		{name: "tools/list 2026-07-28 Mcp-Method call", body: listNew, header: with(listNewH, "Mcp-Method", "tools/call")},
+		{name: "tools/list 2026-07-28 no Mcp-Method", body: listNew, header: with(listNewH, "Mcp-Method", "")},
+		{name: "tools/list 2026-07-28 Mcp-Name", body: listNew, header: with(listNewH, "Mcp-Name", "getTopology")},
+		{name: "tools/list 2026-07-28 old header", body: listNew, header: old},
 		{name: "ping", body: `{"jsonrpc":"2.0","id":1,"method":"ping"}`, header: old},
 		{name: "no params", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call"}`, header: old},
 		{name: "params array", body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":[]}`, header: old},
@@ -383,7 +397,11 @@ func TestLeanDifferential(t *testing.T) {
 		{name: "name invalid UTF-8", body: "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get\xffTopology\"}}", header: old},
 		{name: "whitespace everywhere", body: " \n{ \"jsonrpc\" : \"2.0\" ,\t\"id\" : 1 , \"method\":\"tools/call\", \"params\" : { \"name\" : \"getTopology\" , \"arguments\" : { } } }\r\n", header: old},
 	} {
-		for _, path := range []string{mcpgw.PathMCP, mcpgw.PathCluster} {
+		paths := []string{mcpgw.PathMCP, mcpgw.PathCluster}
+		if strings.HasPrefix(r.name, "tools/list") {
+			paths = append(paths, mcpgw.PathProcesses)
+		}
+		for _, path := range paths {
 			r.path = path
 			corpus = append(corpus, r)
 		}
@@ -431,6 +449,94 @@ func TestLeanDifferential(t *testing.T) {
 	}
 	t.Logf("stale process tools: %d of %d calls on the lean path", mcpgw.LeanCalls(tw.leanGW)-before, len(stale)*len(protos))
 
+}
+
+// tools/list on every endpoint, in the protocols before 2026-07-28 and in
+// 2026-07-28, is answered on the lean path from go-sdk's kept answer once
+// it has one, byte for byte as go-sdk answers (status, headers, body);
+// on /mcp/processes the kept answer follows the deployments that add,
+// change and remove process tools.
+func TestLeanToolsList(t *testing.T) {
+	if *backend == "remote" {
+		t.Skip("the twins front the embedded engine")
+	}
+	tw := newTwins(t)
+	hc := &http.Client{Timeout: 15 * time.Second}
+	raw := func(base, path string, h map[string]string, body string) (int, http.Header, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.SetBasicAuth("alice", "pw-a")
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		res, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		// The kept answer is sent with its length, go-sdk's long one
+		// chunked: the same bytes.
+		res.Header.Del("Date")
+		res.Header.Del("Content-Length")
+		return res.StatusCode, res.Header, string(b)
+	}
+	deploy := func(bpmn []byte) {
+		t.Helper()
+		if s, _, b := raw(tw.sdk, mcpgw.PathCluster, nil, call("1", "deployResource", `{"resourceName":"order.bpmn","resource":`+quote(string(bpmn))+`}`, "")); s != 200 || strings.Contains(b, `"isError":true`) {
+			t.Fatalf("deploy: %d %s", s, b)
+		}
+	}
+	lists := []struct {
+		name   string
+		header map[string]string
+		body   string
+	}{
+		{"2025-11-25", map[string]string{"Mcp-Protocol-Version": "2025-11-25"}, `{"jsonrpc":"2.0","id":%s,"method":"tools/list"}`},
+		{"2026-07-28", map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"},
+			`{"jsonrpc":"2.0","id":%s,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/clientCapabilities":{},` +
+				`"io.modelcontextprotocol/clientInfo":{"name":"lister","version":"1"},"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`},
+	}
+	check := func(step string, path string, want func(body string) bool) {
+		t.Helper()
+		for _, l := range lists {
+			for i, id := range []string{"1", `"second"`} {
+				body := fmt.Sprintf(l.body, id)
+				before := mcpgw.LeanCalls(tw.leanGW)
+				ls, lh, lb := raw(tw.lean, path, l.header, body)
+				lean := mcpgw.LeanCalls(tw.leanGW) - before
+				ss, sh, sb := raw(tw.sdk, path, l.header, body)
+				if ls != ss || lb != sb || !reflect.DeepEqual(lh, sh) {
+					t.Errorf("%s %s %s id %s:\nlean %d %v %.300s\nsdk  %d %v %.300s", step, path, l.name, id, ls, lh, lb, ss, sh, sb)
+				}
+				if !want(lb) {
+					t.Errorf("%s %s %s: unexpected list %.300s", step, path, l.name, lb)
+				}
+				// The first request of a step may fill the kept answer;
+				// the second is answered from it.
+				if i == 1 && lean != 1 {
+					t.Errorf("%s %s %s: the second tools/list was not answered on the lean path", step, path, l.name)
+				}
+			}
+		}
+	}
+	any := func(string) bool { return true }
+	for _, path := range []string{mcpgw.PathMCP, mcpgw.PathCluster, mcpgw.PathProcesses} {
+		check("start", path, any)
+	}
+	has := func(purpose string) func(string) bool {
+		return func(b string) bool {
+			return strings.Contains(b, `"title":"place_order"`) && strings.Contains(b, purpose)
+		}
+	}
+	deploy(toolBPMN("placing", "order-start", "io.camunda.tool:name", "place_order", "io.camunda.tool:purpose", "first purpose"))
+	check("deployed", mcpgw.PathProcesses, has("first purpose"))
+	deploy(toolBPMN("placing", "order-start", "io.camunda.tool:name", "place_order", "io.camunda.tool:purpose", "second purpose"))
+	check("deployed again", mcpgw.PathProcesses, has("second purpose"))
+	deploy(toolBPMN("placing", "order-start"))
+	check("tool removed", mcpgw.PathProcesses, func(b string) bool { return !strings.Contains(b, "place_order") })
 }
 
 // firstInstance is the key of an instance of a process.

@@ -108,11 +108,14 @@ type processes struct {
 	syncMu  sync.Mutex  // serialises syncs, from reading the subscriptions to registering the tools
 	pending atomic.Bool // a sync after a deployment waits for syncMu
 
-	mu    sync.Mutex        // guards tools and handlers
+	mu    sync.Mutex        // guards tools, handlers and listVersion
 	tools map[string]string // the process tools registered, name → fingerprint
 	// handlers are the process tools' handlers and the static tools', for
 	// the lean path (lean.go).
 	handlers map[string]*leanTool
+	// listVersion counts the changes of the tool list, for the lean
+	// path's kept tools/list answers (leanlist.go).
+	listVersion uint64
 
 	impl     *mcp.Implementation // the server's name, title and version
 	leanMeta []byte              // the _meta of the lean path's 2026-07-28 results
@@ -224,7 +227,23 @@ func (p *processes) leanEndpoint() *leanEndpoint {
 		defer p.mu.Unlock()
 		t, ok := p.handlers[name]
 		return t, ok
+	}, list: &listCache{
+		// As the middleware does before go-sdk lists the tools.
+		sync: func(ctx context.Context) (uint64, error) {
+			if err := p.sync(ctx); err != nil {
+				return 0, err
+			}
+			return p.version(), nil
+		},
+		current: p.version,
 	}}
+}
+
+// version is the version of the tool list (listVersion).
+func (p *processes) version() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.listVersion
 }
 
 func (p *processes) has(name string) bool {
@@ -348,10 +367,12 @@ func (p *processes) syncLocked(ctx context.Context) error {
 	}
 	if len(gone) > 0 {
 		p.server.RemoveTools(gone...)
+		p.listVersion++
 	}
 	for _, name := range slices.Sorted(maps.Keys(want)) {
 		t := want[name]
 		if fp := t.fingerprint(); p.tools[name] != fp {
+			p.listVersion++
 			p.tools[name] = fp
 			h := p.handler(t)
 			if t.alias {

@@ -100,39 +100,31 @@ func (s *Store) keepShared(k writeStmtKey) {
 }
 
 // sharedUpsertSQL is upsertSQL for rows whose columns in shared hold one
-// value: ?1... are the shared columns' values in column order, then each
-// row's other columns', row by row (appendSharedArgs).
+// value. Its arguments are the shared columns' values, then each row's
+// other columns', row by row (appendSharedArgs): the column list names the
+// shared columns first, and each row refers to their values as ?1, ?2, ...
+// and takes its own as anonymous parameters, numbered on from there. (The
+// driver looks a named parameter's name up, a string made each time, once
+// a parameter, not once a use.)
 func sharedUpsertSQL(table string, cols []string, rows int, shared uint64) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
-	nShared := 0
-	sharedNum := make([]int, len(cols))
-	for c := range cols {
+	var names []string
+	var refs []string
+	for c, name := range cols {
 		if shared&(1<<c) != 0 {
-			nShared++
-			sharedNum[c] = nShared
+			names = append(names, name)
+			refs = append(refs, fmt.Sprintf("?%d", len(refs)+1))
 		}
 	}
-	next := nShared + 1
-	for r := 0; r < rows; r++ {
-		if r > 0 {
-			b.WriteString(", ")
+	for c, name := range cols {
+		if shared&(1<<c) == 0 {
+			names = append(names, name)
+			refs = append(refs, "?")
 		}
-		b.WriteByte('(')
-		for c := range cols {
-			if c > 0 {
-				b.WriteString(", ")
-			}
-			if n := sharedNum[c]; n > 0 {
-				fmt.Fprintf(&b, "?%d", n)
-			} else {
-				fmt.Fprintf(&b, "?%d", next)
-				next++
-			}
-		}
-		b.WriteByte(')')
 	}
-	b.WriteString(" ON CONFLICT(key) DO UPDATE SET ")
+	var b strings.Builder
+	row := "(" + strings.Join(refs, ", ") + ")"
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES %s ON CONFLICT(key) DO UPDATE SET ", table, strings.Join(names, ", "),
+		strings.TrimSuffix(strings.Repeat(row+", ", rows), ", "))
 	for i, c := range cols[1:] {
 		if i > 0 {
 			b.WriteString(", ")

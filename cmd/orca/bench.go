@@ -59,8 +59,10 @@ func newBenchCmd() *cobra.Command {
     cost, independent of the client), with their ratios; the official Go MCP client (go-sdk)
     runs too, for information. After a few calls each that are not measured, the protocols
     alternate in --rounds rounds; the ratios are given over all calls and as the median (and
-    range) of the rounds' own ratios. Then the peak RSS (VmHWM) of that orca start over these
-    runs.
+    range) of the rounds' own ratios. The REST client runs a second time in the same rounds,
+    and its ratios to the first (REST against REST) show how far two runs of the same calls
+    differ on this machine now: a ratio of MCP to REST within that spread of 1 is noise. Then
+    the peak RSS (VmHWM) of that orca start over these runs.
 
 Commits are durable (synchronous=FULL) unless --synchronous says otherwise. Other load on
 the machine shows in the figures: run it on a quiet machine, more than once.`,
@@ -283,11 +285,16 @@ func benchDeploy(ctx context.Context, hc *http.Client, base string) error {
 // calls, so that a change in the machine's load falls on both. The
 // pooled figures are over all rounds' calls; the median of the rounds'
 // ratios is less moved by one round's bad luck (a burst of other work on
-// the machine). Besides latency and rate, the server's CPU time per call
-// (that of the orca start process's threads from the start of a run until
-// it is idle again, divided by the calls) is the gateway's own cost,
-// whatever the client costs. The official Go MCP client (go-sdk) runs
-// afterwards, for information.
+// the machine). The REST client also runs a second time in each round, in
+// turn first, between and last, and the ratios of that run to REST's are
+// printed too: what two runs of the same calls give, the measurement's own
+// spread on the machine as it is (other work, the disk's fsyncs, a
+// collection), against which MCP's ratios can be judged. Besides latency
+// and rate, the server's CPU time per call (that of the orca start
+// process's threads from the start of a run until it is idle again,
+// divided by the calls) is the gateway's own cost, whatever the client
+// costs. The official Go MCP client (go-sdk) runs afterwards, for
+// information.
 func benchReads(ctx context.Context, row func(string, string), hc *http.Client, srv *loadgen.Orca, bf benchFlags) error {
 	base := srv.Base
 	b, err := loadgen.Post(ctx, hc, base+"/v2/process-instances", []byte(`{"processDefinitionId":"scale-review"}`))
@@ -340,6 +347,9 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 		}, protocolRun{label: "go-sdk", newCall: goSDK("createProcessInstance", map[string]any{"processDefinitionId": "scale-review"})}},
 	} {
 		rest, lean := &op.runs[0], &op.runs[1]
+		// REST's client once more, in the same rounds: what the ratios
+		// of two runs of the same calls are, the measurement's own spread.
+		again := &protocolRun{label: "REST again", newCall: rest.newCall}
 		warm := min(200, max(1, bf.reads/10))
 		for _, r := range []*protocolRun{rest, lean} {
 			if _, _, err := loadgen.Latencies(ctx, warm, bf.clients, r.newCall); err != nil {
@@ -353,13 +363,17 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 			if round%2 == 1 {
 				order = []*protocolRun{lean, rest}
 			}
+			// REST again takes each place in turn: first, between, last.
+			order = slices.Insert(order, round/2%3, again)
 			var got [2]roundFigures
 			for _, r := range order {
 				f, err := r.run(ctx, srv, n, bf.clients)
 				if err != nil {
 					return fmt.Errorf("%s %s: %w", op.name, r.label, err)
 				}
-				got[btoi(r == lean)] = f
+				if r != again {
+					got[btoi(r == lean)] = f
+				}
 			}
 			if n > 0 {
 				rounds = append(rounds, ratiosOf(got[1], got[0]))
@@ -377,6 +391,12 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 		row(op.name+": MCP against REST", fmt.Sprintf("p50 x%.2f, p99 x%.2f, server CPU per call %s",
 			lean.p(50)/rest.p(50), lean.p(99)/rest.p(99), cpuRatio))
 		row(fmt.Sprintf("%s: MCP against REST, median of %d rounds' ratios", op.name, len(rounds)), medianRatios(rounds))
+		spread := "not measured (no CPU time counted for REST)"
+		if rest.cpu > 0 {
+			spread = fmt.Sprintf("x%.2f", again.cpuPerCall()/rest.cpuPerCall())
+		}
+		row(op.name+": REST against REST (the same calls again)", fmt.Sprintf("p50 x%.2f, p99 x%.2f, server CPU per call %s",
+			again.p(50)/rest.p(50), again.p(99)/rest.p(99), spread))
 		row(op.name+": for information, MCP with the Go SDK client", op.sdk.String())
 	}
 	return nil

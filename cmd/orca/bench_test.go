@@ -33,11 +33,13 @@ func TestBench(t *testing.T) {
 		regexp.MustCompile(`getProcessInstance: MCP tools/call on /mcp/cluster \(minimal client\) +` + protocolFigures),
 		regexp.MustCompile(`getProcessInstance: MCP against REST +` + ratios),
 		regexp.MustCompile(`getProcessInstance: MCP against REST, median of 2 rounds' ratios +` + roundRatios),
+		regexp.MustCompile(`getProcessInstance: REST against REST \(the same calls again\) +` + ratios),
 		regexp.MustCompile(`getProcessInstance: for information, MCP with the Go SDK client +` + protocolFigures),
 		regexp.MustCompile(`createProcessInstance: REST POST /v2/process-instances \(2 clients\) +` + protocolFigures),
 		regexp.MustCompile(`createProcessInstance: MCP tools/call on /mcp/cluster \(minimal client\) +` + protocolFigures),
 		regexp.MustCompile(`createProcessInstance: MCP against REST +` + ratios),
 		regexp.MustCompile(`createProcessInstance: MCP against REST, median of 2 rounds' ratios +` + roundRatios),
+		regexp.MustCompile(`createProcessInstance: REST against REST \(the same calls again\) +` + ratios),
 		regexp.MustCompile(`createProcessInstance: for information, MCP with the Go SDK client +` + protocolFigures),
 		regexp.MustCompile(`in process \(engine API\) +\d+ \(40 in `),
 	} {

@@ -79,6 +79,8 @@ type Store struct {
 	checkUpdates bool
 
 	searchCaps limits.Search
+	// readConns is the read pool's size (Options.ReadConns).
+	readConns int
 }
 
 // readCacheKiB is the page cache of each read connection, in KiB (SQLite's
@@ -213,7 +215,7 @@ func Open(ctx context.Context, dir string, opts Options) (s *Store, err error) {
 	c.SetMaxOpenConns(1)
 	c.SetMaxIdleConns(1)
 	c.SetConnMaxLifetime(0)
-	s = &Store{path: path, write: w, read: r, reads: newStmtCache(r), lock: lock, searchCaps: opts.SearchLimits.OrDefault(),
+	s = &Store{path: path, write: w, read: r, reads: newStmtCache(r), readConns: opts.ReadConns, lock: lock, searchCaps: opts.SearchLimits.OrDefault(),
 		checkUpdates: opts.CheckUpdates, wal: wal, backstopPages: writerCheckpointPages}
 	s.ckpt = startCheckpointer(c)
 	return s, nil

@@ -62,7 +62,8 @@ func newBenchCmd() *cobra.Command {
     range) of the rounds' own ratios. The REST client runs a second time in the same rounds,
     and its ratios to the first (REST against REST) show how far two runs of the same calls
     differ on this machine now: a ratio of MCP to REST within that spread of 1 is noise. Then
-    the peak RSS (VmHWM) of that orca start over these runs.
+    the peak RSS (VmHWM) of that orca start over these runs, and its RSS once it has been quiet
+    for a few seconds (it then gives its free heap and its idle read connections' memory back).
 
 Commits are durable (synchronous=FULL) unless --synchronous says otherwise. Other load on
 the machine shows in the figures: run it on a quiet machine, more than once.`,
@@ -169,6 +170,19 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 	if m, err := srv.Memory(); err == nil {
 		row("orca start, peak RSS over the runs over /v2 and MCP above (VmHWM)", fmt.Sprintf("%.1f MiB (RSS now %.1f MiB, anonymous %.1f MiB)",
 			float64(m.Peak)/(1<<20), float64(m.RSS)/(1<<20), float64(m.Anon)/(1<<20)))
+		// orca start gives its free heap and idle connections' memory back
+		// once quiet after a burst (memreturn.go): what it holds then is
+		// what it uses, above all the instances the runs left active.
+		wait := memoryReturnTick * (memoryQuietTicks + 3)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		if m, err := srv.Memory(); err == nil {
+			row(fmt.Sprintf("orca start, RSS %s after those runs (quiet: memory given back)", wait), fmt.Sprintf("%.1f MiB (anonymous %.1f MiB, file-backed %.1f MiB)",
+				float64(m.RSS)/(1<<20), float64(m.Anon)/(1<<20), float64(m.File)/(1<<20)))
+		}
 	}
 	srv.Stop()
 

@@ -373,7 +373,16 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	// heap grows to 1+GOGC/100 times what is live: collect it once and give
 	// the memory back, so that an idle server holds what it uses.
 	go debug.FreeOSMemory()
+	// And once quiet after a burst of work, the same again (memreturn.go).
+	returnCtx, stopReturning := context.WithCancel(ctx)
+	returnDone := make(chan struct{})
+	go func() {
+		defer close(returnDone)
+		newMemoryReturner(eng.Store().ReleaseIdle).run(returnCtx, memoryReturnTick, log)
+	}()
 	err = waitStop(ctx, served, log)
+	stopReturning()
+	<-returnDone
 	health.Stopping()
 	stopPolling()
 	<-pollDone

@@ -15,8 +15,8 @@ import (
 // collects (GOGC=100) and keeps what it grew to: it returns free heap only
 // above about 110 % of that goal, and a quiet server runs no collection
 // that would lower it. After the bench's runs orca start held about
-// 37 MiB of free heap that way, and its idle read connections about
-// 8 MiB of SQLite's memory (Store.ReleaseIdle), for as long as it ran. So
+// 37 MiB of free heap that way, and its idle read connections 1 to 8 MiB
+// of SQLite's memory (Store.ReleaseIdle), for as long as it ran. So
 // when at least burst bytes were allocated since the last return and the
 // allocations then stay at most quiet bytes a tick for quietTicks ticks,
 // the returner releases the store's idle connections and runs

@@ -371,6 +371,9 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 			}
 		}
 		var rounds []roundRatio
+		// The server's CPU time when it was last found idle: each run
+		// starts from the previous one's end, not from another wait.
+		var idle time.Duration
 		for round := range bf.rounds {
 			n := bf.reads/bf.rounds + btoi(round < bf.reads%bf.rounds)
 			order := []*protocolRun{rest, lean}
@@ -381,7 +384,7 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 			order = slices.Insert(order, round/2%3, again)
 			var got [2]roundFigures
 			for _, r := range order {
-				f, err := r.run(ctx, srv, n, bf.clients)
+				f, err := r.run(ctx, srv, n, bf.clients, &idle)
 				if err != nil {
 					return fmt.Errorf("%s %s: %w", op.name, r.label, err)
 				}
@@ -393,7 +396,8 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 				rounds = append(rounds, ratiosOf(got[1], got[0]))
 			}
 		}
-		if _, err := op.sdk.run(ctx, srv, bf.reads, bf.clients); err != nil {
+		var sdkIdle time.Duration
+		if _, err := op.sdk.run(ctx, srv, bf.reads, bf.clients, &sdkIdle); err != nil {
 			return fmt.Errorf("%s %s: %w", op.name, op.sdk.label, err)
 		}
 		row(op.name+": REST "+op.rest+" ("+clients+")", rest.String())
@@ -467,14 +471,20 @@ func medianRatios(rounds []roundRatio) string {
 }
 
 // run makes n calls from clients goroutines, adds their latencies, time
-// and the server's CPU time, and returns the run's own figures.
-func (r *protocolRun) run(ctx context.Context, srv *loadgen.Orca, n, clients int) (roundFigures, error) {
+// and the server's CPU time, and returns the run's own figures. idle is
+// the server's CPU time when it was last found idle (Settle), the run's
+// start: 0 waits for the server to be idle first. The run sets it to its
+// own end.
+func (r *protocolRun) run(ctx context.Context, srv *loadgen.Orca, n, clients int, idle *time.Duration) (roundFigures, error) {
 	if n == 0 {
 		return roundFigures{}, nil
 	}
-	cpu0, err := srv.Settle(ctx)
-	if err != nil {
-		return roundFigures{}, err
+	cpu0 := *idle
+	if cpu0 == 0 {
+		var err error
+		if cpu0, err = srv.Settle(ctx); err != nil {
+			return roundFigures{}, err
+		}
 	}
 	lats, rate, err := loadgen.Latencies(ctx, n, clients, r.newCall)
 	if err != nil {
@@ -484,6 +494,7 @@ func (r *protocolRun) run(ctx context.Context, srv *loadgen.Orca, n, clients int
 	if err != nil {
 		return roundFigures{}, err
 	}
+	*idle = cpu1
 	r.lats = append(r.lats, lats...)
 	slices.Sort(r.lats)
 	r.elapsed += time.Duration(float64(len(lats)) / rate * float64(time.Second))

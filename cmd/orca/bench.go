@@ -59,9 +59,10 @@ func newBenchCmd() *cobra.Command {
     cost, independent of the client), with their ratios; the official Go MCP client (go-sdk)
     runs too, for information. After a few calls each that are not measured, the protocols
     alternate in --rounds rounds; the ratios are given over all calls and as the median (and
-    range) of the rounds' own ratios. The REST client runs a second time in the same rounds,
-    and its ratios to the first (REST against REST) show how far two runs of the same calls
-    differ on this machine now: a ratio of MCP to REST within that spread of 1 is noise. Then
+    range) of the rounds' own ratios. For the read, the REST client runs a second time in the
+    same rounds, and its ratios to the first (REST against REST) show how far two runs of the
+    same calls differ on this machine now: a ratio of MCP to REST within that spread of 1 is
+    noise. Then
     the peak RSS (VmHWM) of that orca start over these runs, and its RSS once it has been quiet
     for a few seconds (it then gives its free heap and its idle read connections' memory back).
 
@@ -299,11 +300,14 @@ func benchDeploy(ctx context.Context, hc *http.Client, base string) error {
 // calls, so that a change in the machine's load falls on both. The
 // pooled figures are over all rounds' calls; the median of the rounds'
 // ratios is less moved by one round's bad luck (a burst of other work on
-// the machine). The REST client also runs a second time in each round, in
-// turn first, between and last, and the ratios of that run to REST's are
-// printed too: what two runs of the same calls give, the measurement's own
-// spread on the machine as it is (other work, the disk's fsyncs, a
-// collection), against which MCP's ratios can be judged. Besides latency
+// the machine). For the read, the REST client also runs a second time in
+// each round, in turn first, between and last, and the ratios of that run
+// to REST's are printed too: what two runs of the same calls give, the
+// measurement's own spread on the machine as it is (other work, a
+// collection), against which MCP's ratios can be judged. Not for the
+// write: each call starts an instance, and a third run's instances would
+// change the figures measured after it on the same server (the peak RSS
+// over these runs rose from 141-150 to 167-170 MiB with it). Besides latency
 // and rate, the server's CPU time per call (that of the orca start
 // process's threads from the start of a run until it is idle again,
 // divided by the calls) is the gateway's own cost, whatever the client
@@ -350,15 +354,16 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 		name, rest string
 		runs       [2]protocolRun // REST, MCP
 		sdk        protocolRun
+		spread     bool // REST again in each round (reads only: a write changes the store)
 	}{
 		{"getProcessInstance", "GET /v2/process-instances/{key}", [2]protocolRun{
 			{label: "REST", newCall: shared(loadgen.RESTCall[cluster.ProcessInstance](hc, http.MethodGet, base+"/v2/process-instances/"+key, nil))},
 			{label: "MCP", newCall: shared(loadgen.MCPCall[cluster.ProcessInstance](hc, endpoint, "getProcessInstance", readArgs{key}))},
-		}, protocolRun{label: "go-sdk", newCall: goSDK("getProcessInstance", map[string]any{"processInstanceKey": key})}},
+		}, protocolRun{label: "go-sdk", newCall: goSDK("getProcessInstance", map[string]any{"processInstanceKey": key})}, true},
 		{"createProcessInstance", "POST /v2/process-instances", [2]protocolRun{
 			{label: "REST", newCall: shared(loadgen.RESTCall[cluster.CreateProcessInstanceResult](hc, http.MethodPost, base+"/v2/process-instances", create{"scale-review"}))},
 			{label: "MCP", newCall: shared(loadgen.MCPCall[cluster.CreateProcessInstanceResult](hc, endpoint, "createProcessInstance", create{"scale-review"}))},
-		}, protocolRun{label: "go-sdk", newCall: goSDK("createProcessInstance", map[string]any{"processDefinitionId": "scale-review"})}},
+		}, protocolRun{label: "go-sdk", newCall: goSDK("createProcessInstance", map[string]any{"processDefinitionId": "scale-review"})}, false},
 	} {
 		rest, lean := &op.runs[0], &op.runs[1]
 		// REST's client once more, in the same rounds: what the ratios
@@ -380,8 +385,10 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 			if round%2 == 1 {
 				order = []*protocolRun{lean, rest}
 			}
-			// REST again takes each place in turn: first, between, last.
-			order = slices.Insert(order, round/2%3, again)
+			if op.spread {
+				// REST again takes each place in turn: first, between, last.
+				order = slices.Insert(order, round/2%3, again)
+			}
 			var got [2]roundFigures
 			for _, r := range order {
 				f, err := r.run(ctx, srv, n, bf.clients, &idle)
@@ -409,12 +416,14 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 		row(op.name+": MCP against REST", fmt.Sprintf("p50 x%.2f, p99 x%.2f, server CPU per call %s",
 			lean.p(50)/rest.p(50), lean.p(99)/rest.p(99), cpuRatio))
 		row(fmt.Sprintf("%s: MCP against REST, median of %d rounds' ratios", op.name, len(rounds)), medianRatios(rounds))
-		spread := "not measured (no CPU time counted for REST)"
-		if rest.cpu > 0 {
-			spread = fmt.Sprintf("x%.2f", again.cpuPerCall()/rest.cpuPerCall())
+		if op.spread {
+			cpu := "not measured (no CPU time counted for REST)"
+			if rest.cpu > 0 {
+				cpu = fmt.Sprintf("x%.2f", again.cpuPerCall()/rest.cpuPerCall())
+			}
+			row(op.name+": REST against REST (the same calls again)", fmt.Sprintf("p50 x%.2f, p99 x%.2f, server CPU per call %s",
+				again.p(50)/rest.p(50), again.p(99)/rest.p(99), cpu))
 		}
-		row(op.name+": REST against REST (the same calls again)", fmt.Sprintf("p50 x%.2f, p99 x%.2f, server CPU per call %s",
-			again.p(50)/rest.p(50), again.p(99)/rest.p(99), spread))
 		row(op.name+": for information, MCP with the Go SDK client", op.sdk.String())
 	}
 	return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -169,8 +170,15 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 	row("one-task instances/s end to end over /v2, REST job workers", fmt.Sprintf("%.0f (%d in %s)", res.PerSecond(), res.Instances, res.Elapsed.Round(time.Millisecond)))
 
 	if m, err := srv.Memory(); err == nil {
-		row("orca start, peak RSS over the runs over /v2 and MCP above (VmHWM)", fmt.Sprintf("%.1f MiB (RSS now %.1f MiB, anonymous %.1f MiB)",
-			float64(m.Peak)/(1<<20), float64(m.RSS)/(1<<20), float64(m.Anon)/(1<<20)))
+		// Most of what orca start holds after the runs is the state of the
+		// instances they left active (each create over MCP and REST starts
+		// one that waits at a user task): say how many.
+		active, err := activeInstances(ctx, hc, srv.Base)
+		if err != nil {
+			return fmt.Errorf("count the active instances: %w", err)
+		}
+		row("orca start, peak RSS over the runs over /v2 and MCP above (VmHWM)", fmt.Sprintf("%.1f MiB (RSS now %.1f MiB, anonymous %.1f MiB; %d instances left active)",
+			float64(m.Peak)/(1<<20), float64(m.RSS)/(1<<20), float64(m.Anon)/(1<<20), active))
 		// orca start gives its free heap and idle connections' memory back
 		// once quiet after a burst (memreturn.go): what it holds then is
 		// what it uses, above all the instances the runs left active.
@@ -535,4 +543,25 @@ func between(s, from, to string) string {
 	}
 	v, _, _ := strings.Cut(after, to)
 	return v
+}
+
+// activeInstances is the number of process instances active on the server
+// at base (the search's total).
+func activeInstances(ctx context.Context, hc *http.Client, base string) (int64, error) {
+	b, err := loadgen.Post(ctx, hc, base+"/v2/process-instances/search", []byte(`{"filter":{"state":"ACTIVE"},"page":{"limit":1}}`))
+	if err != nil {
+		return 0, err
+	}
+	var res struct {
+		Page struct {
+			TotalItems *int64 `json:"totalItems"`
+		} `json:"page"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		return 0, fmt.Errorf("the search's answer: %w", err)
+	}
+	if res.Page.TotalItems == nil {
+		return 0, fmt.Errorf("the search's answer has no page.totalItems: %.200s", b)
+	}
+	return *res.Page.TotalItems, nil
 }

@@ -62,19 +62,9 @@ func TestHotSearchesUseIndexes(t *testing.T) {
 	defer db.Close()
 	explain := func(q storetest.Query) []string {
 		t.Helper()
-		rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.SQL, q.Args...)
+		plan, err := storetest.QueryPlan(ctx, db, q.SQL, q.Args...)
 		if err != nil {
-			t.Fatalf("explain %s: %v", q.SQL, err)
-		}
-		defer rows.Close()
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
+			t.Fatal(err)
 		}
 		return plan
 	}

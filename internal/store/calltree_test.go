@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orcabpm/orca/internal/store/storetest"
 )
 
 // wholeTable is a plan step that reads every process instance.
@@ -17,21 +19,8 @@ var wholeTable = regexp.MustCompile(`^SCAN process_instances( AS \w+)?$`)
 // explainPlan is how SQLite runs q: the details of its query plan.
 func explainPlan(t *testing.T, db *sql.DB, q string, args ...any) string {
 	t.Helper()
-	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	plan, err := storetest.QueryPlan(context.Background(), db, q, args...)
 	if err != nil {
-		t.Fatalf("explain %s: %v", q, err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return strings.Join(plan, "; ")

@@ -57,8 +57,10 @@ func newBenchCmd() *cobra.Command {
     whole answer into the same typed value; the MCP client is a minimal stateless Streamable HTTP
     client, one JSON-RPC POST per call): p50, p99, calls per second, and the server's CPU time per
     call (the orca start process's CPU time over the run, divided by the calls: the gateway's own
-    cost, independent of the client), with their ratios; the official Go MCP client (go-sdk)
-    runs too, for information. After a few calls each that are not measured, the protocols
+    cost, independent of the client) and the clients' CPU time per call (the bench process's:
+    what the protocol costs a client, on the same two cores, so in the latencies too), with
+    their ratios; the official Go MCP client (go-sdk) runs too, for information (at most
+    5,000 calls). After a few calls each that are not measured, the protocols
     alternate in --rounds rounds; the ratios are given over all calls and as the median (and
     range) of the rounds' own ratios. For the read, the REST client runs a second time in the
     same rounds, and its ratios to the first (REST against REST) show how far two runs of the
@@ -76,7 +78,7 @@ the machine shows in the figures: run it on a quiet machine, more than once.`,
 	}
 	f := cmd.Flags()
 	f.IntVar(&bf.instances, "instances", 5000, "one-task instances per throughput run")
-	f.IntVar(&bf.reads, "reads", 5000, "calls per protocol and operation in the MCP against REST runs")
+	f.IntVar(&bf.reads, "reads", 20000, "calls per protocol and operation in the MCP against REST runs (the Go SDK client's run, for information, makes at most 5,000)")
 	f.IntVar(&bf.clients, "clients", 8, "concurrent clients in the MCP against REST run")
 	f.IntVar(&bf.rounds, "rounds", 10, "rounds the MCP against REST runs alternate in, each an equal share of --reads")
 	f.IntVar(&bf.starts, "starts", 5, "restarts of orca start to take the median start time and idle RSS of")
@@ -177,7 +179,7 @@ func runBench(ctx context.Context, out io.Writer, bf benchFlags) error {
 		if err != nil {
 			return fmt.Errorf("count the active instances: %w", err)
 		}
-		row("orca start, peak RSS over the runs over /v2 and MCP above (VmHWM)", fmt.Sprintf("%.1f MiB (RSS now %.1f MiB, anonymous %.1f MiB; %d instances left active)",
+		row("orca start, peak RSS over the runs over /v2 and MCP above (VmHWM)", fmt.Sprintf("%.1f MiB (RSS now %.1f MiB, anonymous %.1f MiB; %s instances left active)",
 			float64(m.Peak)/(1<<20), float64(m.RSS)/(1<<20), float64(m.Anon)/(1<<20), active))
 		// orca start gives its free heap and idle connections' memory back
 		// once quiet after a burst (memreturn.go): what it holds then is
@@ -412,7 +414,10 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 			}
 		}
 		var sdkIdle time.Duration
-		if _, err := op.sdk.run(ctx, srv, bf.reads, bf.clients, &sdkIdle); err != nil {
+		// For information only: fewer calls than the measured runs (each
+		// create starts an instance that stays active, whose state orca
+		// start then holds).
+		if _, err := op.sdk.run(ctx, srv, min(bf.reads, sdkCalls), bf.clients, &sdkIdle); err != nil {
 			return fmt.Errorf("%s %s: %w", op.name, op.sdk.label, err)
 		}
 		row(op.name+": REST "+op.rest+" ("+clients+")", rest.String())
@@ -421,8 +426,12 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 		if rest.cpu > 0 {
 			cpuRatio = fmt.Sprintf("x%.2f", lean.cpuPerCall()/rest.cpuPerCall())
 		}
-		row(op.name+": MCP against REST", fmt.Sprintf("p50 x%.2f, p99 x%.2f, server CPU per call %s",
-			lean.p(50)/rest.p(50), lean.p(99)/rest.p(99), cpuRatio))
+		clientRatio := ""
+		if rest.client > 0 && lean.client > 0 {
+			clientRatio = fmt.Sprintf(", client CPU per call x%.2f", lean.clientPerCall()/rest.clientPerCall())
+		}
+		row(op.name+": MCP against REST", fmt.Sprintf("p50 x%.2f, p99 x%.2f, server CPU per call %s%s",
+			lean.p(50)/rest.p(50), lean.p(99)/rest.p(99), cpuRatio, clientRatio))
 		row(fmt.Sprintf("%s: MCP against REST, median of %d rounds' ratios", op.name, len(rounds)), medianRatios(rounds))
 		if op.spread {
 			cpu := "not measured (no CPU time counted for REST)"
@@ -436,6 +445,9 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 	}
 	return nil
 }
+
+// sdkCalls is the most calls the Go SDK client's runs make.
+const sdkCalls = 5000
 
 func btoi(b bool) int {
 	if b {
@@ -451,6 +463,7 @@ type protocolRun struct {
 	lats    []time.Duration
 	elapsed time.Duration
 	cpu     time.Duration // the server's
+	client  time.Duration // the bench process's: the clients'
 }
 
 // roundFigures are one run's figures: its latencies' p50 and p99 and the
@@ -503,9 +516,15 @@ func (r *protocolRun) run(ctx context.Context, srv *loadgen.Orca, n, clients int
 			return roundFigures{}, err
 		}
 	}
+	self0, selfErr := selfCPU()
 	lats, rate, err := loadgen.Latencies(ctx, n, clients, r.newCall)
 	if err != nil {
 		return roundFigures{}, err
+	}
+	// The clients' CPU time: the bench process runs nothing else during
+	// a run.
+	if self1, err := selfCPU(); err == nil && selfErr == nil {
+		r.client += self1 - self0
 	}
 	cpu1, err := srv.Settle(ctx)
 	if err != nil {
@@ -521,6 +540,14 @@ func (r *protocolRun) run(ctx context.Context, srv *loadgen.Orca, n, clients int
 		cpu: float64((cpu1 - cpu0).Microseconds()) / float64(len(lats))}, nil
 }
 
+// selfCPU is the bench process's CPU time so far (Linux).
+func selfCPU() (time.Duration, error) {
+	if d, err := loadgen.ThreadsCPU(os.Getpid()); err == nil {
+		return d, nil
+	}
+	return loadgen.ProcessCPU(os.Getpid())
+}
+
 // p is a percentile of the latencies, in ms.
 func (r *protocolRun) p(q float64) float64 {
 	return float64(loadgen.Percentile(r.lats, q).Microseconds()) / 1000
@@ -531,9 +558,19 @@ func (r *protocolRun) cpuPerCall() float64 {
 	return float64(r.cpu.Microseconds()) / float64(len(r.lats))
 }
 
+// clientPerCall is the clients' CPU time per call, in µs (0: not
+// measured).
+func (r *protocolRun) clientPerCall() float64 {
+	return float64(r.client.Microseconds()) / float64(len(r.lats))
+}
+
 func (r *protocolRun) String() string {
-	return fmt.Sprintf("p50 %.2f ms, p99 %.2f ms, %.0f/s, server CPU %.0f µs/call",
+	s := fmt.Sprintf("p50 %.2f ms, p99 %.2f ms, %.0f/s, server CPU %.0f µs/call",
 		r.p(50), r.p(99), float64(len(r.lats))/r.elapsed.Seconds(), r.cpuPerCall())
+	if r.client > 0 {
+		s += fmt.Sprintf(", client CPU %.0f µs/call", r.clientPerCall())
+	}
+	return s
 }
 
 func between(s, from, to string) string {
@@ -546,22 +583,28 @@ func between(s, from, to string) string {
 }
 
 // activeInstances is the number of process instances active on the server
-// at base (the search's total).
-func activeInstances(ctx context.Context, hc *http.Client, base string) (int64, error) {
+// at base, as the search's total says it: "more than 10000" where the
+// search counts no further (Camunda's totalItems stops at 10,000, with
+// hasMoreTotalItems).
+func activeInstances(ctx context.Context, hc *http.Client, base string) (string, error) {
 	b, err := loadgen.Post(ctx, hc, base+"/v2/process-instances/search", []byte(`{"filter":{"state":"ACTIVE"},"page":{"limit":1}}`))
 	if err != nil {
-		return 0, err
+		return "", err
 	}
 	var res struct {
 		Page struct {
-			TotalItems *int64 `json:"totalItems"`
+			TotalItems        *int64 `json:"totalItems"`
+			HasMoreTotalItems bool   `json:"hasMoreTotalItems"`
 		} `json:"page"`
 	}
 	if err := json.Unmarshal(b, &res); err != nil {
-		return 0, fmt.Errorf("the search's answer: %w", err)
+		return "", fmt.Errorf("the search's answer: %w", err)
 	}
 	if res.Page.TotalItems == nil {
-		return 0, fmt.Errorf("the search's answer has no page.totalItems: %.200s", b)
+		return "", fmt.Errorf("the search's answer has no page.totalItems: %.200s", b)
 	}
-	return *res.Page.TotalItems, nil
+	if res.Page.HasMoreTotalItems {
+		return fmt.Sprintf("more than %d", *res.Page.TotalItems), nil
+	}
+	return strconv.FormatInt(*res.Page.TotalItems, 10), nil
 }

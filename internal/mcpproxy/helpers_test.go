@@ -163,6 +163,12 @@ type remoteState struct {
 	initializes atomic.Int64
 	blockStart  chan struct{} // the "block" tool started
 	blockEnd    chan struct{} // the "block" tool's context ended
+	// standalone, when not nil, is closed once a client's standalone SSE
+	// stream (its GET) is open: its headers flushed, so the server
+	// delivers what it sends from then on there (a server that answers
+	// POSTs with JSON sends its notifications nowhere else).
+	standalone     chan struct{}
+	standaloneOnce sync.Once
 }
 
 type echoIn struct {
@@ -464,5 +470,14 @@ func callEcho(t *testing.T, cs *mcp.ClientSession, text string) {
 
 func streamableHandler(st *remoteState, opts *mcp.StreamableHTTPOptions) http.Handler {
 	s := newMCPServer(st)
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, opts)
+	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, opts)
+	if st.standalone == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w = flushSignal{ResponseWriter: w, once: &st.standaloneOnce, ch: st.standalone}
+		}
+		h.ServeHTTP(w, r)
+	})
 }

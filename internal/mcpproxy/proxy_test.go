@@ -23,6 +23,10 @@ func TestTransports(t *testing.T) {
 		version   string // the client's protocol version; "" is the newest
 		stateful  bool   // server-to-client requests are possible
 		noNotify  bool   // the server cannot send notifications (JSON responses, no session)
+		// standalone: the server sends notifications on the client's
+		// standalone SSE stream only (JSON responses in a session): those
+		// sent before the proxy has opened it are lost, so the test waits.
+		standalone bool
 	}{
 		{
 			name: "stateless JSON like Camunda 8.9",
@@ -50,8 +54,9 @@ func TestTransports(t *testing.T) {
 			handler: func(st *remoteState) http.Handler {
 				return streamableHandler(st, &mcp.StreamableHTTPOptions{JSONResponse: true})
 			},
-			version:  "2025-06-18",
-			stateful: true,
+			version:    "2025-06-18",
+			stateful:   true,
+			standalone: true,
 		},
 		{
 			name: "legacy SSE found by auto",
@@ -76,6 +81,9 @@ func TestTransports(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := &remoteState{}
+			if tt.standalone {
+				st.standalone = make(chan struct{})
+			}
 			rs := newRemoteServer(t, func() http.Handler { return tt.handler(st) })
 			r := startProxy(t, Config{BaseURL: rs.url("/v2"), Path: "/mcp/cluster", Transport: tt.transport})
 			if got, want := r.proxy.Endpoint(), rs.url("/mcp/cluster"); got != want {
@@ -111,6 +119,13 @@ func TestTransports(t *testing.T) {
 			callEcho(t, cs, "hello")
 			callEcho(t, cs, "again")
 
+			if tt.standalone {
+				select {
+				case <-st.standalone:
+				case <-ctx.Done():
+					t.Fatal("the proxy never opened the remote's standalone SSE stream, where its notifications go")
+				}
+			}
 			if !tt.noNotify {
 				// Three progress notifications reach the client. (The go-sdk
 				// client handles notifications concurrently, so their order

@@ -36,6 +36,7 @@ type env struct {
 	api cluster.API
 	cs  *mcp.ClientSession
 	mux http.Handler // what the server serves
+	gw  *mcpgw.Gateway
 }
 
 type envOptions struct {
@@ -90,7 +91,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	mux.Handle("/v2/", wrap(restSrv))
 	gw.Register(mux, wrap)
 	hs := httptest.NewServer(mux)
-	e := &env{t: t, url: hs.URL, api: api, mux: mux}
+	e := &env{t: t, url: hs.URL, api: api, mux: mux, gw: gw}
 	t.Cleanup(func() {
 		if e.cs != nil {
 			e.cs.Close()

@@ -113,7 +113,8 @@ func (g *Gateway) lean(ep *leanEndpoint, path string, next http.Handler) http.Ha
 			next.ServeHTTP(w, r)
 			return
 		}
-		body, err := readBody(r, g.opts.MaxBodyBytes)
+		bp := bodyPool.Get().(*[]byte)
+		body, err := readBody(r, g.opts.MaxBodyBytes, (*bp)[:0])
 		if err != nil || int64(len(body)) > g.opts.MaxBodyBytes {
 			r.Body = struct {
 				io.Reader
@@ -134,19 +135,35 @@ func (g *Gateway) lean(ep *leanEndpoint, path string, next http.Handler) http.Ha
 		}
 		g.leanCalls.Add(1)
 		g.serveLean(w, r, ep, path, call)
+		// The call is answered and nothing holds its body any more: its
+		// arguments were decoded (copied) and the audit entry copied what
+		// it keeps. A body passed on above is the next handler's.
+		if cap(body) <= maxPooledBody {
+			*bp = body[:0]
+			bodyPool.Put(bp)
+		}
 	})
 }
 
-// readBody reads a request's body, up to max+1 bytes, in one buffer of
-// the size the request declares.
-func readBody(r *http.Request, max int64) ([]byte, error) {
+// bodyPool holds the buffers of the bodies of the calls the lean path
+// answered; maxPooledBody bounds those it keeps.
+var bodyPool = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledBody = 16 << 10
+
+// readBody reads a request's body, up to max+1 bytes, into buf (empty)
+// when it has room for the size the request declares, else into one
+// buffer of that size.
+func readBody(r *http.Request, max int64, buf []byte) ([]byte, error) {
 	n := r.ContentLength
 	if n < 0 || n > max {
 		return io.ReadAll(io.LimitReader(r.Body, max+1))
 	}
 	// One byte more than declared, so that a body longer than its
 	// Content-Length (net/http stops it there) reads as it does.
-	buf := make([]byte, 0, n+1)
+	if int64(cap(buf)) < n+1 {
+		buf = make([]byte, 0, n+1)
+	}
 	for {
 		m, err := r.Body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]
@@ -168,18 +185,18 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 // 2026-07-28 protocol, the body must then agree with Mcp-Method and
 // Mcp-Name (leanCall, leanList).
 func leanHeaders(r *http.Request) bool {
-	if r.Method != http.MethodPost || r.Header.Get("Last-Event-ID") != "" {
+	if r.Method != http.MethodPost || header(r.Header, "Last-Event-Id") != "" {
 		return false
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+	if ct := header(r.Header, "Content-Type"); ct != "application/json" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 			return false
 		}
 	}
-	if jsonOK, sseOK := accepts(r.Header.Values("Accept")); !jsonOK || !sseOK {
+	if jsonOK, sseOK := accepts(r.Header["Accept"]); !jsonOK || !sseOK {
 		return false
 	}
-	v := r.Header.Values("Mcp-Protocol-Version")
+	v := r.Header["Mcp-Protocol-Version"]
 	if len(v) > 1 || len(v) == 1 && !leanVersions[v[0]] {
 		return false
 	}
@@ -192,7 +209,7 @@ func leanHeaders(r *http.Request) bool {
 			return false // session ids, parameter headers: go-sdk's to judge
 		}
 	}
-	if m := r.Header.Get("Mcp-Method"); newProtocol && m != "tools/call" && m != "tools/list" {
+	if m := header(r.Header, "Mcp-Method"); newProtocol && m != "tools/call" && m != "tools/list" {
 		return false
 	}
 	// go-sdk refuses a loopback server reached under another host name
@@ -204,6 +221,15 @@ func leanHeaders(r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// header is h.Get(key) for a key in its canonical form (as net/http
+// stores the request's header names), without canonicalizing it again.
+func header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // accepts reads an Accept header as go-sdk does: does it take JSON, and
@@ -274,7 +300,7 @@ const maxExactID = 1 << 53
 
 // leanCall reads a message the lean path answers; false for any other.
 func leanCall(ep *leanEndpoint, h http.Header, body []byte) (leanRequest, bool) {
-	c := leanRequest{newProtocol: h.Get("Mcp-Protocol-Version") == protocolNew}
+	c := leanRequest{newProtocol: header(h, "Mcp-Protocol-Version") == protocolNew}
 	if !validJSON(body, sdkMaxDepth) {
 		return c, false
 	}
@@ -301,7 +327,7 @@ func leanCall(ep *leanEndpoint, h http.Header, body []byte) (leanRequest, bool) 
 	} else if c.name, ok = unquote(name); !ok {
 		return c, false
 	}
-	if hasMeta != c.newProtocol || c.newProtocol && (h.Get("Mcp-Method") != "tools/call" || h.Get("Mcp-Name") != c.name || !plainMeta(meta)) {
+	if hasMeta != c.newProtocol || c.newProtocol && (header(h, "Mcp-Method") != "tools/call" || header(h, "Mcp-Name") != c.name || !plainMeta(meta)) {
 		return c, false
 	}
 	if hasArgs {
@@ -426,7 +452,7 @@ func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, ep *leanEndp
 		params mcp.CallToolParamsRaw
 		extra  mcp.RequestExtra
 	}{
-		ctx:    leanContext{Context: context.WithValue(context.WithoutCancel(r.Context()), endpointKey{}, path), tool: c.tool},
+		ctx:    leanContext{Context: context.WithoutCancel(r.Context()), parent: r.Context(), path: path, tool: c.tool},
 		params: mcp.CallToolParamsRaw{Name: c.name, Arguments: c.args},
 		extra:  mcp.RequestExtra{TokenInfo: auth.TokenInfoFromContext(r.Context()), Header: r.Header},
 	}
@@ -457,6 +483,11 @@ func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, ep *leanEndp
 	}
 	buf = append(buf, '}')
 	*bp = buf
+	if err == nil {
+		// Written below, and read by nothing else once the call is
+		// answered (the audit entry was made, middleware returned).
+		defer releaseResult(res)
+	}
 	status := http.StatusOK
 	if c.newProtocol && err != nil {
 		// SEP-2575: protocol-level errors carry an HTTP status.
@@ -484,14 +515,17 @@ func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, ep *leanEndp
 // leanContext is the context of a call the lean path answers: the
 // request's values without its cancellation (context.WithoutCancel), the
 // endpoint (endpointKey), and the call: the request (callKey, for the
-// tool's handler) and the tool (leanInvoke's), in one context. Its values
-// are looked up through a context.WithValue: a lookup made on
-// context.WithoutCancel's context itself allocates, one made through a
-// context above it does not.
+// tool's handler) and the tool (leanInvoke's), in one context. Other
+// values are looked up in the request's context itself: a lookup made on
+// context.WithoutCancel's context allocates (it passes itself on as an
+// interface), and a context.WithValue for the endpoint would be one more
+// allocation and one more step for every lookup.
 type leanContext struct {
-	context.Context
-	req  *mcp.CallToolRequest
-	tool *leanTool // nil: an unknown tool
+	context.Context                 // context.WithoutCancel(parent): no deadline, never done
+	parent          context.Context // the request's
+	path            string          // the endpoint
+	req             *mcp.CallToolRequest
+	tool            *leanTool // nil: an unknown tool
 }
 
 // leanCallKey finds a call's leanContext under what middleware added.
@@ -503,8 +537,14 @@ func (c *leanContext) Value(key any) any {
 		return c.req
 	case leanCallKey:
 		return c
+	case endpointKey:
+		return c.path
+	case *int:
+		// The context package's own key (its cancelCtxKey's address),
+		// which context.WithoutCancel answers as not cancellable: ask it.
+		return c.Context.Value(key)
 	}
-	return c.Context.Value(key)
+	return c.parent.Value(key)
 }
 
 // leanChain is the lean path's handler of a call: leanInvoke inside the

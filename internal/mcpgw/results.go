@@ -31,21 +31,64 @@ type problem struct {
 // the text is a string over them, not a copy (nothing writes to a
 // result's structured content; its readers, the audit entry and the
 // answer's encoding, only read it). The result, its content and its text
-// are one allocation.
+// are one allocation (jsonBox), and the bytes are those of the encoder's
+// buffer: the lean path gives both back once it has written its answer
+// (releaseResult); on go-sdk's path they are left to the collector.
 func jsonResult(v any) *mcp.CallToolResult {
-	b, err := marshal(v)
-	if err != nil {
-		return errorResult(err)
+	e := encoders.Get().(*encoder)
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
+		return errorResult(err) // the encoder is dropped: it may keep the error
 	}
-	r := &struct {
-		res     mcp.CallToolResult
-		content [1]mcp.Content
-		text    mcp.TextContent
-	}{}
+	b := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
+	r := boxes.Get().(*jsonBox)
+	r.enc = e
 	r.text.Text = unsafe.String(unsafe.SliceData(b), len(b))
 	r.content[0] = &r.text
 	r.res.Content, r.res.StructuredContent = r.content[:], json.RawMessage(b)
 	return &r.res
+}
+
+// jsonBox is jsonResult's result with its content, its text and the
+// encoder whose buffer holds the JSON, in one allocation.
+type jsonBox struct {
+	res     mcp.CallToolResult // first: a result of jsonResult points at its box
+	content [1]mcp.Content
+	text    mcp.TextContent
+	enc     *encoder
+}
+
+// boxes keeps jsonResult's boxes for reuse (releaseResult).
+var boxes = sync.Pool{New: func() any { return new(jsonBox) }}
+
+// releaseResult gives a result of jsonResult back to the pools, with the
+// encoder whose buffer holds its JSON, once nothing reads it any more:
+// the caller must hold the only reference to it and to its content and
+// text (an audit entry copies what it keeps of a result, except the text
+// of a tool error, which is why errors are not given back). Any other
+// result (another shape, a copy of a jsonResult's) is left alone.
+func releaseResult(res *mcp.CallToolResult) {
+	if res == nil || res.IsError || len(res.Content) != 1 {
+		return
+	}
+	// A result is jsonResult's when its text is in its own box, at the
+	// text's place after the result: a result made otherwise, or a copy
+	// of a jsonResult's, has its text elsewhere. Only addresses are
+	// compared until then: any other result is not read beyond itself.
+	t, ok := res.Content[0].(*mcp.TextContent)
+	if !ok || uintptr(unsafe.Pointer(t)) != uintptr(unsafe.Pointer(res))+unsafe.Offsetof(jsonBox{}.text) {
+		return
+	}
+	box := (*jsonBox)(unsafe.Pointer(res))
+	if box.enc == nil {
+		return
+	}
+	e := box.enc
+	*box = jsonBox{}
+	boxes.Put(box)
+	if e.buf.Cap() <= maxPooledEncoding {
+		encoders.Put(e)
+	}
 }
 
 // textResult is a plain text result (HEALTHY, "Incident with key 5 resolved.", BPMN XML).
@@ -127,7 +170,7 @@ type encoder struct {
 	enc *json.Encoder
 }
 
-// encoders keeps marshal's encoders for reuse; one that grew past
+// encoders keeps the encoders of marshal and jsonResult for reuse; one that grew past
 // maxPooledEncoding (a large search page) is left to the collector.
 var encoders = sync.Pool{New: func() any {
 	e := &encoder{}

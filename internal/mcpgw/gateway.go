@@ -205,7 +205,7 @@ func (g *Gateway) addTools(file string, handlers map[string]toolHandler) error {
 			return h(ctx, args)
 		})
 		g.addTool(t, handler)
-		g.leanTools[t.Name] = &leanTool{handler: handler}
+		g.leanTools[t.Name] = &leanTool{name: t.Name, handler: handler}
 	}
 	for _, name := range slices.Sorted(maps.Keys(handlers)) {
 		if !seen[name] {

@@ -14,7 +14,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -49,6 +51,7 @@ import (
 
 // leanTool is a tool the lean path may call.
 type leanTool struct {
+	name    string
 	handler mcp.ToolHandler
 }
 
@@ -56,7 +59,8 @@ type leanTool struct {
 type leanEndpoint struct {
 	// tool finds the tool a call names: lean false leaves the call to
 	// go-sdk; a nil tool (with lean true) is an unknown tool, answered
-	// as the endpoint's go-sdk server answers it.
+	// as the endpoint's go-sdk server answers it. The name may be a
+	// view of the request's body: it is not kept.
 	tool func(name string) (t *leanTool, lean bool)
 	impl *mcp.Implementation // the server's name, title and version
 	meta []byte              // the _meta of its 2026-07-28 results (leanMetaOf)
@@ -322,12 +326,16 @@ func leanCall(ep *leanEndpoint, h http.Header, body []byte) (leanRequest, bool) 
 	if name == nil || len(params) != 1+btoi(hasArgs)+btoi(hasMeta) || name[0] != '"' {
 		return c, false
 	}
-	if raw, escaped := (&jsonScan{b: name}).str(); !escaped {
-		c.name = string(raw)
-	} else if c.name, ok = unquote(name); !ok {
-		return c, false
+	// The name as the body spells it, or decoded; a view of the body
+	// until the tool is found, whose name is then kept instead of a copy.
+	view, escaped := (&jsonScan{b: name}).str()
+	s := unsafe.String(unsafe.SliceData(view), len(view))
+	if escaped {
+		if s, ok = unquote(name); !ok {
+			return c, false
+		}
 	}
-	if hasMeta != c.newProtocol || c.newProtocol && (header(h, "Mcp-Method") != "tools/call" || header(h, "Mcp-Name") != c.name || !plainMeta(meta)) {
+	if hasMeta != c.newProtocol || c.newProtocol && (header(h, "Mcp-Method") != "tools/call" || header(h, "Mcp-Name") != s || !plainMeta(meta)) {
 		return c, false
 	}
 	if hasArgs {
@@ -336,7 +344,15 @@ func leanCall(ep *leanEndpoint, h http.Header, body []byte) (leanRequest, bool) 
 		}
 		c.args = args
 	}
-	t, lean := ep.tool(c.name)
+	t, lean := ep.tool(s)
+	switch {
+	case t != nil && t.name == s:
+		c.name = t.name
+	case escaped:
+		c.name = s // unquote's own
+	default:
+		c.name = string(view)
+	}
 	c.tool = t
 	return c, lean
 }
@@ -452,7 +468,7 @@ func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, ep *leanEndp
 		params mcp.CallToolParamsRaw
 		extra  mcp.RequestExtra
 	}{
-		ctx:    leanContext{Context: context.WithoutCancel(r.Context()), parent: r.Context(), path: path, tool: c.tool},
+		ctx:    leanContext{parent: r.Context(), path: path, tool: c.tool},
 		params: mcp.CallToolParamsRaw{Name: c.name, Arguments: c.args},
 		extra:  mcp.RequestExtra{TokenInfo: auth.TokenInfoFromContext(r.Context()), Header: r.Header},
 	}
@@ -513,23 +529,27 @@ func (g *Gateway) serveLean(w http.ResponseWriter, r *http.Request, ep *leanEndp
 }
 
 // leanContext is the context of a call the lean path answers: the
-// request's values without its cancellation (context.WithoutCancel), the
-// endpoint (endpointKey), and the call: the request (callKey, for the
-// tool's handler) and the tool (leanInvoke's), in one context. Other
-// values are looked up in the request's context itself: a lookup made on
-// context.WithoutCancel's context allocates (it passes itself on as an
-// interface), and a context.WithValue for the endpoint would be one more
-// allocation and one more step for every lookup.
+// request's values without its cancellation (as context.WithoutCancel
+// makes it), the endpoint (endpointKey), and the call: the request
+// (callKey, for the tool's handler) and the tool (leanInvoke's), in one
+// context. Other values are looked up in the request's context itself:
+// context.WithoutCancel's context would be one more allocation, and each
+// lookup through it another (it passes itself on as an interface), as
+// would a context.WithValue for the endpoint.
 type leanContext struct {
-	context.Context                 // context.WithoutCancel(parent): no deadline, never done
-	parent          context.Context // the request's
-	path            string          // the endpoint
-	req             *mcp.CallToolRequest
-	tool            *leanTool // nil: an unknown tool
+	parent context.Context // the request's
+	path   string          // the endpoint
+	req    *mcp.CallToolRequest
+	tool   *leanTool // nil: an unknown tool
 }
 
 // leanCallKey finds a call's leanContext under what middleware added.
 type leanCallKey struct{}
+
+// Deadline, Done and Err: never canceled, no deadline.
+func (*leanContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (*leanContext) Done() <-chan struct{}       { return nil }
+func (*leanContext) Err() error                  { return nil }
 
 func (c *leanContext) Value(key any) any {
 	switch key.(type) {
@@ -542,7 +562,7 @@ func (c *leanContext) Value(key any) any {
 	case *int:
 		// The context package's own key (its cancelCtxKey's address),
 		// which context.WithoutCancel answers as not cancellable: ask it.
-		return c.Context.Value(key)
+		return context.WithoutCancel(c.parent).Value(key)
 	}
 	return c.parent.Value(key)
 }

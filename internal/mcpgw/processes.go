@@ -149,7 +149,7 @@ func (g *Gateway) newProcesses() (*processes, error) {
 		p.static[name] = true
 		h := checked(defs[i], handlers[name])
 		p.server.AddTool(defs[i], h)
-		p.handlers[name] = &leanTool{handler: h}
+		p.handlers[name] = &leanTool{name: name, handler: h}
 	}
 	p.server.AddReceivingMiddleware(p.middleware)
 	if g.audit != nil {
@@ -379,7 +379,7 @@ func (p *processes) syncLocked(ctx context.Context) error {
 				h = p.aliasHandler(*t.sub.ToolName)
 			}
 			p.server.AddTool(t.tool, h)
-			p.handlers[name] = &leanTool{handler: h}
+			p.handlers[name] = &leanTool{name: name, handler: h}
 		}
 	}
 	return nil

@@ -2,10 +2,12 @@ package mcpgw
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"maps"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -187,4 +189,30 @@ func nestedDeeper(data []byte, max int) bool {
 		}
 	}
 	return false
+}
+
+// A lean call runs on as context.WithoutCancel's context would when its
+// client hangs up: not done, no error, no cause, no deadline, and what
+// it starts is not canceled; the request's values, the endpoint and the
+// call are seen through it.
+func TestLeanContextOutlivesItsRequest(t *testing.T) {
+	type reqKey struct{}
+	parent, cancel := context.WithTimeout(context.WithValue(context.Background(), reqKey{}, "alice"), time.Hour)
+	cancel()
+	req := &mcp.CallToolRequest{}
+	ctx := context.Context(&leanContext{parent: parent, path: PathCluster, req: req})
+	if ctx.Err() != nil || ctx.Done() != nil || context.Cause(ctx) != nil {
+		t.Errorf("canceled with its request: %v %v", ctx.Err(), context.Cause(ctx))
+	}
+	if _, ok := ctx.Deadline(); ok {
+		t.Error("a deadline from its request")
+	}
+	child, stop := context.WithCancel(ctx)
+	defer stop()
+	if child.Err() != nil || context.Cause(child) != nil {
+		t.Errorf("a context made from it is canceled: %v", child.Err())
+	}
+	if ctx.Value(reqKey{}) != "alice" || endpointOf(child) != PathCluster || child.Value(callKey{}) != req {
+		t.Errorf("values: %v %q %v", ctx.Value(reqKey{}), endpointOf(child), child.Value(callKey{}))
+	}
 }

@@ -559,11 +559,11 @@ func (c *leanContext) Value(key any) any {
 		return c
 	case endpointKey:
 		return c.path
-	case *int:
-		// The context package's own key (its cancelCtxKey's address),
-		// which context.WithoutCancel answers as not cancellable: ask it.
-		return context.WithoutCancel(c.parent).Value(key)
 	}
+	// The request's cancellation is not found through here either: the
+	// context package looks its own key up only in a context that can be
+	// done or has an error (context.Cause, a child's propagation), and
+	// this one never is.
 	return c.parent.Value(key)
 }
 

@@ -200,12 +200,24 @@ func BenchmarkServe(b *testing.B) {
 	e.t = b
 	e.deploy()
 	piKey := e.ok("createProcessInstance", map[string]any{"processDefinitionId": "order"})["processInstanceKey"].(string)
+	// For information: the same gateway in front of the same cluster, but
+	// one that records no audit log (it is no cluster.AuditRecorder), so
+	// that what the gateway's read costs beside the audit entry shows.
+	unaudited, err := mcpgw.New(struct{ cluster.API }{e.api}, mcpgw.Options{Version: "test"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	unauditedMux := http.NewServeMux()
+	unaudited.Register(unauditedMux, nil)
+	mcpRead := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getProcessInstance","arguments":{"processInstanceKey":"` + piKey + `"}}}`
 	for _, c := range []struct {
 		name string
 		line [2]string
+		mux  http.Handler
 	}{
-		{"getProcessInstance/v2", [2]string{"GET /v2/process-instances/" + piKey, ""}},
-		{"getProcessInstance/mcp", [2]string{"POST " + mcpgw.PathCluster, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getProcessInstance","arguments":{"processInstanceKey":"` + piKey + `"}}}`}},
+		{"getProcessInstance/v2", [2]string{"GET /v2/process-instances/" + piKey, ""}, e.mux},
+		{"getProcessInstance/mcp", [2]string{"POST " + mcpgw.PathCluster, mcpRead}, e.mux},
+		{"getProcessInstance/mcp-unaudited", [2]string{"POST " + mcpgw.PathCluster, mcpRead}, unauditedMux},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			raw := wireRequest(e.url, c.line)
@@ -218,7 +230,7 @@ func BenchmarkServe(b *testing.B) {
 				req.RemoteAddr = "127.0.0.1:40000"
 				clear(w.h)
 				w.status = 0
-				e.mux.ServeHTTP(w, req)
+				c.mux.ServeHTTP(w, req)
 				if w.status != http.StatusOK && w.status != 0 {
 					b.Fatalf("%s: %d", c.name, w.status)
 				}

@@ -175,8 +175,10 @@ func (g *Gateway) Server() *mcp.Server { return g.server }
 // mcp.Server.AddReceivingMiddleware does, and the lean path runs it around
 // each tools/call it answers, so that middleware observing calls (the
 // metrics) sees them all whichever path answers them. A tools/list the
-// lean path answers from its kept answer passes no middleware. Call it
-// before the gateway serves.
+// lean path answers from its kept answer passes no middleware. Middleware
+// must not keep a call's request or result once it has returned: the lean
+// path reuses their buffers once it has answered. Call it before the
+// gateway serves.
 func (g *Gateway) AddReceivingMiddleware(mw ...mcp.Middleware) {
 	g.server.AddReceivingMiddleware(mw...)
 	if g.procs != nil {

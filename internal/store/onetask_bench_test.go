@@ -34,21 +34,26 @@ import (
 // session 8: the process's own element instance as a row of
 // element_instances (type PROCESS, inserted and completed) instead of the
 // process instance's scope column.
+//
+// indexes=now/bind=driver has the driver bind and execute every statement,
+// as before session 10 (directexec.go executes them through SQLite's C API):
+// what the driver's binding costs the committer.
 func BenchmarkOneTaskRows(b *testing.B) {
-	for _, shape := range []string{"now", "session6", "now/mutex=sqlite", "now/rows=session7"} {
+	for _, shape := range []string{"now", "session6", "now/mutex=sqlite", "now/rows=session7", "now/bind=driver"} {
 		b.Run("indexes="+shape, func(b *testing.B) {
-			benchOneTaskRows(b, shape == "session6", shape == "now/mutex=sqlite", shape == "now/rows=session7")
+			benchOneTaskRows(b, shape == "session6", shape == "now/mutex=sqlite", shape == "now/rows=session7", shape == "now/bind=driver")
 		})
 	}
 }
 
-func benchOneTaskRows(b *testing.B, session6, connMutex, processRow bool) {
+func benchOneTaskRows(b *testing.B, session6, connMutex, processRow, bindViaDriver bool) {
 	ctx := context.Background()
 	s, err := Open(ctx, b.TempDir(), Options{Synchronous: "NORMAL"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.Close()
+	s.binder.viaDriver = bindViaDriver
 	if connMutex {
 		restoreConnMutex(b, s.write)
 	}

@@ -66,8 +66,10 @@ type Store struct {
 		stmts  map[writeStmtKey]driver.StmtExecContext
 		shared sharedStmts // of the statements with shared values (sharedinsert.go)
 	}
-	reads *stmtCache // prepared statements of the read pool
-	ckpt  *checkpointer
+	// binder executes the upserts through SQLite directly (directexec.go).
+	binder directBinder
+	reads  *stmtCache // prepared statements of the read pool
+	ckpt   *checkpointer
 	// wal is the writer's walStat (C memory); backstopPages the frames at
 	// which the writer checkpoints (walBackstop), backstops how often it
 	// did.
@@ -250,6 +252,7 @@ func (s *Store) closeDB() error {
 		}
 		s.upserts.stmts = nil
 	}
+	s.binder.close()
 	err0 := s.ckpt.stop()
 	s.reads.close()
 	err1 := s.read.Close()
@@ -704,6 +707,7 @@ func (s *Store) writeStmt(ctx context.Context, dc any, k writeStmtKey) (driver.S
 		st.Close()
 		return nil, fmt.Errorf("write %s: the driver's statements take no context", table)
 	}
+	ex = s.direct(dc, st, ex)
 	s.upserts.stmts[k] = ex
 	if k.shared != 0 {
 		s.keepShared(k)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -280,6 +281,13 @@ func (p *pipeline) handOver() {
 	}
 	p.inflight = b
 	p.commits <- b
+	// The send readied the committer as the next goroutine of this
+	// goroutine's P; the batch's callers that finish (or the next handOver's
+	// finish) then readies would each take that place in turn and push it
+	// back behind them in the run queue, while the commit is the engine's
+	// serial path. Yielding runs it at once; the writer goes on on the
+	// other P, or here once the committer waits for its sync.
+	runtime.Gosched()
 }
 
 // seal encodes what the batch changed since its commands did (apply); the

@@ -123,7 +123,13 @@ func stmtHandle(st driver.Stmt) uintptr {
 
 // ExecContext binds args (one per parameter, in order) and steps the
 // statement to its end. Arguments of another shape go through the driver.
+// A context that ended fails it before it starts, as the driver does; one
+// that ends while it runs does not interrupt it (a batch's statement is
+// short, and the committer's context never ends).
 func (d *directStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if len(args) != d.params {
 		return d.fallback.ExecContext(ctx, args)
 	}

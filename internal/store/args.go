@@ -93,13 +93,15 @@ func (e *argEncoder) string(s string) {
 
 func (e *argEncoder) bool(b bool) { e.add(b) }
 
-// time appends t as timeCol does: NULL when zero, else Unix milliseconds.
+// time appends t as timeCol does: NULL when zero, else Unix milliseconds,
+// boxed once for the rows that share it (the batch's time, which most rows
+// written together carry).
 func (e *argEncoder) time(t time.Time) {
 	if t.IsZero() {
 		e.add(nil)
 		return
 	}
-	e.add(t.UnixMilli())
+	e.int64(t.UnixMilli())
 }
 
 // key appends k as keyCol does: NULL when 0.

@@ -196,7 +196,9 @@ func auditLog(r *store.AuditLog) AuditLog {
 // AuditRecorder is a cluster that keeps an audit log Orca writes: the
 // embedded engine. A remote Camunda keeps its own.
 type AuditRecorder interface {
-	// RecordAudit appends entries and returns once they are durable.
+	// RecordAudit appends entries and returns once they are durable. It
+	// keeps none of them once it returned without an error: the caller
+	// reuses them (the MCP gateway's reads' entries).
 	RecordAudit(ctx context.Context, entries ...*store.AuditLog) error
 }
 

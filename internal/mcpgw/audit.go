@@ -179,6 +179,14 @@ type auditor struct {
 	// corrected counts writes' entries that rode a command and were then
 	// rewritten: the call's answer said more than the command did.
 	corrected atomic.Int64
+	// spare holds up to auditFlushMax reads' entries whose group was
+	// committed, for the next calls' entries: an entry is 320 bytes, most
+	// of what a read's audit allocates, and the garbage collector's work
+	// grows with what is allocated (BenchmarkAuditRead). (A sync.Pool is
+	// emptied by every other collection, which under a flood of reads
+	// comes sooner than the next group's commit.) The recorder keeps none
+	// of the entries it was given once it returned (cluster.AuditRecorder).
+	spare chan *store.AuditLog
 }
 
 func (g *Gateway) newAuditor() *auditor {
@@ -190,7 +198,8 @@ func (g *Gateway) newAuditor() *auditor {
 }
 
 func newAuditor(rec cluster.AuditRecorder, g *Gateway) *auditor {
-	a := &auditor{rec: rec, g: g, queue: make(chan *store.AuditLog, auditQueueSize), full: make(chan struct{}, 1)}
+	a := &auditor{rec: rec, g: g, queue: make(chan *store.AuditLog, auditQueueSize), full: make(chan struct{}, 1),
+		spare: make(chan *store.AuditLog, auditFlushMax)}
 	a.rider, _ = rec.(cluster.AuditRider)
 	return a
 }
@@ -371,9 +380,21 @@ take:
 	err := a.rec.RecordAudit(ctx, batch...)
 	cancel()
 	if err != nil {
+		// The engine may hold them still (a command that timed out may
+		// yet run): they are not reused.
 		n := a.lost.Add(int64(len(batch)))
 		a.g.log.Error("read tool calls could not be recorded in the audit log",
 			"entries", len(batch), "lostSinceStart", n, "err", err)
+	} else {
+	spare:
+		for _, e := range batch {
+			*e = store.AuditLog{}
+			select {
+			case a.spare <- e:
+			default:
+				break spare
+			}
+		}
 	}
 	clear(batch)
 	return batch[:0]
@@ -413,7 +434,13 @@ func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.R
 	default:
 		kind = startInstance
 	}
-	e := &store.AuditLog{
+	var e *store.AuditLog
+	select {
+	case e = <-a.spare:
+	default:
+		e = new(store.AuditLog)
+	}
+	*e = store.AuditLog{
 		EntityType: kind.entity, OperationType: kind.operation, Category: kind.category,
 		InboundChannelType: cluster.AuditChannelMCP, InboundChannelTool: name,
 		Endpoint: endpointOf(ctx), ArgumentsSize: int64(len(req.Params.Arguments)),

@@ -4,11 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/engine"
 	"github.com/orcabpm/orca/internal/store"
 )
 
@@ -28,7 +34,10 @@ func (r *gatedRecorder) RecordAudit(ctx context.Context, entries ...*store.Audit
 	r.mu.Unlock()
 	<-r.open
 	r.mu.Lock()
-	r.got = append(r.got, entries...)
+	for _, e := range entries {
+		c := *e // the auditor reuses entries once they are recorded
+		r.got = append(r.got, &c)
+	}
 	r.mu.Unlock()
 	return nil
 }
@@ -121,4 +130,77 @@ func FuzzAuditFields(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Reads' entries are reused once their group is committed: every call
+// still has its own entry, with what that call named and answered, and
+// nothing of an earlier call's (an error, a tenant, a definition).
+func TestAuditEntriesReused(t *testing.T) {
+	eng, err := engine.Open(context.Background(), engine.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	a := newAuditor(cluster.NewEmbedded(eng, cluster.EmbeddedOptions{}), &Gateway{log: slog.New(slog.DiscardHandler)})
+	ctx := context.WithValue(context.Background(), endpointKey{}, PathCluster)
+	type call struct {
+		pi     int64
+		tenant string
+		failed bool
+	}
+	var calls []call
+	const perRound = auditFlushMax + 7 // more than a group, so that entries are reused within a round too
+	for round := range 3 {
+		for i := range perRound {
+			c := call{pi: 2251799813690000 + int64(len(calls)), tenant: engine.DefaultTenant}
+			switch round {
+			case 0:
+				c.tenant = "tenant-" + strconv.Itoa(i%3)
+			case 1:
+				c.failed = i%2 == 0
+			}
+			calls = append(calls, c)
+			key := strconv.FormatInt(c.pi, 10)
+			req := &mcp.CallToolRequest{Params: &mcp.CallToolParamsRaw{Name: "getProcessInstance",
+				Arguments: json.RawMessage(`{"processInstanceKey":"` + key + `"}`)}}
+			if c.failed {
+				if aerr := a.record(ctx, req, nil, errors.New("instance "+key+" is gone")); aerr != nil {
+					t.Fatal(aerr)
+				}
+				continue
+			}
+			root := cluster.Key(c.pi)
+			res := jsonResult(cluster.ProcessInstance{ProcessDefinitionID: "order-" + key, ProcessDefinitionVersion: 1,
+				StartDate: time.Now(), State: "ACTIVE", TenantID: c.tenant, ProcessInstanceKey: cluster.Key(c.pi),
+				ProcessDefinitionKey: 2251799813685249, RootProcessInstanceKey: &root, Tags: []string{}})
+			if aerr := a.record(ctx, req, res, nil); aerr != nil {
+				t.Fatal(aerr)
+			}
+		}
+		a.close() // the round's entries are committed, and free for the next round's
+	}
+	rows, err := store.Select(context.Background(), eng.Store(), func() *store.AuditLog { return new(store.AuditLog) }, "1 = 1 ORDER BY key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(calls) {
+		t.Fatalf("%d entries for %d calls", len(rows), len(calls))
+	}
+	for i, r := range rows {
+		c := calls[i]
+		key := strconv.FormatInt(c.pi, 10)
+		want := store.AuditLog{Key: r.Key, Timestamp: r.Timestamp, ActorType: cluster.AuditActorAnonymous, Result: cluster.AuditSuccess,
+			Category: "DEPLOYED_RESOURCES", EntityType: "PROCESS_INSTANCE", EntityKey: key, OperationType: "UNKNOWN",
+			ProcessInstanceKey: c.pi, InboundChannelType: cluster.AuditChannelMCP, InboundChannelTool: "getProcessInstance",
+			Endpoint: PathCluster, ArgumentsSize: int64(len(`{"processInstanceKey":""}`) + len(key))}
+		if c.failed {
+			want.Result, want.ErrorMessage = cluster.AuditFail, "instance "+key+" is gone"
+		} else {
+			want.TenantID, want.RootProcessInstanceKey = c.tenant, c.pi
+			want.ProcessDefinitionID, want.ProcessDefinitionKey = "order-"+key, 2251799813685249
+		}
+		if *r != want {
+			t.Fatalf("entry %d:\n got %+v\nwant %+v", i, *r, want)
+		}
+	}
 }

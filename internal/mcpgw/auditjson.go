@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/orcabpm/orca/internal/cluster"
+	"github.com/orcabpm/orca/internal/engine"
 )
 
 // An audit entry reads a few top-level members of a call's arguments and
@@ -161,11 +162,20 @@ func stringIn(m *auditFields, k int, dst *string) {
 	}
 	v := m[k]
 	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
-		*dst = string(v[1 : len(v)-1])
+		if v := v[1 : len(v)-1]; string(v) == engine.DefaultTenant {
+			*dst = engine.DefaultTenant // the tenant of most entries, without a copy
+		} else {
+			*dst = string(v)
+		}
 		return
 	}
 	if len(v) > 0 {
-		_ = json.Unmarshal(v, dst)
+		// Decoded into a string of its own, which then is on the heap:
+		// dst itself would be, for every call (scopeFrom's tenant).
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			*dst = s
+		}
 	}
 }
 

@@ -30,6 +30,16 @@ type argEncoder struct {
 	ns    int
 	buf   bytes.Buffer
 	jsonw *json.Encoder
+
+	// start is where the row being appended begins in args. colStrs and
+	// colInts hold the value each column was last boxed with: the rows of
+	// a table written one after another mostly repeat them (the audit
+	// entries of a group of reads: who, which tool, where, which
+	// instance), and one comparison finds them instead of a pass over
+	// the last few boxed.
+	start   int
+	colStrs [24]boxedString
+	colInts [24]boxedInt
 }
 
 type boxedInt struct {
@@ -46,6 +56,8 @@ type boxedString struct {
 func (e *argEncoder) reset() {
 	clear(e.ints[:])
 	clear(e.strs[:])
+	clear(e.colStrs[:])
+	clear(e.colInts[:])
 	e.ni, e.ns = 0, 0
 	e.err = nil
 }
@@ -61,16 +73,29 @@ func (e *argEncoder) int64(k int64) {
 		e.add(k)
 		return
 	}
+	col := len(e.args) - e.start
+	if col < len(e.colInts) && e.colInts[col].k == k {
+		e.add(e.colInts[col].v)
+		return
+	}
+	v := e.boxInt(k)
+	if col < len(e.colInts) {
+		e.colInts[col] = boxedInt{k, v}
+	}
+	e.add(v)
+}
+
+// boxInt is k boxed: one of the last few boxed, or a new one.
+func (e *argEncoder) boxInt(k int64) driver.Value {
 	for i := range e.ints {
 		if e.ints[i].k == k {
-			e.add(e.ints[i].v)
-			return
+			return e.ints[i].v
 		}
 	}
 	v := driver.Value(k)
 	e.ints[e.ni] = boxedInt{k, v}
 	e.ni = (e.ni + 1) % len(e.ints)
-	e.add(v)
+	return v
 }
 
 // string appends s (as the generic path does, also when empty).
@@ -79,16 +104,29 @@ func (e *argEncoder) string(s string) {
 		e.add(s)
 		return
 	}
+	col := len(e.args) - e.start
+	if col < len(e.colStrs) && e.colStrs[col].s == s {
+		e.add(e.colStrs[col].v)
+		return
+	}
+	v := e.boxString(s)
+	if col < len(e.colStrs) {
+		e.colStrs[col] = boxedString{s, v}
+	}
+	e.add(v)
+}
+
+// boxString is s boxed: one of the last few boxed, or a new one.
+func (e *argEncoder) boxString(s string) driver.Value {
 	for i := range e.strs {
 		if e.strs[i].s == s {
-			e.add(e.strs[i].v)
-			return
+			return e.strs[i].v
 		}
 	}
 	v := driver.Value(s)
 	e.strs[e.ns] = boxedString{s, v}
 	e.ns = (e.ns + 1) % len(e.strs)
-	e.add(v)
+	return v
 }
 
 func (e *argEncoder) bool(b bool) { e.add(b) }

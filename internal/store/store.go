@@ -490,7 +490,7 @@ func (b *Rows) AddNewFrom(r Record, newFrom int64) error { return b.add(r, newFr
 func (b *Rows) add(r Record, newFrom int64, deferSeal bool) error {
 	start := len(b.args)
 	if a, ok := r.(argsAppender); ok {
-		b.enc.args, b.enc.err = b.args, nil
+		b.enc.args, b.enc.err, b.enc.start = b.args, nil, start
 		a.appendArgs(&b.enc)
 		b.args, b.enc.args = b.enc.args, nil
 		if err := b.enc.err; err != nil {

@@ -66,6 +66,20 @@ func (b *directBinder) text(n int) (uintptr, error) {
 	return p, nil
 }
 
+// keepTextBytes bounds the buffer kept between executions: one that bound
+// larger texts (a variable of some MiB) gives its memory back after it.
+const keepTextBytes = 1 << 20
+
+// trim frees a buffer grown past keepTextBytes. The statements that bound
+// texts there still point into it, but bind again before their next step,
+// and a reset does not read their arguments.
+func (b *directBinder) trim() {
+	if b.size > keepTextBytes {
+		libc.Xfree(b.tls, b.buf)
+		b.buf, b.size = 0, 0
+	}
+}
+
 // close frees the buffer and the thread context; the statements that
 // pointed into it are finalized already.
 func (b *directBinder) close() {
@@ -151,6 +165,7 @@ func (d *directStmt) ExecContext(ctx context.Context, args []driver.NamedValue) 
 	if err != nil {
 		return nil, err
 	}
+	defer d.b.trim()
 	off := uintptr(0)
 	for j, a := range args {
 		i := int32(j + 1)

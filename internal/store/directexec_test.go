@@ -64,10 +64,28 @@ func TestWritesBindDirectly(t *testing.T) {
 	}
 	check()
 
+	// A text past what the buffer keeps between executions: written, and
+	// the buffer given back after it.
+	huge := &Variable{Key: 150, Name: "huge", Value: strings.Repeat("x", 3<<20), ScopeKey: 9, ProcessInstanceKey: 9,
+		RootProcessInstanceKey: 9, ProcessDefinitionKey: 3, ProcessID: "proc", TenantID: "<default>"}
+	if err := write(1, huge); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := Get(ctx, s, func() *Variable { return new(Variable) }, 150)
+	if err != nil || !ok {
+		t.Fatalf("variable of 3 MiB: found %v, %v", ok, err)
+	}
+	if got.Value != huge.Value {
+		t.Fatalf("variable of 3 MiB read back as %d bytes", len(got.Value))
+	}
+	if s.binder.size > keepTextBytes {
+		t.Fatalf("the binding buffer kept %d bytes after a 3 MiB text, want at most %d", s.binder.size, keepTextBytes)
+	}
+
 	// The same scope and name under another key: the unique index refuses it.
 	dup := &Variable{Key: 200, Name: "va", Value: `"dup"`, ScopeKey: 7, ProcessInstanceKey: 7,
 		RootProcessInstanceKey: 7, ProcessDefinitionKey: 3, ProcessID: "proc", TenantID: "<default>"}
-	err := write(1, dup)
+	err = write(1, dup)
 	if err == nil || !strings.Contains(err.Error(), "UNIQUE constraint failed") {
 		t.Fatalf("duplicate variable: %v, want SQLite's UNIQUE constraint error", err)
 	}

@@ -23,7 +23,7 @@ import (
 // BenchmarkOneTaskProcess (docs/performance.md). A directStmt executes the
 // same prepared statement through SQLite's C API instead: it copies every
 // text argument of an execution into one C buffer the store keeps (grown,
-// never freed until Close) and binds them there with SQLITE_STATIC, then
+// given back only past keepTextBytes) and binds them there with SQLITE_STATIC, then
 // steps and resets the statement. The statement and the transaction are the
 // driver's: only the binding and the step bypass it.
 //

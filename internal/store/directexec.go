@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"reflect"
 	"unsafe"
 
 	"modernc.org/libc"
@@ -122,18 +121,7 @@ func (s *Store) direct(dc any, st driver.Stmt, ex driver.StmtExecContext) driver
 // stmtHandle is the SQLite statement handle (a sqlite3_stmt*) of st, a
 // statement of modernc.org/sqlite's driver prepared once, or 0 when st is
 // not one or the driver keeps it elsewhere than it did.
-func stmtHandle(st driver.Stmt) uintptr {
-	v := reflect.ValueOf(st)
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct ||
-		v.Type().String() != "*sqlite.stmt" || v.Elem().Type().PkgPath() != "modernc.org/sqlite" {
-		return 0
-	}
-	f := v.Elem().FieldByName("pstmt")
-	if !f.IsValid() || f.Kind() != reflect.Uintptr {
-		return 0
-	}
-	return uintptr(f.Uint())
-}
+func stmtHandle(st driver.Stmt) uintptr { return driverHandle(st, "*sqlite.stmt", "pstmt") }
 
 // ExecContext binds args (one per parameter, in order) and steps the
 // statement to its end. Arguments of another shape go through the driver.

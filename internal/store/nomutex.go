@@ -75,13 +75,18 @@ func (c noMutexConnector) Connect(ctx context.Context) (driver.Conn, error) {
 // sqliteHandle is the SQLite connection handle (a sqlite3*) of dc, a
 // connection of modernc.org/sqlite's driver, or 0 when dc is not one or
 // the driver keeps it elsewhere than it did.
-func sqliteHandle(dc any) uintptr {
-	v := reflect.ValueOf(dc)
+func sqliteHandle(dc any) uintptr { return driverHandle(dc, "*sqlite.conn", "db") }
+
+// driverHandle is the uintptr field named field of x, a value of
+// modernc.org/sqlite's driver of type typ, or 0 when x is not one or the
+// driver keeps no such field.
+func driverHandle(x any, typ, field string) uintptr {
+	v := reflect.ValueOf(x)
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct ||
-		v.Type().String() != "*sqlite.conn" || v.Elem().Type().PkgPath() != "modernc.org/sqlite" {
+		v.Type().String() != typ || v.Elem().Type().PkgPath() != "modernc.org/sqlite" {
 		return 0
 	}
-	f := v.Elem().FieldByName("db")
+	f := v.Elem().FieldByName(field)
 	if !f.IsValid() || f.Kind() != reflect.Uintptr {
 		return 0
 	}

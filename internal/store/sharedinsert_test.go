@@ -65,7 +65,9 @@ func checkAudit(t *testing.T, s *Store, want []*AuditLog) {
 // binds the values they share once are stored exactly as the rows of the
 // statement that binds each row's own: texts, empty texts and NULLs (an
 // empty tenant is NULL, an empty error message is not), keys and NULL
-// keys, in statements of sixteen rows and of the rest.
+// keys, in statements of sixteen rows and of the rest; and those
+// statements are bound through SQLite's C API (directexec.go), as the
+// writer's others are.
 func TestSharedValuesStoreEachRowAsGiven(t *testing.T) {
 	s := openTest(t)
 	at := time.UnixMilli(1_765_000_000_123)
@@ -99,12 +101,22 @@ func TestSharedValuesStoreEachRowAsGiven(t *testing.T) {
 		}
 	}
 	// Each shape twice: the second time it is prepared and used.
+	var direct int64
 	for range 2 {
+		before := s.binder.execs
 		writeAudit(t, s, group(2*maxRowsPerInsert+5, same))
 		writeAudit(t, s, group(maxRowsPerInsert+3, mixed))
+		direct = s.binder.execs - before
 	}
 	if sharedStmtCount(s) == 0 {
 		t.Fatal("no statement with shared values was used")
+	}
+	// The second round's five statements, all with shared values (an
+	// audit group's), are bound through SQLite's C API (directexec.go),
+	// not handed back to the driver: their numbered parameters are in
+	// order, one argument each.
+	if direct < 5 {
+		t.Errorf("%d executions went through SQLite's C API for 5 statements with shared values: they went through the driver", direct)
 	}
 	checkAudit(t, s, all)
 }

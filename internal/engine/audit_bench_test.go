@@ -5,9 +5,7 @@ package engine
 import (
 	"context"
 	"strconv"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/orcabpm/orca/internal/store"
 )
@@ -37,7 +35,7 @@ func BenchmarkRecordAudit(b *testing.B) {
 			pi := int64(2251799813685251)
 			b.ReportAllocs()
 			b.ResetTimer()
-			u0, s0 := rusage()
+			u0, s0 := processCPU()
 			for done := 0; done < b.N; {
 				group = group[:0]
 				for ; len(group) < n && done < b.N; done++ {
@@ -47,18 +45,9 @@ func BenchmarkRecordAudit(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			u1, s1 := rusage()
+			u1, s1 := processCPU()
 			b.ReportMetric(float64((u1-u0+s1-s0).Nanoseconds())/1e3/float64(b.N), "cpu-us/entry")
 			b.ReportMetric(float64((s1-s0).Nanoseconds())/1e3/float64(b.N), "sys-us/entry")
 		})
 	}
-}
-
-// rusage is the process's user and system CPU time so far.
-func rusage() (user, sys time.Duration) {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0, 0
-	}
-	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }

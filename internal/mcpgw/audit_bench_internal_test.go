@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"syscall"
 	"testing"
 	"time"
 
@@ -45,27 +44,18 @@ func BenchmarkAuditRead(b *testing.B) {
 	ctx := context.WithValue(context.Background(), endpointKey{}, PathCluster)
 	b.ReportAllocs()
 	b.ResetTimer()
-	u0, s0 := rusage()
+	u0, s0 := processTimes()
 	for range b.N {
 		if aerr := a.record(ctx, req, res, nil); aerr != nil {
 			b.Fatal(aerr)
 		}
 	}
 	a.close()
-	u1, s1 := rusage()
+	u1, s1 := processTimes()
 	b.StopTimer()
 	if n := a.lost.Load(); n > 0 {
 		b.Fatalf("%d entries lost", n)
 	}
 	b.ReportMetric(float64((u1-u0+s1-s0).Nanoseconds())/1e3/float64(b.N), "cpu-us/entry")
 	b.ReportMetric(float64((s1-s0).Nanoseconds())/1e3/float64(b.N), "sys-us/entry")
-}
-
-// rusage is the process's user and system CPU time so far.
-func rusage() (user, sys time.Duration) {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0, 0
-	}
-	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }

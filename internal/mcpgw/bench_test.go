@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -259,7 +260,13 @@ func (w *discardWriter) WriteHeader(status int)      { w.status = status }
 func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 
 // clientsPerCPU is GOMAXPROCS, which b.SetParallelism multiplies.
-func clientsPerCPU() int { return max(1, runtimeGOMAXPROCS()) }
+func clientsPerCPU() int { return max(1, runtime.GOMAXPROCS(0)) }
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	user, sys := mcpgw.ProcessTimes()
+	return user + sys
+}
 
 // runParallel makes b.N calls from 8 × GOMAXPROCS concurrent clients (each
 // made by newCall) and returns their latencies, sorted, the time they took

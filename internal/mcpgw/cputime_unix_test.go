@@ -1,20 +1,17 @@
 //go:build unix
 
-package mcpgw_test
+package mcpgw
 
 import (
-	"runtime"
 	"syscall"
 	"time"
 )
 
-// processCPU is the user and system CPU time this process has used.
-func processCPU() time.Duration {
+// processTimes is the user and system CPU time this process has used.
+func processTimes() (user, sys time.Duration) {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
+		return 0, 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }
-
-func runtimeGOMAXPROCS() int { return runtime.GOMAXPROCS(0) }

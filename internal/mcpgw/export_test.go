@@ -1,5 +1,7 @@
 package mcpgw
 
+import "time"
+
 // LeanCalls is the number of calls the lean path answered.
 func LeanCalls(g *Gateway) int64 { return g.leanCalls.Load() }
 
@@ -13,3 +15,7 @@ func AuditCorrected(g *Gateway) int64 { return g.audit.corrected.Load() }
 
 // AuditLost is the number of reads' entries the engine refused.
 func AuditLost(g *Gateway) int64 { return g.audit.lost.Load() }
+
+// ProcessTimes is the user and system CPU time this process has used (0
+// where it is not measured).
+func ProcessTimes() (user, sys time.Duration) { return processTimes() }

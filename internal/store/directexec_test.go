@@ -18,24 +18,6 @@ import (
 func TestWritesBindDirectly(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
-	write := func(newFrom int64, recs ...Record) error {
-		t.Helper()
-		tx, err := s.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var rows Rows
-		for _, r := range recs {
-			if err := rows.AddNewFrom(r, newFrom); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := tx.Write(ctx, &rows); err != nil {
-			tx.Rollback()
-			return err
-		}
-		return tx.Commit()
-	}
 	long := strings.Repeat("ü-long value ", 1000) // past the buffer's first 4 KiB
 	values := []string{"", `"plain"`, `"größe ✓"`, "a\x00b", long, `{"a":[1,2,3]}`}
 	var vars []Record
@@ -44,7 +26,7 @@ func TestWritesBindDirectly(t *testing.T) {
 			ScopeKey: 7, ProcessInstanceKey: 7, RootProcessInstanceKey: 7, ProcessDefinitionKey: 3,
 			ProcessID: "proc", TenantID: "<default>"})
 	}
-	if err := write(1, vars...); err != nil {
+	if err := writeRecords(t, s, 1, vars...); err != nil {
 		t.Fatal(err)
 	}
 	if s.binder.execs == 0 {
@@ -68,7 +50,7 @@ func TestWritesBindDirectly(t *testing.T) {
 	// the buffer given back after it.
 	huge := &Variable{Key: 150, Name: "huge", Value: strings.Repeat("x", 3<<20), ScopeKey: 9, ProcessInstanceKey: 9,
 		RootProcessInstanceKey: 9, ProcessDefinitionKey: 3, ProcessID: "proc", TenantID: "<default>"}
-	if err := write(1, huge); err != nil {
+	if err := writeRecords(t, s, 1, huge); err != nil {
 		t.Fatal(err)
 	}
 	got, ok, err := Get(ctx, s, func() *Variable { return new(Variable) }, 150)
@@ -85,7 +67,7 @@ func TestWritesBindDirectly(t *testing.T) {
 	// The same scope and name under another key: the unique index refuses it.
 	dup := &Variable{Key: 200, Name: "va", Value: `"dup"`, ScopeKey: 7, ProcessInstanceKey: 7,
 		RootProcessInstanceKey: 7, ProcessDefinitionKey: 3, ProcessID: "proc", TenantID: "<default>"}
-	err = write(1, dup)
+	err = writeRecords(t, s, 1, dup)
 	if err == nil || !strings.Contains(err.Error(), "UNIQUE constraint failed") {
 		t.Fatalf("duplicate variable: %v, want SQLite's UNIQUE constraint error", err)
 	}
@@ -97,7 +79,7 @@ func TestWritesBindDirectly(t *testing.T) {
 	values[1] = `"changed"`
 	nv := &Variable{Key: 300, Name: "new", Value: `"n"`, ScopeKey: 8, ProcessInstanceKey: 8,
 		RootProcessInstanceKey: 8, ProcessDefinitionKey: 3, ProcessID: "proc", TenantID: "<default>"}
-	if err := write(300, vars[1], nv); err != nil {
+	if err := writeRecords(t, s, 300, vars[1], nv); err != nil {
 		t.Fatal(err)
 	}
 	check()

@@ -16,28 +16,11 @@ func TestRowsUpdateOrInsert(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
 	start := time.UnixMilli(1_700_000_000_000).UTC()
-	write := func(newFrom int64, recs ...Record) {
-		t.Helper()
-		tx, err := s.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var rows Rows
-		for _, r := range recs {
-			if err := rows.AddNewFrom(r, newFrom); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := tx.Write(ctx, &rows); err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.Commit(); err != nil {
-			t.Fatal(err)
-		}
-	}
 	pi := &ProcessInstance{Key: 10, ProcessDefinitionKey: 1, ProcessID: "p", State: StateActive, StartDate: start,
 		RootProcessInstanceKey: 10, TenantID: "<default>", TakenFlows: []string{"f1"}}
-	write(10, pi) // new: inserted
+	if err := writeRecords(t, s, 10, pi); err != nil { // new: inserted
+		t.Fatal(err)
+	}
 
 	// Stored: updated. Changed after encoding: the encoded values are written.
 	pi.State, pi.EndDate, pi.TakenFlows = StateCompleted, start.Add(time.Second), []string{"f1", "f2"}

@@ -18,6 +18,29 @@ func openTest(t *testing.T) *Store {
 	return s
 }
 
+// writeRecords writes recs in one transaction (rows added with newFrom)
+// and commits it; a write the store refuses is rolled back and its error
+// returned.
+func writeRecords(t *testing.T, s *Store, newFrom int64, recs ...Record) error {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows Rows
+	for _, r := range recs {
+		if err := rows.AddNewFrom(r, newFrom); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Write(ctx, &rows); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
 // seed writes 30 process instances: keys 1..30, process ids p0..p2,
 // states cycling ACTIVE/COMPLETED/TERMINATED, end dates on even keys only.
 func seed(t *testing.T, s *Store) time.Time {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -65,8 +66,11 @@ func newBenchCmd() *cobra.Command {
     range) of the rounds' own ratios. For the read, the REST client runs a second time in the
     same rounds, and its ratios to the first (REST against REST) show how far two runs of the
     same calls differ on this machine now: a ratio of MCP to REST within that spread of 1 is
-    noise. Then
-    the peak RSS (VmHWM) of that orca start over these runs, and its RSS once it has been quiet
+    noise. Then the protocols' floor of that read: the two answers orca start gave, served from
+    memory by a server that does nothing else (MCP's with each call's own id), to the same
+    clients in the same rounds; its ratios are what the protocols themselves cost, and the
+    excess per call against orca start beside that against the floor is what the gateway adds.
+    Then the peak RSS (VmHWM) of that orca start over these runs, and its RSS once it has been quiet
     for a few seconds (it then gives its free heap and its idle read connections' memory back).
 
 Commits are durable (synchronous=FULL) unless --synchronous says otherwise. Other load on
@@ -85,6 +89,45 @@ the machine shows in the figures: run it on a quiet machine, more than once.`,
 	f.StringVar(&bf.synchronous, "synchronous", "FULL", "SQLite synchronous mode of the runs: FULL (durable) or NORMAL")
 	f.BoolVar(&bf.keep, "keep", false, "keep the temporary data directories (their paths are printed)")
 	f.BoolVar(&bf.startOnly, "start-only", false, "measure orca start alone (start time and idle RSS, about 30 s) and stop there")
+	cmd.AddCommand(newBenchFloorCmd())
+	return cmd
+}
+
+// newBenchFloorCmd is orca bench's own floor server (loadgen.FloorHandler),
+// which it starts as a process of its own: hidden, not for users.
+func newBenchFloorCmd() *cobra.Command {
+	var addr, answers string
+	cmd := &cobra.Command{
+		Use:    "floor",
+		Short:  "Serve the protocols' floor for orca bench (answers captured from orca start, from memory)",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := loadgen.ReadFloorAnswers(answers)
+			if err != nil {
+				return err
+			}
+			h, err := loadgen.FloorHandler(a)
+			if err != nil {
+				return err
+			}
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				return err
+			}
+			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+			go func() {
+				<-cmd.Context().Done()
+				srv.Close()
+			}()
+			if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "the address to serve at")
+	cmd.Flags().StringVar(&answers, "answers", "", "the file of answers orca bench captured")
 	return cmd
 }
 
@@ -323,7 +366,7 @@ func benchDeploy(ctx context.Context, hc *http.Client, base string) error {
 // divided by the calls) is the gateway's own cost, whatever the client
 // costs. The official Go MCP client (go-sdk) runs afterwards, for
 // information.
-func benchReads(ctx context.Context, row func(string, string), hc *http.Client, srv *loadgen.Orca, bf benchFlags) error {
+func benchReads(ctx context.Context, row func(string, string), hc *http.Client, srv *loadgen.Process, bf benchFlags) error {
 	base := srv.Base
 	b, err := loadgen.Post(ctx, hc, base+"/v2/process-instances", []byte(`{"processDefinitionId":"scale-review"}`))
 	if err != nil {
@@ -349,14 +392,8 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 			}, func() { cs.Close() }, nil
 		}
 	}
-	shared := func(call func(context.Context) error) func() (func(context.Context) error, func(), error) {
-		return func() (func(context.Context) error, func(), error) { return call, func() {}, nil }
-	}
 	type create struct {
 		ProcessDefinitionID string `json:"processDefinitionId"`
-	}
-	type readArgs struct {
-		ProcessInstanceKey string `json:"processInstanceKey"`
 	}
 	endpoint := base + mcpgw.PathCluster
 	clients := strconv.Itoa(bf.clients) + " clients"
@@ -367,51 +404,31 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 		spread     bool // REST again in each round (reads only: a write changes the store)
 	}{
 		{"getProcessInstance", "GET /v2/process-instances/{key}", [2]protocolRun{
-			{label: "REST", newCall: shared(loadgen.RESTCall[cluster.ProcessInstance](hc, http.MethodGet, base+"/v2/process-instances/"+key, nil))},
-			{label: "MCP", newCall: shared(loadgen.MCPCall[cluster.ProcessInstance](hc, endpoint, "getProcessInstance", readArgs{key}))},
+			{label: "REST", newCall: sharedCall(loadgen.RESTCall[cluster.ProcessInstance](hc, http.MethodGet, base+"/v2/process-instances/"+key, nil))},
+			{label: "MCP", newCall: sharedCall(loadgen.MCPCall[cluster.ProcessInstance](hc, endpoint, "getProcessInstance", readArgs{key}))},
 		}, protocolRun{label: "go-sdk", newCall: goSDK("getProcessInstance", map[string]any{"processInstanceKey": key})}, true},
 		{"createProcessInstance", "POST /v2/process-instances", [2]protocolRun{
-			{label: "REST", newCall: shared(loadgen.RESTCall[cluster.CreateProcessInstanceResult](hc, http.MethodPost, base+"/v2/process-instances", create{"scale-review"}))},
-			{label: "MCP", newCall: shared(loadgen.MCPCall[cluster.CreateProcessInstanceResult](hc, endpoint, "createProcessInstance", create{"scale-review"}))},
+			{label: "REST", newCall: sharedCall(loadgen.RESTCall[cluster.CreateProcessInstanceResult](hc, http.MethodPost, base+"/v2/process-instances", create{"scale-review"}))},
+			{label: "MCP", newCall: sharedCall(loadgen.MCPCall[cluster.CreateProcessInstanceResult](hc, endpoint, "createProcessInstance", create{"scale-review"}))},
 		}, protocolRun{label: "go-sdk", newCall: goSDK("createProcessInstance", map[string]any{"processDefinitionId": "scale-review"})}, false},
 	} {
 		rest, lean := &op.runs[0], &op.runs[1]
-		// REST's client once more, in the same rounds: what the ratios
-		// of two runs of the same calls are, the measurement's own spread.
-		again := &protocolRun{label: "REST again", newCall: rest.newCall}
 		warm := min(200, max(1, bf.reads/10))
 		for _, r := range []*protocolRun{rest, lean} {
 			if _, _, err := loadgen.Latencies(ctx, warm, bf.clients, r.newCall); err != nil {
 				return fmt.Errorf("%s %s: warming up: %w", op.name, r.label, err)
 			}
 		}
-		var rounds []roundRatio
-		// The server's CPU time when it was last found idle: each run
-		// starts from the previous one's end, not from another wait.
-		var idle time.Duration
-		for round := range bf.rounds {
-			n := bf.reads/bf.rounds + btoi(round < bf.reads%bf.rounds)
-			order := []*protocolRun{rest, lean}
-			if round%2 == 1 {
-				order = []*protocolRun{lean, rest}
-			}
-			if op.spread {
-				// REST again takes each place in turn: first, between, last.
-				order = slices.Insert(order, round/2%3, again)
-			}
-			var got [2]roundFigures
-			for _, r := range order {
-				f, err := r.run(ctx, srv, n, bf.clients, &idle)
-				if err != nil {
-					return fmt.Errorf("%s %s: %w", op.name, r.label, err)
-				}
-				if r != again {
-					got[btoi(r == lean)] = f
-				}
-			}
-			if n > 0 {
-				rounds = append(rounds, ratiosOf(got[1], got[0]))
-			}
+		var again *protocolRun
+		if op.spread {
+			// REST's client once more, in the same rounds: what the
+			// ratios of two runs of the same calls are, the
+			// measurement's own spread.
+			again = &protocolRun{label: "REST again", newCall: rest.newCall}
+		}
+		rounds, err := alternate(ctx, srv, rest, lean, again, bf)
+		if err != nil {
+			return fmt.Errorf("%s: %w", op.name, err)
 		}
 		var sdkIdle time.Duration
 		// For information only: fewer calls than the measured runs (each
@@ -422,16 +439,7 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 		}
 		row(op.name+": REST "+op.rest+" ("+clients+")", rest.String())
 		row(op.name+": MCP tools/call on /mcp/cluster (minimal client)", lean.String())
-		cpuRatio := "not measured (no CPU time counted for REST)"
-		if rest.cpu > 0 {
-			cpuRatio = fmt.Sprintf("x%.2f", lean.cpuPerCall()/rest.cpuPerCall())
-		}
-		clientRatio := ""
-		if rest.client > 0 && lean.client > 0 {
-			clientRatio = fmt.Sprintf(", client CPU per call x%.2f", lean.clientPerCall()/rest.clientPerCall())
-		}
-		row(op.name+": MCP against REST", fmt.Sprintf("p50 x%.2f, p99 x%.2f, server CPU per call %s%s",
-			lean.p(50)/rest.p(50), lean.p(99)/rest.p(99), cpuRatio, clientRatio))
+		row(op.name+": MCP against REST", ratios(lean, rest))
 		row(fmt.Sprintf("%s: MCP against REST, median of %d rounds' ratios", op.name, len(rounds)), medianRatios(rounds))
 		if op.spread {
 			cpu := "not measured (no CPU time counted for REST)"
@@ -440,10 +448,128 @@ func benchReads(ctx context.Context, row func(string, string), hc *http.Client, 
 			}
 			row(op.name+": REST against REST (the same calls again)", fmt.Sprintf("p50 x%.2f, p99 x%.2f, server CPU per call %s",
 				again.p(50)/rest.p(50), again.p(99)/rest.p(99), cpu))
+			if err := benchFloor(ctx, row, hc, srv, key, rest, lean, bf); err != nil {
+				return fmt.Errorf("%s, the protocols' floor: %w", op.name, err)
+			}
 		}
 		row(op.name+": for information, MCP with the Go SDK client", op.sdk.String())
 	}
 	return nil
+}
+
+// alternate runs rest's and lean's calls (and again's, when not nil: REST
+// once more) in bf.rounds rounds, REST first in even rounds and MCP first
+// in odd ones, each round an equal share of bf.reads, so that a change in
+// the machine's load falls on both; again takes each place in turn
+// (first, between, last). It returns each round's ratios of MCP to REST.
+func alternate(ctx context.Context, srv *loadgen.Process, rest, lean, again *protocolRun, bf benchFlags) ([]roundRatio, error) {
+	var rounds []roundRatio
+	// The server's CPU time when it was last found idle: each run starts
+	// from the previous one's end, not from another wait.
+	var idle time.Duration
+	for round := range bf.rounds {
+		n := bf.reads/bf.rounds + btoi(round < bf.reads%bf.rounds)
+		order := []*protocolRun{rest, lean}
+		if round%2 == 1 {
+			order = []*protocolRun{lean, rest}
+		}
+		if again != nil {
+			order = slices.Insert(order, round/2%3, again)
+		}
+		var got [2]roundFigures
+		for _, r := range order {
+			f, err := r.run(ctx, srv, n, bf.clients, &idle)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", r.label, err)
+			}
+			if r != again {
+				got[btoi(r == lean)] = f
+			}
+		}
+		if n > 0 {
+			rounds = append(rounds, ratiosOf(got[1], got[0]))
+		}
+	}
+	return rounds, nil
+}
+
+// benchFloor measures the protocols' floor of the read (loadgen.FloorHandler):
+// the same clients against a server that answers from memory what srv
+// answered (captured now), in the same rounds; and prints it beside
+// srv's figures (rest, lean): MCP's excess over REST per call on each
+// side, against orca start and against the floor.
+func benchFloor(ctx context.Context, row func(string, string), hc *http.Client, srv *loadgen.Process, key string, rest, lean *protocolRun, bf benchFlags) error {
+	restURL, endpoint := srv.Base+"/v2/process-instances/"+key, srv.Base+mcpgw.PathCluster
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, restURL, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	var a loadgen.FloorAnswers
+	if a.REST, err = loadgen.Capture(hc, req); err != nil {
+		return err
+	}
+	if a.MCP, err = loadgen.CaptureMCP(ctx, hc, endpoint, "getProcessInstance", readArgs{key}); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "orca-bench-floor-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	floor, err := loadgen.StartFloor(ctx, exe, dir, a)
+	if err != nil {
+		return err
+	}
+	defer floor.Stop()
+	runs := [2]protocolRun{
+		{label: "REST floor", newCall: sharedCall(loadgen.RESTCall[cluster.ProcessInstance](hc, http.MethodGet, floor.Base+"/v2/process-instances/"+key, nil))},
+		{label: "MCP floor", newCall: sharedCall(loadgen.MCPCall[cluster.ProcessInstance](hc, floor.Base+mcpgw.PathCluster, "getProcessInstance", readArgs{key}))},
+	}
+	frest, flean := &runs[0], &runs[1]
+	warm := min(200, max(1, bf.reads/10))
+	for _, r := range []*protocolRun{frest, flean} {
+		if _, _, err := loadgen.Latencies(ctx, warm, bf.clients, r.newCall); err != nil {
+			return fmt.Errorf("%s: warming up: %w", r.label, err)
+		}
+	}
+	if _, err := alternate(ctx, floor, frest, flean, nil, bf); err != nil {
+		return err
+	}
+	row("getProcessInstance: the protocols' floor: REST, the same answer from memory", frest.String())
+	row("getProcessInstance: the protocols' floor: MCP, the same answer from memory", flean.String())
+	row("getProcessInstance: the protocols' floor: MCP against REST", ratios(flean, frest))
+	row("getProcessInstance: MCP's excess per call, orca start against the floor", fmt.Sprintf("server CPU %+.0f µs against %+.0f µs, client CPU %+.0f µs against %+.0f µs",
+		lean.cpuPerCall()-rest.cpuPerCall(), flean.cpuPerCall()-frest.cpuPerCall(), lean.clientPerCall()-rest.clientPerCall(), flean.clientPerCall()-frest.clientPerCall()))
+	return nil
+}
+
+// ratios are lean's figures against rest's: p50, p99, the server's CPU
+// per call and the clients'.
+func ratios(lean, rest *protocolRun) string {
+	cpuRatio := "not measured (no CPU time counted for REST)"
+	if rest.cpu > 0 {
+		cpuRatio = fmt.Sprintf("x%.2f", lean.cpuPerCall()/rest.cpuPerCall())
+	}
+	clientRatio := ""
+	if rest.client > 0 && lean.client > 0 {
+		clientRatio = fmt.Sprintf(", client CPU per call x%.2f", lean.clientPerCall()/rest.clientPerCall())
+	}
+	return fmt.Sprintf("p50 x%.2f, p99 x%.2f, server CPU per call %s%s", lean.p(50)/rest.p(50), lean.p(99)/rest.p(99), cpuRatio, clientRatio)
+}
+
+// readArgs are getProcessInstance's arguments.
+type readArgs struct {
+	ProcessInstanceKey string `json:"processInstanceKey"`
+}
+
+// sharedCall is a call all clients share.
+func sharedCall(call func(context.Context) error) func() (func(context.Context) error, func(), error) {
+	return func() (func(context.Context) error, func(), error) { return call, func() {}, nil }
 }
 
 // sdkCalls is the most calls the Go SDK client's runs make.
@@ -505,7 +631,7 @@ func medianRatios(rounds []roundRatio) string {
 // the server's CPU time when it was last found idle (Settle), the run's
 // start: 0 waits for the server to be idle first. The run sets it to its
 // own end.
-func (r *protocolRun) run(ctx context.Context, srv *loadgen.Orca, n, clients int, idle *time.Duration) (roundFigures, error) {
+func (r *protocolRun) run(ctx context.Context, srv *loadgen.Process, n, clients int, idle *time.Duration) (roundFigures, error) {
 	if n == 0 {
 		return roundFigures{}, nil
 	}

@@ -17,13 +17,12 @@ import (
 	"time"
 )
 
-// Orca is an `orca start` process run for a measurement: the binary as a
-// user starts it (every built-in worker, the management endpoints, the
-// console and the MCP gateway on; no configuration file), on loopback
-// ports of its own.
-type Orca struct {
-	Base  string        // the REST API's base URL, http://127.0.0.1:PORT
-	Ready time.Duration // from starting the process to its first /v2/topology answer
+// Process is a server process run for a measurement: orca start
+// (StartOrca) or the protocols' floor (StartFloor), on a loopback port of
+// its own.
+type Process struct {
+	Base  string        // its base URL, http://127.0.0.1:PORT
+	Ready time.Duration // from starting the process to its first answer
 	CPU   time.Duration // user and system CPU time it used until then (Linux; 0 elsewhere)
 
 	cmd  *exec.Cmd
@@ -32,8 +31,10 @@ type Orca struct {
 }
 
 // StartOrca starts exe's orca start on dataDir with extra flags and waits
-// for its first /v2/topology answer.
-func StartOrca(ctx context.Context, exe, dataDir string, extra ...string) (*Orca, error) {
+// for its first /v2/topology answer: the binary as a user starts it
+// (every built-in worker, the management endpoints, the console and the
+// MCP gateway on; no configuration file).
+func StartOrca(ctx context.Context, exe, dataDir string, extra ...string) (*Process, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -60,19 +61,24 @@ func StartOrca(ctx context.Context, exe, dataDir string, extra ...string) (*Orca
 		return nil, err
 	}
 	args := append([]string{"start", "--addr", addr, "--data-dir", dataDir, "--config", cfg.Name(), "--management-addr", mgmt}, extra...)
-	cmd := exec.Command(exe, args...)
-	o := &Orca{Base: "http://" + addr, cmd: cmd, done: make(chan struct{}), log: &bytes.Buffer{}}
+	return startProcess(ctx, exec.Command(exe, args...), addr, "/v2/topology", func() { os.Remove(cfg.Name()) })
+}
+
+// startProcess starts cmd, serving at addr, and waits for its first 200
+// answer to GET ready; cleanup runs once the process has exited.
+func startProcess(ctx context.Context, cmd *exec.Cmd, addr, ready string, cleanup func()) (*Process, error) {
+	o := &Process{Base: "http://" + addr, cmd: cmd, done: make(chan struct{}), log: &bytes.Buffer{}}
 	cmd.Stdout, cmd.Stderr = io.Discard, o.log
 	hc := &http.Client{Timeout: time.Second}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		os.Remove(cfg.Name())
+		cleanup()
 		return nil, err
 	}
-	go func() { _ = cmd.Wait(); os.Remove(cfg.Name()); close(o.done) }()
+	go func() { _ = cmd.Wait(); cleanup(); close(o.done) }()
 	deadline := start.Add(60 * time.Second)
 	for {
-		res, err := hc.Get(o.Base + "/v2/topology")
+		res, err := hc.Get(o.Base + ready)
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
@@ -83,7 +89,7 @@ func StartOrca(ctx context.Context, exe, dataDir string, extra ...string) (*Orca
 		}
 		select {
 		case <-o.done:
-			return nil, fmt.Errorf("orca start exited:\n%s", o.log)
+			return nil, fmt.Errorf("%s exited:\n%s", strings.Join(cmd.Args[:2], " "), o.log)
 		case <-ctx.Done():
 			o.Stop()
 			return nil, ctx.Err()
@@ -91,18 +97,18 @@ func StartOrca(ctx context.Context, exe, dataDir string, extra ...string) (*Orca
 		}
 		if time.Now().After(deadline) {
 			o.Stop()
-			return nil, fmt.Errorf("orca start did not answer /v2/topology within 60 s:\n%s", o.log)
+			return nil, fmt.Errorf("%s did not answer %s within 60 s:\n%s", strings.Join(cmd.Args[:2], " "), ready, o.log)
 		}
 	}
 }
 
 // Memory is the process's resident set now and its peak (Linux).
-func (o *Orca) Memory() (Memory, error) {
+func (o *Process) Memory() (Memory, error) {
 	return ProcessMemory(o.cmd.Process.Pid)
 }
 
 // Stop stops the process as Ctrl-C does and waits for it.
-func (o *Orca) Stop() {
+func (o *Process) Stop() {
 	select {
 	case <-o.done:
 		return

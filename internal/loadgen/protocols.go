@@ -165,7 +165,7 @@ type mcpResponse[T any] struct {
 // CPUNow is the user and system CPU time the process has used so far
 // (Linux): to the nanosecond (ThreadsCPU) where the kernel keeps it per
 // thread, else in clock ticks of 10 ms.
-func (o *Orca) CPUNow() (time.Duration, error) {
+func (o *Process) CPUNow() (time.Duration, error) {
 	if d, err := ThreadsCPU(o.cmd.Process.Pid); err == nil {
 		return d, nil
 	}
@@ -205,7 +205,7 @@ func ThreadsCPU(pid int) (time.Duration, error) {
 // 10 ms clock in 100 ms, at most 5 s), so that work a run left behind
 // (queued audit entries, a commit in flight) counts towards that run, and
 // returns its CPU time then (CPUNow).
-func (o *Orca) Settle(ctx context.Context) (time.Duration, error) {
+func (o *Process) Settle(ctx context.Context) (time.Duration, error) {
 	last, err := ProcessCPU(o.cmd.Process.Pid)
 	if err != nil {
 		return 0, err

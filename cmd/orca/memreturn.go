@@ -73,8 +73,8 @@ func (m *memoryReturner) tick() bool {
 	return true
 }
 
-// run ticks until ctx is done.
-func (m *memoryReturner) run(ctx context.Context, every time.Duration, log *slog.Logger) {
+// run ticks until ctx is done; returned is called after each return.
+func (m *memoryReturner) run(ctx context.Context, every time.Duration, log *slog.Logger, returned func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -83,6 +83,7 @@ func (m *memoryReturner) run(ctx context.Context, every time.Duration, log *slog
 			return
 		case <-t.C:
 			if m.tick() {
+				returned()
 				log.Debug("quiet after a burst of work: memory given back to the operating system", "heapReleasedBytes", heapReleased())
 			}
 		}

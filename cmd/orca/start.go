@@ -378,7 +378,7 @@ func runStart(ctx context.Context, flags *pflag.FlagSet, sf startFlags) error {
 	returnDone := make(chan struct{})
 	go func() {
 		defer close(returnDone)
-		newMemoryReturner(eng.Store().ReleaseIdle).run(returnCtx, memoryReturnTick, log)
+		newMemoryReturner(eng.Store().ReleaseIdle).run(returnCtx, memoryReturnTick, log, metrics.MemoryReturned)
 	}()
 	err = waitStop(ctx, served, log)
 	stopReturning()

@@ -40,6 +40,8 @@ type Metrics struct {
 	providers    labelSet
 	workerInHand *prometheus.GaugeVec
 	workerJobs   *prometheus.HistogramVec
+
+	memoryReturns prometheus.Counter
 }
 
 // NewMetrics makes the metrics, with Go runtime and process metrics.
@@ -69,9 +71,11 @@ func NewMetrics() *Metrics {
 	m.workerInHand = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "orca_worker_jobs_in_hand", Help: "Jobs the in-process workers are working on, by job type."}, []string{"type"})
 	m.workerJobs = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "orca_worker_job_duration_seconds", Help: "Jobs handled by the in-process workers, by job type and outcome, with their handling time.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)}, []string{"type", "outcome"})
+	m.memoryReturns = prometheus.NewCounter(prometheus.CounterOpts{Name: "orca_memory_returns_total",
+		Help: "Times orca start gave its free heap and its idle read connections' memory back to the operating system, once quiet after a burst of work."})
 	for _, c := range []prometheus.Collector{m.commands, m.batches, m.batchSize, m.commitSeconds, m.commitFailures, m.storageUp,
 		m.deployments, m.canceled, m.jobEvents, m.incidentEvents, m.httpRequests, m.mcpCalls, m.modelCalls, m.modelTokens,
-		m.workerInHand, m.workerJobs,
+		m.workerInHand, m.workerJobs, m.memoryReturns,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
@@ -86,6 +90,9 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
+
+// MemoryReturned counts a return of memory to the operating system.
+func (m *Metrics) MemoryReturned() { m.memoryReturns.Inc() }
 
 // Committed counts a commit of the engine (engine.Observer).
 func (m *Metrics) Committed(c engine.Commit) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -86,4 +87,94 @@ func TestWritesBindDirectly(t *testing.T) {
 	if _, ok, err := Get(ctx, s, func() *Variable { return new(Variable) }, 300); err != nil || !ok {
 		t.Fatalf("new variable after the failed write: found %v, %v", ok, err)
 	}
+}
+
+// TestDirectWriteDiskFull: a batch whose rows no longer fit in the
+// database file (SQLite's max_page_count: the file's size limit, as a full
+// disk would be) fails in a statement executed through SQLite's C API, and
+// fails whole: none of its rows is stored, while every row committed before
+// it still is. The failing statement is reset, so that the same batch,
+// written again on the same connection through the same statements once
+// there is room, goes through; and both survive a restart.
+func TestDirectWriteDiskFull(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { s.Close() }()
+	variable := func(k int64, value string) *Variable {
+		return &Variable{Key: k, Name: fmt.Sprintf("v%d", k), Value: value, ScopeKey: k / 100, ProcessInstanceKey: k / 100,
+			RootProcessInstanceKey: k / 100, ProcessDefinitionKey: 3, ProcessID: "proc", TenantID: "<default>"}
+	}
+	var acked, batch []Record
+	for k := int64(100); k < 110; k++ {
+		acked = append(acked, variable(k, `"acknowledged"`))
+	}
+	if err := writeRecords(t, s, 1, acked...); err != nil {
+		t.Fatal(err)
+	}
+	// Rows enough for several statements (maxRowsPerInsert) and several
+	// new pages, so that the statements before the one that fails have
+	// written some of the batch.
+	value := `"` + strings.Repeat("x", 900) + `"`
+	for k := int64(1000); k < 1000+8*maxRowsPerInsert; k++ {
+		batch = append(batch, variable(k, value))
+	}
+	var pages int64
+	if err := s.write.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	// The limit holds on the write connection (the only one), whose
+	// statements the batch runs through.
+	if _, err := s.write.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages+8)); err != nil {
+		t.Fatal(err)
+	}
+	direct := s.binder.execs
+	err = writeRecords(t, s, 1, batch...)
+	if err == nil || !strings.Contains(err.Error(), "database or disk is full") {
+		t.Fatalf("writing %d rows into a full file: %v, want SQLite's SQLITE_FULL", len(batch), err)
+	}
+	if s.binder.execs-direct < 2 {
+		t.Fatalf("%d statements of the batch went through SQLite's C API, want the failing one and at least one before it", s.binder.execs-direct)
+	}
+	check := func(s *Store, recs []Record, stored bool) {
+		t.Helper()
+		for _, r := range recs {
+			v := r.(*Variable)
+			got, ok, err := Get(ctx, s, func() *Variable { return new(Variable) }, v.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != stored || ok && got.Value != v.Value {
+				t.Fatalf("variable %d: found %v (value %.20q), want found %v (value %.20q)", v.Key, ok, got.Value, stored, v.Value)
+			}
+		}
+	}
+	check(s, acked, true)
+	check(s, batch, false)
+
+	// Room again: the same batch through the same statements.
+	if _, err := s.write.ExecContext(ctx, "PRAGMA max_page_count = 1073741823"); err != nil {
+		t.Fatal(err)
+	}
+	direct = s.binder.execs
+	if err := writeRecords(t, s, 1, batch...); err != nil {
+		t.Fatalf("the batch again once there is room: %v", err)
+	}
+	if s.binder.execs == direct {
+		t.Fatal("the batch written again did not go through SQLite's C API")
+	}
+	check(s, acked, true)
+	check(s, batch, true)
+
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(ctx, dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	check(s, acked, true)
+	check(s, batch, true)
 }

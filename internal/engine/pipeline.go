@@ -311,6 +311,10 @@ func (p *pipeline) seal(b *batch) any {
 	b.setKey, b.key = st.nextKey != st.savedKey, st.nextKey
 	b.setClock, b.clock = st.clock != st.savedClock, st.clock
 	clear(st.dirtySet)
+	// Zeroed, not only cut: the array is reused for the next batch, and
+	// would keep this one's records (a finished instance's, which the state
+	// dropped) reachable until as many are touched again.
+	clear(st.dirty)
 	st.dirty = st.dirty[:0]
 	st.savedKey = st.nextKey
 	st.savedClock = st.clock

@@ -395,7 +395,10 @@ func (b *Rows) Len() int { return len(b.rows) }
 func (b *Rows) Reset() {
 	clear(b.args) // drop the references to the values
 	clear(b.rows) // and to the records
-	b.rows, b.args = b.rows[:0], b.args[:0]
+	// and to the last statement's arguments: Write clears an insert's
+	// after it, not an update's.
+	clear(b.multi)
+	b.rows, b.args, b.multi = b.rows[:0], b.args[:0], b.multi[:0]
 	b.enc.reset()
 }
 

@@ -210,6 +210,15 @@ func BenchmarkServe(b *testing.B) {
 	}
 	unauditedMux := http.NewServeMux()
 	unaudited.Register(unauditedMux, nil)
+	// And the same call on go-sdk's path (sessions and SSE take it; here
+	// a stateless POST, with the lean path off): its results are not
+	// given back to the pools as the lean path's are.
+	sdk, err := mcpgw.New(e.api, mcpgw.Options{Version: "test", DisableLeanPath: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sdkMux := http.NewServeMux()
+	sdk.Register(sdkMux, nil)
 	mcpRead := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getProcessInstance","arguments":{"processInstanceKey":"` + piKey + `"}}}`
 	for _, c := range []struct {
 		name string
@@ -219,6 +228,7 @@ func BenchmarkServe(b *testing.B) {
 		{"getProcessInstance/v2", [2]string{"GET /v2/process-instances/" + piKey, ""}, e.mux},
 		{"getProcessInstance/mcp", [2]string{"POST " + mcpgw.PathCluster, mcpRead}, e.mux},
 		{"getProcessInstance/mcp-unaudited", [2]string{"POST " + mcpgw.PathCluster, mcpRead}, unauditedMux},
+		{"getProcessInstance/mcp-sdk", [2]string{"POST " + mcpgw.PathCluster, mcpRead}, sdkMux},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			raw := wireRequest(e.url, c.line)

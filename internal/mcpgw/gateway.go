@@ -235,7 +235,7 @@ func (g *Gateway) hasTool(name string) bool { return g.tools[name] }
 // addTool registers a tool and remembers its name.
 func (g *Gateway) addTool(t *mcp.Tool, h mcp.ToolHandler) {
 	g.tools[t.Name] = true
-	g.server.AddTool(t, h)
+	g.server.AddTool(t, sdkTool(h))
 }
 
 // quiet passes on only warnings and errors: the SDK logs every stateless

@@ -148,7 +148,7 @@ func (g *Gateway) newProcesses() (*processes, error) {
 		}
 		p.static[name] = true
 		h := checked(defs[i], handlers[name])
-		p.server.AddTool(defs[i], h)
+		p.server.AddTool(defs[i], sdkTool(h))
 		p.handlers[name] = &leanTool{name: name, handler: h}
 	}
 	p.server.AddReceivingMiddleware(p.middleware)
@@ -378,7 +378,7 @@ func (p *processes) syncLocked(ctx context.Context) error {
 			if t.alias {
 				h = p.aliasHandler(*t.sub.ToolName)
 			}
-			p.server.AddTool(t.tool, h)
+			p.server.AddTool(t.tool, sdkTool(h))
 			p.handlers[name] = &leanTool{name: name, handler: h}
 		}
 	}

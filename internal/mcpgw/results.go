@@ -33,7 +33,8 @@ type problem struct {
 // answer's encoding, only read it). The result, its content and its text
 // are one allocation (jsonBox), and the bytes are those of the encoder's
 // buffer: the lean path gives both back once it has written its answer
-// (releaseResult); on go-sdk's path they are left to the collector.
+// (releaseResult); on go-sdk's path the encoder is given back at once and
+// the result keeps the buffer (detachResult).
 func jsonResult(v any) *mcp.CallToolResult {
 	e := encoders.Get().(*encoder)
 	e.buf.Reset()
@@ -68,8 +69,23 @@ var boxes = sync.Pool{New: func() any { return new(jsonBox) }}
 // of a tool error, which is why errors are not given back). Any other
 // result (another shape, a copy of a jsonResult's) is left alone.
 func releaseResult(res *mcp.CallToolResult) {
-	if res == nil || res.IsError || len(res.Content) != 1 {
+	if res == nil || res.IsError {
 		return
+	}
+	box := boxOf(res)
+	if box == nil || box.enc == nil {
+		return
+	}
+	e := box.enc
+	*box = jsonBox{}
+	boxes.Put(box)
+	putEncoder(e)
+}
+
+// boxOf is the box of a result of jsonResult, or nil for any other result.
+func boxOf(res *mcp.CallToolResult) *jsonBox {
+	if res == nil || len(res.Content) != 1 {
+		return nil
 	}
 	// A result is jsonResult's when its text is in its own box, at the
 	// text's place after the result: a result made otherwise, or a copy
@@ -77,15 +93,45 @@ func releaseResult(res *mcp.CallToolResult) {
 	// compared until then: any other result is not read beyond itself.
 	t, ok := res.Content[0].(*mcp.TextContent)
 	if !ok || uintptr(unsafe.Pointer(t)) != uintptr(unsafe.Pointer(res))+unsafe.Offsetof(jsonBox{}.text) {
-		return
+		return nil
 	}
-	box := (*jsonBox)(unsafe.Pointer(res))
-	if box.enc == nil {
+	return (*jsonBox)(unsafe.Pointer(res))
+}
+
+// detachResult gives the encoder of a result of jsonResult back to its
+// pool at once, without its buffer, which the result keeps: for go-sdk's
+// path (sessions, SSE), which encodes the result after every hook of the
+// gateway's has returned, so that nothing can give the result back
+// afterwards (releaseResult). The encoder's next use then makes a buffer
+// of the size it needs, in place of the encoder, json.Encoder and buffer
+// each such call would otherwise take new from the pool; the box stays the
+// result's. Errors too: the audit entry of a tool error keeps its text,
+// which is over the buffer the result keeps.
+func detachResult(res *mcp.CallToolResult) {
+	box := boxOf(res)
+	if box == nil || box.enc == nil {
 		return
 	}
 	e := box.enc
-	*box = jsonBox{}
-	boxes.Put(box)
+	box.enc = nil
+	e.buf = bytes.Buffer{} // e.enc writes to e.buf, wherever its bytes are
+	encoders.Put(e)
+}
+
+// sdkTool is a tool's handler as go-sdk's servers run it: its result
+// keeps no pooled encoder (detachResult). The lean path runs the handler
+// itself and gives the whole result back once it has written it.
+func sdkTool(h mcp.ToolHandler) mcp.ToolHandler {
+	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		res, err := h(ctx, req)
+		detachResult(res)
+		return res, err
+	}
+}
+
+// putEncoder gives an encoder back to the pool unless it grew past
+// maxPooledEncoding.
+func putEncoder(e *encoder) {
 	if e.buf.Cap() <= maxPooledEncoding {
 		encoders.Put(e)
 	}
@@ -157,9 +203,7 @@ func marshal(v any) ([]byte, error) {
 		return nil, err // the encoder is dropped: it may keep the error
 	}
 	out := bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")))
-	if e.buf.Cap() <= maxPooledEncoding {
-		encoders.Put(e)
-	}
+	putEncoder(e)
 	return out, nil
 }
 

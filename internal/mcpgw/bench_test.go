@@ -450,11 +450,7 @@ func wireCall(b *testing.B, base string, req []byte) (func(context.Context) erro
 func rawCall(hc *http.Client, body string) func(string) func(context.Context) error {
 	return func(base string) func(context.Context) error {
 		return func(ctx context.Context) error {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+mcpgw.PathCluster, strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Accept", "application/json, text/event-stream")
-			req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
-			res, err := hc.Do(req)
+			res, err := hc.Do(jsonRPCRequest(ctx, base+mcpgw.PathCluster, body, "2025-11-25"))
 			if err != nil {
 				return err
 			}

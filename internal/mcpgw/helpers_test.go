@@ -227,3 +227,20 @@ func (e *env) deploy() map[string]string {
 	}
 	return keys
 }
+
+// jsonRPCRequest is a POST of one JSON-RPC message to an MCP endpoint as a
+// stateless client sends it: a JSON body, an answer accepted as JSON or
+// as an event stream, and the protocol version it speaks ("": no
+// Mcp-Protocol-Version header, as clients before 2025-06-18 send).
+func jsonRPCRequest(ctx context.Context, url, body, version string) *http.Request {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		panic(err) // a test's own URL
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	if version != "" {
+		req.Header.Set("Mcp-Protocol-Version", version)
+	}
+	return req
+}

@@ -2,6 +2,7 @@ package mcpgw_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -29,12 +30,8 @@ func TestPlainJSONOnTheWire(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	e.deploy()
 	for _, path := range []string{mcpgw.PathMCP, mcpgw.PathCluster} {
-		req, _ := http.NewRequest("POST", e.url+path, strings.NewReader(
-			`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"searchProcessDefinitions","arguments":{}}}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("MCP-Protocol-Version", "2025-06-18")
-		res, err := http.DefaultClient.Do(req)
+		res, err := http.DefaultClient.Do(jsonRPCRequest(context.Background(), e.url+path,
+			`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"searchProcessDefinitions","arguments":{}}}`, "2025-06-18"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -319,10 +319,7 @@ func TestProcessesAuthAndSwitch(t *testing.T) {
 		if len(body) > 0 {
 			msg = body[0]
 		}
-		req, _ := http.NewRequest("POST", e.url+mcpgw.PathProcesses, strings.NewReader(msg))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+		req := jsonRPCRequest(context.Background(), e.url+mcpgw.PathProcesses, msg, "2025-11-25")
 		if user != "" {
 			req.SetBasicAuth(user, "demo")
 		}

@@ -119,9 +119,7 @@ func TestInitialize(t *testing.T) {
 // rpc posts one JSON-RPC message to the gateway as a raw HTTP client.
 func rpc(t *testing.T, url string, body string, header map[string]string) (*http.Response, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
+	req := jsonRPCRequest(context.Background(), url, body, "")
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}

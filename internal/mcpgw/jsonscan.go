@@ -2,6 +2,8 @@ package mcpgw
 
 import (
 	"encoding/json"
+
+	"github.com/orcabpm/orca/internal/jsontext"
 )
 
 // A scanner over JSON already known to be valid (json.Valid): it finds
@@ -14,14 +16,7 @@ type jsonScan struct {
 }
 
 func (s *jsonScan) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
+	s.i = jsontext.Space(s.b, s.i)
 }
 
 // peek is the next byte after white space; 0 at the end.
@@ -187,213 +182,13 @@ func get(ms []member, name string) json.RawMessage {
 }
 
 // validJSON tells whether data is valid JSON, exactly as json.Valid
-// judges it (strings may hold any byte from 0x20 up, valid UTF-8 or not),
-// and nests objects and arrays at most maxDepth deep (as go-sdk counts
-// them): the lean path's check of a message, in one pass and without the
-// standard scanner's call per byte.
+// judges it, that nests objects and arrays at most maxDepth deep (as go-sdk
+// counts them): the lean path's check of a message, in one pass and
+// without the standard scanner's call per byte.
 func validJSON(data []byte, maxDepth int) bool {
-	v := jsonValidator{b: data, max: maxDepth}
-	if !v.value() {
-		return false
-	}
-	v.ws()
-	return v.i == len(v.b)
+	return jsontext.Valid(data, maxDepth)
 }
 
-// stdMaxDepth is the deepest nesting json.Valid accepts (encoding/json's
-// maxNestingDepth): validJSON(data, stdMaxDepth) is json.Valid(data).
-const stdMaxDepth = 10000
-
-type jsonValidator struct {
-	b          []byte
-	i          int
-	depth, max int
-}
-
-func (v *jsonValidator) ws() {
-	for v.i < len(v.b) {
-		switch v.b[v.i] {
-		case ' ', '\t', '\n', '\r':
-			v.i++
-		default:
-			return
-		}
-	}
-}
-
-// value reads one value after optional white space.
-func (v *jsonValidator) value() bool {
-	v.ws()
-	if v.i >= len(v.b) {
-		return false
-	}
-	switch c := v.b[v.i]; c {
-	case '{':
-		return v.object()
-	case '[':
-		return v.array()
-	case '"':
-		return v.str()
-	case 't':
-		return v.literal("true")
-	case 'f':
-		return v.literal("false")
-	case 'n':
-		return v.literal("null")
-	default:
-		return v.number()
-	}
-}
-
-func (v *jsonValidator) literal(lit string) bool {
-	if len(v.b)-v.i < len(lit) || string(v.b[v.i:v.i+len(lit)]) != lit {
-		return false
-	}
-	v.i += len(lit)
-	return true
-}
-
-func (v *jsonValidator) object() bool {
-	if v.depth++; v.depth > v.max {
-		return false
-	}
-	v.i++ // {
-	v.ws()
-	if v.i < len(v.b) && v.b[v.i] == '}' {
-		v.i++
-		v.depth--
-		return true
-	}
-	for {
-		v.ws()
-		if v.i >= len(v.b) || v.b[v.i] != '"' || !v.str() {
-			return false
-		}
-		v.ws()
-		if v.i >= len(v.b) || v.b[v.i] != ':' {
-			return false
-		}
-		v.i++
-		if !v.value() {
-			return false
-		}
-		v.ws()
-		if v.i >= len(v.b) {
-			return false
-		}
-		switch v.b[v.i] {
-		case ',':
-			v.i++
-		case '}':
-			v.i++
-			v.depth--
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-func (v *jsonValidator) array() bool {
-	if v.depth++; v.depth > v.max {
-		return false
-	}
-	v.i++ // [
-	v.ws()
-	if v.i < len(v.b) && v.b[v.i] == ']' {
-		v.i++
-		v.depth--
-		return true
-	}
-	for {
-		if !v.value() {
-			return false
-		}
-		v.ws()
-		if v.i >= len(v.b) {
-			return false
-		}
-		switch v.b[v.i] {
-		case ',':
-			v.i++
-		case ']':
-			v.i++
-			v.depth--
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-// str reads a string at its opening quote.
-func (v *jsonValidator) str() bool {
-	for i := v.i + 1; i < len(v.b); i++ {
-		switch c := v.b[i]; {
-		case c == '"':
-			v.i = i + 1
-			return true
-		case c < 0x20:
-			return false
-		case c == '\\':
-			i++
-			if i >= len(v.b) {
-				return false
-			}
-			switch v.b[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if i+4 >= len(v.b) {
-					return false
-				}
-				for _, h := range v.b[i+1 : i+5] {
-					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
-						return false
-					}
-				}
-				i += 4
-			default:
-				return false
-			}
-		}
-	}
-	return false
-}
-
-// number reads -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func (v *jsonValidator) number() bool {
-	b, i := v.b, v.i
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	digits := func() bool {
-		start := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		return i > start
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case !digits():
-		return false
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if !digits() {
-			return false
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if !digits() {
-			return false
-		}
-	}
-	v.i = i
-	return true
-}
+// stdMaxDepth is the deepest nesting json.Valid accepts:
+// validJSON(data, stdMaxDepth) is json.Valid(data).
+const stdMaxDepth = jsontext.StdMaxDepth

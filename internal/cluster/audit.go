@@ -209,7 +209,8 @@ type AuditRider interface {
 	// own transaction, completed with the command's outcome: on success
 	// the keys of what it started, on failure FAIL and failText of the
 	// error the call returns (failText runs on the engine's writer: it
-	// must be quick).
+	// must be quick). A decision evaluation that failed is recorded, not
+	// an error: failText is given it as a *DecisionEvaluationFailed.
 	RideAudit(ctx context.Context, entry *store.AuditLog, failText func(error) string) (context.Context, AuditRide)
 	// RewriteAudit replaces a committed entry (one that rode a command) by
 	// entry, which has its key and timestamp, and returns once that is
@@ -247,6 +248,16 @@ func (m *Embedded) RideAudit(ctx context.Context, entry *store.AuditLog, failTex
 		case engine.DeployResult:
 			if e.EntityType == "RESOURCE" && e.EntityKey == "" {
 				e.EntityKey = Key(r.DeploymentKey).String()
+			}
+		case *engine.DecisionEvaluation:
+			// The evaluation is recorded either way; one that failed is
+			// the call's failure (DecisionEvaluationFailed).
+			if r.FailureMessage != "" {
+				e.Result, e.ErrorMessage = AuditFail, failText(&DecisionEvaluationFailed{Result: evaluationResult(r)})
+				return
+			}
+			if e.EntityType == "DECISION" {
+				e.EntityKey = Key(r.EvaluationKey).String()
 			}
 		}
 		if e.EntityType == "PROCESS_INSTANCE" && e.EntityKey == "" && e.ProcessInstanceKey != 0 {

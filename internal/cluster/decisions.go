@@ -110,6 +110,19 @@ type EvaluateDecisionResult struct {
 	TenantID                   string                    `json:"tenantId"`
 }
 
+// DecisionEvaluationFailed is an evaluation that failed (FailureMessage
+// set), as an audit entry riding its command sees it (AuditRider): Camunda
+// answers it as a result, not an error, and the MCP tool as a tool error
+// carrying that result.
+type DecisionEvaluationFailed struct{ Result *EvaluateDecisionResult }
+
+func (f *DecisionEvaluationFailed) Error() string {
+	if f.Result.FailureMessage == nil {
+		return "the decision evaluation failed"
+	}
+	return *f.Result.FailureMessage
+}
+
 // EvaluatedDecisionResult is one decision evaluated in an evaluation.
 type EvaluatedDecisionResult struct {
 	DecisionDefinitionID          string                `json:"decisionDefinitionId"`

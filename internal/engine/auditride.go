@@ -59,10 +59,36 @@ func (r *AuditRide) board(c *command) bool {
 	run := c.run
 	c.run = func(w *writer) (any, error) {
 		res, err := run(w)
+		if err == nil && c.passRide {
+			// The command succeeded and the call goes on to the command
+			// whose outcome the entry records: that one takes it.
+			r.mu.Lock()
+			r.cmd = nil
+			r.mu.Unlock()
+			return res, err
+		}
 		w.addRide(r, res, err)
 		return res, err
 	}
 	return true
+}
+
+// passRideKey marks a context whose command carries the ride's entry only
+// if it fails (passRide).
+type passRideKey struct{}
+
+// passRide returns a context whose command writes the ride's entry only if
+// it fails (as FAIL, why and all, as any command); if it succeeds, the
+// entry is left to the call's next command. A call whose first command
+// only looks something up (EvaluateDecision resolves the decision, then
+// records the evaluation made outside the writer) so has its entry
+// written by the command that fails it or by the one that records its
+// outcome, in that command's transaction either way.
+func passRide(ctx context.Context) context.Context {
+	if rideOf(ctx) == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, passRideKey{}, true)
 }
 
 // leave gives the entry back: c was never handed to the writer.

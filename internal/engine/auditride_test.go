@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -197,4 +198,102 @@ func TestAuditRideOfAbandonedCalls(t *testing.T) {
 		t.Errorf("%d instances named, %d started", len(named), len(pis))
 	}
 	t.Logf("%d of %d abandoned calls started their instance", len(pis), n)
+}
+
+// evalRideEntry is evaluateDecision's audit entry as the MCP gateway hands
+// it over, with a completion naming the evaluation recorded, or FAIL.
+func evalRideEntry(ctx context.Context) (context.Context, *AuditRide) {
+	e := &store.AuditLog{ActorType: "ANONYMOUS", Result: "SUCCESS", Category: "DEPLOYED_RESOURCES",
+		EntityType: "DECISION", OperationType: "EVALUATE", Endpoint: "/mcp/cluster", InboundChannelTool: "evaluateDecision"}
+	return WithAuditRide(ctx, e, func(e *store.AuditLog, res any, err error) {
+		switch ev, _ := res.(*DecisionEvaluation); {
+		case err != nil:
+			e.Result, e.ErrorMessage = "FAIL", err.Error()
+		case ev == nil:
+			e.Result, e.ErrorMessage = "FAIL", "not an evaluation"
+		case ev.FailureMessage != "":
+			e.Result, e.ErrorMessage = "FAIL", ev.FailureMessage
+		default:
+			e.EntityKey = fmt.Sprint(ev.EvaluationKey)
+		}
+	})
+}
+
+// EvaluateDecision looks the decision up, evaluates it outside the writer
+// and records the evaluation: an entry riding its context is written by
+// the command that records the evaluation (naming it, or FAIL when the
+// evaluation failed), or by the lookup when that fails; never by a lookup
+// that succeeds. Each call has exactly one entry.
+func TestAuditRideOfDecisionEvaluations(t *testing.T) {
+	h := newHarness(t)
+	rule := func(id, out string) string {
+		return `<rule id="` + id + `"><inputEntry id="` + id + `i"><text>-</text></inputEntry><outputEntry id="` + id + `o"><text>` + out + `</text></outputEntry></rule>`
+	}
+	if _, err := h.e.Deploy(h.ctx, "", []Resource{{Name: "d.dmn", Content: []byte(dmnModel("d", rule("r", "1")))},
+		{Name: "u.dmn", Content: []byte(strings.Replace(dmnModel("u", rule("a", "1")+rule("b", "2")), `<decisionTable id="t">`, `<decisionTable id="t" hitPolicy="UNIQUE">`, 1))}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, decision string
+		result, why    string // the entry's
+	}{
+		{"evaluated", "d", "SUCCESS", ""},
+		{"evaluation failed", "u", "FAIL", "Expected to evaluate decision 'u'"},
+		{"no such decision", "nope", "FAIL", "no decision found for id 'nope'"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, ride := evalRideEntry(h.ctx)
+			ev, err := h.e.EvaluateDecision(ctx, "", DecisionRef{ID: c.decision}, map[string]any{"x": 1})
+			if ok, serr := ride.Settle(h.ctx); !ok || serr != nil {
+				t.Fatalf("settle: %v %v (evaluation: %v)", ok, serr, err)
+			}
+			e := ride.Entry()
+			if e.Result != c.result || !strings.Contains(e.ErrorMessage, c.why) {
+				t.Errorf("entry %s %q, want %s %q", e.Result, e.ErrorMessage, c.result, c.why)
+			}
+			if c.result == "SUCCESS" && (err != nil || e.EntityKey != fmt.Sprint(ev.EvaluationKey)) {
+				t.Errorf("entry names %s, evaluation %+v %v", e.EntityKey, ev, err)
+			}
+			rows, err := store.Select(h.ctx, h.e.Store(), func() *store.AuditLog { return new(store.AuditLog) }, "key = ?", e.Key)
+			if err != nil || len(rows) != 1 || rows[0].Result != c.result {
+				t.Fatalf("stored entry %+v %v", rows, err)
+			}
+		})
+	}
+	// Abandoned calls: each ends with one entry, written with a command or
+	// by the caller, and no evaluation recorded is named twice.
+	before := len(auditRows(t, h))
+	const n = 50
+	for range n {
+		ctx, cancel := context.WithCancel(h.ctx)
+		cancel()
+		ctx, ride := evalRideEntry(ctx)
+		_, _ = h.e.EvaluateDecision(ctx, "", DecisionRef{ID: "d"}, map[string]any{"x": 1})
+		ok, err := ride.Settle(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			e := ride.Entry()
+			e.Result = "FAIL"
+			if _, err := h.e.RecordAudit(h.ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rows := auditRows(t, h)
+	if len(rows)-before != n {
+		t.Fatalf("%d entries for %d calls", len(rows)-before, n)
+	}
+	named := map[string]int{}
+	for _, r := range rows {
+		if r.EntityKey != "" {
+			named[r.EntityKey]++
+		}
+	}
+	for k, c := range named {
+		if c != 1 {
+			t.Errorf("evaluation %s named by %d entries", k, c)
+		}
+	}
 }

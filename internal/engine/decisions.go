@@ -418,7 +418,11 @@ type DecisionRef struct {
 // is a result (FailureMessage set) and is recorded, an unknown decision an
 // error. The evaluation itself runs outside the engine's writer, so a
 // costly decision (up to FEEL's budgets) holds up no other command; the
-// writer only resolves the decision and records the outcome.
+// writer only resolves the decision and records the outcome. An audit
+// entry riding ctx (WithAuditRide) is written by the command that records
+// the evaluation, or by the lookup if it fails (passRide): an evaluation
+// that ends between them (the caller gone, the model not loading) has no command
+// to carry it, and Settle says so.
 func (e *Engine) EvaluateDecision(ctx context.Context, tenantID string, ref DecisionRef, variables map[string]any) (*DecisionEvaluation, error) {
 	if tenantID == "" {
 		tenantID = DefaultTenant
@@ -427,7 +431,7 @@ func (e *Engine) EvaluateDecision(ctx context.Context, tenantID string, ref Deci
 		d   *store.DecisionDefinition
 		src modelSource
 	}
-	t, err := do(ctx, e, func(w *writer) (target, error) {
+	t, err := do(passRide(ctx), e, func(w *writer) (target, error) {
 		ds := w.st.dmn
 		var d *store.DecisionDefinition
 		switch {

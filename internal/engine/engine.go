@@ -229,6 +229,9 @@ type command struct {
 	// committed is set before done is closed when the command's batch was
 	// committed (its error, if any, is the command's own).
 	committed bool
+	// passRide: an audit entry riding the command is written only if the
+	// command fails (auditride.go).
+	passRide bool
 }
 
 // exec runs fn on the writer and waits until its effects are committed.
@@ -244,6 +247,9 @@ func (e *Engine) exec(ctx context.Context, fn func(w *writer) (any, error)) (any
 	}
 	c := &command{run: fn, done: make(chan struct{})}
 	ride := rideOf(ctx) // auditride.go
+	if ride != nil {
+		c.passRide, _ = ctx.Value(passRideKey{}).(bool)
+	}
 	if !ride.board(c) {
 		ride = nil
 	}

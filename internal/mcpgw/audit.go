@@ -29,8 +29,10 @@ import (
 // ASSIGN, COMPLETE, UPDATE, EVALUATE, a process tool, and the message and
 // signal tools) is answered only once its entry is durable. Its entry, as
 // far as the call names it, rides the call's first engine command
-// (cluster.AuditRider): the command's transaction writes it, completed
-// with the command's outcome (the instance it started, or FAIL and why),
+// (cluster.AuditRider; evaluateDecision's, the command that records the
+// evaluation, or the lookup of the decision if that fails): the command's
+// transaction writes it, completed with the command's outcome (the
+// instance it started, the evaluation recorded, or FAIL and why),
 // so the call costs no commit of its own, and an acknowledged command
 // always has its entry, once. If the answer then says more than the
 // command did (awaitCompletion ran out, a later command failed), the
@@ -111,11 +113,6 @@ func isUnknownTool(err error) bool {
 // changesState names the tools whose operation type is UNKNOWN but which
 // change the cluster: their entries are waited for, as writes' are.
 var changesState = map[string]bool{"publishMessage": true, "correlateMessage": true, "broadcastSignal": true}
-
-// noRide names the writes whose first command is not the one that
-// writes: their entries are committed on their own (evaluateDecision
-// looks the decision up first, then records the evaluation).
-var noRide = map[string]bool{"evaluateDecision": true}
 
 // isRead tells whether a call of the tool only reads: its entry is not
 // waited for. A tool not in toolKinds (a process tool) starts an instance.
@@ -236,7 +233,7 @@ func (a *auditor) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 // own transaction, completed with the command's outcome (record then has
 // nothing to write). Reads' entries are queued instead.
 func (a *auditor) board(ctx context.Context, req *mcp.CallToolRequest) context.Context {
-	if a.rider == nil || isRead(req.Params.Name) || noRide[req.Params.Name] {
+	if a.rider == nil || isRead(req.Params.Name) {
 		return ctx
 	}
 	ctx, ride := a.rider.RideAudit(ctx, a.entry(ctx, req, &mcp.CallToolResult{}, nil), failText)
@@ -247,8 +244,19 @@ func (a *auditor) board(ctx context.Context, req *mcp.CallToolRequest) context.C
 type rideKey struct{}
 
 // failText is the error message an entry keeps of a call that failed
-// with err: the text of the tool error it answers (errorResult).
-func failText(err error) string { return errorText(errorResult(err)) }
+// with err: the text of the tool error it answers (errorResult; for a
+// decision evaluation that failed, evaluateDecision's result).
+func failText(err error) string {
+	var df *cluster.DecisionEvaluationFailed
+	if errors.As(err, &df) {
+		b, merr := marshal(df.Result) // the text jsonResult gives the answer
+		if merr != nil {
+			return errorText(errorResult(merr))
+		}
+		return clip(string(b))
+	}
+	return errorText(errorResult(err))
+}
 
 // errorText is the error message an entry keeps of a tool error.
 func errorText(r *mcp.CallToolResult) string {

@@ -76,8 +76,9 @@ func storedAuditEntries(t *testing.T, dir string) []*store.AuditLog {
 
 // TestAuditCrashChild is the load TestAuditSurvivesSIGKILL kills: two
 // clients, each starting an instance with createProcessInstance and
-// reading it five times with getProcessInstance, over and over. It prints
-// a line for every acknowledged call and runs until killed.
+// reading it five times with getProcessInstance, over and over, and one
+// evaluating a decision with evaluateDecision. It prints a line for every
+// acknowledged call and runs until killed.
 func TestAuditCrashChild(t *testing.T) {
 	dir := crashtest.ChildDir(t, auditCrashDirEnv)
 	s := openAuditServer(t, dir)
@@ -85,7 +86,18 @@ func TestAuditCrashChild(t *testing.T) {
 	if _, err := callTool(hc, s.hs.URL, "deployResource", map[string]any{"resourceName": "orders.bpmn", "resource": readFile(t, "testdata/orders.bpmn")}); err != nil {
 		crashtest.Abort(err)
 	}
+	if _, err := callTool(hc, s.hs.URL, "deployResource", map[string]any{"resourceName": "dinner.dmn", "resource": readFile(t, "testdata/dinner.dmn")}); err != nil {
+		crashtest.Abort(err)
+	}
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			out, err := callTool(hc, s.hs.URL, "evaluateDecision", map[string]any{"decisionDefinitionId": "dish", "variables": map[string]any{"month": 12, "guestCount": 2}})
+			if err == nil {
+				fmt.Println("E", out["decisionEvaluationKey"])
+			}
+		}
+	})
 	for range 2 {
 		wg.Go(func() {
 			for {
@@ -114,25 +126,30 @@ func TestAuditCrashChild(t *testing.T) {
 // the instance's tenant and root, taken from the result.
 func TestAuditSurvivesSIGKILL(t *testing.T) {
 	writes := map[int64]bool{}
+	evals := map[int64]bool{}
 	reads := map[int64]int{} // instance -> acknowledged reads
 	nreads := 0
 	dir := crashtest.Run(t, auditCrashDirEnv, "TestAuditCrashChild", func(f []string) bool {
-		if len(f) == 2 && (f[0] == "W" || f[0] == "R") {
+		if len(f) == 2 && (f[0] == "W" || f[0] == "R" || f[0] == "E") {
 			k, err := strconv.ParseInt(f[1], 10, 64)
 			if err != nil {
 				t.Fatalf("child: %q", f)
 			}
-			if f[0] == "W" {
+			switch f[0] {
+			case "W":
 				writes[k] = true
-			} else {
+			case "E":
+				evals[k] = true
+			default:
 				reads[k]++
 				nreads++
 			}
 		}
-		return len(writes) >= 60 && nreads >= 300
+		return len(writes) >= 60 && nreads >= 300 && len(evals) >= 20
 	})
 
 	created := map[int64]int{}
+	evaluated := map[int64]int{}
 	read := map[int64]int{}
 	for _, r := range storedAuditEntries(t, dir) {
 		switch r.InboundChannelTool {
@@ -146,6 +163,24 @@ func TestAuditSurvivesSIGKILL(t *testing.T) {
 				t.Errorf("read entry %+v", r)
 			}
 			read[r.ProcessInstanceKey]++
+		case "evaluateDecision":
+			k, err := strconv.ParseInt(r.EntityKey, 10, 64)
+			if r.Result != cluster.AuditSuccess || r.OperationType != "EVALUATE" || err != nil {
+				t.Errorf("evaluation entry %+v", r)
+			}
+			evaluated[k]++
+		}
+	}
+	// An evaluation's entry is written with it, in its command's
+	// transaction: an acknowledged one has exactly one, and none has two.
+	for k := range evals {
+		if evaluated[k] != 1 {
+			t.Errorf("acknowledged evaluation %d has %d entries", k, evaluated[k])
+		}
+	}
+	for k, n := range evaluated {
+		if n > 1 {
+			t.Errorf("evaluation %d has %d entries", k, n)
 		}
 	}
 	for pi := range writes {
@@ -177,6 +212,7 @@ func TestAuditSurvivesSIGKILL(t *testing.T) {
 	if bound := mcpgw.AuditLossBound; lost > bound {
 		t.Errorf("%d acknowledged reads lost their entries, more than the bound %d", lost, bound)
 	}
+	t.Logf("%d acknowledged evaluations, all recorded", len(evals))
 	t.Logf("%d acknowledged writes, all recorded; %d acknowledged reads, %d of their entries lost in the crash", len(writes), nreads, lost)
 }
 

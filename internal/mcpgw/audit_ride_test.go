@@ -13,10 +13,15 @@ import (
 	"github.com/orcabpm/orca/internal/store"
 )
 
-// commits counts the engine's transactions.
+// commits counts the engine's transactions: its batches that wrote
+// something (one that wrote nothing took none).
 type commits struct{ n atomic.Int64 }
 
-func (c *commits) Committed(engine.Commit)        { c.n.Add(1) }
+func (c *commits) Committed(cm engine.Commit) {
+	if cm.Records > 0 {
+		c.n.Add(1)
+	}
+}
 func (c *commits) StorageFailed(error, int)       {}
 func (c *commits) StorageRecovered(time.Duration) {}
 func (c *commits) since(f func()) int64           { n := c.n.Load(); f(); return c.n.Load() - n }

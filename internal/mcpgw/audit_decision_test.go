@@ -323,3 +323,65 @@ func TestAuditEvaluateDecisionCallerLeaves(t *testing.T) {
 	t.Logf("%d calls made, %d taken by the server, %d answered with an evaluation, %d evaluations recorded, %d entries naming one",
 		n, calls, len(answered), len(recorded), len(named))
 }
+
+// BenchmarkAuditEvaluateDecision makes evaluateDecision calls over MCP
+// (stateless JSON-RPC POSTs on loopback HTTP, the lean path) against the
+// embedded engine on a data directory: serially, and from 8 clients at
+// once. ns/op is the wall time per call, cpu-us/op the process's CPU time
+// per call (server and client, the engine's commits included), commits/op
+// the engine's transactions per call (several calls' commands share one
+// when they come at once): what an
+// evaluation's audit entry committed on its own costs shows in both.
+//
+//	go test ./internal/mcpgw -run '^$' -bench AuditEvaluateDecision -benchtime 2000x
+func BenchmarkAuditEvaluateDecision(b *testing.B) {
+	var tx commits
+	eng, err := engine.Open(b.Context(), engine.Options{DataDir: b.TempDir(), Observer: &tx})
+	if err != nil {
+		b.Fatal(err)
+	}
+	gw, err := mcpgw.New(cluster.NewEmbedded(eng, cluster.EmbeddedOptions{}), mcpgw.Options{Version: "test"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	gw.Register(mux, func(h http.Handler) http.Handler { return h })
+	hs := httptest.NewServer(mux)
+	b.Cleanup(func() { hs.Close(); gw.Close(); eng.Close() })
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	if _, err := callTool(hc, hs.URL, "deployResource", map[string]any{"resourceName": "dinner.dmn", "resource": readFile(b, "testdata/dinner.dmn")}); err != nil {
+		b.Fatal(err)
+	}
+	args := map[string]any{"decisionDefinitionId": "dish", "variables": map[string]any{"month": 12, "guestCount": 2}}
+	call := func() error {
+		a, err := evaluate(b.Context(), hc, hs.URL, args)
+		if err == nil && (a.isError || a.evalKey == "") {
+			err = fmt.Errorf("evaluateDecision: %s", a.text)
+		}
+		return err
+	}
+	for _, clients := range []int{1, 8} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			if err := call(); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			c0, tx0 := processCPU(), tx.n.Load()
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			for range clients {
+				wg.Go(func() {
+					for next.Add(1) <= int64(b.N) {
+						if err := call(); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportMetric(float64((processCPU()-c0).Microseconds())/float64(b.N), "cpu-us/op")
+			b.ReportMetric(float64(tx.n.Load()-tx0)/float64(b.N), "commits/op")
+		})
+	}
+}

@@ -106,6 +106,11 @@ var (
 // isUnknownTool tells whether err answers a call of a tool the endpoint
 // does not have: JSON-RPC -32602 "Unknown tool: …", as Camunda answers.
 func isUnknownTool(err error) bool {
+	if err == nil {
+		// errors.As moves je to the heap: every call of a tool not in
+		// toolKinds (each process tool) would allocate it.
+		return false
+	}
 	var je *jsonrpc.Error
 	return errors.As(err, &je) && je.Code == jsonrpc.CodeInvalidParams && strings.HasPrefix(je.Message, "Unknown tool: ")
 }

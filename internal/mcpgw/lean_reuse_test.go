@@ -2,11 +2,11 @@ package mcpgw_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 
@@ -81,13 +81,7 @@ func TestLeanReadsKeepTheirOwn(t *testing.T) {
 // text content the same bytes as its structured content.
 func leanRead(url, pi, def string) error {
 	body := `{"jsonrpc":"2.0","id":"r-` + pi + `","method":"tools/call","params":{"name":"getProcessInstance","arguments":{"processInstanceKey":"` + pi + `"}}}`
-	req, err := http.NewRequest(http.MethodPost, url+"/mcp/cluster", strings.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	req := jsonRPCRequest(context.Background(), url+"/mcp/cluster", body, "2025-11-25")
 	req.SetBasicAuth("alice", "pw-a")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -464,9 +464,7 @@ func TestLeanToolsList(t *testing.T) {
 	hc := &http.Client{Timeout: 15 * time.Second}
 	raw := func(base, path string, h map[string]string, body string) (int, http.Header, string) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
+		req := jsonRPCRequest(context.Background(), base+path, body, "")
 		req.SetBasicAuth("alice", "pw-a")
 		for k, v := range h {
 			req.Header.Set(k, v)
@@ -569,10 +567,7 @@ func searchInstances(t testing.TB, base, filter string) []map[string]any {
 // toolNames lists an endpoint's tools.
 func toolNames(t testing.TB, url string) []string {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	req := jsonRPCRequest(context.Background(), url, `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, "2025-11-25")
 	req.SetBasicAuth("alice", "pw-a")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -776,10 +771,7 @@ func TestMiddlewareSeesEveryCall(t *testing.T) {
 	defer hs.Close()
 	post := func(path, body string) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, hs.URL+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		res, err := http.DefaultClient.Do(req)
+		res, err := http.DefaultClient.Do(jsonRPCRequest(context.Background(), hs.URL+path, body, ""))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -822,10 +814,7 @@ func TestLeanAnswerLength(t *testing.T) {
 		{"getProcessInstance", `{"processInstanceKey":"` + pi + `"}`, false},
 		{"getProcessDefinitionXml", `{"processDefinitionKey":"` + keys["order"] + `"}`, true},
 	} {
-		req, _ := http.NewRequest(http.MethodPost, e.url+mcpgw.PathCluster, strings.NewReader(call("7", c.tool, c.args, "")))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		res, err := http.DefaultClient.Do(req)
+		res, err := http.DefaultClient.Do(jsonRPCRequest(context.Background(), e.url+mcpgw.PathCluster, call("7", c.tool, c.args, ""), ""))
 		if err != nil {
 			t.Fatal(err)
 		}

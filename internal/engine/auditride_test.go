@@ -149,6 +149,31 @@ func TestAuditRideOnClosedEngine(t *testing.T) {
 	h.e = nil
 }
 
+// abandonCalls makes n calls whose caller gave up before they ran (their
+// context is cancelled), each with the entry ride gives it; an entry that
+// no command wrote is recorded as failed, as the caller (the gateway)
+// records it.
+func abandonCalls(t *testing.T, h *harness, n int, ride func(context.Context) (context.Context, *AuditRide), call func(context.Context)) {
+	t.Helper()
+	for range n {
+		ctx, cancel := context.WithCancel(h.ctx)
+		cancel()
+		ctx, r := ride(ctx)
+		call(ctx)
+		ok, err := r.Settle(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			e := r.Entry()
+			e.Result = "FAIL"
+			if _, err := h.e.RecordAudit(h.ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
 // Calls whose caller gave up before or while their command ran (the
 // context is cancelled): whether the command was sent or not, each call
 // ends with exactly one entry, written with its command when the command
@@ -158,23 +183,9 @@ func TestAuditRideOfAbandonedCalls(t *testing.T) {
 	h := newHarness(t)
 	h.deploy("order.bpmn")
 	const n = 50
-	for range n {
-		ctx, cancel := context.WithCancel(h.ctx)
-		cancel()
-		ctx, ride := rideEntry(ctx)
+	abandonCalls(t, h, n, rideEntry, func(ctx context.Context) {
 		_, _ = h.e.CreateProcessInstance(ctx, CreateInstanceRequest{ProcessID: "order", Variables: map[string]any{"order": map[string]any{"total": 1}}})
-		ok, err := ride.Settle(h.ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ok {
-			e := ride.Entry()
-			e.Result = "FAIL"
-			if _, err := h.e.RecordAudit(h.ctx, e); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	})
 	pis, err := store.Select(h.ctx, h.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, "")
 	if err != nil {
 		t.Fatal(err)
@@ -264,23 +275,9 @@ func TestAuditRideOfDecisionEvaluations(t *testing.T) {
 	// by the caller, and no evaluation recorded is named twice.
 	before := len(auditRows(t, h))
 	const n = 50
-	for range n {
-		ctx, cancel := context.WithCancel(h.ctx)
-		cancel()
-		ctx, ride := evalRideEntry(ctx)
+	abandonCalls(t, h, n, evalRideEntry, func(ctx context.Context) {
 		_, _ = h.e.EvaluateDecision(ctx, "", DecisionRef{ID: "d"}, map[string]any{"x": 1})
-		ok, err := ride.Settle(h.ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ok {
-			e := ride.Entry()
-			e.Result = "FAIL"
-			if _, err := h.e.RecordAudit(h.ctx, e); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	})
 	rows := auditRows(t, h)
 	if len(rows)-before != n {
 		t.Fatalf("%d entries for %d calls", len(rows)-before, n)

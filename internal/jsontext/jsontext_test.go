@@ -18,14 +18,17 @@ var cases = []string{
 	` { "a" : [ 1 , 2 ] } `, "\t[\n1\r]\n", `[1,2,]`, `{"a":1,}`, `{"a" 1}`, `{a:1}`, `[1 2]`, `{"a"}`, `{"a":}`, `{,}`, `[,1]`,
 	`{"a":1 "b":2}`, `01`, `-01`, `1.`, `.5`, `-`, `1e`, `1e+`, `+1`, `[-]`, `[1e5.5]`, `tru`, `nul`, `nulll`, `1 2`, `{} x`,
 	`{"a":1}{}`, `[`, `{`, ``, `   `, "{\"\xff\":1}", `[[[[1]]]]`, `{"a":{"b":{"c":{"d":{}}}}}`,
+	`[[[[[[1]]]]]`, ` {"a" : [1, {"b":null}], "c":"\u0041\"\/\b\f\n\r\t\\", "d":-1.5e3, "e":0.0E+0, "f":[true,false]} `,
+	`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"k":"2251799813685251"}}}`,
 }
 
 // deep are the nestings at the bounds: Decode's own (it leaves deeper ones
-// to encoding/json) and encoding/json's. Too big to make good fuzz seeds.
+// to encoding/json), the MCP gateway's and encoding/json's. Too big to make good fuzz seeds.
 var deep = []string{
 	strings.Repeat("[", 100) + strings.Repeat("]", 100),
 	strings.Repeat("[", 101) + strings.Repeat("]", 101),
 	strings.Repeat(`{"a":`, 150) + "1" + strings.Repeat("}", 150),
+	strings.Repeat(`{"a":`, 1001) + "1" + strings.Repeat("}", 1001),
 	strings.Repeat("[", jsontext.StdMaxDepth) + strings.Repeat("]", jsontext.StdMaxDepth),
 	strings.Repeat("[", jsontext.StdMaxDepth+1) + strings.Repeat("]", jsontext.StdMaxDepth+1),
 }
@@ -71,7 +74,8 @@ func check(t *testing.T, s string) {
 	if got := jsontext.Valid([]byte(s), jsontext.StdMaxDepth); got != std {
 		t.Fatalf("Valid(%.80q) = %v; json.Valid says %v", s, got, std)
 	}
-	for _, max := range []int{0, 3} {
+	// 1000: the bound the MCP gateway checks messages with (go-sdk's).
+	for _, max := range []int{0, 3, 1000} {
 		want := std && !deeper(s, max)
 		if got := jsontext.Valid([]byte(s), max); got != want {
 			t.Fatalf("Valid(%.80q, %d) = %v; want %v", s, max, got, want)

@@ -138,57 +138,30 @@ func TestLoopback(t *testing.T) {
 	}
 }
 
-// validJSON judges as json.Valid does, and refuses what nests deeper than
-// its bound as nestedDeeper counts it.
-func FuzzValidJSON(f *testing.F) {
-	for _, s := range []string{
-		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"k":"2251799813685251"}}}`,
-		` {"a" : [1, {"b":null}], "c":"\u0041\"\/\b\f\n\r\t\\", "d":-1.5e3, "e":0.0E+0, "f":[true,false]} `,
-		`{}`, `[]`, `""`, `0`, `-0`, `01`, `1.`, `.5`, `1e`, `1e+`, `-`, `+1`, `1.5e-07`, `tru`, `nulll`, `[1,]`, `{"a":1,}`,
-		`{"a"}`, `{"a":}`, `{,}`, `[,1]`, `{"a":1}{}`, `{"a":1} x`, "\"\x01\"", "\"\xff\xfe\"", `"\x"`, `"\u12"`, `"\u12G4"`,
-		`"abc`, `[[[[[[]]]]]]`, `[[[[[[1]]]]]`, `{"a":{"b":{"c":{"d":{}}}}}`, " \t\r\n[ ]\n", "", " ", "\u2028", `"\ud800"`,
-		`[1 2]`, `{"a" "b"}`, `{"a":1 "b":2}`, `nul`, `-01`, `1E5`, `[-]`, `[1e5.5]`,
-		strings.Repeat("[", stdMaxDepth) + strings.Repeat("]", stdMaxDepth),
-		strings.Repeat("[", stdMaxDepth+1) + strings.Repeat("]", stdMaxDepth+1),
-		strings.Repeat(`{"a":`, sdkMaxDepth+1) + "1" + strings.Repeat("}", sdkMaxDepth+1),
+// The lean path checks a message as go-sdk does: json.Valid's grammar
+// (jsontext.Valid, fuzzed against encoding/json in its package) within
+// go-sdk's depth, sdkMaxDepth, for objects and arrays alike.
+func TestValidJSONDepth(t *testing.T) {
+	nest := func(open, close string, n int) []byte {
+		return []byte(strings.Repeat(open, n) + "1" + strings.Repeat(close, n))
+	}
+	for _, c := range []struct {
+		data []byte
+		want bool
+	}{
+		{nest(`{"a":`, "}", sdkMaxDepth), true},
+		{nest(`{"a":`, "}", sdkMaxDepth+1), false},
+		{nest("[", "]", sdkMaxDepth), true},
+		{nest("[", "]", sdkMaxDepth+1), false},
+		{nest("[", "]", sdkMaxDepth)[1:], false},
 	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if got, want := validJSON(data, stdMaxDepth), json.Valid(data); got != want {
-			t.Fatalf("validJSON(%q, stdMaxDepth) = %v; json.Valid says %v", data, got, want)
-		}
-		for _, max := range []int{3, sdkMaxDepth} {
-			want := json.Valid(data) && !nestedDeeper(data, max)
-			if got := validJSON(data, max); got != want {
-				t.Fatalf("validJSON(%q, %d) = %v; json.Valid and nestedDeeper say %v", data, max, got, want)
-			}
-		}
-	})
-}
-
-// nestedDeeper tells whether valid JSON nests objects and arrays deeper
-// than max, counting as go-sdk does: the reference FuzzValidJSON holds
-// validJSON's depth bound to.
-func nestedDeeper(data []byte, max int) bool {
-	depth := 0
-	for i := 0; i < len(data); i++ {
-		switch data[i] {
-		case '"':
-			for i++; i < len(data) && data[i] != '"'; i++ {
-				if data[i] == '\\' {
-					i++
-				}
-			}
-		case '{', '[':
-			if depth++; depth > max {
-				return true
-			}
-		case '}', ']':
-			depth--
+		if got := validJSON(c.data, sdkMaxDepth); got != c.want {
+			t.Errorf("validJSON(%.20q... %d bytes, sdkMaxDepth) = %v, want %v", c.data, len(c.data), got, c.want)
 		}
 	}
-	return false
+	if got := validJSON(nest("[", "]", stdMaxDepth+1), stdMaxDepth); got != json.Valid(nest("[", "]", stdMaxDepth+1)) {
+		t.Errorf("validJSON at stdMaxDepth = %v, json.Valid disagrees", got)
+	}
 }
 
 // A lean call runs on as context.WithoutCancel's context would when its

@@ -63,17 +63,10 @@ func Capture(hc *http.Client, req *http.Request) (Answer, error) {
 // CaptureMCP calls tool with args at endpoint as the minimal client does
 // (CallTool), with id 1, and keeps the answer.
 func CaptureMCP(ctx context.Context, hc *http.Client, endpoint, tool string, args any) (Answer, error) {
-	b, err := json.Marshal(mcpRequest{JSONRPC: "2.0", ID: 1, Method: "tools/call", Params: mcpCallParams{Name: tool, Arguments: args}})
+	req, err := toolCall(ctx, endpoint, 1, tool, args)
 	if err != nil {
 		return Answer{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(b))
-	if err != nil {
-		return Answer{}, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Mcp-Protocol-Version", MCPProtocolVersion)
 	return Capture(hc, req)
 }
 

@@ -94,23 +94,16 @@ func MCPCall[T any](hc *http.Client, endpoint, tool string, args any) func(conte
 // returns (MCPCall's client: the text content is checked to be there, not
 // kept). A JSON-RPC error or a result with isError is an error.
 func CallTool[T any](ctx context.Context, hc *http.Client, endpoint string, id int64, tool string, args any) (*T, error) {
-	b, err := json.Marshal(mcpRequest{JSONRPC: "2.0", ID: id, Method: "tools/call", Params: mcpCallParams{Name: tool, Arguments: args}})
+	req, err := toolCall(ctx, endpoint, id, tool, args)
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Mcp-Protocol-Version", MCPProtocolVersion)
 	res, err := hc.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer res.Body.Close()
-	b, err = io.ReadAll(res.Body)
+	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +125,23 @@ func CallTool[T any](ctx context.Context, hc *http.Client, endpoint string, id i
 		return nil, fmt.Errorf("tools/call %s: no content or no structured content: %s", tool, b)
 	}
 	return answer.Result.StructuredContent, nil
+}
+
+// toolCall is the minimal client's request: the POST of a JSON-RPC
+// tools/call with id and args.
+func toolCall(ctx context.Context, endpoint string, id int64, tool string, args any) (*http.Request, error) {
+	b, err := json.Marshal(mcpRequest{JSONRPC: "2.0", ID: id, Method: "tools/call", Params: mcpCallParams{Name: tool, Arguments: args}})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", MCPProtocolVersion)
+	return req, nil
 }
 
 type mcpRequest struct {

@@ -129,20 +129,31 @@ type HistoryDeletion struct {
 // timer start events; at most maxRows rows in all. A tree with an active process instance is left
 // alone. An instance's own row goes last, so that a tree left half
 // deleted (budget, crash) is found and finished by a later call. It runs in
-// a savepoint: when it fails, it leaves the transaction as it found it.
+// a savepoint: when it fails, it leaves the transaction as it found it, and
+// the rest of the transaction may commit without it. When the savepoint
+// cannot be undone (SQLite rolled back the whole transaction under the
+// failed deletion), the transaction is lost: its later steps and its
+// Commit fail with the deletion's error (Tx.lost).
 func (t *Tx) DeleteHistory(ctx context.Context, roots []int64, cutoff, decisionCutoff time.Time, maxRows int) (HistoryDeletion, error) {
+	if t.lost != nil {
+		return HistoryDeletion{}, t.lost
+	}
 	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT history_cleanup"); err != nil {
 		return HistoryDeletion{}, fmt.Errorf("history cleanup: %w", err)
 	}
 	d, err := t.deleteHistory(ctx, roots, cutoff, decisionCutoff, maxRows)
 	if err != nil {
 		if _, rerr := t.tx.ExecContext(ctx, "ROLLBACK TO history_cleanup"); rerr != nil {
-			return HistoryDeletion{}, errors.Join(err, rerr)
+			err = fmt.Errorf("history cleanup: %w", errors.Join(err, rerr))
+			t.lost = fmt.Errorf("the transaction was lost under a failed history cleanup: %w", err)
+			return HistoryDeletion{}, err
 		}
 		d = HistoryDeletion{}
 	}
 	if _, rerr := t.tx.ExecContext(ctx, "RELEASE history_cleanup"); rerr != nil {
-		return HistoryDeletion{}, errors.Join(err, rerr)
+		err = fmt.Errorf("history cleanup: %w", errors.Join(err, rerr))
+		t.lost = fmt.Errorf("the transaction was lost under a failed history cleanup: %w", err)
+		return HistoryDeletion{}, err
 	}
 	return d, err
 }

@@ -334,6 +334,13 @@ type Tx struct {
 	conn *sql.Conn // the write connection, held for the transaction
 	tx   *sql.Tx
 	rows Rows // the rows of Put, encoded
+	// lost is set when a part of the transaction whose failure its caller
+	// does not fail the transaction for (DeleteHistory) could not undo
+	// itself: SQLite rolled back the whole transaction (a statement without
+	// a statement journal failing on a full disk, an I/O error). The
+	// statements after it would each commit on their own, so every later
+	// step fails with it, Commit included: the transaction fails as a whole.
+	lost error
 }
 
 // Begin starts a write transaction. Only one can be open at a time: the
@@ -569,6 +576,9 @@ type stateSealer interface {
 
 // Write inserts or replaces the rows, in their order.
 func (t *Tx) Write(ctx context.Context, b *Rows) error {
+	if t.lost != nil {
+		return t.lost
+	}
 	if len(b.rows) == 0 {
 		return nil
 	}
@@ -721,6 +731,9 @@ func (s *Store) writeStmt(ctx context.Context, dc any, k writeStmtKey) (driver.S
 // SetMeta stores a named counter, through a statement the write connection
 // prepared once (not on every commit).
 func (t *Tx) SetMeta(ctx context.Context, name string, v int64) error {
+	if t.lost != nil {
+		return t.lost
+	}
 	err := t.conn.Raw(func(dc any) error {
 		st, err := t.s.writeStmt(ctx, dc, metaStmtKey)
 		if err != nil {
@@ -735,8 +748,15 @@ func (t *Tx) SetMeta(ctx context.Context, name string, v int64) error {
 	return nil
 }
 
-// Commit makes the transaction durable.
+// Commit makes the transaction durable. A transaction lost under one of its
+// parts (Tx.lost) is rolled back instead, and Commit fails with the part's
+// error.
 func (t *Tx) Commit() error {
+	if t.lost != nil {
+		_ = t.tx.Rollback() // whatever SQLite left open
+		t.conn.Close()
+		return fmt.Errorf("commit: %w", t.lost)
+	}
 	err := t.tx.Commit()
 	t.conn.Close()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math"
 	"unsafe"
 
 	"modernc.org/libc"
@@ -101,6 +102,7 @@ type directStmt struct {
 	db       uintptr // sqlite3*
 	pstmt    uintptr // sqlite3_stmt*
 	params   int     // the statement's parameters
+	maxText  int     // the longest text the connection takes (SQLITE_LIMIT_LENGTH)
 }
 
 // direct wraps st, prepared on the driver connection dc, for direct
@@ -115,7 +117,8 @@ func (s *Store) direct(dc any, st driver.Stmt, ex driver.StmtExecContext) driver
 		s.binder.tls = libc.NewTLS()
 	}
 	n := int(sqlite3.Xsqlite3_bind_parameter_count(s.binder.tls, pstmt))
-	return &directStmt{Stmt: st, fallback: ex, b: &s.binder, db: db, pstmt: pstmt, params: n}
+	maxText := int(sqlite3.Xsqlite3_limit(s.binder.tls, db, sqlite3.SQLITE_LIMIT_LENGTH, -1))
+	return &directStmt{Stmt: st, fallback: ex, b: &s.binder, db: db, pstmt: pstmt, params: n, maxText: maxText}
 }
 
 // stmtHandle is the SQLite statement handle (a sqlite3_stmt*) of st, a
@@ -143,6 +146,9 @@ func (d *directStmt) ExecContext(ctx context.Context, args []driver.NamedValue) 
 		switch v := a.Value.(type) {
 		case nil, int64, float64, bool:
 		case string:
+			if err := fitText(len(v), d.maxText); err != nil {
+				return nil, fmt.Errorf("bind parameter %d: %w", j+1, err)
+			}
 			text += len(v)
 		default: // blobs, times: the driver's conversions
 			return d.fallback.ExecContext(ctx, args)
@@ -179,7 +185,7 @@ func (d *directStmt) ExecContext(ctx context.Context, args []driver.NamedValue) 
 			off += uintptr(len(v))
 			// SQLITE_STATIC (0): SQLite reads the text where it is, which
 			// stays put until the next execution binds again.
-			rc = sqlite3.Xsqlite3_bind_text(tls, d.pstmt, i, p, int32(len(v)), 0)
+			rc = sqlite3.Xsqlite3_bind_text(tls, d.pstmt, i, p, int32(len(v)), 0) // fits: fitText
 		}
 		if rc != sqlite3.SQLITE_OK {
 			err := d.errorf("bind parameter", rc, i)
@@ -201,6 +207,20 @@ func (d *directStmt) ExecContext(ctx context.Context, args []driver.NamedValue) 
 		return nil, d.errorf("reset", rc, 0)
 	}
 	return directResult(sqlite3.Xsqlite3_changes64(tls, d.db)), nil
+}
+
+// fitText refuses a text of n bytes that SQLite would not take whole: one
+// longer than the connection's SQLITE_LIMIT_LENGTH (max, a billion bytes
+// unless set lower), which SQLite refuses at the bind, and one whose
+// length does not fit the bind's 32-bit length, which the conversion would
+// cut short (or turn negative: SQLite would then read up to a NUL byte).
+// It runs before the text is copied into the binding's buffer.
+func fitText(n, max int) error {
+	if n > max || n > math.MaxInt32 {
+		return fmt.Errorf("a text of %d bytes is longer than SQLite takes (%d bytes): string or blob too big (%d: SQLITE_TOOBIG)",
+			n, min(max, math.MaxInt32), sqlite3.SQLITE_TOOBIG)
+	}
+	return nil
 }
 
 // errorf is SQLite's error for rc, with the connection's message.

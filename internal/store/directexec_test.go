@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -177,4 +178,27 @@ func TestDirectWriteDiskFull(t *testing.T) {
 	}
 	check(s, acked, true)
 	check(s, batch, true)
+}
+
+// fitText lets through what SQLite binds whole and refuses the rest: past
+// the connection's length limit, and past what the bind's 32-bit length
+// holds whatever the limit (2 GiB would turn negative, 4 GiB + 5 bytes
+// would be cut to 5).
+func TestFitText(t *testing.T) {
+	const billion = 1_000_000_000 // SQLite's default SQLITE_LIMIT_LENGTH
+	for _, c := range []struct {
+		n, max int
+		ok     bool
+	}{
+		{0, billion, true},
+		{billion, billion, true},
+		{billion + 1, billion, false},
+		{math.MaxInt32, math.MaxInt32, true},
+		{math.MaxInt32 + 1, math.MaxInt, false},
+		{1<<32 + 5, math.MaxInt, false},
+	} {
+		if err := fitText(c.n, c.max); (err == nil) != c.ok {
+			t.Errorf("fitText(%d, %d) = %v, want ok %v", c.n, c.max, err, c.ok)
+		}
+	}
 }

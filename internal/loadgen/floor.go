@@ -74,9 +74,14 @@ func CaptureMCP(ctx context.Context, hc *http.Client, endpoint, tool string, arg
 // the floor puts each call's own id in its place.
 const mcpIDPrefix = `{"jsonrpc":"2.0","id":`
 
+// floorMaxBody bounds the body of a call the floor reads: a read's call is
+// a few hundred bytes.
+const floorMaxBody = 1 << 20
+
 // FloorHandler serves a answers: REST's at GET
 // /v2/process-instances/{key}, MCP's to tools/call at POST /mcp/cluster.
-// It fails if MCP's answer is not one to id 1.
+// It fails if MCP's answer is not one to id 1. A call's body past
+// floorMaxBody is refused (413), not read cut short.
 func FloorHandler(a FloorAnswers) (http.Handler, error) {
 	rest, mcp := a.REST, a.MCP
 	tail, ok := bytes.CutPrefix(mcp.Body, []byte(mcpIDPrefix+"1,"))
@@ -93,8 +98,14 @@ func FloorHandler(a FloorAnswers) (http.Handler, error) {
 		_, _ = w.Write(rest.Body)
 	})
 	mux.HandleFunc("POST /mcp/cluster", func(w http.ResponseWriter, r *http.Request) {
-		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, floorMaxBody))
+		if big := (*http.MaxBytesError)(nil); errors.As(err, &big) {
+			http.Error(w, fmt.Sprintf("the request body is larger than the floor reads (%d bytes)", big.Limit),
+				http.StatusRequestEntityTooLarge)
+			return
+		}
 		if err != nil {
+			http.Error(w, "the request body could not be read: "+err.Error(), http.StatusBadRequest)
 			return
 		}
 		var call struct {

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -104,5 +105,44 @@ func TestFloorAnswersFile(t *testing.T) {
 	}
 	if _, err := ReadFloorAnswers(file); err == nil {
 		t.Error("ReadFloorAnswers took a file without answers")
+	}
+}
+
+// A call whose body is larger than the floor reads (1 MiB) is refused as
+// too large, saying so, not read cut short and refused as if it were not a
+// tools/call; one of exactly 1 MiB is answered.
+func TestFloorRefusesLargeBody(t *testing.T) {
+	h, err := FloorHandler(floorAnswers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	// A tools/call of n bytes: its argument padded.
+	call := func(n int) string {
+		head, tail := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getProcessInstance","arguments":{"processInstanceKey":"2251799813685252","pad":"`, `"}}}`
+		return head + strings.Repeat("x", n-len(head)-len(tail)) + tail
+	}
+	for _, c := range []struct {
+		size int
+		code int
+		text string
+	}{
+		{1 << 20, http.StatusOK, `"structuredContent"`},
+		{1<<20 + 1, http.StatusRequestEntityTooLarge, "larger than the floor reads (1048576 bytes)"},
+		{3 << 20, http.StatusRequestEntityTooLarge, "larger than the floor reads (1048576 bytes)"},
+	} {
+		res, err := srv.Client().Post(srv.URL+"/mcp/cluster", "application/json", strings.NewReader(call(c.size)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != c.code || !strings.Contains(string(b), c.text) {
+			t.Errorf("a call of %d bytes: %d %.100s, want %d %s", c.size, res.StatusCode, b, c.code, c.text)
+		}
 	}
 }

@@ -250,14 +250,16 @@ func (m *Embedded) RideAudit(ctx context.Context, entry *store.AuditLog, failTex
 				e.EntityKey = Key(r.DeploymentKey).String()
 			}
 		case *engine.DecisionEvaluation:
-			// The evaluation is recorded either way; one that failed is
-			// the call's failure (DecisionEvaluationFailed).
+			// The evaluation is recorded either way, and its entry names
+			// it either way, as Camunda's names the DECISION_EVALUATION
+			// record's key (EVALUATED or FAILED); one that failed is the
+			// call's failure (DecisionEvaluationFailed).
+			if e.EntityType == "DECISION" {
+				e.EntityKey = Key(r.EvaluationKey).String()
+			}
 			if r.FailureMessage != "" {
 				e.Result, e.ErrorMessage = AuditFail, failText(&DecisionEvaluationFailed{Result: evaluationResult(r)})
 				return
-			}
-			if e.EntityType == "DECISION" {
-				e.EntityKey = Key(r.EvaluationKey).String()
 			}
 		}
 		if e.EntityType == "PROCESS_INSTANCE" && e.EntityKey == "" && e.ProcessInstanceKey != 0 {

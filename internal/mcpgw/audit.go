@@ -470,6 +470,13 @@ func (a *auditor) entry(ctx context.Context, req *mcp.CallToolRequest, res mcp.R
 		e.Result = cluster.AuditFail
 	case ctr.IsError:
 		e.Result, e.ErrorMessage = cluster.AuditFail, errorText(ctr)
+		if name == "evaluateDecision" {
+			// A failed evaluation's answer is its result: the entry
+			// names the evaluation, as the one riding its command does.
+			if raw, ok := ctr.StructuredContent.(json.RawMessage); ok {
+				out = topLevel(raw)
+			}
+		}
 	case ctr.InputRequests != nil:
 		e.OperationType = "UNKNOWN" // it asked the client; the retry carries the answers
 	default:

@@ -226,6 +226,15 @@ func TestAuditEvaluateDecisionRides(t *testing.T) {
 		case call.isError && (e.Result != cluster.AuditFail || e.ErrorMessage != failText(a, i)):
 			t.Errorf("%s: entry %s %q, want FAIL with the answer's text %s", call.name, e.Result, e.ErrorMessage, a.text)
 		}
+		// An evaluation, failed or not, is named by its entry, as Camunda
+		// names the DECISION_EVALUATION record (EVALUATED or FAILED).
+		evaluated := strings.Contains(call.want, "output") || strings.Contains(call.want, "failedDecisionDefinitionId")
+		switch {
+		case evaluated && (a.evalKey == "" || e.EntityKey != fmt.Sprintf("<evaluation of call %d>", i)):
+			t.Errorf("%s: entry names %q, want the evaluation %q", call.name, e.EntityKey, a.evalKey)
+		case !evaluated && e.EntityKey != "":
+			t.Errorf("%s: entry names %q, and there is no evaluation", call.name, e.EntityKey)
+		}
 		// With no decision named the call fails before it reaches the
 		// engine: its entry is committed on its own, its only commit.
 		if took[i] != 1 {

@@ -84,11 +84,17 @@ func (w *writer) newInst(scope *inst, el *bpmn.Element, typ bpmn.ElementType) *i
 	return in
 }
 
-func (in *inst) addChild(c *inst) {
-	if in.children == nil {
-		in.children = map[int64]*inst{}
+func (in *inst) addChild(c *inst) { in.children = append(in.children, c) }
+
+// removeChild takes c out of in's children: a search, as scopes hold few
+// children (a multi-instance body's thousands cost microseconds each).
+func (in *inst) removeChild(c *inst) {
+	if i := slices.Index(in.children, c); i >= 0 {
+		last := len(in.children) - 1
+		in.children[i] = in.children[last]
+		in.children[last] = nil
+		in.children = in.children[:last]
 	}
-	in.children[c.key()] = c
 }
 
 func (w *writer) alive(in *inst) bool { return w.st.insts[in.key()] == in }
@@ -310,7 +316,7 @@ func (w *writer) leave(in *inst, flows []*bpmn.SequenceFlow) {
 func (w *writer) release(in *inst) {
 	delete(w.st.insts, in.key())
 	if in.parent != nil {
-		delete(in.parent.children, in.key())
+		in.parent.removeChild(in)
 	}
 	w.dropScopeVars(in)
 	rt := in.rt()
@@ -372,10 +378,7 @@ func (w *writer) terminate(in *inst) {
 }
 
 func sortedChildren(in *inst) []*inst {
-	out := make([]*inst, 0, len(in.children))
-	for _, c := range in.children {
-		out = append(out, c)
-	}
+	out := slices.Clone(in.children)
 	slices.SortFunc(out, func(a, b *inst) int { return compareKeys(a.key(), b.key()) })
 	return out
 }

@@ -31,8 +31,10 @@ type inst struct {
 	el     *bpmn.Element
 	def    *definition
 	parent *inst // flow scope; nil for the process scope
-	// children are the live element instances in this scope.
-	children map[int64]*inst
+	// children are the live element instances in this scope, in no
+	// order: a slice, not a map, as most scopes hold one child (a map of
+	// one entry takes about 180 bytes, for every waiting instance).
+	children []*inst
 }
 
 func (in *inst) key() int64              { return in.rec.Key }

@@ -25,7 +25,7 @@ func (w *writer) initAdHoc(in *inst) {
 	ah := in.el.AdHoc
 	w.setLocal(in, varAdHocElements, ah.Elements)
 	if ah.OutputCollection != "" {
-		if _, ok := w.st.vars[in.key()][ah.OutputCollection]; !ok {
+		if _, ok := in.vars.get(ah.OutputCollection); !ok {
 			w.setLocal(in, ah.OutputCollection, json.RawMessage("[]"))
 		}
 	}
@@ -52,7 +52,7 @@ func (w *writer) collectAdHocOutput(inner *inst) error {
 		return err
 	}
 	var list []any
-	if cur, ok := w.st.vars[ahsp.key()][ah.OutputCollection]; ok {
+	if cur, ok := ahsp.vars.get(ah.OutputCollection); ok {
 		l, isList := cur.value().([]any)
 		if !isList && cur.value() != nil {
 			return fmt.Errorf("Expected the output collection '%s' to be an array, but it is %s", ah.OutputCollection, cur.rec.Value)
@@ -271,7 +271,7 @@ func (w *writer) propagateAdHocOutput(ahsp *inst) {
 	if name == "" || ahsp.parent == nil {
 		return
 	}
-	if v, ok := w.st.vars[ahsp.key()][name]; ok {
+	if v, ok := ahsp.vars.get(name); ok {
 		w.merge(ahsp.parent, map[string]json.RawMessage{name: json.RawMessage(v.rec.Value)})
 	}
 }

@@ -57,8 +57,8 @@ func (w *writer) callProcess(in *inst) bool {
 		vars = w.st.visible(in, nil)
 	} else {
 		vars = map[string]json.RawMessage{}
-		for name, v := range w.st.vars[in.key()] {
-			vars[name] = json.RawMessage(v.rec.Value)
+		for _, v := range in.vars.list {
+			vars[v.rec.Name] = json.RawMessage(v.rec.Value)
 		}
 	}
 	root := in.root()
@@ -82,8 +82,8 @@ func (w *writer) calledDone(child *inst) {
 	caller.rt().CalledInstance = 0
 	w.touch(caller)
 	vars := map[string]json.RawMessage{}
-	for name, v := range w.st.vars[child.key()] {
-		vars[name] = json.RawMessage(v.rec.Value)
+	for _, v := range child.vars.list {
+		vars[v.rec.Name] = json.RawMessage(v.rec.Value)
 	}
 	switch {
 	case len(caller.el.Outputs) > 0:

@@ -130,12 +130,12 @@ func (w *writer) collectOutput(in *inst) error {
 	if err != nil {
 		return err
 	}
-	counter, _ := w.st.vars[in.key()][varLoopCounter]
+	counter, _ := in.vars.get(varLoopCounter)
 	var idx int
 	if counter != nil {
 		fmt.Sscan(counter.rec.Value, &idx)
 	}
-	cur, ok := w.st.vars[body.key()][mi.OutputCollection]
+	cur, ok := body.vars.get(mi.OutputCollection)
 	var list []any
 	if ok {
 		if l, isList := cur.value().([]any); isList {
@@ -213,7 +213,7 @@ func (w *writer) propagateOutputCollection(body *inst) {
 	if name == "" {
 		return
 	}
-	if v, ok := w.st.vars[body.key()][name]; ok {
+	if v, ok := body.vars.get(name); ok {
 		w.merge(body.parent, map[string]json.RawMessage{name: json.RawMessage(v.rec.Value)})
 	}
 }

@@ -199,8 +199,8 @@ func (w *writer) runScript(in *inst) {
 // interrupting catch event ended the thrower.
 func (w *writer) throwEvent(in *inst) {
 	locals := map[string]json.RawMessage{}
-	for name, v := range w.st.vars[in.key()] {
-		locals[name] = json.RawMessage(v.rec.Value)
+	for _, v := range in.vars.list {
+		locals[v.rec.Name] = json.RawMessage(v.rec.Value)
 	}
 	switch in.el.EventType {
 	case bpmn.EventSignal:

@@ -35,6 +35,8 @@ type inst struct {
 	// order: a slice, not a map, as most scopes hold one child (a map of
 	// one entry takes about 180 bytes, for every waiting instance).
 	children []*inst
+	// vars are this scope's live variables.
+	vars varSet
 }
 
 func (in *inst) key() int64              { return in.rec.Key }
@@ -68,6 +70,45 @@ func (v *variable) value() any {
 	return v.decoded
 }
 
+// varSet is a scope's variables: a list, indexed by name once it is long.
+// Most scopes hold a variable or two, and a map, even of one entry, takes
+// about 250 bytes for every waiting instance.
+type varSet struct {
+	list   []*variable
+	byName map[string]*variable // nil up to varIndexFrom variables
+}
+
+// varIndexFrom is how many variables a scope holds before they are looked
+// up through a map instead of a search of the list.
+const varIndexFrom = 16
+
+func (s *varSet) get(name string) (*variable, bool) {
+	if s.byName != nil {
+		v, ok := s.byName[name]
+		return v, ok
+	}
+	for _, v := range s.list {
+		if v.rec.Name == name {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// add adds a variable whose name the set does not hold yet.
+func (s *varSet) add(v *variable) {
+	s.list = append(s.list, v)
+	switch {
+	case s.byName != nil:
+		s.byName[v.rec.Name] = v
+	case len(s.list) > varIndexFrom:
+		s.byName = make(map[string]*variable, len(s.list))
+		for _, x := range s.list {
+			s.byName[x.rec.Name] = x
+		}
+	}
+}
+
 // state is everything running instances need, owned by the writer.
 type state struct {
 	nextKey  int64
@@ -80,7 +121,6 @@ type state struct {
 	defs        map[int64]*definition
 	latest      map[string]*definition // "tenant\x00processId" -> latest version
 	insts       map[int64]*inst        // live element instances, process scopes included
-	vars        map[int64]map[string]*variable
 	jobs        map[int64]*store.Job
 	jobQueues   map[string]*jobQueue
 	userTasks   map[int64]*store.UserTask
@@ -126,7 +166,6 @@ func newState() *state {
 		defs:        map[int64]*definition{},
 		latest:      map[string]*definition{},
 		insts:       map[int64]*inst{},
-		vars:        map[int64]map[string]*variable{},
 		jobs:        map[int64]*store.Job{},
 		jobQueues:   map[string]*jobQueue{},
 		userTasks:   map[int64]*store.UserTask{},
@@ -374,8 +413,8 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 		return nil, err
 	}
 	for _, v := range vars {
-		if _, live := st.insts[v.ScopeKey]; live {
-			st.scopeVars(v.ScopeKey)[v.Name] = &variable{rec: v}
+		if in := st.insts[v.ScopeKey]; in != nil {
+			in.vars.add(&variable{rec: v})
 		}
 	}
 
@@ -455,15 +494,6 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 	log.Debug("state restored", "carriedSteps", st.carry.len(), "definitions", len(st.defs), "elementInstances", len(st.insts),
 		"jobs", len(st.jobs), "userTasks", len(st.userTasks), "timers", len(st.timers))
 	return st, nil
-}
-
-func (st *state) scopeVars(scope int64) map[string]*variable {
-	m := st.vars[scope]
-	if m == nil {
-		m = map[string]*variable{}
-		st.vars[scope] = m
-	}
-	return m
 }
 
 func subKey(tenant, name string) string { return tenant + "\x00" + name }

@@ -30,7 +30,7 @@ func (v scopeView) Lookup(name string) (any, bool) {
 		return x, true
 	}
 	for s := v.scope; s != nil; s = s.parent {
-		if vv, ok := v.st.vars[s.key()][name]; ok {
+		if vv, ok := s.vars.get(name); ok {
 			return vv.value(), true
 		}
 	}
@@ -42,7 +42,8 @@ func (v scopeView) Lookup(name string) (any, bool) {
 func (st *state) visible(scope *inst, fetch []string) map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
 	for s := scope; s != nil; s = s.parent {
-		for name, v := range st.vars[s.key()] {
+		for _, v := range s.vars.list {
+			name := v.rec.Name
 			if _, seen := out[name]; seen {
 				continue
 			}
@@ -57,8 +58,7 @@ func (st *state) visible(scope *inst, fetch []string) map[string]json.RawMessage
 
 // setLocal creates or updates a variable of scope.
 func (w *writer) setLocal(scope *inst, name string, value json.RawMessage) {
-	vars := w.st.scopeVars(scope.key())
-	if v, ok := vars[name]; ok {
+	if v, ok := scope.vars.get(name); ok {
 		if v.rec.Value == string(value) {
 			return
 		}
@@ -80,7 +80,7 @@ func (w *writer) setLocal(scope *inst, name string, value json.RawMessage) {
 		ProcessID:              scope.def.rec.ProcessID,
 		TenantID:               scope.rec.TenantID,
 	}
-	vars[name] = &variable{rec: rec}
+	scope.vars.add(&variable{rec: rec})
 	w.st.touch(rec)
 	w.varChanged(scope, name, true)
 }
@@ -92,7 +92,7 @@ func (w *writer) merge(scope *inst, vars map[string]json.RawMessage) {
 	for _, name := range sortedKeys(vars) {
 		target := scope.root()
 		for s := scope; s != nil; s = s.parent {
-			if _, ok := w.st.vars[s.key()][name]; ok {
+			if _, ok := s.vars.get(name); ok {
 				target = s
 				break
 			}
@@ -118,7 +118,7 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // dropScopeVars forgets a finished scope's variables (they stay in the store).
-func (w *writer) dropScopeVars(scope *inst) { delete(w.st.vars, scope.key()) }
+func (w *writer) dropScopeVars(scope *inst) { scope.vars = varSet{} }
 
 // eval evaluates an expression; the warnings say why parts became null.
 func (w *writer) eval(x *feel.Expression, view scopeView) (feel.Value, []feel.Warning, error) {

@@ -354,8 +354,15 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 	if err != nil {
 		return nil, err
 	}
+	// The strings a restart reads are each a copy of their own, and most
+	// are the same in every instance (ids, names, states, tenants): they
+	// are kept once.
+	str := interner{}
 	// The process scopes, stored with their process instances.
 	for _, pi := range pis {
+		str.all(&pi.ProcessID, &pi.ProcessName, &pi.VersionTag, &pi.State, &pi.TenantID, &pi.BusinessID)
+		str.list(pi.TakenFlows)
+		str.list(pi.Tags)
 		def := st.defs[pi.ProcessDefinitionKey]
 		if def == nil {
 			return nil, fmt.Errorf("process instance %d: unknown process definition %d", pi.Key, pi.ProcessDefinitionKey)
@@ -385,6 +392,7 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 		if def == nil {
 			return nil, fmt.Errorf("element instance %d: unknown process definition %d", rec.Key, rec.ProcessDefinitionKey)
 		}
+		str.all(&rec.ProcessID, &rec.ElementID, &rec.ElementName, &rec.Type, &rec.State, &rec.TenantID)
 		in := &inst{rec: rec, def: def}
 		in.el = def.proc.ElementByID(rec.ElementID)
 		if in.el == nil {
@@ -414,6 +422,7 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 	}
 	for _, v := range vars {
 		if in := st.insts[v.ScopeKey]; in != nil {
+			str.all(&v.Name, &v.ProcessID, &v.TenantID)
 			in.vars.add(&variable{rec: v})
 		}
 	}
@@ -427,6 +436,7 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 		return nil, err
 	}
 	for _, j := range jobs {
+		str.all(&j.Type, &j.Worker, &j.State, &j.Kind, &j.ListenerEventType, &j.ElementID, &j.ProcessID, &j.TenantID)
 		st.jobs[j.Key] = j
 		switch {
 		case j.Activated:
@@ -444,6 +454,10 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 		return nil, err
 	}
 	for _, ut := range uts {
+		str.all(&ut.Name, &ut.State, &ut.Assignee, &ut.ElementID, &ut.ProcessID, &ut.ProcessName, &ut.TenantID)
+		str.list(ut.CandidateGroups)
+		str.list(ut.CandidateUsers)
+		str.list(ut.Tags)
 		st.userTasks[ut.Key] = ut
 	}
 
@@ -494,6 +508,30 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 	log.Debug("state restored", "carriedSteps", st.carry.len(), "definitions", len(st.defs), "elementInstances", len(st.insts),
 		"jobs", len(st.jobs), "userTasks", len(st.userTasks), "timers", len(st.timers))
 	return st, nil
+}
+
+// interner keeps one copy of each string it is given.
+type interner map[string]string
+
+// all replaces each string with the copy kept of it.
+func (m interner) all(ps ...*string) {
+	for _, p := range ps {
+		if *p == "" {
+			continue
+		}
+		if s, ok := m[*p]; ok {
+			*p = s
+		} else {
+			m[*p] = *p
+		}
+	}
+}
+
+// list replaces each string of l with the copy kept of it.
+func (m interner) list(l []string) {
+	for i := range l {
+		m.all(&l[i])
+	}
 }
 
 func subKey(tenant, name string) string { return tenant + "\x00" + name }

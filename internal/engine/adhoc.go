@@ -35,7 +35,7 @@ func (w *writer) initAdHoc(in *inst) {
 // instance of its own, which holds the activation's variables.
 func (w *writer) activateAdHoc(ahsp *inst, el *bpmn.Element, vars map[string]json.RawMessage) {
 	inner := w.newInst(ahsp, ahsp.el.AdHoc.Inner, bpmn.TypeAdHocInnerInstance)
-	inner.rt().AdHocElement = el.ID
+	inner.rt().Extra().AdHocElement = el.ID
 	w.setAllLocal(inner, vars)
 }
 
@@ -79,7 +79,7 @@ func (w *writer) adHocInnerCompleted(ahsp *inst) {
 		w.adHocCheck(ahsp)
 		return
 	}
-	if rt.AdHocFulfilled {
+	if rt.ReadExtra().AdHocFulfilled {
 		if rt.ActiveChildren == 0 {
 			w.complete(ahsp)
 		}
@@ -111,7 +111,7 @@ func (w *writer) adHocCheck(ahsp *inst) {
 		}
 		return
 	}
-	if !rt.AdHocFulfilled {
+	if !rt.ReadExtra().AdHocFulfilled {
 		v, warns, err := w.eval(ah.CompletionCondition.FEEL, scopeView{st: w.st, scope: ahsp})
 		if err != nil {
 			w.e.log.Warn("ad-hoc completion condition failed", "element", ahsp.el.ID, "err", err)
@@ -125,7 +125,7 @@ func (w *writer) adHocCheck(ahsp *inst) {
 		if !b {
 			return
 		}
-		rt.AdHocFulfilled = true
+		rt.Extra().AdHocFulfilled = true
 		w.touch(ahsp)
 	}
 	w.finishAdHoc(ahsp, ah.CancelRemaining)
@@ -140,7 +140,7 @@ func (w *writer) finishAdHoc(ahsp *inst, cancel bool) {
 		return
 	}
 	if cancel {
-		rt.Terminate = true
+		rt.Extra().Terminate = true
 		w.touch(ahsp)
 		for _, c := range sortedChildren(ahsp) {
 			w.terminate(c)
@@ -224,7 +224,7 @@ func (w *writer) completeAdHocJob(ahsp *inst, acts []adHocActivation, r *AdHocRe
 		}
 	}
 	if r != nil && r.CompletionConditionFulfilled {
-		rt.AdHocFulfilled = true
+		rt.Extra().AdHocFulfilled = true
 		w.finishAdHoc(ahsp, r.CancelRemainingInstances)
 	}
 	w.merge(ahsp, vars)

@@ -22,21 +22,21 @@ func (w *writer) recordCompensable(in *inst) {
 	if !in.def.proc.Compensations || in.parent == nil {
 		return
 	}
-	rt, prt := in.rt(), in.parent.rt()
+	rt, prt := in.rt().ReadExtra(), in.parent.rt()
 	changed := false
 	if in.el.CompensationHandler != nil && !isInner(in) {
-		prt.Compensable = append(prt.Compensable, store.Compensable{ElementID: in.el.ID})
+		prt.Extra().Compensable = append(prt.Extra().Compensable, store.Compensable{ElementID: in.el.ID})
 		changed = true
 	}
 	if in.el.CompensationEventSubProcess != nil && in.elementType() == bpmn.TypeSubProcess {
 		// Its compensation event sub-process runs instead of the handlers
 		// inside, with their records (compensationesp.go).
-		prt.Compensable = append(prt.Compensable, store.Compensable{ElementID: in.el.ID, ESP: true, Inner: rt.Compensable})
+		prt.Extra().Compensable = append(prt.Extra().Compensable, store.Compensable{ElementID: in.el.ID, ESP: true, Inner: rt.Compensable})
 		changed = true
 	} else if len(rt.Compensable) > 0 && (in.elementType() == bpmn.TypeSubProcess || in.isBody()) {
 		for _, c := range rt.Compensable {
 			c.Nested = true
-			prt.Compensable = append(prt.Compensable, c)
+			prt.Extra().Compensable = append(prt.Extra().Compensable, c)
 		}
 		changed = true
 	}
@@ -56,14 +56,16 @@ func (w *writer) compensate(throw *inst) {
 	ref := throw.el.CompensateRef
 	srt := scope.rt()
 	var keep, run []store.Compensable
-	for _, c := range srt.Compensable {
+	for _, c := range srt.ReadExtra().Compensable {
 		if ref != nil && (c.Nested || c.ElementID != ref.ID) {
 			keep = append(keep, c)
 			continue
 		}
 		run = append(run, c)
 	}
-	srt.Compensable = keep
+	if keep != nil || srt.ScopeExtra != nil {
+		srt.Extra().Compensable = keep
+	}
 	w.touch(scope)
 	n := 0
 	for _, c := range run {
@@ -78,10 +80,10 @@ func (w *writer) compensate(throw *inst) {
 			continue
 		}
 		h := w.activate(scope, el.CompensationHandler)
-		h.rt().CompensationThrow = throw.key()
+		h.rt().Extra().CompensationThrow = throw.key()
 		n++
 	}
-	throw.rt().CompensationPending = n
+	throw.rt().Extra().CompensationPending = n
 	w.touch(throw)
 	if n == 0 {
 		w.complete(throw)
@@ -95,7 +97,7 @@ func (w *writer) compensationHandlerDone(throwKey int64) {
 	if t == nil || t.lifecycle() != lcActivated {
 		return
 	}
-	rt := t.rt()
+	rt := t.rt().Extra()
 	rt.CompensationPending--
 	w.touch(t)
 	if rt.CompensationPending <= 0 {

@@ -32,7 +32,7 @@ func (w *writer) runCompensationESP(scope, throw *inst, sub *bpmn.Element, c sto
 		return false
 	}
 	h := w.activate(scope, sub.CompensationEventSubProcess)
-	rt := h.rt()
+	rt := h.rt().Extra()
 	rt.CompensationThrow = throw.key()
 	rt.Compensable = c.Inner
 	w.touch(h)

@@ -125,7 +125,7 @@ func (w *writer) conditionsBelow(s *inst, changed map[string]varEvents, seen map
 // them when changed is nil), and triggers those that hold. It reports
 // whether s was interrupted (what is inside it is being terminated).
 func (w *writer) conditionsAt(s *inst, changed map[string]varEvents, seen map[condKey]bool) (interrupted bool) {
-	if s.lifecycle() != lcActivated || s.rt().Terminate {
+	if s.lifecycle() != lcActivated || s.rt().ReadExtra().Terminate {
 		return false
 	}
 	el := s.el

@@ -12,7 +12,7 @@ func (adHocInner) onActivate(w *writer, in *inst) {
 		return
 	}
 	w.activated(in)
-	if el := in.def.proc.ElementByID(in.rt().AdHocElement); el != nil {
+	if el := in.def.proc.ElementByID(in.rt().ReadExtra().AdHocElement); el != nil {
 		w.activate(in, el)
 	}
 }

@@ -18,7 +18,7 @@ func (adHocSubProcess) onActivate(w *writer, in *inst) {
 		return
 	}
 	// The sub-process's own variables come before its input mappings.
-	if in.rt().ListenersDone == 0 {
+	if in.rt().ReadExtra().ListenersDone == 0 {
 		w.initAdHoc(in)
 	}
 	if !w.inputsAndStartListeners(in) || !w.openActivityBoundaries(in) {
@@ -80,7 +80,7 @@ func (adHocSubProcess) onChildCompleting(w *writer, _, child *inst) (bool, error
 }
 
 func (b adHocSubProcess) onChildCompleted(w *writer, ahsp, child *inst) {
-	if rt := ahsp.rt(); adHocTurn(child) && rt.Lifecycle == lcActivated && !rt.Terminate {
+	if rt := ahsp.rt(); adHocTurn(child) && rt.Lifecycle == lcActivated && !rt.ReadExtra().Terminate {
 		w.adHocInnerCompleted(ahsp)
 		return
 	}
@@ -89,9 +89,9 @@ func (b adHocSubProcess) onChildCompleted(w *writer, ahsp, child *inst) {
 
 func (adHocSubProcess) onChildTerminated(w *writer, ahsp, _ *inst) {
 	w.childGone(ahsp)
-	if rt := ahsp.rt(); rt.Lifecycle == lcActivated && !rt.Terminate {
+	if rt := ahsp.rt(); rt.Lifecycle == lcActivated && !rt.ReadExtra().Terminate {
 		// An inner instance was terminated: a fulfilled sub-process may be done.
-		if rt.AdHocFulfilled && rt.ActiveChildren == 0 {
+		if rt.ReadExtra().AdHocFulfilled && rt.ActiveChildren == 0 {
 			w.complete(ahsp)
 		}
 		return

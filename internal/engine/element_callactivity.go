@@ -67,7 +67,7 @@ func (w *writer) callProcess(in *inst) bool {
 		parentElement:  in.key(),
 		rootInstance:   root.rec.RootProcessInstanceKey,
 	})
-	in.rt().CalledInstance = child.key()
+	in.rt().Extra().CalledInstance = child.key()
 	w.touch(in)
 	return true
 }
@@ -76,10 +76,10 @@ func (w *writer) callProcess(in *inst) bool {
 // with the child's variables as Zeebe hands them back.
 func (w *writer) calledDone(child *inst) {
 	caller := w.st.insts[child.pi.ParentElementInstanceKey]
-	if caller == nil || caller.lifecycle() != lcActivated || caller.rt().CalledInstance != child.key() {
+	if caller == nil || caller.lifecycle() != lcActivated || caller.rt().ReadExtra().CalledInstance != child.key() {
 		return
 	}
-	caller.rt().CalledInstance = 0
+	caller.rt().Extra().CalledInstance = 0
 	w.touch(caller)
 	vars := map[string]json.RawMessage{}
 	for _, v := range child.vars.list {

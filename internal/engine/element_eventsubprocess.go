@@ -16,13 +16,15 @@ func (eventSubProcess) onActivate(w *writer, in *inst) {
 		return
 	}
 	w.activated(in)
-	tr := in.rt().Trigger
+	tr := in.rt().ReadExtra().Trigger
 	if tr == nil {
 		tr = &store.EventTrigger{}
 	}
-	in.rt().Trigger = nil
+	if x := in.rt().ScopeExtra; x != nil {
+		x.Trigger = nil
+	}
 	s := w.activate(in, in.el.EventStart)
-	s.rt().Trigger = tr
+	s.rt().Extra().Trigger = tr
 }
 
 func (eventSubProcess) onComplete(w *writer, in *inst) ([]*bpmn.SequenceFlow, bool) {

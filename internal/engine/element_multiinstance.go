@@ -44,7 +44,7 @@ func (b multiInstanceBody) onChildTerminated(w *writer, body, _ *inst) { b.inner
 
 func (multiInstanceBody) innerGone(w *writer, body *inst) {
 	w.childGone(body)
-	if rt := body.rt(); rt.Lifecycle == lcActivated && !rt.Terminate {
+	if rt := body.rt(); rt.Lifecycle == lcActivated && !rt.ReadExtra().Terminate {
 		w.innerDone(body)
 		return
 	}
@@ -78,7 +78,7 @@ func (w *writer) activateBody(body *inst) {
 	if len(body.el.Boundaries) > 0 && !w.openBoundaries(body) {
 		return
 	}
-	body.rt().MultiInstance = &store.MultiInstanceRuntime{Items: items}
+	body.rt().Extra().MultiInstance = &store.MultiInstanceRuntime{Items: items}
 	if mi.OutputCollection != "" {
 		nulls := make([]any, len(items))
 		b, _ := json.Marshal(nulls)
@@ -107,7 +107,7 @@ func intJSON(n int) json.RawMessage { return json.RawMessage(fmt.Sprint(n)) }
 
 // startInner starts the next inner instance with its item and loop counter.
 func (w *writer) startInner(body *inst) {
-	mrt := body.rt().MultiInstance
+	mrt := body.rt().ReadExtra().MultiInstance
 	i := mrt.Started
 	mrt.Started++
 	w.touch(body)
@@ -161,7 +161,7 @@ func (w *writer) collectOutput(in *inst) error {
 // sequence starts, and the body completes after the last one.
 func (w *writer) innerDone(body *inst) {
 	mi := body.el.MultiInstance
-	mrt := body.rt().MultiInstance
+	mrt := body.rt().ReadExtra().MultiInstance
 	mrt.Completed++
 	w.touch(body)
 	w.setLocal(body, varNumberOfCompleted, intJSON(mrt.Completed))
@@ -173,7 +173,7 @@ func (w *writer) innerDone(body *inst) {
 			w.complete(body)
 			return
 		}
-		body.rt().Terminate = true
+		body.rt().Extra().Terminate = true
 		for _, c := range sortedChildren(body) {
 			w.terminate(c)
 		}

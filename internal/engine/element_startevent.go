@@ -51,7 +51,7 @@ func startTrigger(start *bpmn.Element, vars map[string]json.RawMessage) (*store.
 func (w *writer) activateStart(in *inst, start *bpmn.Element, trigger *store.EventTrigger) {
 	s := w.activate(in, start)
 	if trigger != nil {
-		s.rt().Trigger = trigger
+		s.rt().Extra().Trigger = trigger
 		w.touch(s)
 	}
 }

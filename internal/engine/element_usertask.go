@@ -36,7 +36,7 @@ func (userTask) onTerminate(w *writer, in *inst) bool {
 	if ut == nil || !hasTaskListeners(in, taskCanceling) {
 		return false
 	}
-	in.rt().Task = &store.TaskTransition{Event: taskCanceling, Action: "cancel", Attrs: attrsOf(ut)}
+	in.rt().Extra().Task = &store.TaskTransition{Event: taskCanceling, Action: "cancel", Attrs: attrsOf(ut)}
 	ut.State = store.UserTaskCanceling
 	w.st.touch(ut)
 	w.cancelWaitStates(in) // the task stays, a listener job of an earlier transition goes

@@ -82,7 +82,7 @@ func (w *writer) correlateEvent(in *inst, sub *store.MessageSubscription, vars m
 		sub.State = store.SubscriptionCorrelated
 		w.st.removeSub(sub)
 		rt := in.rt()
-		rt.SubscriptionKeys = slices.DeleteFunc(rt.SubscriptionKeys, func(k int64) bool { return k == sub.Key })
+		rt.Extra().SubscriptionKeys = slices.DeleteFunc(rt.Extra().SubscriptionKeys, func(k int64) bool { return k == sub.Key })
 		w.touch(in)
 	}
 	w.scopeEvent(in, target, vars)
@@ -104,7 +104,7 @@ func (w *writer) timerEvent(in *inst, t *store.Timer) {
 		return
 	}
 	rt := in.rt()
-	rt.TimerKeys = slices.DeleteFunc(rt.TimerKeys, func(k int64) bool { return k == t.Key })
+	rt.Extra().TimerKeys = slices.DeleteFunc(rt.Extra().TimerKeys, func(k int64) bool { return k == t.Key })
 	w.touch(in)
 	if canRecur(in, target) {
 		if next, ok := (bpmn.Timer{Due: t.DueDate, Repetitions: t.Repetitions, Cycle: t.Cycle}).Next(); ok {
@@ -118,7 +118,7 @@ func (w *writer) timerEvent(in *inst, t *store.Timer) {
 // one terminates the activity first.
 func (w *writer) triggerBoundary(attached *inst, b *bpmn.Element, vars map[string]json.RawMessage) {
 	bi := w.activate(attached.parent, b)
-	bi.rt().Trigger = &store.EventTrigger{Variables: vars}
+	bi.rt().Extra().Trigger = &store.EventTrigger{Variables: vars}
 	if b.Interrupting {
 		w.terminate(attached)
 	}

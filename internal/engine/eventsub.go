@@ -38,8 +38,13 @@ func isEventSubProcessStart(el *bpmn.Element) bool {
 // closeScopeEvents withdraws the event sub-process subscriptions of a scope
 // (not its boundary events).
 func (w *writer) closeScopeEvents(scope *inst) {
-	rt := scope.rt()
 	proc := scope.def.proc
+	rt := scope.rt().ScopeExtra
+	if rt == nil {
+		// Nothing to withdraw.
+		w.touch(scope)
+		return
+	}
 	keep := rt.SubscriptionKeys[:0]
 	for _, k := range rt.SubscriptionKeys {
 		sub := w.st.subs[k]
@@ -85,7 +90,7 @@ func (w *writer) closeScopeEvents(scope *inst) {
 // completes when the event sub-process does.
 func (w *writer) triggerEventSubProcess(scope *inst, esp *bpmn.Element, vars map[string]json.RawMessage) {
 	ei := w.activate(scope, esp)
-	ei.rt().Trigger = &store.EventTrigger{Variables: vars}
+	ei.rt().Extra().Trigger = &store.EventTrigger{Variables: vars}
 	if !esp.EventStart.Interrupting {
 		return
 	}
@@ -110,7 +115,7 @@ func (w *writer) scopeEvent(in *inst, target *bpmn.Element, vars map[string]json
 				tr.Flow = f.ID
 			}
 		}
-		in.rt().Trigger = tr
+		in.rt().Extra().Trigger = tr
 		w.complete(in)
 		return false
 	default:
@@ -205,7 +210,7 @@ func (w *writer) openSignalSubscription(in *inst, el *bpmn.Element) bool {
 	}
 	w.st.addSignalSub(sub)
 	w.st.touch(sub)
-	in.rt().SignalKeys = append(in.rt().SignalKeys, sub.Key)
+	in.rt().Extra().SignalKeys = append(in.rt().Extra().SignalKeys, sub.Key)
 	w.touch(in)
 	return true
 }
@@ -282,7 +287,7 @@ func (w *writer) closeSignalSub(in *inst, sub *store.SignalSubscription) {
 	w.st.removeSignalSub(sub)
 	w.st.touch(sub)
 	rt := in.rt()
-	rt.SignalKeys = slices.DeleteFunc(rt.SignalKeys, func(k int64) bool { return k == sub.Key })
+	rt.Extra().SignalKeys = slices.DeleteFunc(rt.Extra().SignalKeys, func(k int64) bool { return k == sub.Key })
 	w.touch(in)
 }
 

@@ -95,7 +95,7 @@ func (e *Engine) ResolveIncident(ctx context.Context, key int64) error {
 		if in == nil {
 			return struct{}{}, nil
 		}
-		if in.rt().Task != nil {
+		if in.rt().ReadExtra().Task != nil {
 			// A task listener could not be created: the transition's
 			// listeners run again.
 			if ut := w.st.userTasks[in.rt().UserTaskKey]; ut != nil {

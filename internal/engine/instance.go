@@ -27,7 +27,7 @@ func (w *writer) createInstance(def *definition, start *bpmn.Element, vars map[s
 		start = def.proc.NoneStart
 	}
 	if w.processStartListeners(in, start) {
-		in.rt().Trigger = trigger // processlisteners.go: it starts once they are done
+		in.rt().Extra().Trigger = trigger // processlisteners.go: it starts once they are done
 		return in
 	}
 	w.processActivated(in)

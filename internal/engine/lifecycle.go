@@ -39,7 +39,9 @@ func (w *writer) transition(in *inst, lc string) {
 	rt := in.rt()
 	rt.Lifecycle = lc
 	if lc == lcActivated || lc == lcCompleting {
-		rt.ListenersDone = 0 // the next step's listeners start from the first
+		if x := rt.ScopeExtra; x != nil {
+			x.ListenersDone = 0 // the next step's listeners start from the first
+		}
 	}
 	w.touch(in)
 	if w.e.opts.ElementEvents {
@@ -135,7 +137,7 @@ func (w *writer) enter(in *inst, boundaries bool) bool {
 // start listener completed) and runs the start execution listeners; it
 // reports whether they are done.
 func (w *writer) inputsAndStartListeners(in *inst) bool {
-	if in.rt().ListenersDone == 0 && !w.applyInputs(in) {
+	if in.rt().ReadExtra().ListenersDone == 0 && !w.applyInputs(in) {
 		return false
 	}
 	return w.runListeners(in, bpmn.ListenerStart)
@@ -144,7 +146,7 @@ func (w *writer) inputsAndStartListeners(in *inst) bool {
 // withdrawFailedAttempt cancels what an activation that raised an incident
 // had opened already, before it runs again.
 func (w *writer) withdrawFailedAttempt(in *inst) {
-	rt := in.rt()
+	rt := in.rt().ReadExtra()
 	if len(rt.SubscriptionKeys)+len(rt.TimerKeys)+len(rt.SignalKeys) > 0 {
 		w.cancelWaitStates(in)
 	}
@@ -156,11 +158,11 @@ func (w *writer) withdrawFailedAttempt(in *inst) {
 // trigger behaviour does; its input mappings do not run. It reports whether
 // there was a trigger.
 func (w *writer) applyTrigger(in *inst) bool {
-	tr := in.rt().Trigger
+	tr := in.rt().ReadExtra().Trigger
 	if tr == nil {
 		return false
 	}
-	in.rt().Trigger = nil
+	in.rt().ScopeExtra.Trigger = nil
 	w.activated(in)
 	w.completeWithVariables(in, tr.Variables)
 	return true
@@ -217,7 +219,7 @@ func (w *writer) onComplete(in *inst) {
 		return
 	}
 	var flows []*bpmn.SequenceFlow
-	if in.rt().ListenersDone == 0 {
+	if in.rt().ReadExtra().ListenersDone == 0 {
 		var ok bool
 		if flows, ok = behaviorOf(in).onComplete(w, in); !ok {
 			return
@@ -279,8 +281,8 @@ func (w *writer) outputsThenFlows(in *inst) ([]*bpmn.SequenceFlow, bool) {
 // (boundary events), it is COMPLETED, its flows are taken, and its flow
 // scope hears of it.
 func (w *writer) leave(in *inst, flows []*bpmn.SequenceFlow) {
-	tr := in.rt().Trigger
-	compThrow := in.rt().CompensationThrow
+	x := in.rt().ReadExtra()
+	tr, compThrow := x.Trigger, x.CompensationThrow
 	w.cancelWaitStates(in)
 	in.rec.State = store.StateCompleted
 	in.rec.EndDate = w.now
@@ -299,11 +301,11 @@ func (w *writer) leave(in *inst, flows []*bpmn.SequenceFlow) {
 	if tr != nil && tr.Flow != "" {
 		// The event of an event-based gateway happened: its catch event
 		// completes at once with the event's variables.
-		in.rt().Trigger = nil
+		in.rt().ScopeExtra.Trigger = nil
 		if f := in.def.proc.Flow(tr.Flow); f != nil {
 			w.tookFlow(scope, f)
 			t := w.activate(scope, f.Target)
-			t.rt().Trigger = &store.EventTrigger{Variables: tr.Variables}
+			t.rt().Extra().Trigger = &store.EventTrigger{Variables: tr.Variables}
 		}
 	}
 	if compThrow != 0 {
@@ -321,7 +323,10 @@ func (w *writer) release(in *inst) {
 	w.dropScopeVars(in)
 	rt := in.rt()
 	rt.Joins = nil
-	rt.JobKey, rt.UserTaskKey, rt.SubscriptionKeys, rt.TimerKeys = 0, 0, nil, nil
+	rt.JobKey, rt.UserTaskKey = 0, 0
+	if x := rt.ScopeExtra; x != nil {
+		x.SubscriptionKeys, x.TimerKeys = nil, nil
+	}
 }
 
 // childGone counts a child of scope that completed or was terminated.
@@ -343,7 +348,7 @@ func (w *writer) afterChild(scope *inst) {
 		if rt.ActiveChildren == 0 {
 			w.finishTerminate(scope)
 		}
-	case rt.Terminate:
+	case rt.ReadExtra().Terminate:
 		if rt.ActiveChildren == 0 {
 			w.complete(scope)
 		}
@@ -408,7 +413,7 @@ func (w *writer) terminateScope(end *inst) { w.interruptScope(end.parent, end) }
 // scope complete once keep is done.
 func (w *writer) interruptScope(scope, keep *inst) {
 	rt := scope.rt()
-	rt.Terminate = true
+	rt.Extra().Terminate = true
 	rt.Joins = nil
 	w.touch(scope)
 	for _, c := range sortedChildren(scope) {
@@ -435,18 +440,21 @@ func (w *writer) endJob(j *store.Job, state string) {
 // resolves its incidents.
 func (w *writer) cancelWaitStates(in *inst) {
 	rt := in.rt()
-	for _, k := range rt.SignalKeys {
+	x := rt.ReadExtra()
+	for _, k := range x.SignalKeys {
 		if sub := w.st.signalSubs[k]; sub != nil {
 			sub.State = store.SignalSubscriptionDeleted
 			w.st.removeSignalSub(sub)
 			w.st.touch(sub)
 		}
 	}
-	rt.SignalKeys = nil
-	if child := w.st.insts[rt.CalledInstance]; child != nil {
+	if rt.ScopeExtra != nil {
+		rt.ScopeExtra.SignalKeys = nil
+	}
+	if child := w.st.insts[x.CalledInstance]; child != nil {
 		// A step of its own: a chain of call activities as deep as it grew
 		// is terminated one level per step, in bounded slices.
-		rt.CalledInstance = 0
+		rt.ScopeExtra.CalledInstance = 0
 		w.enqueue(stepTerminate, child.key())
 	}
 	if j := w.st.jobs[rt.JobKey]; j != nil {
@@ -457,7 +465,7 @@ func (w *writer) cancelWaitStates(in *inst) {
 		delete(w.st.userTasks, ut.Key)
 		w.st.touch(ut)
 	}
-	for _, k := range rt.SubscriptionKeys {
+	for _, k := range x.SubscriptionKeys {
 		if sub := w.st.subs[k]; sub != nil {
 			sub.State = store.SubscriptionDeleted
 			sub.LastUpdatedDate = w.now
@@ -465,7 +473,7 @@ func (w *writer) cancelWaitStates(in *inst) {
 			w.st.touch(sub)
 		}
 	}
-	for _, k := range rt.TimerKeys {
+	for _, k := range x.TimerKeys {
 		if t := w.st.timers[k]; t != nil {
 			t.State = store.TimerCanceled
 			delete(w.st.timers, k)

@@ -27,14 +27,17 @@ func (w *writer) runListeners(in *inst, eventType string) bool {
 	}
 	ls := in.el.Listeners(eventType)
 	rt := in.rt()
-	if rt.ListenersDone >= len(ls) {
+	done := rt.ReadExtra().ListenersDone
+	if done >= len(ls) {
 		return true
 	}
 	if w.st.jobs[rt.JobKey] != nil {
 		return false // its job is out already
 	}
-	if !w.createJobFor(in, &ls[rt.ListenersDone].TaskDefinition, JobKindExecutionListener, strings.ToUpper(eventType)) {
-		rt.ListenersDone = 0
+	if !w.createJobFor(in, &ls[done].TaskDefinition, JobKindExecutionListener, strings.ToUpper(eventType)) {
+		if x := rt.ScopeExtra; x != nil {
+			x.ListenersDone = 0
+		}
 		w.touch(in)
 	}
 	return false
@@ -45,8 +48,7 @@ func (w *writer) runListeners(in *inst, eventType string) bool {
 // its flow scope as output mappings' do; then the next listener, or the
 // element's activation or completion, follows.
 func (w *writer) executionListenerDone(in *inst, vars map[string]json.RawMessage) {
-	rt := in.rt()
-	rt.ListenersDone++
+	in.rt().Extra().ListenersDone++
 	w.touch(in)
 	switch in.lifecycle() {
 	case lcActivating:

@@ -47,7 +47,7 @@ func (w *writer) openSubscription(in *inst, el *bpmn.Element, md *bpmn.MessageDe
 	}
 	w.st.addSub(sub)
 	w.st.touch(sub)
-	in.rt().SubscriptionKeys = append(in.rt().SubscriptionKeys, sub.Key)
+	in.rt().Extra().SubscriptionKeys = append(in.rt().Extra().SubscriptionKeys, sub.Key)
 	w.touch(in)
 	// A buffered message is correlated after the element is activated.
 	w.enqueue(stepCorrelate, sub.Key)
@@ -109,7 +109,7 @@ func (w *writer) correlateSub(sub *store.MessageSubscription, variables string) 
 		return
 	}
 	// Other subscriptions of the element are withdrawn.
-	for _, k := range in.rt().SubscriptionKeys {
+	for _, k := range in.rt().ReadExtra().SubscriptionKeys {
 		if other := w.st.subs[k]; other != nil && other != sub {
 			other.State = store.SubscriptionDeleted
 			other.LastUpdatedDate = w.now
@@ -117,7 +117,9 @@ func (w *writer) correlateSub(sub *store.MessageSubscription, variables string) 
 			w.st.touch(other)
 		}
 	}
-	in.rt().SubscriptionKeys = nil
+	if x := in.rt().ScopeExtra; x != nil {
+		x.SubscriptionKeys = nil
+	}
 	w.completeWithVariables(in, objectVars(variables))
 }
 
@@ -240,7 +242,7 @@ func (e *Engine) publish(ctx context.Context, req PublishMessageRequest, mustCor
 			in := w.createInstance(def, start, objectVars(msg.Variables), instanceOptions{businessID: req.BusinessID})
 			if req.CorrelationKey != "" {
 				w.st.msgStarted[msgStartKey(def, req.CorrelationKey)] = in.key()
-				in.rt().MessageStart = msgStartKey(def, req.CorrelationKey)
+				in.rt().Extra().MessageStart = msgStartKey(def, req.CorrelationKey)
 				w.touch(in)
 			}
 			msg.CorrelatedProcesses = append(msg.CorrelatedProcesses, def.rec.ProcessID)
@@ -285,7 +287,7 @@ func (w *writer) startSubscriptions(tenant, name string) []*store.MessageSubscri
 
 // forgetMessageStart frees the correlation key of a message-started instance.
 func (w *writer) forgetMessageStart(in *inst) {
-	if k := in.rt().MessageStart; k != "" && w.st.msgStarted[k] == in.key() {
+	if k := in.rt().ReadExtra().MessageStart; k != "" && w.st.msgStarted[k] == in.key() {
 		delete(w.st.msgStarted, k)
 	}
 }

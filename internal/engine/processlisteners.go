@@ -18,7 +18,7 @@ func (w *writer) processStartListeners(in *inst, start *bpmn.Element) bool {
 	if len(in.el.Listeners(bpmn.ListenerStart)) == 0 {
 		return false
 	}
-	in.rt().Start = start.ID
+	in.rt().Extra().Start = start.ID
 	w.touch(in)
 	w.enqueue(stepActivate, in.key())
 	return true
@@ -31,9 +31,11 @@ func (w *writer) startAfterListeners(in *inst) {
 	if !w.runListeners(in, bpmn.ListenerStart) {
 		return
 	}
-	start := in.def.proc.ElementByID(in.rt().Start)
-	trigger := in.rt().Trigger
-	in.rt().Start, in.rt().Trigger = "", nil
+	start := in.def.proc.ElementByID(in.rt().ReadExtra().Start)
+	trigger := in.rt().ReadExtra().Trigger
+	if x := in.rt().ScopeExtra; x != nil {
+		x.Start, x.Trigger = "", nil
+	}
 	w.processActivated(in)
 	if start != nil {
 		w.activateStart(in, start, trigger)

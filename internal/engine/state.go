@@ -376,7 +376,7 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 		}
 		rec := processScope(def, pi, sc)
 		st.insts[pi.Key] = &inst{rec: rec, pi: pi, el: def.proc.Element, def: def}
-		if k := rec.Runtime.MessageStart; k != "" {
+		if k := rec.Runtime.ReadExtra().MessageStart; k != "" {
 			st.msgStarted[k] = rec.Key
 		}
 	}

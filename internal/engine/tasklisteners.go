@@ -74,7 +74,7 @@ func hasTaskListeners(in *inst, event string) bool { return len(in.el.TaskListen
 // startTaskTransition puts a user task in a transition and runs its first
 // listener (the caller checked there is one).
 func (w *writer) startTaskTransition(in *inst, ut *store.UserTask, tr *store.TaskTransition) {
-	in.rt().Task = tr
+	in.rt().Extra().Task = tr
 	w.touch(in)
 	ut.State = taskEventStates[tr.Event]
 	w.st.touch(ut)
@@ -85,7 +85,7 @@ func (w *writer) startTaskTransition(in *inst, ut *store.UserTask, tr *store.Tas
 // applies the transition when all are done.
 func (w *writer) nextTaskListener(in *inst, ut *store.UserTask) {
 	rt := in.rt()
-	tr := rt.Task
+	tr := rt.ReadExtra().Task
 	ls := in.el.TaskListenersOf(tr.Event)
 	if tr.Done >= len(ls) {
 		w.finishTaskTransition(in, ut)
@@ -166,7 +166,7 @@ func checkTaskListenerResult(in *inst, key int64, vars map[string]json.RawMessag
 	if len(vars) > 0 {
 		return errorf(CodeInvalidArgument, "Expected to complete task listener job with key '%d' without variables, but variables were given: a task listener's result carries corrections instead", key)
 	}
-	tr := in.rt().Task
+	tr := in.rt().ReadExtra().Task
 	if r == nil || tr == nil {
 		return nil
 	}
@@ -188,13 +188,13 @@ func checkTaskListenerResult(in *inst, key int64, vars map[string]json.RawMessag
 // ends the transition, corrections are applied to what the task will be.
 func (w *writer) taskListenerDone(in *inst, r *UserTaskResult) {
 	rt := in.rt()
-	tr := rt.Task
+	tr := rt.ReadExtra().Task
 	ut := w.st.userTasks[rt.UserTaskKey]
 	if tr == nil || ut == nil {
 		return
 	}
 	if r != nil && r.Denied {
-		rt.Task = nil
+		rt.ScopeExtra.Task = nil // tr is not nil
 		w.touch(in)
 		ut.State = store.UserTaskCreated
 		w.st.touch(ut)
@@ -234,8 +234,10 @@ func (w *writer) taskListenerDone(in *inst, r *UserTaskResult) {
 // finishTaskTransition applies a transition whose listeners are all done.
 func (w *writer) finishTaskTransition(in *inst, ut *store.UserTask) {
 	rt := in.rt()
-	tr := rt.Task
-	rt.Task = nil
+	tr := rt.ReadExtra().Task
+	if rt.ScopeExtra != nil {
+		rt.ScopeExtra.Task = nil
+	}
 	w.touch(in)
 	w.st.touch(ut)
 	switch tr.Event {

@@ -61,7 +61,7 @@ func (w *writer) addInstanceTimer(in *inst, el *bpmn.Element, t bpmn.Timer) {
 		TenantID:             in.rec.TenantID,
 	}
 	w.addTimer(rec)
-	in.rt().TimerKeys = append(in.rt().TimerKeys, rec.Key)
+	in.rt().Extra().TimerKeys = append(in.rt().Extra().TimerKeys, rec.Key)
 	w.touch(in)
 }
 
@@ -122,7 +122,9 @@ func (w *writer) triggerTimer(key int64) {
 			w.timerEvent(in, t)
 			return
 		}
-		in.rt().TimerKeys = nil
+		if x := in.rt().ScopeExtra; x != nil {
+			x.TimerKeys = nil
+		}
 		w.complete(in)
 		return
 	}

@@ -284,7 +284,7 @@ func (st *state) pendingSteps() []step {
 		}
 		if in.pi != nil && in.pi.ParentElementInstanceKey != 0 {
 			caller := st.insts[in.pi.ParentElementInstanceKey]
-			if caller == nil || caller.rt().CalledInstance != k {
+			if caller == nil || caller.rt().ReadExtra().CalledInstance != k {
 				out = append(out, step{stepTerminate, k})
 			}
 		}

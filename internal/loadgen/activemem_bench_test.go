@@ -72,6 +72,11 @@ func BenchmarkActiveState(b *testing.B) {
 				b.Fatal(err)
 			}
 			e = nil
+			if *activeHeap != "" {
+				// Every allocation of the restarts, not a sample.
+				defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+				runtime.MemProfileRate = 1
+			}
 			var heap uint64
 			for b.Loop() {
 				if e != nil {

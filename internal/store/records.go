@@ -145,6 +145,10 @@ func (c scopeCol) Scan(src any) error { return nullString{&c.r.scopeText}.Scan(s
 
 // ScopeRuntime is what the engine keeps about an element instance while it
 // runs: its place in the element lifecycle and, for scopes, the tokens in it.
+// Every active element instance holds one in memory; what most of them
+// need is kept here, the rest (ScopeExtra) only by those that use it, made
+// on first use (Extra). The stored JSON is the same either way: the extra
+// fields are inlined, in this order.
 type ScopeRuntime struct {
 	// Lifecycle is Zeebe's intent: ACTIVATING, ACTIVATED, COMPLETING,
 	// TERMINATING (and COMPLETED/TERMINATED once done).
@@ -154,10 +158,35 @@ type ScopeRuntime struct {
 	// Joins records, per joining gateway of this scope, how many times each
 	// incoming sequence flow was taken and not yet consumed by the join.
 	Joins map[string]map[string]int `json:"j,omitempty"`
-	// JobKey, UserTaskKey, SubscriptionKeys and TimerKeys are the wait
-	// states this element instance holds.
-	JobKey           int64   `json:"job,omitempty"`
-	UserTaskKey      int64   `json:"ut,omitempty"`
+	// JobKey and UserTaskKey (and ScopeExtra's SubscriptionKeys, TimerKeys
+	// and SignalKeys) are the wait states this element instance holds.
+	JobKey      int64 `json:"job,omitempty"`
+	UserTaskKey int64 `json:"ut,omitempty"`
+	// ScopeExtra is nil until one of its fields is set (Extra); read them
+	// with ReadExtra, which a nil ScopeExtra reads as zero.
+	*ScopeExtra
+}
+
+// Extra is the rarely used part of r, made on first use: for a change.
+func (r *ScopeRuntime) Extra() *ScopeExtra {
+	if r.ScopeExtra == nil {
+		r.ScopeExtra = &ScopeExtra{}
+	}
+	return r.ScopeExtra
+}
+
+// ReadExtra is the rarely used part of r (zero when it was never set),
+// to read: a copy.
+func (r *ScopeRuntime) ReadExtra() ScopeExtra {
+	if r.ScopeExtra == nil {
+		return ScopeExtra{}
+	}
+	return *r.ScopeExtra
+}
+
+// ScopeExtra is the part of an element instance's runtime that few
+// element instances use.
+type ScopeExtra struct {
 	SubscriptionKeys []int64 `json:"subs,omitempty"`
 	TimerKeys        []int64 `json:"timers,omitempty"`
 	SignalKeys       []int64 `json:"signals,omitempty"`

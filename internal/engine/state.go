@@ -367,13 +367,14 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 		if def == nil {
 			return nil, fmt.Errorf("process instance %d: unknown process definition %d", pi.Key, pi.ProcessDefinitionKey)
 		}
-		sc, ok, err := pi.StoredScope()
+		sc, ok, err := pi.TakeStoredScope()
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
 			return nil, fmt.Errorf("process instance %d: active, but its scope is not stored", pi.Key)
 		}
+		str.all(&sc.Runtime.Lifecycle)
 		rec := processScope(def, pi, sc)
 		st.insts[pi.Key] = &inst{rec: rec, pi: pi, el: def.proc.Element, def: def}
 		if k := rec.Runtime.ReadExtra().MessageStart; k != "" {
@@ -392,7 +393,7 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 		if def == nil {
 			return nil, fmt.Errorf("element instance %d: unknown process definition %d", rec.Key, rec.ProcessDefinitionKey)
 		}
-		str.all(&rec.ProcessID, &rec.ElementID, &rec.ElementName, &rec.Type, &rec.State, &rec.TenantID)
+		str.all(&rec.ProcessID, &rec.ElementID, &rec.ElementName, &rec.Type, &rec.State, &rec.TenantID, &rec.Runtime.Lifecycle)
 		in := &inst{rec: rec, def: def}
 		in.el = def.proc.ElementByID(rec.ElementID)
 		if in.el == nil {

@@ -112,6 +112,14 @@ func (r *ProcessInstance) StoredScope() (s ProcessScope, ok bool, err error) {
 	return s, true, nil
 }
 
+// TakeStoredScope is StoredScope, and forgets the column's text: a restart
+// that decoded it has no more use for it (some 50 bytes an instance).
+func (r *ProcessInstance) TakeStoredScope() (s ProcessScope, ok bool, err error) {
+	s, ok, err = r.StoredScope()
+	r.scopeText = ""
+	return s, ok, err
+}
+
 // scope is what column scope holds: the process's own element instance
 // while the instance is active.
 func (r *ProcessInstance) scope() *ProcessScope {

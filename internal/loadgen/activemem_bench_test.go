@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orcabpm/orca/internal/engine"
 )
@@ -23,7 +24,8 @@ var (
 // BenchmarkActiveState measures what active instances cost the engine,
 // which keeps their state in memory: N instances of scale-review, each
 // waiting at its user task, and then the engine's restart (engine.Open to
-// ready, the time per op) with them all active. It reports the live Go heap
+// ready, the time per op, and the process's CPU time during it,
+// ms-cpu/op) with them all active. It reports the live Go heap
 // per active instance after their creation (B/active) and after the
 // restart (B/active-restart), each after a collection, measured from the
 // heap of the same engine with no instance (B/active-restart: of an engine
@@ -78,6 +80,7 @@ func BenchmarkActiveState(b *testing.B) {
 				runtime.MemProfileRate = 1
 			}
 			var heap uint64
+			var cpu time.Duration // the restarts' (the process's, collector included)
 			for b.Loop() {
 				if e != nil {
 					b.StopTimer()
@@ -88,11 +91,14 @@ func BenchmarkActiveState(b *testing.B) {
 					runtime.GC()
 					b.StartTimer()
 				}
+				cpu0, _ := ProcessCPU(os.Getpid())
 				e, err = engine.Open(ctx, engine.Options{DataDir: dir})
 				if err != nil {
 					b.Fatal(err)
 				}
+				cpu1, _ := ProcessCPU(os.Getpid())
 				b.StopTimer()
+				cpu += cpu1 - cpu0
 				heap = liveHeap()
 				b.StartTimer()
 			}
@@ -102,6 +108,7 @@ func BenchmarkActiveState(b *testing.B) {
 			if created != 0 {
 				b.ReportMetric(created, "B/active")
 			}
+			b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "ms-cpu/op")
 			b.ReportMetric((float64(heap)-float64(empty))/float64(n), "B/active-restart")
 			if err := e.Close(); err != nil {
 				b.Fatal(err)

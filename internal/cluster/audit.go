@@ -210,7 +210,9 @@ type AuditRider interface {
 	// the keys of what it started, on failure FAIL and failText of the
 	// error the call returns (failText runs on the engine's writer: it
 	// must be quick). A decision evaluation that failed is recorded, not
-	// an error: failText is given it as a *DecisionEvaluationFailed.
+	// an error: failText is given it as a *DecisionEvaluationFailed, whose
+	// result is cut short past its JSON's first AuditErrorMessageMax bytes
+	// (clipEvaluationResult).
 	RideAudit(ctx context.Context, entry *store.AuditLog, failText func(error) string) (context.Context, AuditRide)
 	// RewriteAudit replaces a committed entry (one that rode a command) by
 	// entry, which has its key and timestamp, and returns once that is
@@ -253,12 +255,16 @@ func (m *Embedded) RideAudit(ctx context.Context, entry *store.AuditLog, failTex
 			// The evaluation is recorded either way, and its entry names
 			// it either way, as Camunda's names the DECISION_EVALUATION
 			// record's key (EVALUATED or FAILED); one that failed is the
-			// call's failure (DecisionEvaluationFailed).
+			// call's failure (DecisionEvaluationFailed), its result cut
+			// short past what the entry keeps of its text: only that much
+			// is encoded on the writer.
 			if e.EntityType == "DECISION" {
 				e.EntityKey = Key(r.EvaluationKey).String()
 			}
 			if r.FailureMessage != "" {
-				e.Result, e.ErrorMessage = AuditFail, failText(&DecisionEvaluationFailed{Result: evaluationResult(r)})
+				res := evaluationResult(r)
+				clipEvaluationResult(res, AuditErrorMessageMax)
+				e.Result, e.ErrorMessage = AuditFail, failText(&DecisionEvaluationFailed{Result: res})
 				return
 			}
 		}

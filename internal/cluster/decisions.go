@@ -113,7 +113,9 @@ type EvaluateDecisionResult struct {
 // DecisionEvaluationFailed is an evaluation that failed (FailureMessage
 // set), as an audit entry riding its command sees it (AuditRider): Camunda
 // answers it as a result, not an error, and the MCP tool as a tool error
-// carrying that result.
+// carrying that result. The result is cut short past what the entry keeps
+// of its JSON (the first AuditErrorMessageMax bytes are the whole
+// result's).
 type DecisionEvaluationFailed struct{ Result *EvaluateDecisionResult }
 
 func (f *DecisionEvaluationFailed) Error() string {

@@ -108,8 +108,15 @@ type cleanupReq struct {
 
 // run deletes in the batch's transaction. A failed deletion is undone
 // (DeleteHistory's savepoint) and reported to the janitor, never to the
-// batch: the commands' changes commit without it.
+// batch: the commands' changes commit without it. One that SQLite undid by
+// rolling back the whole transaction fails the batch's commit (store.Tx)
+// and is not run again when the batch is retried: the batch commits
+// without it, where a deletion failing every time (one that needs a page
+// on a full disk) would hold the batch, and every command after it, up.
 func (c *cleanupReq) run(ctx context.Context, tx *store.Tx) {
+	if c.err != nil {
+		return // it failed in an earlier try of this batch
+	}
 	start := time.Now()
 	c.res, c.err = tx.DeleteHistory(ctx, c.roots, c.cutoff, c.dcut, c.rows)
 	c.deleteDuration = time.Since(start)

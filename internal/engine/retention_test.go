@@ -1,9 +1,13 @@
 package engine
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -502,4 +506,65 @@ func TestRetentionRowsOfNoInstance(t *testing.T) {
 	if n := ticks(); n != 1 {
 		t.Fatalf("the timer start event after the cleanup and a restart: %d ticker instances, want 1 more tick", n)
 	}
+}
+
+// loseTransactionOnCleanup is a store.Options.WrapWriter under which every
+// deletion of a variable fails the way a full disk or an I/O error fails
+// the cleanup's DELETEs: SQLite rolls back the whole transaction (a TEMP
+// trigger of the write connection raising ROLLBACK). The tables must exist
+// when the connection opens.
+func loseTransactionOnCleanup(c driver.Connector) driver.Connector { return losingConnector{c} }
+
+type losingConnector struct{ driver.Connector }
+
+func (c losingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	x, ok := conn.(driver.ExecerContext)
+	if !ok {
+		conn.Close()
+		return nil, errors.New("the driver's connection runs no statements of its own")
+	}
+	if _, err := x.ExecContext(ctx, `CREATE TEMP TRIGGER lose_the_transaction BEFORE DELETE ON variables
+BEGIN SELECT RAISE(ROLLBACK, 'the disk failed (test)'); END`, nil); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// A cleanup run whose deletion SQLite answers by rolling back the whole
+// transaction fails the batch it rode in (store.Tx), and the batch's retry
+// goes without it: the run reports the failure, nothing is deleted, the
+// engine goes on taking commands, and it is not stuck retrying a batch
+// whose deletion fails every time (a deletion that needs a page on a full
+// disk where the batch's own rows fit).
+func TestRetentionLostTransactionRetriesWithoutCleanup(t *testing.T) {
+	l := newRetentionLoad(t, Retention{TTL: time.Minute, InstanceBatch: 100, RowBatch: 1000})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l.at(now)
+	l.startActive()
+	l.round(3)
+	before := l.counts()
+	l.opts.Store.WrapWriter = loseTransactionOnCleanup
+	l.restart()
+	l.at(now.Add(time.Hour))
+	// A run stuck behind a batch retried for ever would never end: the
+	// deadline only turns that hang into a failure.
+	ctx, cancel := context.WithTimeout(l.ctx, 2*time.Minute)
+	defer cancel()
+	_, err := l.e.CleanHistory(ctx)
+	if err == nil || !strings.Contains(err.Error(), "the disk failed (test)") {
+		t.Fatalf("cleanup run: %v, want the deletion's failure", err)
+	}
+	if got := l.counts(); !maps.Equal(got, before) {
+		t.Errorf("rows after the failed run %v, want %v as before it", got, before)
+	}
+	k := l.start("ret-wait", map[string]any{"note": "after"})
+	if _, ok, err := store.Get(l.ctx, l.e.Store(), func() *store.ProcessInstance { return new(store.ProcessInstance) }, k); !ok || err != nil {
+		t.Errorf("the instance started after the failed run is not stored (%v)", err)
+	}
+	l.wantActiveIntact()
 }

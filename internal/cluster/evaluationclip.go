@@ -86,16 +86,22 @@ func (c *clipper) str(s *string) {
 }
 
 // optStr is str for a string that may be absent; a string cut is a new one
-// (the pointer may be shared).
+// (the pointer may be shared), one past the end absent.
 func (c *clipper) optStr(s **string) {
 	if *s == nil {
 		c.count(1)
 		return
 	}
+	if c.left <= 1 { // past the end: null, which is as good as ""
+		c.count(1)
+		*s = nil
+		return
+	}
 	v := **s
 	c.str(&v)
-	if v != **s {
-		*s = &v
+	if len(v) != len(**s) {
+		cut := v // only a string cut is moved to the heap
+		*s = &cut
 	}
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"sync"
 	"time"
 
@@ -44,12 +45,11 @@ func (w *writer) createJobFor(in *inst, td *bpmn.TaskDefinition, kind, listenerE
 		w.raise(in, incExtractValue, err.Error(), 0)
 		return false
 	}
-	headers := map[string]string{}
-	for _, h := range in.el.Headers {
-		headers[h.Key] = h.Value
-	}
+	shared := in.def.elementHeaders(in.el)
+	var own map[string]string // headers of this job's own
 	if ut := in.el.UserTask; ut != nil && !ut.Native {
-		if !w.jobUserTaskHeaders(in, ut, headers) {
+		own = maps.Clone(shared.Map())
+		if !w.jobUserTaskHeaders(in, ut, own) {
 			return false
 		}
 	}
@@ -61,7 +61,6 @@ func (w *writer) createJobFor(in *inst, td *bpmn.TaskDefinition, kind, listenerE
 		Kind:                   kind,
 		ListenerEventType:      listenerEventType,
 		Retries:                int32(retries),
-		CustomHeaders:          headers,
 		CreationTime:           w.now,
 		LastUpdateTime:         w.now,
 		ElementID:              in.el.ID,
@@ -73,6 +72,11 @@ func (w *writer) createJobFor(in *inst, td *bpmn.TaskDefinition, kind, listenerE
 		ProcessVersion:         in.def.rec.Version,
 		TenantID:               in.rec.TenantID,
 	}
+	if own != nil {
+		j.CustomHeaders = own
+	} else {
+		j.ShareHeaders(shared)
+	}
 	w.st.jobs[j.Key] = j
 	w.st.touch(j)
 	in.rt().JobKey = j.Key
@@ -81,6 +85,25 @@ func (w *writer) createJobFor(in *inst, td *bpmn.TaskDefinition, kind, listenerE
 	// same, as in Zeebe: the incident comes when a worker fails it.
 	w.makeActivatable(j)
 	return true
+}
+
+// elementHeaders are the custom headers of el's jobs, made and encoded
+// once per deployed definition and shared by the jobs (a redeployment is
+// another definition, with its own). Their map is read-only.
+func (d *definition) elementHeaders(el *bpmn.Element) *store.Headers {
+	if h := d.headers[el]; h != nil {
+		return h
+	}
+	m := make(map[string]string, len(el.Headers))
+	for _, h := range el.Headers {
+		m[h.Key] = h.Value
+	}
+	h := store.NewHeaders(m)
+	if d.headers == nil {
+		d.headers = make(map[*bpmn.Element]*store.Headers)
+	}
+	d.headers[el] = h
+	return h
 }
 
 // makeActivatable queues a job for activation and wakes waiting workers.
@@ -164,6 +187,13 @@ func (e *Engine) ActivateJobs(ctx context.Context, req ActivateJobsRequest) ([]A
 	for {
 		ready := e.jobWaiters.wait(req.Type)
 		jobs, err := do(ctx, e, func(w *writer) ([]ActivatedJob, error) { return w.activateJobs(req), nil })
+		// The jobs of an element share their headers' map (elementHeaders),
+		// and a job's map is the engine's: each caller gets a copy it may
+		// change. Copied here, off the writer, which never changes a
+		// job's map once made.
+		for i := range jobs {
+			jobs[i].CustomHeaders = maps.Clone(jobs[i].CustomHeaders)
+		}
 		if err != nil || len(jobs) > 0 || wait < 0 {
 			return jobs, err
 		}

@@ -22,6 +22,9 @@ type definition struct {
 	// reach caches, per joining inclusive gateway, the elements it can be
 	// reached from. Only the writer uses it.
 	reach map[string]map[string]bool
+	// headers caches, per element with jobs, its custom headers encoded
+	// for the jobs' rows (elementHeaders). Only the writer uses it.
+	headers map[*bpmn.Element]*store.Headers
 }
 
 // inst is a live element instance (the process scope included).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql/driver"
 	"encoding/json"
+	"reflect"
 	"time"
 )
 
@@ -178,6 +179,48 @@ func (e *argEncoder) json(v any) {
 	e.add(string(bytes.TrimSuffix(e.buf.Bytes(), []byte{'\n'})))
 }
 
+// Headers are custom headers that the jobs of one element share, with their
+// JSON text encoded once: a job's headers are its element's (unless the
+// engine adds its own, for a job-worker user task or a task listener), and
+// the writer encodes a job's row each time the job changes (created,
+// activated, completed), which encoded the same map to the same text again
+// and again. The map must not be changed once shared.
+type Headers struct {
+	m    map[string]string
+	text string
+}
+
+// NewHeaders encodes m for sharing (Job.ShareHeaders); m becomes read-only.
+func NewHeaders(m map[string]string) *Headers {
+	h := &Headers{m: m}
+	// A map of strings always encodes (invalid UTF-8 becomes U+FFFD); were
+	// it not to, the text stays empty and each job's row encodes the map.
+	if b, err := json.Marshal(m); err == nil {
+		h.text = string(b)
+	}
+	return h
+}
+
+// Map is the shared map, read-only.
+func (h *Headers) Map() map[string]string { return h.m }
+
+// ShareHeaders makes h's map the job's CustomHeaders; its row is written
+// with h's text as long as CustomHeaders is still that map (a job given
+// other headers afterwards, a map of its own, is encoded as before).
+func (r *Job) ShareHeaders(h *Headers) {
+	r.CustomHeaders, r.headers = h.m, h
+}
+
+// headersText is the JSON text of r's CustomHeaders when it is shared
+// (ShareHeaders) and still the shared map.
+func (r *Job) headersText() (string, bool) {
+	h := r.headers
+	if h == nil || h.text == "" || reflect.ValueOf(h.m).UnsafePointer() != reflect.ValueOf(r.CustomHeaders).UnsafePointer() {
+		return "", false
+	}
+	return h.text, true
+}
+
 func (r *ProcessInstance) appendArgs(e *argEncoder) {
 	e.int64(r.Key)
 	e.int64(r.ProcessDefinitionKey)
@@ -245,7 +288,11 @@ func (r *Job) appendArgs(e *argEncoder) {
 	e.bool(r.HasFailedWithRetriesLeft)
 	e.string(r.ErrorCode)
 	e.string(r.ErrorMessage)
-	e.json(&r.CustomHeaders)
+	if text, ok := r.headersText(); ok {
+		e.string(text)
+	} else {
+		e.json(&r.CustomHeaders)
+	}
 	e.time(r.Deadline)
 	e.time(r.RetryAt)
 	e.time(r.EndTime)

@@ -31,6 +31,17 @@ func TestAppendArgsMatchColumns(t *testing.T) {
 	t0 := time.UnixMilli(1_700_000_000_123).UTC()
 	t1 := t0.Add(90 * time.Minute)
 	const big = int64(2251799813685249)
+	// Jobs that share their element's headers, encoded once (ShareHeaders),
+	// and one given headers of its own afterwards, which must be encoded
+	// anew.
+	shared := NewHeaders(map[string]string{"k": "<v>", "a": "b\u2028"})
+	share := func(j *Job, h *Headers, own map[string]string) *Job {
+		j.ShareHeaders(h)
+		if own != nil {
+			j.CustomHeaders = own
+		}
+		return j
+	}
 	recs := []Record{
 		&ProcessInstance{},
 		&ProcessInstance{Key: big, ProcessDefinitionKey: big - 1, ProcessID: "order<&>", ProcessName: "Order \"process\"",
@@ -66,6 +77,11 @@ func TestAppendArgsMatchColumns(t *testing.T) {
 		&Job{Key: big + 6, Type: "pay", State: JobFailed, Kind: "EXECUTION_LISTENER", ListenerEventType: "start",
 			Retries: -1, HasFailedWithRetriesLeft: true, ErrorCode: "E1", ErrorMessage: "boom", CustomHeaders: map[string]string{},
 			RetryAt: t1, EndTime: t1, Denied: true, DeniedReason: "no <reason>", ProcessVersion: 256},
+		share(&Job{Key: big + 12, Type: "pay", State: JobCreated, CreationTime: t0}, shared, nil),
+		share(&Job{Key: big + 13, Type: "pay", State: JobCreated, CreationTime: t0}, shared, nil),
+		share(&Job{Key: big + 14, Type: "pay", State: JobCreated}, shared, map[string]string{"k": "own"}),
+		share(&Job{Key: big + 15, Type: "pay", State: JobCreated}, NewHeaders(map[string]string{}), nil),
+		share(&Job{Key: big + 16, Type: "pay", State: JobCreated}, NewHeaders(nil), map[string]string{}),
 		&AuditLog{},
 		&AuditLog{Key: big + 10, Timestamp: t0, ActorID: "demo<&>", ActorType: "USER", TenantID: "<default>", Result: "SUCCESS",
 			Category: "DEPLOYED_RESOURCES", EntityType: "PROCESS_INSTANCE", EntityKey: "2251799813685249", OperationType: "UNKNOWN",

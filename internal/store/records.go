@@ -395,7 +395,8 @@ type Job struct {
 	Denied       bool
 	DeniedReason string
 
-	sealedState string // State as last sealed for writing (stateSealer)
+	sealedState string   // State as last sealed for writing (stateSealer)
+	headers     *Headers // CustomHeaders' text while CustomHeaders is its map (ShareHeaders)
 }
 
 func (r *Job) indexedState() string { return r.State }

@@ -25,41 +25,63 @@ type argEncoder struct {
 	args []driver.NamedValue
 	err  error
 
-	ints  [8]boxedInt
-	strs  [16]boxedString
-	ni    int
-	ns    int
-	buf   bytes.Buffer
-	jsonw *json.Encoder
+	ints    boxMemo[int64]
+	strs    boxMemo[string]
+	intRing [8]boxed[int64]
+	strRing [16]boxed[string]
+	buf     bytes.Buffer
+	jsonw   *json.Encoder
 
-	// start is where the row being appended begins in args. colStrs and
-	// colInts hold the value each column was last boxed with: the rows of
-	// a table written one after another mostly repeat them (the audit
-	// entries of a group of reads: who, which tool, where, which
-	// instance), and one comparison finds them instead of a pass over
-	// the last few boxed.
-	start   int
-	colStrs [24]boxedString
-	colInts [24]boxedInt
+	// start is where the row being appended begins in args.
+	start int
 }
 
-type boxedInt struct {
-	k int64
+// boxed is a value and the driver.Value boxing it.
+type boxed[T comparable] struct {
+	k T
 	v driver.Value
 }
 
-type boxedString struct {
-	s string
-	v driver.Value
+// boxMemo reuses the boxes of one type's values. cols holds the value each
+// column was last boxed with: the rows of a table written one after
+// another mostly repeat them (the audit entries of a group of reads: who,
+// which tool, where, which instance), and one comparison finds them. Other
+// values are looked up in a ring of the last few boxed (an instance's key
+// in its element instances' and variables' rows), which the encoder keeps
+// beside the memo, each type's of its own size (box's ring).
+type boxMemo[T comparable] struct {
+	// cols is indexed by the column's number modulo its length, a power of
+	// two above the widest row's columns (a wider row's columns would
+	// share slots, and find their values less often, never wrong ones).
+	cols [32]boxed[T]
+	next int // the ring's slot to fill next
+}
+
+// box is k boxed for column col: the column's last, one of ring's, or a
+// new one. The ring's length is a power of two. The zero value of T is
+// never boxed here (an empty slot holds it).
+func (m *boxMemo[T]) box(ring []boxed[T], col int, k T) driver.Value {
+	c := &m.cols[col&(len(m.cols)-1)]
+	if c.k == k {
+		return c.v
+	}
+	for i := range ring {
+		if ring[i].k == k {
+			*c = ring[i]
+			return c.v
+		}
+	}
+	*c = boxed[T]{k, k}
+	ring[m.next] = *c
+	m.next = (m.next + 1) & (len(ring) - 1)
+	return c.v
 }
 
 // reset forgets the boxed values (and the texts they hold).
 func (e *argEncoder) reset() {
-	clear(e.ints[:])
-	clear(e.strs[:])
-	clear(e.colStrs[:])
-	clear(e.colInts[:])
-	e.ni, e.ns = 0, 0
+	e.ints, e.strs = boxMemo[int64]{}, boxMemo[string]{}
+	clear(e.intRing[:])
+	clear(e.strRing[:])
 	e.err = nil
 }
 
@@ -67,36 +89,14 @@ func (e *argEncoder) add(v driver.Value) {
 	e.args = append(e.args, driver.NamedValue{Value: v})
 }
 
-// int64 appends k. Go boxes 0 to 255 without allocating; other keys are
-// looked up among the last few boxed (so 0, an empty slot's k, never is).
+// int64 appends k. Go boxes 0 to 255 without allocating; other keys go
+// through the memo (so 0, an empty slot's k, never does).
 func (e *argEncoder) int64(k int64) {
 	if k >= 0 && k < 256 {
 		e.add(k)
 		return
 	}
-	col := len(e.args) - e.start
-	if col < len(e.colInts) && e.colInts[col].k == k {
-		e.add(e.colInts[col].v)
-		return
-	}
-	v := e.boxInt(k)
-	if col < len(e.colInts) {
-		e.colInts[col] = boxedInt{k, v}
-	}
-	e.add(v)
-}
-
-// boxInt is k boxed: one of the last few boxed, or a new one.
-func (e *argEncoder) boxInt(k int64) driver.Value {
-	for i := range e.ints {
-		if e.ints[i].k == k {
-			return e.ints[i].v
-		}
-	}
-	v := driver.Value(k)
-	e.ints[e.ni] = boxedInt{k, v}
-	e.ni = (e.ni + 1) % len(e.ints)
-	return v
+	e.add(e.ints.box(e.intRing[:], len(e.args)-e.start, k))
 }
 
 // string appends s (as the generic path does, also when empty).
@@ -105,29 +105,7 @@ func (e *argEncoder) string(s string) {
 		e.add(s)
 		return
 	}
-	col := len(e.args) - e.start
-	if col < len(e.colStrs) && e.colStrs[col].s == s {
-		e.add(e.colStrs[col].v)
-		return
-	}
-	v := e.boxString(s)
-	if col < len(e.colStrs) {
-		e.colStrs[col] = boxedString{s, v}
-	}
-	e.add(v)
-}
-
-// boxString is s boxed: one of the last few boxed, or a new one.
-func (e *argEncoder) boxString(s string) driver.Value {
-	for i := range e.strs {
-		if e.strs[i].s == s {
-			return e.strs[i].v
-		}
-	}
-	v := driver.Value(s)
-	e.strs[e.ns] = boxedString{s, v}
-	e.ns = (e.ns + 1) % len(e.strs)
-	return v
+	e.add(e.strs.box(e.strRing[:], len(e.args)-e.start, s))
 }
 
 func (e *argEncoder) bool(b bool) { e.add(b) }

@@ -182,3 +182,65 @@ func TestAppendArgsMatchColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestEncoderReusesBoxes: the encoder boxes a key or a text once for the
+// rows written together that repeat it (a column's last value, or one of
+// the last few of its type), so a batch allocates for the values that are
+// new only: a group of one caller's reads of one instance allocates one box
+// for each entry's own key, and an instance's variables and job one box
+// for each key of theirs (the instance's, the element instance's, their
+// own), whatever texts, times and headers they repeat.
+func TestEncoderReusesBoxes(t *testing.T) {
+	const big = int64(2251799813685249)
+	t0 := time.UnixMilli(1_700_000_000_123).UTC()
+	headers := NewHeaders(map[string]string{"currency": "EUR"})
+	cases := []struct {
+		name string
+		recs func(i int64) []Record
+		want float64 // allocations a record group
+	}{
+		{"audit entries of one instance", func(i int64) []Record {
+			return []Record{&AuditLog{Key: big + 1000 + i, Timestamp: t0, ActorType: "ANONYMOUS", TenantID: "<default>", Result: "SUCCESS",
+				Category: "ADMIN", EntityType: "PROCESS_INSTANCE", EntityKey: "2251799813685249", OperationType: "UNKNOWN",
+				ProcessInstanceKey: big, InboundChannelType: "MCP", InboundChannelTool: "getProcessInstance",
+				Endpoint: "/mcp/cluster", ArgumentsSize: 43, RootProcessInstanceKey: big}}
+		}, 1},
+		{"an instance's variables and job", func(i int64) []Record {
+			pi := big + 8*i
+			order := &Variable{Key: pi + 1, Name: "order", Value: `{"total":9.99}`, ScopeKey: pi, ProcessInstanceKey: pi,
+				RootProcessInstanceKey: pi, ProcessDefinitionKey: big, ProcessID: "order", TenantID: "<default>"}
+			cents := &Variable{Key: pi + 2, Name: "cents", Value: "999", ScopeKey: pi + 3, ProcessInstanceKey: pi,
+				RootProcessInstanceKey: pi, ProcessDefinitionKey: big, ProcessID: "order", TenantID: "<default>"}
+			job := &Job{Key: pi + 4, Type: "charge-card", State: JobCreated, Kind: "BPMN_ELEMENT", ListenerEventType: "UNSPECIFIED",
+				Retries: 2, CreationTime: t0, LastUpdateTime: t0, ElementID: "charge", ElementInstanceKey: pi + 3,
+				ProcessInstanceKey: pi, RootProcessInstanceKey: pi, ProcessDefinitionKey: big, ProcessID: "order",
+				ProcessVersion: 1, TenantID: "<default>"}
+			job.ShareHeaders(headers)
+			return []Record{order, cents, job}
+		}, 5},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// The first group boxes the values all share (once a batch):
+			// what 128 groups allocate more than 64 is the groups' own.
+			allocs := func(groups int64) float64 {
+				var recs []Record
+				for i := range groups {
+					recs = append(recs, c.recs(i)...)
+				}
+				var rows Rows
+				return testing.AllocsPerRun(20, func() {
+					rows.Reset()
+					for _, r := range recs {
+						if err := rows.Add(r); err != nil {
+							t.Fatal(err)
+						}
+					}
+				})
+			}
+			if got := (allocs(128) - allocs(64)) / 64; got > c.want {
+				t.Errorf("%.2f allocations a group, want at most %v", got, c.want)
+			}
+		})
+	}
+}

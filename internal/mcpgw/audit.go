@@ -75,6 +75,9 @@ const (
 	// 7,000/s (30 to 70 to a group) paid once or twice their entry's
 	// insert again in commits; with 50 ms, a fifth to a half.
 	auditWindow = 50 * time.Millisecond
+	// auditSpareIdle is how long the queue stays empty before the spare
+	// entries of the reads committed last are given back (auditor.spare).
+	auditSpareIdle = time.Second
 )
 
 // endpointKey carries the MCP endpoint a request came in on.
@@ -188,7 +191,13 @@ type auditor struct {
 	// emptied by every other collection, which under a flood of reads
 	// comes sooner than the next group's commit.) The recorder keeps none
 	// of the entries it was given once it returned (cluster.AuditRecorder).
-	spare chan *store.AuditLog
+	// Once the queue has stayed empty for spareIdle (auditSpareIdle), idle
+	// fires and the spares are dropped (dropSpares): a burst of reads
+	// leaves up to auditFlushMax of them, 160 KiB, which reads that may not
+	// come again would keep alive.
+	spare     chan *store.AuditLog
+	idle      *time.Timer
+	spareIdle time.Duration
 }
 
 func (g *Gateway) newAuditor() *auditor {
@@ -201,9 +210,27 @@ func (g *Gateway) newAuditor() *auditor {
 
 func newAuditor(rec cluster.AuditRecorder, g *Gateway) *auditor {
 	a := &auditor{rec: rec, g: g, queue: make(chan *store.AuditLog, auditQueueSize), full: make(chan struct{}, 1),
-		spare: make(chan *store.AuditLog, auditFlushMax)}
+		spare: make(chan *store.AuditLog, auditFlushMax), spareIdle: auditSpareIdle}
 	a.rider, _ = rec.(cluster.AuditRider)
+	a.idle = time.AfterFunc(time.Hour, a.dropSpares)
+	a.idle.Stop()
 	return a
+}
+
+// dropSpares gives the spare entries to the garbage collector: reads have
+// not come for a while (auditor.idle). One that comes meanwhile allocates
+// its entry, as without spares.
+func (a *auditor) dropSpares() {
+	if a.flushing.Load() {
+		return // reads came: the flush that commits them re-arms idle
+	}
+	for {
+		select {
+		case <-a.spare:
+		default:
+			return
+		}
+	}
 }
 
 // Close commits the audit entries of the reads answered so far, which wait
@@ -348,17 +375,23 @@ func (a *auditor) later(e *store.AuditLog) {
 // previous commit (or of the flush), or auditFlushMax entries, whichever
 // comes first; on Close, what is queued.
 func (a *auditor) flush() {
+	a.idle.Stop()
 	batch := make([]*store.AuditLog, 0, auditFlushMax)
 	window := time.NewTimer(auditWindow)
 	defer window.Stop()
 	for {
 		if len(a.queue) == 0 {
+			// The queue is empty: the spares go unless reads come again
+			// within spareIdle (armed before the flag drops, so that whoever
+			// sees it dropped sees idle armed).
+			a.idle.Reset(a.spareIdle)
 			a.flushing.Store(false)
 			// An entry queued after the check but before the flag dropped
 			// found it set and started nobody: take it now.
 			if len(a.queue) == 0 || !a.flushing.CompareAndSwap(false, true) {
 				return
 			}
+			a.idle.Stop()
 		}
 		if len(a.queue) < auditFlushMax && !a.closing.Load() {
 			select {

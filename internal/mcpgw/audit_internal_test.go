@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -202,5 +204,53 @@ func TestAuditEntriesReused(t *testing.T) {
 		if *r != want {
 			t.Fatalf("entry %d:\n got %+v\nwant %+v", i, *r, want)
 		}
+	}
+}
+
+// After a burst of reads the spare entries of their groups are kept for the
+// next reads while reads come, and given back once the queue stayed empty
+// for the auditor's idle time: the garbage collector frees them (and the
+// entries are still all recorded, once).
+func TestAuditSparesReleasedWhenQuiet(t *testing.T) {
+	rec := &gatedRecorder{open: make(chan struct{})}
+	close(rec.open)
+	a := newAuditor(rec, &Gateway{log: slog.New(slog.DiscardHandler)})
+	a.spareIdle = time.Hour // kept while the burst's spares are counted
+	waitFor := func(what string, done func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !done(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %s: %d spares, flushing %v", what, len(a.spare), a.flushing.Load())
+			}
+		}
+	}
+	burst := make([]weak.Pointer[store.AuditLog], auditFlushMax)
+	for i := range burst {
+		e := &store.AuditLog{Key: int64(i + 1)}
+		burst[i] = weak.Make(e)
+		a.later(e)
+	}
+	waitFor("the burst's group committed and its entries spare", func() bool {
+		return len(a.spare) == auditFlushMax && !a.flushing.Load()
+	})
+
+	// Reads come again, then stop: this time the spares go after idle.
+	a.spareIdle = 10 * time.Millisecond
+	a.later(&store.AuditLog{Key: auditFlushMax + 1})
+	waitFor("the spares given back", func() bool { return len(a.spare) == 0 && !a.flushing.Load() })
+	runtime.GC()
+	kept := 0
+	for _, p := range burst {
+		if p.Value() != nil {
+			kept++
+		}
+	}
+	if kept > 0 {
+		t.Fatalf("%d of the burst's %d entries still alive after the spares were given back", kept, len(burst))
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.got) != auditFlushMax+1 {
+		t.Fatalf("%d entries recorded for %d reads", len(rec.got), auditFlushMax+1)
 	}
 }

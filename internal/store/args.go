@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"time"
 )
 
@@ -31,6 +32,7 @@ type argEncoder struct {
 	strRing [16]boxed[string]
 	buf     bytes.Buffer
 	jsonw   *json.Encoder
+	text    []byte // scratch of the JSON texts written by hand
 
 	// start is where the row being appended begins in args.
 	start int
@@ -199,6 +201,134 @@ func (r *Job) headersText() (string, bool) {
 	return h.text, true
 }
 
+// The JSON columns the writer encodes most are written by hand, with
+// json.Marshal's text: runtimes with no more than a lifecycle, counts, keys
+// and flags, the process scope holding one, and lists of texts. Anything
+// else (joins, wait-state lists, a trigger, texts that JSON escapes) goes
+// through json as before; TestJSONByHandAsMarshal holds each field of
+// ScopeRuntime and ProcessScope to it.
+
+// runtime appends rt as jsonCol does.
+func (e *argEncoder) runtime(rt *ScopeRuntime) {
+	if b, ok := appendRuntime(e.text[:0], rt); ok {
+		e.text = b
+		e.add(string(b))
+		return
+	}
+	e.json(rt)
+}
+
+// scope appends column scope of r (scopeCol): NULL, or the ProcessScope.
+func (e *argEncoder) scope(r *ProcessInstance) {
+	if r.Scope == nil || r.State != StateActive {
+		e.add(nil)
+		return
+	}
+	b := append(e.text[:0], `{"rt":`...)
+	b, ok := appendRuntime(b, &r.Scope.Runtime)
+	if !ok {
+		e.json(r.scope())
+		return
+	}
+	if k := r.Scope.IncidentKey; k != 0 {
+		b = strconv.AppendInt(append(b, `,"inc":`...), k, 10)
+	}
+	if r.Scope.HasIncident {
+		b = append(b, `,"hi":true`...)
+	}
+	e.text = append(b, '}')
+	e.add(string(e.text))
+}
+
+// strings appends ss as jsonCol does.
+func (e *argEncoder) strings(ss []string) {
+	if ss == nil {
+		e.add("null")
+		return
+	}
+	b := append(e.text[:0], '[')
+	for i, s := range ss {
+		if !plainText(s) {
+			e.json(ss)
+			return
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(append(append(b, '"'), s...), '"')
+	}
+	e.text = append(b, ']')
+	e.add(string(e.text))
+}
+
+// plainText says whether JSON writes s as it is between quotes:
+// printable ASCII but for the quote, the backslash and what json escapes
+// for HTML (<, >, &).
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+// appendRuntime appends rt's JSON text (json.Marshal's, omitempty and
+// all) when it has nothing but a plain lifecycle, numbers and flags, and
+// reports false, having appended nothing, otherwise.
+func appendRuntime(b []byte, rt *ScopeRuntime) ([]byte, bool) {
+	var none ScopeExtra
+	x := rt.ScopeExtra
+	if x == nil {
+		x = &none
+	}
+	if len(rt.Joins) > 0 || !plainText(rt.Lifecycle) || len(x.SubscriptionKeys) > 0 || len(x.TimerKeys) > 0 ||
+		len(x.SignalKeys) > 0 || x.MessageStart != "" || x.MultiInstance != nil || x.Trigger != nil ||
+		x.AdHocElement != "" || x.Start != "" || x.Task != nil || len(x.Compensable) > 0 {
+		return b, false
+	}
+	start := len(b)
+	b = append(b, '{')
+	if rt.Lifecycle != "" {
+		b = append(append(append(b, `"l":"`...), rt.Lifecycle...), '"')
+	}
+	b = appendMember(b, start, `"c":`, int64(rt.ActiveChildren))
+	b = appendMember(b, start, `"job":`, rt.JobKey)
+	b = appendMember(b, start, `"ut":`, rt.UserTaskKey)
+	// ScopeExtra's, inlined by json in this order.
+	b = appendTrue(b, start, `"term":true`, x.Terminate)
+	b = appendMember(b, start, `"called":`, x.CalledInstance)
+	b = appendTrue(b, start, `"adhocDone":true`, x.AdHocFulfilled)
+	b = appendMember(b, start, `"ld":`, int64(x.ListenersDone))
+	b = appendMember(b, start, `"compThrow":`, x.CompensationThrow)
+	b = appendMember(b, start, `"compPending":`, int64(x.CompensationPending))
+	return append(b, '}'), true
+}
+
+// appendMember appends a number member of an object begun at start,
+// unless it is 0 (omitempty).
+func appendMember(b []byte, start int, name string, v int64) []byte {
+	if v == 0 {
+		return b
+	}
+	if len(b) > start+1 {
+		b = append(b, ',')
+	}
+	return strconv.AppendInt(append(b, name...), v, 10)
+}
+
+// appendTrue appends member (name and value) of an object begun at start
+// when set is true (omitempty).
+func appendTrue(b []byte, start int, member string, set bool) []byte {
+	if !set {
+		return b
+	}
+	if len(b) > start+1 {
+		b = append(b, ',')
+	}
+	return append(b, member...)
+}
+
 func (r *ProcessInstance) appendArgs(e *argEncoder) {
 	e.int64(r.Key)
 	e.int64(r.ProcessDefinitionKey)
@@ -214,14 +344,10 @@ func (r *ProcessInstance) appendArgs(e *argEncoder) {
 	e.key(r.ParentProcessInstanceKey)
 	e.key(r.ParentElementInstanceKey)
 	e.int64(r.RootProcessInstanceKey)
-	e.json(&r.Tags)
+	e.strings(r.Tags)
 	e.string(r.BusinessID)
-	e.json(&r.TakenFlows)
-	if s := r.scope(); s != nil {
-		e.json(s)
-	} else {
-		e.add(nil)
-	}
+	e.strings(r.TakenFlows)
+	e.scope(r)
 }
 
 func (r *ElementInstance) appendArgs(e *argEncoder) {
@@ -240,7 +366,7 @@ func (r *ElementInstance) appendArgs(e *argEncoder) {
 	e.key(r.IncidentKey)
 	e.string(r.TenantID)
 	e.int64(r.FlowScopeKey)
-	e.json(&r.Runtime)
+	e.runtime(&r.Runtime)
 }
 
 func (r *Variable) appendArgs(e *argEncoder) {

@@ -244,3 +244,88 @@ func TestEncoderReusesBoxes(t *testing.T) {
 		})
 	}
 }
+
+// TestJSONByHandAsMarshal: the JSON columns the encoder writes by hand (an
+// element instance's runtime, an active process instance's scope, the
+// lists of texts) hold json.Marshal's text, as the generic path writes
+// them: for each field of ScopeRuntime and ProcessScope set alone and
+// beside a lifecycle (so that a field added to them, which the hand-written
+// text would not know, fails here), and for texts JSON escapes.
+func TestJSONByHandAsMarshal(t *testing.T) {
+	// set gives a field a value that is not empty, as omitempty sees it.
+	set := func(f reflect.Value, text string) {
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(text)
+		case reflect.Int, reflect.Int64, reflect.Int32:
+			f.SetInt(2251799813685249)
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Map:
+			m := reflect.MakeMap(f.Type())
+			m.SetMapIndex(reflect.New(f.Type().Key()).Elem(), reflect.New(f.Type().Elem()).Elem())
+			f.Set(m)
+		case reflect.Slice:
+			f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+		case reflect.Pointer:
+			f.Set(reflect.New(f.Type().Elem()))
+		case reflect.Struct:
+			// ProcessScope's runtime: its fields are set one by one below.
+		default:
+			t.Fatalf("field of kind %s: give it a value here", f.Kind())
+		}
+	}
+	// Each field of ScopeRuntime, and of its ScopeExtra (-1: none), set
+	// alone: the extra made (empty) for the first, and not for the second.
+	var runtimes []ScopeRuntime
+	for _, lifecycle := range []string{"", "ACTIVATED", "a<b", "é", `"`} {
+		for i := -1; i < reflect.TypeFor[ScopeRuntime]().NumField(); i++ {
+			for j := -1; j < reflect.TypeFor[ScopeExtra]().NumField(); j++ {
+				for _, text := range []string{"x", "x&y"} {
+					rt := ScopeRuntime{Lifecycle: lifecycle}
+					if i >= 0 {
+						set(reflect.ValueOf(&rt).Elem().Field(i), text)
+					}
+					if j >= 0 {
+						set(reflect.ValueOf(rt.Extra()).Elem().Field(j), text)
+					}
+					runtimes = append(runtimes, rt)
+				}
+			}
+		}
+		runtimes = append(runtimes, ScopeRuntime{Lifecycle: lifecycle, ActiveChildren: -1, JobKey: 3,
+			ScopeExtra: &ScopeExtra{Terminate: true, ListenersDone: 2, CompensationPending: -4}})
+	}
+	if reflect.TypeFor[ProcessScope]().NumField() != 3 {
+		t.Fatal("ProcessScope has fields the encoder's scope does not write: add them there")
+	}
+	var recs []Record
+	for _, rt := range runtimes {
+		recs = append(recs, &ElementInstance{Key: 300, Runtime: rt})
+		for i := -1; i < reflect.TypeFor[ProcessScope]().NumField(); i++ {
+			var ps ProcessScope
+			if i >= 0 {
+				set(reflect.ValueOf(&ps).Elem().Field(i), "x")
+			}
+			pi := &ProcessInstance{Key: 300, State: StateActive, Scope: &ElementInstance{Runtime: rt, IncidentKey: ps.IncidentKey, HasIncident: ps.HasIncident}}
+			recs = append(recs, pi)
+		}
+	}
+	for _, ss := range [][]string{nil, {}, {"f1"}, {"f1", "flow_2", ""}, {"a<b"}, {"é"}, {"\u2028"}, {"\xff"}, {`"`, `\`}, {"\x1f"}} {
+		recs = append(recs, &ProcessInstance{Key: 300, Tags: ss, TakenFlows: ss})
+	}
+	for _, r := range recs {
+		var fast, generic Rows
+		if err := fast.Add(r); err != nil {
+			t.Fatal(err)
+		}
+		if err := generic.Add(columnsOnly{r}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range generic.args {
+			if got, want := fast.args[i].Value, generic.args[i].Value; got != want {
+				t.Errorf("%s column %s: %#v, json.Marshal writes %#v", r.Table(), tables[r.Table()][i], got, want)
+			}
+		}
+	}
+}

@@ -87,7 +87,7 @@ func decodeObject(s string, i, depth int) (any, int) {
 		}
 		m[s[start:end]] = v
 		var closed bool
-		if i, closed = next(s, j, '}'); i < 0 {
+		if i, closed = Next(s, j, '}'); i < 0 {
 			return nil, -1
 		} else if closed {
 			return m, i
@@ -107,7 +107,7 @@ func decodeArray(s string, i, depth int) (any, int) {
 		}
 		a = append(a, v)
 		var closed bool
-		if i, closed = next(s, j, ']'); i < 0 {
+		if i, closed = Next(s, j, ']'); i < 0 {
 			return nil, -1
 		} else if closed {
 			return a, i

@@ -1,14 +1,18 @@
 // Package jsontext reads JSON text (RFC 8259) by hand, judging it exactly
-// as encoding/json does, for the two places where encoding/json's scanner
-// (a call per byte) or its decoder (reflection and allocations) costs too
-// much: the MCP gateway's check of every message on its lean path (Valid)
+// as encoding/json does, where encoding/json's scanner (a call per byte)
+// or its decoder (reflection and allocations) costs too much: the MCP
+// gateway's check of every message on its lean path (Valid), its walks
+// over messages, arguments and results (Skip, SkipString, SkipName, Next)
 // and the engine's decoding of variables (Decode).
 //
-// The grammar's pieces (white space, literals, strings, numbers) are
-// written once here, each a function of the text and the index where the
-// piece begins that returns the index after it (-1 when the text holds no
-// such piece there), over strings and byte slices alike, so that callers
-// walk a text without copying or allocating.
+// The grammar's pieces (white space, literals, strings, numbers, an
+// object member's name, the separators) are written once here, each a
+// function of the text and the index where the piece begins that returns
+// the index after it (-1 when the text holds no such piece there), over
+// strings and byte slices alike, so that callers walk a text without
+// copying or allocating. Text already known to be valid (Valid said so,
+// or encoding/json wrote it) is walked faster by Skip, SkipString and
+// SkipName, which find where a piece ends without judging it (skip.go).
 package jsontext
 
 // Text is JSON text: a string or a byte slice.
@@ -122,10 +126,10 @@ func digits[T Text](b T, i int) int {
 	return i
 }
 
-// next reads what follows an object's member or an array's element, after
-// white space: a comma (more follows) or the closer; the index after it,
-// and whether it was the closer. -1 when it is neither.
-func next[T Text](b T, i int, closer byte) (int, bool) {
+// Next reads what follows an object's member or an array's element, after
+// white space: a comma (more follows) or the closer ('}' or ']'); the
+// index after it, and whether it was the closer. -1 when it is neither.
+func Next[T Text](b T, i int, closer byte) (int, bool) {
 	if i = Space(b, i); i < len(b) {
 		switch b[i] {
 		case ',':
@@ -139,7 +143,7 @@ func next[T Text](b T, i int, closer byte) (int, bool) {
 
 // name reads an object member's name and the colon after it, from b[i] on
 // (white space first): the index after the name's opening quote, the index
-// after its closing one, and the index after the colon; after -1 when they
+// of its closing one, and the index after the colon; after -1 when they
 // are not there.
 func name[T Text](b T, i int) (start, end, after int, escaped bool) {
 	if i = Space(b, i); i >= len(b) || b[i] != '"' {

@@ -82,7 +82,7 @@ func (v *validator) container() bool {
 		if !v.value() {
 			return false
 		}
-		i, closed := next(b, v.i, closer)
+		i, closed := Next(b, v.i, closer)
 		if v.i = i; i < 0 || closed {
 			v.depth--
 			return i >= 0

@@ -135,24 +135,13 @@ func (c *argSchema) check(s *jsonScan) bool {
 		if first != '[' {
 			return false
 		}
-		s.i++
-		if s.peek() == ']' {
-			s.i++
-			return true
-		}
-		for {
+		return s.array(func() bool {
 			if s.peek() == 'n' {
-				s.value(false)
-			} else if !c.items.check(s) {
-				return false
+				_, ok := s.value(false)
+				return ok
 			}
-			if s.peek() == ',' {
-				s.i++
-				continue
-			}
-			s.i++ // ]
-			return true
-		}
+			return c.items.check(s)
+		})
 	case "boolean":
 		v, _ := s.value(false)
 		return string(v) == "true" || string(v) == "false"

@@ -134,6 +134,33 @@ func FuzzAuditFields(f *testing.F) {
 	})
 }
 
+// An entry records what the call named as the tool read it (encoding/json):
+// an escape decoded, and bytes that are not UTF-8 as U+FFFD, not as they
+// came, so that the log's processDefinitionId is the one the call used.
+func TestAuditEntryReadsStringsAsDecoded(t *testing.T) {
+	a := &auditor{g: &Gateway{log: slog.New(slog.DiscardHandler)}}
+	ctx := context.WithValue(context.Background(), endpointKey{}, PathCluster)
+	for _, c := range []struct{ args, want string }{
+		{`{"processDefinitionId":"order"}`, "order"},
+		{`{"processDefinitionId":"caf\u00e9"}`, "café"},
+		{`{"processDefinitionId":"café"}`, "café"},
+		{"{\"processDefinitionId\":\"ord\xffer\"}", "ord\ufffder"},
+		{"{\"processDefinitionId\":\"\xe2\x82\"}", "\ufffd\ufffd"},
+		{`{"processDefinitionKey":"2251799813685249","processDefinitionId":"a\"b"}`, `a"b`},
+	} {
+		var tool struct {
+			ProcessDefinitionID string `json:"processDefinitionId"`
+		}
+		if err := json.Unmarshal([]byte(c.args), &tool); err != nil || tool.ProcessDefinitionID != c.want {
+			t.Fatalf("%q: the tool reads %q (%v); the case wants %q", c.args, tool.ProcessDefinitionID, err, c.want)
+		}
+		req := &mcp.CallToolRequest{Params: &mcp.CallToolParamsRaw{Name: "createProcessInstance", Arguments: json.RawMessage(c.args)}}
+		if got := a.entry(ctx, req, nil, errors.New("no such definition")).ProcessDefinitionID; got != c.want {
+			t.Errorf("%q: the entry names definition %q, want %q", c.args, got, c.want)
+		}
+	}
+}
+
 // Reads' entries are reused once their group is committed: every call
 // still has its own entry, with what that call named and answered, and
 // nothing of an earlier call's (an error, a tenant, a definition).

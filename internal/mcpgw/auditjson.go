@@ -1,12 +1,12 @@
 package mcpgw
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/engine"
+	"github.com/orcabpm/orca/internal/jsontext"
 )
 
 // An audit entry reads a few top-level members of a call's arguments and
@@ -77,56 +77,54 @@ type auditFields [len(auditMembers)][]byte
 
 // topLevel reads auditMembers of raw; none if raw is not a JSON object.
 func topLevel(raw []byte) (m auditFields) {
-	i := skipSpace(raw, 0)
+	i := jsontext.Space(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return m
 	}
-	i = skipSpace(raw, i+1)
-	if i < len(raw) && raw[i] == '}' {
+	if j := jsontext.Space(raw, i+1); j < len(raw) && raw[j] == '}' {
 		return m
 	}
-	for i < len(raw) {
-		if raw[i] != '"' {
+	for i++; ; {
+		start, end, after, plain := jsontext.SkipName(raw, i)
+		if after < 0 {
 			return auditFields{}
 		}
-		end, escaped := skipString(raw, i)
-		if end < 0 {
-			return auditFields{}
-		}
-		name := raw[i+1 : end-1]
-		if escaped {
+		name := raw[start:end]
+		if !plain {
 			var s string
-			if json.Unmarshal(raw[i:end], &s) != nil {
+			if json.Unmarshal(raw[start-1:end+1], &s) != nil {
 				return auditFields{}
 			}
 			name = []byte(s)
 		}
-		i = skipSpace(raw, end)
-		if i >= len(raw) || raw[i] != ':' {
-			return auditFields{}
-		}
-		i = skipSpace(raw, i+1)
-		vend := skipValue(raw, i)
+		vstart := jsontext.Space(raw, after)
+		vend := jsontext.Skip(raw, vstart)
 		if vend < 0 {
 			return auditFields{}
 		}
 		if k := auditMember(name); k >= 0 {
-			m[k] = raw[i:vend]
+			m[k] = raw[vstart:vend]
 		}
-		i = skipSpace(raw, vend)
-		if i >= len(raw) {
+		var closed bool
+		if i, closed = jsontext.Next(raw, vend, '}'); i < 0 {
 			return auditFields{}
-		}
-		switch raw[i] {
-		case ',':
-			i = skipSpace(raw, i+1)
-		case '}':
+		} else if closed {
 			return m
-		default:
-			return auditFields{}
 		}
 	}
-	return auditFields{}
+}
+
+// plainString is the contents of v when v is a JSON string that reads as
+// it stands (jsontext.SkipString); ok false when v is no string, or one that
+// needs decoding.
+func plainString(v []byte) (contents []byte, ok bool) {
+	if len(v) < 2 || v[0] != '"' {
+		return nil, false
+	}
+	if end, plain := jsontext.SkipString(v, 0); !plain || end != len(v) {
+		return nil, false
+	}
+	return v[1 : len(v)-1], true
 }
 
 // keyIn reads the key of member k (an index of auditMembers) into dst,
@@ -139,9 +137,9 @@ func keyIn(m *auditFields, k int, dst *int64) {
 	if len(v) == 0 {
 		return
 	}
-	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
+	if digits, ok := plainString(v); ok {
 		// cluster.ParseKey's checks, without the string its error keeps.
-		if digits := v[1 : len(v)-1]; len(digits) > 0 && len(digits) <= 25 {
+		if len(digits) > 0 && len(digits) <= 25 {
 			if n, err := strconv.ParseInt(string(digits), 10, 64); err == nil {
 				*dst = n
 			}
@@ -161,8 +159,8 @@ func stringIn(m *auditFields, k int, dst *string) {
 		return
 	}
 	v := m[k]
-	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v, '\\') < 0 {
-		if v := v[1 : len(v)-1]; string(v) == engine.DefaultTenant {
+	if v, ok := plainString(v); ok {
+		if string(v) == engine.DefaultTenant {
 			*dst = engine.DefaultTenant // the tenant of most entries, without a copy
 		} else {
 			*dst = string(v)
@@ -177,72 +175,4 @@ func stringIn(m *auditFields, k int, dst *string) {
 			*dst = s
 		}
 	}
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the index after the string starting at b[i] (a
-// quote) and whether it holds escapes; -1 if it does not end.
-func skipString(b []byte, i int) (int, bool) {
-	escaped := false
-	for j := i + 1; j < len(b); {
-		q := bytes.IndexByte(b[j:], '"')
-		if q < 0 {
-			break
-		}
-		bs := bytes.IndexByte(b[j:j+q], '\\')
-		if bs < 0 {
-			return j + q + 1, escaped
-		}
-		escaped = true
-		j += bs + 2 // the backslash and the byte it escapes
-	}
-	return -1, false
-}
-
-// skipValue returns the index after the JSON value starting at b[i]; -1
-// if it does not end. It checks the nesting, not the whole grammar: the
-// JSON it reads has been decoded (arguments) or encoded (results) already.
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
-	}
-	switch b[i] {
-	case '"':
-		end, _ := skipString(b, i)
-		return end
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				end, _ := skipString(b, j)
-				if end < 0 {
-					return -1
-				}
-				j = end - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1
-				}
-			}
-		}
-		return -1
-	}
-	j := i
-	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
-		j++
-	}
-	if j == i {
-		return -1
-	}
-	return j
 }

@@ -1,6 +1,7 @@
 package mcpgw
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/orcabpm/orca/internal/jsontext"
@@ -9,7 +10,10 @@ import (
 // A scanner over JSON already known to be valid (json.Valid): it finds
 // where values begin and end without decoding them, so that the lean path
 // reads a message's envelope and checks a call's arguments without
-// building maps of them. It never judges validity itself.
+// building maps of them. Where a piece ends is jsontext's to say (its
+// functions for valid text); what the scanner adds is the walk (callbacks
+// for an object's members and an array's elements) and the gateway's rule
+// that an object names each member once.
 type jsonScan struct {
 	b []byte
 	i int
@@ -28,25 +32,18 @@ func (s *jsonScan) peek() byte {
 	return s.b[s.i]
 }
 
-// str skips a string and returns its contents between the quotes, and
-// whether they need decoding to be read: an escape, or a byte beyond
-// ASCII (which may be invalid UTF-8, read as U+FFFD).
+// str skips the string at the scanner and returns its contents between
+// the quotes, and whether they need decoding to be read (an escape, or
+// invalid UTF-8, read as U+FFFD: jsontext.SkipString).
 func (s *jsonScan) str() (raw []byte, escaped bool) {
 	start := s.i + 1
-	for i := start; i < len(s.b); i++ {
-		switch c := s.b[i]; {
-		case c == '\\':
-			escaped = true
-			i++
-		case c == '"':
-			s.i = i + 1
-			return s.b[start:i], escaped
-		case c >= 0x80:
-			escaped = true
-		}
+	end, plain := jsontext.SkipString(s.b, s.i)
+	if end < 0 { // not in valid JSON: the rest, to be decoded (and refused)
+		s.i = len(s.b)
+		return s.b[min(start, len(s.b)):], true
 	}
-	s.i = len(s.b)
-	return s.b[start:], escaped
+	s.i = end
+	return s.b[start : end-1], !plain
 }
 
 // value skips one value and returns its bytes. dupOK false: it reports
@@ -54,53 +51,57 @@ func (s *jsonScan) str() (raw []byte, escaped bool) {
 func (s *jsonScan) value(dupOK bool) ([]byte, bool) {
 	s.ws()
 	start := s.i
-	switch s.b[s.i] {
-	case '"':
-		s.str()
-	case '{':
-		ok := s.object(func([]byte) bool {
-			v := s
-			_, ok := v.value(dupOK)
-			return ok
-		}, dupOK)
-		if !ok {
+	switch c := s.b[start]; {
+	case c == '{' && !dupOK:
+		if !s.object(func([]byte) bool { _, ok := s.value(false); return ok }, false) {
 			return nil, false
 		}
-	case '[':
-		s.i++
-		if s.peek() == ']' {
-			s.i++
+	case c == '[' && !dupOK:
+		// An array with no object inside names nothing twice: skipped whole.
+		if end := jsontext.Skip(s.b, start); end >= 0 && bytes.IndexByte(s.b[start:end], '{') < 0 {
+			s.i = end
 			break
 		}
-		for {
-			if _, ok := s.value(dupOK); !ok {
-				return nil, false
-			}
-			if s.peek() == ',' {
-				s.i++
-				continue
-			}
-			s.i++ // ]
-			break
+		if !s.array(func() bool { _, ok := s.value(false); return ok }) {
+			return nil, false
 		}
-	default: // a number, true, false or null
-		for s.i < len(s.b) {
-			switch s.b[s.i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return s.b[start:s.i], true
-			}
-			s.i++
+	default:
+		end := jsontext.Skip(s.b, start)
+		if end < 0 { // not in valid JSON
+			return nil, false
 		}
+		s.i = end
 	}
 	return s.b[start:s.i], true
 }
 
+// array walks the elements of the array at the scanner, calling element
+// with the scanner positioned at each, which element must consume. It
+// stops with false when element does.
+func (s *jsonScan) array(element func() bool) bool {
+	s.ws()
+	s.i++ // [
+	if s.peek() == ']' {
+		s.i++
+		return true
+	}
+	for {
+		if !element() {
+			return false
+		}
+		i, closed := jsontext.Next(s.b, s.i, ']')
+		if s.i = i; i < 0 || closed {
+			return i >= 0
+		}
+	}
+}
+
 // object walks the members of the object at the scanner, calling member
 // with each name (decoded: a slice of the JSON itself unless the name
-// holds an escape or a byte beyond ASCII) and the scanner positioned at its
-// value, which member must consume. It stops with false when member does,
-// or (unless dupOK) when a name comes twice. It allocates only to decode a
-// name with escapes, and to remember more than 8 names.
+// needs decoding) and the scanner positioned at its value, which member
+// must consume. It stops with false when member does, or (unless dupOK)
+// when a name comes twice. It allocates only to decode a name, and to
+// remember more than 8 names.
 func (s *jsonScan) object(member func(name []byte) bool, dupOK bool) bool {
 	s.ws()
 	s.i++ // {
@@ -111,11 +112,14 @@ func (s *jsonScan) object(member func(name []byte) bool, dupOK bool) bool {
 		return true
 	}
 	for {
-		s.ws()
-		name, escaped := s.str()
-		if escaped {
+		start, end, after, plain := jsontext.SkipName(s.b, s.i)
+		if after < 0 { // not in valid JSON
+			return false
+		}
+		name := s.b[start:end]
+		if !plain {
 			var decoded string
-			if json.Unmarshal(s.b[s.i-len(name)-2:s.i], &decoded) != nil {
+			if json.Unmarshal(s.b[start-1:end+1], &decoded) != nil {
 				return false
 			}
 			name = []byte(decoded)
@@ -128,17 +132,14 @@ func (s *jsonScan) object(member func(name []byte) bool, dupOK bool) bool {
 			}
 			seen = append(seen, name)
 		}
-		s.ws()
-		s.i++ // :
+		s.i = after
 		if !member(name) {
 			return false
 		}
-		if s.peek() == ',' {
-			s.i++
-			continue
+		i, closed := jsontext.Next(s.b, s.i, '}')
+		if s.i = i; i < 0 || closed {
+			return i >= 0
 		}
-		s.i++ // }
-		return true
 	}
 }
 

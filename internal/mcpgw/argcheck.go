@@ -98,7 +98,7 @@ func (c *argSchema) object(s *jsonScan) bool {
 	}
 	var presentArr [8][]byte
 	present := presentArr[:0]
-	ok := s.object(func(name []byte) bool {
+	ok := s.walk(func(name []byte) bool {
 		v := s
 		p, ok := c.props[string(name)]
 		if !ok {
@@ -135,13 +135,13 @@ func (c *argSchema) check(s *jsonScan) bool {
 		if first != '[' {
 			return false
 		}
-		return s.array(func() bool {
+		return s.walk(func([]byte) bool {
 			if s.peek() == 'n' {
 				_, ok := s.value(false)
 				return ok
 			}
 			return c.items.check(s)
-		})
+		}, true)
 	case "boolean":
 		v, _ := s.value(false)
 		return string(v) == "true" || string(v) == "false"
@@ -150,26 +150,14 @@ func (c *argSchema) check(s *jsonScan) bool {
 		return isNumber(v)
 	case "integer", "string":
 		if c.key {
-			var digits []byte
-			if first == '"' {
-				raw, escaped := s.str()
-				if escaped {
-					return false
-				}
-				digits = raw
-			} else if digits, _ = s.value(false); !isNumber(digits) {
-				return false
-			}
-			n, err := strconv.ParseInt(string(digits), 10, 64)
-			return err == nil && len(digits) <= 25 && n > 0
+			v, _ := s.value(false)
+			n, ok := plainKey(v)
+			return ok && n > 0
 		}
 		if c.typ == "integer" {
 			v, _ := s.value(false)
-			if !isNumber(v) {
-				return false
-			}
-			n, err := strconv.ParseInt(string(v), 10, 64)
-			return err == nil && (!c.int32 || n >= math.MinInt32 && n <= math.MaxInt32)
+			n, ok := integer(v)
+			return ok && (!c.int32 || n >= math.MinInt32 && n <= math.MaxInt32)
 		}
 		if first != '"' {
 			return false
@@ -187,6 +175,16 @@ func (c *argSchema) check(s *jsonScan) bool {
 // isNumber tells whether a valid JSON value is a number.
 func isNumber(v []byte) bool {
 	return len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9')
+}
+
+// integer reads a valid JSON value that is a number written as an integer
+// (no fraction, no exponent) that an int64 holds.
+func integer(v []byte) (int64, bool) {
+	if !isNumber(v) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	return n, err == nil
 }
 
 // toolArgs are a call's checked arguments: raw (the compiled schema found

@@ -4,7 +4,6 @@ import (
 	"encoding"
 	"encoding/json"
 	"reflect"
-	"strconv"
 	"strings"
 
 	"github.com/orcabpm/orca/internal/cluster"
@@ -114,7 +113,7 @@ func (f *fastArgs) decode(raw []byte, dst reflect.Value) bool {
 	if s.peek() != '{' {
 		return false
 	}
-	ok := s.object(func(name []byte) bool {
+	ok := s.walk(func(name []byte) bool {
 		v := s
 		field, ok := f.fields[string(name)]
 		if !ok || field.kind == fastOther {
@@ -148,32 +147,15 @@ func (f *fastArgs) decode(raw []byte, dst reflect.Value) bool {
 			}
 		case fastInt:
 			lit, _ := v.value(true)
-			if !isNumber(lit) {
-				return false
-			}
-			n, err := strconv.ParseInt(string(lit), 10, 64)
-			if err != nil || out.OverflowInt(n) {
+			n, ok := integer(lit)
+			if !ok || out.OverflowInt(n) {
 				return false
 			}
 			out.SetInt(n)
 		case fastKey:
-			// As cluster.Key's UnmarshalJSON reads it: a decimal string
-			// or an integer, through cluster.ParseKey's checks.
-			var digits []byte
-			if first == '"' {
-				raw, escaped := v.str()
-				if escaped {
-					return false
-				}
-				digits = raw
-			} else if digits, _ = v.value(true); !isNumber(digits) {
-				return false
-			}
-			if len(digits) == 0 || len(digits) > 25 {
-				return false
-			}
-			n, err := strconv.ParseInt(string(digits), 10, 64)
-			if err != nil {
+			lit, _ := v.value(true)
+			n, ok := plainKey(lit)
+			if !ok {
 				return false
 			}
 			out.SetInt(n)

@@ -2,7 +2,6 @@ package mcpgw
 
 import (
 	"encoding/json"
-	"strconv"
 
 	"github.com/orcabpm/orca/internal/cluster"
 	"github.com/orcabpm/orca/internal/engine"
@@ -114,19 +113,6 @@ func topLevel(raw []byte) (m auditFields) {
 	}
 }
 
-// plainString is the contents of v when v is a JSON string that reads as
-// it stands (jsontext.SkipString); ok false when v is no string, or one that
-// needs decoding.
-func plainString(v []byte) (contents []byte, ok bool) {
-	if len(v) < 2 || v[0] != '"' {
-		return nil, false
-	}
-	if end, plain := jsontext.SkipString(v, 0); !plain || end != len(v) {
-		return nil, false
-	}
-	return v[1 : len(v)-1], true
-}
-
 // keyIn reads the key of member k (an index of auditMembers) into dst,
 // unless dst is set.
 func keyIn(m *auditFields, k int, dst *int64) {
@@ -137,13 +123,8 @@ func keyIn(m *auditFields, k int, dst *int64) {
 	if len(v) == 0 {
 		return
 	}
-	if digits, ok := plainString(v); ok {
-		// cluster.ParseKey's checks, without the string its error keeps.
-		if len(digits) > 0 && len(digits) <= 25 {
-			if n, err := strconv.ParseInt(string(digits), 10, 64); err == nil {
-				*dst = n
-			}
-		}
+	if n, ok := plainKey(v); ok {
+		*dst = n
 		return
 	}
 	var key cluster.Key

@@ -3,6 +3,7 @@ package mcpgw
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 
 	"github.com/orcabpm/orca/internal/jsontext"
 )
@@ -51,92 +52,80 @@ func (s *jsonScan) str() (raw []byte, escaped bool) {
 func (s *jsonScan) value(dupOK bool) ([]byte, bool) {
 	s.ws()
 	start := s.i
-	switch c := s.b[start]; {
-	case c == '{' && !dupOK:
-		if !s.object(func([]byte) bool { _, ok := s.value(false); return ok }, false) {
-			return nil, false
-		}
-	case c == '[' && !dupOK:
-		// An array with no object inside names nothing twice: skipped whole.
-		if end := jsontext.Skip(s.b, start); end >= 0 && bytes.IndexByte(s.b[start:end], '{') < 0 {
-			s.i = end
-			break
-		}
-		if !s.array(func() bool { _, ok := s.value(false); return ok }) {
-			return nil, false
-		}
-	default:
-		end := jsontext.Skip(s.b, start)
-		if end < 0 { // not in valid JSON
-			return nil, false
-		}
-		s.i = end
+	c := s.b[start]
+	if !dupOK && c == '{' {
+		return s.unique(start)
+	}
+	end := jsontext.Skip(s.b, start)
+	if !dupOK && c == '[' && end >= 0 && bytes.IndexByte(s.b[start:end], '{') >= 0 {
+		return s.unique(start) // (an array with no object inside names nothing twice)
+	}
+	if end < 0 { // not in valid JSON
+		return nil, false
+	}
+	s.i = end
+	return s.b[start:end], true
+}
+
+// unique skips the object or array at start as value does, checking that
+// no object in it names a member twice.
+func (s *jsonScan) unique(start int) ([]byte, bool) {
+	s.i = start
+	if !s.walk(func([]byte) bool { _, ok := s.value(false); return ok }, false) {
+		return nil, false
 	}
 	return s.b[start:s.i], true
 }
 
-// array walks the elements of the array at the scanner, calling element
-// with the scanner positioned at each, which element must consume. It
-// stops with false when element does.
-func (s *jsonScan) array(element func() bool) bool {
+// walk walks the members of the object, or the elements of the array, at
+// the scanner, calling each with the scanner positioned at the value and
+// the member's name (decoded: a slice of the JSON itself unless the name
+// needs decoding; nil for an array's element); each must consume the
+// value. It stops with false when each does, or (unless dupOK) when an
+// object names a member twice. It allocates only to decode a name, and
+// to remember more than 8 names.
+func (s *jsonScan) walk(each func(name []byte) bool, dupOK bool) bool {
 	s.ws()
-	s.i++ // [
-	if s.peek() == ']' {
+	object, closer := s.b[s.i] == '{', byte(']')
+	if object {
+		closer = '}'
+	}
+	s.i++
+	if s.peek() == closer {
 		s.i++
 		return true
 	}
-	for {
-		if !element() {
-			return false
-		}
-		i, closed := jsontext.Next(s.b, s.i, ']')
-		if s.i = i; i < 0 || closed {
-			return i >= 0
-		}
-	}
-}
-
-// object walks the members of the object at the scanner, calling member
-// with each name (decoded: a slice of the JSON itself unless the name
-// needs decoding) and the scanner positioned at its value, which member
-// must consume. It stops with false when member does, or (unless dupOK)
-// when a name comes twice. It allocates only to decode a name, and to
-// remember more than 8 names.
-func (s *jsonScan) object(member func(name []byte) bool, dupOK bool) bool {
-	s.ws()
-	s.i++ // {
 	var seenArr [8][]byte
 	seen := seenArr[:0]
-	if s.peek() == '}' {
-		s.i++
-		return true
-	}
 	for {
-		start, end, after, plain := jsontext.SkipName(s.b, s.i)
-		if after < 0 { // not in valid JSON
-			return false
-		}
-		name := s.b[start:end]
-		if !plain {
-			var decoded string
-			if json.Unmarshal(s.b[start-1:end+1], &decoded) != nil {
+		var name []byte
+		if object {
+			start, end, after, plain := jsontext.SkipName(s.b, s.i)
+			if after < 0 { // not in valid JSON
 				return false
 			}
-			name = []byte(decoded)
-		}
-		if !dupOK {
-			for _, n := range seen {
-				if string(n) == string(name) {
+			name = s.b[start:end]
+			if !plain {
+				var decoded string
+				if json.Unmarshal(s.b[start-1:end+1], &decoded) != nil {
 					return false
 				}
+				name = []byte(decoded)
 			}
-			seen = append(seen, name)
+			if !dupOK {
+				for _, n := range seen {
+					if string(n) == string(name) {
+						return false
+					}
+				}
+				seen = append(seen, name)
+			}
+			s.i = after
 		}
-		s.i = after
-		if !member(name) {
+		if !each(name) {
 			return false
 		}
-		i, closed := jsontext.Next(s.b, s.i, '}')
+		i, closed := jsontext.Next(s.b, s.i, closer)
 		if s.i = i; i < 0 || closed {
 			return i >= 0
 		}
@@ -157,7 +146,7 @@ func objectMembers(data []byte, dst []member, max int) ([]member, bool) {
 	if s.peek() != '{' {
 		return nil, false
 	}
-	ok := s.object(func(name []byte) bool {
+	ok := s.walk(func(name []byte) bool {
 		v := s
 		if len(dst) == max {
 			return false
@@ -180,6 +169,39 @@ func get(ms []member, name string) json.RawMessage {
 		}
 	}
 	return nil
+}
+
+// plainString is the contents of v, a JSON value, when it is a string
+// that reads as it stands (jsontext.SkipString); ok false when v is no
+// string, or one that needs decoding.
+func plainString(v []byte) (contents []byte, ok bool) {
+	if len(v) < 2 || v[0] != '"' {
+		return nil, false
+	}
+	if end, plain := jsontext.SkipString(v, 0); !plain || end != len(v) {
+		return nil, false
+	}
+	return v[1 : len(v)-1], true
+}
+
+// plainKey reads a key from v, a JSON value, as cluster.Key's
+// UnmarshalJSON does (a string of digits, or a number), with
+// cluster.ParseKey's checks but without the string its error keeps; ok
+// false when it is no key, or a string that needs decoding (which
+// encoding/json may still read as one).
+func plainKey(v []byte) (int64, bool) {
+	digits, ok := plainString(v)
+	if !ok {
+		if len(v) > 0 && v[0] == '"' {
+			return 0, false
+		}
+		digits = v
+	}
+	if len(digits) == 0 || len(digits) > 25 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(digits), 10, 64)
+	return n, err == nil
 }
 
 // validJSON tells whether data is valid JSON, exactly as json.Valid

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -607,13 +608,19 @@ func sameEntry(written, answered *store.AuditLog) bool {
 	return w == *answered
 }
 
-// clip shortens an error message for the audit log.
+// clip shortens an error message for the audit log to at most
+// cluster.AuditErrorMessageMax bytes, cut before the character that
+// crosses the bound rather than in its middle, so that an entry's text is
+// valid UTF-8 wherever the message was.
 func clip(s string) string {
-	const max = 1000
-	if len(s) > max {
-		return s[:max]
+	n := cluster.AuditErrorMessageMax
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for i := 1; i < utf8.UTFMax && !utf8.RuneStart(s[n]); i++ {
+		n--
+	}
+	return s[:n]
 }
 
 // actor is who made the call, as the audit log types it.

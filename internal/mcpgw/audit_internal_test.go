@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 	"weak"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -279,5 +281,43 @@ func TestAuditSparesReleasedWhenQuiet(t *testing.T) {
 	defer rec.mu.Unlock()
 	if len(rec.got) != auditFlushMax+1 {
 		t.Fatalf("%d entries recorded for %d reads", len(rec.got), auditFlushMax+1)
+	}
+}
+
+// An audit entry keeps at most cluster.AuditErrorMessageMax bytes of an
+// error message, and never half a character: a message whose character
+// crosses the bound is cut before it, and what is kept is valid UTF-8.
+func TestClipKeepsWholeCharacters(t *testing.T) {
+	bound := cluster.AuditErrorMessageMax
+	pad := strings.Repeat("x", bound)
+	for _, tc := range []struct {
+		name string
+		msg  string
+		want int // bytes kept; -1: any cut within a character's length of the bound
+	}{
+		{"short", "not found", len("not found")},
+		{"at the bound", pad, bound},
+		{"ASCII past the bound", pad + "y", bound},
+		{"two-byte character across the bound", pad[:bound-1] + "é" + "tail", bound - 1},
+		{"three-byte character across the bound", pad[:bound-2] + "€" + "tail", bound - 2},
+		{"four-byte character across the bound", pad[:bound-1] + "😀" + "tail", bound - 1},
+		{"four-byte character ending at the bound", pad[:bound-4] + "😀" + "tail", bound},
+		{"invalid bytes across the bound", pad[:bound-1] + "\x80\x80\x80\x80\x80", -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := clip(tc.msg)
+			if !strings.HasPrefix(tc.msg, got) {
+				t.Fatalf("clip kept %q..., not the message's beginning", got[:min(len(got), 16)])
+			}
+			switch {
+			case tc.want >= 0 && len(got) != tc.want:
+				t.Errorf("clip kept %d bytes, want the first %d", len(got), tc.want)
+			case tc.want < 0 && (len(got) > bound || len(got) <= bound-utf8.UTFMax):
+				t.Errorf("clip kept %d bytes, want %d to %d", len(got), bound-utf8.UTFMax+1, bound)
+			}
+			if utf8.ValidString(tc.msg) && !utf8.ValidString(got) {
+				t.Errorf("clip of valid UTF-8 is not valid UTF-8: ...%q", got[max(0, len(got)-8):])
+			}
+		})
 	}
 }

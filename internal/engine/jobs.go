@@ -214,7 +214,12 @@ func (w *writer) activateJobs(req ActivateJobsRequest) []ActivatedJob {
 	if q == nil {
 		return nil
 	}
+	// Sized once for what it can hand out (the answer grew by doubling,
+	// copying jobs of some 250 bytes each time).
 	var out []ActivatedJob
+	if n := min(req.MaxJobs, len(q.keys)-q.head); n > 0 {
+		out = make([]ActivatedJob, 0, n)
+	}
 	var skipped []int64
 	for len(out) < req.MaxJobs {
 		k, ok := q.pop()

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"container/heap"
 	"context"
 	"fmt"
 	"log/slog"
@@ -624,22 +623,48 @@ type dueItem struct {
 }
 
 // dueHeap orders everything that happens at a time. Entries can be stale;
-// whoever pops one checks it against the state.
+// whoever pops one checks it against the state. It is a binary min-heap by
+// time, kept by hand rather than through container/heap, whose Push and Pop
+// take and give an any: every item pushed (a job's deadline at each
+// activation) was boxed, an allocation on the writer. The order is
+// container/heap's (the same sifting), so equal times come out as before.
 type dueHeap []dueItem
 
-func (h dueHeap) Len() int           { return len(h) }
-func (h dueHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *dueHeap) Push(x any)        { *h = append(*h, x.(dueItem)) }
-func (h *dueHeap) Pop() any {
-	old := *h
-	it := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return it
+func (h *dueHeap) push(at time.Time, kind dueKind, key int64) {
+	*h = append(*h, dueItem{at: at, kind: kind, key: key})
+	q := *h
+	for j := len(q) - 1; j > 0; {
+		i := (j - 1) / 2 // the parent
+		if !q[j].at.Before(q[i].at) {
+			break
+		}
+		q[i], q[j] = q[j], q[i]
+		j = i
+	}
 }
 
-func (h *dueHeap) push(at time.Time, kind dueKind, key int64) {
-	heap.Push(h, dueItem{at: at, kind: kind, key: key})
+// pop removes and returns the earliest item; the heap is not empty.
+func (h *dueHeap) pop() dueItem {
+	q := *h
+	n := len(q) - 1
+	q[0], q[n] = q[n], q[0]
+	for i := 0; ; {
+		j := 2*i + 1 // the left child
+		if j >= n {
+			break
+		}
+		if r := j + 1; r < n && q[r].at.Before(q[j].at) {
+			j = r
+		}
+		if !q[j].at.Before(q[i].at) {
+			break
+		}
+		q[i], q[j] = q[j], q[i]
+		i = j
+	}
+	it := q[n]
+	*h = q[:n]
+	return it
 }
 
 func (h *dueHeap) peek() (time.Time, bool) {
@@ -657,7 +682,7 @@ func (h *dueHeap) popDue(now time.Time) (dueItem, bool) {
 	if !h.dueBy(now) {
 		return dueItem{}, false
 	}
-	return heap.Pop(h).(dueItem), true
+	return h.pop(), true
 }
 
 func (st *state) addSignalSub(sub *store.SignalSubscription) {

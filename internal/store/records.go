@@ -61,16 +61,18 @@ const (
 
 // ProcessInstance is one run of a process definition.
 type ProcessInstance struct {
-	Key                      int64
-	ProcessDefinitionKey     int64
-	ProcessID                string
-	ProcessName              string
-	Version                  int32
+	Key                  int64
+	ProcessDefinitionKey int64
+	ProcessID            string
+	ProcessName          string
+	Version              int32
+	// HasIncident is beside Version, in one word: every active instance
+	// is held in memory, and the record fits 256 bytes.
+	HasIncident              bool
 	VersionTag               string
 	State                    string
 	StartDate                time.Time
 	EndDate                  time.Time
-	HasIncident              bool
 	TenantID                 string
 	ParentProcessInstanceKey int64
 	ParentElementInstanceKey int64
@@ -89,7 +91,7 @@ type ProcessInstance struct {
 	// Element instance searches list flow nodes only, as Camunda's do.
 	Scope *ElementInstance
 
-	scopeText string // column scope as read (StoredScope)
+	scopeText *string // column scope as read (StoredScope); nil: NULL
 }
 
 // ProcessScope is what column scope of an active process instance holds
@@ -103,10 +105,10 @@ type ProcessScope struct {
 // StoredScope decodes column scope as read from the store; ok is false
 // when it is NULL (an instance that ended).
 func (r *ProcessInstance) StoredScope() (s ProcessScope, ok bool, err error) {
-	if r.scopeText == "" {
+	if r.scopeText == nil {
 		return s, false, nil
 	}
-	if err := json.Unmarshal([]byte(r.scopeText), &s); err != nil {
+	if err := json.Unmarshal([]byte(*r.scopeText), &s); err != nil {
 		return s, false, fmt.Errorf("process instance %d: scope: %w", r.Key, err)
 	}
 	return s, true, nil
@@ -116,7 +118,7 @@ func (r *ProcessInstance) StoredScope() (s ProcessScope, ok bool, err error) {
 // that decoded it has no more use for it (some 50 bytes an instance).
 func (r *ProcessInstance) TakeStoredScope() (s ProcessScope, ok bool, err error) {
 	s, ok, err = r.StoredScope()
-	r.scopeText = ""
+	r.scopeText = nil
 	return s, ok, err
 }
 
@@ -149,7 +151,17 @@ func (c scopeCol) Value() (driver.Value, error) {
 	return jsonCol{s}.Value()
 }
 
-func (c scopeCol) Scan(src any) error { return nullString{&c.r.scopeText}.Scan(src) }
+func (c scopeCol) Scan(src any) error {
+	var text string
+	if err := (nullString{&text}).Scan(src); err != nil {
+		return err
+	}
+	c.r.scopeText = nil
+	if text != "" {
+		c.r.scopeText = &text
+	}
+	return nil
+}
 
 // ScopeRuntime is what the engine keeps about an element instance while it
 // runs: its place in the element lifecycle and, for scopes, the tokens in it.
@@ -310,20 +322,38 @@ type ElementInstance struct {
 	StartDate              time.Time
 	EndDate                time.Time
 	HasIncident            bool
-	IncidentKey            int64
-	TenantID               string
-	FlowScopeKey           int64
-	Runtime                ScopeRuntime
-
-	sealedState string // State as last sealed for writing (stateSealer)
+	// sealed is State as last sealed for writing (stateSealer), as a
+	// sealCode: a byte beside HasIncident, where a string took the record,
+	// which every active element instance holds in memory, from 256 to 288
+	// bytes.
+	sealed       uint8
+	IncidentKey  int64
+	TenantID     string
+	FlowScopeKey int64
+	Runtime      ScopeRuntime
 }
 
 func (r *ElementInstance) indexedState() string { return r.State }
 
 func (r *ElementInstance) sealState(s string) bool {
-	same := r.sealedState != "" && r.sealedState == s
-	r.sealedState = s
+	c := sealCode(s)
+	same := r.sealed != 0 && r.sealed == c
+	r.sealed = c
 	return same
+}
+
+// sealCode is an element instance's state as a code, 0 for a state it
+// does not know (never the same as the state sealed: written).
+func sealCode(state string) uint8 {
+	switch state {
+	case StateActive:
+		return 1
+	case StateCompleted:
+		return 2
+	case StateTerminated:
+		return 3
+	}
+	return 0
 }
 
 func (*ElementInstance) Table() string { return "element_instances" }

@@ -57,9 +57,10 @@ func (in *inst) isBody() bool    { return in.rec.Type == string(bpmn.TypeMultiIn
 // elementType is what this instance is: a multi-instance body, or its element.
 func (in *inst) elementType() bpmn.ElementType { return bpmn.ElementType(in.rec.Type) }
 
-// variable is a live variable with its decoded value cached for FEEL.
+// variable is a live variable with its decoded value cached for FEEL. Its
+// record is part of it, one allocation (128 bytes) instead of two (144).
 type variable struct {
-	rec     *store.Variable
+	rec     store.Variable
 	decoded any
 	ok      bool
 }
@@ -426,7 +427,7 @@ func loadState(ctx context.Context, s *store.Store, log *slog.Logger, now func()
 	for _, v := range vars {
 		if in := st.insts[v.ScopeKey]; in != nil {
 			str.all(&v.Name, &v.ProcessID, &v.TenantID)
-			in.vars.add(&variable{rec: v})
+			in.vars.add(&variable{rec: *v})
 		}
 	}
 

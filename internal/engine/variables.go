@@ -64,12 +64,12 @@ func (w *writer) setLocal(scope *inst, name string, value json.RawMessage) {
 		}
 		v.rec.Value = string(value)
 		v.ok = false
-		w.st.touch(v.rec)
+		w.st.touch(&v.rec)
 		w.varChanged(scope, name, false)
 		return
 	}
 	root := scope.root()
-	rec := &store.Variable{
+	v := &variable{rec: store.Variable{
 		Key:                    w.st.newKey(),
 		Name:                   name,
 		Value:                  string(value),
@@ -79,9 +79,9 @@ func (w *writer) setLocal(scope *inst, name string, value json.RawMessage) {
 		ProcessDefinitionKey:   scope.def.rec.Key,
 		ProcessID:              scope.def.rec.ProcessID,
 		TenantID:               scope.rec.TenantID,
-	}
-	scope.vars.add(&variable{rec: rec})
-	w.st.touch(rec)
+	}}
+	scope.vars.add(v)
+	w.st.touch(&v.rec)
 	w.varChanged(scope, name, true)
 }
 

@@ -63,7 +63,7 @@ func (w *writer) compensate(throw *inst) {
 		}
 		run = append(run, c)
 	}
-	if keep != nil || srt.ScopeExtra != nil {
+	if keep != nil || srt.ExtraIfSet() != nil {
 		srt.Extra().Compensable = keep
 	}
 	w.touch(scope)

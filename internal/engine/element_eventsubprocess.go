@@ -20,7 +20,7 @@ func (eventSubProcess) onActivate(w *writer, in *inst) {
 	if tr == nil {
 		tr = &store.EventTrigger{}
 	}
-	if x := in.rt().ScopeExtra; x != nil {
+	if x := in.rt().ExtraIfSet(); x != nil {
 		x.Trigger = nil
 	}
 	s := w.activate(in, in.el.EventStart)

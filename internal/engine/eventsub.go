@@ -39,7 +39,7 @@ func isEventSubProcessStart(el *bpmn.Element) bool {
 // (not its boundary events).
 func (w *writer) closeScopeEvents(scope *inst) {
 	proc := scope.def.proc
-	rt := scope.rt().ScopeExtra
+	rt := scope.rt().ExtraIfSet()
 	if rt == nil {
 		// Nothing to withdraw.
 		w.touch(scope)

@@ -39,7 +39,7 @@ func (w *writer) transition(in *inst, lc string) {
 	rt := in.rt()
 	rt.Lifecycle = lc
 	if lc == lcActivated || lc == lcCompleting {
-		if x := rt.ScopeExtra; x != nil {
+		if x := rt.ExtraIfSet(); x != nil {
 			x.ListenersDone = 0 // the next step's listeners start from the first
 		}
 	}
@@ -162,7 +162,7 @@ func (w *writer) applyTrigger(in *inst) bool {
 	if tr == nil {
 		return false
 	}
-	in.rt().ScopeExtra.Trigger = nil
+	in.rt().Extra().Trigger = nil
 	w.activated(in)
 	w.completeWithVariables(in, tr.Variables)
 	return true
@@ -301,7 +301,7 @@ func (w *writer) leave(in *inst, flows []*bpmn.SequenceFlow) {
 	if tr != nil && tr.Flow != "" {
 		// The event of an event-based gateway happened: its catch event
 		// completes at once with the event's variables.
-		in.rt().ScopeExtra.Trigger = nil
+		in.rt().Extra().Trigger = nil
 		if f := in.def.proc.Flow(tr.Flow); f != nil {
 			w.tookFlow(scope, f)
 			t := w.activate(scope, f.Target)
@@ -324,7 +324,7 @@ func (w *writer) release(in *inst) {
 	rt := in.rt()
 	rt.Joins = nil
 	rt.JobKey, rt.UserTaskKey = 0, 0
-	if x := rt.ScopeExtra; x != nil {
+	if x := rt.ExtraIfSet(); x != nil {
 		x.SubscriptionKeys, x.TimerKeys = nil, nil
 	}
 }
@@ -448,13 +448,13 @@ func (w *writer) cancelWaitStates(in *inst) {
 			w.st.touch(sub)
 		}
 	}
-	if rt.ScopeExtra != nil {
-		rt.ScopeExtra.SignalKeys = nil
+	if x := rt.ExtraIfSet(); x != nil {
+		x.SignalKeys = nil
 	}
 	if child := w.st.insts[x.CalledInstance]; child != nil {
 		// A step of its own: a chain of call activities as deep as it grew
 		// is terminated one level per step, in bounded slices.
-		rt.ScopeExtra.CalledInstance = 0
+		rt.Extra().CalledInstance = 0
 		w.enqueue(stepTerminate, child.key())
 	}
 	if j := w.st.jobs[rt.JobKey]; j != nil {

@@ -35,7 +35,7 @@ func (w *writer) runListeners(in *inst, eventType string) bool {
 		return false // its job is out already
 	}
 	if !w.createJobFor(in, &ls[done].TaskDefinition, JobKindExecutionListener, strings.ToUpper(eventType)) {
-		if x := rt.ScopeExtra; x != nil {
+		if x := rt.ExtraIfSet(); x != nil {
 			x.ListenersDone = 0
 		}
 		w.touch(in)

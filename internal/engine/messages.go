@@ -117,7 +117,7 @@ func (w *writer) correlateSub(sub *store.MessageSubscription, variables string) 
 			w.st.touch(other)
 		}
 	}
-	if x := in.rt().ScopeExtra; x != nil {
+	if x := in.rt().ExtraIfSet(); x != nil {
 		x.SubscriptionKeys = nil
 	}
 	w.completeWithVariables(in, objectVars(variables))

@@ -33,7 +33,7 @@ func (w *writer) startAfterListeners(in *inst) {
 	}
 	start := in.def.proc.ElementByID(in.rt().ReadExtra().Start)
 	trigger := in.rt().ReadExtra().Trigger
-	if x := in.rt().ScopeExtra; x != nil {
+	if x := in.rt().ExtraIfSet(); x != nil {
 		x.Start, x.Trigger = "", nil
 	}
 	w.processActivated(in)

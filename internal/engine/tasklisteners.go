@@ -194,7 +194,7 @@ func (w *writer) taskListenerDone(in *inst, r *UserTaskResult) {
 		return
 	}
 	if r != nil && r.Denied {
-		rt.ScopeExtra.Task = nil // tr is not nil
+		rt.Extra().Task = nil // tr is not nil
 		w.touch(in)
 		ut.State = store.UserTaskCreated
 		w.st.touch(ut)
@@ -235,8 +235,8 @@ func (w *writer) taskListenerDone(in *inst, r *UserTaskResult) {
 func (w *writer) finishTaskTransition(in *inst, ut *store.UserTask) {
 	rt := in.rt()
 	tr := rt.ReadExtra().Task
-	if rt.ScopeExtra != nil {
-		rt.ScopeExtra.Task = nil
+	if x := rt.ExtraIfSet(); x != nil {
+		x.Task = nil
 	}
 	w.touch(in)
 	w.st.touch(ut)

@@ -122,7 +122,7 @@ func (w *writer) triggerTimer(key int64) {
 			w.timerEvent(in, t)
 			return
 		}
-		if x := in.rt().ScopeExtra; x != nil {
+		if x := in.rt().ExtraIfSet(); x != nil {
 			x.TimerKeys = nil
 		}
 		w.complete(in)

@@ -278,7 +278,7 @@ func plainText(s string) bool {
 // reports false, having appended nothing, otherwise.
 func appendRuntime(b []byte, rt *ScopeRuntime) ([]byte, bool) {
 	var none ScopeExtra
-	x := rt.ScopeExtra
+	x := rt.extra
 	if x == nil {
 		x = &none
 	}

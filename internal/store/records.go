@@ -168,7 +168,12 @@ func (c scopeCol) Scan(src any) error {
 // Every active element instance holds one in memory; what most of them
 // need is kept here, the rest (ScopeExtra) only by those that use it, made
 // on first use (Extra). The stored JSON is the same either way: the extra
-// fields are inlined, in this order.
+// fields follow the others, inlined, in their order (runtimeWire).
+//
+// The extra part is a named field, reached through methods, rather than an
+// embedded pointer: an embedded one would promote its fields, and reading
+// rt.Trigger where no extra part was made would compile and then panic on
+// the engine's writer.
 type ScopeRuntime struct {
 	// Lifecycle is Zeebe's intent: ACTIVATING, ACTIVATED, COMPLETING,
 	// TERMINATING (and COMPLETED/TERMINATED once done).
@@ -182,26 +187,65 @@ type ScopeRuntime struct {
 	// and SignalKeys) are the wait states this element instance holds.
 	JobKey      int64 `json:"job,omitempty"`
 	UserTaskKey int64 `json:"ut,omitempty"`
-	// ScopeExtra is nil until one of its fields is set (Extra); read them
-	// with ReadExtra, which a nil ScopeExtra reads as zero.
-	*ScopeExtra
+	// extra is nil until one of its fields is set (Extra).
+	extra *ScopeExtra
 }
 
 // Extra is the rarely used part of r, made on first use: for a change.
 func (r *ScopeRuntime) Extra() *ScopeExtra {
-	if r.ScopeExtra == nil {
-		r.ScopeExtra = &ScopeExtra{}
+	if r.extra == nil {
+		r.extra = &ScopeExtra{}
 	}
-	return r.ScopeExtra
+	return r.extra
 }
 
 // ReadExtra is the rarely used part of r (zero when it was never set),
 // to read: a copy.
 func (r *ScopeRuntime) ReadExtra() ScopeExtra {
-	if r.ScopeExtra == nil {
+	if r.extra == nil {
 		return ScopeExtra{}
 	}
-	return *r.ScopeExtra
+	return *r.extra
+}
+
+// ExtraIfSet is the rarely used part of r, nil when it was never made:
+// to read or change it only where it exists, without making it.
+func (r *ScopeRuntime) ExtraIfSet() *ScopeExtra { return r.extra }
+
+// SetExtra makes x the rarely used part of r (nil: none).
+func (r *ScopeRuntime) SetExtra(x *ScopeExtra) { r.extra = x }
+
+// runtimeFields is ScopeRuntime without its methods (its extra field is
+// unexported, so encoding/json leaves it out); runtimeWire is the stored
+// JSON: its fields, then the extra part's, inlined by encoding/json as
+// embedded fields are.
+type (
+	runtimeFields ScopeRuntime
+	runtimeWire   struct {
+		*runtimeFields
+		*ScopeExtra
+	}
+)
+
+// MarshalJSON writes r with its extra part's fields inlined.
+func (r ScopeRuntime) MarshalJSON() ([]byte, error) {
+	return json.Marshal(runtimeWire{(*runtimeFields)(&r), r.extra})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *ScopeRuntime) UnmarshalJSON(b []byte) error { return r.decodeJSON(b) }
+
+// decodeJSON decodes b into r in one pass (jsonCol calls it directly, not
+// through UnmarshalJSON, which encoding/json calls only after scanning the
+// value once more). As with an embedded pointer, the extra part is made
+// only when b has one of its fields.
+func (r *ScopeRuntime) decodeJSON(b []byte) error {
+	w := runtimeWire{(*runtimeFields)(r), r.extra}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	r.extra = w.ScopeExtra
+	return nil
 }
 
 // ScopeExtra is the part of an element instance's runtime that few

@@ -913,6 +913,9 @@ func (c jsonCol) Scan(src any) error {
 	if scanTrivial(b, c.v) {
 		return nil
 	}
+	if d, ok := c.v.(interface{ decodeJSON([]byte) error }); ok {
+		return d.decodeJSON(b)
+	}
 	return json.Unmarshal(b, c.v)
 }
 

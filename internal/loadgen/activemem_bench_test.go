@@ -7,8 +7,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -33,14 +31,7 @@ var (
 //
 //	go test ./internal/loadgen -run '^$' -bench BenchmarkActiveState -benchtime 3x -active 10000,100000
 func BenchmarkActiveState(b *testing.B) {
-	var sizes []int
-	for f := range strings.SplitSeq(*activeSizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n <= 0 {
-			b.Fatalf("-active %q: %q is not a number of instances", *activeSizes, f)
-		}
-		sizes = append(sizes, n)
-	}
+	sizes := instanceCounts(b, "active", *activeSizes, 1)
 	ctx := context.Background()
 	empty := openHeap(ctx, b, b.TempDir())
 	for _, n := range sizes {

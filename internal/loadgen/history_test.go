@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,14 +36,7 @@ func TestScale(t *testing.T) {
 	if *sizes == "" {
 		t.Skip("the scale test runs with -scale N,N,... (finished instances to measure at)")
 	}
-	var steps []int
-	for _, f := range strings.Split(*sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 0 {
-			t.Fatalf("-scale %q: %v", *sizes, err)
-		}
-		steps = append(steps, n)
-	}
+	steps := instanceCounts(t, "scale", *sizes, 0)
 	slices.Sort(steps)
 	ctx := context.Background()
 	dir, active, have := scaleStore(t)

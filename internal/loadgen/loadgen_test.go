@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -141,4 +143,19 @@ func seedStore(tb testing.TB, nActive int) (dir string, tmpl int64, active []int
 		tb.Fatal(err)
 	}
 	return dir, tmpl, active
+}
+
+// instanceCounts reads flag -name's comma-separated numbers of instances,
+// each at least least, or fails tb naming the entry that is not one.
+func instanceCounts(tb testing.TB, name, list string, least int) []int {
+	tb.Helper()
+	var counts []int
+	for f := range strings.SplitSeq(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < least {
+			tb.Fatalf("-%s %q: %q is not a number of instances (at least %d)", name, list, f, least)
+		}
+		counts = append(counts, n)
+	}
+	return counts
 }

@@ -212,9 +212,6 @@ func (r *ScopeRuntime) ReadExtra() ScopeExtra {
 // to read or change it only where it exists, without making it.
 func (r *ScopeRuntime) ExtraIfSet() *ScopeExtra { return r.extra }
 
-// SetExtra makes x the rarely used part of r (nil: none).
-func (r *ScopeRuntime) SetExtra(x *ScopeExtra) { r.extra = x }
-
 // runtimeFields is ScopeRuntime without its methods (its extra field is
 // unexported, so encoding/json leaves it out); runtimeWire is the stored
 // JSON: its fields, then the extra part's, inlined by encoding/json as

@@ -65,7 +65,7 @@ func TestScopeRuntimeJSONAsEmbedded(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := ScopeRuntime{Lifecycle: "ACTIVATED", ActiveChildren: 1, Joins: map[string]map[string]int{"g": {"a": 1}}, JobKey: 8, UserTaskKey: 9}
-			r.SetExtra(tc.extra)
+			r.extra = tc.extra
 			e := embeddedRuntime{r.Lifecycle, r.ActiveChildren, r.Joins, r.JobKey, r.UserTaskKey, tc.extra}
 			got, err := json.Marshal(r)
 			if err != nil {
@@ -79,7 +79,7 @@ func TestScopeRuntimeJSONAsEmbedded(t *testing.T) {
 			// of its fields (an empty one is written as nothing).
 			wantBack := r
 			if tc.extra != nil && reflect.ValueOf(*tc.extra).IsZero() {
-				wantBack.SetExtra(nil)
+				wantBack.extra = nil
 			}
 			var back ScopeRuntime
 			if err := json.Unmarshal(want, &back); err != nil {
